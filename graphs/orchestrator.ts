@@ -1,0 +1,39 @@
+import { END, START, StateGraph, type BaseCheckpointSaver, type BaseStore } from "@langchain/langgraph";
+import { RECURSION_LIMIT_CEILING, SettingsSchema } from "../src/config.js";
+import type { OrchestratorDeps } from "../src/context.js";
+import { openAIProvider } from "../src/models.js";
+import { OrchestratorInput, OrchestratorOutput, OrchestratorState } from "../src/state.js";
+import { defaultRegistry } from "../src/workers/defaults.js";
+import { NODES } from "../nodes/names.js";
+import { makeOrchestratorNode } from "../nodes/orchestrator.js";
+import { makeReviewNode, routeFromReview } from "../nodes/review.js";
+import { ORCHESTRATOR_ROUTES, routeFromOrchestrator } from "../nodes/route.js";
+import { makeSynthesizerNode } from "../nodes/synthesizer.js";
+import { makeWorkerNode } from "../nodes/worker.js";
+
+/** Wires the orchestrator-worker graph (uncompiled). */
+export function buildOrchestratorGraph(deps: OrchestratorDeps) {
+  return new StateGraph({ state: OrchestratorState, input: OrchestratorInput, output: OrchestratorOutput, context: SettingsSchema })
+    .addNode(NODES.orchestrator, makeOrchestratorNode(deps))
+    .addNode(NODES.worker, makeWorkerNode(deps))
+    .addNode(NODES.review, makeReviewNode(deps))
+    .addNode(NODES.synthesizer, makeSynthesizerNode(deps))
+    .addEdge(START, NODES.orchestrator)
+    .addConditionalEdges(NODES.orchestrator, routeFromOrchestrator, ORCHESTRATOR_ROUTES)
+    .addEdge(NODES.worker, NODES.orchestrator)
+    .addConditionalEdges(NODES.review, routeFromReview, [NODES.review, NODES.orchestrator])
+    .addEdge(NODES.synthesizer, END);
+}
+
+/** Compiles the graph with any checkpointer (and store); `name` shows in traces and Studio. */
+export function compileOrchestrator(
+  deps: OrchestratorDeps,
+  options: { checkpointer?: BaseCheckpointSaver | false; store?: BaseStore; name?: string } = {},
+) {
+  return buildOrchestratorGraph(deps)
+    .compile({ checkpointer: options.checkpointer, store: options.store, name: options.name ?? "orchestrator" })
+    .withConfig({ recursionLimit: RECURSION_LIMIT_CEILING });
+}
+
+/** The graph for Studio and the LangGraph server: default workers, OpenAI-compatible models, no checkpointer. */
+export const graph = compileOrchestrator({ registry: defaultRegistry(), models: openAIProvider() });

@@ -1,0 +1,70 @@
+import { interrupt, Overwrite, type LangGraphRunnableConfig } from "@langchain/langgraph";
+import { z } from "zod";
+import { resolveSettings } from "../src/config.js";
+import type { OrchestratorDeps } from "../src/context.js";
+import { emitter } from "../src/events.js";
+import { breakCycles, REPAIRABLE_ISSUES, validatePlan } from "../src/plan.js";
+import { TaskBoard, toRecords } from "../src/policy.js";
+import { PlanInputSchema, type TaskSpec } from "../src/schemas.js";
+import type { ReviewRequest, State, Update } from "../src/state.js";
+import { NODES } from "./names.js";
+
+/** How a human answers a review: `Command({ resume })` with one of these, or a bare plan. */
+export const ReviewDecisionSchema = z.union([
+  z.object({ action: z.literal("approve") }),
+  z.object({ action: z.literal("edit"), plan: PlanInputSchema }),
+  z.object({ action: z.literal("reject"), reason: z.string().optional() }),
+  PlanInputSchema,
+]);
+export type ReviewDecision = z.input<typeof ReviewDecisionSchema>;
+
+/** Pauses the run with the plan (or the failed draft) and applies the human's decision. */
+export function makeReviewNode(deps: OrchestratorDeps) {
+  return function review(state: State, config: LangGraphRunnableConfig): Update {
+    const request = state.pendingReview!;
+    const answer = ReviewDecisionSchema.safeParse(interrupt(request));
+    if (!answer.success) {
+      return { pendingReview: { ...request, errors: [`The review answer was not understood: ${answer.error.issues[0]?.message}`] } };
+    }
+    const decision = answer.data;
+    if ("action" in decision && decision.action === "reject") {
+      const reason = `plan rejected by the reviewer${decision.reason ? `: ${decision.reason}` : ""}`;
+      const board = new TaskBoard(state.tasks);
+      for (const task of board.all()) board.put({ ...task, status: "skipped", reason });
+      return { pendingReview: null, tasks: board.changes(), notes: [...state.notes, reason], dispatch: [] };
+    }
+    if ("action" in decision && decision.action === "approve" && request.kind === "approve_plan") {
+      return { pendingReview: null };
+    }
+    const proposed = "tasks" in decision ? decision : "plan" in decision ? decision.plan : { tasks: request.tasks };
+    return applyPlan(state, request, PlanInputSchema.parse(proposed).tasks.map((task) => ({ ...task, blocks: [] })), deps, config);
+  };
+}
+
+function applyPlan(state: State, request: ReviewRequest, specs: TaskSpec[], deps: OrchestratorDeps, config: LangGraphRunnableConfig): Update {
+  const settings = resolveSettings(config, deps.settings);
+  const fatal = validatePlan(specs, { workers: deps.registry.names, maxTasks: settings.maxTasks }).filter(
+    (issue) => !REPAIRABLE_ISSUES.has(issue.code),
+  );
+  if (fatal.length > 0) {
+    return { pendingReview: { ...request, tasks: specs.map(({ blocks: _b, ...task }) => task), errors: fatal.map((issue) => issue.message) } };
+  }
+  const { tasks, dropped } = breakCycles(specs);
+  emitter(config)({
+    type: "plan.created",
+    source: "human",
+    tasks: tasks.map((task) => ({ id: task.id, title: task.title, worker: task.worker, dependsOn: task.dependsOn })),
+  });
+  return {
+    pendingReview: null,
+    planSource: "human",
+    tasks: new Overwrite(Object.fromEntries(toRecords(tasks, "plan", 0).map((record) => [record.id, record]))),
+    droppedEdges: dropped,
+    notes: [...state.notes, "The plan was written or edited by a human reviewer."],
+  };
+}
+
+/** After a review: ask again while the answer is unusable, else back to the orchestrator. */
+export function routeFromReview(state: State): typeof NODES.review | typeof NODES.orchestrator {
+  return state.pendingReview ? NODES.review : NODES.orchestrator;
+}

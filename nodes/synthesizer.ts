@@ -1,0 +1,41 @@
+import { HumanMessage, SystemMessage } from "@langchain/core/messages";
+import type { LangGraphRunnableConfig } from "@langchain/langgraph";
+import { resolveSettings } from "../src/config.js";
+import type { OrchestratorDeps } from "../src/context.js";
+import { emitter } from "../src/events.js";
+import { classifyError } from "../src/failures.js";
+import { SYNTHESIZER_SYSTEM_PROMPT, synthesizerRequest } from "../src/prompts.js";
+import { templateAnswer } from "../src/report.js";
+import type { State, Update } from "../src/state.js";
+
+/** Writes the final answer from every result, naming the gaps; a template report when no model is configured. */
+export function makeSynthesizerNode(deps: OrchestratorDeps) {
+  return async function synthesizer(state: State, config: LangGraphRunnableConfig): Promise<Update> {
+    const settings = resolveSettings(config, deps.settings);
+    const emit = emitter(config);
+    const started = performance.now();
+    const tasks = Object.values(state.tasks).sort((a, b) => a.order - b.order);
+    emit({ type: "synthesis.started", tasks: tasks.length });
+    const notes = [...state.notes];
+    if (deps.models.configured) {
+      try {
+        const model = deps.models.create({ role: "synthesizer", model: settings.synthesizerModel, temperature: 0.3 });
+        const reply = await model.invoke(
+          [new SystemMessage(SYNTHESIZER_SYSTEM_PROMPT), new HumanMessage(synthesizerRequest(state.goal, tasks, state.results, notes))],
+          { signal: config.signal, runName: "synthesizer" },
+        );
+        const answer = typeof reply.content === "string" ? reply.content : reply.text;
+        if (answer.trim()) {
+          emit({ type: "synthesis.finished", durationMs: performance.now() - started, mode: "llm" });
+          return { answer };
+        }
+        notes.push("The synthesizer returned an empty answer; a template report is shown instead.");
+      } catch (error) {
+        notes.push(`The synthesizer failed (${classifyError(error).message}); a template report is shown instead.`);
+      }
+    }
+    const answer = templateAnswer(state.goal, tasks, state.results, notes, deps.models.configured ? "fallback" : "offline");
+    emit({ type: "synthesis.finished", durationMs: performance.now() - started, mode: "template" });
+    return { answer, notes };
+  };
+}

@@ -1,0 +1,80 @@
+import { z } from "zod";
+import type { RunnableConfig } from "@langchain/core/runnables";
+import { ConfigError } from "./errors.js";
+
+/** The run configuration: one schema, visible in Studio as the graph's context schema. */
+export const SettingsSchema = z.object({
+  plannerModel: z.string().min(1).default("gpt-4o-mini").describe("Model that plans, expands, repairs and replans."),
+  workerModel: z.string().min(1).default("gpt-4o-mini").describe("Default model for LLM workers."),
+  synthesizerModel: z.string().min(1).default("gpt-4o-mini").describe("Model that writes the final answer."),
+  fallbackModel: z.string().min(1).default("gpt-4o").describe("Model for a worker's last retry attempt."),
+  workerTemperature: z.number().min(0).max(2).default(0.2).describe("Default sampling temperature of LLM workers."),
+  strategy: z
+    .enum(["dependency", "top-down"])
+    .default("dependency")
+    .describe("dependency: the plan is a DAG of tasks; top-down: complex tasks are expanded into subtasks when ready."),
+  maxParallel: z.number().int().min(1).max(256).default(8).describe("Most subtasks in flight at once."),
+  maxTasks: z.number().int().min(1).max(500).default(30).describe("Most tasks in a run, follow-ups and subtasks included."),
+  maxReplans: z.number().int().min(0).max(20).default(2).describe("Most times the planner may revise the plan."),
+  replan: z
+    .enum(["never", "on-failure", "after-wave"])
+    .default("on-failure")
+    .describe("When the planner is asked whether to revise the plan."),
+  maxDepth: z.number().int().min(0).max(5).default(2).describe("Deepest nesting of subtasks in top-down planning."),
+  planRepairs: z.number().int().min(0).max(5).default(2).describe("Times an invalid plan is sent back to the planner."),
+  maxRetries: z.number().int().min(0).max(5).default(2).describe("Retries of a failed subtask before it is dead-lettered."),
+  workerTimeoutMs: z.number().int().min(1).default(30_000).describe("Time limit of one worker attempt, in ms."),
+  plannerTimeoutMs: z.number().int().min(1).default(120_000).describe("Time limit of one planner call, in ms."),
+  maxToolRounds: z.number().int().min(1).max(50).default(6).describe("Most tool-calling rounds of an LLM worker."),
+  maxOutputChars: z.number().int().min(100).default(20_000).describe("Longer worker outputs are truncated with a note."),
+  reviewPlan: z.boolean().default(false).describe("Pause for a human to approve, edit or reject the plan."),
+  humanFallback: z
+    .boolean()
+    .default(false)
+    .describe("When planning fails, pause for a human breakdown instead of a single-task plan."),
+});
+
+/** Resolved run settings, every field present. */
+export type Settings = z.infer<typeof SettingsSchema>;
+/** Settings as a caller may pass them: every field optional. */
+export type SettingsInput = z.input<typeof SettingsSchema>;
+
+/** Parses settings, naming the bad field and value on error. */
+export function parseSettings(input: unknown, source = "config"): Settings {
+  const parsed = SettingsSchema.safeParse(input ?? {});
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.map((issue) => {
+    const key = issue.path.join(".");
+    const value = key ? (input as Record<string, unknown>)[key] : input;
+    return `${key || "(root)"}=${JSON.stringify(value)}: ${issue.message}`;
+  });
+  throw new ConfigError(`Invalid ${source}: ${issues.join("; ")}`);
+}
+
+const SETTING_KEYS = Object.keys(SettingsSchema.shape) as (keyof Settings)[];
+
+/**
+ * Resolves the settings of a run from a LangGraph config: defaults, then `configurable` keys
+ * (LangGraph server assistants), then `context` (the graph's context schema) win.
+ */
+export function resolveSettings(config?: RunnableConfig & { context?: unknown }, base: SettingsInput = {}): Settings {
+  const pick = (source: unknown) =>
+    Object.fromEntries(
+      Object.entries((source ?? {}) as Record<string, unknown>).filter(
+        ([key, value]) => SETTING_KEYS.includes(key as keyof Settings) && value !== undefined,
+      ),
+    );
+  return parseSettings({ ...base, ...pick(config?.configurable), ...pick(config?.context) });
+}
+
+/** A recursion limit that bounds the run by its own limits: every orchestrator round costs two supersteps. */
+export function recursionLimitFor(settings: Pick<Settings, "maxTasks" | "maxReplans">): number {
+  const rounds = 2 * settings.maxTasks + settings.maxReplans + 4;
+  return 2 * rounds + 4;
+}
+
+/** The recursion limit that fits the largest run the settings allow: the default of compiled graphs. */
+export const RECURSION_LIMIT_CEILING = recursionLimitFor({
+  maxTasks: SettingsSchema.shape.maxTasks.unwrap().maxValue ?? 500,
+  maxReplans: SettingsSchema.shape.maxReplans.unwrap().maxValue ?? 20,
+});

@@ -1,0 +1,18 @@
+/** The only module that reads process.env: every environment input of the package, typed. */
+export interface Environment {
+  openaiApiKey?: string;
+  openaiBaseUrl?: string;
+  postgresUrl?: string;
+  checkpointer?: string;
+}
+
+/** Reads the environment variables the package understands. */
+export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environment {
+  const clean = (value: string | undefined) => (value && value.trim() !== "" ? value.trim() : undefined);
+  return {
+    openaiApiKey: clean(env.OPENAI_API_KEY),
+    openaiBaseUrl: clean(env.OPENAI_BASE_URL),
+    postgresUrl: clean(env.POSTGRES_URL),
+    checkpointer: clean(env.ORCHESTRATOR_CHECKPOINTER),
+  };
+}

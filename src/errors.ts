@@ -1,0 +1,50 @@
+/** Base class of every error this package raises on purpose. */
+export class OrchestratorError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A configuration value (CLI flag, config field, env var) is invalid. */
+export class ConfigError extends OrchestratorError {}
+
+/** A plan (from the planner, the caller or a human) fails validation. */
+export class PlanValidationError extends OrchestratorError {
+  constructor(
+    readonly issues: readonly string[],
+    source = "plan",
+  ) {
+    super(`Invalid ${source}:\n${issues.map((issue) => `  - ${issue}`).join("\n")}`);
+  }
+}
+
+/** The worker registry is malformed (duplicate or badly named workers, missing descriptions). */
+export class RegistryError extends OrchestratorError {}
+
+/** A worker name that the registry does not know. */
+export class UnknownWorkerError extends OrchestratorError {
+  constructor(
+    readonly worker: string,
+    known: readonly string[],
+  ) {
+    super(`Unknown worker "${worker}". Known workers: ${known.join(", ")}`);
+  }
+}
+
+/** No model endpoint is configured, but a model was needed. */
+export class ModelNotConfiguredError extends OrchestratorError {
+  constructor(role: string) {
+    super(
+      `No model is configured for the ${role} role. Set OPENAI_API_KEY (and optionally OPENAI_BASE_URL for any ` +
+        `OpenAI-compatible server), pass a model factory to createOrchestrator, or pass a plan (--plan).`,
+    );
+  }
+}
+
+/** The checkpointer spec is not one of memory, sqlite:PATH, postgres://… */
+export class CheckpointerSpecError extends ConfigError {
+  constructor(spec: string) {
+    super(`Unknown checkpointer "${spec}". Use memory, sqlite:PATH or postgres://user@host/db`);
+  }
+}

@@ -1,0 +1,46 @@
+import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import { ChatOpenAI } from "@langchain/openai";
+import { readEnvironment, type Environment } from "./env.js";
+import { ModelNotConfiguredError } from "./errors.js";
+
+export type ModelRole = "planner" | "worker" | "synthesizer" | "fallback";
+
+/** What a node asks the provider for. */
+export interface ModelRequest {
+  role: ModelRole;
+  model: string;
+  temperature?: number;
+  timeoutMs?: number;
+}
+
+/** Creates chat models on demand, inside nodes: importing a graph never needs a key. */
+export interface ModelProvider {
+  /** False when no endpoint is configured; nodes then use their offline paths. */
+  readonly configured: boolean;
+  create(request: ModelRequest): BaseChatModel;
+}
+
+/** HTTP-level retries of the OpenAI client; retries with changed parameters live in the worker's ladder. */
+const CLIENT_MAX_RETRIES = 1;
+
+/**
+ * The default provider: `ChatOpenAI` against OPENAI_BASE_URL (any OpenAI-compatible server) with
+ * OPENAI_API_KEY, explicit retries and timeouts.
+ */
+export function openAIProvider(env: Environment = readEnvironment()): ModelProvider {
+  const configured = Boolean(env.openaiApiKey || env.openaiBaseUrl);
+  return {
+    configured,
+    create({ role, model, temperature, timeoutMs }) {
+      if (!configured) throw new ModelNotConfiguredError(role);
+      return new ChatOpenAI({
+        model,
+        temperature,
+        apiKey: env.openaiApiKey ?? "not-needed",
+        configuration: env.openaiBaseUrl ? { baseURL: env.openaiBaseUrl } : undefined,
+        maxRetries: CLIENT_MAX_RETRIES,
+        timeout: timeoutMs,
+      });
+    },
+  };
+}

@@ -1,0 +1,119 @@
+import type { WorkerRegistry } from "./registry.js";
+import type { TaskRecord, TaskResult, WorkerInput } from "./schemas.js";
+import type { Settings } from "./config.js";
+
+/** The planner's system prompt; the worker list comes from the registry. */
+export function plannerSystemPrompt(registry: WorkerRegistry, settings: Pick<Settings, "strategy" | "maxTasks">): string {
+  const workers = registry
+    .list()
+    .map((worker) => `- ${worker.name}: ${worker.description}`)
+    .join("\n");
+  const strategy =
+    settings.strategy === "top-down"
+      ? "Break the goal into a few high-level tasks. Mark a task `complex: true` when it should itself be broken " +
+        "into subtasks before it runs; keep simple tasks `complex: false`."
+      : "Break the goal into concrete tasks forming a dependency graph: a task lists in `dependsOn` the ids of the " +
+        "tasks whose results it needs. Tasks without a dependency between them run in parallel, so only add real " +
+        "dependencies. Set every task's `complex` to false.";
+  return [
+    "You are the orchestrator of a team of specialised workers. You plan; the workers do the work.",
+    strategy,
+    `Use at most ${settings.maxTasks} tasks. Ids are short snake_case words, unique in the plan.`,
+    "Give each task a self-contained description, the expected output, and an estimatedCost (1 = small, 5 = large).",
+    "Assign each task to exactly one of these workers:",
+    workers,
+  ].join("\n\n");
+}
+
+/** The user message of a planning call. */
+export const planRequest = (goal: string): string => `Goal:\n${goal}\n\nReturn the plan.`;
+
+/** Sent back to the planner when its plan failed validation. */
+export const repairRequest = (issues: readonly string[]): string =>
+  `The plan is invalid:\n${issues.map((issue) => `- ${issue}`).join("\n")}\n\nReturn a corrected plan.`;
+
+/** Asks the planner to break one complex task into subtasks. */
+export function expandRequest(goal: string, task: TaskRecord, maxSubtasks: number): string {
+  return [
+    `Overall goal:\n${goal}`,
+    `Break this task into at most ${maxSubtasks} subtasks. Subtask ids are unique among the subtasks; ` +
+      "`dependsOn` names only other subtasks of this task. Mark a subtask complex only if it needs a further breakdown.",
+    `Task "${task.id}": ${task.title}\n${task.description}`,
+    task.expectedOutput ? `Expected output: ${task.expectedOutput}` : "",
+  ]
+    .filter(Boolean)
+    .join("\n\n");
+}
+
+const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max)}…` : text);
+
+/** Asks the planner whether the plan needs revising, given the results so far. */
+export function replanRequest(
+  goal: string,
+  tasks: readonly TaskRecord[],
+  results: Record<string, TaskResult>,
+  remaining: number,
+): string {
+  const lines = tasks.map((task) => {
+    const result = results[task.id];
+    const detail =
+      task.status === "done" && result
+        ? `: ${clip(result.output.replace(/\s+/g, " "), 300)}`
+        : task.reason
+          ? ` (${task.reason})`
+          : "";
+    return `- [${task.status}] ${task.id} (${task.worker}) ${task.title}${detail}`;
+  });
+  return [
+    `Goal:\n${goal}`,
+    `Tasks so far:\n${lines.join("\n")}`,
+    `Decide whether the plan still reaches the goal. To revise it, add new tasks (at most ${remaining}; they may ` +
+      "depend on existing ids) and/or cancel pending tasks that are no longer useful. Otherwise answer continue " +
+      "with no changes.",
+  ].join("\n\n");
+}
+
+/** The prompt an LLM worker gets for its task: the goal, the task and only its dependencies' results. */
+export function workerTaskPrompt(input: WorkerInput, feedback?: string): string {
+  const deps = Object.entries(input.dependencies).map(
+    ([id, dep]) => `### ${id}: ${dep.title} (by ${dep.worker})\n${dep.output}`,
+  );
+  return [
+    `Overall goal (for context):\n${input.goal}`,
+    `Your task "${input.task.id}": ${input.task.title}\n${input.task.description}`,
+    input.task.expectedOutput ? `Expected output: ${input.task.expectedOutput}` : "",
+    deps.length ? `Results of the tasks yours depends on:\n\n${deps.join("\n\n")}` : "",
+    feedback ? `Your previous attempt was not accepted: ${feedback}\nFix this in your answer.` : "",
+    "Answer with the result of your task only. If the task cannot be done as stated, begin your answer with " +
+      "UNDERSPECIFIED: and say what is missing.",
+  ]
+    .filter(Boolean)
+    .join("\n\n");
+}
+
+/** The synthesizer's system prompt. */
+export const SYNTHESIZER_SYSTEM_PROMPT =
+  "You write the final answer to a goal from the results of the subtasks a team of workers completed. " +
+  "Combine them into one coherent, well-structured answer to the goal. Do not invent results for subtasks " +
+  "that failed or were skipped: name each such gap explicitly, in a short section titled 'Gaps'.";
+
+/** The synthesizer's user message. */
+export function synthesizerRequest(
+  goal: string,
+  tasks: readonly TaskRecord[],
+  results: Record<string, TaskResult>,
+  notes: readonly string[],
+): string {
+  const done = tasks
+    .filter((task) => task.status === "done" && !task.children?.length)
+    .map((task) => `### ${task.id}: ${task.title} (${task.worker})\n${results[task.id]?.output ?? ""}`);
+  const gaps = tasks.filter((task) => task.status !== "done").map((task) => `- ${task.id} (${task.title}): ${task.status}, ${task.reason ?? "no result"}`);
+  return [
+    `Goal:\n${goal}`,
+    `Results:\n\n${done.join("\n\n") || "(none)"}`,
+    gaps.length ? `Tasks without a usable result:\n${gaps.join("\n")}` : "",
+    notes.length ? `Notes from the run:\n${notes.map((note) => `- ${note}`).join("\n")}` : "",
+  ]
+    .filter(Boolean)
+    .join("\n\n");
+}

@@ -1,0 +1,73 @@
+import { criticalPathRanks } from "./plan.js";
+import { TERMINAL_STATUSES, type TaskRecord, type TaskResult, type WorkerInput } from "./schemas.js";
+
+export type TaskTable = Record<string, TaskRecord>;
+
+/** True when the task has reached done, dead or skipped. */
+export const isTerminal = (task: TaskRecord): boolean => TERMINAL_STATUSES.has(task.status);
+
+/** True when every task is terminal. */
+export const allTerminal = (tasks: TaskTable): boolean => Object.values(tasks).every(isTerminal);
+
+/** Pending tasks whose dependencies are all done. */
+export function readyTasks(tasks: TaskTable): TaskRecord[] {
+  return Object.values(tasks).filter(
+    (task) => task.status === "pending" && task.dependsOn.every((dep) => tasks[dep]?.status === "done"),
+  );
+}
+
+/** Highest critical-path rank first; ties go to the task that came first in the plan. */
+export const byPriority = (a: TaskRecord, b: TaskRecord): number => b.rank - a.rank || a.order - b.order;
+
+/** The ready tasks to send now, in priority order, at most `capacity` of them. */
+export function selectDispatch(tasks: TaskTable, capacity: number): TaskRecord[] {
+  return readyTasks(tasks).sort(byPriority).slice(0, Math.max(0, capacity));
+}
+
+/** Recomputes critical-path ranks over the whole table; returns only the records whose rank changed. */
+export function rerank(tasks: TaskTable): TaskTable {
+  const ranks = criticalPathRanks(Object.values(tasks));
+  const changed: TaskTable = {};
+  for (const [id, rank] of ranks) if (tasks[id]!.rank !== rank) changed[id] = { ...tasks[id]!, rank };
+  return changed;
+}
+
+/**
+ * Marks every pending task with a dead or skipped dependency as skipped, transitively.
+ * Returns the newly skipped records.
+ */
+export function propagateSkips(tasks: TaskTable): TaskTable {
+  const table = { ...tasks };
+  const skipped: TaskTable = {};
+  let changed = true;
+  while (changed) {
+    changed = false;
+    for (const task of Object.values(table)) {
+      if (task.status !== "pending") continue;
+      const blocker = task.dependsOn.find((dep) => table[dep]?.status === "dead" || table[dep]?.status === "skipped");
+      if (!blocker) continue;
+      const why = table[blocker]!.status === "dead" ? "was dead-lettered" : "was skipped";
+      const record: TaskRecord = { ...task, status: "skipped", reason: `dependency "${blocker}" ${why}` };
+      table[task.id] = skipped[task.id] = record;
+      changed = true;
+    }
+  }
+  return skipped;
+}
+
+/** The `Send` payload of a task: the goal, the task, and only the results of the tasks it depends on. */
+export function workerInputFor(
+  goal: string,
+  task: TaskRecord,
+  tasks: TaskTable,
+  results: Record<string, TaskResult>,
+): WorkerInput {
+  const dependencies: WorkerInput["dependencies"] = {};
+  for (const dep of task.dependsOn) {
+    const result = results[dep];
+    if (!result) continue;
+    dependencies[dep] = { title: tasks[dep]?.title ?? dep, worker: result.worker, output: result.output, data: result.data };
+  }
+  const { status: _status, origin: _origin, order: _order, rank: _rank, attempts: _a, dispatches, reason: _r, ...spec } = task;
+  return { goal, task: { blocks: [], ...spec }, dependencies, dispatch: dispatches };
+}

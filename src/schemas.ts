@@ -1,0 +1,163 @@
+import { z } from "zod";
+
+const ID_PATTERN = /^[A-Za-z0-9][\w.-]{0,63}$/;
+
+/** A task as a caller, a human or a worker's follow-up states it: only id, title and worker are required. */
+export const TaskInputSchema = z.object({
+  id: z.string().regex(ID_PATTERN, "ids are 1-64 letters, digits, '_', '-' or '.'").describe("Unique task id."),
+  title: z.string().min(1).describe("Short title of the task."),
+  description: z.string().default("").describe("What to do, in enough detail for the worker."),
+  worker: z.string().min(1).describe("Name of the registered worker that does the task."),
+  dependsOn: z.array(z.string()).default([]).describe("Ids of tasks whose results this task needs."),
+  expectedOutput: z.string().default("").describe("What a good result looks like."),
+  estimatedCost: z.number().positive().max(100).default(1).describe("Relative effort; used for critical-path priority."),
+  complex: z.boolean().default(false).describe("Top-down strategy: expand into subtasks before running."),
+  blocks: z
+    .array(z.string())
+    .default([])
+    .describe("Follow-ups only: ids of pending tasks that must wait for this one."),
+});
+export type TaskInput = z.input<typeof TaskInputSchema>;
+/** A task as shown to (and edited by) a human reviewer. */
+export const TaskSpecSchemaForReview = TaskInputSchema.omit({ blocks: true });
+export type TaskSpec = z.infer<typeof TaskInputSchema>;
+
+/** A plan passed in by a caller (`input.plan`, `--plan file.json`) or a human. */
+export const PlanInputSchema = z.object({
+  tasks: z.array(TaskInputSchema).min(1).describe("The subtasks."),
+  rationale: z.string().optional().describe("Why the goal is broken down this way."),
+});
+export type PlanInput = z.input<typeof PlanInputSchema>;
+
+export const TASK_STATUSES = ["pending", "running", "done", "dead", "skipped"] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+export const TERMINAL_STATUSES: ReadonlySet<TaskStatus> = new Set(["done", "dead", "skipped"]);
+
+export const TaskOriginSchema = z.enum(["plan", "follow-up", "expansion", "replan"]);
+
+/** A task as the orchestrator tracks it in state. */
+export const TaskRecordSchema = TaskInputSchema.omit({ blocks: true }).extend({
+  status: z.enum(TASK_STATUSES),
+  origin: TaskOriginSchema,
+  order: z.number().int().describe("Position in the plan; ties in priority go to the earlier task."),
+  rank: z.number().describe("Critical-path rank: longest cost-weighted path from this task to a sink."),
+  depth: z.number().int().describe("Nesting depth: 0 for planned tasks, parent depth + 1 for subtasks."),
+  parent: z.string().optional(),
+  children: z.array(z.string()).optional(),
+  attempts: z.number().int().default(0).describe("Worker attempts made so far, over every dispatch."),
+  dispatches: z.number().int().default(0).describe("Times the task was sent to a worker."),
+  reason: z.string().optional().describe("Why the task is skipped or dead."),
+});
+export type TaskRecord = z.infer<typeof TaskRecordSchema>;
+
+export const UsageSchema = z.object({
+  inputTokens: z.number().default(0),
+  outputTokens: z.number().default(0),
+  totalTokens: z.number().default(0),
+  modelCalls: z.number().default(0),
+});
+export type Usage = z.infer<typeof UsageSchema>;
+export const ZERO_USAGE: Usage = Object.freeze({ inputTokens: 0, outputTokens: 0, totalTokens: 0, modelCalls: 0 });
+
+/** Adds token and call counts. */
+export function addUsage(a: Usage, b: Partial<Usage> | undefined): Usage {
+  return {
+    inputTokens: a.inputTokens + (b?.inputTokens ?? 0),
+    outputTokens: a.outputTokens + (b?.outputTokens ?? 0),
+    totalTokens: a.totalTokens + (b?.totalTokens ?? 0),
+    modelCalls: a.modelCalls + (b?.modelCalls ?? 0),
+  };
+}
+
+export const ERROR_KINDS = [
+  "timeout",
+  "rate_limit",
+  "server",
+  "network",
+  "client",
+  "auth",
+  "schema",
+  "empty",
+  "check",
+  "refusal",
+  "not_configured",
+  "worker",
+  "aborted",
+] as const;
+export const ErrorKindSchema = z.enum(ERROR_KINDS);
+export type ErrorKind = z.infer<typeof ErrorKindSchema>;
+
+export const TaskErrorSchema = z.object({
+  kind: ErrorKindSchema,
+  message: z.string(),
+  retryable: z.boolean(),
+});
+export type TaskError = z.infer<typeof TaskErrorSchema>;
+
+/** The parameters one attempt ran with (a rung of the retry ladder). */
+export const AttemptParamsSchema = z.object({
+  model: z.string().optional(),
+  temperature: z.number().optional(),
+  note: z.string().optional().describe("What this rung changes."),
+});
+export type AttemptParams = z.infer<typeof AttemptParamsSchema>;
+
+export const AttemptRecordSchema = z.object({
+  attempt: z.number().int(),
+  params: AttemptParamsSchema,
+  ok: z.boolean(),
+  error: TaskErrorSchema.optional(),
+  durationMs: z.number(),
+  usage: UsageSchema,
+});
+export type AttemptRecord = z.infer<typeof AttemptRecordSchema>;
+
+/** What the worker node returns for one task: success and failure alike. */
+export const TaskResultSchema = z.object({
+  taskId: z.string(),
+  worker: z.string(),
+  dispatch: z.number().int().describe("Which dispatch of the task this result answers."),
+  status: z.enum(["done", "failed"]),
+  output: z.string().describe("The result as text; what dependents and the synthesizer read."),
+  data: z.unknown().optional().describe("Structured output when the worker declares a schema."),
+  error: TaskErrorSchema.optional(),
+  attempts: z.array(AttemptRecordSchema),
+  startedAt: z.string(),
+  durationMs: z.number(),
+  usage: UsageSchema,
+  followUps: z.array(TaskInputSchema).default([]),
+});
+export type TaskResult = z.infer<typeof TaskResultSchema>;
+
+export const DeadLetterSchema = z.object({
+  taskId: z.string(),
+  task: TaskInputSchema.omit({ blocks: true }),
+  error: TaskErrorSchema,
+  attempts: z.array(AttemptRecordSchema),
+  at: z.string(),
+});
+export type DeadLetter = z.infer<typeof DeadLetterSchema>;
+
+export const DroppedEdgeSchema = z.object({
+  task: z.string().describe("The task whose dependency was dropped."),
+  dependsOn: z.string().describe("The dependency that closed a cycle."),
+  cycle: z.array(z.string()).describe("The cycle path, first id repeated at the end."),
+});
+export type DroppedEdge = z.infer<typeof DroppedEdgeSchema>;
+
+/** What a worker sees of a task it depends on. */
+export interface DependencyResult {
+  title: string;
+  worker: string;
+  output: string;
+  data?: unknown;
+}
+
+/** The payload of one `Send("worker", …)`: the task, the goal and only its dependencies' results. */
+export interface WorkerInput {
+  goal: string;
+  task: TaskSpec & { depth?: number };
+  dependencies: Record<string, DependencyResult>;
+  /** Which dispatch of the task this is (1 for the first). */
+  dispatch: number;
+}

@@ -1,0 +1,78 @@
+import { z } from "zod";
+import { ReducedValue, StateSchema } from "@langchain/langgraph";
+import {
+  DeadLetterSchema,
+  DroppedEdgeSchema,
+  PlanInputSchema,
+  TaskRecordSchema,
+  TaskResultSchema,
+  TaskSpecSchemaForReview,
+  UsageSchema,
+  type TaskRecord,
+  type TaskResult,
+} from "./schemas.js";
+
+/** Merges task records by id: a record in the update replaces the one in state. */
+export function mergeTasks(
+  current: Record<string, TaskRecord>,
+  update: Record<string, TaskRecord>,
+): Record<string, TaskRecord> {
+  return { ...current, ...update };
+}
+
+/** Merges worker results by task id: parallel workers write disjoint keys; a re-run replaces the older result. */
+export function mergeResults(
+  current: Record<string, TaskResult>,
+  update: Record<string, TaskResult>,
+): Record<string, TaskResult> {
+  return { ...current, ...update };
+}
+
+export const PlanSourceSchema = z.enum(["planner", "input", "human", "fallback"]);
+export type PlanSource = z.infer<typeof PlanSourceSchema>;
+
+/** What the review node asks a human: approve/edit a proposed plan, or write one when planning failed. */
+export const ReviewRequestSchema = z.object({
+  kind: z.enum(["approve_plan", "manual_breakdown"]),
+  goal: z.string(),
+  tasks: z.array(TaskSpecSchemaForReview),
+  errors: z.array(z.string()),
+});
+export type ReviewRequest = z.infer<typeof ReviewRequestSchema>;
+
+const fields = {
+  goal: z.string().describe("What the run should achieve."),
+  plan: PlanInputSchema.optional().describe("A plan to run instead of asking the planner."),
+  tasks: new ReducedValue(z.record(z.string(), TaskRecordSchema).default(() => ({})), { reducer: mergeTasks }),
+  results: new ReducedValue(z.record(z.string(), TaskResultSchema).default(() => ({})), { reducer: mergeResults }),
+  planGoal: z.string().optional().describe("The goal the current tasks were planned for."),
+  planSource: PlanSourceSchema.optional(),
+  dispatch: z.array(z.string()).default(() => []).describe("Task ids sent to workers this round."),
+  droppedEdges: z.array(DroppedEdgeSchema).default(() => []),
+  deadLetters: z.array(DeadLetterSchema).default(() => []),
+  replans: z.number().int().default(0),
+  pendingReview: ReviewRequestSchema.nullable().default(null),
+  notes: z.array(z.string()).default(() => []).describe("Decisions worth showing: rejected follow-ups, repairs."),
+  plannerUsage: UsageSchema.default(() => ({ inputTokens: 0, outputTokens: 0, totalTokens: 0, modelCalls: 0 })),
+  answer: z.string().default(""),
+};
+
+/** The graph state: what Studio, the SDK and checkpoints see. */
+export const OrchestratorState = new StateSchema(fields);
+export type State = typeof OrchestratorState.State;
+export type Update = typeof OrchestratorState.Update;
+
+/** What a caller passes in. */
+export const OrchestratorInput = new StateSchema({ goal: fields.goal, plan: fields.plan });
+
+/** What a caller gets back. */
+export const OrchestratorOutput = new StateSchema({
+  goal: fields.goal,
+  answer: fields.answer,
+  tasks: fields.tasks,
+  results: fields.results,
+  deadLetters: fields.deadLetters,
+  droppedEdges: fields.droppedEdges,
+  planSource: fields.planSource,
+  notes: fields.notes,
+});
