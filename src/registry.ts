@@ -20,6 +20,8 @@ export interface WorkerRunContext {
   params: AttemptParams;
   /** Why the previous attempt failed, when this is a retry. */
   feedback?: string;
+  /** False when no model endpoint is configured: use a deterministic path instead of `model()`. */
+  modelConfigured: boolean;
   /** A chat model for a role, from the run's provider. */
   model(role?: ModelRole): BaseChatModel;
 }

@@ -195,6 +195,7 @@ async function runFunction(
     attempt,
     params,
     feedback,
+    modelConfigured: options.provider.configured,
     model: (role: ModelRole = "worker") =>
       options.provider.create({ role, model: params.model ?? options.settings.workerModel, temperature: params.temperature }),
   };
