@@ -90,7 +90,7 @@ async function startPlan(
     } else if (settings.humanFallback) {
       return {
         ...reset,
-        plannerUsage: addUsage(state.plannerUsage, usage),
+        orchestrationUsage: addUsage(state.orchestrationUsage, usage),
         notes: [`Planning failed: ${outcome.errors.join("; ")}`],
         pendingReview: { kind: "manual_breakdown", goal: state.goal, tasks: outcome.draft.map(({ blocks: _b, ...task }) => task), errors: outcome.errors },
       };
@@ -113,7 +113,7 @@ async function startPlan(
     ...reset,
     planSource: source,
     droppedEdges: dropped,
-    plannerUsage: addUsage(state.plannerUsage, usage),
+    orchestrationUsage: addUsage(state.orchestrationUsage, usage),
     notes,
   };
   if (settings.reviewPlan) {
@@ -123,8 +123,42 @@ async function startPlan(
       pendingReview: { kind: "approve_plan", goal: state.goal, tasks: tasks.map(({ blocks: _b, ...task }) => task), errors: [] },
     };
   }
+  const next = await scheduleNext(board, state.goal, {}, settings, deps, emit, notes, signal);
+  return {
+    ...planned,
+    tasks: new Overwrite(board.table),
+    dispatch: next.dispatch,
+    orchestrationUsage: addUsage(planned.orchestrationUsage as Usage, next.usage),
+    ...(Object.keys(next.results).length ? { results: new Overwrite(next.results) } : {}),
+  };
+}
+
+/**
+ * The tail of every round: expands ready complex tasks (top-down), completes parents, skips what can no
+ * longer run, and dispatches the highest-priority ready tasks.
+ */
+async function scheduleNext(
+  board: TaskBoard,
+  goal: string,
+  results: State["results"],
+  settings: Settings,
+  deps: OrchestratorDeps,
+  emit: Emit,
+  notes: string[],
+  signal?: AbortSignal,
+): Promise<{ dispatch: string[]; usage: Usage; results: State["results"] }> {
+  const usage = await expandComplexTasks(board, goal, settings, deps, emit, notes, signal);
+  const parentResults = completeParents(board, results, emit);
+  skipBlocked(board, emit);
   const dispatch = dispatchReady(board, settings.maxParallel, emit);
-  return { ...planned, tasks: new Overwrite(board.table), dispatch };
+  if (dispatch.length === 0 && !allTerminal(board.table)) {
+    for (const task of board.all().filter((t) => t.status === "pending")) {
+      const reason = "its dependencies can never complete";
+      board.put({ ...task, status: "skipped", reason });
+      emit({ type: "task.skipped", taskId: task.id, worker: task.worker, reason });
+    }
+  }
+  return { dispatch, usage, results: parentResults };
 }
 
 async function runRound(
@@ -140,7 +174,7 @@ async function runRound(
   const parentResults = completeParents(board, state.results, emit);
   acceptFollowUps(board, absorbed, settings, deps, emit, notes);
   skipBlocked(board, emit);
-  let usage = state.plannerUsage;
+  let usage = state.orchestrationUsage;
   let replans = state.replans;
   if (shouldReplan(settings, absorbed, replans, deps) && !allTerminalOrOnlyRunningParents(board)) {
     replans++;
@@ -156,24 +190,17 @@ async function runRound(
     usage = addUsage(usage, decision.usage);
     applyReplan(board, decision, settings, deps, emit, notes);
   }
-  usage = addUsage(usage, await expandComplexTasks(board, state.goal, settings, deps, emit, notes, signal));
-  Object.assign(parentResults, completeParents(board, { ...state.results, ...parentResults }, emit));
-  skipBlocked(board, emit);
-  const dispatch = dispatchReady(board, settings.maxParallel, emit);
-  if (dispatch.length === 0 && !allTerminal(board.table)) {
-    for (const task of board.all().filter((t) => t.status === "pending")) {
-      const reason = "its dependencies can never complete";
-      board.put({ ...task, status: "skipped", reason });
-      emit({ type: "task.skipped", taskId: task.id, worker: task.worker, reason });
-    }
-  }
+  const next = await scheduleNext(board, state.goal, { ...state.results, ...parentResults }, settings, deps, emit, notes, signal);
+  Object.assign(parentResults, next.results);
+  usage = addUsage(usage, next.usage);
+  const dispatch = next.dispatch;
   return {
     tasks: board.changes(),
     ...(Object.keys(parentResults).length ? { results: parentResults } : {}),
     deadLetters: [...state.deadLetters.filter((letter) => !absorbed.dead.some((d) => d.taskId === letter.taskId)), ...absorbed.dead],
     dispatch,
     replans,
-    plannerUsage: usage,
+    orchestrationUsage: usage,
     notes,
   };
 }

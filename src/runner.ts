@@ -49,7 +49,7 @@ export interface RunSummary {
 export function summarize(threadId: string, state: State, review?: ReviewRequest): RunSummary {
   const tasks = Object.values(state.tasks ?? {}).sort((a, b) => a.order - b.order);
   const results = state.results ?? {};
-  const usage = Object.values(results).reduce((sum, result) => addUsage(sum, result.usage), state.plannerUsage);
+  const usage = Object.values(results).reduce((sum, result) => addUsage(sum, result.usage), state.orchestrationUsage);
   return {
     threadId,
     status: review ? "interrupted" : "done",

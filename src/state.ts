@@ -53,7 +53,7 @@ const fields = {
   replans: z.number().int().default(0),
   pendingReview: ReviewRequestSchema.nullable().default(null),
   notes: z.array(z.string()).default(() => []).describe("Decisions worth showing: rejected follow-ups, repairs."),
-  plannerUsage: UsageSchema.default(() => ({ inputTokens: 0, outputTokens: 0, totalTokens: 0, modelCalls: 0 })),
+  orchestrationUsage: UsageSchema.default(() => ({ inputTokens: 0, outputTokens: 0, totalTokens: 0, modelCalls: 0 })),
   answer: z.string().default(""),
 };
 
