@@ -1,0 +1,12 @@
+import type { WorkerRegistry } from "../registry.js";
+import type { PlanInput } from "../schemas.js";
+
+/** A bundled example: its goal, its manual breakdown (used offline) and its workers. */
+export interface Example {
+  goal: string;
+  plan: PlanInput;
+  registry(): WorkerRegistry;
+}
+
+/** The examples `--example <name>` can run. */
+export const EXAMPLES: Record<string, Example> = {};
