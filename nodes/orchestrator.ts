@@ -8,6 +8,9 @@ import { askReplan, expandTask, planGoal } from "../src/planner.js";
 import {
   absorbResults,
   addTasks,
+  budgetExceeded,
+  runUsage,
+  skipPending,
   completeParents,
   dispatchReady,
   skipBlocked,
@@ -30,6 +33,16 @@ export function makeOrchestratorNode(deps: OrchestratorDeps) {
     return runRound(state, settings, deps, emit, config.signal);
   };
 }
+
+/** Validation problems of a plan that cycle-breaking cannot fix. */
+function fatalIssues(specs: readonly TaskSpec[], deps: OrchestratorDeps, settings: Settings): string[] {
+  return validatePlan(specs, { workers: deps.registry.names, maxTasks: settings.maxTasks })
+    .filter((issue) => !REPAIRABLE_ISSUES.has(issue.code))
+    .map((issue) => issue.message);
+}
+
+const isRunnable = (tasks: NonNullable<State["fallbackPlan"]>["tasks"], deps: OrchestratorDeps, settings: Settings) =>
+  fatalIssues(tasks.map((task) => ({ ...task, blocks: [] }) as TaskSpec), deps, settings).length === 0;
 
 /** The single-task plan used when planning fails and no better fallback exists. */
 export function singleTaskPlan(goal: string, worker: string): TaskSpec[] {
@@ -66,6 +79,8 @@ async function startPlan(
     answer: "",
     dispatch: [],
     pendingReview: null,
+    startedAt: new Date().toISOString(),
+    stopReason: undefined,
   };
   let specs: TaskSpec[];
   let source: PlanSource;
@@ -73,10 +88,8 @@ async function startPlan(
   const notes: string[] = [];
   if (state.plan) {
     specs = state.plan.tasks.map((task) => ({ ...task, blocks: [] }) as TaskSpec);
-    const fatal = validatePlan(specs, { workers: deps.registry.names, maxTasks: settings.maxTasks }).filter(
-      (issue) => !REPAIRABLE_ISSUES.has(issue.code),
-    );
-    if (fatal.length) throw new PlanValidationError(fatal.map((issue) => issue.message), "input plan");
+    const fatal = fatalIssues(specs, deps, settings);
+    if (fatal.length) throw new PlanValidationError(fatal, "input plan");
     source = "input";
   } else {
     const outcome = deps.models.configured
@@ -87,6 +100,10 @@ async function startPlan(
       specs = outcome.tasks;
       source = "planner";
       if (outcome.repairs > 0) notes.push(`The plan was repaired ${outcome.repairs} time(s) before it validated.`);
+    } else if (state.fallbackPlan && isRunnable(state.fallbackPlan.tasks, deps, settings)) {
+      specs = state.fallbackPlan.tasks.map((task) => ({ ...task, blocks: [] }) as TaskSpec);
+      source = "caller-fallback";
+      notes.push(`Planning failed (${outcome.errors.join("; ")}); the caller's fallback plan runs instead.`);
     } else if (settings.humanFallback) {
       return {
         ...reset,
@@ -96,7 +113,7 @@ async function startPlan(
       };
     } else {
       specs = singleTaskPlan(state.goal, deps.registry.defaultWorker);
-      source = "fallback";
+      source = "single-task";
       notes.push(`Planning failed (${outcome.errors.join("; ")}); the goal runs as a single task.`);
     }
   }
@@ -174,9 +191,23 @@ async function runRound(
   const parentResults = completeParents(board, state.results, emit);
   acceptFollowUps(board, absorbed, settings, deps, emit, notes);
   skipBlocked(board, emit);
+  const over = budgetExceeded(settings, runUsage(state.orchestrationUsage, state.results), state.startedAt);
+  if (over) {
+    const reason = `run budget reached: ${over}`;
+    const stopped = skipPending(board, reason, emit);
+    Object.assign(parentResults, completeParents(board, state.results, emit));
+    return {
+      tasks: board.changes(),
+      ...(Object.keys(parentResults).length ? { results: parentResults } : {}),
+      deadLetters: mergeDeadLetters(state.deadLetters, absorbed.dead),
+      dispatch: [],
+      stopReason: reason,
+      notes: stopped.length ? [...notes, `Dispatching stopped: ${reason}; ${stopped.length} task(s) not run.`] : notes,
+    };
+  }
   let usage = state.orchestrationUsage;
   let replans = state.replans;
-  if (shouldReplan(settings, absorbed, replans, deps) && !allTerminalOrOnlyRunningParents(board)) {
+  if (shouldReplan(settings, absorbed, replans, deps)) {
     replans++;
     const decision = await askReplan(
       deps.models.create({ role: "planner", model: settings.plannerModel, temperature: 0 }),
@@ -197,7 +228,7 @@ async function runRound(
   return {
     tasks: board.changes(),
     ...(Object.keys(parentResults).length ? { results: parentResults } : {}),
-    deadLetters: [...state.deadLetters.filter((letter) => !absorbed.dead.some((d) => d.taskId === letter.taskId)), ...absorbed.dead],
+    deadLetters: mergeDeadLetters(state.deadLetters, absorbed.dead),
     dispatch,
     replans,
     orchestrationUsage: usage,
@@ -205,8 +236,9 @@ async function runRound(
   };
 }
 
-function allTerminalOrOnlyRunningParents(board: TaskBoard): boolean {
-  return board.all().every((task) => task.status !== "pending");
+/** New dead letters replace older ones of the same task (a re-driven task that died again). */
+function mergeDeadLetters(current: State["deadLetters"], added: State["deadLetters"]): State["deadLetters"] {
+  return [...current.filter((letter) => !added.some((d) => d.taskId === letter.taskId)), ...added];
 }
 
 function shouldReplan(settings: Settings, absorbed: Absorbed, replans: number, deps: OrchestratorDeps): boolean {

@@ -19,7 +19,6 @@ export function makeWorkerNode(deps: OrchestratorDeps) {
         settings: resolveSettings(config, deps.settings),
         emit: emitter(config),
         signal: config.signal,
-        config,
       });
     } catch (error) {
       const failure = classifyError(error);

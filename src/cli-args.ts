@@ -18,6 +18,8 @@ export interface CliOptions {
   example?: string;
   approve: boolean;
   reject?: string;
+  /** Task ids to re-drive from the dead-letter queue; empty = all. */
+  redrive?: string[];
   help: boolean;
   settings: SettingsInput;
 }
@@ -41,6 +43,7 @@ const BASE_OPTIONS = {
   example: { type: "string" },
   approve: { type: "boolean", default: false },
   reject: { type: "string" },
+  redrive: { type: "string" },
   help: { type: "boolean", short: "h", default: false },
 } as const;
 
@@ -88,9 +91,18 @@ export function parseCli(argv: readonly string[], examples: readonly string[] = 
     example,
     approve: values.approve as boolean,
     reject: values.reject as string | undefined,
+    ...(values.redrive !== undefined ? { redrive: parseRedrive(values.redrive as string) } : {}),
     help: values.help as boolean,
     settings: settings as SettingsInput,
   };
+}
+
+/** `all` or a comma-separated list of task ids. */
+function parseRedrive(value: string): string[] {
+  if (value.trim() === "all") return [];
+  const ids = value.split(",").map((id) => id.trim()).filter(Boolean);
+  if (ids.length === 0) throw new ConfigError(`Invalid value for --redrive: ${JSON.stringify(value)} (use "all" or task ids separated by commas)`);
+  return ids;
 }
 
 function readPlanFile(path: string): PlanInput {
@@ -122,6 +134,7 @@ export function usage(examples: readonly string[]): string {
     `  --example <name>              Run a bundled example: ${examples.join(", ") || "none"}.`,
     "  --approve                     Answer a pending plan review: approve.",
     "  --reject <reason>             Answer a pending plan review: reject.",
+    "  --redrive <ids|all>           Re-run dead-lettered tasks (and the tasks they blocked) on --thread.",
     "  --json                        Print one JSON object with the result instead of text.",
     "  -h, --help                    Show this help.",
     "",

@@ -1,17 +1,17 @@
 import { randomUUID } from "node:crypto";
 import { pathToFileURL } from "node:url";
-import { Command } from "@langchain/langgraph";
-import { compileOrchestrator } from "../graphs/orchestrator.js";
 import { DEFAULT_CHECKPOINTER, openCheckpointer } from "./checkpointer.js";
 import { parseCli, usage, type CliOptions } from "./cli-args.js";
 import { readEnvironment } from "./env.js";
-import { ModelNotConfiguredError, OrchestratorError, PlanValidationError } from "./errors.js";
+import { ConfigError, ModelNotConfiguredError, OrchestratorError, PlanValidationError } from "./errors.js";
 import { EXAMPLES } from "./examples/index.js";
 import { openAIProvider, type ModelProvider } from "./models.js";
 import { REPAIRABLE_ISSUES, validatePlan } from "./plan.js";
 import { formatEvent } from "./progress.js";
 import type { WorkerRegistry } from "./registry.js";
-import { runGraph, type RunSummary } from "./runner.js";
+import type { RunSummary } from "./runner.js";
+import type { OrchestratorEvent } from "./events.js";
+import { createOrchestrator, type ReviewDecision } from "./index.js";
 import { defaultRegistry } from "./workers/defaults.js";
 
 /** Where the CLI writes: injectable for tests. */
@@ -51,7 +51,7 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
   const registry = example?.registry() ?? defaultRegistry();
   const goal = options.goal ?? example?.goal;
   const plan = options.plan ?? (example && !models.configured ? example.plan : undefined);
-  const resume = options.resume || options.approve || options.reject !== undefined;
+  const resume = options.resume || options.approve || options.reject !== undefined || options.redrive !== undefined;
   if (resume && !options.threadId) {
     io.stderr("Answering a review or resuming needs --thread <id>.\n");
     return EXIT.usage;
@@ -70,20 +70,24 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
     return EXIT.usage;
   }
   try {
-    const graph = compileOrchestrator({ registry, models, settings: options.settings }, { checkpointer: handle.saver });
-    const input = resume ? resumeInput(options) : { goal: goal!, ...(plan ? { plan } : {}) };
-    const summary = await runGraph(graph, input, {
-      threadId,
-      settings: options.settings,
-      onEvent: options.json ? undefined : (event) => io.stderr(`${formatEvent(event)}\n`),
-    });
+    const orchestrator = await createOrchestrator({ checkpointer: handle.saver, workers: registry, models, settings: options.settings });
+    const request = { onEvent: options.json ? undefined : (event: OrchestratorEvent) => io.stderr(`${formatEvent(event)}\n`) };
+    const summary = options.redrive
+      ? await orchestrator.redrive(threadId, options.redrive, request)
+      : resume
+        ? await orchestrator.resume(threadId, reviewAnswer(options), request)
+        : await orchestrator.run(goal!, { ...request, threadId, ...(plan ? { plan } : {}) });
     io.stdout(options.json ? `${JSON.stringify(summary, null, 2)}\n` : render(summary));
     return summary.status === "interrupted" ? EXIT.review : EXIT.done;
   } catch (error) {
+    if (error instanceof ConfigError || error instanceof PlanValidationError) {
+      io.stderr(`${error.message}\n`);
+      return EXIT.usage;
+    }
     const known = error instanceof OrchestratorError;
     io.stderr(`Run failed: ${known ? error.message : ((error as Error).stack ?? String(error))}\n`);
     io.stderr(`The thread is checkpointed; resume with: npm start -- --resume --thread ${threadId}\n`);
-    return error instanceof PlanValidationError ? EXIT.usage : EXIT.failed;
+    return EXIT.failed;
   } finally {
     await handle.close();
   }
@@ -107,11 +111,11 @@ function checkStart(
   return undefined;
 }
 
-function resumeInput(options: CliOptions): Command | null {
-  if (options.approve) return new Command({ resume: { action: "approve" } });
-  if (options.reject !== undefined) return new Command({ resume: { action: "reject", reason: options.reject } });
-  if (options.plan) return new Command({ resume: { action: "edit", plan: options.plan } });
-  return null;
+function reviewAnswer(options: CliOptions): ReviewDecision | undefined {
+  if (options.approve) return { action: "approve" };
+  if (options.reject !== undefined) return { action: "reject", reason: options.reject };
+  if (options.plan) return { action: "edit", plan: options.plan };
+  return undefined;
 }
 
 /** The human-readable end of a run. */

@@ -22,6 +22,7 @@ const RETRYABLE: Record<ErrorKind, boolean> = {
   auth: false,
   schema: true,
   empty: true,
+  underspecified: true,
   check: true,
   refusal: true,
   not_configured: false,

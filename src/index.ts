@@ -15,11 +15,15 @@ import type { PlanInput } from "./schemas.js";
 import type { State } from "./state.js";
 import { defaultRegistry } from "./workers/defaults.js";
 import type { ReviewDecision } from "../nodes/review.js";
+import { NODES } from "../nodes/names.js";
+import { OrchestratorError } from "./errors.js";
+import { redriveUpdate } from "./redrive.js";
 
 export { buildOrchestratorGraph, compileOrchestrator, graph } from "../graphs/orchestrator.js";
 export { agentWorker, functionWorker, WorkerRegistry } from "./registry.js";
 export type { WorkerDefinition, WorkerOutput, WorkerRunContext, AgentWorker, FunctionWorker } from "./registry.js";
 export { openAIProvider } from "./models.js";
+export { llmReview } from "./quality.js";
 export type { ModelProvider, ModelRequest, ModelRole } from "./models.js";
 export { SettingsSchema, parseSettings, resolveSettings } from "./config.js";
 export type { Settings, SettingsInput } from "./config.js";
@@ -30,6 +34,7 @@ export { OrchestratorState } from "./state.js";
 export type { RunSummary, TaskSummary } from "./runner.js";
 export type { ReviewDecision } from "../nodes/review.js";
 export * from "./errors.js";
+export { NotDeadLetteredError, redriveUpdate } from "./redrive.js";
 
 export interface OrchestratorOptions {
   /** A checkpointer, or a spec: `memory`, `sqlite:PATH`, `postgres://…` (default: the CLI's SQLite file). */
@@ -59,6 +64,11 @@ export interface Orchestrator {
   run(goal: string, request?: RunRequest): Promise<RunSummary>;
   /** Resumes a thread from its last checkpoint, optionally answering a pending review. */
   resume(threadId: string, answer?: ReviewDecision, request?: Omit<RunRequest, "threadId" | "plan">): Promise<RunSummary>;
+  /**
+   * Re-queues dead letters (all, or the given task ids) on an existing thread and resumes the run: only those
+   * tasks and the tasks skipped because of them run again, then the answer is written anew.
+   */
+  redrive(threadId: string, taskIds?: readonly string[], request?: Omit<RunRequest, "threadId" | "plan">): Promise<RunSummary>;
   /** The thread's current state. */
   state(threadId: string): Promise<State>;
   /** Closes the checkpointer it opened. */
@@ -102,6 +112,18 @@ export async function createOrchestrator(options: OrchestratorOptions = {}): Pro
         signal: request.signal,
         onEvent: forward(request),
       }),
+    redrive: async (threadId, taskIds, request = {}) => {
+      const config = { configurable: { thread_id: threadId } };
+      const snapshot = await graph.getState(config);
+      if (!(snapshot.values as Partial<State>).goal) throw new OrchestratorError(`Thread "${threadId}" has no run to re-drive.`);
+      await graph.updateState(config, redriveUpdate(snapshot.values as State, taskIds).update, NODES.worker);
+      return runGraph(graph, null, {
+        threadId,
+        settings: { ...options.settings, ...request.settings },
+        signal: request.signal,
+        onEvent: forward(request),
+      });
+    },
     state: async (threadId) => (await graph.getState({ configurable: { thread_id: threadId } })).values as State,
     close: async () => handle?.close(),
   };

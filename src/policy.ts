@@ -9,6 +9,7 @@ import {
   type TaskRecord,
   type TaskResult,
   type TaskSpec,
+  type Usage,
 } from "./schemas.js";
 
 type Emit = (event: EventInit) => void;
@@ -106,7 +107,7 @@ export interface Absorbed {
 /** Reads the results of the last wave into the board: done or dead, with follow-ups collected. */
 export function absorbResults(board: TaskBoard, results: Record<string, TaskResult>, emit: Emit): Absorbed {
   const absorbed: Absorbed = { finished: 0, dead: [], followUps: [] };
-  for (const task of board.all()) {
+  for (let task of board.all()) {
     if (task.status !== "running" || task.children) continue;
     const result = results[task.id];
     if (!result || result.dispatch !== task.dispatches) {
@@ -115,6 +116,7 @@ export function absorbResults(board: TaskBoard, results: Record<string, TaskResu
     }
     absorbed.finished++;
     const attempts = task.attempts + result.attempts.length;
+    if (result.clarifiedDescription) task = { ...task, description: result.clarifiedDescription };
     const ref = { taskId: task.id, worker: task.worker };
     if (result.status === "done") {
       board.put({ ...task, status: "done", attempts, reason: undefined });
@@ -147,7 +149,7 @@ export function completeParents(board: TaskBoard, results: Record<string, TaskRe
       const failed = children.find((child) => child.status !== "done");
       if (failed) {
         const reason = `subtask "${failed.id}" is ${failed.status}`;
-        board.put({ ...parent, status: "skipped", reason });
+        board.put({ ...parent, status: "skipped", reason, blockedBy: failed.id });
         emit({ type: "task.skipped", taskId: parent.id, worker: parent.worker, reason });
         continue;
       }
@@ -244,4 +246,33 @@ export function dispatchReady(board: TaskBoard, capacity: number, emit: Emit): s
     emit({ type: "task.queued", taskId: task.id, worker: task.worker, rank: task.rank });
   }
   return chosen.map((task) => task.id);
+}
+
+/** Total usage of a run: orchestration calls plus every worker result. */
+export function runUsage(orchestration: Usage, results: Record<string, TaskResult>): Usage {
+  return Object.values(results).reduce((sum, result) => addUsage(sum, result.usage), orchestration);
+}
+
+/** Which run budget is used up, if any: the wall-clock deadline, the token budget or the model-call cap. */
+export function budgetExceeded(
+  budget: { deadlineMs: number; maxTokens: number; maxModelCalls: number },
+  usage: Usage,
+  startedAt: string | undefined,
+  now = Date.now(),
+): string | undefined {
+  const elapsed = startedAt ? now - Date.parse(startedAt) : 0;
+  if (budget.deadlineMs > 0 && elapsed >= budget.deadlineMs) return `the deadline of ${budget.deadlineMs} ms passed (${elapsed} ms)`;
+  if (budget.maxTokens > 0 && usage.totalTokens >= budget.maxTokens) return `${usage.totalTokens} tokens used of ${budget.maxTokens}`;
+  if (budget.maxModelCalls > 0 && usage.modelCalls >= budget.maxModelCalls) return `${usage.modelCalls} model calls made of ${budget.maxModelCalls}`;
+  return undefined;
+}
+
+/** Skips every pending task with the given reason; returns their ids. */
+export function skipPending(board: TaskBoard, reason: string, emit: Emit): string[] {
+  const skipped = board.all().filter((task) => task.status === "pending");
+  for (const task of skipped) {
+    board.put({ ...task, status: "skipped", reason });
+    emit({ type: "task.skipped", taskId: task.id, worker: task.worker, reason });
+  }
+  return skipped.map((task) => task.id);
 }

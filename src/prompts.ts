@@ -117,3 +117,18 @@ export function synthesizerRequest(
     .filter(Boolean)
     .join("\n\n");
 }
+
+/** The clarifier's system prompt: the orchestrator's model rewriting a task a worker found underspecified. */
+export const CLARIFIER_SYSTEM_PROMPT =
+  "You are the orchestrator of a team of workers. A worker could not do a task because it was underspecified. " +
+  "Rewrite the task description so that it is self-contained and can be done now: resolve what is missing from " +
+  "the overall goal where possible and state any remaining assumption explicitly. Reply with the new description only.";
+
+/** The clarifier's request. */
+export function clarifyRequest(input: WorkerInput, reason: string): string {
+  return [
+    `Overall goal:\n${input.goal}`,
+    `Task "${input.task.id}": ${input.task.title}\n${input.task.description}`,
+    `What the worker said is missing:\n${reason}`,
+  ].join("\n\n");
+}

@@ -13,21 +13,31 @@ export interface WorkerOutput {
   usage?: Partial<Usage>;
 }
 
-/** What a plain-function worker is given besides its input. */
-export interface WorkerRunContext {
+/** Models as a worker or a check may use them, with their usage counted against the run. */
+export interface ModelAccess {
+  /** False when no model endpoint is configured: use a deterministic path instead of `model()`. */
+  modelConfigured: boolean;
+  /** A chat model for a role (the worker's attempt parameters for `worker`, the run's settings otherwise). */
+  model(role?: ModelRole): BaseChatModel;
+  /** Adds the usage of calls made through `model()` to the task's record. */
+  recordUsage(usage: Partial<Usage>): void;
   signal: AbortSignal;
+}
+
+/** What a plain-function worker is given besides its input. */
+export interface WorkerRunContext extends ModelAccess {
   attempt: number;
   params: AttemptParams;
   /** Why the previous attempt failed, when this is a retry. */
   feedback?: string;
-  /** False when no model endpoint is configured: use a deterministic path instead of `model()`. */
-  modelConfigured: boolean;
-  /** A chat model for a role, from the run's provider. */
-  model(role?: ModelRole): BaseChatModel;
 }
 
 /** A semantic check: returns a reason when the output is not acceptable. */
-export type ResultCheck = (result: WorkerOutput, input: WorkerInput) => string | undefined | Promise<string | undefined>;
+export type ResultCheck = (
+  result: WorkerOutput,
+  input: WorkerInput,
+  context: ModelAccess,
+) => string | undefined | Promise<string | undefined>;
 
 interface WorkerCommon {
   /** snake_case, unique in the registry: the value of a task's `worker` field. */

@@ -47,6 +47,7 @@ export const TaskRecordSchema = TaskInputSchema.omit({ blocks: true }).extend({
   attempts: z.number().int().default(0).describe("Worker attempts made so far, over every dispatch."),
   dispatches: z.number().int().default(0).describe("Times the task was sent to a worker."),
   reason: z.string().optional().describe("Why the task is skipped or dead."),
+  blockedBy: z.string().optional().describe("Skipped tasks: the dead or skipped task that blocked this one."),
 });
 export type TaskRecord = z.infer<typeof TaskRecordSchema>;
 
@@ -78,6 +79,7 @@ export const ERROR_KINDS = [
   "auth",
   "schema",
   "empty",
+  "underspecified",
   "check",
   "refusal",
   "not_configured",
@@ -126,6 +128,7 @@ export const TaskResultSchema = z.object({
   durationMs: z.number(),
   usage: UsageSchema,
   followUps: z.array(TaskInputSchema).default([]),
+  clarifiedDescription: z.string().optional().describe("The task description as rewritten after a worker found it underspecified."),
 });
 export type TaskResult = z.infer<typeof TaskResultSchema>;
 

@@ -28,7 +28,8 @@ export function mergeResults(
   return { ...current, ...update };
 }
 
-export const PlanSourceSchema = z.enum(["planner", "input", "human", "fallback"]);
+/** Where the plan came from: the planner, the caller's input, the caller's fallback plan, a human, or the single-task fallback. */
+export const PlanSourceSchema = z.enum(["planner", "input", "caller-fallback", "human", "single-task"]);
 export type PlanSource = z.infer<typeof PlanSourceSchema>;
 
 /** What the review node asks a human: approve/edit a proposed plan, or write one when planning failed. */
@@ -43,6 +44,9 @@ export type ReviewRequest = z.infer<typeof ReviewRequestSchema>;
 const fields = {
   goal: z.string().describe("What the run should achieve."),
   plan: PlanInputSchema.optional().describe("A plan to run instead of asking the planner."),
+  fallbackPlan: PlanInputSchema.optional().describe("A plan to run only if the planner fails."),
+  startedAt: z.string().optional().describe("When planning started (ISO time): the run deadline counts from here."),
+  stopReason: z.string().optional().describe("Why dispatching stopped early (a run budget), if it did."),
   tasks: new ReducedValue(z.record(z.string(), TaskRecordSchema).default(() => ({})), { reducer: mergeTasks }),
   results: new ReducedValue(z.record(z.string(), TaskResultSchema).default(() => ({})), { reducer: mergeResults }),
   planGoal: z.string().optional().describe("The goal the current tasks were planned for."),
@@ -63,7 +67,7 @@ export type State = typeof OrchestratorState.State;
 export type Update = typeof OrchestratorState.Update;
 
 /** What a caller passes in. */
-export const OrchestratorInput = new StateSchema({ goal: fields.goal, plan: fields.plan });
+export const OrchestratorInput = new StateSchema({ goal: fields.goal, plan: fields.plan, fallbackPlan: fields.fallbackPlan });
 
 /** What a caller gets back. */
 export const OrchestratorOutput = new StateSchema({
@@ -74,5 +78,6 @@ export const OrchestratorOutput = new StateSchema({
   deadLetters: fields.deadLetters,
   droppedEdges: fields.droppedEdges,
   planSource: fields.planSource,
+  stopReason: fields.stopReason,
   notes: fields.notes,
 });

@@ -1,0 +1,37 @@
+import { HumanMessage, SystemMessage, type BaseMessage } from "@langchain/core/messages";
+import { z } from "zod";
+import type { ResultCheck } from "./registry.js";
+
+const VerdictSchema = z.object({
+  accept: z.boolean().describe("True if the result does the task well enough to be used."),
+  feedback: z.string().describe("When not accepted: what exactly to improve. Otherwise empty."),
+});
+
+const REVIEWER_SYSTEM_PROMPT =
+  "You are the orchestrator reviewing a worker's result before it is used. Accept a result that does the task " +
+  "and meets the criteria, even if it could be polished. Reject it only for real problems — missing parts, wrong " +
+  "facts, ignoring the task — and then say precisely what to improve.";
+
+/**
+ * A result check by the orchestrator's (planner) model: it accepts the result or asks for an improvement with
+ * feedback, which becomes the next attempt's instruction. Without a configured model every result passes.
+ */
+export function llmReview(criteria = "The result does what the task asks, completely and correctly."): ResultCheck {
+  return async (result, input, context) => {
+    if (!context.modelConfigured) return undefined;
+    const reviewer = context.model("planner").withStructuredOutput(VerdictSchema, { name: "review", includeRaw: true });
+    const { raw, parsed } = (await reviewer.invoke(
+      [
+        new SystemMessage(REVIEWER_SYSTEM_PROMPT),
+        new HumanMessage(
+          `Task "${input.task.id}": ${input.task.title}\n${input.task.description}\n\nCriteria: ${criteria}\n\nResult:\n${result.output}`,
+        ),
+      ],
+      { signal: context.signal, runName: "result_review" },
+    )) as { raw: BaseMessage & { usage_metadata?: { input_tokens: number; output_tokens: number; total_tokens: number } }; parsed: z.infer<typeof VerdictSchema> | null };
+    const meta = raw.usage_metadata;
+    context.recordUsage({ inputTokens: meta?.input_tokens ?? 0, outputTokens: meta?.output_tokens ?? 0, totalTokens: meta?.total_tokens ?? 0 });
+    if (!parsed) return undefined;
+    return parsed.accept ? undefined : `the reviewer asked for an improvement: ${parsed.feedback || "no detail given"}`;
+  };
+}
