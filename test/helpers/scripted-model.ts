@@ -28,6 +28,7 @@ class ScriptedChatModel extends BaseChatModel {
     private readonly request: ModelRequest,
     private readonly calls: ModelCall[],
     private readonly latency: (call: ModelCall) => number,
+    private readonly onAbort: (() => void) | undefined,
     private readonly tools: { name: string }[] = [],
     params: BaseChatModelParams = {},
   ) {
@@ -43,7 +44,7 @@ class ScriptedChatModel extends BaseChatModel {
       const t = tool as { name?: string; function?: { name: string } };
       return { name: t.name ?? t.function?.name ?? "tool" };
     });
-    return new ScriptedChatModel(this.responder, this.request, this.calls, this.latency, named);
+    return new ScriptedChatModel(this.responder, this.request, this.calls, this.latency, this.onAbort, named);
   }
 
   async _generate(messages: BaseMessage[], options: this["ParsedCallOptions"]): Promise<ChatResult> {
@@ -55,7 +56,12 @@ class ScriptedChatModel extends BaseChatModel {
       prompt: text([...messages].reverse().find((m) => m._getType() === "human")),
     };
     this.calls.push(call);
-    await sleep(this.latency(call), options.signal);
+    try {
+      await sleep(this.latency(call), options.signal);
+    } catch (error) {
+      this.onAbort?.();
+      throw error;
+    }
     const reply = await this.responder(call);
     const message = toMessage(reply, this.tools);
     const promptChars = messages.reduce((sum, m) => sum + text(m).length, 0);
@@ -108,7 +114,12 @@ export interface ScriptedProvider extends ModelProvider {
  */
 export function scriptedProvider(
   responders: Partial<Record<ModelRole, Responder>>,
-  options: { latencyMs?: number | ((call: ModelCall) => number); configured?: boolean } = {},
+  options: {
+    latencyMs?: number | ((call: ModelCall) => number);
+    configured?: boolean;
+    /** Called when a call is cancelled through its signal while waiting. */
+    onAbort?: () => void;
+  } = {},
 ): ScriptedProvider {
   const calls: ModelCall[] = [];
   const latency = typeof options.latencyMs === "function" ? options.latencyMs : () => (options.latencyMs as number) ?? 0;
@@ -122,7 +133,7 @@ export function scriptedProvider(
         (() => {
           throw new Error(`no scripted responder for the ${request.role} role`);
         });
-      return new ScriptedChatModel(responder, request, calls, latency);
+      return new ScriptedChatModel(responder, request, calls, latency, options.onAbort);
     },
   };
 }

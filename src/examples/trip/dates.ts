@@ -31,6 +31,11 @@ export const weekdayOf = (iso: string): Weekday => WEEKDAYS[toUtc(iso).getUTCDay
 /** The month (1–12) of an ISO date. */
 export const monthOf = (iso: string): number => toUtc(iso).getUTCMonth() + 1;
 
+const MONTH_NAMES = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+
+/** The English name of a month (1–12). */
+export const monthName = (month: number): string => MONTH_NAMES[month - 1] ?? `month ${month}`;
+
 /** An ISO date for people: `Tue 12 May`. */
 export const formatDate = (iso: string): string => {
   const date = toUtc(iso);

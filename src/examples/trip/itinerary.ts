@@ -93,8 +93,8 @@ function arrivalNotes(inputs: ItineraryInputs): string[] {
         : "Landing after midnight: the room is only booked from today, so arrange a late-night check-in.",
     );
   }
-  if (stay) notes.push(`Check in at ${stay.name} (${stay.neighbourhood}).`);
-  if (transit) notes.push(`Buy the ${transit.name} (${transit.count} per person) on arrival.`);
+  if (stay && !extra) notes.push(`Check in at ${stay.name} (${stay.neighbourhood}).`);
+  if (transit) notes.push(`Buy ${transit.count} × ${transit.name} per person on arrival.`);
   return notes;
 }
 
