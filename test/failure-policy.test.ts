@@ -46,7 +46,7 @@ describe("worker failures", () => {
     const workerCalls = models.callsOf("worker");
     expect(workerCalls.map((c) => [c.model, c.temperature])).toEqual([["gpt-4o-mini", 0.2], ["gpt-4o-mini", 0.7]]);
     expect(workerCalls[1]!.prompt).toContain("Your previous attempt was not accepted: server: upstream exploded");
-    expect(h.events.filter((e) => e.taskId === "a").map((e) => e.type)).toEqual([
+    expect(h.events.filter((e) => "taskId" in e && e.taskId === "a").map((e) => e.type)).toEqual([
       "task.queued", "task.started", "task.failed", "task.retrying", "task.started", "task.done",
     ]);
   });

@@ -240,7 +240,7 @@ export function runTransitAdvisor(input: WorkerInput, data: TripDataset = TRIP_D
   const result: TransitChoice = {
     category: "transit",
     cost: count * pass.price * request.travellers,
-    label: `${count} × ${pass.name} for each of ${people(request.travellers)}`,
+    label: `${pass.name} × ${count * request.travellers}`,
     passId: pass.id,
     name: pass.name,
     count,
