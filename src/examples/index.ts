@@ -1,5 +1,6 @@
 import type { WorkerRegistry } from "../registry.js";
 import type { PlanInput } from "../schemas.js";
+import { tripExample } from "./trip/index.js";
 
 /** A bundled example: its goal, its manual breakdown (used offline) and its workers. */
 export interface Example {
@@ -9,4 +10,4 @@ export interface Example {
 }
 
 /** The examples `--example <name>` can run. */
-export const EXAMPLES: Record<string, Example> = {};
+export const EXAMPLES: Record<string, Example> = { trip: tripExample };

@@ -2,6 +2,7 @@ import { PlanValidationError } from "../../errors.js";
 import { validatePlan } from "../../plan.js";
 import type { WorkerRegistry } from "../../registry.js";
 import { PlanInputSchema, type PlanInput } from "../../schemas.js";
+import type { Example } from "../index.js";
 import planJson from "./plan.json" with { type: "json" };
 import { TRIP_TASK_IDS } from "./plan-ids.js";
 import { tripRegistry } from "./workers.js";
@@ -29,13 +30,11 @@ export function loadTripPlan(raw: unknown, registry: WorkerRegistry): PlanInput 
   return parsed.data;
 }
 
-const registry = tripRegistry();
-
 /** The manual breakdown of the trip goal: eight tasks, validated against the trip registry at import. */
-export const tripPlan: PlanInput = loadTripPlan(planJson, registry);
+export const tripPlan: PlanInput = loadTripPlan(planJson, tripRegistry());
 
-/** The trip planner example: its goal, its plan and its workers. */
-export const tripExample = { goal: TRIP_GOAL, plan: tripPlan, registry } as const;
+/** The trip planner example, in the shape `--example` runs: its goal, its plan and its registry factory. */
+export const tripExample: Example = { goal: TRIP_GOAL, plan: tripPlan, registry: tripRegistry };
 
 export { EXTRA_NIGHT_TASK_ID, TRIP_TASK_IDS } from "./plan-ids.js";
 export { TRIP_DATA, type TripDataset } from "./data.js";

@@ -352,14 +352,9 @@ export async function runItineraryPlanner(input: WorkerInput, context: WorkerRun
     .model()
     .invoke([new SystemMessage(ITINERARY_SYSTEM_PROMPT), new HumanMessage(itineraryPrompt(input, draft))], { signal: context.signal })) as AIMessage;
   const meta = reply.usage_metadata;
-  const usage = {
-    inputTokens: meta?.input_tokens ?? 0,
-    outputTokens: meta?.output_tokens ?? 0,
-    totalTokens: meta?.total_tokens ?? 0,
-    modelCalls: 1,
-  };
+  context.recordUsage({ inputTokens: meta?.input_tokens ?? 0, outputTokens: meta?.output_tokens ?? 0, totalTokens: meta?.total_tokens ?? 0 });
   const text = textOf(reply).trim();
-  return { output: text || draft, data: itinerary, usage };
+  return { output: text || draft, data: itinerary };
 }
 
 /** The trip planner's workers. */
