@@ -1,3 +1,4 @@
+import { RunnableLambda } from "@langchain/core/runnables";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { resolveSettings } from "../src/config.js";
 import type { OrchestratorDeps } from "../src/context.js";
@@ -10,32 +11,45 @@ import { executeTask } from "../src/workers/execute.js";
 /** The worker node: runs one task through its registered worker. Never throws: failure is a result too. */
 export function makeWorkerNode(deps: OrchestratorDeps) {
   return async function worker(input: WorkerInput, config: LangGraphRunnableConfig): Promise<Update> {
-    const started = new Date();
-    let result: TaskResult;
-    try {
-      const definition = deps.registry.get(input.task.worker);
-      result = await executeTask(input, definition, {
-        provider: deps.models,
-        settings: resolveSettings(config, deps.settings),
-        emit: emitter(config),
-        signal: config.signal,
-      });
-    } catch (error) {
-      const failure = classifyError(error);
-      result = {
-        taskId: input.task.id,
-        worker: input.task.worker,
+    const { task } = input;
+    const run = RunnableLambda.from((payload: WorkerInput) => runTask(payload, deps, config));
+    const result = await run.invoke(input, {
+      runName: `${task.worker}:${task.id}`,
+      tags: [`worker:${task.worker}`, `task:${task.id}`],
+      metadata: {
+        taskId: task.id,
+        worker: task.worker,
         dispatch: input.dispatch,
-        status: "failed",
-        output: "",
-        error: { ...failure, retryable: false },
-        attempts: [],
-        startedAt: started.toISOString(),
-        durationMs: Date.now() - started.getTime(),
-        usage: ZERO_USAGE,
-        followUps: [],
-      };
-    }
-    return { results: { [input.task.id]: result } };
+        dependsOn: task.dependsOn,
+        ...(task.parent ? { parentTask: task.parent } : {}),
+      },
+    });
+    return { results: { [task.id]: result } };
   };
+}
+
+async function runTask(input: WorkerInput, deps: OrchestratorDeps, config: LangGraphRunnableConfig): Promise<TaskResult> {
+  const started = new Date();
+  try {
+    return await executeTask(input, deps.registry.get(input.task.worker), {
+      provider: deps.models,
+      settings: resolveSettings(config, deps.settings),
+      emit: emitter(config),
+      signal: config.signal,
+    });
+  } catch (error) {
+    return {
+      taskId: input.task.id,
+      worker: input.task.worker,
+      dispatch: input.dispatch,
+      status: "failed",
+      output: "",
+      error: { ...classifyError(error), retryable: false },
+      attempts: [],
+      startedAt: started.toISOString(),
+      durationMs: Date.now() - started.getTime(),
+      usage: ZERO_USAGE,
+      followUps: [],
+    };
+  }
 }

@@ -159,7 +159,7 @@ export interface DependencyResult {
 /** The payload of one `Send("worker", …)`: the task, the goal and only its dependencies' results. */
 export interface WorkerInput {
   goal: string;
-  task: TaskSpec & { depth?: number };
+  task: TaskSpec & { depth?: number; parent?: string };
   dependencies: Record<string, DependencyResult>;
   /** Which dispatch of the task this is (1 for the first). */
   dispatch: number;
