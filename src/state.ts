@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ReducedValue, StateSchema } from "@langchain/langgraph";
+import { DeltaValue, StateSchema } from "@langchain/langgraph";
 import {
   DeadLetterSchema,
   DroppedEdgeSchema,
@@ -12,23 +12,25 @@ import {
   type TaskResult,
 } from "./schemas.js";
 
-/** Merges task records by id: a record in the update replaces the one in state. */
+/**
+ * Merges batches of task records by id: a record in a later write replaces the one before it. Batching-invariant,
+ * as LangGraph's delta channels require (they replay checkpointed writes in larger batches).
+ */
 export function mergeTasks(
   current: Record<string, TaskRecord>,
-  update: Record<string, TaskRecord>,
+  writes: readonly Record<string, TaskRecord>[],
 ): Record<string, TaskRecord> {
-  return { ...current, ...update };
+  return Object.assign({}, current, ...writes);
 }
 
-/** Merges worker results by task id: parallel workers write disjoint keys; a re-run replaces the older result. */
+/** Merges batches of worker results by task id: parallel workers write disjoint keys; a re-run replaces the older result. */
 export function mergeResults(
   current: Record<string, TaskResult>,
-  update: Record<string, TaskResult>,
+  writes: readonly Record<string, TaskResult>[],
 ): Record<string, TaskResult> {
-  return { ...current, ...update };
+  return Object.assign({}, current, ...writes);
 }
 
-/** Where the plan came from: the planner, the caller's input, the caller's fallback plan, a human, or the single-task fallback. */
 export const PlanSourceSchema = z.enum(["planner", "input", "caller-fallback", "human", "single-task"]);
 export type PlanSource = z.infer<typeof PlanSourceSchema>;
 
@@ -47,8 +49,10 @@ const fields = {
   fallbackPlan: PlanInputSchema.optional().describe("A plan to run only if the planner fails."),
   startedAt: z.string().optional().describe("When planning started (ISO time): the run deadline counts from here."),
   stopReason: z.string().optional().describe("Why dispatching stopped early (a run budget), if it did."),
-  tasks: new ReducedValue(z.record(z.string(), TaskRecordSchema).default(() => ({})), { reducer: mergeTasks }),
-  results: new ReducedValue(z.record(z.string(), TaskResultSchema).default(() => ({})), { reducer: mergeResults }),
+  // Delta channels: checkpoints keep each write once instead of re-serialising the whole table every step,
+  // so checkpoint bytes grow linearly with the work (LangGraph beta API).
+  tasks: new DeltaValue(z.record(z.string(), TaskRecordSchema).default(() => ({})), { reducer: mergeTasks }),
+  results: new DeltaValue(z.record(z.string(), TaskResultSchema).default(() => ({})), { reducer: mergeResults }),
   planGoal: z.string().optional().describe("The goal the current tasks were planned for."),
   planSource: PlanSourceSchema.optional(),
   dispatch: z.array(z.string()).default(() => []).describe("Task ids sent to workers this round."),

@@ -82,14 +82,20 @@ describe("context routing", () => {
 describe("reducers", () => {
   it("mergeTasks replaces records by id and keeps the others", () => {
     const [a, b] = records(task("a"), task("b"));
-    const merged = mergeTasks(table(a!, b!), { a: withStatus(a!, "done") });
+    const merged = mergeTasks(table(a!, b!), [{ a: withStatus(a!, "done") }]);
     expect(merged.a!.status).toBe("done");
     expect(merged.b).toBe(b);
   });
 
   it("mergeResults folds parallel results and lets a re-run replace the older result", () => {
-    const merged = mergeResults(mergeResults({}, { a: result("a", "1") }), { b: result("b", "2") });
+    const merged = mergeResults({}, [{ a: result("a", "1") }, { b: result("b", "2") }]);
     expect(Object.keys(merged)).toEqual(["a", "b"]);
-    expect(mergeResults(merged, { a: result("a", "again") }).a!.output).toBe("again");
+    expect(mergeResults(merged, [{ a: result("a", "again") }]).a!.output).toBe("again");
+  });
+
+  it("gives the same state however the writes are batched, as delta channels require", () => {
+    const writes: Record<string, TaskResult>[] = [{ a: result("a", "1") }, { b: result("b", "2") }, { a: result("a", "3") }];
+    expect(mergeResults(mergeResults({}, writes.slice(0, 1)), writes.slice(1))).toEqual(mergeResults({}, writes));
+    expect(mergeResults({}, writes).a!.output).toBe("3");
   });
 });
