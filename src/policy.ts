@@ -104,7 +104,10 @@ export interface Absorbed {
   followUps: { from: TaskRecord; spec: TaskSpec }[];
 }
 
-/** Reads the results of the last wave into the board: done or dead, with follow-ups collected. */
+/**
+ * Reads the results of the last wave into the board: done or dead, with follow-ups collected. (`task.done` is
+ * emitted by the worker the moment it finishes; `task.dead` here, when the orchestrator dead-letters it.)
+ */
 export function absorbResults(board: TaskBoard, results: Record<string, TaskResult>, emit: Emit): Absorbed {
   const absorbed: Absorbed = { finished: 0, dead: [], followUps: [] };
   for (let task of board.all()) {
@@ -120,7 +123,6 @@ export function absorbResults(board: TaskBoard, results: Record<string, TaskResu
     const ref = { taskId: task.id, worker: task.worker };
     if (result.status === "done") {
       board.put({ ...task, status: "done", attempts, reason: undefined });
-      emit({ type: "task.done", ...ref, attempts: result.attempts.length, durationMs: result.durationMs, usage: result.usage });
       for (const spec of result.followUps) absorbed.followUps.push({ from: task, spec });
     } else {
       const letter = deadLetterFor(task, result);

@@ -136,12 +136,14 @@ export async function executeTask(input: WorkerInput, worker: WorkerDefinition, 
     });
     if (outcome.ok) {
       const { output, data, followUps } = outcome.output;
-      return finish({
+      const result = finish({
         status: "done",
         output: capOutput(output, settings.maxOutputChars),
         ...(data === undefined ? {} : { data }),
         followUps: followUps as TaskSpec[],
       });
+      emit({ type: "task.done", ...ref, attempts: number, durationMs: result.durationMs, usage: result.usage });
+      return result;
     }
     const { error } = outcome;
     emit({ type: "task.failed", ...ref, attempt: number, error });
