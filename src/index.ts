@@ -5,18 +5,19 @@
 import { randomUUID } from "node:crypto";
 import { Command, type BaseCheckpointSaver } from "@langchain/langgraph";
 import { compileOrchestrator } from "../graphs/orchestrator.js";
-import { DEFAULT_CHECKPOINTER, openCheckpointer, type CheckpointerHandle } from "./checkpointer.js";
+import { connectionError, DEFAULT_CHECKPOINTER, openCheckpointer, type CheckpointerHandle, type CheckpointerOptions } from "./checkpointer.js";
+import { processLock, type ThreadLock } from "./thread-lock.js";
 import type { SettingsInput } from "./config.js";
 import type { OrchestratorEvent } from "./events.js";
 import { openAIProvider, type ModelProvider } from "./models.js";
 import { WorkerRegistry, type WorkerDefinition } from "./registry.js";
-import { runGraph, type RunSummary } from "./runner.js";
+import { runGraph, type RunOptions, type RunSummary } from "./runner.js";
 import type { PlanInput } from "./schemas.js";
 import type { State } from "./state.js";
 import { defaultRegistry } from "./workers/defaults.js";
 import type { ReviewDecision } from "../nodes/review.js";
 import { NODES } from "../nodes/names.js";
-import { OrchestratorError } from "./errors.js";
+import { ConfigError } from "./errors.js";
 import { redriveUpdate } from "./redrive.js";
 
 export { buildOrchestratorGraph, compileOrchestrator, graph } from "../graphs/orchestrator.js";
@@ -29,7 +30,10 @@ export { SettingsSchema, parseSettings, resolveSettings } from "./config.js";
 export type { Settings, SettingsInput } from "./config.js";
 export { OrchestratorEventSchema, isOrchestratorEvent } from "./events.js";
 export type { OrchestratorEvent } from "./events.js";
-export { openCheckpointer, DEFAULT_CHECKPOINTER } from "./checkpointer.js";
+export { openCheckpointer, DEFAULT_CHECKPOINTER, CheckpointerConnectionError } from "./checkpointer.js";
+export type { CheckpointerHandle, CheckpointerOptions } from "./checkpointer.js";
+export { ThreadBusyError, fileLock, postgresLock, processLock } from "./thread-lock.js";
+export type { ThreadLock } from "./thread-lock.js";
 export { OrchestratorState } from "./state.js";
 export type { RunSummary, TaskSummary } from "./runner.js";
 export type { ReviewDecision } from "../nodes/review.js";
@@ -47,11 +51,17 @@ export interface OrchestratorOptions {
   settings?: SettingsInput;
   /** Receives every lifecycle event of every run. */
   onEvent?: (event: OrchestratorEvent) => void;
+  /** Postgres schema and pool size, for a `postgres://` spec. */
+  checkpointerOptions?: CheckpointerOptions;
+  /** Overrides the thread lock (default: the checkpointer's own, or per process). */
+  lock?: ThreadLock;
 }
 
 export interface RunRequest {
   threadId?: string;
   plan?: PlanInput;
+  /** A plan to run only if the planner fails. */
+  fallbackPlan?: PlanInput;
   settings?: SettingsInput;
   signal?: AbortSignal;
   onEvent?: (event: OrchestratorEvent) => void;
@@ -83,47 +93,53 @@ export async function createOrchestrator(options: OrchestratorOptions = {}): Pro
       : options.workers
         ? new WorkerRegistry(options.workers)
         : defaultRegistry();
-  let handle: CheckpointerHandle | undefined;
-  const saver =
+  const handle: CheckpointerHandle | undefined =
     typeof options.checkpointer === "object"
-      ? options.checkpointer
-      : (handle = await openCheckpointer(options.checkpointer ?? DEFAULT_CHECKPOINTER)).saver;
+      ? undefined
+      : await openCheckpointer(options.checkpointer ?? DEFAULT_CHECKPOINTER, options.checkpointerOptions);
+  const saver = handle?.saver ?? (options.checkpointer as BaseCheckpointSaver);
+  const lock = options.lock ?? handle?.lock ?? processLock();
+  /** Runs `work` holding the thread; database connection losses become a clear, resumable error. */
+  const exclusive = async <T>(threadId: string, work: () => Promise<T>): Promise<T> => {
+    const release = await lock.acquire(threadId);
+    try {
+      return await work();
+    } catch (error) {
+      throw connectionError(error);
+    } finally {
+      await release();
+    }
+  };
   const graph = compileOrchestrator(
     { registry, models: options.models ?? openAIProvider(), settings: options.settings },
     { checkpointer: saver },
   );
-  const forward = (request?: RunRequest) => (event: OrchestratorEvent) => {
-    options.onEvent?.(event);
-    request?.onEvent?.(event);
-  };
+  const runOptions = (threadId: string, request: Omit<RunRequest, "threadId" | "plan">): RunOptions => ({
+    threadId,
+    settings: { ...options.settings, ...request.settings },
+    signal: request.signal,
+    onEvent: (event) => {
+      options.onEvent?.(event);
+      request.onEvent?.(event);
+    },
+  });
   return {
     graph,
-    run: (goal, request = {}) =>
-      runGraph(graph, { goal, ...(request.plan ? { plan: request.plan } : {}) }, {
-        threadId: request.threadId ?? randomUUID(),
-        settings: { ...options.settings, ...request.settings },
-        signal: request.signal,
-        onEvent: forward(request),
-      }),
-    resume: (threadId, answer, request = {}) =>
-      runGraph(graph, answer === undefined ? null : new Command({ resume: answer }), {
-        threadId,
-        settings: { ...options.settings, ...request.settings },
-        signal: request.signal,
-        onEvent: forward(request),
-      }),
-    redrive: async (threadId, taskIds, request = {}) => {
-      const config = { configurable: { thread_id: threadId } };
-      const snapshot = await graph.getState(config);
-      if (!(snapshot.values as Partial<State>).goal) throw new OrchestratorError(`Thread "${threadId}" has no run to re-drive.`);
-      await graph.updateState(config, redriveUpdate(snapshot.values as State, taskIds).update, NODES.worker);
-      return runGraph(graph, null, {
-        threadId,
-        settings: { ...options.settings, ...request.settings },
-        signal: request.signal,
-        onEvent: forward(request),
-      });
+    run: (goal, request = {}) => {
+      const threadId = request.threadId ?? randomUUID();
+      const input = { goal, ...(request.plan ? { plan: request.plan } : {}), ...(request.fallbackPlan ? { fallbackPlan: request.fallbackPlan } : {}) };
+      return exclusive(threadId, () => runGraph(graph, input, runOptions(threadId, request)));
     },
+    resume: (threadId, answer, request = {}) =>
+      exclusive(threadId, () => runGraph(graph, answer === undefined ? null : new Command({ resume: answer }), runOptions(threadId, request))),
+    redrive: (threadId, taskIds, request = {}) =>
+      exclusive(threadId, async () => {
+        const config = { configurable: { thread_id: threadId } };
+        const snapshot = await graph.getState(config);
+        if (!(snapshot.values as Partial<State>).goal) throw new ConfigError(`Thread "${threadId}" has no run to re-drive.`);
+        await graph.updateState(config, redriveUpdate(snapshot.values as State, taskIds).update, NODES.worker);
+        return runGraph(graph, null, runOptions(threadId, request));
+      }),
     state: async (threadId) => (await graph.getState({ configurable: { thread_id: threadId } })).values as State,
     close: async () => handle?.close(),
   };
