@@ -110,6 +110,14 @@ export async function createOrchestrator(options: OrchestratorOptions = {}): Pro
       await release();
     }
   };
+  /** The thread's state; a clear error when nothing was ever checkpointed on it. */
+  const checkpointed = async (threadId: string): Promise<State> => {
+    const snapshot = await graph.getState({ configurable: { thread_id: threadId } });
+    if (!(snapshot.values as Partial<State>).goal) {
+      throw new ConfigError(`Thread "${threadId}" has no checkpoint to resume: start the run again with its goal.`);
+    }
+    return snapshot.values as State;
+  };
   const graph = compileOrchestrator(
     { registry, models: options.models ?? openAIProvider(), settings: options.settings },
     { checkpointer: saver },
@@ -131,13 +139,14 @@ export async function createOrchestrator(options: OrchestratorOptions = {}): Pro
       return exclusive(threadId, () => runGraph(graph, input, runOptions(threadId, request)));
     },
     resume: (threadId, answer, request = {}) =>
-      exclusive(threadId, () => runGraph(graph, answer === undefined ? null : new Command({ resume: answer }), runOptions(threadId, request))),
+      exclusive(threadId, async () => {
+        await checkpointed(threadId);
+        return runGraph(graph, answer === undefined ? null : new Command({ resume: answer }), runOptions(threadId, request));
+      }),
     redrive: (threadId, taskIds, request = {}) =>
       exclusive(threadId, async () => {
-        const config = { configurable: { thread_id: threadId } };
-        const snapshot = await graph.getState(config);
-        if (!(snapshot.values as Partial<State>).goal) throw new ConfigError(`Thread "${threadId}" has no run to re-drive.`);
-        await graph.updateState(config, redriveUpdate(snapshot.values as State, taskIds).update, NODES.worker);
+        const state = await checkpointed(threadId);
+        await graph.updateState({ configurable: { thread_id: threadId } }, redriveUpdate(state, taskIds).update, NODES.worker);
         return runGraph(graph, null, runOptions(threadId, request));
       }),
     state: async (threadId) => (await graph.getState({ configurable: { thread_id: threadId } })).values as State,

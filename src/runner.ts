@@ -88,6 +88,8 @@ export async function runGraph(
     context: options.settings ?? {},
     recursionLimit: recursionLimitFor(settings),
     streamMode: ["custom", "updates", "values"],
+    // Every checkpoint is written before the next step starts: a crash loses at most the step in flight.
+    durability: "sync",
     signal: options.signal,
   });
   let state: State | undefined;

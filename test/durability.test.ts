@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
-import { createOrchestrator, ThreadBusyError } from "../src/index.js";
+import { createOrchestrator, functionWorker, ThreadBusyError } from "../src/index.js";
 import { openCheckpointer, parsePostgresSpec, CheckpointerConnectionError } from "../src/checkpointer.js";
 import { fileLock } from "../src/thread-lock.js";
 import { echoWorker, harness, task, WorkLog } from "./helpers/fixtures.js";
@@ -69,7 +69,7 @@ describe("one run per thread", () => {
     const orchestrator = await createOrchestrator({
       checkpointer: `sqlite:${join(tempDir(), "busy.db")}`,
       models: offline(),
-      workers: [echoWorker(log, { behaviour: () => undefined, delayMs: () => 0 }), { ...echoWorker(log, { name: "slow" }), run: async () => (await gate, "slow done") }],
+      workers: [echoWorker(log), functionWorker({ name: "slow", description: "Waits for the gate.", run: async () => (await gate, "slow done") })],
     });
     const first = orchestrator.run("g", { threadId: "same", plan: { tasks: [task("a", [], { worker: "slow" })] } });
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -91,6 +91,14 @@ describe("one run per thread", () => {
     writeFileSync(join(dir, "t.lock"), "999999999");
     const release = await fileLock(dir).acquire("t");
     await release();
+  });
+});
+
+describe("resuming", () => {
+  it("says so when a thread has nothing to resume", async () => {
+    const orchestrator = await createOrchestrator({ checkpointer: "memory", models: offline(), workers: [echoWorker(new WorkLog())] });
+    await expect(orchestrator.resume("never-ran")).rejects.toThrow('Thread "never-ran" has no checkpoint to resume: start the run again with its goal.');
+    await expect(orchestrator.redrive("never-ran")).rejects.toThrow("has no checkpoint to resume");
   });
 });
 
@@ -146,7 +154,7 @@ describe.runIf(POSTGRES_URL)("postgres for many processes", () => {
   it("refuses the same thread from a second orchestrator while the first runs it", async () => {
     let finish!: () => void;
     const gate = new Promise<void>((resolve) => (finish = resolve));
-    const slow = { ...echoWorker(new WorkLog()), run: async () => (await gate, "done") };
+    const slow = functionWorker({ name: "echo", description: "Waits for the gate.", run: async () => (await gate, "done") });
     const a = await createOrchestrator({ checkpointer: spec(), models: offline(), workers: [slow] });
     const b = await createOrchestrator({ checkpointer: spec(), models: offline(), workers: [echoWorker(new WorkLog())] });
     const first = a.run("g", { threadId: "pg-busy", plan: { tasks: [task("a")] } });

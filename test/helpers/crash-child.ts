@@ -1,0 +1,66 @@
+/**
+ * A run in a child process for the crash tests: a fixed plan of function workers with set latencies and a
+ * scripted synthesizer; it logs each worker execution to a file and prints events to stdout so the parent
+ * can SIGKILL it at a chosen moment. Argument: JSON of {@link CrashChildOptions}.
+ */
+import { appendFileSync } from "node:fs";
+import { createOrchestrator, functionWorker } from "../../src/index.js";
+import { scriptedProvider } from "./scripted-model.js";
+
+export interface CrashChildOptions {
+  spec: string;
+  threadId: string;
+  execLog: string;
+  resume: boolean;
+  latencies: Record<string, number>;
+  synthesizerMs: number;
+}
+
+export const CRASH_PLAN = {
+  tasks: [
+    { id: "a", title: "Fast A", worker: "step" },
+    { id: "b", title: "Slow B", worker: "step" },
+    { id: "c", title: "C after A", worker: "step", dependsOn: ["a"] },
+    { id: "d", title: "D after B and C", worker: "step", dependsOn: ["b", "c"] },
+  ],
+};
+
+const options = JSON.parse(process.argv[2]!) as CrashChildOptions;
+const say = (line: string) => process.stdout.write(`${line}\n`);
+
+const step = functionWorker({
+  name: "step",
+  description: "Deterministic step with a set latency.",
+  async run(input) {
+    appendFileSync(options.execLog, `start ${input.task.id}\n`);
+    await new Promise((resolve) => setTimeout(resolve, options.latencies[input.task.id] ?? 10));
+    const output = `${input.task.id}(${Object.entries(input.dependencies).map(([id, dep]) => `${id}=${dep.output}`).sort().join(";")})`;
+    appendFileSync(options.execLog, `end ${input.task.id}\n`);
+    say(`FINISHED ${input.task.id}`);
+    return output;
+  },
+});
+
+const models = scriptedProvider(
+  { synthesizer: (call) => `ANSWER ${call.prompt.length}: ${call.prompt.match(/^### .*$/gm)?.join(" | ")}` },
+  { latencyMs: (call) => (call.role === "synthesizer" ? options.synthesizerMs : 0) },
+);
+const orchestrator = await createOrchestrator({
+  checkpointer: options.spec,
+  models,
+  workers: [step],
+  settings: { replan: "never" },
+  onEvent: (event) => say(`EVENT ${event.type} ${"taskId" in event ? event.taskId : ""}`.trim()),
+});
+const summary = options.resume
+  ? await orchestrator.resume(options.threadId)
+  : await orchestrator.run("crash test goal", { threadId: options.threadId, plan: CRASH_PLAN });
+const state = await orchestrator.state(options.threadId);
+say(
+  `SUMMARY ${JSON.stringify({
+    answer: summary.answer,
+    statuses: Object.fromEntries(summary.tasks.map((t) => [t.id, t.status])),
+    outputs: Object.fromEntries(Object.entries(state.results).map(([id, r]) => [id, r.output])),
+  })}`,
+);
+await orchestrator.close();

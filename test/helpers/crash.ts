@@ -1,0 +1,64 @@
+import { spawn } from "node:child_process";
+import { readFileSync, existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { CrashChildOptions } from "./crash-child.js";
+
+const CHILD = fileURLToPath(new URL("./crash-child.ts", import.meta.url));
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+export interface ChildRun {
+  lines: string[];
+  summary?: { answer: string; statuses: Record<string, string>; outputs: Record<string, string> };
+  killed: boolean;
+}
+
+/**
+ * Runs the crash child; when `killWhen` matches a stdout line, waits `killDelayMs` and SIGKILLs it.
+ */
+export function runChild(options: CrashChildOptions, killWhen?: (line: string) => boolean, killDelayMs = 0): Promise<ChildRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", CHILD, JSON.stringify(options)], {
+      cwd: ROOT,
+      env: { ...process.env, LANGSMITH_TRACING: "false" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const lines: string[] = [];
+    let stderr = "";
+    let buffer = "";
+    let killing = false;
+    child.stdout.on("data", (chunk: Buffer) => {
+      buffer += chunk.toString();
+      const parts = buffer.split("\n");
+      buffer = parts.pop()!;
+      for (const line of parts) {
+        lines.push(line);
+        if (!killing && killWhen?.(line)) {
+          killing = true;
+          setTimeout(() => child.kill("SIGKILL"), killDelayMs);
+        }
+      }
+    });
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on("error", reject);
+    child.on("exit", (code, signal) => {
+      if (buffer) lines.push(buffer);
+      const killed = signal === "SIGKILL";
+      if (!killed && code !== 0) return reject(new Error(`child exited with ${code}: ${stderr}`));
+      const summaryLine = lines.find((line) => line.startsWith("SUMMARY "));
+      resolve({ lines, killed, ...(summaryLine ? { summary: JSON.parse(summaryLine.slice(8)) } : {}) });
+    });
+  });
+}
+
+/** How many times each task's worker started and finished, from the child's execution log. */
+export function executions(execLog: string): { starts: Record<string, number>; ends: Record<string, number> } {
+  const starts: Record<string, number> = {};
+  const ends: Record<string, number> = {};
+  const text = existsSync(execLog) ? readFileSync(execLog, "utf8") : "";
+  for (const line of text.split("\n").filter(Boolean)) {
+    const [kind, id] = line.split(" ") as ["start" | "end", string];
+    const counts = kind === "start" ? starts : ends;
+    counts[id] = (counts[id] ?? 0) + 1;
+  }
+  return { starts, ends };
+}
