@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
 import { parseSettings, recursionLimitFor, resolveSettings, SettingsSchema } from "../src/config.js";
 import { ConfigError, RegistryError, UnknownWorkerError } from "../src/errors.js";
 import { agentWorker, functionWorker, WorkerRegistry } from "../src/registry.js";
@@ -79,6 +80,15 @@ describe("settings", () => {
     expect(() => parseSettings({ maxParallel: 0 })).toThrow(ConfigError);
     expect(() => parseSettings({ maxParallel: 0 })).toThrow(/maxParallel=0/);
     expect(() => parseSettings({ strategy: "random" })).toThrow(/strategy="random"/);
+  });
+
+  it("are all documented in the README with their defaults", () => {
+    const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
+    for (const [key, value] of Object.entries(parseSettings({}))) {
+      const row = readme.split("\n").find((line) => line.startsWith(`| \`${key}\` |`));
+      expect(row, key).toBeDefined();
+      expect(row, key).toContain(`\`${value}\``);
+    }
   });
 
   it("derives a recursion limit that covers every round the limits allow", () => {
