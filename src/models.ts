@@ -20,8 +20,8 @@ export interface ModelProvider {
   create(request: ModelRequest): BaseChatModel;
 }
 
-/** HTTP-level retries of the OpenAI client; retries with changed parameters live in the worker's ladder. */
-const CLIENT_MAX_RETRIES = 1;
+/** No HTTP-level retries in the OpenAI client: retries, with changed parameters, live in one layer — the worker's ladder. */
+const CLIENT_MAX_RETRIES = 0;
 
 /**
  * The default provider: `ChatOpenAI` against OPENAI_BASE_URL (any OpenAI-compatible server) with

@@ -1,0 +1,344 @@
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+/** One message of a chat completions request, as ChatOpenAI sends it. */
+export interface ChatMessage {
+  role: string;
+  content?: string | { type: string; text?: string }[] | null;
+  name?: string;
+  tool_call_id?: string;
+  tool_calls?: { id: string; type: string; function: { name: string; arguments: string } }[];
+}
+
+/** A function tool declared in a request. */
+export interface ChatTool {
+  type: string;
+  function: { name: string; description?: string; parameters?: unknown; strict?: boolean };
+}
+
+/** The body of `POST /v1/chat/completions` (the fields this server reads; the rest is kept as sent). */
+export interface ChatRequest {
+  model: string;
+  messages: ChatMessage[];
+  stream?: boolean;
+  stream_options?: { include_usage?: boolean };
+  tools?: ChatTool[];
+  tool_choice?: string | { type: string; function?: { name: string } };
+  response_format?: { type: string; json_schema?: { name: string; schema?: unknown; strict?: boolean } };
+  [key: string]: unknown;
+}
+
+/** A tool call the assistant makes; `id` defaults to `call_<index>_<name>`. */
+export interface ToolCallReply {
+  name: string;
+  args: Record<string, unknown>;
+  id?: string;
+}
+
+/** A failure to inject: an HTTP error status, a response that never comes, or a 200 with a broken body. */
+export type Fault =
+  | { fault: "status"; status: number; retryAfterSeconds?: number; message?: string }
+  | { fault: "hang" }
+  | { fault: "malformed" };
+
+/** What the handler answers: text, tool calls, a structured object, or a fault; `delayMs` waits before answering. */
+export type Reply = ({ content: string } | { toolCalls: ToolCallReply[] } | { structured: unknown } | Fault) & {
+  delayMs?: number;
+};
+
+/** Picks the reply to a chat request; `index` counts chat requests from 0. Throwing answers 500. */
+export type Handler = (body: ChatRequest, index: number) => Reply | Promise<Reply>;
+
+/** A request the server received, whatever its path. */
+export interface ReceivedRequest {
+  method: string;
+  path: string;
+  /** Parsed JSON body; undefined when empty or not JSON. */
+  body: ChatRequest | undefined;
+  headers: IncomingHttpHeaders;
+  /** `Date.now()` when the body was read. */
+  time: number;
+}
+
+/** A running loopback server. */
+export interface OpenAIServer {
+  /** Base URL ending in `/v1`, for `OPENAI_BASE_URL` or `configuration.baseURL`. */
+  readonly url: string;
+  readonly requests: ReceivedRequest[];
+  /** Chat completion requests only, in arrival order. */
+  chatRequests(): ChatRequest[];
+  /** Stops listening and destroys open connections, hanging ones included. */
+  close(): Promise<void>;
+}
+
+interface Usage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+}
+
+interface Answer {
+  content: string | null;
+  toolCalls: { id: string; name: string; arguments: string }[];
+}
+
+const CHAT_PATH = "/v1/chat/completions";
+
+/** Tokens as a model would roughly count them: a quarter of the characters. */
+export const estimateTokens = (chars: number): number => Math.ceil(chars / 4);
+
+/** Starts an OpenAI-compatible chat completions server on 127.0.0.1 and a free port. */
+export async function startOpenAIServer(options: { handler: Handler }): Promise<OpenAIServer> {
+  const requests: ReceivedRequest[] = [];
+  const closing = new AbortController();
+  let chatCount = 0;
+  const server = createServer((req, res) => {
+    void serve(req, res).catch((error: unknown) => sendError(res, 500, errorMessage(error)));
+  });
+
+  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const raw = await readBody(req);
+    const body = parseJson(raw) as ChatRequest | undefined;
+    const path = (req.url ?? "/").split("?")[0] ?? "/";
+    requests.push({ method: req.method ?? "GET", path, body, headers: req.headers, time: Date.now() });
+    if (req.method !== "POST" || path !== CHAT_PATH) return sendError(res, 404, `no route for ${req.method} ${path}`);
+    if (!body || !Array.isArray(body.messages)) return sendError(res, 400, "the body must be a JSON chat request");
+    const index = chatCount++;
+    let reply: Reply;
+    try {
+      reply = await options.handler(body, index);
+    } catch (error) {
+      return sendError(res, 500, `handler failed: ${errorMessage(error)}`);
+    }
+    if (!(await sleep(reply.delayMs ?? 0, closing.signal)) || res.destroyed) return;
+    respond(res, body, reply, index);
+  }
+
+  await listen(server);
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/v1`,
+    requests,
+    chatRequests: () => requests.filter((r) => r.path === CHAT_PATH && r.body).map((r) => r.body as ChatRequest),
+    close: () => {
+      closing.abort();
+      return closeServer(server);
+    },
+  };
+}
+
+function listen(server: Server): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve());
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+function parseJson(raw: string): unknown {
+  try {
+    return raw ? JSON.parse(raw) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Resolves true after `ms`, or false as soon as `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  if (ms <= 0) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const onAbort = () => (clearTimeout(timer), resolve(false));
+    const timer = setTimeout(() => (signal.removeEventListener("abort", onAbort), resolve(true)), ms);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function respond(res: ServerResponse, body: ChatRequest, reply: Reply, index: number): void {
+  if ("fault" in reply) return respondFault(res, body, reply);
+  const answer = toAnswer(body, reply);
+  const usage = usageOf(body, answer);
+  if (body.stream) return sendStream(res, body, answer, usage, index);
+  sendJson(res, 200, completion(body, answer, usage, index));
+}
+
+function respondFault(res: ServerResponse, body: ChatRequest, fault: Fault): void {
+  if (fault.fault === "hang") return;
+  if (fault.fault === "malformed") return sendMalformed(res, Boolean(body.stream));
+  const headers: Record<string, string> = fault.retryAfterSeconds === undefined ? {} : { "retry-after": String(fault.retryAfterSeconds) };
+  sendError(res, fault.status, fault.message ?? `injected fault: HTTP ${fault.status}`, headers);
+}
+
+function toAnswer(body: ChatRequest, reply: Reply): Answer {
+  if ("content" in reply) return { content: reply.content, toolCalls: [] };
+  if ("toolCalls" in reply) return { content: null, toolCalls: reply.toolCalls.map(toToolCall) };
+  if (!("structured" in reply)) throw new Error("a fault has no answer");
+  const json = JSON.stringify(reply.structured);
+  const tool = body.response_format?.type === "json_schema" ? undefined : structuredToolName(body);
+  return tool ? { content: null, toolCalls: [{ id: `call_0_${tool}`, name: tool, arguments: json }] } : { content: json, toolCalls: [] };
+}
+
+function toToolCall(call: ToolCallReply, index: number): Answer["toolCalls"][number] {
+  return { id: call.id ?? `call_${index}_${call.name}`, name: call.name, arguments: JSON.stringify(call.args) };
+}
+
+/** The tool a structured answer goes to: the one `tool_choice` forces, else the first declared. */
+function structuredToolName(body: ChatRequest): string | undefined {
+  const forced = typeof body.tool_choice === "object" ? body.tool_choice.function?.name : undefined;
+  return forced ?? body.tools?.[0]?.function.name;
+}
+
+/** Plain text of a message's content. */
+export function messageText(message: ChatMessage | undefined): string {
+  const content = message?.content;
+  if (typeof content === "string") return content;
+  return (content ?? []).map((part) => part.text ?? "").join("");
+}
+
+function usageOf(body: ChatRequest, answer: Answer): Usage {
+  const promptChars = body.messages.reduce((sum, m) => sum + messageText(m).length + (m.tool_calls ? JSON.stringify(m.tool_calls).length : 0), 0);
+  const outputChars = (answer.content ?? "").length + answer.toolCalls.reduce((sum, c) => sum + c.name.length + c.arguments.length, 0);
+  const prompt_tokens = estimateTokens(promptChars);
+  const completion_tokens = estimateTokens(outputChars);
+  return { prompt_tokens, completion_tokens, total_tokens: prompt_tokens + completion_tokens };
+}
+
+const finishReason = (answer: Answer) => (answer.toolCalls.length ? "tool_calls" : "stop");
+
+function envelope(body: ChatRequest, index: number, object: string) {
+  return { id: `chatcmpl-${index}`, object, created: Math.floor(Date.now() / 1000), model: body.model, system_fingerprint: "fp_loopback" };
+}
+
+function completion(body: ChatRequest, answer: Answer, usage: Usage, index: number) {
+  const tool_calls = answer.toolCalls.map((c) => ({ id: c.id, type: "function", function: { name: c.name, arguments: c.arguments } }));
+  const message = { role: "assistant", content: answer.content, refusal: null, ...(tool_calls.length ? { tool_calls } : {}) };
+  return { ...envelope(body, index, "chat.completion"), choices: [{ index: 0, message, logprobs: null, finish_reason: finishReason(answer) }], usage };
+}
+
+/** The deltas of a streamed answer: role, content in pieces, then each tool call's header and arguments. */
+function deltas(answer: Answer): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [{ role: "assistant", content: answer.toolCalls.length ? null : "" }];
+  for (const piece of pieces(answer.content ?? "")) out.push({ content: piece });
+  answer.toolCalls.forEach((call, index) => {
+    out.push({ tool_calls: [{ index, id: call.id, type: "function", function: { name: call.name, arguments: "" } }] });
+    for (const piece of pieces(call.arguments)) out.push({ tool_calls: [{ index, function: { arguments: piece } }] });
+  });
+  return out;
+}
+
+/** Splits text into a few chunks so clients really assemble a stream. */
+function pieces(text: string, size = Math.max(1, Math.ceil(text.length / 4))): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < text.length; i += size) out.push(text.slice(i, i + size));
+  return out;
+}
+
+function sendStream(res: ServerResponse, body: ChatRequest, answer: Answer, usage: Usage, index: number): void {
+  const head = envelope(body, index, "chat.completion.chunk");
+  const chunk = (delta: Record<string, unknown>, finish_reason: string | null = null) => ({
+    ...head,
+    choices: [{ index: 0, delta, logprobs: null, finish_reason }],
+  });
+  res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
+  for (const delta of deltas(answer)) writeEvent(res, chunk(delta));
+  writeEvent(res, chunk({}, finishReason(answer)));
+  if (body.stream_options?.include_usage) writeEvent(res, { ...head, choices: [], usage });
+  res.end("data: [DONE]\n\n");
+}
+
+function writeEvent(res: ServerResponse, data: unknown): void {
+  res.write(`data: ${JSON.stringify(data)}\n\n`);
+}
+
+function sendMalformed(res: ServerResponse, stream: boolean): void {
+  if (!stream) {
+    res.writeHead(200, { "content-type": "application/json" });
+    return void res.end('{"id":"chatcmpl-broken","object":"chat.completion","choices":[{"index":0,"message":{"role":');
+  }
+  res.writeHead(200, { "content-type": "text/event-stream" });
+  res.end('data: {"id":"chatcmpl-broken","object":"chat.completion.chunk","choices":[{"delta":{"content":"par\n\n');
+}
+
+function sendJson(res: ServerResponse, status: number, data: unknown, headers: Record<string, string> = {}): void {
+  if (res.headersSent || res.destroyed) return;
+  res.writeHead(status, { "content-type": "application/json", ...headers });
+  res.end(JSON.stringify(data));
+}
+
+function sendError(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
+  const type = status === 429 ? "rate_limit_error" : status >= 500 ? "server_error" : "invalid_request_error";
+  sendJson(res, status, { error: { message, type, param: null, code: null } }, headers);
+}
+
+/** What routes of a scripted handler see of a request. */
+export interface RequestView {
+  body: ChatRequest;
+  index: number;
+  messages: ChatMessage[];
+  /** Text of the system (or developer) messages. */
+  system: string;
+  /** Text of the last user message. */
+  prompt: string;
+  /** Names of the declared tools, a function-calling structured output included. */
+  tools: string[];
+  /** Name of the requested structured output (json_schema name or forced tool), if any. */
+  structured: string | undefined;
+}
+
+/** Builds the view of a chat request that routes match on. */
+export function describeRequest(body: ChatRequest, index = 0): RequestView {
+  const messages = body.messages;
+  const system = messages.filter((m) => m.role === "system" || m.role === "developer").map(messageText).join("\n");
+  const lastUser = [...messages].reverse().find((m) => m.role === "user");
+  const schemaName = body.response_format?.type === "json_schema" ? body.response_format.json_schema?.name : undefined;
+  const forced = typeof body.tool_choice === "object" ? body.tool_choice.function?.name : undefined;
+  const tools = (body.tools ?? []).map((t) => t.function.name);
+  return { body, index, messages, system, prompt: messageText(lastUser), tools, structured: schemaName ?? forced };
+}
+
+/** A scripted answer: when `when` matches (substring/RegExp of system + prompt, or a predicate), reply. */
+export interface Route {
+  when?: string | RegExp | ((view: RequestView) => boolean);
+  reply: Reply | ((view: RequestView) => Reply | Promise<Reply>);
+  /** How many requests this route may answer; unlimited when omitted. */
+  times?: number;
+}
+
+function matches(route: Route, view: RequestView): boolean {
+  const { when } = route;
+  if (when === undefined) return true;
+  if (typeof when === "function") return when(view);
+  const text = `${view.system}\n${view.prompt}`;
+  return typeof when === "string" ? text.includes(when) : when.test(text);
+}
+
+/** A handler answering with the first route that matches and has uses left; no match answers 500. */
+export function scriptedHandler(routes: Route[]): Handler {
+  const used = new Map<Route, number>();
+  return (body, index) => {
+    const view = describeRequest(body, index);
+    const route = routes.find((r) => (r.times === undefined || (used.get(r) ?? 0) < r.times) && matches(r, view));
+    if (!route) throw new Error(`no scripted route for request ${index}: ${view.prompt.slice(0, 80)}`);
+    used.set(route, (used.get(route) ?? 0) + 1);
+    return typeof route.reply === "function" ? route.reply(view) : route.reply;
+  };
+}
