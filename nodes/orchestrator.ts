@@ -279,7 +279,10 @@ function applyReplan(
   emit: Emit,
   notes: string[],
 ): void {
-  if (!decision.revise) return;
+  if (!decision.revise) {
+    notes.push(`The planner kept the plan: ${decision.reason}`);
+    return;
+  }
   const cancelled: string[] = [];
   for (const id of decision.cancelTaskIds) {
     const task = board.get(id);

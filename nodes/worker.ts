@@ -1,6 +1,7 @@
+import { getMaxListeners, setMaxListeners } from "node:events";
 import { RunnableLambda } from "@langchain/core/runnables";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
-import { resolveSettings } from "../src/config.js";
+import { resolveSettings, type Settings } from "../src/config.js";
 import type { OrchestratorDeps } from "../src/context.js";
 import { emitter } from "../src/events.js";
 import { classifyError } from "../src/failures.js";
@@ -12,7 +13,10 @@ import { executeTask } from "../src/workers/execute.js";
 export function makeWorkerNode(deps: OrchestratorDeps) {
   return async function worker(input: WorkerInput, config: LangGraphRunnableConfig): Promise<Update> {
     const { task } = input;
-    const run = RunnableLambda.from((payload: WorkerInput) => runTask(payload, deps, config));
+    const settings = resolveSettings(config, deps.settings);
+    // Every worker in flight listens on the run's signal: allow one listener set per parallel task.
+    if (config.signal) setMaxListeners(Math.max(getMaxListeners(config.signal), 4 * settings.maxParallel + 10), config.signal);
+    const run = RunnableLambda.from((payload: WorkerInput) => runTask(payload, deps, settings, config));
     const result = await run.invoke(input, {
       runName: `${task.worker}:${task.id}`,
       tags: [`worker:${task.worker}`, `task:${task.id}`],
@@ -28,12 +32,12 @@ export function makeWorkerNode(deps: OrchestratorDeps) {
   };
 }
 
-async function runTask(input: WorkerInput, deps: OrchestratorDeps, config: LangGraphRunnableConfig): Promise<TaskResult> {
+async function runTask(input: WorkerInput, deps: OrchestratorDeps, settings: Settings, config: LangGraphRunnableConfig): Promise<TaskResult> {
   const started = new Date();
   try {
     return await executeTask(input, deps.registry.get(input.task.worker), {
       provider: deps.models,
-      settings: resolveSettings(config, deps.settings),
+      settings,
       emit: emitter(config),
       signal: config.signal,
     });

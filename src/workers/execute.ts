@@ -172,20 +172,19 @@ async function runAttempt(
   options: ExecuteOptions,
 ): Promise<AttemptOutcome> {
   const timeoutMs = worker.timeoutMs ?? options.settings.workerTimeoutMs;
-  const limit = new AbortController();
-  const signal = options.signal ? AbortSignal.any([options.signal, limit.signal]) : limit.signal;
-  const attempt = new Attempt(number, params, signal, options);
-  let timer: NodeJS.Timeout | undefined;
-  let onAbort: (() => void) | undefined;
+  // One controller per attempt, aborted by its timeout or by the run's signal (one listener, removed after).
+  const controller = new AbortController();
+  const attempt = new Attempt(number, params, controller.signal, options);
+  const onRunAbort = () => controller.abort(new AttemptFailure("aborted", "the run was cancelled", false));
+  if (options.signal?.aborted) onRunAbort();
+  options.signal?.addEventListener("abort", onRunAbort, { once: true });
+  const timer = setTimeout(
+    () => controller.abort(new AttemptFailure("timeout", `attempt ${number} timed out after ${timeoutMs} ms`)),
+    timeoutMs,
+  );
   const stopped = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const failure = new AttemptFailure("timeout", `attempt ${number} timed out after ${timeoutMs} ms`);
-      limit.abort(failure);
-      reject(failure);
-    }, timeoutMs);
-    onAbort = () => reject(new AttemptFailure("aborted", "the run was cancelled", false));
-    if (options.signal?.aborted) onAbort();
-    options.signal?.addEventListener("abort", onAbort, { once: true });
+    if (controller.signal.aborted) reject(controller.signal.reason);
+    controller.signal.addEventListener("abort", () => reject(controller.signal.reason), { once: true });
   });
   try {
     const work = worker.kind === "agent" ? runAgent(input, worker, feedback, attempt) : runFunction(input, worker, feedback, attempt);
@@ -197,7 +196,7 @@ async function runAttempt(
     return { ok: false, error: failure, ...(retryAfterMs === undefined ? {} : { retryAfterMs }), attempt };
   } finally {
     clearTimeout(timer);
-    if (onAbort) options.signal?.removeEventListener("abort", onAbort);
+    options.signal?.removeEventListener("abort", onRunAbort);
   }
 }
 
