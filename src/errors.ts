@@ -48,3 +48,10 @@ export class CheckpointerSpecError extends ConfigError {
     super(`Unknown checkpointer "${spec}". Use memory, sqlite:PATH or postgres://user@host/db`);
   }
 }
+
+/** A run stopped on request after its current step; everything up to that step is checkpointed. */
+export class RunStoppedError extends OrchestratorError {
+  constructor(readonly threadId: string) {
+    super(`The run on thread "${threadId}" stopped after its current step; its checkpoints are saved and it can be resumed.`);
+  }
+}

@@ -63,7 +63,10 @@ export interface RunRequest {
   /** A plan to run only if the planner fails. */
   fallbackPlan?: PlanInput;
   settings?: SettingsInput;
+  /** Cancels the run at once. */
   signal?: AbortSignal;
+  /** Stops the run after its current step (graceful shutdown): it ends with `RunStoppedError`, resumable. */
+  drain?: AbortSignal;
   onEvent?: (event: OrchestratorEvent) => void;
 }
 
@@ -126,6 +129,7 @@ export async function createOrchestrator(options: OrchestratorOptions = {}): Pro
     threadId,
     settings: { ...options.settings, ...request.settings },
     signal: request.signal,
+    drain: request.drain,
     onEvent: (event) => {
       options.onEvent?.(event);
       request.onEvent?.(event);

@@ -1,6 +1,7 @@
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import { Command } from "@langchain/langgraph";
 import { recursionLimitFor, resolveSettings, type SettingsInput } from "./config.js";
+import { RunStoppedError } from "./errors.js";
 import { isOrchestratorEvent, type OrchestratorEvent } from "./events.js";
 import { addUsage, type DeadLetter, type TaskRecord, type Usage } from "./schemas.js";
 import type { ReviewRequest, State } from "./state.js";
@@ -14,7 +15,10 @@ export interface RunnableGraph {
 export interface RunOptions {
   threadId: string;
   settings?: SettingsInput;
+  /** Cancels the run at once: steps in flight are abandoned (and re-run on resume). */
   signal?: AbortSignal;
+  /** Stops the run gracefully: the current step finishes and is checkpointed, then `RunStoppedError`. */
+  drain?: AbortSignal;
   onEvent?: (event: OrchestratorEvent) => void;
 }
 
@@ -83,25 +87,33 @@ export async function runGraph(
   options: RunOptions,
 ): Promise<RunSummary> {
   const settings = resolveSettings({ context: options.settings });
+  const stop = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
   const stream = await graph.stream(input, {
     configurable: { thread_id: options.threadId },
     context: options.settings ?? {},
     recursionLimit: recursionLimitFor(settings),
-    streamMode: ["custom", "updates", "values"],
+    streamMode: ["custom", "updates", "values", "checkpoints"],
     // Every checkpoint is written before the next step starts: a crash loses at most the step in flight.
     durability: "sync",
-    signal: options.signal,
+    signal,
   });
   let state: State | undefined;
   let review: ReviewRequest | undefined;
-  for await (const chunk of stream) {
-    const [mode, payload] = chunk as [string, unknown];
-    if (mode === "custom" && isOrchestratorEvent(payload)) options.onEvent?.(payload);
-    else if (mode === "values") state = payload as State;
-    else if (mode === "updates") {
-      const interrupts = (payload as { __interrupt__?: { value: ReviewRequest }[] }).__interrupt__;
-      if (interrupts?.length) review = interrupts[0]!.value;
+  try {
+    for await (const chunk of stream) {
+      const [mode, payload] = chunk as [string, unknown];
+      if (mode === "custom" && isOrchestratorEvent(payload)) options.onEvent?.(payload);
+      else if (mode === "values") state = payload as State;
+      else if (mode === "checkpoints" && options.drain?.aborted) stop.abort(new RunStoppedError(options.threadId));
+      else if (mode === "updates") {
+        const interrupts = (payload as { __interrupt__?: { value: ReviewRequest }[] }).__interrupt__;
+        if (interrupts?.length) review = interrupts[0]!.value;
+      }
     }
+  } catch (error) {
+    if (stop.signal.aborted) throw stop.signal.reason;
+    throw error;
   }
   if (!state) throw new Error(`The run on thread "${options.threadId}" produced no state.`);
   return summarize(options.threadId, state, review);

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
-import { createOrchestrator, functionWorker, ThreadBusyError } from "../src/index.js";
+import { createOrchestrator, functionWorker, RunStoppedError, ThreadBusyError } from "../src/index.js";
 import { openCheckpointer, parsePostgresSpec, CheckpointerConnectionError } from "../src/checkpointer.js";
 import { fileLock } from "../src/thread-lock.js";
 import { echoWorker, harness, task, WorkLog } from "./helpers/fixtures.js";
@@ -91,6 +91,29 @@ describe("one run per thread", () => {
     writeFileSync(join(dir, "t.lock"), "999999999");
     const release = await fileLock(dir).acquire("t");
     await release();
+  });
+});
+
+describe("graceful stop", () => {
+  it("lets the current wave finish, stops with a resumable error, and resumes without repeating work", async () => {
+    const log = new WorkLog();
+    const orchestrator = await createOrchestrator({ checkpointer: "memory", models: offline(), workers: [echoWorker(log, { delayMs: 80 })] });
+    const drain = new AbortController();
+    const run = orchestrator.run("g", {
+      threadId: "stop",
+      plan: chain(3),
+      drain: drain.signal,
+      onEvent: (event) => {
+        if (event.type === "task.started" && event.taskId === "t0") drain.abort();
+      },
+    });
+    await expect(run).rejects.toThrow(RunStoppedError);
+    expect(log.started).toEqual(["t0"]);
+    const state = await orchestrator.state("stop");
+    expect(state.results.t0!.output).toBe("t0:");
+    const resumed = await orchestrator.resume("stop");
+    expect(resumed.tasks.map((t) => t.status)).toEqual(["done", "done", "done"]);
+    expect(log.started).toEqual(["t0", "t1", "t2"]);
   });
 });
 
