@@ -4,6 +4,11 @@ export interface Environment {
   openaiBaseUrl?: string;
   postgresUrl?: string;
   checkpointer?: string;
+  /** The LangGraph server the example client talks to, and its key. */
+  langgraphApiUrl?: string;
+  langgraphApiKey?: string;
+  /** Port of `npm run dev`. */
+  port?: string;
 }
 
 /** Reads the environment variables the package understands. */
@@ -14,5 +19,8 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
     openaiBaseUrl: clean(env.OPENAI_BASE_URL),
     postgresUrl: clean(env.POSTGRES_URL),
     checkpointer: clean(env.ORCHESTRATOR_CHECKPOINTER),
+    langgraphApiUrl: clean(env.LANGGRAPH_API_URL),
+    langgraphApiKey: clean(env.LANGGRAPH_API_KEY) ?? clean(env.LANGSMITH_API_KEY),
+    port: clean(env.PORT),
   };
 }
