@@ -15,6 +15,8 @@ export interface CliOptions {
   plan?: PlanInput;
   planFile?: string;
   json: boolean;
+  /** Where to write the Markdown run report. */
+  report?: string;
   example?: string;
   approve: boolean;
   reject?: string;
@@ -40,6 +42,7 @@ const BASE_OPTIONS = {
   checkpointer: { type: "string" },
   plan: { type: "string" },
   json: { type: "boolean", default: false },
+  report: { type: "string" },
   example: { type: "string" },
   approve: { type: "boolean", default: false },
   reject: { type: "string" },
@@ -88,6 +91,7 @@ export function parseCli(argv: readonly string[], examples: readonly string[] = 
     checkpointer: values.checkpointer as string | undefined,
     ...(planFile ? { plan: readPlanFile(planFile), planFile } : {}),
     json: values.json as boolean,
+    ...(values.report !== undefined ? { report: parseReport(values.report as string) } : {}),
     example,
     approve: values.approve as boolean,
     reject: values.reject as string | undefined,
@@ -103,6 +107,11 @@ function parseRedrive(value: string): string[] {
   const ids = value.split(",").map((id) => id.trim()).filter(Boolean);
   if (ids.length === 0) throw new ConfigError(`Invalid value for --redrive: ${JSON.stringify(value)} (use "all" or task ids separated by commas)`);
   return ids;
+}
+
+function parseReport(value: string): string {
+  if (value.trim() === "" || value.startsWith("-")) throw new ConfigError(`Invalid value for --report: ${JSON.stringify(value)} (expected a file name such as report.md)`);
+  return value;
 }
 
 function readPlanFile(path: string): PlanInput {
@@ -135,12 +144,15 @@ export function usage(examples: readonly string[]): string {
     "  --approve                     Answer a pending plan review: approve.",
     "  --reject <reason>             Answer a pending plan review: reject.",
     "  --redrive <ids|all>           Re-run dead-lettered tasks (and the tasks they blocked) on --thread.",
-    "  --json                        Print one JSON object with the result instead of text.",
+    "  --report <file.md>            Also write a Markdown report: answer, plan diagram, task timings, dead letters.",
+    "  --json                        Print one JSON object with the result (and the run log's path) instead of text.",
     "  -h, --help                    Show this help.",
     "",
     "Settings:",
     ...settings,
     "",
+    "Output: on a terminal, a live view of every task; otherwise one line per event on stderr (none with --json).",
+    "The answer goes to stdout. Every run is logged as JSON lines to runs/<thread>.log next to the checkpoint file.",
     "Models: set OPENAI_API_KEY (and OPENAI_BASE_URL for any OpenAI-compatible server).",
     "Exit codes: 0 done, 1 run failed, 2 bad usage or configuration, 3 waiting for a plan review.",
   ].join("\n");

@@ -1,17 +1,25 @@
 import { randomUUID } from "node:crypto";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, relative, resolve, isAbsolute } from "node:path";
 import { pathToFileURL } from "node:url";
-import { DEFAULT_CHECKPOINTER, openCheckpointer } from "./checkpointer.js";
+import picocolors from "picocolors";
+import { DEFAULT_CHECKPOINTER, openCheckpointer, type CheckpointerHandle } from "./checkpointer.js";
 import { parseCli, usage, type CliOptions } from "./cli-args.js";
 import { readEnvironment } from "./env.js";
 import { ConfigError, ModelNotConfiguredError, OrchestratorError, PlanValidationError } from "./errors.js";
 import { EXAMPLES } from "./examples/index.js";
+import { LiveView } from "./live-view.js";
 import { openAIProvider, type ModelProvider } from "./models.js";
 import { REPAIRABLE_ISSUES, validatePlan } from "./plan.js";
-import { formatEvent } from "./progress.js";
+import { formatEvent, planOutline, timingTable } from "./progress.js";
 import type { WorkerRegistry } from "./registry.js";
+import { markdownReport, taskRows, type TaskRow } from "./report.js";
+import { RunLog, runLogPath } from "./run-log.js";
 import type { RunSummary } from "./runner.js";
 import type { OrchestratorEvent } from "./events.js";
 import { createOrchestrator, type ReviewDecision } from "./index.js";
+import type { TaskRecord } from "./schemas.js";
+import type { State } from "./state.js";
 import { defaultRegistry } from "./workers/defaults.js";
 
 /** Where the CLI writes: injectable for tests. */
@@ -21,12 +29,29 @@ export interface CliIO {
   env: NodeJS.ProcessEnv;
   /** Overrides the model provider (tests). */
   models?: ModelProvider;
+  /** An interactive terminal: draw the live view on stderr instead of one line per event. */
+  isTTY?: boolean;
+  /** Terminal width and height for the live view (read at every frame). */
+  columns?: number;
+  rows?: number;
+  /** Colours in the live view (default: what picocolors detects). */
+  color?: boolean;
+  /** Base directory of run logs when the checkpointer has no file (default: the working directory). */
+  cwd?: string;
 }
 
 const defaultIO: CliIO = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   env: process.env,
+  // The live view redraws stderr while the answer goes to stdout: both must be the terminal.
+  isTTY: Boolean(process.stdout.isTTY && process.stderr.isTTY),
+  get columns() {
+    return process.stderr.columns;
+  },
+  get rows() {
+    return process.stderr.rows;
+  },
 };
 
 /** Exit codes of the CLI. */
@@ -62,24 +87,38 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
     return EXIT.usage;
   }
   const threadId = options.threadId ?? randomUUID();
-  let handle;
+  let handle: CheckpointerHandle;
+  const checkpointer = options.checkpointer ?? env.checkpointer ?? DEFAULT_CHECKPOINTER;
   try {
-    handle = await openCheckpointer(options.checkpointer ?? env.checkpointer ?? DEFAULT_CHECKPOINTER);
+    handle = await openCheckpointer(checkpointer);
   } catch (error) {
     io.stderr(`${(error as Error).message}\n`);
     return EXIT.usage;
   }
+  const command = options.redrive ? "redrive" : resume ? "resume" : "run";
+  const log = openRunLog(io, runLogPath(handle, threadId, io.cwd), { threadId, command, checkpointer: handle.kind, ...(resume ? {} : { goal: goal! }) });
+  let live: LiveView | undefined;
   try {
     const orchestrator = await createOrchestrator({ checkpointer: handle.saver, workers: registry, models, settings: options.settings });
-    const request = { onEvent: options.json ? undefined : (event: OrchestratorEvent) => io.stderr(`${formatEvent(event)}\n`) };
+    if (!options.json && io.isTTY) {
+      const before = resume ? await orchestrator.state(threadId) : undefined;
+      live = startLiveView(io, goal ?? before?.goal ?? `thread ${threadId}`, Object.values(before?.tasks ?? {}));
+    }
+    const onEvent = (event: OrchestratorEvent) => {
+      log?.event(event);
+      if (live) live.handle(event);
+      else if (!options.json) io.stderr(`${formatEvent(event)}\n`);
+    };
     const summary = options.redrive
-      ? await orchestrator.redrive(threadId, options.redrive, request)
+      ? await orchestrator.redrive(threadId, options.redrive, { onEvent })
       : resume
-        ? await orchestrator.resume(threadId, reviewAnswer(options), request)
-        : await orchestrator.run(goal!, { ...request, threadId, ...(plan ? { plan } : {}) });
-    io.stdout(options.json ? `${JSON.stringify(summary, null, 2)}\n` : render(summary));
-    return summary.status === "interrupted" ? EXIT.review : EXIT.done;
+        ? await orchestrator.resume(threadId, reviewAnswer(options), { onEvent })
+        : await orchestrator.run(goal!, { onEvent, threadId, ...(plan ? { plan } : {}) });
+    live?.stop();
+    return finish(io, options, summary, await orchestrator.state(threadId), log);
   } catch (error) {
+    live?.stop();
+    log?.fail(error);
     if (error instanceof ConfigError || error instanceof PlanValidationError) {
       io.stderr(`${error.message}\n`);
       return EXIT.usage;
@@ -87,10 +126,80 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
     const known = error instanceof OrchestratorError;
     io.stderr(`Run failed: ${known ? error.message : ((error as Error).stack ?? String(error))}\n`);
     io.stderr(`The thread is checkpointed; resume with: npm start -- --resume --thread ${threadId}\n`);
+    if (log) io.stderr(`Run log: ${shown(log.path, io)}\n`);
     return EXIT.failed;
   } finally {
+    log?.close();
     await handle.close();
   }
+}
+
+/** Starts the live view on stderr, showing the tasks a resumed thread already has. */
+function startLiveView(io: CliIO, title: string, tasks: TaskRecord[]): LiveView {
+  const terminal = {
+    write: io.stderr,
+    get columns() {
+      return io.columns;
+    },
+    get rows() {
+      return io.rows;
+    },
+  };
+  const live = new LiveView(terminal, { title, color: io.color ?? picocolors.isColorSupported });
+  live.progress.seed(tasks);
+  live.start();
+  return live;
+}
+
+/** Opens the thread's run log; a log that cannot be written is reported and the run goes on without it. */
+function openRunLog(io: CliIO, path: string, context: Parameters<typeof RunLog.open>[1]): RunLog | undefined {
+  try {
+    return RunLog.open(path, context);
+  } catch (error) {
+    io.stderr(`Cannot write the run log ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); the run goes on without it.\n`);
+    return undefined;
+  }
+}
+
+/** The end of a run: result lines in the log, the report file, then the answer (and the final view) per mode. */
+function finish(io: CliIO, options: CliOptions, summary: RunSummary, state: State, log: RunLog | undefined): number {
+  const rows = taskRows(state);
+  log?.finish(summary, rows, state.goal);
+  let reportFile: string | undefined;
+  let code: number = summary.status === "interrupted" ? EXIT.review : EXIT.done;
+  if (options.report) {
+    try {
+      reportFile = resolve(io.cwd ?? process.cwd(), options.report);
+      mkdirSync(dirname(reportFile), { recursive: true });
+      const { answer, threadId, status, deadLetters, usage, notes, planSource } = summary;
+      const input = { goal: state.goal, threadId, status, answer, rows, deadLetters, usage, notes, planSource, ...(log ? { logFile: log.path } : {}) };
+      writeFileSync(reportFile, markdownReport(input));
+    } catch (error) {
+      io.stderr(`Cannot write the report ${options.report}: ${(error as Error).message}\n`);
+      reportFile = undefined;
+      code = EXIT.failed;
+    }
+  }
+  if (options.json) {
+    io.stdout(`${JSON.stringify({ ...summary, ...(log ? { logFile: log.path } : {}), ...(reportFile ? { reportFile } : {}) }, null, 2)}\n`);
+    return code;
+  }
+  if (summary.status === "done") io.stderr(finalView(rows));
+  io.stdout(render(summary));
+  if (log) io.stderr(`Run log: ${shown(log.path, io)}\n`);
+  if (reportFile) io.stderr(`Report:  ${shown(reportFile, io)}\n`);
+  return code;
+}
+
+/** The final view under the live view or the event lines: the plan as a dependency diagram and the timing table. */
+export function finalView(rows: readonly TaskRow[]): string {
+  return rows.length ? `\n${planOutline(rows)}\n\n${timingTable(rows)}\n\n` : "";
+}
+
+/** A path as the user would type it: relative to the working directory when inside it. */
+function shown(path: string, io: CliIO): string {
+  const rel = relative(io.cwd ?? process.cwd(), path);
+  return rel && !rel.startsWith("..") && !isAbsolute(rel) ? rel : path;
 }
 
 function checkStart(
