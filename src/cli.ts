@@ -6,7 +6,7 @@ import picocolors from "picocolors";
 import { DEFAULT_CHECKPOINTER, openCheckpointer, type CheckpointerHandle } from "./checkpointer.js";
 import { parseCli, usage, type CliOptions } from "./cli-args.js";
 import { readEnvironment } from "./env.js";
-import { ConfigError, ModelNotConfiguredError, OrchestratorError, PlanValidationError } from "./errors.js";
+import { ConfigError, ModelNotConfiguredError, OrchestratorError, PlanValidationError, RunStoppedError } from "./errors.js";
 import { EXAMPLES } from "./examples/index.js";
 import { LiveView } from "./live-view.js";
 import { openAIProvider, type ModelProvider } from "./models.js";
@@ -38,6 +38,10 @@ export interface CliIO {
   color?: boolean;
   /** Base directory of run logs when the checkpointer has no file (default: the working directory). */
   cwd?: string;
+  /** Where SIGINT/SIGTERM come from (default: the process); none in tests that do not send them. */
+  signals?: Pick<NodeJS.Process, "on" | "off">;
+  /** Exits at once (a second signal). */
+  exit?: (code: number) => never;
 }
 
 const defaultIO: CliIO = {
@@ -52,10 +56,12 @@ const defaultIO: CliIO = {
   get rows() {
     return process.stderr.rows;
   },
+  signals: process,
+  exit: (code) => process.exit(code),
 };
 
 /** Exit codes of the CLI. */
-export const EXIT = { done: 0, failed: 1, usage: 2, review: 3 } as const;
+export const EXIT = { done: 0, failed: 1, usage: 2, review: 3, stopped: 130 } as const;
 
 /** Runs the CLI; returns the exit code. */
 export async function main(argv: readonly string[], io: CliIO = defaultIO): Promise<number> {
@@ -88,7 +94,7 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
   }
   const threadId = options.threadId ?? randomUUID();
   let handle: CheckpointerHandle;
-  const checkpointer = options.checkpointer ?? env.checkpointer ?? DEFAULT_CHECKPOINTER;
+  const checkpointer = options.checkpointer ?? env.checkpointer ?? env.postgresUrl ?? DEFAULT_CHECKPOINTER;
   try {
     handle = await openCheckpointer(checkpointer);
   } catch (error) {
@@ -98,6 +104,12 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
   const command = options.redrive ? "redrive" : resume ? "resume" : "run";
   const log = openRunLog(io, runLogPath(handle, threadId, io.cwd), { threadId, command, checkpointer: handle.kind, ...(resume ? {} : { goal: goal! }) });
   let live: LiveView | undefined;
+  const drain = new AbortController();
+  const stopListening = onShutdown(io, () => {
+    live?.stop();
+    io.stderr(`\nStopping after the current step so that finished work is checkpointed… (again to exit at once)\n`);
+    drain.abort();
+  });
   try {
     const orchestrator = await createOrchestrator({ checkpointer: handle.saver, workers: registry, models, settings: options.settings });
     if (!options.json && io.isTTY) {
@@ -109,11 +121,12 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
       if (live) live.handle(event);
       else if (!options.json) io.stderr(`${formatEvent(event)}\n`);
     };
+    const request = { onEvent, drain: drain.signal };
     const summary = options.redrive
-      ? await orchestrator.redrive(threadId, options.redrive, { onEvent })
+      ? await orchestrator.redrive(threadId, options.redrive, request)
       : resume
-        ? await orchestrator.resume(threadId, reviewAnswer(options), { onEvent })
-        : await orchestrator.run(goal!, { onEvent, threadId, ...(plan ? { plan } : {}) });
+        ? await orchestrator.resume(threadId, reviewAnswer(options), request)
+        : await orchestrator.run(goal!, { ...request, threadId, ...(plan ? { plan } : {}) });
     live?.stop();
     return finish(io, options, summary, await orchestrator.state(threadId), log);
   } catch (error) {
@@ -123,15 +136,36 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
       io.stderr(`${error.message}\n`);
       return EXIT.usage;
     }
+    if (error instanceof RunStoppedError) {
+      io.stderr(`Stopped. ${error.message}\nResume with: npm start -- --resume --thread ${threadId}\n`);
+      return EXIT.stopped;
+    }
     const known = error instanceof OrchestratorError;
     io.stderr(`Run failed: ${known ? error.message : ((error as Error).stack ?? String(error))}\n`);
     io.stderr(`The thread is checkpointed; resume with: npm start -- --resume --thread ${threadId}\n`);
     if (log) io.stderr(`Run log: ${shown(log.path, io)}\n`);
     return EXIT.failed;
   } finally {
+    stopListening();
     log?.close();
     await handle.close();
   }
+}
+
+/**
+ * Graceful shutdown: the first SIGINT/SIGTERM drains the run (the current step finishes and is checkpointed);
+ * a second one exits at once. Returns a function that stops listening.
+ */
+function onShutdown(io: CliIO, drain: () => void): () => void {
+  if (!io.signals) return () => {};
+  let received = 0;
+  const handler = () => (++received === 1 ? drain() : io.exit?.(EXIT.stopped));
+  io.signals.on("SIGINT", handler);
+  io.signals.on("SIGTERM", handler);
+  return () => {
+    io.signals?.off("SIGINT", handler);
+    io.signals?.off("SIGTERM", handler);
+  };
 }
 
 /** Starts the live view on stderr, showing the tasks a resumed thread already has. */
