@@ -1,19 +1,20 @@
+import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { Overwrite, type LangGraphRunnableConfig } from "@langchain/langgraph";
 import { resolveSettings, type Settings } from "../src/config.js";
 import type { OrchestratorDeps } from "../src/context.js";
 import { emitter, type EventInit } from "../src/events.js";
 import { PlanValidationError } from "../src/errors.js";
 import { breakCycles, REPAIRABLE_ISSUES, validatePlan } from "../src/plan.js";
-import { askReplan, expandTask, planGoal } from "../src/planner.js";
+import { askReplan, expandTask, planGoal, type ReplanDecision } from "../src/planner.js";
 import {
   absorbResults,
   addTasks,
   budgetExceeded,
-  runUsage,
-  skipPending,
   completeParents,
   dispatchReady,
+  runUsage,
   skipBlocked,
+  skipPending,
   TaskBoard,
   toRecords,
   type Absorbed,
@@ -22,27 +23,46 @@ import { allTerminal, readyTasks } from "../src/scheduling.js";
 import { addUsage, ZERO_USAGE, type TaskSpec, type Usage } from "../src/schemas.js";
 import type { PlanSource, State, Update } from "../src/state.js";
 
-type Emit = (event: EventInit) => void;
+/** What one orchestrator step works with. */
+interface Step {
+  state: State;
+  settings: Settings;
+  deps: OrchestratorDeps;
+  emit: (event: EventInit) => void;
+  /** Notes of the run, appended to during the step. */
+  notes: string[];
+  signal?: AbortSignal;
+  /** The planner model, created on first use. */
+  planner(): BaseChatModel;
+}
 
 /** The orchestrator: plans the goal, then after every wave reads results, adapts the plan and dispatches. */
 export function makeOrchestratorNode(deps: OrchestratorDeps) {
   return async function orchestrator(state: State, config: LangGraphRunnableConfig): Promise<Update> {
     const settings = resolveSettings(config, deps.settings);
-    const emit = emitter(config);
-    if (state.planGoal !== state.goal) return startPlan(state, settings, deps, emit, config.signal);
-    return runRound(state, settings, deps, emit, config.signal);
+    const fresh = state.planGoal !== state.goal;
+    let planner: BaseChatModel | undefined;
+    const step: Step = {
+      state,
+      settings,
+      deps,
+      emit: emitter(config),
+      notes: fresh ? [] : [...state.notes],
+      signal: config.signal,
+      planner: () => (planner ??= deps.models.create({ role: "planner", model: settings.plannerModel, temperature: 0 })),
+    };
+    return fresh ? startPlan(step) : runRound(step);
   };
 }
 
 /** Validation problems of a plan that cycle-breaking cannot fix. */
-function fatalIssues(specs: readonly TaskSpec[], deps: OrchestratorDeps, settings: Settings): string[] {
+function fatalIssues(specs: readonly TaskSpec[], { deps, settings }: Step): string[] {
   return validatePlan(specs, { workers: deps.registry.names, maxTasks: settings.maxTasks })
     .filter((issue) => !REPAIRABLE_ISSUES.has(issue.code))
     .map((issue) => issue.message);
 }
 
-const isRunnable = (tasks: NonNullable<State["fallbackPlan"]>["tasks"], deps: OrchestratorDeps, settings: Settings) =>
-  fatalIssues(tasks.map((task) => ({ ...task, blocks: [] }) as TaskSpec), deps, settings).length === 0;
+const asSpecs = (tasks: NonNullable<State["plan"]>["tasks"]) => tasks.map((task) => ({ ...task, blocks: [] }) as TaskSpec);
 
 /** The single-task plan used when planning fails and no better fallback exists. */
 export function singleTaskPlan(goal: string, worker: string): TaskSpec[] {
@@ -61,20 +81,15 @@ export function singleTaskPlan(goal: string, worker: string): TaskSpec[] {
   ];
 }
 
-async function startPlan(
-  state: State,
-  settings: Settings,
-  deps: OrchestratorDeps,
-  emit: Emit,
-  signal?: AbortSignal,
-): Promise<Update> {
+/** Plans the goal (input plan, planner, or a fallback) and dispatches the first wave. */
+async function startPlan(step: Step): Promise<Update> {
+  const { state, settings, deps, notes } = step;
   const reset: Update = {
     planGoal: state.goal,
     tasks: new Overwrite({}),
     results: new Overwrite({}),
     deadLetters: [],
     droppedEdges: [],
-    notes: [],
     replans: 0,
     answer: "",
     dispatch: [],
@@ -85,177 +100,139 @@ async function startPlan(
   let specs: TaskSpec[];
   let source: PlanSource;
   let usage: Usage = ZERO_USAGE;
-  const notes: string[] = [];
   if (state.plan) {
-    specs = state.plan.tasks.map((task) => ({ ...task, blocks: [] }) as TaskSpec);
-    const fatal = fatalIssues(specs, deps, settings);
+    specs = asSpecs(state.plan.tasks);
+    const fatal = fatalIssues(specs, step);
     if (fatal.length) throw new PlanValidationError(fatal, "input plan");
     source = "input";
   } else {
     const outcome = deps.models.configured
-      ? await planGoal(deps.models.create({ role: "planner", model: settings.plannerModel, temperature: 0 }), state.goal, deps.registry, settings, signal)
+      ? await planGoal(step.planner(), state.goal, deps.registry, settings, step.signal)
       : { ok: false as const, draft: [], errors: ["no model is configured for the planner"], usage: ZERO_USAGE, repairs: 0 };
     usage = outcome.usage;
+    const failure = outcome.ok ? "" : `Planning failed (${outcome.errors.join("; ")})`;
     if (outcome.ok) {
       specs = outcome.tasks;
       source = "planner";
       if (outcome.repairs > 0) notes.push(`The plan was repaired ${outcome.repairs} time(s) before it validated.`);
-    } else if (state.fallbackPlan && isRunnable(state.fallbackPlan.tasks, deps, settings)) {
-      specs = state.fallbackPlan.tasks.map((task) => ({ ...task, blocks: [] }) as TaskSpec);
+    } else if (state.fallbackPlan && fatalIssues(asSpecs(state.fallbackPlan.tasks), step).length === 0) {
+      specs = asSpecs(state.fallbackPlan.tasks);
       source = "caller-fallback";
-      notes.push(`Planning failed (${outcome.errors.join("; ")}); the caller's fallback plan runs instead.`);
+      notes.push(`${failure}; the caller's fallback plan runs instead.`);
     } else if (settings.humanFallback) {
+      const draft = outcome.draft.map(({ blocks: _b, ...task }) => task);
       return {
         ...reset,
         orchestrationUsage: addUsage(state.orchestrationUsage, usage),
-        notes: [`Planning failed: ${outcome.errors.join("; ")}`],
-        pendingReview: { kind: "manual_breakdown", goal: state.goal, tasks: outcome.draft.map(({ blocks: _b, ...task }) => task), errors: outcome.errors },
+        notes: [`${failure}; waiting for a human breakdown.`],
+        pendingReview: { kind: "manual_breakdown", goal: state.goal, tasks: draft, errors: outcome.errors },
       };
     } else {
       specs = singleTaskPlan(state.goal, deps.registry.defaultWorker);
       source = "single-task";
-      notes.push(`Planning failed (${outcome.errors.join("; ")}); the goal runs as a single task.`);
+      notes.push(`${failure}; the goal runs as a single task.`);
     }
   }
   const { tasks, dropped } = breakCycles(specs);
   for (const edge of dropped) notes.push(`Dropped dependency ${edge.task} → ${edge.dependsOn} to break the cycle ${edge.cycle.join(" → ")}.`);
   const board = new TaskBoard({});
-  for (const record of toRecords(tasks, "plan", 0)) board.put(record);
-  emit({
+  board.putAll(Object.fromEntries(toRecords(tasks, "plan", 0).map((record) => [record.id, record])));
+  step.emit({
     type: "plan.created",
     source,
     tasks: tasks.map((task) => ({ id: task.id, title: task.title, worker: task.worker, dependsOn: task.dependsOn })),
   });
-  const planned: Update = {
-    ...reset,
-    planSource: source,
-    droppedEdges: dropped,
-    orchestrationUsage: addUsage(state.orchestrationUsage, usage),
-    notes,
-  };
+  const planned: Update = { ...reset, planSource: source, droppedEdges: dropped, notes, tasks: new Overwrite(board.table) };
   if (settings.reviewPlan) {
+    const proposed = tasks.map(({ blocks: _b, ...task }) => task);
     return {
       ...planned,
-      tasks: new Overwrite(board.table),
-      pendingReview: { kind: "approve_plan", goal: state.goal, tasks: tasks.map(({ blocks: _b, ...task }) => task), errors: [] },
+      orchestrationUsage: addUsage(state.orchestrationUsage, usage),
+      pendingReview: { kind: "approve_plan", goal: state.goal, tasks: proposed, errors: [] },
     };
   }
-  const next = await scheduleNext(board, state.goal, {}, settings, deps, emit, notes, signal);
+  const next = await scheduleNext(step, board, {});
   return {
     ...planned,
     tasks: new Overwrite(board.table),
     dispatch: next.dispatch,
-    orchestrationUsage: addUsage(planned.orchestrationUsage as Usage, next.usage),
+    orchestrationUsage: addUsage(addUsage(state.orchestrationUsage, usage), next.usage),
     ...(Object.keys(next.results).length ? { results: new Overwrite(next.results) } : {}),
   };
 }
 
 /**
- * The tail of every round: expands ready complex tasks (top-down), completes parents, skips what can no
+ * The tail of every step: expands ready complex tasks (top-down), completes parents, skips what can no
  * longer run, and dispatches the highest-priority ready tasks.
  */
 async function scheduleNext(
+  step: Step,
   board: TaskBoard,
-  goal: string,
   results: State["results"],
-  settings: Settings,
-  deps: OrchestratorDeps,
-  emit: Emit,
-  notes: string[],
-  signal?: AbortSignal,
 ): Promise<{ dispatch: string[]; usage: Usage; results: State["results"] }> {
-  const usage = await expandComplexTasks(board, goal, settings, deps, emit, notes, signal);
-  const parentResults = completeParents(board, results, emit);
-  skipBlocked(board, emit);
-  const dispatch = dispatchReady(board, settings.maxParallel, emit);
-  if (dispatch.length === 0 && !allTerminal(board.table)) {
-    for (const task of board.all().filter((t) => t.status === "pending")) {
-      const reason = "its dependencies can never complete";
-      board.put({ ...task, status: "skipped", reason });
-      emit({ type: "task.skipped", taskId: task.id, worker: task.worker, reason });
-    }
-  }
+  const usage = await expandComplexTasks(step, board);
+  const parentResults = completeParents(board, results, step.emit);
+  skipBlocked(board, step.emit);
+  const dispatch = dispatchReady(board, step.settings.maxParallel, step.emit);
+  if (dispatch.length === 0 && !allTerminal(board.table)) skipPending(board, "its dependencies can never complete", step.emit);
   return { dispatch, usage, results: parentResults };
 }
 
-async function runRound(
-  state: State,
-  settings: Settings,
-  deps: OrchestratorDeps,
-  emit: Emit,
-  signal?: AbortSignal,
-): Promise<Update> {
+/** After a wave: results in, follow-ups, budgets, an optional replan, then the next wave. */
+async function runRound(step: Step): Promise<Update> {
+  const { state, settings, deps, notes, emit } = step;
   const board = new TaskBoard(state.tasks);
-  const notes = [...state.notes];
   const absorbed = absorbResults(board, state.results, emit);
   const parentResults = completeParents(board, state.results, emit);
-  acceptFollowUps(board, absorbed, settings, deps, emit, notes);
+  acceptFollowUps(step, board, absorbed);
   skipBlocked(board, emit);
+  const deadLetters = mergeDeadLetters(state.deadLetters, absorbed.dead);
   const over = budgetExceeded(settings, runUsage(state.orchestrationUsage, state.results), state.startedAt);
   if (over) {
-    const reason = `run budget reached: ${over}`;
-    const stopped = skipPending(board, reason, emit);
+    const stopReason = `run budget reached: ${over}`;
+    const stopped = skipPending(board, stopReason, emit);
     Object.assign(parentResults, completeParents(board, state.results, emit));
-    return {
-      tasks: board.changes(),
-      ...(Object.keys(parentResults).length ? { results: parentResults } : {}),
-      deadLetters: mergeDeadLetters(state.deadLetters, absorbed.dead),
-      dispatch: [],
-      stopReason: reason,
-      notes: stopped.length ? [...notes, `Dispatching stopped: ${reason}; ${stopped.length} task(s) not run.`] : notes,
-    };
+    if (stopped.length) notes.push(`Dispatching stopped: ${stopReason}; ${stopped.length} task(s) not run.`);
+    return { tasks: board.changes(), ...resultsUpdate(parentResults), deadLetters, dispatch: [], stopReason, notes };
   }
   let usage = state.orchestrationUsage;
   let replans = state.replans;
-  if (shouldReplan(settings, absorbed, replans, deps)) {
+  if (shouldReplan(step, absorbed, replans)) {
     replans++;
-    const decision = await askReplan(
-      deps.models.create({ role: "planner", model: settings.plannerModel, temperature: 0 }),
-      state.goal,
-      board.all(),
-      { ...state.results, ...parentResults },
-      deps.registry,
-      settings,
-      signal,
-    );
+    const results = { ...state.results, ...parentResults };
+    const decision = await askReplan(step.planner(), state.goal, board.all(), results, deps.registry, settings, step.signal);
     usage = addUsage(usage, decision.usage);
-    applyReplan(board, decision, settings, deps, emit, notes);
+    applyReplan(step, board, decision);
   }
-  const next = await scheduleNext(board, state.goal, { ...state.results, ...parentResults }, settings, deps, emit, notes, signal);
+  const next = await scheduleNext(step, board, { ...state.results, ...parentResults });
   Object.assign(parentResults, next.results);
-  usage = addUsage(usage, next.usage);
-  const dispatch = next.dispatch;
   return {
     tasks: board.changes(),
-    ...(Object.keys(parentResults).length ? { results: parentResults } : {}),
-    deadLetters: mergeDeadLetters(state.deadLetters, absorbed.dead),
-    dispatch,
+    ...resultsUpdate(parentResults),
+    deadLetters,
+    dispatch: next.dispatch,
     replans,
-    orchestrationUsage: usage,
+    orchestrationUsage: addUsage(usage, next.usage),
     notes,
   };
 }
+
+/** The results an orchestrator step writes itself (completed parents), if any. */
+const resultsUpdate = (results: State["results"]): Update => (Object.keys(results).length ? { results } : {});
 
 /** New dead letters replace older ones of the same task (a re-driven task that died again). */
 function mergeDeadLetters(current: State["deadLetters"], added: State["deadLetters"]): State["deadLetters"] {
   return [...current.filter((letter) => !added.some((d) => d.taskId === letter.taskId)), ...added];
 }
 
-function shouldReplan(settings: Settings, absorbed: Absorbed, replans: number, deps: OrchestratorDeps): boolean {
+function shouldReplan({ settings, deps }: Step, absorbed: Absorbed, replans: number): boolean {
   if (!deps.models.configured || replans >= settings.maxReplans) return false;
   if (settings.replan === "after-wave") return absorbed.finished > 0;
   if (settings.replan === "on-failure") return absorbed.dead.length > 0;
   return false;
 }
 
-function acceptFollowUps(
-  board: TaskBoard,
-  absorbed: Absorbed,
-  settings: Settings,
-  deps: OrchestratorDeps,
-  emit: Emit,
-  notes: string[],
-): void {
+function acceptFollowUps({ settings, deps, emit, notes }: Step, board: TaskBoard, absorbed: Absorbed): void {
   for (const { from, spec } of absorbed.followUps) {
     const { accepted, rejected } = addTasks(board, [spec], {
       registry: deps.registry,
@@ -271,14 +248,7 @@ function acceptFollowUps(
   }
 }
 
-function applyReplan(
-  board: TaskBoard,
-  decision: Awaited<ReturnType<typeof askReplan>>,
-  settings: Settings,
-  deps: OrchestratorDeps,
-  emit: Emit,
-  notes: string[],
-): void {
+function applyReplan({ settings, deps, emit, notes }: Step, board: TaskBoard, decision: ReplanDecision): void {
   if (!decision.revise) {
     notes.push(`The planner kept the plan: ${decision.reason}`);
     return;
@@ -287,7 +257,9 @@ function applyReplan(
   for (const id of decision.cancelTaskIds) {
     const task = board.get(id);
     if (task?.status !== "pending") continue;
-    board.put({ ...task, status: "skipped", reason: `cancelled by replan: ${decision.reason}` });
+    const reason = `cancelled by replan: ${decision.reason}`;
+    board.put({ ...task, status: "skipped", reason });
+    emit({ type: "task.skipped", taskId: id, worker: task.worker, reason });
     cancelled.push(id);
   }
   const { accepted, rejected } = addTasks(board, decision.addTasks, {
@@ -302,30 +274,15 @@ function applyReplan(
 }
 
 /** Top-down strategy: breaks ready complex tasks into subtasks; a task that cannot be expanded runs as it is. */
-async function expandComplexTasks(
-  board: TaskBoard,
-  goal: string,
-  settings: Settings,
-  deps: OrchestratorDeps,
-  emit: Emit,
-  notes: string[],
-  signal?: AbortSignal,
-): Promise<Usage> {
+async function expandComplexTasks(step: Step, board: TaskBoard): Promise<Usage> {
+  const { settings, deps, emit, notes } = step;
   if (settings.strategy !== "top-down" || !deps.models.configured) return ZERO_USAGE;
   const candidates = readyTasks(board.table).filter((task) => task.complex && task.depth < settings.maxDepth && !task.children);
   let usage = ZERO_USAGE;
   const room = () => settings.maxTasks - board.size;
   const outcomes = await Promise.all(
     candidates.map((task) =>
-      expandTask(
-        deps.models.create({ role: "planner", model: settings.plannerModel, temperature: 0 }),
-        goal,
-        task,
-        deps.registry,
-        settings,
-        Math.max(2, Math.floor(room() / Math.max(1, candidates.length))),
-        signal,
-      ),
+      expandTask(step.planner(), step.state.goal, task, deps.registry, settings, Math.max(2, Math.floor(room() / candidates.length)), step.signal),
     ),
   );
   candidates.forEach((parent, i) => {

@@ -5,7 +5,7 @@ import { agentWorker, createOrchestrator, functionWorker, llmReview } from "../s
 import { retryLadder } from "../src/workers/execute.js";
 import { parseSettings } from "../src/config.js";
 import { echoWorker, harness, planReply, task, type WorkLog } from "./helpers/fixtures.js";
-import { httpError, scriptedProvider, type ModelCall } from "./helpers/scripted-model.js";
+import { httpError, scriptedProvider } from "./helpers/scripted-model.js";
 
 const agent = (name = "agent") => agentWorker({ name, description: "An LLM worker.", systemPrompt: "You do tasks well." });
 
@@ -179,7 +179,7 @@ describe("worker failures", () => {
     const reviewed = agentWorker({ name: "reviewed", description: "Writes a haiku.", systemPrompt: "Write haiku.", check: llmReview("Exactly three lines.") });
     const models = scriptedProvider({
       worker: (call) => (call.prompt.includes("three lines") ? "one\ntwo\nthree" : "one line"),
-      planner: (call: ModelCall) => ({ structured: ++reviews === 1 ? { accept: false, feedback: "make it three lines" } : { accept: true, feedback: "" } }),
+      planner: () => ({ structured: ++reviews === 1 ? { accept: false, feedback: "make it three lines" } : { accept: true, feedback: "" } }),
     });
     const h = harness({ models, workers: () => [reviewed] });
     const summary = await h.run({ goal: "g", plan: { tasks: [task("a", [], { worker: "reviewed" })] } });
