@@ -169,11 +169,14 @@ async function scheduleNext(
   step: Step,
   board: TaskBoard,
   results: State["results"],
-): Promise<{ dispatch: string[]; usage: Usage; results: State["results"] }> {
+): Promise<{ dispatch: string[][]; usage: Usage; results: State["results"] }> {
   const usage = await expandComplexTasks(step, board);
   const parentResults = completeParents(board, results, step.emit);
   skipBlocked(board, step.emit);
-  const dispatch = dispatchReady(board, step.settings.maxParallel, step.emit);
+  const { settings } = step;
+  // Under a run budget, tasks go out one per worker so the budget is checked before each of them.
+  const budgeted = settings.deadlineMs > 0 || settings.maxTokens > 0 || settings.maxModelCalls > 0;
+  const dispatch = dispatchReady(board, settings.maxParallel, settings.chainDispatch && !budgeted, step.emit);
   if (dispatch.length === 0 && !allTerminal(board.table)) skipPending(board, "its dependencies can never complete", step.emit);
   return { dispatch, usage, results: parentResults };
 }

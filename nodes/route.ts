@@ -1,15 +1,20 @@
 import { Send } from "@langchain/langgraph";
 import { workerInputFor } from "../src/scheduling.js";
+import type { WorkerAssignment } from "../src/schemas.js";
 import type { State } from "../src/state.js";
 import { NODES } from "./names.js";
 
-/** After the orchestrator: a human review, one `Send` per dispatched task, or the synthesizer. */
+/** After the orchestrator: a human review, one `Send` per dispatched chain of tasks, or the synthesizer. */
 export function routeFromOrchestrator(state: State): Send[] | typeof NODES.review | typeof NODES.synthesizer {
   if (state.pendingReview) return NODES.review;
   if (state.dispatch.length === 0) return NODES.synthesizer;
-  return state.dispatch.map(
-    (id) => new Send(NODES.worker, workerInputFor(state.goal, state.tasks[id]!, state.tasks, state.results)),
-  );
+  return state.dispatch.map((chain) => {
+    const steps = chain.map((id) => {
+      const { goal: _goal, ...step } = workerInputFor(state.goal, state.tasks[id]!, state.tasks, state.results);
+      return { ...step, rank: state.tasks[id]!.rank };
+    });
+    return new Send(NODES.worker, { goal: state.goal, steps } satisfies WorkerAssignment);
+  });
 }
 
 /** Every destination of the orchestrator's conditional edge, for the graph's topology. */

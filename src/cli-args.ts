@@ -53,7 +53,10 @@ const BASE_OPTIONS = {
 /** Parses argv (without node and the script), naming any bad flag or value. */
 export function parseCli(argv: readonly string[], examples: readonly string[] = []): CliOptions {
   const options: Record<string, { type: "string" | "boolean"; short?: string; default?: boolean }> = { ...BASE_OPTIONS };
-  for (const setting of SETTING_FLAGS) options[setting.flag] = { type: setting.boolean ? "boolean" : "string" };
+  for (const setting of SETTING_FLAGS) {
+    options[setting.flag] = { type: setting.boolean ? "boolean" : "string" };
+    if (setting.boolean) options[`no-${setting.flag}`] = { type: "boolean" };
+  }
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
@@ -63,7 +66,7 @@ export function parseCli(argv: readonly string[], examples: readonly string[] = 
   const values = parsed.values as Record<string, string | boolean | undefined>;
   const settings: Record<string, unknown> = {};
   for (const setting of SETTING_FLAGS) {
-    const raw = values[setting.flag];
+    const raw = values[`no-${setting.flag}`] ? false : values[setting.flag];
     if (raw === undefined) continue;
     const value = setting.numeric ? Number(raw) : raw;
     const checked = setting.schema.safeParse(value);
@@ -128,7 +131,8 @@ function readPlanFile(path: string): PlanInput {
 export function usage(examples: readonly string[]): string {
   const settings = SETTING_FLAGS.map(({ flag, boolean, description, schema }) => {
     const fallback = (schema as z.ZodDefault<z.ZodType>).parse(undefined);
-    return `  --${flag}${boolean ? "" : " <value>"}`.padEnd(32) + `${description} (default: ${JSON.stringify(fallback)})`;
+    const name = boolean ? (fallback ? `--no-${flag}` : `--${flag}`) : `--${flag} <value>`;
+    return `  ${name}`.padEnd(32) + `${description} (default: ${JSON.stringify(fallback)})`;
   });
   return [
     'Usage: orchestrator "<goal>" [options]',

@@ -14,6 +14,13 @@ export const SettingsSchema = z.object({
     .default("dependency")
     .describe("dependency: the plan is a DAG of tasks; top-down: complex tasks are expanded into subtasks when ready."),
   maxParallel: z.number().int().min(1).max(256).default(8).describe("Most subtasks in flight at once."),
+  chainDispatch: z
+    .boolean()
+    .default(true)
+    .describe(
+      "Run a task's only newly-ready dependent right after it in the same worker, instead of in the next wave " +
+        "(off under a run budget).",
+    ),
   maxTasks: z.number().int().min(1).max(500).default(30).describe("Most tasks in a run, follow-ups and subtasks included."),
   maxReplans: z.number().int().min(0).max(20).default(2).describe("Most times the planner may revise the plan."),
   replan: z

@@ -1,7 +1,7 @@
 import type { EventInit } from "./events.js";
 import { findCycleBreaks, validatePlan } from "./plan.js";
 import type { WorkerRegistry } from "./registry.js";
-import { propagateSkips, rerank, selectDispatch, type TaskTable } from "./scheduling.js";
+import { chainFrom, propagateSkips, rerank, selectDispatch, type TaskTable } from "./scheduling.js";
 import {
   addUsage,
   ZERO_USAGE,
@@ -239,15 +239,24 @@ export function skipBlocked(board: TaskBoard, emit: Emit): number {
   return Object.keys(skipped).length;
 }
 
-/** Re-ranks, then marks the highest-priority ready tasks running; returns their ids in dispatch order. */
-export function dispatchReady(board: TaskBoard, capacity: number, emit: Emit): string[] {
+/**
+ * Re-ranks, then marks the highest-priority ready tasks running, at most `capacity` workers; with `chains`,
+ * each worker also takes the chain its task alone unlocks. Returns one chain of ids per worker, in priority order.
+ */
+export function dispatchReady(board: TaskBoard, capacity: number, chains: boolean, emit: Emit): string[][] {
   board.putAll(rerank(board.table as TaskTable));
-  const chosen = selectDispatch(board.table as TaskTable, capacity);
-  for (const task of chosen) {
-    board.put({ ...task, status: "running", dispatches: task.dispatches + 1 });
-    emit({ type: "task.queued", taskId: task.id, worker: task.worker, rank: task.rank });
-  }
-  return chosen.map((task) => task.id);
+  const heads = selectDispatch(board.table as TaskTable, capacity);
+  const taken = new Set(heads.map((task) => task.id));
+  return heads.map((head) => {
+    const chain = chains ? chainFrom(head, board.table as TaskTable, taken) : [head];
+    for (const task of chain) {
+      taken.add(task.id);
+      board.put({ ...task, status: "running", dispatches: task.dispatches + 1 });
+    }
+    // The rest of a chain is queued by its worker when its turn comes: a chain cut short never queues them.
+    emit({ type: "task.queued", taskId: head.id, worker: head.worker, rank: head.rank });
+    return chain.map((task) => task.id);
+  });
 }
 
 /** Total usage of a run: orchestration calls plus every worker result. */

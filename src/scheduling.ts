@@ -55,6 +55,31 @@ export function propagateSkips(tasks: TaskTable): TaskTable {
   return skipped;
 }
 
+/**
+ * Chain dispatch: after `head`, the dependent it alone makes ready (every other dependency already done) runs
+ * next in the same worker, and so on, instead of waiting for the wave's slowest task. The chain stops where a
+ * task would make two or more dependents ready (they start together in the next wave), at a complex task
+ * (it may be expanded first), or at a task already taken.
+ */
+export function chainFrom(head: TaskRecord, tasks: TaskTable, taken: ReadonlySet<string>): TaskRecord[] {
+  const chain = [head];
+  const inChain = new Set([head.id]);
+  for (let current = head; ; ) {
+    const unlocked = Object.values(tasks).filter(
+      (task) =>
+        task.status === "pending" &&
+        !taken.has(task.id) &&
+        !inChain.has(task.id) &&
+        task.dependsOn.includes(current.id) &&
+        task.dependsOn.every((dep) => dep === current.id || tasks[dep]?.status === "done"),
+    );
+    if (unlocked.length !== 1 || unlocked[0]!.complex) return chain;
+    current = unlocked[0]!;
+    chain.push(current);
+    inChain.add(current.id);
+  }
+}
+
 /** The `Send` payload of a task: the goal, the task, and only the results of the tasks it depends on. */
 export function workerInputFor(
   goal: string,

@@ -156,11 +156,20 @@ export interface DependencyResult {
   data?: unknown;
 }
 
-/** The payload of one `Send("worker", …)`: the task, the goal and only its dependencies' results. */
+/** What a worker is given for one task: the task, the goal and only its dependencies' results. */
 export interface WorkerInput {
   goal: string;
   task: TaskSpec & { depth?: number; parent?: string };
   dependencies: Record<string, DependencyResult>;
   /** Which dispatch of the task this is (1 for the first). */
   dispatch: number;
+}
+
+/**
+ * The payload of one `Send("worker", …)`: a chain of tasks run in order, each depending on the one before
+ * (usually a chain of one). A later step's dependency on an earlier step is filled in as the chain runs.
+ */
+export interface WorkerAssignment {
+  goal: string;
+  steps: (Omit<WorkerInput, "goal"> & { rank: number })[];
 }

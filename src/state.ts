@@ -55,7 +55,10 @@ const fields = {
   results: new DeltaValue(z.record(z.string(), TaskResultSchema).default(() => ({})), { reducer: mergeResults }),
   planGoal: z.string().optional().describe("The goal the current tasks were planned for."),
   planSource: PlanSourceSchema.optional(),
-  dispatch: z.array(z.string()).default(() => []).describe("Task ids sent to workers this round."),
+  dispatch: z
+    .array(z.array(z.string()))
+    .default(() => [])
+    .describe("What is sent to workers this round: one chain of task ids per worker, run in order."),
   droppedEdges: z.array(DroppedEdgeSchema).default(() => []),
   deadLetters: z.array(DeadLetterSchema).default(() => []),
   replans: z.number().int().default(0),

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { main, type CliIO } from "../src/cli.js";
+import { parseCli } from "../src/cli-args.js";
 import { TRIP_GOAL } from "../src/examples/trip/index.js";
 import type { RunSummary } from "../src/runner.js";
 
@@ -57,11 +58,11 @@ const TRIP_GROUPS = [
   [...ran("flight"), ...ran("attractions"), ...ran("transit_pass"), ...ran("weather_packing")],
   ["follow-up extra_hotel_night [hotel_agent] proposed by flight"],
   [queued("hotel", 3), queued("extra_hotel_night", 3)],
-  [...ran("hotel"), ...ran("extra_hotel_night")],
-  [queued("restaurants", 2), queued("budget_check", 2)],
-  [...ran("restaurants"), ...ran("budget_check")],
-  [queued("itinerary", 1)],
-  ran("itinerary"),
+  // Chain dispatch: restaurants (needs only hotel) runs right after hotel in hotel's worker.
+  [...ran("hotel"), queued("restaurants", 2), ...ran("restaurants"), ...ran("extra_hotel_night")],
+  // … and itinerary (needs budget_check last) right after budget_check.
+  [queued("budget_check", 2)],
+  [...ran("budget_check"), queued("itinerary", 1), ...ran("itinerary")],
   ["synthesizing the answer from 9 tasks", "synthesis finished (template) in N ms"],
 ];
 
@@ -291,5 +292,28 @@ describe("npm run demo", () => {
     expect(summary.tasks.find((t) => t.id === "itinerary")!.dependsOn).toContain("extra_hotel_night");
     expect(summary.answer).toMatch(/^# Plan a 3-day trip to Paris[\s\S]*_Offline mode: no model is configured/);
     expect(summary.logFile.startsWith(join(dir, "runs"))).toBe(true);
+  });
+});
+
+describe("command-line arguments", () => {
+  it("map every setting to a flag, with --no- for settings that default to true", () => {
+    const options = parseCli(["goal", "--max-parallel", "3", "--strategy", "top-down", "--review-plan", "--no-chain-dispatch"]);
+    expect(options.goal).toBe("goal");
+    expect(options.settings).toEqual({ maxParallel: 3, strategy: "top-down", reviewPlan: true, chainDispatch: false });
+    expect(parseCli(["goal", "--chain-dispatch"]).settings).toEqual({ chainDispatch: true });
+  });
+
+  it("name the bad flag and value", () => {
+    expect(() => parseCli(["goal", "--max-parallel", "many"])).toThrow('Invalid value for --max-parallel: "many" (Invalid input: expected number, received NaN)');
+    expect(() => parseCli(["goal", "--strategy", "random"])).toThrow(/Invalid value for --strategy: "random"/);
+    expect(() => parseCli(["goal", "--bogus"])).toThrow("Unknown option '--bogus'.");
+    expect(() => parseCli(["goal", "--redrive", ","])).toThrow('Invalid value for --redrive: ","');
+    expect(() => parseCli(["--resume"])).toThrow("--resume needs --thread <id>");
+    expect(() => parseCli(["goal", "--plan", "/nonexistent/plan.json"])).toThrow('Cannot read plan file "/nonexistent/plan.json": ENOENT');
+  });
+
+  it("reads --redrive as all or a list of task ids", () => {
+    expect(parseCli(["--thread", "t", "--redrive", "all"]).redrive).toEqual([]);
+    expect(parseCli(["--thread", "t", "--redrive", "a, b"]).redrive).toEqual(["a", "b"]);
   });
 });

@@ -101,7 +101,7 @@ describe("graceful stop", () => {
     const drain = new AbortController();
     const run = orchestrator.run("g", {
       threadId: "stop",
-      plan: chain(3),
+      plan: { tasks: [task("t0"), task("t1", ["t0"]), task("t2", ["t0"])] },
       drain: drain.signal,
       onEvent: (event) => {
         if (event.type === "task.started" && event.taskId === "t0") drain.abort();
@@ -114,6 +114,7 @@ describe("graceful stop", () => {
     const resumed = await orchestrator.resume("stop");
     expect(resumed.tasks.map((t) => t.status)).toEqual(["done", "done", "done"]);
     expect(log.started).toEqual(["t0", "t1", "t2"]);
+    expect(log.runsOf("t0")).toBe(1);
   });
 });
 

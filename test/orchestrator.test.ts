@@ -107,9 +107,35 @@ describe("parallelism", () => {
   });
 
   it("dispatches the critical path first when capacity is short", async () => {
-    const h = harness({ settings: { maxParallel: 1 } });
+    const h = harness({ settings: { maxParallel: 1, chainDispatch: false } });
     await h.run({ goal: "g", plan: { tasks: [task("leaf"), task("head"), task("mid", ["head"]), task("tail", ["mid"])] } });
     expect(h.log.started).toEqual(["head", "mid", "leaf", "tail"]);
+  });
+
+  it("runs a chain of dependent tasks in one worker without waiting for the rest of the wave", async () => {
+    const h = harness({ workers: (log) => [echoWorker(log, { delayMs: (input) => (input.task.id === "slow" ? 300 : 10) })] });
+    const summary = await h.run({ goal: "g", plan: { tasks: [task("slow"), task("a"), task("b", ["a"]), task("c", ["b"]), task("end", ["c", "slow"])] } });
+    expect(summary.tasks.every((t) => t.status === "done")).toBe(true);
+    const queued = h.events.filter((e) => e.type === "task.queued").map((e) => ("taskId" in e ? e.taskId : ""));
+    expect(queued).toEqual(["a", "slow", "b", "c", "end"]);
+    expect(h.log.maxRunning).toBe(2);
+    const c = h.log.inputs.find((input) => input.task.id === "c")!;
+    expect(c.dependencies).toEqual({ b: { title: "Task b", worker: "echo", output: "b:a", data: undefined } });
+    const state = await h.graph.getState({ configurable: { thread_id: "thread-1" } });
+    expect(state.values.results.c.dispatch).toBe(1);
+  });
+
+  it("stops a chain at a task that proposes follow-ups and lets the orchestrator decide first", async () => {
+    const h = harness({
+      workers: (log) => [
+        echoWorker(log, {
+          behaviour: (input) => (input.task.id === "a" ? { output: "a", followUps: [{ id: "f", title: "F", worker: "echo", dependsOn: ["a"], blocks: ["b"] }] } : undefined),
+        }),
+      ],
+    });
+    const summary = await h.run({ goal: "g", plan: { tasks: [task("a"), task("b", ["a"])] } });
+    expect(summary.tasks.map((t) => [t.id, t.status, t.dependsOn])).toEqual([["a", "done", []], ["b", "done", ["a", "f"]], ["f", "done", ["a"]]]);
+    expect(h.log.started).toEqual(["a", "f", "b"]);
   });
 
   it("runs a diamond in three waves", async () => {
@@ -183,7 +209,7 @@ describe("resuming", () => {
       planner: (call) =>
         isReplan(call)
           ? { structured: { decision: "continue", reason: "fine", addTasks: [], cancelTaskIds: [] } }
-          : planReply([task("a"), task("b", ["a"])]),
+          : planReply([task("a"), task("b", ["a"]), task("c", ["a"])]),
       synthesizer: () => "answer",
     });
     const models = {
@@ -200,8 +226,8 @@ describe("resuming", () => {
 
     const summary = await h.run(null);
     expect(summary.status).toBe("done");
-    expect(summary.tasks.map((t) => t.status)).toEqual(["done", "done"]);
-    expect(h.log.started).toEqual(["a", "b"]);
+    expect(summary.tasks.map((t) => t.status)).toEqual(["done", "done", "done"]);
+    expect(h.log.started).toEqual(["a", "b", "c"]);
     expect(h.log.runsOf("a")).toBe(1);
   });
 });

@@ -48,13 +48,19 @@ describe("graceful shutdown of the CLI", () => {
     dir = mkdtempSync(join(tmpdir(), "orchestrator-shutdown-"));
     writeFileSync(
       join(dir, "plan.json"),
-      JSON.stringify({ tasks: [{ id: "research", title: "Research", worker: "researcher" }, { id: "write", title: "Write", worker: "writer", dependsOn: ["research"] }] }),
+      JSON.stringify({
+        tasks: [
+          { id: "research", title: "Research", worker: "researcher" },
+          { id: "write", title: "Write", worker: "writer", dependsOn: ["research"] },
+          { id: "review", title: "Review", worker: "reviewer", dependsOn: ["research"] },
+        ],
+      }),
     );
     server = await startOpenAIServer({
       handler: (body) => {
         const { system, prompt } = describeRequest(body);
         if (system.includes("final answer")) return { content: "the answer" };
-        const id = prompt.includes('Your task "research"') ? "research" : "write";
+        const id = ["research", "write", "review"].find((task) => prompt.includes(`Your task "${task}"`))!;
         calls[id] = (calls[id] ?? 0) + 1;
         return { content: `${id} result`, delayMs: WORK_MS };
       },
@@ -88,7 +94,7 @@ describe("graceful shutdown of the CLI", () => {
     const resumed = await cli(["--resume", "--thread", "graceful", "--checkpointer", `sqlite:${join(dir, "cp.db")}`], env());
     expect(resumed.code).toBe(0);
     expect(resumed.stdout).toContain("the answer");
-    expect(calls).toEqual({ research: 1, write: 1 });
+    expect(calls).toEqual({ research: 1, write: 1, review: 1 });
     expect(Date.now() - started).toBeLessThan(20_000);
   });
 
