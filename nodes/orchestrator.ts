@@ -29,7 +29,7 @@ interface Step {
   settings: Settings;
   deps: OrchestratorDeps;
   emit: (event: EventInit) => void;
-  /** Notes of the run, appended to during the step. */
+  /** Notes this step adds to the run's (an append-only channel). */
   notes: string[];
   signal?: AbortSignal;
   /** The planner model, created on first use. */
@@ -47,7 +47,7 @@ export function makeOrchestratorNode(deps: OrchestratorDeps) {
       settings,
       deps,
       emit: emitter(config),
-      notes: fresh ? [] : [...state.notes],
+      notes: [],
       signal: config.signal,
       planner: () => (planner ??= deps.models.create({ role: "planner", model: settings.plannerModel, temperature: 0 })),
     };
@@ -124,7 +124,7 @@ async function startPlan(step: Step): Promise<Update> {
       return {
         ...reset,
         orchestrationUsage: addUsage(state.orchestrationUsage, usage),
-        notes: [`${failure}; waiting for a human breakdown.`],
+        notes: new Overwrite([`${failure}; waiting for a human breakdown.`]),
         pendingReview: { kind: "manual_breakdown", goal: state.goal, tasks: draft, errors: outcome.errors },
       };
     } else {
@@ -142,7 +142,7 @@ async function startPlan(step: Step): Promise<Update> {
     source,
     tasks: tasks.map((task) => ({ id: task.id, title: task.title, worker: task.worker, dependsOn: task.dependsOn })),
   });
-  const planned: Update = { ...reset, planSource: source, droppedEdges: dropped, notes, tasks: new Overwrite(board.table) };
+  const planned: Update = { ...reset, planSource: source, droppedEdges: dropped, notes: new Overwrite(notes), tasks: new Overwrite(board.table) };
   if (settings.reviewPlan) {
     const proposed = tasks.map(({ blocks: _b, ...task }) => task);
     return {

@@ -31,17 +31,17 @@ export function makeReviewNode(deps: OrchestratorDeps) {
       const reason = `plan rejected by the reviewer${decision.reason ? `: ${decision.reason}` : ""}`;
       const board = new TaskBoard(state.tasks);
       for (const task of board.all()) board.put({ ...task, status: "skipped", reason });
-      return { pendingReview: null, tasks: board.changes(), notes: [...state.notes, reason], dispatch: [] };
+      return { pendingReview: null, tasks: board.changes(), notes: [reason], dispatch: [] };
     }
     if ("action" in decision && decision.action === "approve" && request.kind === "approve_plan") {
       return { pendingReview: null };
     }
     const proposed = "tasks" in decision ? decision : "plan" in decision ? decision.plan : { tasks: request.tasks };
-    return applyPlan(state, request, PlanInputSchema.parse(proposed).tasks.map((task) => ({ ...task, blocks: [] })), deps, config);
+    return applyPlan(request, PlanInputSchema.parse(proposed).tasks.map((task) => ({ ...task, blocks: [] })), deps, config);
   };
 }
 
-function applyPlan(state: State, request: ReviewRequest, specs: TaskSpec[], deps: OrchestratorDeps, config: LangGraphRunnableConfig): Update {
+function applyPlan(request: ReviewRequest, specs: TaskSpec[], deps: OrchestratorDeps, config: LangGraphRunnableConfig): Update {
   const settings = resolveSettings(config, deps.settings);
   const fatal = validatePlan(specs, { workers: deps.registry.names, maxTasks: settings.maxTasks }).filter(
     (issue) => !REPAIRABLE_ISSUES.has(issue.code),
@@ -60,7 +60,7 @@ function applyPlan(state: State, request: ReviewRequest, specs: TaskSpec[], deps
     planSource: "human",
     tasks: new Overwrite(Object.fromEntries(toRecords(tasks, "plan", 0).map((record) => [record.id, record]))),
     droppedEdges: dropped,
-    notes: [...state.notes, "The plan was written or edited by a human reviewer."],
+    notes: ["The plan was written or edited by a human reviewer."],
   };
 }
 

@@ -1,5 +1,5 @@
 import { Send } from "@langchain/langgraph";
-import { workerInputFor } from "../src/scheduling.js";
+import { ranksOf, workerInputFor } from "../src/scheduling.js";
 import type { WorkerAssignment } from "../src/schemas.js";
 import type { State } from "../src/state.js";
 import { NODES } from "./names.js";
@@ -8,10 +8,11 @@ import { NODES } from "./names.js";
 export function routeFromOrchestrator(state: State): Send[] | typeof NODES.review | typeof NODES.synthesizer {
   if (state.pendingReview) return NODES.review;
   if (state.dispatch.length === 0) return NODES.synthesizer;
+  const ranks = ranksOf(state.tasks);
   return state.dispatch.map((chain) => {
     const steps = chain.map((id) => {
       const { goal: _goal, ...step } = workerInputFor(state.goal, state.tasks[id]!, state.tasks, state.results);
-      return { ...step, rank: state.tasks[id]!.rank };
+      return { ...step, rank: ranks.get(id)! };
     });
     return new Send(NODES.worker, { goal: state.goal, steps } satisfies WorkerAssignment);
   });

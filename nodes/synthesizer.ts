@@ -17,12 +17,12 @@ export function makeSynthesizerNode(deps: OrchestratorDeps) {
     const started = performance.now();
     const tasks = Object.values(state.tasks).sort((a, b) => a.order - b.order);
     emit({ type: "synthesis.started", tasks: tasks.length });
-    const notes = [...state.notes];
+    const notes: string[] = [];
     if (deps.models.configured) {
       try {
         const model = deps.models.create({ role: "synthesizer", model: settings.synthesizerModel, temperature: 0.3 });
         const reply = await model.invoke(
-          [new SystemMessage(SYNTHESIZER_SYSTEM_PROMPT), new HumanMessage(synthesizerRequest(state.goal, tasks, state.results, notes))],
+          [new SystemMessage(SYNTHESIZER_SYSTEM_PROMPT), new HumanMessage(synthesizerRequest(state.goal, tasks, state.results, state.notes))],
           { signal: config.signal, runName: "synthesizer" },
         );
         const answer = typeof reply.content === "string" ? reply.content : reply.text;
@@ -42,7 +42,7 @@ export function makeSynthesizerNode(deps: OrchestratorDeps) {
         notes.push(`The synthesizer failed (${classifyError(error).message}); a template report is shown instead.`);
       }
     }
-    const answer = templateAnswer(state.goal, tasks, state.results, notes, deps.models.configured ? "fallback" : "offline");
+    const answer = templateAnswer(state.goal, tasks, state.results, [...state.notes, ...notes], deps.models.configured ? "fallback" : "offline");
     emit({ type: "synthesis.finished", durationMs: performance.now() - started, mode: "template" });
     return { answer, notes };
   };

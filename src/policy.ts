@@ -1,7 +1,7 @@
 import type { EventInit } from "./events.js";
 import { findCycleBreaks, validatePlan } from "./plan.js";
 import type { WorkerRegistry } from "./registry.js";
-import { chainFrom, propagateSkips, rerank, selectDispatch, type TaskTable } from "./scheduling.js";
+import { chainFrom, propagateSkips, ranksOf, selectDispatch, type TaskTable } from "./scheduling.js";
 import {
   addUsage,
   ZERO_USAGE,
@@ -70,7 +70,6 @@ export function toRecords(
     status: "pending",
     origin,
     order: firstOrder + i,
-    rank: spec.estimatedCost,
     depth: placement.depth,
     ...(placement.parent ? { parent: placement.parent } : {}),
     attempts: 0,
@@ -244,8 +243,8 @@ export function skipBlocked(board: TaskBoard, emit: Emit): number {
  * each worker also takes the chain its task alone unlocks. Returns one chain of ids per worker, in priority order.
  */
 export function dispatchReady(board: TaskBoard, capacity: number, chains: boolean, emit: Emit): string[][] {
-  board.putAll(rerank(board.table as TaskTable));
-  const heads = selectDispatch(board.table as TaskTable, capacity);
+  const ranks = ranksOf(board.table as TaskTable);
+  const heads = selectDispatch(board.table as TaskTable, capacity, ranks);
   const taken = new Set(heads.map((task) => task.id));
   return heads.map((head) => {
     const chain = chains ? chainFrom(head, board.table as TaskTable, taken) : [head];
@@ -254,7 +253,7 @@ export function dispatchReady(board: TaskBoard, capacity: number, chains: boolea
       board.put({ ...task, status: "running", dispatches: task.dispatches + 1 });
     }
     // The rest of a chain is queued by its worker when its turn comes: a chain cut short never queues them.
-    emit({ type: "task.queued", taskId: head.id, worker: head.worker, rank: head.rank });
+    emit({ type: "task.queued", taskId: head.id, worker: head.worker, rank: ranks.get(head.id)! });
     return chain.map((task) => task.id);
   });
 }

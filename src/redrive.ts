@@ -41,7 +41,7 @@ export function redriveUpdate(state: State, taskIds?: readonly string[]): { upda
       answer: "",
       stopReason: undefined,
       dispatch: [],
-      notes: [...state.notes, `Re-driven: ${chosen.join(", ")}${requeued.size > chosen.length ? ` (and ${requeued.size - chosen.length} dependent task(s))` : ""}.`],
+      notes: [`Re-driven: ${chosen.join(", ")}${requeued.size > chosen.length ? ` (and ${requeued.size - chosen.length} dependent task(s))` : ""}.`],
     },
     requeued: [...requeued],
   };

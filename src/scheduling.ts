@@ -16,20 +16,18 @@ export function readyTasks(tasks: TaskTable): TaskRecord[] {
   );
 }
 
+/** Critical-path ranks of the whole table; derived on demand, never stored (they change as the plan grows). */
+export const ranksOf = (tasks: TaskTable): Map<string, number> => criticalPathRanks(Object.values(tasks));
+
 /** Highest critical-path rank first; ties go to the task that came first in the plan. */
-export const byPriority = (a: TaskRecord, b: TaskRecord): number => b.rank - a.rank || a.order - b.order;
+export const byPriority =
+  (ranks: ReadonlyMap<string, number>) =>
+  (a: TaskRecord, b: TaskRecord): number =>
+    ranks.get(b.id)! - ranks.get(a.id)! || a.order - b.order;
 
 /** The ready tasks to send now, in priority order, at most `capacity` of them. */
-export function selectDispatch(tasks: TaskTable, capacity: number): TaskRecord[] {
-  return readyTasks(tasks).sort(byPriority).slice(0, Math.max(0, capacity));
-}
-
-/** Recomputes critical-path ranks over the whole table; returns only the records whose rank changed. */
-export function rerank(tasks: TaskTable): TaskTable {
-  const ranks = criticalPathRanks(Object.values(tasks));
-  const changed: TaskTable = {};
-  for (const [id, rank] of ranks) if (tasks[id]!.rank !== rank) changed[id] = { ...tasks[id]!, rank };
-  return changed;
+export function selectDispatch(tasks: TaskTable, capacity: number, ranks = ranksOf(tasks)): TaskRecord[] {
+  return readyTasks(tasks).sort(byPriority(ranks)).slice(0, Math.max(0, capacity));
 }
 
 /**
@@ -93,6 +91,6 @@ export function workerInputFor(
     if (!result) continue;
     dependencies[dep] = { title: tasks[dep]?.title ?? dep, worker: result.worker, output: result.output, data: result.data };
   }
-  const { status: _status, origin: _origin, order: _order, rank: _rank, attempts: _a, dispatches, reason: _r, ...spec } = task;
+  const { status: _status, origin: _origin, order: _order, attempts: _a, dispatches, reason: _r, blockedBy: _b, ...spec } = task;
   return { goal, task: { blocks: [], ...spec }, dependencies, dispatch: dispatches };
 }

@@ -40,7 +40,6 @@ export const TaskRecordSchema = TaskInputSchema.omit({ blocks: true }).extend({
   status: z.enum(TASK_STATUSES),
   origin: TaskOriginSchema,
   order: z.number().int().describe("Position in the plan; ties in priority go to the earlier task."),
-  rank: z.number().describe("Critical-path rank: longest cost-weighted path from this task to a sink."),
   depth: z.number().int().describe("Nesting depth: 0 for planned tasks, parent depth + 1 for subtasks."),
   parent: z.string().optional(),
   children: z.array(z.string()).optional(),

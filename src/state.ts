@@ -31,6 +31,11 @@ export function mergeResults(
   return Object.assign({}, current, ...writes);
 }
 
+/** Appends notes: every write adds lines (an `Overwrite` starts over, as a new goal does). */
+export function appendNotes(current: readonly string[], writes: readonly string[][]): string[] {
+  return current.concat(...writes);
+}
+
 export const PlanSourceSchema = z.enum(["planner", "input", "caller-fallback", "human", "single-task"]);
 export type PlanSource = z.infer<typeof PlanSourceSchema>;
 
@@ -63,7 +68,9 @@ const fields = {
   deadLetters: z.array(DeadLetterSchema).default(() => []),
   replans: z.number().int().default(0),
   pendingReview: ReviewRequestSchema.nullable().default(null),
-  notes: z.array(z.string()).default(() => []).describe("Decisions worth showing: rejected follow-ups, repairs."),
+  notes: new DeltaValue(z.array(z.string()).default(() => []).describe("Decisions worth showing: repairs, rejected follow-ups, replans."), {
+    reducer: appendNotes,
+  }),
   orchestrationUsage: UsageSchema.default(() => ({ inputTokens: 0, outputTokens: 0, totalTokens: 0, modelCalls: 0 })),
   answer: z.string().default(""),
 };

@@ -10,7 +10,7 @@ function table(...records: TaskRecord[]): TaskTable {
 }
 
 const records = (...specs: Parameters<typeof toRecords>[0]) => toRecords(specs, "plan", 0);
-const withStatus = (record: TaskRecord, status: TaskRecord["status"], rank = record.rank): TaskRecord => ({ ...record, status, rank });
+const withStatus = (record: TaskRecord, status: TaskRecord["status"]): TaskRecord => ({ ...record, status });
 
 function result(taskId: string, output: string): TaskResult {
   return {
@@ -35,10 +35,12 @@ describe("ready tasks and dispatch order", () => {
     expect(readyTasks(table(withStatus(a!, "running"), b!, c!)).map((t) => t.id)).toEqual(["c"]);
   });
 
-  it("dispatches the highest rank first and breaks ties by plan order", () => {
-    const [a, b, c, d] = records(task("a"), task("b"), task("c"), task("d"));
-    const tasks = table(withStatus(a!, "pending", 1), withStatus(b!, "pending", 3), withStatus(c!, "pending", 2), withStatus(d!, "pending", 3));
+  it("dispatches the highest critical-path rank first and breaks ties by plan order", () => {
+    const cost = (estimatedCost: number) => ({ estimatedCost });
+    const tasks = table(...records(task("a", [], cost(1)), task("b", [], cost(3)), task("c", [], cost(2)), task("d", [], cost(3))));
     expect(selectDispatch(tasks, 10).map((t) => t.id)).toEqual(["b", "d", "c", "a"]);
+    const chain = table(...records(task("leaf", [], cost(2)), task("head"), task("tail", ["head"], cost(2))));
+    expect(selectDispatch(chain, 10).map((t) => t.id)).toEqual(["head", "leaf"]);
   });
 
   it("never dispatches more than the capacity", () => {
