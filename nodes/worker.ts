@@ -11,7 +11,8 @@ import { executeTask } from "../src/workers/execute.js";
 
 /**
  * The worker node: runs its chain of tasks (usually one) through their registered workers, in order. Each task
- * is a LangGraph `task`, so its result is checkpointed the moment it finishes and is not run again on resume.
+ * of a longer chain is a LangGraph `task`, so its result is checkpointed the moment it finishes and is not run
+ * again on resume.
  * The chain stops early at a failed task or one that proposes follow-ups (the orchestrator decides first); the
  * tasks not run go back to pending. Never throws: failure is a result too.
  */
@@ -20,7 +21,9 @@ export function makeWorkerNode(deps: OrchestratorDeps) {
     const settings = resolveSettings(config, deps.settings);
     // Every worker in flight listens on the run's signal: allow one listener set per parallel task.
     if (config.signal) setMaxListeners(Math.max(getMaxListeners(config.signal), 4 * settings.maxParallel + 10), config.signal);
-    const runStep = durableTask("run_task", (input: WorkerInput) => traced(input, deps, settings, config));
+    // A chain's steps are durable tasks, checkpointed one by one; a lone task is covered by the node's own write.
+    const run = (input: WorkerInput) => traced(input, deps, settings, config);
+    const runStep = assignment.steps.length > 1 ? durableTask("run_task", run) : run;
     const results: Record<string, TaskResult> = {};
     const emit = emitter(config);
     for (const [i, { rank, ...step }] of assignment.steps.entries()) {

@@ -21,7 +21,7 @@ export const SettingsSchema = z.object({
       "Run a task's only newly-ready dependent right after it in the same worker, instead of in the next wave " +
         "(off under a run budget).",
     ),
-  maxTasks: z.number().int().min(1).max(500).default(30).describe("Most tasks in a run, follow-ups and subtasks included."),
+  maxTasks: z.number().int().min(1).max(1000).default(30).describe("Most tasks in a run, follow-ups and subtasks included."),
   maxReplans: z.number().int().min(0).max(20).default(2).describe("Most times the planner may revise the plan."),
   replan: z
     .enum(["never", "on-failure", "after-wave"])

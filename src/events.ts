@@ -52,7 +52,12 @@ export function emitter(config: LangGraphRunnableConfig | undefined): (event: Ev
   return (event) => write({ ...event, ts: new Date().toISOString() });
 }
 
-/** True for values on the custom stream that are orchestrator events. */
+const EVENT_TYPES: ReadonlySet<string> = new Set(OrchestratorEventSchema.options.map((option) => option.shape.type.value));
+
+/**
+ * True for values on the custom stream that are orchestrator events (by their `type`: they come from our own
+ * emitter; validate with `OrchestratorEventSchema` where they cross a trust boundary).
+ */
 export function isOrchestratorEvent(value: unknown): value is OrchestratorEvent {
-  return OrchestratorEventSchema.safeParse(value).success;
+  return typeof value === "object" && value !== null && EVENT_TYPES.has((value as { type?: unknown }).type as string);
 }
