@@ -113,6 +113,10 @@ export async function createOrchestrator(options: OrchestratorOptions = {}): Pro
       await release();
     }
   };
+  const graph = compileOrchestrator(
+    { registry, models: options.models ?? openAIProvider(), settings: options.settings },
+    { checkpointer: saver },
+  );
   /** The thread's state; a clear error when nothing was ever checkpointed on it. */
   const checkpointed = async (threadId: string): Promise<State> => {
     const snapshot = await graph.getState({ configurable: { thread_id: threadId } });
@@ -121,10 +125,6 @@ export async function createOrchestrator(options: OrchestratorOptions = {}): Pro
     }
     return snapshot.values as State;
   };
-  const graph = compileOrchestrator(
-    { registry, models: options.models ?? openAIProvider(), settings: options.settings },
-    { checkpointer: saver },
-  );
   const runOptions = (threadId: string, request: Omit<RunRequest, "threadId" | "plan">): RunOptions => ({
     threadId,
     settings: { ...options.settings, ...request.settings },
