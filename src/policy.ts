@@ -1,7 +1,7 @@
 import type { EventInit } from "./events.js";
 import { findCycleBreaks, validatePlan } from "./plan.js";
 import type { WorkerRegistry } from "./registry.js";
-import { chainFrom, propagateSkips, ranksOf, selectDispatch, type TaskTable } from "./scheduling.js";
+import { chainFrom, dependentsOf, propagateSkips, ranksOf, selectDispatch, type TaskTable } from "./scheduling.js";
 import {
   addUsage,
   ZERO_USAGE,
@@ -246,8 +246,9 @@ export function dispatchReady(board: TaskBoard, capacity: number, chains: boolea
   const ranks = ranksOf(board.table as TaskTable);
   const heads = selectDispatch(board.table as TaskTable, capacity, ranks);
   const taken = new Set(heads.map((task) => task.id));
+  const dependents = chains ? dependentsOf(board.table as TaskTable) : undefined;
   return heads.map((head) => {
-    const chain = chains ? chainFrom(head, board.table as TaskTable, taken) : [head];
+    const chain = dependents ? chainFrom(head, board.table as TaskTable, taken, dependents) : [head];
     for (const task of chain) {
       taken.add(task.id);
       board.put({ ...task, status: "running", dispatches: task.dispatches + 1 });

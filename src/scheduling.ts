@@ -59,16 +59,20 @@ export function propagateSkips(tasks: TaskTable): TaskTable {
  * task would make two or more dependents ready (they start together in the next wave), at a complex task
  * (it may be expanded first), or at a task already taken.
  */
-export function chainFrom(head: TaskRecord, tasks: TaskTable, taken: ReadonlySet<string>): TaskRecord[] {
+export function chainFrom(
+  head: TaskRecord,
+  tasks: TaskTable,
+  taken: ReadonlySet<string>,
+  dependents: ReadonlyMap<string, readonly TaskRecord[]> = dependentsOf(tasks),
+): TaskRecord[] {
   const chain = [head];
   const inChain = new Set([head.id]);
   for (let current = head; ; ) {
-    const unlocked = Object.values(tasks).filter(
+    const unlocked = (dependents.get(current.id) ?? []).filter(
       (task) =>
         task.status === "pending" &&
         !taken.has(task.id) &&
         !inChain.has(task.id) &&
-        task.dependsOn.includes(current.id) &&
         task.dependsOn.every((dep) => dep === current.id || tasks[dep]?.status === "done"),
     );
     if (unlocked.length !== 1 || unlocked[0]!.complex) return chain;
@@ -76,6 +80,19 @@ export function chainFrom(head: TaskRecord, tasks: TaskTable, taken: ReadonlySet
     chain.push(current);
     inChain.add(current.id);
   }
+}
+
+/** The tasks that depend on each task. */
+export function dependentsOf(tasks: TaskTable): Map<string, TaskRecord[]> {
+  const dependents = new Map<string, TaskRecord[]>();
+  for (const task of Object.values(tasks)) {
+    for (const dep of task.dependsOn) {
+      const list = dependents.get(dep);
+      if (list) list.push(task);
+      else dependents.set(dep, [task]);
+    }
+  }
+  return dependents;
 }
 
 /** The `Send` payload of a task: the goal, the task, and only the results of the tasks it depends on. */
