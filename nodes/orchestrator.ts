@@ -11,6 +11,7 @@ import {
   addTasks,
   budgetExceeded,
   completeParents,
+  dispatchPool,
   dispatchReady,
   runUsage,
   skipBlocked,
@@ -20,7 +21,7 @@ import {
   type Absorbed,
 } from "../src/policy.js";
 import { allTerminal, readyTasks } from "../src/scheduling.js";
-import { addUsage, ZERO_USAGE, type TaskSpec, type Usage } from "../src/schemas.js";
+import { addUsage, ZERO_USAGE, type DispatchUnit, type TaskRecord, type TaskSpec, type Usage } from "../src/schemas.js";
 import type { PlanSource, State, Update } from "../src/state.js";
 
 /** What one orchestrator step works with. */
@@ -169,14 +170,18 @@ async function scheduleNext(
   step: Step,
   board: TaskBoard,
   results: State["results"],
-): Promise<{ dispatch: string[][]; usage: Usage; results: State["results"] }> {
+): Promise<{ dispatch: DispatchUnit[]; usage: Usage; results: State["results"] }> {
   const usage = await expandComplexTasks(step, board);
   const parentResults = completeParents(board, results, step.emit);
   skipBlocked(board, step.emit);
   const { settings } = step;
   // Under a run budget, tasks go out one per worker so the budget is checked before each of them.
   const budgeted = settings.deadlineMs > 0 || settings.maxTokens > 0 || settings.maxModelCalls > 0;
-  const dispatch = dispatchReady(board, settings.maxParallel, settings.chainDispatch && !budgeted, step.emit);
+  const expandable = (task: TaskRecord) => settings.strategy === "top-down" && task.complex && task.depth < settings.maxDepth && !task.children;
+  const dispatch =
+    settings.scheduling === "continuous" && !budgeted
+      ? dispatchPool(board, settings.maxParallel, expandable)
+      : dispatchReady(board, settings.maxParallel, settings.chainDispatch && !budgeted, step.emit);
   if (dispatch.length === 0 && !allTerminal(board.table)) skipPending(board, "its dependencies can never complete", step.emit);
   return { dispatch, usage, results: parentResults };
 }

@@ -23,9 +23,11 @@ export function makeWorkerNode(deps: OrchestratorDeps) {
     if (config.signal) setMaxListeners(Math.max(getMaxListeners(config.signal), 4 * settings.maxParallel + 10), config.signal);
     // A chain's steps are durable tasks, checkpointed one by one; a lone task is covered by the node's own write.
     const run = (input: WorkerInput) => traced(input, deps, settings, config);
-    const runStep = assignment.steps.length > 1 ? durableTask("run_task", run) : run;
-    const results: Record<string, TaskResult> = {};
+    const durable = assignment.steps.length > 1 || assignment.pool !== undefined;
+    const runStep = (durable ? durableTask("run_task", run) : run) as (input: WorkerInput) => Promise<TaskResult>;
     const emit = emitter(config);
+    if (assignment.pool) return { results: await runPool(assignment, assignment.pool, runStep, emit) };
+    const results: Record<string, TaskResult> = {};
     for (const [i, { rank, ...step }] of assignment.steps.entries()) {
       if (i > 0) emit({ type: "task.queued", taskId: step.task.id, worker: step.task.worker, rank });
       const produced = Object.fromEntries(
@@ -37,6 +39,48 @@ export function makeWorkerNode(deps: OrchestratorDeps) {
     }
     return { results };
   };
+}
+
+/**
+ * Continuous scheduling: runs the pool's tasks with `slots` at a time; a slot that frees takes the best task whose
+ * dependencies are done, at once. Which task finished first is itself a durable record, so a resumed run replays
+ * the same launches in the same order and every finished task comes back from its checkpoint. A task whose
+ * dependency failed or proposed follow-ups is left for the orchestrator.
+ */
+async function runPool(
+  assignment: WorkerAssignment,
+  slots: number,
+  runStep: (input: WorkerInput) => Promise<TaskResult>,
+  emit: ReturnType<typeof emitter>,
+): Promise<Record<string, TaskResult>> {
+  const inPool = new Set(assignment.steps.map((step) => step.task.id));
+  const results: Record<string, TaskResult> = {};
+  const running = new Map<string, Promise<TaskResult>>();
+  const launched = new Set<string>();
+  const firstDone = durableTask("next_done", (ids: string[]) =>
+    Promise.race(ids.map((id) => running.get(id)!.then(() => id))),
+  );
+  const usable = (id: string) => !inPool.has(id) || (results[id]?.status === "done" && results[id]!.followUps.length === 0);
+  const launch = () => {
+    for (const { rank, ...step } of assignment.steps) {
+      if (running.size >= slots) return;
+      if (launched.has(step.task.id) || !step.task.dependsOn.every(usable)) continue;
+      launched.add(step.task.id);
+      emit({ type: "task.queued", taskId: step.task.id, worker: step.task.worker, rank });
+      const produced = Object.fromEntries(
+        step.task.dependsOn.filter((id) => results[id]).map((id) => [id, dependencyOf(results[id]!, assignment, id)]),
+      );
+      running.set(step.task.id, runStep({ goal: assignment.goal, ...step, dependencies: { ...step.dependencies, ...produced } }));
+    }
+  };
+  launch();
+  while (running.size > 0) {
+    const id = await firstDone([...running.keys()]);
+    results[id] = await running.get(id)!;
+    running.delete(id);
+    launch();
+  }
+  return results;
 }
 
 function dependencyOf(result: TaskResult, assignment: WorkerAssignment, id: string): WorkerInput["dependencies"][string] {

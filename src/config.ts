@@ -14,6 +14,13 @@ export const SettingsSchema = z.object({
     .default("dependency")
     .describe("dependency: the plan is a DAG of tasks; top-down: complex tasks are expanded into subtasks when ready."),
   maxParallel: z.number().int().min(1).max(256).default(8).describe("Most subtasks in flight at once."),
+  scheduling: z
+    .enum(["waves", "continuous"])
+    .default("waves")
+    .describe(
+      "waves: one Send per ready task, the next wave after the slowest; continuous: one worker runs every runnable " +
+        "task with maxParallel slots, a free slot taking the best ready task at once, each task checkpointed as it ends.",
+    ),
   chainDispatch: z
     .boolean()
     .default(true)

@@ -1,11 +1,12 @@
 import type { EventInit } from "./events.js";
 import { findCycleBreaks, validatePlan } from "./plan.js";
 import type { WorkerRegistry } from "./registry.js";
-import { chainFrom, dependentsOf, propagateSkips, ranksOf, selectDispatch, type TaskTable } from "./scheduling.js";
+import { byPriority, chainFrom, dependentsOf, propagateSkips, ranksOf, selectDispatch, type TaskTable } from "./scheduling.js";
 import {
   addUsage,
   ZERO_USAGE,
   type DeadLetter,
+  type DispatchUnit,
   type TaskRecord,
   type TaskResult,
   type TaskSpec,
@@ -242,7 +243,7 @@ export function skipBlocked(board: TaskBoard, emit: Emit): number {
  * Re-ranks, then marks the highest-priority ready tasks running, at most `capacity` workers; with `chains`,
  * each worker also takes the chain its task alone unlocks. Returns one chain of ids per worker, in priority order.
  */
-export function dispatchReady(board: TaskBoard, capacity: number, chains: boolean, emit: Emit): string[][] {
+export function dispatchReady(board: TaskBoard, capacity: number, chains: boolean, emit: Emit): DispatchUnit[] {
   const ranks = ranksOf(board.table as TaskTable);
   const heads = selectDispatch(board.table as TaskTable, capacity, ranks);
   const taken = new Set(heads.map((task) => task.id));
@@ -255,8 +256,33 @@ export function dispatchReady(board: TaskBoard, capacity: number, chains: boolea
     }
     // The rest of a chain is queued by its worker when its turn comes: a chain cut short never queues them.
     emit({ type: "task.queued", taskId: head.id, worker: head.worker, rank: ranks.get(head.id)! });
-    return chain.map((task) => task.id);
+    return { tasks: chain.map((task) => task.id) };
   });
+}
+
+/**
+ * Continuous scheduling: every pending task that can run without another orchestrator decision — its
+ * dependencies done or themselves in the pool, not a complex task awaiting expansion — goes to one worker that
+ * runs them with `capacity` slots. Returns that pool (highest rank first), or nothing.
+ */
+export function dispatchPool(board: TaskBoard, capacity: number, expand: (task: TaskRecord) => boolean): DispatchUnit[] {
+  const tasks = board.table as TaskTable;
+  const pool = new Set<string>();
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const task of Object.values(tasks)) {
+      if (task.status !== "pending" || pool.has(task.id) || expand(task)) continue;
+      if (task.dependsOn.every((dep) => tasks[dep]?.status === "done" || pool.has(dep))) {
+        pool.add(task.id);
+        grew = true;
+      }
+    }
+  }
+  if (pool.size === 0) return [];
+  const ranks = ranksOf(tasks);
+  const members = [...pool].map((id) => tasks[id]!).sort(byPriority(ranks));
+  for (const task of members) board.put({ ...task, status: "running", dispatches: task.dispatches + 1 });
+  return [{ tasks: members.map((task) => task.id), pool: capacity }];
 }
 
 /** Total usage of a run: orchestration calls plus every worker result. */

@@ -171,4 +171,12 @@ export interface WorkerInput {
 export interface WorkerAssignment {
   goal: string;
   steps: (Omit<WorkerInput, "goal"> & { rank: number })[];
+  /** Continuous scheduling: run the steps as a list scheduler with this many slots, in dependency order. */
+  pool?: number;
+}
+
+/** One unit of dispatch: a chain of task ids for one worker, or a pool run with `pool` slots. */
+export interface DispatchUnit {
+  tasks: string[];
+  pool?: number;
 }

@@ -61,9 +61,9 @@ const fields = {
   planGoal: z.string().optional().describe("The goal the current tasks were planned for."),
   planSource: PlanSourceSchema.optional(),
   dispatch: z
-    .array(z.array(z.string()))
+    .array(z.object({ tasks: z.array(z.string()), pool: z.number().int().optional() }))
     .default(() => [])
-    .describe("What is sent to workers this round: one chain of task ids per worker, run in order."),
+    .describe("What is sent to workers this round: per worker a chain of task ids run in order, or a pool run with `pool` slots."),
   droppedEdges: z.array(DroppedEdgeSchema).default(() => []),
   deadLetters: z.array(DeadLetterSchema).default(() => []),
   replans: z.number().int().default(0),

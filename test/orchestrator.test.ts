@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { Command, MemorySaver } from "@langchain/langgraph";
 import { graph as exportedGraph } from "../graphs/orchestrator.js";
-import { echoWorker, harness, planReply, task } from "./helpers/fixtures.js";
+import { echoWorker, harness, planReply, task, type WorkLog } from "./helpers/fixtures.js";
 import { edgeList, TOPOLOGY } from "./helpers/topology.js";
 import { scriptedProvider, type ModelCall } from "./helpers/scripted-model.js";
 
@@ -145,6 +145,67 @@ describe("parallelism", () => {
     expect(h.log.started).toEqual(["s", "l", "r", "j"]);
     expect(h.log.maxRunning).toBe(2);
     expect(summary.tasks.find((t) => t.id === "j")!.status).toBe("done");
+  });
+});
+
+describe("continuous scheduling", () => {
+  const slowPlan = { tasks: [task("slow"), task("a"), task("b", ["a"]), task("c", ["a"]), task("d", ["b", "c"])] };
+  const slowWorkers = (log: WorkLog) => [echoWorker(log, { delayMs: (input) => (input.task.id === "slow" ? 300 : 10) })];
+
+  it("starts a task the moment its dependencies are done, without waiting for a slow unrelated one", async () => {
+    const h = harness({ settings: { scheduling: "continuous", maxParallel: 3 }, workers: slowWorkers });
+    const summary = await h.run({ goal: "g", plan: slowPlan });
+    expect(summary.tasks.every((t) => t.status === "done")).toBe(true);
+    expect(h.log.timeline.indexOf("end:d")).toBeLessThan(h.log.timeline.indexOf("end:slow"));
+    expect(h.log.maxRunning).toBe(3);
+    expect(h.log.inputs.find((input) => input.task.id === "d")!.dependencies).toEqual({
+      b: { title: "Task b", worker: "echo", output: "b:a", data: undefined },
+      c: { title: "Task c", worker: "echo", output: "c:a", data: undefined },
+    });
+  });
+
+  it("waits for the slow task in waves, as LangGraph supersteps do", async () => {
+    const h = harness({ settings: { maxParallel: 3 }, workers: slowWorkers });
+    await h.run({ goal: "g", plan: slowPlan });
+    expect(h.log.timeline.indexOf("start:b")).toBeGreaterThan(h.log.timeline.indexOf("end:slow"));
+  });
+
+  it("never runs more than maxParallel tasks at once", async () => {
+    const h = harness({ settings: { scheduling: "continuous", maxParallel: 3 }, workers: (log) => [echoWorker(log, { delayMs: 5 })] });
+    const summary = await h.run({ goal: "g", plan: { tasks: Array.from({ length: 10 }, (_, i) => task(`t${i}`)) } });
+    expect(summary.tasks.filter((t) => t.status === "done")).toHaveLength(10);
+    expect(h.log.maxRunning).toBe(3);
+  });
+
+  it("dead-letters a failing task, skips its dependents and finishes the rest", async () => {
+    const h = harness({
+      settings: { scheduling: "continuous", maxRetries: 0 },
+      workers: (log) => [
+        echoWorker(log, {
+          behaviour: (input) => {
+            if (input.task.id === "a") throw new Error("broken");
+            return undefined;
+          },
+        }),
+      ],
+    });
+    const summary = await h.run({ goal: "g", plan: { tasks: [task("a"), task("b", ["a"]), task("c"), task("d", ["c"])] } });
+    expect(summary.tasks.map((t) => [t.id, t.status])).toEqual([["a", "dead"], ["b", "skipped"], ["c", "done"], ["d", "done"]]);
+    expect(h.log.started).not.toContain("b");
+  });
+
+  it("leaves the dependents of a task that proposes follow-ups to the orchestrator", async () => {
+    const h = harness({
+      settings: { scheduling: "continuous" },
+      workers: (log) => [
+        echoWorker(log, {
+          behaviour: (input) => (input.task.id === "a" ? { output: "a", followUps: [{ id: "f", title: "F", worker: "echo", dependsOn: ["a"], blocks: ["b"] }] } : undefined),
+        }),
+      ],
+    });
+    const summary = await h.run({ goal: "g", plan: { tasks: [task("a"), task("b", ["a"])] } });
+    expect(summary.tasks.map((t) => [t.id, t.status, t.dependsOn])).toEqual([["a", "done", []], ["b", "done", ["a", "f"]], ["f", "done", ["a"]]]);
+    expect(h.log.started).toEqual(["a", "f", "b"]);
   });
 });
 

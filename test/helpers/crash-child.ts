@@ -4,7 +4,7 @@
  * can SIGKILL it at a chosen moment. Argument: JSON of {@link CrashChildOptions}.
  */
 import { appendFileSync } from "node:fs";
-import { createOrchestrator, functionWorker } from "../../src/index.js";
+import { createOrchestrator, functionWorker, type SettingsInput } from "../../src/index.js";
 import { scriptedProvider } from "./scripted-model.js";
 
 export interface CrashChildOptions {
@@ -14,6 +14,8 @@ export interface CrashChildOptions {
   resume: boolean;
   latencies: Record<string, number>;
   synthesizerMs: number;
+  /** Extra settings of the run (e.g. continuous scheduling). */
+  settings?: SettingsInput;
 }
 
 export const CRASH_PLAN = {
@@ -49,7 +51,7 @@ const orchestrator = await createOrchestrator({
   checkpointer: options.spec,
   models,
   workers: [step],
-  settings: { replan: "never" },
+  settings: { replan: "never", ...options.settings },
   onEvent: (event) => say(`EVENT ${event.type} ${"taskId" in event ? event.taskId : ""}`.trim()),
 });
 const summary = options.resume

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { executions, runChild, type ChildRun } from "./crash.js";
 import type { CrashChildOptions } from "./crash-child.js";
+import type { SettingsInput } from "../../src/config.js";
 
 interface KillPoint {
   name: string;
@@ -24,7 +25,7 @@ const SYNTHESIZER_MS = 1_200;
  * The crash matrix for one checkpointer: kill a run at each point, resume it in a new process, and check that
  * every task ends done exactly once, finished work is not repeated, and the result equals an uninterrupted run.
  */
-export function crashMatrix(name: string, specFor: (label: string) => string, dir: () => string): void {
+export function crashMatrix(name: string, specFor: (label: string) => string, dir: () => string, settings: SettingsInput = {}): void {
   describe(`crash and resume on ${name}`, () => {
     let baseline: ChildRun;
     const options = (label: string, resume: boolean, execLog: string): CrashChildOptions => ({
@@ -34,6 +35,7 @@ export function crashMatrix(name: string, specFor: (label: string) => string, di
       resume,
       latencies: LATENCIES,
       synthesizerMs: SYNTHESIZER_MS,
+      settings,
     });
 
     it("runs uninterrupted as the baseline", async () => {

@@ -33,6 +33,8 @@ export const planReply = (tasks: TaskSpec[]) => ({
 export class WorkLog {
   readonly inputs: WorkerInput[] = [];
   readonly started: string[] = [];
+  /** `start:<id>` and `end:<id>` in the order they happened. */
+  readonly timeline: string[] = [];
   running = 0;
   maxRunning = 0;
 
@@ -60,6 +62,7 @@ export function echoWorker(
     async run(input, context) {
       log.inputs.push(input);
       log.started.push(input.task.id);
+      log.timeline.push(`start:${input.task.id}`);
       log.running++;
       log.maxRunning = Math.max(log.maxRunning, log.running);
       try {
@@ -68,6 +71,7 @@ export function echoWorker(
         const custom = options.behaviour?.(input, context.attempt);
         return custom ?? `${input.task.id}:${Object.keys(input.dependencies).sort().join(",")}`;
       } finally {
+        log.timeline.push(`end:${input.task.id}`);
         log.running--;
       }
     },
