@@ -53,19 +53,23 @@ async function runPool(
   runStep: (input: WorkerInput) => Promise<TaskResult>,
   emit: ReturnType<typeof emitter>,
 ): Promise<Record<string, TaskResult>> {
-  const inPool = new Set(assignment.steps.map((step) => step.task.id));
+  const { steps } = assignment;
+  const position = new Map(steps.map((step, i) => [step.task.id, i]));
+  const waitingOn = steps.map((step) => step.task.dependsOn.filter((id) => position.has(id)).length);
+  const dependents = new Map<string, number[]>();
+  steps.forEach((step, i) => {
+    for (const id of step.task.dependsOn) if (position.has(id)) dependents.set(id, [...(dependents.get(id) ?? []), i]);
+  });
   const results: Record<string, TaskResult> = {};
   const running = new Map<string, Promise<TaskResult>>();
-  const launched = new Set<string>();
+  // Ready steps by position: the steps come highest rank first, so the lowest position is the best.
+  const ready = steps.flatMap((_, i) => (waitingOn[i] === 0 ? [i] : []));
   const firstDone = durableTask("next_done", (ids: string[]) =>
     Promise.race(ids.map((id) => running.get(id)!.then(() => id))),
   );
-  const usable = (id: string) => !inPool.has(id) || (results[id]?.status === "done" && results[id]!.followUps.length === 0);
   const launch = () => {
-    for (const { rank, ...step } of assignment.steps) {
-      if (running.size >= slots) return;
-      if (launched.has(step.task.id) || !step.task.dependsOn.every(usable)) continue;
-      launched.add(step.task.id);
+    while (running.size < slots && ready.length > 0) {
+      const { rank, ...step } = steps[ready.shift()!]!;
       emit({ type: "task.queued", taskId: step.task.id, worker: step.task.worker, rank });
       const produced = Object.fromEntries(
         step.task.dependsOn.filter((id) => results[id]).map((id) => [id, dependencyOf(results[id]!, assignment, id)]),
@@ -76,11 +80,29 @@ async function runPool(
   launch();
   while (running.size > 0) {
     const id = await firstDone([...running.keys()]);
-    results[id] = await running.get(id)!;
+    const result = (results[id] = await running.get(id)!);
     running.delete(id);
+    // Dependents of a failed task, or of one that proposed follow-ups, are left for the orchestrator.
+    if (result.status === "done" && result.followUps.length === 0) {
+      for (const i of dependents.get(id) ?? []) {
+        if (--waitingOn[i]! === 0) ready.splice(sortedIndex(ready, i), 0, i);
+      }
+    }
     launch();
   }
   return results;
+}
+
+/** Where `value` goes in an ascending array. */
+function sortedIndex(sorted: readonly number[], value: number): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (sorted[mid]! < value) low = mid + 1;
+    else high = mid;
+  }
+  return low;
 }
 
 function dependencyOf(result: TaskResult, assignment: WorkerAssignment, id: string): WorkerInput["dependencies"][string] {

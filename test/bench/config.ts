@@ -18,10 +18,12 @@ export interface BenchConfig {
   /** A JSON file of an earlier run: print each headline figure and goal before and now. */
   compare?: string;
   only: ScenarioName[];
+  /** The scheduling setting of "ours" (waves, the default, or continuous). */
+  scheduling: "waves" | "continuous";
 }
 
 const USAGE = `Usage: npm run -s bench -- [--json] [--out bench.json] [--compare before.json] [--quick] [--only makespan,trip,overhead,checkpoint,tokens,throughput,retry]
-                       [--seed 1] [--unit 50] [--sigma 1] [--cap 4] [--dags 20]`;
+                       [--seed 1] [--unit 50] [--sigma 1] [--cap 4] [--dags 20] [--scheduling waves|continuous]`;
 
 /** Parses the bench's flags; throws with the usage on a bad one. */
 export function parseArgs(argv: readonly string[]): BenchConfig {
@@ -33,6 +35,7 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
     quick: false,
     json: false,
     only: [...SCENARIOS],
+    scheduling: "waves",
   };
   const number = (flag: string, value: string | undefined) => {
     const parsed = Number(value);
@@ -44,6 +47,11 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
     const flag = argv[i]!;
     if (flag === "--json") config.json = true;
     else if (flag === "--quick") config.quick = true;
+    else if (flag === "--scheduling") {
+      const mode = argv[++i];
+      if (mode !== "waves" && mode !== "continuous") throw new Error(`--scheduling takes waves or continuous.\n${USAGE}`);
+      config.scheduling = mode;
+    }
     else if (flag === "--out" || flag === "--compare") {
       const file = argv[++i];
       if (!file) throw new Error(`${flag} needs a file name.\n${USAGE}`);

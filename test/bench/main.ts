@@ -11,6 +11,7 @@ import { throughputScenario } from "./scenarios/throughput.js";
 import { tokensScenario } from "./scenarios/tokens.js";
 import { tripScenario } from "./scenarios/trip.js";
 import { warmUp } from "./warm-up.js";
+import { oursSettings } from "./real.js";
 
 type Scenario = (config: BenchConfig, log: (line: string) => void) => Promise<ScenarioOutput>;
 
@@ -35,6 +36,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     console.error((error as Error).message);
     return 2;
   }
+  oursSettings.scheduling = config.scheduling;
   const log = (line: string) => console.error(line);
   const started = performance.now();
   const loadBefore = loadavg();

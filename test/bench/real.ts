@@ -108,13 +108,16 @@ export function wavesOf(events: readonly OrchestratorEvent[]): string[][] {
   return waves;
 }
 
+/** Settings every real run of "ours" uses on top of its own (the bench's `--scheduling`). */
+export const oursSettings: SettingsInput = {};
+
 /** Compiles a graph over a latency worker and runs one plan on it. */
 export async function runOurs(
   tasks: readonly BenchTask[],
   options: { cap: number; threadId: string; checkpointer?: BaseCheckpointSaver; payloadChars?: number },
 ): Promise<RealRun> {
   const latencies = new Map(tasks.map((task) => [task.id, task.latencyMs]));
-  const settings: SettingsInput = { maxParallel: options.cap, maxTasks: Math.max(30, tasks.length), replan: "never" };
+  const settings: SettingsInput = { maxParallel: options.cap, maxTasks: Math.max(30, tasks.length), replan: "never", ...oursSettings };
   const graph = benchGraph([latencyWorker(latencies, { payloadChars: options.payloadChars })], { checkpointer: options.checkpointer, settings });
   return runPlan(graph, tasks, { threadId: options.threadId, settings });
 }
