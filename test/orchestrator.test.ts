@@ -126,18 +126,19 @@ describe("parallelism", () => {
     expect(state.values.results.c.dispatch).toBe(1);
   });
 
-  it("stops a chain at a task that proposes follow-ups and lets the orchestrator decide first", async () => {
-    const h = harness({
-      workers: (log) => [
-        echoWorker(log, {
-          behaviour: (input) => (input.task.id === "a" ? { output: "a", followUps: [{ id: "f", title: "F", worker: "echo", dependsOn: ["a"], blocks: ["b"] }] } : undefined),
-        }),
-      ],
-    });
-    const summary = await h.run({ goal: "g", plan: { tasks: [task("a"), task("b", ["a"])] } });
-    expect(summary.tasks.map((t) => [t.id, t.status, t.dependsOn])).toEqual([["a", "done", []], ["b", "done", ["a", "f"]], ["f", "done", ["a"]]]);
-    expect(h.log.started).toEqual(["a", "f", "b"]);
-  });
+  it.each(["waves", "continuous"] as const)(
+    "leaves the dependents of a task that proposes follow-ups to the orchestrator (%s scheduling)",
+    async (scheduling) => {
+      const followUp = { id: "f", title: "F", worker: "echo", dependsOn: ["a"], blocks: ["b"] };
+      const h = harness({
+        settings: { scheduling },
+        workers: (log) => [echoWorker(log, { behaviour: (input) => (input.task.id === "a" ? { output: "a", followUps: [followUp] } : undefined) })],
+      });
+      const summary = await h.run({ goal: "g", plan: { tasks: [task("a"), task("b", ["a"])] } });
+      expect(summary.tasks.map((t) => [t.id, t.status, t.dependsOn])).toEqual([["a", "done", []], ["b", "done", ["a", "f"]], ["f", "done", ["a"]]]);
+      expect(h.log.started).toEqual(["a", "f", "b"]);
+    },
+  );
 
   it("runs a diamond in three waves", async () => {
     const h = harness({ workers: (log) => [echoWorker(log, { delayMs: 10 })] });
@@ -192,20 +193,6 @@ describe("continuous scheduling", () => {
     const summary = await h.run({ goal: "g", plan: { tasks: [task("a"), task("b", ["a"]), task("c"), task("d", ["c"])] } });
     expect(summary.tasks.map((t) => [t.id, t.status])).toEqual([["a", "dead"], ["b", "skipped"], ["c", "done"], ["d", "done"]]);
     expect(h.log.started).not.toContain("b");
-  });
-
-  it("leaves the dependents of a task that proposes follow-ups to the orchestrator", async () => {
-    const h = harness({
-      settings: { scheduling: "continuous" },
-      workers: (log) => [
-        echoWorker(log, {
-          behaviour: (input) => (input.task.id === "a" ? { output: "a", followUps: [{ id: "f", title: "F", worker: "echo", dependsOn: ["a"], blocks: ["b"] }] } : undefined),
-        }),
-      ],
-    });
-    const summary = await h.run({ goal: "g", plan: { tasks: [task("a"), task("b", ["a"])] } });
-    expect(summary.tasks.map((t) => [t.id, t.status, t.dependsOn])).toEqual([["a", "done", []], ["b", "done", ["a", "f"]], ["f", "done", ["a"]]]);
-    expect(h.log.started).toEqual(["a", "f", "b"]);
   });
 });
 
