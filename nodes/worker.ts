@@ -10,11 +10,11 @@ import type { Update } from "../src/state.js";
 import { executeTask } from "../src/workers/execute.js";
 
 /**
- * The worker node: runs its chain of tasks (usually one) through their registered workers, in order. Each task
- * of a longer chain is a LangGraph `task`, so its result is checkpointed the moment it finishes and is not run
- * again on resume.
- * The chain stops early at a failed task or one that proposes follow-ups (the orchestrator decides first); the
- * tasks not run go back to pending. Never throws: failure is a result too.
+ * The worker node: runs its chain of tasks (usually one) through their registered workers, in order — or, with
+ * continuous scheduling, a pool of tasks. Each task of a longer chain or a pool is a LangGraph `task`, so its
+ * result is checkpointed the moment it finishes and is not run again on resume. A chain stops early at a failed
+ * task or one that proposes follow-ups (the orchestrator decides first); tasks not run go back to pending.
+ * Never throws: failure is a result too.
  */
 export function makeWorkerNode(deps: OrchestratorDeps) {
   return async function worker(assignment: WorkerAssignment, config: LangGraphRunnableConfig): Promise<Update> {
@@ -30,10 +30,7 @@ export function makeWorkerNode(deps: OrchestratorDeps) {
     const results: Record<string, TaskResult> = {};
     for (const [i, { rank, ...step }] of assignment.steps.entries()) {
       if (i > 0) emit({ type: "task.queued", taskId: step.task.id, worker: step.task.worker, rank });
-      const produced = Object.fromEntries(
-        step.task.dependsOn.filter((id) => results[id]).map((id) => [id, dependencyOf(results[id]!, assignment, id)]),
-      );
-      const result = await runStep({ goal: assignment.goal, ...step, dependencies: { ...step.dependencies, ...produced } });
+      const result = await runStep(inputFor(assignment, step, results));
       results[step.task.id] = result;
       if (result.status !== "done" || result.followUps.length > 0) break;
     }
@@ -71,10 +68,7 @@ async function runPool(
     while (running.size < slots && ready.length > 0) {
       const { rank, ...step } = steps[ready.shift()!]!;
       emit({ type: "task.queued", taskId: step.task.id, worker: step.task.worker, rank });
-      const produced = Object.fromEntries(
-        step.task.dependsOn.filter((id) => results[id]).map((id) => [id, dependencyOf(results[id]!, assignment, id)]),
-      );
-      running.set(step.task.id, runStep({ goal: assignment.goal, ...step, dependencies: { ...step.dependencies, ...produced } }));
+      running.set(step.task.id, runStep(inputFor(assignment, step, results)));
     }
   };
   launch();
@@ -105,9 +99,16 @@ function sortedIndex(sorted: readonly number[], value: number): number {
   return low;
 }
 
-function dependencyOf(result: TaskResult, assignment: WorkerAssignment, id: string): WorkerInput["dependencies"][string] {
-  const title = assignment.steps.find((step) => step.task.id === id)?.task.title ?? id;
-  return { title, worker: result.worker, output: result.output, data: result.data };
+/** A step's input: its routed dependencies plus the results this worker produced for it earlier. */
+function inputFor(assignment: WorkerAssignment, step: Omit<WorkerInput, "goal">, results: Record<string, TaskResult>): WorkerInput {
+  const dependencies = { ...step.dependencies };
+  for (const id of step.task.dependsOn) {
+    const result = results[id];
+    if (!result) continue;
+    const title = assignment.steps.find((other) => other.task.id === id)?.task.title ?? id;
+    dependencies[id] = { title, worker: result.worker, output: result.output, data: result.data };
+  }
+  return { goal: assignment.goal, ...step, dependencies };
 }
 
 /** One task, traced as `<worker>:<task>` with its metadata so traces can be filtered per subtask. */
