@@ -1,6 +1,6 @@
 import { END, START, StateGraph, type BaseCheckpointSaver, type BaseStore } from "@langchain/langgraph";
-import { RECURSION_LIMIT_CEILING, SettingsSchema } from "../src/config.js";
-import type { OrchestratorDeps } from "../src/context.js";
+import { RECURSION_LIMIT_CEILING, SettingsSchema } from "../src/settings.js";
+import type { OrchestratorDeps } from "../src/deps.js";
 import { openAIProvider } from "../src/models.js";
 import { OrchestratorInput, OrchestratorOutput, OrchestratorState } from "../src/state.js";
 import { defaultRegistry } from "../src/workers/defaults.js";

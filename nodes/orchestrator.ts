@@ -1,11 +1,11 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { Overwrite, type LangGraphRunnableConfig } from "@langchain/langgraph";
-import { resolveSettings, type Settings } from "../src/config.js";
-import type { OrchestratorDeps } from "../src/context.js";
+import { resolveSettings, type Settings } from "../src/settings.js";
+import type { OrchestratorDeps } from "../src/deps.js";
 import { emitter, type EventInit } from "../src/events.js";
 import { PlanValidationError } from "../src/errors.js";
-import { breakCycles, REPAIRABLE_ISSUES, validatePlan } from "../src/plan.js";
-import { askReplan, expandTask, planGoal, type ReplanDecision } from "../src/planner.js";
+import { breakCycles, REPAIRABLE_ISSUES, validatePlan } from "../src/plan/validate.js";
+import { askReplan, expandTask, planGoal, type ReplanDecision } from "../src/plan/planner.js";
 import {
   absorbResults,
   addTasks,
@@ -19,8 +19,8 @@ import {
   TaskBoard,
   toRecords,
   type Absorbed,
-} from "../src/policy.js";
-import { allTerminal, readyTasks } from "../src/scheduling.js";
+} from "../src/orchestration/policy.js";
+import { allTerminal, readyTasks } from "../src/orchestration/scheduling.js";
 import { addUsage, ZERO_USAGE, type DispatchUnit, type TaskRecord, type TaskSpec, type Usage } from "../src/schemas.js";
 import type { PlanSource, State, Update } from "../src/state.js";
 

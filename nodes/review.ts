@@ -1,10 +1,10 @@
 import { interrupt, Overwrite, type LangGraphRunnableConfig } from "@langchain/langgraph";
 import { z } from "zod";
-import { resolveSettings } from "../src/config.js";
-import type { OrchestratorDeps } from "../src/context.js";
+import { resolveSettings } from "../src/settings.js";
+import type { OrchestratorDeps } from "../src/deps.js";
 import { emitter } from "../src/events.js";
-import { breakCycles, REPAIRABLE_ISSUES, validatePlan } from "../src/plan.js";
-import { TaskBoard, toRecords } from "../src/policy.js";
+import { breakCycles, REPAIRABLE_ISSUES, validatePlan } from "../src/plan/validate.js";
+import { TaskBoard, toRecords } from "../src/orchestration/policy.js";
 import { PlanInputSchema, type TaskSpec } from "../src/schemas.js";
 import type { ReviewRequest, State, Update } from "../src/state.js";
 import { NODES } from "./names.js";

@@ -1,5 +1,5 @@
 import { Send } from "@langchain/langgraph";
-import { ranksOf, workerInputFor } from "../src/scheduling.js";
+import { ranksOf, workerInputFor } from "../src/orchestration/scheduling.js";
 import type { WorkerAssignment } from "../src/schemas.js";
 import type { State } from "../src/state.js";
 import { NODES } from "./names.js";

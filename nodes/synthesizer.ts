@@ -1,11 +1,11 @@
 import { HumanMessage, SystemMessage } from "@langchain/core/messages";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
-import { resolveSettings } from "../src/config.js";
-import type { OrchestratorDeps } from "../src/context.js";
+import { resolveSettings } from "../src/settings.js";
+import type { OrchestratorDeps } from "../src/deps.js";
 import { emitter } from "../src/events.js";
-import { classifyError } from "../src/failures.js";
+import { classifyError } from "../src/workers/classify.js";
 import { SYNTHESIZER_SYSTEM_PROMPT, synthesizerRequest } from "../src/prompts.js";
-import { templateAnswer } from "../src/report.js";
+import { templateAnswer } from "../src/cli/report.js";
 import { addUsage } from "../src/schemas.js";
 import type { State, Update } from "../src/state.js";
 

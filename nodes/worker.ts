@@ -1,10 +1,10 @@
 import { getMaxListeners, setMaxListeners } from "node:events";
 import { RunnableLambda } from "@langchain/core/runnables";
 import { task as durableTask, type LangGraphRunnableConfig } from "@langchain/langgraph";
-import { resolveSettings, type Settings } from "../src/config.js";
-import type { OrchestratorDeps } from "../src/context.js";
+import { resolveSettings, type Settings } from "../src/settings.js";
+import type { OrchestratorDeps } from "../src/deps.js";
 import { emitter } from "../src/events.js";
-import { classifyError } from "../src/failures.js";
+import { classifyError } from "../src/workers/classify.js";
 import { ZERO_USAGE, type TaskResult, type WorkerAssignment, type WorkerInput } from "../src/schemas.js";
 import type { Update } from "../src/state.js";
 import { executeTask } from "../src/workers/execute.js";

@@ -5,40 +5,40 @@
 import { randomUUID } from "node:crypto";
 import { Command, type BaseCheckpointSaver } from "@langchain/langgraph";
 import { compileOrchestrator } from "../graphs/orchestrator.js";
-import { connectionError, DEFAULT_CHECKPOINTER, openCheckpointer, type CheckpointerHandle, type CheckpointerOptions } from "./checkpointer.js";
-import { processLock, type ThreadLock } from "./thread-lock.js";
-import type { SettingsInput } from "./config.js";
+import { connectionError, DEFAULT_CHECKPOINTER, openCheckpointer, type CheckpointerHandle, type CheckpointerOptions } from "./persistence/checkpointer.js";
+import { processLock, type ThreadLock } from "./persistence/thread-lock.js";
+import type { SettingsInput } from "./settings.js";
 import type { OrchestratorEvent } from "./events.js";
 import { openAIProvider, type ModelProvider } from "./models.js";
-import { WorkerRegistry, type WorkerDefinition } from "./registry.js";
-import { runGraph, type RunOptions, type RunSummary } from "./runner.js";
+import { WorkerRegistry, type WorkerDefinition } from "./workers/registry.js";
+import { runGraph, type RunOptions, type RunSummary } from "./app/run.js";
 import type { PlanInput } from "./schemas.js";
 import type { State } from "./state.js";
 import { defaultRegistry } from "./workers/defaults.js";
 import type { ReviewDecision } from "../nodes/review.js";
 import { NODES } from "../nodes/names.js";
 import { ConfigError } from "./errors.js";
-import { redriveUpdate } from "./redrive.js";
+import { redriveUpdate } from "./orchestration/redrive.js";
 
 export { buildOrchestratorGraph, compileOrchestrator, graph } from "../graphs/orchestrator.js";
-export { agentWorker, functionWorker, WorkerRegistry } from "./registry.js";
-export type { WorkerDefinition, WorkerOutput, WorkerRunContext, AgentWorker, FunctionWorker } from "./registry.js";
+export { agentWorker, functionWorker, WorkerRegistry } from "./workers/registry.js";
+export type { WorkerDefinition, WorkerOutput, WorkerRunContext, AgentWorker, FunctionWorker } from "./workers/registry.js";
 export { openAIProvider } from "./models.js";
-export { llmReview } from "./quality.js";
+export { llmReview } from "./workers/checks.js";
 export type { ModelProvider, ModelRequest, ModelRole } from "./models.js";
-export { SettingsSchema, parseSettings, resolveSettings } from "./config.js";
-export type { Settings, SettingsInput } from "./config.js";
+export { SettingsSchema, parseSettings, resolveSettings } from "./settings.js";
+export type { Settings, SettingsInput } from "./settings.js";
 export { OrchestratorEventSchema, isOrchestratorEvent } from "./events.js";
 export type { OrchestratorEvent } from "./events.js";
-export { openCheckpointer, DEFAULT_CHECKPOINTER, CheckpointerConnectionError } from "./checkpointer.js";
-export type { CheckpointerHandle, CheckpointerOptions } from "./checkpointer.js";
-export { ThreadBusyError, fileLock, postgresLock, processLock } from "./thread-lock.js";
-export type { ThreadLock } from "./thread-lock.js";
+export { openCheckpointer, DEFAULT_CHECKPOINTER, CheckpointerConnectionError } from "./persistence/checkpointer.js";
+export type { CheckpointerHandle, CheckpointerOptions } from "./persistence/checkpointer.js";
+export { ThreadBusyError, fileLock, postgresLock, processLock } from "./persistence/thread-lock.js";
+export type { ThreadLock } from "./persistence/thread-lock.js";
 export { OrchestratorState } from "./state.js";
-export type { RunSummary, TaskSummary } from "./runner.js";
+export type { RunSummary, TaskSummary } from "./app/run.js";
 export type { ReviewDecision } from "../nodes/review.js";
 export * from "./errors.js";
-export { NotDeadLetteredError, redriveUpdate } from "./redrive.js";
+export { NotDeadLetteredError, redriveUpdate } from "./orchestration/redrive.js";
 
 export interface OrchestratorOptions {
   /** A checkpointer, or a spec: `memory`, `sqlite:PATH`, `postgres://…` (default: the CLI's SQLite file). */

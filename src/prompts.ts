@@ -1,6 +1,6 @@
-import type { WorkerRegistry } from "./registry.js";
+import type { WorkerRegistry } from "./workers/registry.js";
 import type { TaskRecord, TaskResult, WorkerInput } from "./schemas.js";
-import type { Settings } from "./config.js";
+import type { Settings } from "./settings.js";
 
 /** The planner's system prompt; the worker list comes from the registry. */
 export function plannerSystemPrompt(registry: WorkerRegistry, settings: Pick<Settings, "strategy" | "maxTasks">): string {

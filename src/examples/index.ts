@@ -1,4 +1,4 @@
-import type { WorkerRegistry } from "../registry.js";
+import type { WorkerRegistry } from "../workers/registry.js";
 import type { PlanInput } from "../schemas.js";
 import { tripExample } from "./trip/index.js";
 

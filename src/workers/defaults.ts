@@ -1,4 +1,4 @@
-import { agentWorker, WorkerRegistry, type WorkerDefinition } from "../registry.js";
+import { agentWorker, WorkerRegistry, type WorkerDefinition } from "./registry.js";
 
 /** General-purpose workers for arbitrary goals: used when no example is chosen. */
 export const DEFAULT_WORKERS: readonly WorkerDefinition[] = [

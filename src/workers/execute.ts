@@ -1,12 +1,12 @@
 import { HumanMessage, SystemMessage, ToolMessage, type AIMessage, type BaseMessage } from "@langchain/core/messages";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import type { RunnableConfig } from "@langchain/core/runnables";
-import type { Settings } from "../config.js";
+import type { Settings } from "../settings.js";
 import type { EventInit } from "../events.js";
-import { AttemptFailure, classifyError } from "../failures.js";
+import { AttemptFailure, classifyError } from "./classify.js";
 import type { ModelProvider, ModelRole } from "../models.js";
 import { clarifyRequest, CLARIFIER_SYSTEM_PROMPT, workerTaskPrompt } from "../prompts.js";
-import type { AgentWorker, FunctionWorker, ModelAccess, WorkerDefinition, WorkerOutput } from "../registry.js";
+import type { AgentWorker, FunctionWorker, ModelAccess, WorkerDefinition, WorkerOutput } from "./registry.js";
 import {
   addUsage,
   TaskInputSchema,

@@ -1,10 +1,10 @@
 import { MemorySaver, type BaseCheckpointSaver } from "@langchain/langgraph";
 import { compileOrchestrator } from "../../graphs/orchestrator.js";
-import type { SettingsInput } from "../../src/config.js";
+import type { SettingsInput } from "../../src/settings.js";
 import type { OrchestratorEvent } from "../../src/events.js";
 import type { ModelProvider } from "../../src/models.js";
-import { functionWorker, WorkerRegistry, type WorkerDefinition } from "../../src/registry.js";
-import { runGraph, type RunSummary } from "../../src/runner.js";
+import { functionWorker, WorkerRegistry, type WorkerDefinition } from "../../src/workers/registry.js";
+import { runGraph, type RunSummary } from "../../src/app/run.js";
 import type { PlanInput } from "../../src/schemas.js";
 import { scriptedProvider } from "../helpers/scripted-model.js";
 import { topologicalOrder } from "./dag.js";

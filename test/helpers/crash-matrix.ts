@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { executions, runChild, type ChildRun } from "./crash.js";
 import type { CrashChildOptions } from "./crash-child.js";
-import type { SettingsInput } from "../../src/config.js";
+import type { SettingsInput } from "../../src/settings.js";
 
 interface KillPoint {
   name: string;

@@ -44,7 +44,7 @@ export function freePort(): Promise<number> {
 }
 
 /**
- * Starts the dev server the way `npm run dev` does (`tsx src/dev-server.ts`, which runs `langgraphjs dev
+ * Starts the dev server the way `npm run dev` does (`tsx src/server/dev-server.ts`, which runs `langgraphjs dev
  * --no-browser` with analytics off) on a free port, tracing off, and waits until it answers.
  */
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
@@ -59,7 +59,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     BROWSER: "none",
     ...options.env,
   };
-  const child = spawn(process.execPath, [tsx, "src/dev-server.ts", "--port", String(port), "--host", "127.0.0.1"], {
+  const child = spawn(process.execPath, [tsx, "src/server/dev-server.ts", "--port", String(port), "--host", "127.0.0.1"], {
     cwd,
     env,
     detached: true,

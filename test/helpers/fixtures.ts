@@ -1,9 +1,9 @@
 import { MemorySaver, type BaseCheckpointSaver } from "@langchain/langgraph";
 import { compileOrchestrator } from "../../graphs/orchestrator.js";
-import type { SettingsInput } from "../../src/config.js";
+import type { SettingsInput } from "../../src/settings.js";
 import type { ModelProvider } from "../../src/models.js";
-import { functionWorker, WorkerRegistry, type WorkerDefinition, type WorkerOutput } from "../../src/registry.js";
-import { runGraph, type RunOptions } from "../../src/runner.js";
+import { functionWorker, WorkerRegistry, type WorkerDefinition, type WorkerOutput } from "../../src/workers/registry.js";
+import { runGraph, type RunOptions } from "../../src/app/run.js";
 import type { OrchestratorEvent } from "../../src/events.js";
 import type { TaskSpec, WorkerInput } from "../../src/schemas.js";
 import { scriptedProvider } from "./scripted-model.js";

@@ -1,6 +1,6 @@
 import { PlanValidationError } from "../../errors.js";
-import { validatePlan } from "../../plan.js";
-import type { WorkerRegistry } from "../../registry.js";
+import { validatePlan } from "../../plan/validate.js";
+import type { WorkerRegistry } from "../../workers/registry.js";
 import { PlanInputSchema, type PlanInput } from "../../schemas.js";
 import type { Example } from "../index.js";
 import planJson from "./plan.json" with { type: "json" };

@@ -1,6 +1,6 @@
 import { HumanMessage, SystemMessage, type AIMessage } from "@langchain/core/messages";
-import { AttemptFailure } from "../../failures.js";
-import { functionWorker, WorkerRegistry, type WorkerDefinition, type WorkerOutput, type WorkerRunContext } from "../../registry.js";
+import { AttemptFailure } from "../../workers/classify.js";
+import { functionWorker, WorkerRegistry, type WorkerDefinition, type WorkerOutput, type WorkerRunContext } from "../../workers/registry.js";
 import type { TaskInput, WorkerInput } from "../../schemas.js";
 import {
   AttractionPicksSchema,

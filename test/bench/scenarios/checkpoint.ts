@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import type { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
-import { openCheckpointer } from "../../../src/checkpointer.js";
+import { openCheckpointer } from "../../../src/persistence/checkpointer.js";
 import { scriptedProvider } from "../../helpers/scripted-model.js";
 import type { BenchConfig } from "../config.js";
 import { chain } from "../plans.js";

@@ -1,5 +1,5 @@
 import { monitorEventLoopDelay } from "node:perf_hooks";
-import { SettingsSchema } from "../../../src/config.js";
+import { SettingsSchema } from "../../../src/settings.js";
 import type { BenchConfig } from "../config.js";
 import { independent } from "../plans.js";
 import { runOurs } from "../real.js";

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { MemorySaver } from "@langchain/langgraph";
-import { openCheckpointer } from "../../../src/checkpointer.js";
+import { openCheckpointer } from "../../../src/persistence/checkpointer.js";
 import type { BenchConfig } from "../config.js";
 import { benchGraph, latencyWorker, runPlan } from "../real.js";
 import type { ScenarioOutput } from "../report.js";

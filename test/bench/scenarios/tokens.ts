@@ -1,6 +1,6 @@
 import { HumanMessage, SystemMessage } from "@langchain/core/messages";
 import { workerTaskPrompt } from "../../../src/prompts.js";
-import { agentWorker, functionWorker, type WorkerDefinition } from "../../../src/registry.js";
+import { agentWorker, functionWorker, type WorkerDefinition } from "../../../src/workers/registry.js";
 import type { PlanInput, WorkerInput } from "../../../src/schemas.js";
 import { estimateTokens, scriptedProvider, type ModelCall } from "../../helpers/scripted-model.js";
 import type { BenchConfig } from "../config.js";

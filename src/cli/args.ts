@@ -1,0 +1,164 @@
+import { parseArgs } from "node:util";
+import { readFileSync } from "node:fs";
+import { z } from "zod";
+import { SettingsSchema, type SettingsInput } from "../settings.js";
+import { ConfigError } from "../errors.js";
+import { parsePlanInput } from "../plan/validate.js";
+import type { PlanInput } from "../schemas.js";
+
+/** What the command line asks for. */
+export interface CliOptions {
+  goal?: string;
+  threadId?: string;
+  resume: boolean;
+  checkpointer?: string;
+  plan?: PlanInput;
+  planFile?: string;
+  json: boolean;
+  /** Where to write the Markdown run report. */
+  report?: string;
+  example?: string;
+  approve: boolean;
+  reject?: string;
+  /** Task ids to re-drive from the dead-letter queue; empty = all. */
+  redrive?: string[];
+  help: boolean;
+  settings: SettingsInput;
+}
+
+const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+const SETTING_FLAGS = Object.entries(SettingsSchema.shape).map(([key, schema]) => ({
+  key,
+  flag: kebab(key),
+  schema: schema as z.ZodType,
+  boolean: schema.unwrap() instanceof z.ZodBoolean,
+  numeric: schema.unwrap() instanceof z.ZodNumber,
+  description: schema.description ?? "",
+}));
+
+const BASE_OPTIONS = {
+  thread: { type: "string" },
+  resume: { type: "boolean", default: false },
+  checkpointer: { type: "string" },
+  plan: { type: "string" },
+  json: { type: "boolean", default: false },
+  report: { type: "string" },
+  example: { type: "string" },
+  approve: { type: "boolean", default: false },
+  reject: { type: "string" },
+  redrive: { type: "string" },
+  help: { type: "boolean", short: "h", default: false },
+} as const;
+
+/** Parses argv (without node and the script), naming any bad flag or value. */
+export function parseCli(argv: readonly string[], examples: readonly string[] = []): CliOptions {
+  const options: Record<string, { type: "string" | "boolean"; short?: string; default?: boolean }> = { ...BASE_OPTIONS };
+  for (const setting of SETTING_FLAGS) {
+    options[setting.flag] = { type: setting.boolean ? "boolean" : "string" };
+    if (setting.boolean) options[`no-${setting.flag}`] = { type: "boolean" };
+  }
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new ConfigError((error as Error).message.replace(/\. To specify a positional.*$/s, "."));
+  }
+  const values = parsed.values as Record<string, string | boolean | undefined>;
+  const settings: Record<string, unknown> = {};
+  for (const setting of SETTING_FLAGS) {
+    const raw = values[`no-${setting.flag}`] ? false : values[setting.flag];
+    if (raw === undefined) continue;
+    const value = setting.numeric ? Number(raw) : raw;
+    const checked = setting.schema.safeParse(value);
+    if (!checked.success || (setting.numeric && (raw === "" || Number.isNaN(value)))) {
+      const why = checked.success ? "expected a number" : checked.error.issues[0]?.message;
+      throw new ConfigError(`Invalid value for --${setting.flag}: ${JSON.stringify(raw)} (${why})`);
+    }
+    settings[setting.key] = checked.data;
+  }
+  const example = values.example as string | undefined;
+  if (example !== undefined && !examples.includes(example)) {
+    throw new ConfigError(`Unknown example ${JSON.stringify(example)}; available: ${examples.join(", ") || "none"}`);
+  }
+  const planFile = values.plan as string | undefined;
+  const resume = values.resume as boolean;
+  const threadId = values.thread as string | undefined;
+  if (resume && !threadId) throw new ConfigError("--resume needs --thread <id> (the thread to resume)");
+  if (parsed.positionals.length > 1) {
+    throw new ConfigError(`Expected one goal but got ${parsed.positionals.length} arguments; quote the goal: "…"`);
+  }
+  return {
+    goal: parsed.positionals[0],
+    threadId,
+    resume,
+    checkpointer: values.checkpointer as string | undefined,
+    ...(planFile ? { plan: readPlanFile(planFile), planFile } : {}),
+    json: values.json as boolean,
+    ...(values.report !== undefined ? { report: parseReport(values.report as string) } : {}),
+    example,
+    approve: values.approve as boolean,
+    reject: values.reject as string | undefined,
+    ...(values.redrive !== undefined ? { redrive: parseRedrive(values.redrive as string) } : {}),
+    help: values.help as boolean,
+    settings: settings as SettingsInput,
+  };
+}
+
+/** `all` or a comma-separated list of task ids. */
+function parseRedrive(value: string): string[] {
+  if (value.trim() === "all") return [];
+  const ids = value.split(",").map((id) => id.trim()).filter(Boolean);
+  if (ids.length === 0) throw new ConfigError(`Invalid value for --redrive: ${JSON.stringify(value)} (use "all" or task ids separated by commas)`);
+  return ids;
+}
+
+function parseReport(value: string): string {
+  if (value.trim() === "" || value.startsWith("-")) throw new ConfigError(`Invalid value for --report: ${JSON.stringify(value)} (expected a file name such as report.md)`);
+  return value;
+}
+
+function readPlanFile(path: string): PlanInput {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    throw new ConfigError(`Cannot read plan file ${JSON.stringify(path)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  return parsePlanInput(text, `plan file ${path}`);
+}
+
+/** The --help text, generated from the settings schema. */
+export function usage(examples: readonly string[]): string {
+  const settings = SETTING_FLAGS.map(({ flag, boolean, description, schema }) => {
+    const fallback = (schema as z.ZodDefault<z.ZodType>).parse(undefined);
+    const name = boolean ? (fallback ? `--no-${flag}` : `--${flag}`) : `--${flag} <value>`;
+    return `  ${name}`.padEnd(32) + `${description} (default: ${JSON.stringify(fallback)})`;
+  });
+  return [
+    'Usage: orchestrator "<goal>" [options]',
+    "",
+    "Runs a goal through the orchestrator-worker graph and prints the answer.",
+    "",
+    "Options:",
+    "  --thread <id>                 Thread id (default: a new one). Runs on one thread share checkpoints.",
+    "  --resume                      Resume the thread given by --thread from its last checkpoint.",
+    "  --checkpointer <spec>         memory | sqlite:PATH | postgres://… (default: sqlite:.orchestrator/checkpoints.db)",
+    "  --plan <file.json>            Run this plan instead of asking the planner ({ tasks: [...] }).",
+    `  --example <name>              Run a bundled example: ${examples.join(", ") || "none"}.`,
+    "  --approve                     Answer a pending plan review: approve.",
+    "  --reject <reason>             Answer a pending plan review: reject.",
+    "  --redrive <ids|all>           Re-run dead-lettered tasks (and the tasks they blocked) on --thread.",
+    "  --report <file.md>            Also write a Markdown report: answer, plan diagram, task timings, dead letters.",
+    "  --json                        Print one JSON object with the result (and the run log's path) instead of text.",
+    "  -h, --help                    Show this help.",
+    "",
+    "Settings:",
+    ...settings,
+    "",
+    "Output: on a terminal, a live view of every task; otherwise one line per event on stderr (none with --json).",
+    "The answer goes to stdout. Every run is logged as JSON lines to runs/<thread>.log next to the checkpoint file.",
+    "Models: set OPENAI_API_KEY (and OPENAI_BASE_URL for any OpenAI-compatible server).",
+    "Exit codes: 0 done, 1 run failed, 2 bad usage or configuration, 3 waiting for a plan review,",
+    "130 stopped by SIGINT/SIGTERM (the first signal lets the current step finish; a second exits at once).",
+  ].join("\n");
+}

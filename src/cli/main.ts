@@ -1,0 +1,292 @@
+import { randomUUID } from "node:crypto";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, relative, resolve, isAbsolute } from "node:path";
+import { pathToFileURL } from "node:url";
+import picocolors from "picocolors";
+import { DEFAULT_CHECKPOINTER, openCheckpointer, type CheckpointerHandle } from "../persistence/checkpointer.js";
+import { parseCli, usage, type CliOptions } from "./args.js";
+import { readEnvironment } from "../env.js";
+import { ConfigError, ModelNotConfiguredError, OrchestratorError, PlanValidationError, RunStoppedError } from "../errors.js";
+import { EXAMPLES } from "../examples/index.js";
+import { LiveView } from "./live-view.js";
+import { openAIProvider, type ModelProvider } from "../models.js";
+import { REPAIRABLE_ISSUES, validatePlan } from "../plan/validate.js";
+import { formatEvent, planOutline, timingTable } from "./event-lines.js";
+import type { WorkerRegistry } from "../workers/registry.js";
+import { markdownReport, taskRows, type TaskRow } from "./report.js";
+import { RunLog, runLogPath } from "./run-log.js";
+import type { RunSummary } from "../app/run.js";
+import type { OrchestratorEvent } from "../events.js";
+import { createOrchestrator, type ReviewDecision } from "../index.js";
+import type { TaskRecord } from "../schemas.js";
+import type { State } from "../state.js";
+import { defaultRegistry } from "../workers/defaults.js";
+
+/** Where the CLI writes: injectable for tests. */
+export interface CliIO {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  env: NodeJS.ProcessEnv;
+  /** Overrides the model provider (tests). */
+  models?: ModelProvider;
+  /** An interactive terminal: draw the live view on stderr instead of one line per event. */
+  isTTY?: boolean;
+  /** Terminal width and height for the live view (read at every frame). */
+  columns?: number;
+  rows?: number;
+  /** Colours in the live view (default: what picocolors detects). */
+  color?: boolean;
+  /** Base directory of run logs when the checkpointer has no file (default: the working directory). */
+  cwd?: string;
+  /** Where SIGINT/SIGTERM come from (default: the process); none in tests that do not send them. */
+  signals?: Pick<NodeJS.Process, "on" | "off">;
+  /** Exits at once (a second signal). */
+  exit?: (code: number) => never;
+}
+
+const defaultIO: CliIO = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  env: process.env,
+  // The live view redraws stderr while the answer goes to stdout: both must be the terminal.
+  isTTY: Boolean(process.stdout.isTTY && process.stderr.isTTY),
+  get columns() {
+    return process.stderr.columns;
+  },
+  get rows() {
+    return process.stderr.rows;
+  },
+  signals: process,
+  exit: (code) => process.exit(code),
+};
+
+/** Exit codes of the CLI. */
+export const EXIT = { done: 0, failed: 1, usage: 2, review: 3, stopped: 130 } as const;
+
+/** Runs the CLI; returns the exit code. */
+export async function main(argv: readonly string[], io: CliIO = defaultIO): Promise<number> {
+  let options: CliOptions;
+  try {
+    options = parseCli(argv, Object.keys(EXAMPLES));
+  } catch (error) {
+    io.stderr(`${(error as Error).message}\nRun with --help for usage.\n`);
+    return EXIT.usage;
+  }
+  if (options.help) {
+    io.stdout(`${usage(Object.keys(EXAMPLES))}\n`);
+    return EXIT.done;
+  }
+  const env = readEnvironment(io.env);
+  const models = io.models ?? openAIProvider(env);
+  const example = options.example ? EXAMPLES[options.example] : undefined;
+  const registry = example?.registry() ?? defaultRegistry();
+  const goal = options.goal ?? example?.goal;
+  const plan = options.plan ?? (example && !models.configured ? example.plan : undefined);
+  const resume = options.resume || options.approve || options.reject !== undefined || options.redrive !== undefined;
+  if (resume && !options.threadId) {
+    io.stderr("Answering a review or resuming needs --thread <id>.\n");
+    return EXIT.usage;
+  }
+  const problem = resume ? undefined : checkStart(goal, plan, models, registry, options);
+  if (problem) {
+    io.stderr(`${problem}\n`);
+    return EXIT.usage;
+  }
+  const threadId = options.threadId ?? randomUUID();
+  let handle: CheckpointerHandle;
+  const checkpointer = options.checkpointer ?? env.checkpointer ?? env.postgresUrl ?? DEFAULT_CHECKPOINTER;
+  try {
+    handle = await openCheckpointer(checkpointer);
+  } catch (error) {
+    io.stderr(`${(error as Error).message}\n`);
+    return EXIT.usage;
+  }
+  const command = options.redrive ? "redrive" : resume ? "resume" : "run";
+  const log = openRunLog(io, runLogPath(handle, threadId, io.cwd), { threadId, command, checkpointer: handle.kind, ...(resume ? {} : { goal: goal! }) });
+  let live: LiveView | undefined;
+  const drain = new AbortController();
+  const stopListening = onShutdown(io, () => {
+    live?.stop();
+    io.stderr(`\nStopping after the current step so that finished work is checkpointed… (again to exit at once)\n`);
+    drain.abort();
+  });
+  try {
+    const orchestrator = await createOrchestrator({ checkpointer: handle.saver, workers: registry, models, settings: options.settings });
+    if (!options.json && io.isTTY) {
+      const before = resume ? await orchestrator.state(threadId) : undefined;
+      live = startLiveView(io, goal ?? before?.goal ?? `thread ${threadId}`, Object.values(before?.tasks ?? {}));
+    }
+    const onEvent = (event: OrchestratorEvent) => {
+      log?.event(event);
+      if (live) live.handle(event);
+      else if (!options.json) io.stderr(`${formatEvent(event)}\n`);
+    };
+    const request = { onEvent, drain: drain.signal };
+    const summary = options.redrive
+      ? await orchestrator.redrive(threadId, options.redrive, request)
+      : resume
+        ? await orchestrator.resume(threadId, reviewAnswer(options), request)
+        : await orchestrator.run(goal!, { ...request, threadId, ...(plan ? { plan } : {}) });
+    live?.stop();
+    return finish(io, options, summary, await orchestrator.state(threadId), log);
+  } catch (error) {
+    live?.stop();
+    log?.fail(error);
+    if (error instanceof ConfigError || error instanceof PlanValidationError) {
+      io.stderr(`${error.message}\n`);
+      return EXIT.usage;
+    }
+    if (error instanceof RunStoppedError) {
+      io.stderr(`Stopped. ${error.message}\nResume with: npm start -- --resume --thread ${threadId}\n`);
+      return EXIT.stopped;
+    }
+    const known = error instanceof OrchestratorError;
+    io.stderr(`Run failed: ${known ? error.message : ((error as Error).stack ?? String(error))}\n`);
+    io.stderr(`The thread is checkpointed; resume with: npm start -- --resume --thread ${threadId}\n`);
+    if (log) io.stderr(`Run log: ${shown(log.path, io)}\n`);
+    return EXIT.failed;
+  } finally {
+    stopListening();
+    log?.close();
+    await handle.close();
+  }
+}
+
+/**
+ * Graceful shutdown: the first SIGINT/SIGTERM drains the run (the current step finishes and is checkpointed);
+ * a second one exits at once. Returns a function that stops listening.
+ */
+function onShutdown(io: CliIO, drain: () => void): () => void {
+  if (!io.signals) return () => {};
+  let received = 0;
+  const handler = () => (++received === 1 ? drain() : io.exit?.(EXIT.stopped));
+  io.signals.on("SIGINT", handler);
+  io.signals.on("SIGTERM", handler);
+  return () => {
+    io.signals?.off("SIGINT", handler);
+    io.signals?.off("SIGTERM", handler);
+  };
+}
+
+/** Starts the live view on stderr, showing the tasks a resumed thread already has. */
+function startLiveView(io: CliIO, title: string, tasks: TaskRecord[]): LiveView {
+  const terminal = {
+    write: io.stderr,
+    get columns() {
+      return io.columns;
+    },
+    get rows() {
+      return io.rows;
+    },
+  };
+  const live = new LiveView(terminal, { title, color: io.color ?? picocolors.isColorSupported });
+  live.progress.seed(tasks);
+  live.start();
+  return live;
+}
+
+/** Opens the thread's run log; a log that cannot be written is reported and the run goes on without it. */
+function openRunLog(io: CliIO, path: string, context: Parameters<typeof RunLog.open>[1]): RunLog | undefined {
+  try {
+    return RunLog.open(path, context);
+  } catch (error) {
+    io.stderr(`Cannot write the run log ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); the run goes on without it.\n`);
+    return undefined;
+  }
+}
+
+/** The end of a run: result lines in the log, the report file, then the answer (and the final view) per mode. */
+function finish(io: CliIO, options: CliOptions, summary: RunSummary, state: State, log: RunLog | undefined): number {
+  const rows = taskRows(state);
+  log?.finish(summary, rows, state.goal);
+  let reportFile: string | undefined;
+  let code: number = summary.status === "interrupted" ? EXIT.review : EXIT.done;
+  if (options.report) {
+    try {
+      reportFile = resolve(io.cwd ?? process.cwd(), options.report);
+      mkdirSync(dirname(reportFile), { recursive: true });
+      const { answer, threadId, status, deadLetters, usage, notes, planSource } = summary;
+      const input = { goal: state.goal, threadId, status, answer, rows, deadLetters, usage, notes, planSource, ...(log ? { logFile: log.path } : {}) };
+      writeFileSync(reportFile, markdownReport(input));
+    } catch (error) {
+      io.stderr(`Cannot write the report ${options.report}: ${(error as Error).message}\n`);
+      reportFile = undefined;
+      code = EXIT.failed;
+    }
+  }
+  if (options.json) {
+    io.stdout(`${JSON.stringify({ ...summary, ...(log ? { logFile: log.path } : {}), ...(reportFile ? { reportFile } : {}) }, null, 2)}\n`);
+    return code;
+  }
+  if (summary.status === "done") io.stderr(finalView(rows));
+  io.stdout(render(summary));
+  if (log) io.stderr(`Run log: ${shown(log.path, io)}\n`);
+  if (reportFile) io.stderr(`Report:  ${shown(reportFile, io)}\n`);
+  return code;
+}
+
+/** The final view under the live view or the event lines: the plan as a dependency diagram and the timing table. */
+export function finalView(rows: readonly TaskRow[]): string {
+  return rows.length ? `\n${planOutline(rows)}\n\n${timingTable(rows)}\n\n` : "";
+}
+
+/** A path as the user would type it: relative to the working directory when inside it. */
+function shown(path: string, io: CliIO): string {
+  const rel = relative(io.cwd ?? process.cwd(), path);
+  return rel && !rel.startsWith("..") && !isAbsolute(rel) ? rel : path;
+}
+
+function checkStart(
+  goal: string | undefined,
+  plan: CliOptions["plan"],
+  models: ModelProvider,
+  registry: WorkerRegistry,
+  options: CliOptions,
+): string | undefined {
+  if (!goal) return 'No goal given. Usage: orchestrator "<goal>" [options] (or --example <name>, --help).';
+  if (!models.configured && !plan) return new ModelNotConfiguredError("planner").message;
+  if (!plan) return undefined;
+  const issues = validatePlan(
+    plan.tasks.map((t) => ({ description: "", dependsOn: [], expectedOutput: "", estimatedCost: 1, complex: false, blocks: [], ...t })),
+    { workers: registry.names, maxTasks: options.settings.maxTasks ?? 30 },
+  ).filter((issue) => !REPAIRABLE_ISSUES.has(issue.code));
+  if (issues.length) return new PlanValidationError(issues.map((issue) => issue.message), options.planFile ? `plan file ${options.planFile}` : "plan").message;
+  return undefined;
+}
+
+function reviewAnswer(options: CliOptions): ReviewDecision | undefined {
+  if (options.approve) return { action: "approve" };
+  if (options.reject !== undefined) return { action: "reject", reason: options.reject };
+  if (options.plan) return { action: "edit", plan: options.plan };
+  return undefined;
+}
+
+/** The human-readable end of a run. */
+export function render(summary: RunSummary): string {
+  if (summary.status === "interrupted") {
+    const review = summary.review!;
+    const tasks = review.tasks.map((t) => `  - ${t.id} [${t.worker}] ${t.title}${t.dependsOn.length ? ` (after ${t.dependsOn.join(", ")})` : ""}`);
+    return [
+      review.kind === "approve_plan" ? "The plan waits for your review:" : "Planning failed; write the plan yourself:",
+      ...tasks,
+      ...review.errors.map((error) => `  ! ${error}`),
+      "",
+      `Approve:  npm start -- --thread ${summary.threadId} --approve`,
+      `Edit:     npm start -- --thread ${summary.threadId} --resume --plan plan.json`,
+      `Reject:   npm start -- --thread ${summary.threadId} --reject "why"`,
+      "",
+    ].join("\n");
+  }
+  const done = summary.tasks.filter((t) => t.status === "done").length;
+  return [
+    summary.answer,
+    "",
+    `— ${done}/${summary.tasks.length} tasks done, ${summary.deadLetters.length} dead-lettered, ` +
+      `${summary.usage.totalTokens} tokens in ${summary.usage.modelCalls} model calls (thread ${summary.threadId})`,
+    "",
+  ].join("\n");
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.exitCode = await main(process.argv.slice(2));
+}

@@ -1,0 +1,165 @@
+import type { DeadLetter, TaskRecord, TaskResult, TaskStatus, Usage } from "../schemas.js";
+
+/**
+ * The answer without a synthesizer model: every result under its task title, then the gaps.
+ * Labelled, so nobody mistakes it for a written answer.
+ */
+export function templateAnswer(
+  goal: string,
+  tasks: readonly TaskRecord[],
+  results: Record<string, TaskResult>,
+  notes: readonly string[],
+  mode: "offline" | "fallback",
+): string {
+  const label =
+    mode === "offline"
+      ? "_Offline mode: no model is configured, so this is a template report of the workers' results._"
+      : "_The synthesizer model was unavailable, so this is a template report of the workers' results._";
+  const sections = tasks
+    .filter((task) => task.status === "done" && !task.children?.length)
+    .map((task) => `## ${task.title}\n\n${results[task.id]?.output.trim() ?? ""}`);
+  const gaps = tasks
+    .filter((task) => task.status !== "done")
+    .map((task) => `- **${task.id}** (${task.title}): ${task.status}${task.reason ? ` — ${task.reason}` : ""}`);
+  return [
+    `# ${goal}`,
+    label,
+    ...sections,
+    gaps.length ? `## Gaps\n\n${gaps.join("\n")}` : "",
+    notes.length ? `## Notes\n\n${notes.map((note) => `- ${note}`).join("\n")}` : "",
+  ]
+    .filter(Boolean)
+    .join("\n\n");
+}
+
+/** One task of a finished (or paused) run, with the timings and tokens of its result: rows of reports and logs. */
+export interface TaskRow {
+  id: string;
+  title: string;
+  worker: string;
+  dependsOn: string[];
+  status: TaskStatus;
+  origin: TaskRecord["origin"];
+  attempts: number;
+  /** Wall time of the task's last dispatch, retries included (0 when it never ran). */
+  durationMs: number;
+  tokens: number;
+  /** When the last dispatch started (ISO), if it ran. */
+  startedAt?: string;
+  output: string;
+  reason?: string;
+}
+
+/** The rows of a run's tasks, in plan order. */
+export function taskRows(state: { tasks?: Record<string, TaskRecord>; results?: Record<string, TaskResult> }): TaskRow[] {
+  const results = state.results ?? {};
+  return Object.values(state.tasks ?? {})
+    .sort((a, b) => a.order - b.order)
+    .map((task) => {
+      const result = results[task.id];
+      return {
+        id: task.id,
+        title: task.title,
+        worker: task.worker,
+        dependsOn: task.dependsOn,
+        status: task.status,
+        origin: task.origin,
+        attempts: task.attempts,
+        durationMs: Math.round(result?.durationMs ?? 0),
+        tokens: result?.usage.totalTokens ?? 0,
+        ...(result && !task.children?.length ? { startedAt: result.startedAt } : {}),
+        output: result?.output ?? "",
+        ...(task.reason ? { reason: task.reason } : {}),
+      };
+    });
+}
+
+const mermaidText = (text: string) => text.replace(/"/g, "#quot;").replace(/</g, "#lt;").replace(/>/g, "#gt;");
+
+/**
+ * The plan as a mermaid `graph TD`: one node per task labelled with its id and worker, an edge from every
+ * dependency to its dependent, dead and skipped tasks styled. Node ids are positional (`t0`, `t1`, …), so no
+ * task id can collide with mermaid syntax.
+ */
+export function planDiagram(rows: readonly Pick<TaskRow, "id" | "worker" | "dependsOn" | "status">[]): string {
+  const key = new Map(rows.map((row, i) => [row.id, `t${i}`]));
+  const nodes = rows.map((row) => `  ${key.get(row.id)}["${mermaidText(row.id)}<br/><i>${mermaidText(row.worker)}</i>"]`);
+  const edges = rows.flatMap((row) =>
+    row.dependsOn.filter((dep) => key.has(dep)).map((dep) => `  ${key.get(dep)} --> ${key.get(row.id)}`),
+  );
+  const styled = (status: TaskStatus) => rows.filter((row) => row.status === status).map((row) => key.get(row.id)!);
+  const dead = styled("dead");
+  const skipped = styled("skipped");
+  return [
+    "graph TD",
+    ...nodes,
+    ...edges,
+    ...(dead.length ? ["  classDef dead fill:#fde2e2,stroke:#c0392b,color:#7b241c", `  class ${dead.join(",")} dead`] : []),
+    ...(skipped.length
+      ? ["  classDef skipped fill:#eeeeee,stroke:#999999,color:#666666,stroke-dasharray:4 3", `  class ${skipped.join(",")} skipped`]
+      : []),
+  ].join("\n");
+}
+
+/** A duration for people: `850 ms`, `1.2 s`, `2 min 5 s`. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const seconds = Math.round(ms / 1000);
+  return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
+}
+
+const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
+
+/** What a Markdown run report is built from. */
+export interface ReportInput {
+  goal: string;
+  threadId: string;
+  status: "done" | "interrupted";
+  answer: string;
+  rows: readonly TaskRow[];
+  deadLetters: readonly DeadLetter[];
+  usage: Usage;
+  notes: readonly string[];
+  planSource?: string;
+  logFile?: string;
+}
+
+/** The Markdown run report: answer, plan diagram, task table (timings, attempts, tokens), dead letters and notes. */
+export function markdownReport(input: ReportInput): string {
+  const { rows } = input;
+  const count = (status: TaskStatus) => rows.filter((row) => row.status === status).length;
+  const table = [
+    "| Task | Worker | Status | Attempts | Duration | Tokens |",
+    "| --- | --- | --- | ---: | ---: | ---: |",
+    ...rows.map(
+      (row) =>
+        `| \`${row.id}\` | ${row.worker} | ${row.status}${row.origin === "follow-up" ? " (follow-up)" : ""} | ${row.attempts} | ` +
+        `${row.startedAt ? formatDuration(row.durationMs) : "–"} | ${row.tokens} |`,
+    ),
+  ];
+  const letters = input.deadLetters.map(
+    (letter) =>
+      `- **${letter.taskId}** (${cell(letter.task.title)}, ${letter.task.worker}) after ${letter.attempts.length} attempt(s): ` +
+      `${letter.error.kind}: ${cell(letter.error.message)}`,
+  );
+  return [
+    `# Run report: ${cell(input.goal)}`,
+    [
+      `- Thread: \`${input.threadId}\``,
+      `- Status: ${input.status}; ${count("done")}/${rows.length} tasks done, ${count("dead")} dead, ${count("skipped")} skipped`,
+      ...(input.planSource ? [`- Plan source: ${input.planSource}`] : []),
+      `- Usage: ${input.usage.totalTokens} tokens in ${input.usage.modelCalls} model calls`,
+      ...(input.logFile ? [`- Run log: \`${input.logFile}\``] : []),
+    ].join("\n"),
+    "## Answer",
+    input.answer.trim() ? input.answer.trim().replace(/^(#+) /gm, "##$1 ") : "_No answer was written._",
+    "## Plan",
+    "```mermaid\n" + planDiagram(rows) + "\n```",
+    "## Tasks",
+    table.join("\n"),
+    "## Dead letters",
+    letters.length ? letters.join("\n") : "None.",
+    ...(input.notes.length ? ["## Notes", input.notes.map((note) => `- ${note}`).join("\n")] : []),
+  ].join("\n\n") + "\n";
+}

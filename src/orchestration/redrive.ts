@@ -1,0 +1,48 @@
+import { ConfigError } from "../errors.js";
+import type { TaskRecord } from "../schemas.js";
+import type { State, Update } from "../state.js";
+
+/** A re-drive asked for a task that is not in the dead-letter queue. */
+export class NotDeadLetteredError extends ConfigError {
+  constructor(id: string, dead: readonly string[]) {
+    super(`Task "${id}" is not in the dead-letter queue. Dead letters: ${dead.length ? dead.join(", ") : "none"}.`);
+  }
+}
+
+/**
+ * The state update that re-queues dead letters (all, or the given ids): the tasks go back to pending, and so
+ * does every task skipped because of them, transitively; expanded parents wait for their subtasks again.
+ */
+export function redriveUpdate(state: State, taskIds?: readonly string[]): { update: Update; requeued: string[] } {
+  const dead = state.deadLetters.map((letter) => letter.taskId);
+  const chosen = taskIds?.length ? [...new Set(taskIds)] : dead;
+  for (const id of chosen) if (!dead.includes(id)) throw new NotDeadLetteredError(id, dead);
+  const requeued = new Set(chosen);
+  const tasks = Object.values(state.tasks);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const task of tasks) {
+      if (task.status === "skipped" && task.blockedBy && requeued.has(task.blockedBy) && !requeued.has(task.id)) {
+        requeued.add(task.id);
+        grew = true;
+      }
+    }
+  }
+  const update: Record<string, TaskRecord> = {};
+  for (const id of requeued) {
+    const { reason: _reason, blockedBy: _blockedBy, ...task } = state.tasks[id]!;
+    update[id] = { ...task, status: task.children ? "running" : "pending" };
+  }
+  return {
+    update: {
+      tasks: update,
+      deadLetters: state.deadLetters.filter((letter) => !requeued.has(letter.taskId)),
+      answer: "",
+      stopReason: undefined,
+      dispatch: [],
+      notes: [`Re-driven: ${chosen.join(", ")}${requeued.size > chosen.length ? ` (and ${requeued.size - chosen.length} dependent task(s))` : ""}.`],
+    },
+    requeued: [...requeued],
+  };
+}

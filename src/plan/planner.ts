@@ -1,0 +1,210 @@
+import { z } from "zod";
+import { AIMessage, HumanMessage, SystemMessage, type BaseMessage } from "@langchain/core/messages";
+import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import type { Settings } from "../settings.js";
+import { classifyError } from "../workers/classify.js";
+import { breakCycles, REPAIRABLE_ISSUES, validatePlan, type PlanIssue, type ValidationOptions } from "./validate.js";
+import { expandRequest, planRequest, plannerSystemPrompt, repairRequest, replanRequest } from "../prompts.js";
+import type { WorkerRegistry } from "../workers/registry.js";
+import {
+  addUsage,
+  TaskInputSchema,
+  ZERO_USAGE,
+  type DroppedEdge,
+  type TaskRecord,
+  type TaskResult,
+  type TaskSpec,
+  type Usage,
+} from "../schemas.js";
+
+/** The LLM-facing task schema; `worker` is an enum of the registry's names. */
+export function plannedTaskSchema(registry: WorkerRegistry) {
+  return z.object({
+    id: z.string().describe("Unique snake_case id, e.g. find_flights."),
+    title: z.string().describe("Short title."),
+    description: z.string().describe("Self-contained instructions for the worker."),
+    worker: z.enum(registry.names).describe("The worker that does this task."),
+    dependsOn: z.array(z.string()).describe("Ids of tasks whose results this task needs; [] if none."),
+    expectedOutput: z.string().describe("What a good result contains."),
+    estimatedCost: z.number().describe("Relative effort, 1 (small) to 5 (large)."),
+    complex: z.boolean().describe("True only if the task should be broken into subtasks before it runs."),
+  });
+}
+
+/** The plan the planner returns. */
+export function planSchema(registry: WorkerRegistry) {
+  return z.object({
+    rationale: z.string().describe("One or two sentences on how the goal is broken down."),
+    tasks: z.array(plannedTaskSchema(registry)).describe("The tasks of the plan."),
+  });
+}
+
+/** The planner's decision after a wave. */
+export function replanSchema(registry: WorkerRegistry) {
+  return z.object({
+    decision: z.enum(["continue", "revise"]).describe("continue: keep the plan; revise: add and/or cancel tasks."),
+    reason: z.string().describe("Why."),
+    addTasks: z.array(plannedTaskSchema(registry)).describe("New tasks; [] when continuing."),
+    cancelTaskIds: z.array(z.string()).describe("Ids of pending tasks to cancel; [] when continuing."),
+  });
+}
+
+export type PlanOutcome =
+  | { ok: true; tasks: TaskSpec[]; dropped: DroppedEdge[]; rationale?: string; usage: Usage; repairs: number }
+  | { ok: false; draft: TaskSpec[]; errors: string[]; usage: Usage; repairs: number };
+
+interface CallOptions {
+  signal?: AbortSignal;
+  timeoutMs: number;
+}
+
+const callSignal = ({ signal, timeoutMs }: CallOptions) =>
+  signal ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
+
+function usageOf(raw: BaseMessage | undefined): Partial<Usage> {
+  const meta = (raw as AIMessage | undefined)?.usage_metadata;
+  return { inputTokens: meta?.input_tokens ?? 0, outputTokens: meta?.output_tokens ?? 0, totalTokens: meta?.total_tokens ?? 0, modelCalls: 1 };
+}
+
+/** Normalises planner tasks into task specs, reporting ids that break the id rule as issues. */
+function toSpecs(tasks: readonly unknown[]): { specs: TaskSpec[]; issues: PlanIssue[] } {
+  const specs: TaskSpec[] = [];
+  const issues: PlanIssue[] = [];
+  for (const task of tasks) {
+    const parsed = TaskInputSchema.safeParse(task);
+    if (parsed.success) specs.push(parsed.data);
+    else issues.push({ code: "invalid_task", message: `Task ${JSON.stringify((task as { id?: unknown }).id)}: ${parsed.error.issues[0]?.message}` });
+  }
+  return { specs, issues };
+}
+
+/**
+ * Asks for a plan and sends validation errors back for a bounded number of repairs. A plan whose only
+ * remaining problems are cycles is accepted with the closing edges dropped.
+ */
+async function requestValidPlan(
+  model: BaseChatModel,
+  messages: BaseMessage[],
+  schema: ReturnType<typeof planSchema>,
+  validation: ValidationOptions,
+  repairs: number,
+  call: CallOptions,
+): Promise<PlanOutcome> {
+  const structured = model.withStructuredOutput(schema, { name: "plan", includeRaw: true });
+  let usage = ZERO_USAGE;
+  let draft: TaskSpec[] = [];
+  let issues: PlanIssue[] = [];
+  for (let round = 0; round <= repairs; round++) {
+    let reply: { raw: BaseMessage; parsed: z.infer<typeof schema> | null; parsingError?: unknown };
+    try {
+      reply = (await structured.invoke(messages, { signal: callSignal(call), runName: "planner" })) as typeof reply;
+    } catch (error) {
+      const failure = classifyError(error);
+      issues = [{ code: "unparsable", message: `The planner call failed (${failure.kind}): ${failure.message}` }];
+      if (!failure.retryable || call.signal?.aborted) break;
+      messages = [...messages, new HumanMessage(repairRequest(issues.map((issue) => issue.message)))];
+      continue;
+    }
+    usage = addUsage(usage, usageOf(reply.raw));
+    if (!reply.parsed) {
+      const why = (reply.parsingError as Error | undefined)?.message ?? "no structured output";
+      issues = [{ code: "unparsable", message: `The plan could not be parsed: ${why}` }];
+      messages = [...messages, reply.raw, new HumanMessage(repairRequest(issues.map((issue) => issue.message)))];
+      continue;
+    }
+    const normalised = toSpecs(reply.parsed.tasks);
+    draft = normalised.specs;
+    issues = [...normalised.issues, ...validatePlan(draft, validation)];
+    if (draft.length === 0) issues.push({ code: "empty_plan", message: "The plan has no tasks." });
+    if (issues.length === 0) return { ok: true, tasks: draft, dropped: [], rationale: reply.parsed.rationale, usage, repairs: round };
+    if (round < repairs) {
+      messages = [...messages, new AIMessage(JSON.stringify(reply.parsed)), new HumanMessage(repairRequest(issues.map((issue) => issue.message)))];
+    }
+  }
+  if (draft.length > 0 && issues.every((issue) => REPAIRABLE_ISSUES.has(issue.code))) {
+    const { tasks, dropped } = breakCycles(draft);
+    return { ok: true, tasks, dropped, usage, repairs };
+  }
+  return { ok: false, draft, errors: issues.map((issue) => issue.message), usage, repairs };
+}
+
+/** Plans a goal with the planner model, repairing invalid plans. */
+export function planGoal(
+  model: BaseChatModel,
+  goal: string,
+  registry: WorkerRegistry,
+  settings: Settings,
+  signal?: AbortSignal,
+): Promise<PlanOutcome> {
+  const messages = [new SystemMessage(plannerSystemPrompt(registry, settings)), new HumanMessage(planRequest(goal))];
+  const validation = { workers: registry.names, maxTasks: settings.maxTasks };
+  return requestValidPlan(model, messages, planSchema(registry), validation, settings.planRepairs, {
+    signal,
+    timeoutMs: settings.plannerTimeoutMs,
+  });
+}
+
+/** Breaks a complex task into subtasks; ids are local to the parent. */
+export function expandTask(
+  model: BaseChatModel,
+  goal: string,
+  task: TaskRecord,
+  registry: WorkerRegistry,
+  settings: Settings,
+  maxSubtasks: number,
+  signal?: AbortSignal,
+): Promise<PlanOutcome> {
+  const messages = [
+    new SystemMessage(plannerSystemPrompt(registry, settings)),
+    new HumanMessage(expandRequest(goal, task, maxSubtasks)),
+  ];
+  const validation = { workers: registry.names, maxTasks: maxSubtasks };
+  return requestValidPlan(model, messages, planSchema(registry), validation, settings.planRepairs, {
+    signal,
+    timeoutMs: settings.plannerTimeoutMs,
+  });
+}
+
+export interface ReplanDecision {
+  revise: boolean;
+  reason: string;
+  addTasks: TaskSpec[];
+  cancelTaskIds: string[];
+  usage: Usage;
+}
+
+/** Asks the planner whether to revise the plan given the results so far. Errors mean "continue". */
+export async function askReplan(
+  model: BaseChatModel,
+  goal: string,
+  tasks: readonly TaskRecord[],
+  results: Record<string, TaskResult>,
+  registry: WorkerRegistry,
+  settings: Settings,
+  signal?: AbortSignal,
+): Promise<ReplanDecision> {
+  const remaining = Math.max(0, settings.maxTasks - tasks.length);
+  const messages = [
+    new SystemMessage(plannerSystemPrompt(registry, settings)),
+    new HumanMessage(replanRequest(goal, tasks, results, remaining)),
+  ];
+  try {
+    const structured = model.withStructuredOutput(replanSchema(registry), { name: "replan", includeRaw: true });
+    const reply = (await structured.invoke(messages, {
+      signal: callSignal({ signal, timeoutMs: settings.plannerTimeoutMs }),
+      runName: "replanner",
+    })) as { raw: BaseMessage; parsed: z.infer<ReturnType<typeof replanSchema>> | null };
+    const usage = addUsage(ZERO_USAGE, usageOf(reply.raw));
+    if (!reply.parsed) return { revise: false, reason: "the replan answer could not be parsed", addTasks: [], cancelTaskIds: [], usage };
+    const { specs } = toSpecs(reply.parsed.addTasks);
+    return {
+      revise: reply.parsed.decision === "revise",
+      reason: reply.parsed.reason,
+      addTasks: specs,
+      cancelTaskIds: reply.parsed.cancelTaskIds,
+      usage,
+    };
+  } catch (error) {
+    return { revise: false, reason: `the replan call failed: ${classifyError(error).message}`, addTasks: [], cancelTaskIds: [], usage: { ...ZERO_USAGE, modelCalls: 1 } };
+  }
+}

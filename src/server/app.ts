@@ -1,0 +1,20 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import { SettingsSchema } from "../settings.js";
+
+/** The run settings as a JSON schema Studio can render: the input side (defaults shown, nothing required), draft-07. */
+export const contextJsonSchema = () => z.toJSONSchema(SettingsSchema, { io: "input", target: "draft-7" });
+
+/**
+ * Extra routes of the LangGraph server (`http.app` in langgraph.json): fills in the context schema that
+ * `@langchain/langgraph-api` 2.0.0 drops for graphs whose state is a `StateSchema`, so Studio can show and edit
+ * the settings per assistant.
+ */
+export const app = new Hono();
+app.get("/assistants/:assistantId/schemas", async (c, next) => {
+  await next();
+  if (c.res.status !== 200) return;
+  const body = (await c.res.clone().json()) as Record<string, unknown>;
+  const schema = body.context_schema ?? contextJsonSchema();
+  c.res = Response.json({ ...body, config_schema: body.config_schema ?? schema, context_schema: schema });
+});

@@ -1,0 +1,319 @@
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { main, type CliIO } from "../../src/cli/main.js";
+import { parseCli } from "../../src/cli/args.js";
+import { TRIP_GOAL } from "../../src/examples/trip/index.js";
+import type { RunSummary } from "../../src/app/run.js";
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "cli-"));
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** An offline CLI environment writing into strings. */
+function capture(overrides: Partial<CliIO> = {}) {
+  const out = { stdout: "", stderr: "" };
+  const io: CliIO = { stdout: (t) => void (out.stdout += t), stderr: (t) => void (out.stderr += t), env: {}, isTTY: false, cwd: dir, ...overrides };
+  return { out, io };
+}
+
+const sqlite = () => `sqlite:${join(dir, "checkpoints.db")}`;
+const trip = (...extra: string[]) => ["--example", "trip", "--checkpointer", sqlite(), ...extra];
+const readLog = (path: string) =>
+  readFileSync(path, "utf8")
+    .trimEnd()
+    .split("\n")
+    .map((line) => JSON.parse(line) as Record<string, unknown> & { event: string; msg: string });
+
+const PLAN_LINE =
+  "plan (input): flight; attractions; transit_pass; weather_packing; hotel ← flight; restaurants ← hotel; " +
+  "budget_check ← flight,hotel,attractions,transit_pass; itinerary ← flight,hotel,attractions,transit_pass,weather_packing,restaurants,budget_check";
+const WORKERS: Record<string, string> = {
+  flight: "flight_agent",
+  attractions: "attractions_agent",
+  transit_pass: "transit_advisor",
+  weather_packing: "packing_advisor",
+  hotel: "hotel_agent",
+  extra_hotel_night: "hotel_agent",
+  restaurants: "restaurant_scout",
+  budget_check: "budget_checker",
+  itinerary: "itinerary_planner",
+};
+const ran = (id: string) => [`started   ${id} [${WORKERS[id]}] attempt 1`, `done      ${id} [${WORKERS[id]}] N ms, 0 tokens`];
+const queued = (id: string, rank: number) => `queued    ${id} [${WORKERS[id]}] rank ${rank}`;
+
+/**
+ * The trip run's event lines, wave by wave. Within a group the order is free (parallel workers finish in any
+ * order); the groups themselves come in this order.
+ */
+const TRIP_GROUPS = [
+  [PLAN_LINE],
+  [queued("flight", 4), queued("attractions", 3), queued("transit_pass", 3), queued("weather_packing", 2)],
+  [...ran("flight"), ...ran("attractions"), ...ran("transit_pass"), ...ran("weather_packing")],
+  ["follow-up extra_hotel_night [hotel_agent] proposed by flight"],
+  [queued("hotel", 3), queued("extra_hotel_night", 3)],
+  // Chain dispatch: restaurants (needs only hotel) runs right after hotel in hotel's worker.
+  [...ran("hotel"), queued("restaurants", 2), ...ran("restaurants"), ...ran("extra_hotel_night")],
+  // … and itinerary (needs budget_check last) right after budget_check.
+  [queued("budget_check", 2)],
+  [...ran("budget_check"), queued("itinerary", 1), ...ran("itinerary")],
+  ["synthesizing the answer from 9 tasks", "synthesis finished (template) in N ms"],
+];
+
+/** Splits `lines` into the sizes of `groups` and compares each group as a set; checks started-before-done per task. */
+function expectGroups(lines: string[], groups: string[][]) {
+  let at = 0;
+  for (const group of groups) {
+    expect(lines.slice(at, at + group.length).sort()).toEqual([...group].sort());
+    at += group.length;
+  }
+  expect(lines).toHaveLength(at);
+  for (const id of Object.keys(WORKERS)) {
+    const index = (prefix: string) => lines.findIndex((line) => line.startsWith(`${prefix} ${id} [`));
+    expect(index("queued   ")).toBeLessThan(index("started  "));
+    expect(index("started  ")).toBeLessThan(index("done     "));
+  }
+}
+
+describe("the CLI without a terminal", () => {
+  it("prints one line per event, then the plan diagram and the timing table on stderr, and the answer on stdout", async () => {
+    const { out, io } = capture();
+    expect(await main(trip("--thread", "trip-1"), io)).toBe(0);
+
+    const [events, outline, timing, logLine, ...rest] = out.stderr.split("\n\n");
+    expect(rest).toEqual([]);
+    expectGroups(events!.split("\n").map((line) => line.replace(/\d+ ms/g, "N ms")), TRIP_GROUPS);
+    expect(outline!.split("\n")).toEqual([
+      "Plan: 9 tasks in 4 levels (a ← b: a needs b)",
+      "  L1  flight",
+      "      attractions",
+      "      transit_pass",
+      "      weather_packing",
+      "  L2  hotel              ← flight",
+      "      extra_hotel_night  ← flight  (follow-up)",
+      "  L3  restaurants        ← hotel",
+      "      budget_check       ← flight, hotel, attractions, transit_pass, extra_hotel_night",
+      "  L4  itinerary          ← flight, hotel, attractions, transit_pass, weather_packing, restaurants, budget_check, extra_hotel_night",
+    ]);
+    const table = timing!.split("\n");
+    expect(table[0]).toBe("Timing:");
+    expect(table[1]).toMatch(/^ {2}task {15}worker {13}status {3}attempts {4}time {2}tokens {2}timeline \(\d+ms\)$/);
+    expect(table.slice(2, 11).map((line) => line.split(/ {2,}/).slice(1, 6))).toEqual(
+      ["flight", "attractions", "transit_pass", "weather_packing", "hotel", "restaurants", "budget_check", "itinerary", "extra_hotel_night"].map((id) => [
+        id,
+        WORKERS[id],
+        "done",
+        "1",
+        expect.stringMatching(/^\d+ms$/),
+      ]),
+    );
+    expect(table[11]).toMatch(/^ {2}9 tasks: 9 done, 0 dead, 0 skipped; 0 worker tokens; first start to last finish \d+ms$/);
+    expect(table).toHaveLength(12);
+    expect(logLine).toBe("Run log: runs/trip-1.log\n");
+
+    expect(out.stdout.startsWith(`# ${TRIP_GOAL}\n\n_Offline mode: no model is configured, so this is a template report of the workers' results._\n\n## Choose the flight\n`)).toBe(true);
+    expect(out.stdout).toContain("## Book an extra hotel night for the after-midnight arrival\n\nExtra night at Hôtel Rue Cler");
+    expect(out.stdout.endsWith("\n\n— 9/9 tasks done, 0 dead-lettered, 0 tokens in 0 model calls (thread trip-1)\n")).toBe(true);
+  });
+
+  it("with --json prints one JSON object with the run log's path and nothing on stderr", async () => {
+    const { out, io } = capture();
+    expect(await main(trip("--json", "--thread", "trip-json"), io)).toBe(0);
+    expect(out.stderr).toBe("");
+    const summary = JSON.parse(out.stdout) as RunSummary & { logFile: string };
+    expect(summary.logFile).toBe(join(dir, "runs", "trip-json.log"));
+    expect(existsSync(summary.logFile)).toBe(true);
+    expect(summary.tasks.map((t) => [t.id, t.status])).toEqual(Object.keys(WORKERS).filter((id) => id !== "extra_hotel_night").concat("extra_hotel_night").map((id) => [id, "done"]));
+    expect(summary.answer.length).toBeGreaterThan(1000);
+    expect(Object.keys(summary)).not.toContain("reportFile");
+  });
+
+  it("logs the run as JSON lines next to the checkpoint file: every event, then a result line per task", async () => {
+    const { io } = capture();
+    expect(await main(trip("--json", "--thread", "trip-log"), io)).toBe(0);
+    const lines = readLog(join(dir, "runs", "trip-log.log"));
+
+    expect(lines[0]).toMatchObject({ level: 30, threadId: "trip-log", event: "run.started", command: "run", checkpointer: "sqlite", goal: TRIP_GOAL });
+    const events = lines.slice(1, -10);
+    const counts = events.reduce<Record<string, number>>((c, line) => ({ ...c, [line.event]: (c[line.event] ?? 0) + 1 }), {});
+    expect(counts).toEqual({
+      "plan.created": 1,
+      "task.queued": 9,
+      "task.started": 9,
+      "task.done": 9,
+      "task.follow_up": 1,
+      "synthesis.started": 1,
+      "synthesis.finished": 1,
+    });
+    for (const line of events) {
+      expect(typeof line.ts).toBe("string");
+      expect(typeof line.elapsedMs).toBe("number");
+      expect(typeof line.time).toBe("string");
+    }
+    const done = events.filter((line) => line.event === "task.done");
+    for (const line of done) expect(line).toMatchObject({ worker: WORKERS[line.taskId as string], attempts: 1, durationMs: expect.any(Number) });
+    expect(events.find((line) => line.event === "task.follow_up")).toMatchObject({ taskId: "extra_hotel_night", from: "flight", accepted: true });
+
+    const results = lines.slice(-10, -1);
+    expect(results.map((line) => [line.event, line.taskId, line.status, line.attempts])).toEqual(
+      ["flight", "attractions", "transit_pass", "weather_packing", "hotel", "restaurants", "budget_check", "itinerary", "extra_hotel_night"].map((id) => [
+        "task.result",
+        id,
+        "done",
+        1,
+      ]),
+    );
+    for (const line of results) {
+      expect(line).toMatchObject({ durationMs: expect.any(Number), tokens: 0, startedAt: expect.any(String) });
+      expect((line.output as string).length).toBeGreaterThan(20);
+      expect((line.output as string).length).toBeLessThanOrEqual(200);
+    }
+    expect(results.find((line) => line.taskId === "itinerary")!.output).toMatch(/^# Paris: Tue 12 May – Fri 15 May, 2 travellers ## Day 1 .*…$/);
+    expect(results.find((line) => line.taskId === "extra_hotel_night")).toMatchObject({ origin: "follow-up", output: expect.stringMatching(/^Extra night at Hôtel Rue Cler/) });
+    expect(lines.at(-1)).toMatchObject({ event: "run.finished", status: "done", tasks: 9, done: 9, dead: 0, skipped: 0, deadLetters: [], goal: TRIP_GOAL });
+  });
+
+  it("writes a Markdown report with --report and names it in the JSON object", async () => {
+    const { out, io } = capture();
+    const file = join(dir, "out", "trip.md");
+    expect(await main(trip("--json", "--thread", "trip-report", "--report", file), io)).toBe(0);
+    expect(JSON.parse(out.stdout)).toMatchObject({ reportFile: file, logFile: join(dir, "runs", "trip-report.log") });
+    const report = readFileSync(file, "utf8");
+    expect(report.startsWith(`# Run report: ${TRIP_GOAL}\n\n- Thread: \`trip-report\`\n- Status: done; 9/9 tasks done, 0 dead, 0 skipped\n`)).toBe(true);
+    expect(report).toContain('```mermaid\ngraph TD\n  t0["flight<br/><i>flight_agent</i>"]\n');
+    expect(report).toContain('  t8["extra_hotel_night<br/><i>hotel_agent</i>"]\n');
+    expect(report).toContain("  t0 --> t8\n");
+    expect(report).toContain("  t8 --> t6\n");
+    expect(report).toMatch(/^\| `extra_hotel_night` \| hotel_agent \| done \(follow-up\) \| 1 \| \d+ ms \| 0 \|$/m);
+    expect(report).toContain("## Dead letters\n\nNone.\n");
+  });
+
+  it("keeps a thread's runs in one log: a run paused for review, then its approval", async () => {
+    const first = capture();
+    expect(await main(trip("--thread", "trip-review", "--review-plan"), first.io)).toBe(3);
+    expect(first.out.stderr).toBe(`${PLAN_LINE}\nRun log: runs/trip-review.log\n`);
+    expect(first.out.stdout.startsWith("The plan waits for your review:\n  - flight [flight_agent] Choose the flight\n")).toBe(true);
+
+    const second = capture();
+    expect(await main(trip("--thread", "trip-review", "--approve", "--review-plan"), second.io)).toBe(0);
+    expect(second.out.stderr.split("\n")[0]).toBe(queued("flight", 4));
+    const lines = readLog(join(dir, "runs", "trip-review.log"));
+    expect(lines.filter((line) => line.event.startsWith("run.")).map((line) => [line.event, line.command ?? line.status])).toEqual([
+      ["run.started", "run"],
+      ["run.finished", "interrupted"],
+      ["run.started", "resume"],
+      ["run.finished", "done"],
+    ]);
+  });
+
+  it("goes on without a run log it cannot write, and says so", async () => {
+    writeFileSync(join(dir, "runs"), "not a directory");
+    const { out, io } = capture();
+    expect(await main(trip("--json", "--thread", "no-log"), io)).toBe(0);
+    expect(out.stderr).toMatch(/^Cannot write the run log .*no-log\.log \((ENOTDIR|EEXIST)\); the run goes on without it\.\n$/);
+    const summary = JSON.parse(out.stdout) as RunSummary;
+    expect(summary.tasks.every((t) => t.status === "done")).toBe(true);
+    expect(Object.keys(summary)).not.toContain("logFile");
+  });
+
+  it("puts the run log under .orchestrator/runs when the checkpointer has no file", async () => {
+    const { out, io } = capture();
+    expect(await main(["--example", "trip", "--checkpointer", "memory", "--thread", "mem/1"], io)).toBe(0);
+    expect(out.stderr.trimEnd().split("\n").at(-1)).toBe("Run log: .orchestrator/runs/mem_1.log");
+    expect(readLog(join(dir, ".orchestrator", "runs", "mem_1.log")).at(-1)).toMatchObject({ event: "run.finished", threadId: "mem/1" });
+  });
+
+  it("documents --report and rejects a missing report file name", async () => {
+    const help = capture();
+    expect(await main(["--help"], help.io)).toBe(0);
+    expect(help.out.stdout).toContain("  --report <file.md>            Also write a Markdown report: answer, plan diagram, task timings, dead letters.\n");
+    const bad = capture();
+    expect(await main(["--example", "trip", "--report", ""], bad.io)).toBe(2);
+    expect(bad.out.stderr).toBe('Invalid value for --report: "" (expected a file name such as report.md)\nRun with --help for usage.\n');
+  });
+});
+
+describe("the CLI on a terminal", () => {
+  it("draws the live view on stderr, ends with the final frame, and stops redrawing when it returns", async () => {
+    const { out, io } = capture({ isTTY: true, columns: 100, rows: 40, color: false });
+    expect(await main(trip("--thread", "trip-tty"), io)).toBe(0);
+    const written = out.stderr.length;
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    expect(out.stderr).toHaveLength(written);
+
+    expect(out.stderr).not.toContain("queued    flight");
+    expect(out.stderr).toContain("planning…");
+    const finalFrame = out.stderr.slice(out.stderr.lastIndexOf("\u001b[?2026h"), out.stderr.lastIndexOf("\u001b[?2026l"));
+    expect(finalFrame).toContain("9/9 tasks");
+    expect(finalFrame).toContain("✔ synthesis  template");
+    expect(out.stderr).toMatch(/✔ extra_hotel_night {2}hotel_agent {8}done {6}attempt 1 +\d+ms/);
+    const after = out.stderr.slice(out.stderr.lastIndexOf("\u001b[?2026l") + "\u001b[?2026l".length);
+    expect(after.startsWith("\nPlan: 9 tasks in 4 levels")).toBe(true);
+    expect(after.endsWith("Run log: runs/trip-tty.log\n")).toBe(true);
+    expect(out.stdout.startsWith(`# ${TRIP_GOAL}\n`)).toBe(true);
+  });
+});
+
+describe("the CLI on a terminal with --json", () => {
+  it("draws no live view: stdout stays one JSON object and stderr stays empty", async () => {
+    const { out, io } = capture({ isTTY: true, columns: 100, rows: 40, color: false });
+    expect(await main(trip("--json", "--thread", "trip-tty-json"), io)).toBe(0);
+    expect(out.stderr).toBe("");
+    expect(JSON.parse(out.stdout)).toMatchObject({ threadId: "trip-tty-json", status: "done" });
+  });
+});
+
+describe("npm run demo", () => {
+  it("-- --json runs the trip example offline: every task done, the red-eye follow-up run, a non-empty answer", async () => {
+    const started = performance.now();
+    const { code, stdout } = await new Promise<{ code: number | null; stdout: string }>((resolve, reject) => {
+      const child = spawn("npm", ["run", "demo", "--", "--json"], {
+        cwd: process.cwd(),
+        env: { ...process.env, ORCHESTRATOR_CHECKPOINTER: sqlite(), OPENAI_API_KEY: "", LANGSMITH_TRACING: "false" },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let text = "";
+      child.stdout.setEncoding("utf8").on("data", (chunk: string) => (text += chunk));
+      child.on("error", reject);
+      child.on("close", (exit) => resolve({ code: exit, stdout: text }));
+    });
+    expect(code).toBe(0);
+    expect((performance.now() - started) / 1000).toBeLessThan(20);
+    const summary = JSON.parse(stdout.slice(stdout.indexOf("\n{") + 1)) as RunSummary & { logFile: string };
+    expect(summary.tasks).toHaveLength(9);
+    expect(summary.tasks.filter((t) => t.status !== "done")).toEqual([]);
+    expect(summary.tasks.find((t) => t.id === "extra_hotel_night")).toMatchObject({ worker: "hotel_agent", dependsOn: ["flight"], attempts: 1 });
+    expect(summary.tasks.find((t) => t.id === "itinerary")!.dependsOn).toContain("extra_hotel_night");
+    expect(summary.answer).toMatch(/^# Plan a 3-day trip to Paris[\s\S]*_Offline mode: no model is configured/);
+    expect(summary.logFile.startsWith(join(dir, "runs"))).toBe(true);
+  });
+});
+
+describe("command-line arguments", () => {
+  it("map every setting to a flag, with --no- for settings that default to true", () => {
+    const options = parseCli(["goal", "--max-parallel", "3", "--strategy", "top-down", "--review-plan", "--no-chain-dispatch"]);
+    expect(options.goal).toBe("goal");
+    expect(options.settings).toEqual({ maxParallel: 3, strategy: "top-down", reviewPlan: true, chainDispatch: false });
+    expect(parseCli(["goal", "--chain-dispatch"]).settings).toEqual({ chainDispatch: true });
+  });
+
+  it("name the bad flag and value", () => {
+    expect(() => parseCli(["goal", "--max-parallel", "many"])).toThrow('Invalid value for --max-parallel: "many" (Invalid input: expected number, received NaN)');
+    expect(() => parseCli(["goal", "--strategy", "random"])).toThrow(/Invalid value for --strategy: "random"/);
+    expect(() => parseCli(["goal", "--bogus"])).toThrow("Unknown option '--bogus'.");
+    expect(() => parseCli(["goal", "--redrive", ","])).toThrow('Invalid value for --redrive: ","');
+    expect(() => parseCli(["--resume"])).toThrow("--resume needs --thread <id>");
+    expect(() => parseCli(["goal", "--plan", "/nonexistent/plan.json"])).toThrow('Cannot read plan file "/nonexistent/plan.json": ENOENT');
+  });
+
+  it("reads --redrive as all or a list of task ids", () => {
+    expect(parseCli(["--thread", "t", "--redrive", "all"]).redrive).toEqual([]);
+    expect(parseCli(["--thread", "t", "--redrive", "a, b"]).redrive).toEqual(["a", "b"]);
+  });
+});
