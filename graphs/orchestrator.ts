@@ -11,6 +11,8 @@ import { ORCHESTRATOR_ROUTES, routeFromOrchestrator } from "../nodes/route.js";
 import { makeSynthesizerNode } from "../nodes/synthesizer.js";
 import { makeWorkerNode } from "../nodes/worker.js";
 
+export { NODES };
+
 /** Wires the orchestrator-worker graph (uncompiled). */
 export function buildOrchestratorGraph(deps: OrchestratorDeps) {
   return new StateGraph({ state: OrchestratorState, input: OrchestratorInput, output: OrchestratorOutput, context: SettingsSchema })

@@ -13,7 +13,6 @@ import {
   completeParents,
   dispatchPool,
   dispatchReady,
-  runUsage,
   skipBlocked,
   skipPending,
   TaskBoard,
@@ -21,7 +20,8 @@ import {
   type Absorbed,
 } from "../src/orchestration/policy.js";
 import { allTerminal, readyTasks } from "../src/orchestration/scheduling.js";
-import { addUsage, ZERO_USAGE, type DispatchUnit, type TaskRecord, type TaskSpec, type Usage } from "../src/schemas.js";
+import { type DispatchUnit, type TaskRecord, type TaskSpec } from "../src/schemas.js";
+import { addUsage, runUsage, ZERO_USAGE, type Usage } from "../src/usage.js";
 import type { PlanSource, State, Update } from "../src/state.js";
 
 /** What one orchestrator step works with. */
@@ -195,7 +195,7 @@ async function runRound(step: Step): Promise<Update> {
   acceptFollowUps(step, board, absorbed);
   skipBlocked(board, emit);
   const deadLetters = mergeDeadLetters(state.deadLetters, absorbed.dead);
-  const over = budgetExceeded(settings, runUsage(state.orchestrationUsage, state.results), state.startedAt);
+  const over = budgetExceeded(settings, runUsage(state), state.startedAt);
   if (over) {
     const stopReason = `run budget reached: ${over}`;
     const stopped = skipPending(board, stopReason, emit);

@@ -1,22 +1,12 @@
 import { interrupt, Overwrite, type LangGraphRunnableConfig } from "@langchain/langgraph";
-import { z } from "zod";
 import { resolveSettings } from "../src/settings.js";
 import type { OrchestratorDeps } from "../src/deps.js";
 import { emitter } from "../src/events.js";
 import { breakCycles, REPAIRABLE_ISSUES, validatePlan } from "../src/plan/validate.js";
 import { TaskBoard, toRecords } from "../src/orchestration/policy.js";
 import { PlanInputSchema, type TaskSpec } from "../src/schemas.js";
-import type { ReviewRequest, State, Update } from "../src/state.js";
+import { ReviewDecisionSchema, type ReviewRequest, type State, type Update } from "../src/state.js";
 import { NODES } from "./names.js";
-
-/** How a human answers a review: `Command({ resume })` with one of these, or a bare plan. */
-export const ReviewDecisionSchema = z.union([
-  z.object({ action: z.literal("approve") }),
-  z.object({ action: z.literal("edit"), plan: PlanInputSchema }),
-  z.object({ action: z.literal("reject"), reason: z.string().optional() }),
-  PlanInputSchema,
-]);
-export type ReviewDecision = z.input<typeof ReviewDecisionSchema>;
 
 /** Pauses the run with the plan (or the failed draft) and applies the human's decision. */
 export function makeReviewNode(deps: OrchestratorDeps) {

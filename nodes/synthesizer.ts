@@ -6,7 +6,7 @@ import { emitter } from "../src/events.js";
 import { classifyError } from "../src/workers/classify.js";
 import { SYNTHESIZER_SYSTEM_PROMPT, synthesizerRequest } from "../src/prompts.js";
 import { templateAnswer } from "../src/cli/report.js";
-import { addUsage } from "../src/schemas.js";
+import { addUsage, usageOf } from "../src/usage.js";
 import type { State, Update } from "../src/state.js";
 
 /** Writes the final answer from every result, naming the gaps; a template report when no model is configured. */
@@ -26,13 +26,7 @@ export function makeSynthesizerNode(deps: OrchestratorDeps) {
           { signal: config.signal, runName: "synthesizer" },
         );
         const answer = typeof reply.content === "string" ? reply.content : reply.text;
-        const meta = reply.usage_metadata;
-        const orchestrationUsage = addUsage(state.orchestrationUsage, {
-          inputTokens: meta?.input_tokens ?? 0,
-          outputTokens: meta?.output_tokens ?? 0,
-          totalTokens: meta?.total_tokens ?? 0,
-          modelCalls: 1,
-        });
+        const orchestrationUsage = addUsage(state.orchestrationUsage, usageOf(reply));
         if (answer.trim()) {
           emit({ type: "synthesis.finished", durationMs: performance.now() - started, mode: "llm" });
           return { answer, orchestrationUsage };

@@ -5,7 +5,8 @@ import { resolveSettings, type Settings } from "../src/settings.js";
 import type { OrchestratorDeps } from "../src/deps.js";
 import { emitter } from "../src/events.js";
 import { classifyError } from "../src/workers/classify.js";
-import { ZERO_USAGE, type TaskResult, type WorkerAssignment, type WorkerInput } from "../src/schemas.js";
+import { type TaskResult, type WorkerAssignment, type WorkerInput } from "../src/schemas.js";
+import { ZERO_USAGE } from "../src/usage.js";
 import type { Update } from "../src/state.js";
 import { executeTask } from "../src/workers/execute.js";
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { UsageSchema } from "./usage.js";
 
 const ID_PATTERN = /^[A-Za-z0-9][\w.-]{0,63}$/;
 
@@ -49,25 +50,6 @@ export const TaskRecordSchema = TaskInputSchema.omit({ blocks: true }).extend({
   blockedBy: z.string().optional().describe("Skipped tasks: the dead or skipped task that blocked this one."),
 });
 export type TaskRecord = z.infer<typeof TaskRecordSchema>;
-
-export const UsageSchema = z.object({
-  inputTokens: z.number().default(0),
-  outputTokens: z.number().default(0),
-  totalTokens: z.number().default(0),
-  modelCalls: z.number().default(0),
-});
-export type Usage = z.infer<typeof UsageSchema>;
-export const ZERO_USAGE: Usage = Object.freeze({ inputTokens: 0, outputTokens: 0, totalTokens: 0, modelCalls: 0 });
-
-/** Adds token and call counts. */
-export function addUsage(a: Usage, b: Partial<Usage> | undefined): Usage {
-  return {
-    inputTokens: a.inputTokens + (b?.inputTokens ?? 0),
-    outputTokens: a.outputTokens + (b?.outputTokens ?? 0),
-    totalTokens: a.totalTokens + (b?.totalTokens ?? 0),
-    modelCalls: a.modelCalls + (b?.modelCalls ?? 0),
-  };
-}
 
 export const ERROR_KINDS = [
   "timeout",

@@ -1,16 +1,7 @@
 import { z } from "zod";
 import { DeltaValue, StateSchema } from "@langchain/langgraph";
-import {
-  DeadLetterSchema,
-  DroppedEdgeSchema,
-  PlanInputSchema,
-  TaskRecordSchema,
-  TaskResultSchema,
-  TaskSpecSchemaForReview,
-  UsageSchema,
-  type TaskRecord,
-  type TaskResult,
-} from "./schemas.js";
+import { DeadLetterSchema, DroppedEdgeSchema, PlanInputSchema, TaskRecordSchema, TaskResultSchema, TaskSpecSchemaForReview, type TaskRecord, type TaskResult } from "./schemas.js";
+import { UsageSchema } from "./usage.js";
 
 /**
  * Merges batches of task records by id: a record in a later write replaces the one before it. Batching-invariant,
@@ -47,6 +38,15 @@ export const ReviewRequestSchema = z.object({
   errors: z.array(z.string()),
 });
 export type ReviewRequest = z.infer<typeof ReviewRequestSchema>;
+
+/** How a human answers a review: `Command({ resume })` with one of these, or a bare plan. */
+export const ReviewDecisionSchema = z.union([
+  z.object({ action: z.literal("approve") }),
+  z.object({ action: z.literal("edit"), plan: PlanInputSchema }),
+  z.object({ action: z.literal("reject"), reason: z.string().optional() }),
+  PlanInputSchema,
+]);
+export type ReviewDecision = z.input<typeof ReviewDecisionSchema>;
 
 const fields = {
   goal: z.string().describe("What the run should achieve."),

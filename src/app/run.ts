@@ -3,7 +3,8 @@ import { Command } from "@langchain/langgraph";
 import { recursionLimitFor, resolveSettings, type SettingsInput } from "../settings.js";
 import { RunStoppedError } from "../errors.js";
 import { isOrchestratorEvent, type OrchestratorEvent } from "../events.js";
-import { addUsage, type DeadLetter, type TaskRecord, type Usage } from "../schemas.js";
+import { type DeadLetter, type TaskRecord } from "../schemas.js";
+import { runUsage, type Usage } from "../usage.js";
 import type { ReviewRequest, State } from "../state.js";
 
 /** The slice of a compiled graph the runner uses. */
@@ -53,7 +54,7 @@ export interface RunSummary {
 export function summarize(threadId: string, state: State, review?: ReviewRequest): RunSummary {
   const tasks = Object.values(state.tasks ?? {}).sort((a, b) => a.order - b.order);
   const results = state.results ?? {};
-  const usage = Object.values(results).reduce((sum, result) => addUsage(sum, result.usage), state.orchestrationUsage);
+  const usage = runUsage(state);
   return {
     threadId,
     status: review ? "interrupted" : "done",

@@ -1,4 +1,5 @@
-import type { DeadLetter, TaskRecord, TaskResult, TaskStatus, Usage } from "../schemas.js";
+import type { DeadLetter, TaskRecord, TaskResult, TaskStatus } from "../schemas.js";
+import type { Usage } from "../usage.js";
 
 /**
  * The answer without a synthesizer model: every result under its task title, then the gaps.

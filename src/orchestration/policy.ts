@@ -2,16 +2,8 @@ import type { EventInit } from "../events.js";
 import { findCycleBreaks, validatePlan } from "../plan/validate.js";
 import type { WorkerRegistry } from "../workers/registry.js";
 import { byPriority, chainFrom, dependentsOf, propagateSkips, ranksOf, selectDispatch, type TaskTable } from "./scheduling.js";
-import {
-  addUsage,
-  ZERO_USAGE,
-  type DeadLetter,
-  type DispatchUnit,
-  type TaskRecord,
-  type TaskResult,
-  type TaskSpec,
-  type Usage,
-} from "../schemas.js";
+import { type DeadLetter, type DispatchUnit, type TaskRecord, type TaskResult, type TaskSpec } from "../schemas.js";
+import { sumUsage, type Usage } from "../usage.js";
 
 type Emit = (event: EventInit) => void;
 
@@ -156,7 +148,7 @@ export function completeParents(board: TaskBoard, results: Record<string, TaskRe
         continue;
       }
       const childResults = children.map((child) => ({ child, result: results[child.id] ?? written[child.id] }));
-      const usage = childResults.reduce((sum, { result }) => addUsage(sum, result?.usage), ZERO_USAGE);
+      const usage = sumUsage(childResults.map(({ result }) => result));
       written[parent.id] = {
         taskId: parent.id,
         worker: parent.worker,
@@ -283,11 +275,6 @@ export function dispatchPool(board: TaskBoard, capacity: number, expand: (task: 
   const members = [...pool].map((id) => tasks[id]!).sort(byPriority(ranks));
   for (const task of members) board.put({ ...task, status: "running", dispatches: task.dispatches + 1 });
   return [{ tasks: members.map((task) => task.id), pool: capacity }];
-}
-
-/** Total usage of a run: orchestration calls plus every worker result. */
-export function runUsage(orchestration: Usage, results: Record<string, TaskResult>): Usage {
-  return Object.values(results).reduce((sum, result) => addUsage(sum, result.usage), orchestration);
 }
 
 /** Which run budget is used up, if any: the wall-clock deadline, the token budget or the model-call cap. */

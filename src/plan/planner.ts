@@ -6,16 +6,8 @@ import { classifyError } from "../workers/classify.js";
 import { breakCycles, REPAIRABLE_ISSUES, validatePlan, type PlanIssue, type ValidationOptions } from "./validate.js";
 import { expandRequest, planRequest, plannerSystemPrompt, repairRequest, replanRequest } from "../prompts.js";
 import type { WorkerRegistry } from "../workers/registry.js";
-import {
-  addUsage,
-  TaskInputSchema,
-  ZERO_USAGE,
-  type DroppedEdge,
-  type TaskRecord,
-  type TaskResult,
-  type TaskSpec,
-  type Usage,
-} from "../schemas.js";
+import { TaskInputSchema, type DroppedEdge, type TaskRecord, type TaskResult, type TaskSpec } from "../schemas.js";
+import { addUsage, usageOf, ZERO_USAGE, type Usage } from "../usage.js";
 
 /** The LLM-facing task schema; `worker` is an enum of the registry's names. */
 export function plannedTaskSchema(registry: WorkerRegistry) {
@@ -60,11 +52,6 @@ interface CallOptions {
 
 const callSignal = ({ signal, timeoutMs }: CallOptions) =>
   signal ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
-
-function usageOf(raw: BaseMessage | undefined): Partial<Usage> {
-  const meta = (raw as AIMessage | undefined)?.usage_metadata;
-  return { inputTokens: meta?.input_tokens ?? 0, outputTokens: meta?.output_tokens ?? 0, totalTokens: meta?.total_tokens ?? 0, modelCalls: 1 };
-}
 
 /** Normalises planner tasks into task specs, reporting ids that break the id rule as issues. */
 function toSpecs(tasks: readonly unknown[]): { specs: TaskSpec[]; issues: PlanIssue[] } {

@@ -1,5 +1,6 @@
 import { HumanMessage, SystemMessage, type BaseMessage } from "@langchain/core/messages";
 import { z } from "zod";
+import { usageOf } from "../usage.js";
 import type { ResultCheck } from "./registry.js";
 
 const VerdictSchema = z.object({
@@ -16,7 +17,7 @@ const REVIEWER_SYSTEM_PROMPT =
  * A result check by the orchestrator's (planner) model: it accepts the result or asks for an improvement with
  * feedback, which becomes the next attempt's instruction. Without a configured model every result passes.
  */
-export function llmReview(criteria = "The result does what the task asks, completely and correctly."): ResultCheck {
+export function llmCheck(criteria = "The result does what the task asks, completely and correctly."): ResultCheck {
   return async (result, input, context) => {
     if (!context.modelConfigured) return undefined;
     const reviewer = context.model("planner").withStructuredOutput(VerdictSchema, { name: "review", includeRaw: true });
@@ -28,10 +29,12 @@ export function llmReview(criteria = "The result does what the task asks, comple
         ),
       ],
       { signal: context.signal, runName: "result_review" },
-    )) as { raw: BaseMessage & { usage_metadata?: { input_tokens: number; output_tokens: number; total_tokens: number } }; parsed: z.infer<typeof VerdictSchema> | null };
-    const meta = raw.usage_metadata;
-    context.recordUsage({ inputTokens: meta?.input_tokens ?? 0, outputTokens: meta?.output_tokens ?? 0, totalTokens: meta?.total_tokens ?? 0 });
+    )) as { raw: BaseMessage; parsed: z.infer<typeof VerdictSchema> | null };
+    context.recordUsage(usageOf(raw));
     if (!parsed) return undefined;
     return parsed.accept ? undefined : `the reviewer asked for an improvement: ${parsed.feedback || "no detail given"}`;
   };
 }
+
+/** @deprecated Renamed to `llmCheck` (a result check, not the human plan review). */
+export const llmReview = llmCheck;

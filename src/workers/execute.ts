@@ -7,18 +7,8 @@ import { AttemptFailure, classifyError } from "./classify.js";
 import type { ModelProvider, ModelRole } from "../models.js";
 import { clarifyRequest, CLARIFIER_SYSTEM_PROMPT, workerTaskPrompt } from "../prompts.js";
 import type { AgentWorker, FunctionWorker, ModelAccess, WorkerDefinition, WorkerOutput } from "./registry.js";
-import {
-  addUsage,
-  TaskInputSchema,
-  ZERO_USAGE,
-  type AttemptParams,
-  type AttemptRecord,
-  type TaskError,
-  type TaskResult,
-  type TaskSpec,
-  type Usage,
-  type WorkerInput,
-} from "../schemas.js";
+import { TaskInputSchema, type AttemptParams, type AttemptRecord, type TaskError, type TaskResult, type TaskSpec, type WorkerInput } from "../schemas.js";
+import { addUsage, sumUsage, usageOf, ZERO_USAGE, type Usage } from "../usage.js";
 
 export interface ExecuteOptions {
   provider: ModelProvider;
@@ -90,8 +80,7 @@ class Attempt implements ModelAccess {
 
   /** Records the usage of a model reply. */
   meter(reply: BaseMessage | undefined): void {
-    const meta = (reply as AIMessage | undefined)?.usage_metadata;
-    this.recordUsage({ inputTokens: meta?.input_tokens ?? 0, outputTokens: meta?.output_tokens ?? 0, totalTokens: meta?.total_tokens ?? 0 });
+    this.recordUsage(usageOf(reply));
   }
 }
 
@@ -113,7 +102,7 @@ export async function executeTask(input: WorkerInput, worker: WorkerDefinition, 
     attempts,
     startedAt: startedAt.toISOString(),
     durationMs: Date.now() - startedAt.getTime(),
-    usage: attempts.reduce((sum, attempt) => addUsage(sum, attempt.usage), ZERO_USAGE),
+    usage: sumUsage(attempts),
     followUps: [],
     ...(input.task.description !== original ? { clarifiedDescription: input.task.description } : {}),
     ...fields,

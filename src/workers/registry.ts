@@ -2,7 +2,8 @@ import type { StructuredToolInterface } from "@langchain/core/tools";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import type { z } from "zod";
 import { RegistryError, UnknownWorkerError } from "../errors.js";
-import type { AttemptParams, TaskInput, Usage, WorkerInput } from "../schemas.js";
+import type { AttemptParams, TaskInput, WorkerInput } from "../schemas.js";
+import type { Usage } from "../usage.js";
 import type { ModelRole } from "../models.js";
 
 /** What a worker produces for a task. */

@@ -21,7 +21,8 @@ import { AttemptFailure } from "../../src/workers/classify.js";
 import { validatePlan } from "../../src/plan/validate.js";
 import type { WorkerOutput, WorkerRunContext } from "../../src/workers/registry.js";
 import { runGraph } from "../../src/app/run.js";
-import { PlanInputSchema, type DependencyResult, type Usage, type WorkerInput } from "../../src/schemas.js";
+import { PlanInputSchema, type DependencyResult, type WorkerInput } from "../../src/schemas.js";
+import { type Usage } from "../../src/usage.js";
 import { estimateTokens, scriptedProvider } from "../helpers/scripted-model.js";
 
 const registry = tripRegistry();

@@ -2,6 +2,7 @@ import { HumanMessage, SystemMessage, type AIMessage } from "@langchain/core/mes
 import { AttemptFailure } from "../../workers/classify.js";
 import { functionWorker, WorkerRegistry, type WorkerDefinition, type WorkerOutput, type WorkerRunContext } from "../../workers/registry.js";
 import type { TaskInput, WorkerInput } from "../../schemas.js";
+import { usageOf } from "../../usage.js";
 import {
   AttractionPicksSchema,
   BudgetReportSchema,
@@ -351,8 +352,7 @@ export async function runItineraryPlanner(input: WorkerInput, context: WorkerRun
   const reply = (await context
     .model()
     .invoke([new SystemMessage(ITINERARY_SYSTEM_PROMPT), new HumanMessage(itineraryPrompt(input, draft))], { signal: context.signal })) as AIMessage;
-  const meta = reply.usage_metadata;
-  context.recordUsage({ inputTokens: meta?.input_tokens ?? 0, outputTokens: meta?.output_tokens ?? 0, totalTokens: meta?.total_tokens ?? 0 });
+  context.recordUsage(usageOf(reply));
   const text = textOf(reply).trim();
   return { output: text || draft, data: itinerary };
 }

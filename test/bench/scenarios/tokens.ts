@@ -2,6 +2,7 @@ import { HumanMessage, SystemMessage } from "@langchain/core/messages";
 import { workerTaskPrompt } from "../../../src/prompts.js";
 import { agentWorker, functionWorker, type WorkerDefinition } from "../../../src/workers/registry.js";
 import type { PlanInput, WorkerInput } from "../../../src/schemas.js";
+import { usageOf } from "../../../src/usage.js";
 import { estimateTokens, scriptedProvider, type ModelCall } from "../../helpers/scripted-model.js";
 import type { BenchConfig } from "../config.js";
 import { tokenDag, type BenchTask, type TaskShape } from "../plans.js";
@@ -49,8 +50,7 @@ function broadcastWorker(prior: Map<string, string[]>, finished: Map<string, Wor
       const dependencies = Object.fromEntries((prior.get(input.task.id) ?? []).sort().map((id) => [id, finished.get(id)!]));
       const messages = [new SystemMessage(SYSTEM_PROMPT), new HumanMessage(workerTaskPrompt({ ...input, dependencies }))];
       const reply = await context.model("worker").invoke(messages, { signal: context.signal });
-      const meta = reply.usage_metadata;
-      context.recordUsage({ inputTokens: meta?.input_tokens ?? 0, outputTokens: meta?.output_tokens ?? 0, totalTokens: meta?.total_tokens ?? 0 });
+      context.recordUsage(usageOf(reply));
       const output = typeof reply.content === "string" ? reply.content : reply.text;
       finished.set(input.task.id, { title: `Section ${input.task.id}`, worker: "writer", output });
       return output;

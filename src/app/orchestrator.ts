@@ -1,0 +1,133 @@
+import { randomUUID } from "node:crypto";
+import { Command, type BaseCheckpointSaver } from "@langchain/langgraph";
+import { compileOrchestrator, NODES } from "../../graphs/orchestrator.js";
+import { ConfigError } from "../errors.js";
+import type { OrchestratorEvent } from "../events.js";
+import { openAIProvider, type ModelProvider } from "../models.js";
+import { redriveUpdate } from "../orchestration/redrive.js";
+import { connectionError, DEFAULT_CHECKPOINTER, openCheckpointer, type CheckpointerHandle, type CheckpointerOptions } from "../persistence/checkpointer.js";
+import { processLock, type ThreadLock } from "../persistence/thread-lock.js";
+import type { PlanInput } from "../schemas.js";
+import type { SettingsInput } from "../settings.js";
+import type { ReviewDecision, State } from "../state.js";
+import { defaultRegistry } from "../workers/defaults.js";
+import { WorkerRegistry, type WorkerDefinition } from "../workers/registry.js";
+import { runGraph, type RunOptions, type RunSummary } from "./run.js";
+
+export interface OrchestratorOptions {
+  /** A checkpointer, or a spec: `memory`, `sqlite:PATH`, `postgres://…` (default: the CLI's SQLite file). */
+  checkpointer?: BaseCheckpointSaver | string;
+  /** Workers (or a registry); default: the general-purpose researcher/analyst/writer/reviewer. */
+  workers?: readonly WorkerDefinition[] | WorkerRegistry;
+  /** Model provider; default: ChatOpenAI from OPENAI_API_KEY / OPENAI_BASE_URL. */
+  models?: ModelProvider;
+  /** Default settings of every run. */
+  settings?: SettingsInput;
+  /** Receives every lifecycle event of every run. */
+  onEvent?: (event: OrchestratorEvent) => void;
+  /** Postgres schema and pool size, for a `postgres://` spec. */
+  checkpointerOptions?: CheckpointerOptions;
+  /** Overrides the thread lock (default: the checkpointer's own, or per process). */
+  lock?: ThreadLock;
+}
+
+export interface RunRequest {
+  threadId?: string;
+  plan?: PlanInput;
+  /** A plan to run only if the planner fails. */
+  fallbackPlan?: PlanInput;
+  settings?: SettingsInput;
+  /** Cancels the run at once. */
+  signal?: AbortSignal;
+  /** Stops the run after its current step (graceful shutdown): it ends with `RunStoppedError`, resumable. */
+  drain?: AbortSignal;
+  onEvent?: (event: OrchestratorEvent) => void;
+}
+
+/** An orchestrator bound to its workers, models and checkpointer. */
+export interface Orchestrator {
+  graph: ReturnType<typeof compileOrchestrator>;
+  /** Runs a goal on a (new) thread to its answer, or to a pending review. */
+  run(goal: string, request?: RunRequest): Promise<RunSummary>;
+  /** Resumes a thread from its last checkpoint, optionally answering a pending review. */
+  resume(threadId: string, answer?: ReviewDecision, request?: Omit<RunRequest, "threadId" | "plan">): Promise<RunSummary>;
+  /**
+   * Re-queues dead letters (all, or the given task ids) on an existing thread and resumes the run: only those
+   * tasks and the tasks skipped because of them run again, then the answer is written anew.
+   */
+  redrive(threadId: string, taskIds?: readonly string[], request?: Omit<RunRequest, "threadId" | "plan">): Promise<RunSummary>;
+  /** The thread's current state. */
+  state(threadId: string): Promise<State>;
+  /** Closes the checkpointer it opened. */
+  close(): Promise<void>;
+}
+
+/** Creates an orchestrator for programmatic use. */
+export async function createOrchestrator(options: OrchestratorOptions = {}): Promise<Orchestrator> {
+  const registry =
+    options.workers instanceof WorkerRegistry
+      ? options.workers
+      : options.workers
+        ? new WorkerRegistry(options.workers)
+        : defaultRegistry();
+  const handle: CheckpointerHandle | undefined =
+    typeof options.checkpointer === "object"
+      ? undefined
+      : await openCheckpointer(options.checkpointer ?? DEFAULT_CHECKPOINTER, options.checkpointerOptions);
+  const saver = handle?.saver ?? (options.checkpointer as BaseCheckpointSaver);
+  const lock = options.lock ?? handle?.lock ?? processLock();
+  /** Runs `work` holding the thread; database connection losses become a clear, resumable error. */
+  const exclusive = async <T>(threadId: string, work: () => Promise<T>): Promise<T> => {
+    const release = await lock.acquire(threadId);
+    try {
+      return await work();
+    } catch (error) {
+      throw connectionError(error);
+    } finally {
+      await release();
+    }
+  };
+  const graph = compileOrchestrator(
+    { registry, models: options.models ?? openAIProvider(), settings: options.settings },
+    { checkpointer: saver },
+  );
+  /** The thread's state; a clear error when nothing was ever checkpointed on it. */
+  const checkpointed = async (threadId: string): Promise<State> => {
+    const snapshot = await graph.getState({ configurable: { thread_id: threadId } });
+    if (!(snapshot.values as Partial<State>).goal) {
+      throw new ConfigError(`Thread "${threadId}" has no checkpoint to resume: start the run again with its goal.`);
+    }
+    return snapshot.values as State;
+  };
+  const runOptions = (threadId: string, request: Omit<RunRequest, "threadId" | "plan">): RunOptions => ({
+    threadId,
+    settings: { ...options.settings, ...request.settings },
+    signal: request.signal,
+    drain: request.drain,
+    onEvent: (event) => {
+      options.onEvent?.(event);
+      request.onEvent?.(event);
+    },
+  });
+  return {
+    graph,
+    run: (goal, request = {}) => {
+      const threadId = request.threadId ?? randomUUID();
+      const input = { goal, ...(request.plan ? { plan: request.plan } : {}), ...(request.fallbackPlan ? { fallbackPlan: request.fallbackPlan } : {}) };
+      return exclusive(threadId, () => runGraph(graph, input, runOptions(threadId, request)));
+    },
+    resume: (threadId, answer, request = {}) =>
+      exclusive(threadId, async () => {
+        await checkpointed(threadId);
+        return runGraph(graph, answer === undefined ? null : new Command({ resume: answer }), runOptions(threadId, request));
+      }),
+    redrive: (threadId, taskIds, request = {}) =>
+      exclusive(threadId, async () => {
+        const state = await checkpointed(threadId);
+        await graph.updateState({ configurable: { thread_id: threadId } }, redriveUpdate(state, taskIds).update, NODES.worker);
+        return runGraph(graph, null, runOptions(threadId, request));
+      }),
+    state: async (threadId) => (await graph.getState({ configurable: { thread_id: threadId } })).values as State,
+    close: async () => handle?.close(),
+  };
+}
