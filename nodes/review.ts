@@ -2,8 +2,10 @@ import { interrupt, Overwrite, type LangGraphRunnableConfig } from "@langchain/l
 import { resolveSettings } from "../src/settings.js";
 import type { OrchestratorDeps } from "../src/deps.js";
 import { emitter } from "../src/events.js";
-import { breakCycles, REPAIRABLE_ISSUES, validatePlan } from "../src/plan/validate.js";
-import { TaskBoard, toRecords } from "../src/orchestration/policy.js";
+import { fatalPlanIssues } from "../src/plan/validate.js";
+import { adoptPlan, asSpecs, withoutBlocks } from "../src/orchestration/initial-plan.js";
+import { skipPending } from "../src/orchestration/skips.js";
+import { TaskBoard } from "../src/orchestration/task-board.js";
 import { PlanInputSchema, type TaskSpec } from "../src/schemas.js";
 import { ReviewDecisionSchema, type ReviewRequest, type State, type Update } from "../src/state.js";
 import { NODES } from "./names.js";
@@ -20,38 +22,24 @@ export function makeReviewNode(deps: OrchestratorDeps) {
     if ("action" in decision && decision.action === "reject") {
       const reason = `plan rejected by the reviewer${decision.reason ? `: ${decision.reason}` : ""}`;
       const board = new TaskBoard(state.tasks);
-      for (const task of board.all()) board.put({ ...task, status: "skipped", reason });
+      skipPending(board, reason, emitter(config));
       return { pendingReview: null, tasks: board.changes(), notes: [reason], dispatch: [] };
     }
     if ("action" in decision && decision.action === "approve" && request.kind === "approve_plan") {
       return { pendingReview: null };
     }
     const proposed = "tasks" in decision ? decision : "plan" in decision ? decision.plan : { tasks: request.tasks };
-    return applyPlan(request, PlanInputSchema.parse(proposed).tasks.map((task) => ({ ...task, blocks: [] })), deps, config);
+    return applyPlan(request, asSpecs(PlanInputSchema.parse(proposed).tasks), deps, config);
   };
 }
 
 function applyPlan(request: ReviewRequest, specs: TaskSpec[], deps: OrchestratorDeps, config: LangGraphRunnableConfig): Update {
   const settings = resolveSettings(config, deps.settings);
-  const fatal = validatePlan(specs, { workers: deps.registry.names, maxTasks: settings.maxTasks }).filter(
-    (issue) => !REPAIRABLE_ISSUES.has(issue.code),
-  );
-  if (fatal.length > 0) {
-    return { pendingReview: { ...request, tasks: specs.map(({ blocks: _b, ...task }) => task), errors: fatal.map((issue) => issue.message) } };
-  }
-  const { tasks, dropped } = breakCycles(specs);
-  emitter(config)({
-    type: "plan.created",
-    source: "human",
-    tasks: tasks.map((task) => ({ id: task.id, title: task.title, worker: task.worker, dependsOn: task.dependsOn })),
-  });
-  return {
-    pendingReview: null,
-    planSource: "human",
-    tasks: new Overwrite(Object.fromEntries(toRecords(tasks, "plan", 0).map((record) => [record.id, record]))),
-    droppedEdges: dropped,
-    notes: ["The plan was written or edited by a human reviewer."],
-  };
+  const fatal = fatalPlanIssues(specs, { workers: deps.registry.names, maxTasks: settings.maxTasks });
+  if (fatal.length > 0) return { pendingReview: { ...request, tasks: withoutBlocks(specs), errors: fatal } };
+  const notes = ["The plan was written or edited by a human reviewer."];
+  const { table, dropped } = adoptPlan(specs, "human", emitter(config), notes);
+  return { pendingReview: null, planSource: "human", tasks: new Overwrite(table), droppedEdges: dropped, notes };
 }
 
 /** After a review: ask again while the answer is unusable, else back to the orchestrator. */

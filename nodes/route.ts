@@ -1,5 +1,6 @@
 import { Send } from "@langchain/langgraph";
-import { ranksOf, workerInputFor } from "../src/orchestration/scheduling.js";
+import { workerInputFor } from "../src/orchestration/dispatch.js";
+import { ranksOf } from "../src/orchestration/task-board.js";
 import type { WorkerAssignment } from "../src/schemas.js";
 import type { State } from "../src/state.js";
 import { NODES } from "./names.js";

@@ -46,8 +46,11 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
 /** An event as a node builds it; `emit` stamps the time. */
 export type EventInit = DistributiveOmit<OrchestratorEvent, "ts">;
 
+/** How nodes and policies emit events. */
+export type Emit = (event: EventInit) => void;
+
 /** Writes lifecycle events to the run's `custom` stream; a no-op outside a streaming run. */
-export function emitter(config: LangGraphRunnableConfig | undefined): (event: EventInit) => void {
+export function emitter(config: LangGraphRunnableConfig | undefined): Emit {
   const write = config?.writer;
   if (!write) return () => {};
   return (event) => write({ ...event, ts: new Date().toISOString() });

@@ -3,7 +3,8 @@ import { AIMessage, HumanMessage, SystemMessage, type BaseMessage } from "@langc
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import type { Settings } from "../settings.js";
 import { classifyError } from "../workers/classify.js";
-import { breakCycles, REPAIRABLE_ISSUES, validatePlan, type PlanIssue, type ValidationOptions } from "./validate.js";
+import { breakCycles } from "./cycles.js";
+import { REPAIRABLE_ISSUES, validatePlan, type PlanIssue, type ValidationOptions } from "./validate.js";
 import { expandRequest, planRequest, plannerSystemPrompt, repairRequest, replanRequest } from "../prompts.js";
 import type { WorkerRegistry } from "../workers/registry.js";
 import { TaskInputSchema, type DroppedEdge, type TaskRecord, type TaskResult, type TaskSpec } from "../schemas.js";

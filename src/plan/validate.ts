@@ -1,5 +1,6 @@
 import { PlanValidationError } from "../errors.js";
-import { PlanInputSchema, type DroppedEdge, type TaskSpec } from "../schemas.js";
+import { PlanInputSchema, type TaskSpec } from "../schemas.js";
+import { findCycleBreaks } from "./cycles.js";
 
 export type PlanIssueCode =
   | "duplicate_id"
@@ -20,11 +21,6 @@ export interface PlanIssue {
 
 /** Issues that `breakCycles` repairs by itself; every other issue needs a new plan. */
 export const REPAIRABLE_ISSUES: ReadonlySet<PlanIssueCode> = new Set(["cycle", "self_dependency"]);
-
-interface Edges {
-  id: string;
-  dependsOn: readonly string[];
-}
 
 export interface ValidationOptions {
   workers: readonly string[];
@@ -80,68 +76,11 @@ export function validatePlan(tasks: readonly TaskSpec[], options: ValidationOpti
   return issues;
 }
 
-/**
- * Finds the edges that close dependency cycles. The rule: tasks are visited depth-first in plan order,
- * each task's `dependsOn` in listed order; an edge from a task to a dependency that is still on the current
- * path closes a cycle and is the one dropped. Removing every such edge leaves an acyclic graph.
- */
-export function findCycleBreaks(tasks: readonly Edges[]): DroppedEdge[] {
-  const deps = new Map(tasks.map((task) => [task.id, task.dependsOn]));
-  const state = new Map<string, "open" | "closed">();
-  const path: string[] = [];
-  const dropped: DroppedEdge[] = [];
-  const visit = (id: string): void => {
-    state.set(id, "open");
-    path.push(id);
-    for (const dep of deps.get(id) ?? []) {
-      if (!deps.has(dep)) continue;
-      const seen = state.get(dep);
-      if (seen === "open") {
-        dropped.push({ task: id, dependsOn: dep, cycle: [...path.slice(path.indexOf(dep)), dep] });
-      } else if (seen === undefined) {
-        visit(dep);
-      }
-    }
-    path.pop();
-    state.set(id, "closed");
-  };
-  for (const task of tasks) if (!state.has(task.id)) visit(task.id);
-  return dropped;
-}
-
-/** Removes the edges `findCycleBreaks` names; returns the acyclic tasks and what was dropped. */
-export function breakCycles<T extends Edges>(tasks: readonly T[]): { tasks: T[]; dropped: DroppedEdge[] } {
-  const dropped = findCycleBreaks(tasks);
-  if (dropped.length === 0) return { tasks: [...tasks], dropped };
-  const cut = new Set(dropped.map((edge) => `${edge.task}\u0000${edge.dependsOn}`));
-  return {
-    tasks: tasks.map((task) => ({
-      ...task,
-      dependsOn: task.dependsOn.filter((dep) => !cut.has(`${task.id}\u0000${dep}`)),
-    })),
-    dropped,
-  };
-}
-
-/**
- * Critical-path rank of every task: its estimated cost plus the largest rank among the tasks that depend on
- * it, i.e. the cost-weighted length of the longest path from the task to a sink. The graph must be acyclic.
- */
-export function criticalPathRanks(tasks: readonly (Edges & { estimatedCost?: number })[]): Map<string, number> {
-  const cost = new Map(tasks.map((task) => [task.id, task.estimatedCost ?? 1]));
-  const dependents = new Map<string, string[]>(tasks.map((task) => [task.id, []]));
-  for (const task of tasks) for (const dep of task.dependsOn) dependents.get(dep)?.push(task.id);
-  const ranks = new Map<string, number>();
-  const rank = (id: string): number => {
-    const known = ranks.get(id);
-    if (known !== undefined) return known;
-    const below = Math.max(0, ...dependents.get(id)!.map(rank));
-    const value = cost.get(id)! + below;
-    ranks.set(id, value);
-    return value;
-  };
-  for (const task of tasks) rank(task.id);
-  return ranks;
+/** The messages of a plan's issues that cycle-breaking cannot repair: the plan cannot run as it is. */
+export function fatalPlanIssues(tasks: readonly TaskSpec[], options: ValidationOptions): string[] {
+  return validatePlan(tasks, options)
+    .filter((issue) => !REPAIRABLE_ISSUES.has(issue.code))
+    .map((issue) => issue.message);
 }
 
 /** Parses a caller's plan (object or JSON text), naming the bad field and value on error. */

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { breakCycles, criticalPathRanks, findCycleBreaks, parsePlanInput, validatePlan } from "../../src/plan/validate.js";
+import { breakCycles, findCycleBreaks } from "../../src/plan/cycles.js";
+import { criticalPathRanks } from "../../src/plan/ranks.js";
+import { parsePlanInput, validatePlan } from "../../src/plan/validate.js";
 import { PlanValidationError } from "../../src/errors.js";
 import { task } from "../helpers/fixtures.js";
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { propagateSkips, readyTasks, selectDispatch, workerInputFor, type TaskTable } from "../../src/orchestration/scheduling.js";
+import { selectDispatch, workerInputFor } from "../../src/orchestration/dispatch.js";
+import { propagateSkips } from "../../src/orchestration/skips.js";
+import { readyTasks, toRecords, type TaskTable } from "../../src/orchestration/task-board.js";
 import { mergeResults, mergeTasks } from "../../src/state.js";
-import { toRecords } from "../../src/orchestration/policy.js";
 import type { TaskRecord, TaskResult } from "../../src/schemas.js";
 import { task } from "../helpers/fixtures.js";
 

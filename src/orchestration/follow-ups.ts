@@ -1,0 +1,76 @@
+import { findCycleBreaks } from "../plan/cycles.js";
+import { validatePlan } from "../plan/validate.js";
+import type { TaskRecord, TaskSpec } from "../schemas.js";
+import type { WorkerRegistry } from "../workers/registry.js";
+import type { Absorbed } from "./results.js";
+import type { Round } from "./round.js";
+import { toRecords, type TaskBoard } from "./task-board.js";
+
+export interface AddOptions {
+  registry: WorkerRegistry;
+  maxTasks: number;
+  origin: TaskRecord["origin"];
+  depth: number;
+}
+
+/**
+ * Adds tasks to a running plan one by one, each validated like a plan (id, worker, dependencies, size, and
+ * no cycle through its `blocks` edges). Returns the ids accepted and the reasons for those rejected.
+ */
+export function addTasks(
+  board: TaskBoard,
+  specs: readonly TaskSpec[],
+  options: AddOptions,
+): { accepted: string[]; rejected: { id: string; reason: string }[] } {
+  const accepted: string[] = [];
+  const rejected: { id: string; reason: string }[] = [];
+  for (const spec of specs) {
+    const issues = validatePlan([spec], {
+      workers: options.registry.names,
+      maxTasks: options.maxTasks,
+      existingIds: new Set(Object.keys(board.table)),
+      existingCount: board.size,
+    }).map((issue) => issue.message);
+    const blocked = spec.blocks.map((id) => board.get(id));
+    spec.blocks.forEach((id, i) => {
+      if (!blocked[i]) issues.push(`blocks unknown task "${id}"`);
+      else if (blocked[i]!.status !== "pending") issues.push(`blocks "${id}", which is already ${blocked[i]!.status}`);
+    });
+    if (issues.length === 0) {
+      const graph = [
+        ...board.all().map((task) => ({
+          id: task.id,
+          dependsOn: spec.blocks.includes(task.id) ? [...task.dependsOn, spec.id] : task.dependsOn,
+        })),
+        { id: spec.id, dependsOn: spec.dependsOn },
+      ];
+      const cycle = findCycleBreaks(graph)[0];
+      if (cycle) issues.push(`would close the cycle ${cycle.cycle.join(" → ")}`);
+    }
+    if (issues.length > 0) {
+      rejected.push({ id: spec.id, reason: issues.join("; ") });
+      continue;
+    }
+    const [record] = toRecords([spec], options.origin, board.nextOrder(), { depth: options.depth });
+    board.put(record!);
+    for (const task of blocked) board.put({ ...task!, dependsOn: [...task!.dependsOn, spec.id] });
+    accepted.push(spec.id);
+  }
+  return { accepted, rejected };
+}
+
+export function acceptFollowUps({ settings, deps, emit, notes }: Round, board: TaskBoard, absorbed: Absorbed): void {
+  for (const { from, spec } of absorbed.followUps) {
+    const { accepted, rejected } = addTasks(board, [spec], {
+      registry: deps.registry,
+      maxTasks: settings.maxTasks,
+      origin: "follow-up",
+      depth: from.depth,
+    });
+    for (const id of accepted) emit({ type: "task.follow_up", taskId: id, worker: spec.worker, from: from.id, accepted: true });
+    for (const { id, reason } of rejected) {
+      notes.push(`Follow-up "${id}" proposed by "${from.id}" was rejected: ${reason}.`);
+      emit({ type: "task.follow_up", taskId: id, worker: spec.worker, from: from.id, accepted: false, reason });
+    }
+  }
+}
