@@ -3,7 +3,7 @@ import { Command } from "@langchain/langgraph";
 import { recursionLimitFor, resolveSettings, type SettingsInput } from "../settings.js";
 import { RunStoppedError } from "../errors.js";
 import { isOrchestratorEvent, type OrchestratorEvent } from "../events.js";
-import { type DeadLetter, type TaskRecord } from "../schemas.js";
+import type { DeadLetter, TaskRecord, TaskResult, TaskStatus } from "../schemas.js";
 import { runUsage, type Usage } from "../usage.js";
 import type { ReviewRequest, State } from "../state.js";
 
@@ -23,16 +23,49 @@ export interface RunOptions {
   onEvent?: (event: OrchestratorEvent) => void;
 }
 
-/** One task in a run summary. */
+/**
+ * One task of a finished (or paused) run, with the timing and tokens of its result: the entries of the `--json`
+ * summary (and of `RunSummary.tasks`), and the rows of the CLI's reports, run logs and final view.
+ */
 export interface TaskSummary {
   id: string;
   title: string;
   worker: string;
   dependsOn: string[];
-  status: TaskRecord["status"];
+  status: TaskStatus;
+  origin: TaskRecord["origin"];
   attempts: number;
+  /** Wall time of the task's last dispatch, retries included, in whole ms (0 when it never ran). */
   durationMs: number;
+  tokens: number;
+  /** When the last dispatch started (ISO), if it ran. */
+  startedAt?: string;
+  output: string;
   reason?: string;
+}
+
+/** The summaries of a run's tasks, in plan order. */
+export function taskSummaries(state: { tasks?: Record<string, TaskRecord>; results?: Record<string, TaskResult> }): TaskSummary[] {
+  const results = state.results ?? {};
+  return Object.values(state.tasks ?? {})
+    .sort((a, b) => a.order - b.order)
+    .map((task) => {
+      const result = results[task.id];
+      return {
+        id: task.id,
+        title: task.title,
+        worker: task.worker,
+        dependsOn: task.dependsOn,
+        status: task.status,
+        origin: task.origin,
+        attempts: task.attempts,
+        durationMs: Math.round(result?.durationMs ?? 0),
+        tokens: result?.usage.totalTokens ?? 0,
+        ...(result && !task.children?.length ? { startedAt: result.startedAt } : {}),
+        output: result?.output ?? "",
+        ...(task.reason ? { reason: task.reason } : {}),
+      };
+    });
 }
 
 /** What a finished (or paused) run comes to: the CLI's `--json` object. */
@@ -52,25 +85,13 @@ export interface RunSummary {
 
 /** Summarises graph state. */
 export function summarize(threadId: string, state: State, review?: ReviewRequest): RunSummary {
-  const tasks = Object.values(state.tasks ?? {}).sort((a, b) => a.order - b.order);
-  const results = state.results ?? {};
-  const usage = runUsage(state);
   return {
     threadId,
     status: review ? "interrupted" : "done",
     answer: state.answer ?? "",
-    tasks: tasks.map((task) => ({
-      id: task.id,
-      title: task.title,
-      worker: task.worker,
-      dependsOn: task.dependsOn,
-      status: task.status,
-      attempts: task.attempts,
-      durationMs: results[task.id]?.durationMs ?? 0,
-      ...(task.reason ? { reason: task.reason } : {}),
-    })),
+    tasks: taskSummaries(state),
     deadLetters: state.deadLetters ?? [],
-    usage,
+    usage: runUsage(state),
     planSource: state.planSource,
     droppedEdges: state.droppedEdges ?? [],
     notes: state.notes ?? [],

@@ -1,5 +1,5 @@
+import type { TaskSummary } from "../app/run.js";
 import type { OrchestratorEvent } from "../events.js";
-import type { TaskRow } from "./report.js";
 
 /** One line per lifecycle event, for logs and terminals without a live view. */
 export function formatEvent(event: OrchestratorEvent): string {
@@ -49,10 +49,10 @@ export function fit(text: string, width: number): string {
   return text.length <= width ? text : `${text.slice(0, Math.max(0, width - 1))}…`;
 }
 
-type PlanRow = Pick<TaskRow, "id" | "dependsOn" | "status" | "origin">;
+type PlanRow = Pick<TaskSummary, "id" | "dependsOn" | "status" | "origin">;
 
 /** Groups tasks by dependency level: a task sits one level below its deepest dependency. */
-export function dependencyLevels<T extends Pick<TaskRow, "id" | "dependsOn">>(rows: readonly T[]): T[][] {
+export function dependencyLevels<T extends Pick<TaskSummary, "id" | "dependsOn">>(rows: readonly T[]): T[][] {
   const byId = new Map(rows.map((row) => [row.id, row]));
   const level = new Map<string, number>();
   const visit = (row: T, path: Set<string>): number => {
@@ -91,13 +91,13 @@ export function planOutline(rows: readonly PlanRow[]): string {
 const TIMELINE_WIDTH = 24;
 
 /** The final view's timing table: status, attempts, time, tokens and a timeline bar per task. */
-export function timingTable(rows: readonly TaskRow[]): string {
+export function timingTable(rows: readonly TaskSummary[]): string {
   const spans = rows.filter((row) => row.startedAt).map((row) => ({ start: Date.parse(row.startedAt!), end: Date.parse(row.startedAt!) + row.durationMs }));
   const t0 = Math.min(...spans.map((span) => span.start));
   const wall = spans.length ? Math.max(...spans.map((span) => span.end)) - t0 : 0;
   const idWidth = Math.min(28, Math.max(4, ...rows.map((row) => row.id.length)));
   const workerWidth = Math.min(22, Math.max(6, ...rows.map((row) => row.worker.length)));
-  const timeline = (row: TaskRow) => {
+  const timeline = (row: TaskSummary) => {
     if (!row.startedAt || wall <= 0) return "";
     const from = Math.min(TIMELINE_WIDTH - 1, Math.floor(((Date.parse(row.startedAt) - t0) / wall) * TIMELINE_WIDTH));
     const length = Math.max(1, Math.min(TIMELINE_WIDTH - from, Math.round((row.durationMs / wall) * TIMELINE_WIDTH)));
@@ -106,7 +106,7 @@ export function timingTable(rows: readonly TaskRow[]): string {
   const line = (cells: string[]) =>
     `  ${fit(cells[0]!, idWidth).padEnd(idWidth)}  ${fit(cells[1]!, workerWidth).padEnd(workerWidth)}  ${cells[2]!.padEnd(7)}  ` +
     `${cells[3]!.padStart(8)}  ${cells[4]!.padStart(6)}  ${cells[5]!.padStart(6)}  ${cells[6]}`.trimEnd();
-  const count = (status: TaskRow["status"]) => rows.filter((row) => row.status === status).length;
+  const count = (status: TaskSummary["status"]) => rows.filter((row) => row.status === status).length;
   const tokens = rows.reduce((sum, row) => sum + row.tokens, 0);
   return [
     "Timing:",

@@ -13,13 +13,12 @@ import { openAIProvider, type ModelProvider } from "../models.js";
 import { REPAIRABLE_ISSUES, validatePlan } from "../plan/validate.js";
 import { formatEvent, planOutline, timingTable } from "./event-lines.js";
 import type { WorkerRegistry } from "../workers/registry.js";
-import { markdownReport, taskRows, type TaskRow } from "./report.js";
+import { markdownReport } from "./report.js";
 import { RunLog, runLogPath } from "./run-log.js";
-import type { RunSummary } from "../app/run.js";
+import type { RunSummary, TaskSummary } from "../app/run.js";
 import type { OrchestratorEvent } from "../events.js";
 import { createOrchestrator, type ReviewDecision } from "../index.js";
 import type { TaskRecord } from "../schemas.js";
-import type { State } from "../state.js";
 import { defaultRegistry } from "../workers/defaults.js";
 
 /** Where the CLI writes: injectable for tests. */
@@ -128,7 +127,7 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
         ? await orchestrator.resume(threadId, reviewAnswer(options), request)
         : await orchestrator.run(goal!, { ...request, threadId, ...(plan ? { plan } : {}) });
     live?.stop();
-    return finish(io, options, summary, await orchestrator.state(threadId), log);
+    return finish(io, options, summary, (await orchestrator.state(threadId)).goal, log);
   } catch (error) {
     live?.stop();
     log?.fail(error);
@@ -196,18 +195,15 @@ function openRunLog(io: CliIO, path: string, context: Parameters<typeof RunLog.o
 }
 
 /** The end of a run: result lines in the log, the report file, then the answer (and the final view) per mode. */
-function finish(io: CliIO, options: CliOptions, summary: RunSummary, state: State, log: RunLog | undefined): number {
-  const rows = taskRows(state);
-  log?.finish(summary, rows, state.goal);
+function finish(io: CliIO, options: CliOptions, summary: RunSummary, goal: string, log: RunLog | undefined): number {
+  log?.finish(summary, goal);
   let reportFile: string | undefined;
   let code: number = summary.status === "interrupted" ? EXIT.review : EXIT.done;
   if (options.report) {
     try {
       reportFile = resolve(io.cwd ?? process.cwd(), options.report);
       mkdirSync(dirname(reportFile), { recursive: true });
-      const { answer, threadId, status, deadLetters, usage, notes, planSource } = summary;
-      const input = { goal: state.goal, threadId, status, answer, rows, deadLetters, usage, notes, planSource, ...(log ? { logFile: log.path } : {}) };
-      writeFileSync(reportFile, markdownReport(input));
+      writeFileSync(reportFile, markdownReport({ ...summary, goal, ...(log ? { logFile: log.path } : {}) }));
     } catch (error) {
       io.stderr(`Cannot write the report ${options.report}: ${(error as Error).message}\n`);
       reportFile = undefined;
@@ -218,7 +214,7 @@ function finish(io: CliIO, options: CliOptions, summary: RunSummary, state: Stat
     io.stdout(`${JSON.stringify({ ...summary, ...(log ? { logFile: log.path } : {}), ...(reportFile ? { reportFile } : {}) }, null, 2)}\n`);
     return code;
   }
-  if (summary.status === "done") io.stderr(finalView(rows));
+  if (summary.status === "done") io.stderr(finalView(summary.tasks));
   io.stdout(render(summary));
   if (log) io.stderr(`Run log: ${shown(log.path, io)}\n`);
   if (reportFile) io.stderr(`Report:  ${shown(reportFile, io)}\n`);
@@ -226,7 +222,7 @@ function finish(io: CliIO, options: CliOptions, summary: RunSummary, state: Stat
 }
 
 /** The final view under the live view or the event lines: the plan as a dependency diagram and the timing table. */
-export function finalView(rows: readonly TaskRow[]): string {
+export function finalView(rows: readonly TaskSummary[]): string {
   return rows.length ? `\n${planOutline(rows)}\n\n${timingTable(rows)}\n\n` : "";
 }
 

@@ -1,5 +1,5 @@
-import type { DeadLetter, TaskRecord, TaskResult, TaskStatus } from "../schemas.js";
-import type { Usage } from "../usage.js";
+import type { RunSummary, TaskSummary } from "../app/run.js";
+import type { TaskRecord, TaskResult, TaskStatus } from "../schemas.js";
 
 /**
  * The answer without a synthesizer model: every result under its task title, then the gaps.
@@ -33,48 +33,6 @@ export function templateAnswer(
     .join("\n\n");
 }
 
-/** One task of a finished (or paused) run, with the timings and tokens of its result: rows of reports and logs. */
-export interface TaskRow {
-  id: string;
-  title: string;
-  worker: string;
-  dependsOn: string[];
-  status: TaskStatus;
-  origin: TaskRecord["origin"];
-  attempts: number;
-  /** Wall time of the task's last dispatch, retries included (0 when it never ran). */
-  durationMs: number;
-  tokens: number;
-  /** When the last dispatch started (ISO), if it ran. */
-  startedAt?: string;
-  output: string;
-  reason?: string;
-}
-
-/** The rows of a run's tasks, in plan order. */
-export function taskRows(state: { tasks?: Record<string, TaskRecord>; results?: Record<string, TaskResult> }): TaskRow[] {
-  const results = state.results ?? {};
-  return Object.values(state.tasks ?? {})
-    .sort((a, b) => a.order - b.order)
-    .map((task) => {
-      const result = results[task.id];
-      return {
-        id: task.id,
-        title: task.title,
-        worker: task.worker,
-        dependsOn: task.dependsOn,
-        status: task.status,
-        origin: task.origin,
-        attempts: task.attempts,
-        durationMs: Math.round(result?.durationMs ?? 0),
-        tokens: result?.usage.totalTokens ?? 0,
-        ...(result && !task.children?.length ? { startedAt: result.startedAt } : {}),
-        output: result?.output ?? "",
-        ...(task.reason ? { reason: task.reason } : {}),
-      };
-    });
-}
-
 const mermaidText = (text: string) => text.replace(/"/g, "#quot;").replace(/</g, "#lt;").replace(/>/g, "#gt;");
 
 /**
@@ -82,7 +40,7 @@ const mermaidText = (text: string) => text.replace(/"/g, "#quot;").replace(/</g,
  * dependency to its dependent, dead and skipped tasks styled. Node ids are positional (`t0`, `t1`, …), so no
  * task id can collide with mermaid syntax.
  */
-export function planDiagram(rows: readonly Pick<TaskRow, "id" | "worker" | "dependsOn" | "status">[]): string {
+export function planDiagram(rows: readonly Pick<TaskSummary, "id" | "worker" | "dependsOn" | "status">[]): string {
   const key = new Map(rows.map((row, i) => [row.id, `t${i}`]));
   const nodes = rows.map((row) => `  ${key.get(row.id)}["${mermaidText(row.id)}<br/><i>${mermaidText(row.worker)}</i>"]`);
   const edges = rows.flatMap((row) =>
@@ -112,23 +70,15 @@ export function formatDuration(ms: number): string {
 
 const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
 
-/** What a Markdown run report is built from. */
-export interface ReportInput {
+/** What a Markdown run report is built from: the run's summary, its goal and where its log is. */
+export interface ReportInput extends Pick<RunSummary, "threadId" | "status" | "answer" | "tasks" | "deadLetters" | "usage" | "notes" | "planSource"> {
   goal: string;
-  threadId: string;
-  status: "done" | "interrupted";
-  answer: string;
-  rows: readonly TaskRow[];
-  deadLetters: readonly DeadLetter[];
-  usage: Usage;
-  notes: readonly string[];
-  planSource?: string;
   logFile?: string;
 }
 
 /** The Markdown run report: answer, plan diagram, task table (timings, attempts, tokens), dead letters and notes. */
 export function markdownReport(input: ReportInput): string {
-  const { rows } = input;
+  const rows = input.tasks;
   const count = (status: TaskStatus) => rows.filter((row) => row.status === status).length;
   const table = [
     "| Task | Worker | Status | Attempts | Duration | Tokens |",

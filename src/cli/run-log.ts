@@ -2,8 +2,7 @@ import { dirname, join, resolve } from "node:path";
 import pino, { type Level, type Logger } from "pino";
 import type { OrchestratorEvent } from "../events.js";
 import { fit, formatEvent } from "./event-lines.js";
-import type { TaskRow } from "./report.js";
-import type { RunSummary } from "../app/run.js";
+import type { RunSummary, TaskSummary } from "../app/run.js";
 
 /** How much of a task's output a result line keeps. */
 export const OUTPUT_PREVIEW_CHARS = 200;
@@ -31,7 +30,7 @@ const LEVELS: Partial<Record<OrchestratorEvent["type"], Level>> = {
   "task.skipped": "warn",
   "task.dead": "error",
 };
-const RESULT_LEVELS: Record<TaskRow["status"], Level> = { done: "info", pending: "warn", running: "warn", skipped: "warn", dead: "error" };
+const RESULT_LEVELS: Record<TaskSummary["status"], Level> = { done: "info", pending: "warn", running: "warn", skipped: "warn", dead: "error" };
 
 /**
  * The structured log of one thread's runs (pino, JSON lines, appended): a line when a run starts, one per
@@ -65,8 +64,9 @@ export class RunLog {
   }
 
   /** Logs one result line per task (status, attempts, timing, tokens, the start of its output), then the outcome. */
-  finish(summary: RunSummary, rows: readonly TaskRow[], goal?: string): void {
+  finish(summary: RunSummary, goal?: string): void {
     if (this.closed) return;
+    const rows = summary.tasks;
     for (const row of rows) {
       this.logger[RESULT_LEVELS[row.status]](
         {
@@ -86,7 +86,7 @@ export class RunLog {
         `${row.id}: ${row.status}`,
       );
     }
-    const count = (status: TaskRow["status"]) => rows.filter((row) => row.status === status).length;
+    const count = (status: TaskSummary["status"]) => rows.filter((row) => row.status === status).length;
     this.logger.info(
       {
         event: "run.finished",

@@ -1,12 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { dependencyLevels, planOutline, shortDuration, timingTable } from "../../src/cli/event-lines.js";
-import { formatDuration, markdownReport, planDiagram, taskRows, templateAnswer, type TaskRow } from "../../src/cli/report.js";
+import { taskSummaries, type TaskSummary } from "../../src/app/run.js";
+import { formatDuration, markdownReport, planDiagram, templateAnswer } from "../../src/cli/report.js";
 import type { State } from "../../src/state.js";
 import { echoWorker, harness, task, type WorkLog } from "../helpers/fixtures.js";
 
 const T0 = Date.UTC(2026, 4, 12, 9, 0, 0);
 
-function row(id: string, dependsOn: string[], fields: Partial<TaskRow> = {}): TaskRow {
+function row(id: string, dependsOn: string[], fields: Partial<TaskSummary> = {}): TaskSummary {
   return { id, title: `Task ${id}`, worker: "echo", dependsOn, status: "done", origin: "plan", attempts: 1, durationMs: 0, tokens: 0, output: "", ...fields };
 }
 
@@ -106,14 +107,15 @@ describe("the terminal final view", () => {
 describe("the Markdown run report", () => {
   it("has the answer, the plan diagram, a task table with timings, attempts and tokens, dead letters and notes", async () => {
     const { summary, state } = await failedRun();
-    const rows = taskRows(state);
+    const rows = taskSummaries(state);
+    expect(summary.tasks).toEqual(rows);
     expect(rows.map((r) => [r.id, r.worker, r.status, r.attempts, r.tokens, r.output, r.startedAt !== undefined])).toEqual([
       ["a", "echo", "done", 2, 0, "a:", true],
       ["b", "echo", "done", 1, 0, "b:a", true],
       ["c", "echo", "dead", 3, 0, "", true],
       ["d", "echo", "skipped", 0, 0, "", false],
     ]);
-    const report = markdownReport({ goal: state.goal, ...summary, rows, notes: ["a note"], logFile: "/tmp/runs/thread-1.log" });
+    const report = markdownReport({ goal: state.goal, ...summary, notes: ["a note"], logFile: "/tmp/runs/thread-1.log" });
 
     expect(report.match(/^#{1,2} .*$/gm)).toEqual(["# Run report: Compare the sources", "## Answer", "## Plan", "## Tasks", "## Dead letters", "## Notes"]);
     expect(report).toContain(
@@ -147,7 +149,7 @@ describe("the Markdown run report", () => {
       threadId: "t",
       status: "interrupted",
       answer: "",
-      rows: [row("a", [], { status: "pending", attempts: 0 })],
+      tasks: [row("a", [], { status: "pending", attempts: 0 })],
       deadLetters: [],
       usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0, modelCalls: 0 },
       notes: [],
