@@ -10,6 +10,7 @@ import { fileLock } from "../../src/persistence/thread-lock.js";
 import { echoWorker, harness, task, WorkLog } from "../helpers/fixtures.js";
 import { scriptedProvider } from "../helpers/scripted-model.js";
 import { storedBytes, storedText } from "../helpers/sqlite-bytes.js";
+import { deferred, within } from "../helpers/wait.js";
 
 const dirs: string[] = [];
 const tempDir = () => {
@@ -63,21 +64,23 @@ describe("secrets", () => {
 
 describe("one run per thread", () => {
   it("refuses a second invocation on a thread that is running, in the same process", async () => {
-    let finish!: () => void;
-    const gate = new Promise<void>((resolve) => (finish = resolve));
+    const gate = deferred();
+    const running = deferred();
     const log = new WorkLog();
+    const slow = functionWorker({ name: "slow", description: "Waits for the gate.", run: async () => (running.resolve(), await gate.promise, "slow done") });
     const orchestrator = await createOrchestrator({
       checkpointer: `sqlite:${join(tempDir(), "busy.db")}`,
       models: offline(),
-      workers: [echoWorker(log), functionWorker({ name: "slow", description: "Waits for the gate.", run: async () => (await gate, "slow done") })],
+      workers: [echoWorker(log), slow],
     });
     const first = orchestrator.run("g", { threadId: "same", plan: { tasks: [task("a", [], { worker: "slow" })] } });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // The thread is held from before the plan until the run returns: its worker running proves the run holds it.
+    await within(running.promise, 10_000, "the first run's worker to start");
     await expect(orchestrator.run("g", { threadId: "same", plan: { tasks: [task("b")] } })).rejects.toThrow(ThreadBusyError);
     await expect(orchestrator.resume("same")).rejects.toThrow('Thread "same" is already running in this process.');
     const other = await orchestrator.run("g", { threadId: "other", plan: { tasks: [task("c")] } });
     expect(other.tasks[0]!.status).toBe("done");
-    finish();
+    gate.resolve();
     expect((await first).tasks[0]!.status).toBe("done");
     expect((await orchestrator.resume("same")).tasks[0]!.status).toBe("done");
     await orchestrator.close();
@@ -176,15 +179,16 @@ describe.runIf(POSTGRES_URL)("postgres for many processes", () => {
   });
 
   it("refuses the same thread from a second orchestrator while the first runs it", async () => {
-    let finish!: () => void;
-    const gate = new Promise<void>((resolve) => (finish = resolve));
-    const slow = functionWorker({ name: "echo", description: "Waits for the gate.", run: async () => (await gate, "done") });
+    const gate = deferred();
+    const running = deferred();
+    const slow = functionWorker({ name: "echo", description: "Waits for the gate.", run: async () => (running.resolve(), await gate.promise, "done") });
     const a = await createOrchestrator({ checkpointer: spec(), models: offline(), workers: [slow] });
     const b = await createOrchestrator({ checkpointer: spec(), models: offline(), workers: [echoWorker(new WorkLog())] });
     const first = a.run("g", { threadId: "pg-busy", plan: { tasks: [task("a")] } });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // The first run has checkpointed its plan and holds the thread's lock once its worker runs.
+    await within(running.promise, 10_000, "the first orchestrator's worker to start");
     await expect(b.resume("pg-busy")).rejects.toThrow('Thread "pg-busy" is already running in another process on this database.');
-    finish();
+    gate.resolve();
     await first;
     expect((await b.resume("pg-busy")).status).toBe("done");
     await Promise.all([a.close(), b.close()]);
