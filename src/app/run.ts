@@ -3,7 +3,7 @@ import { Command } from "@langchain/langgraph";
 import { recursionLimitFor, resolveSettings, type SettingsInput } from "../settings.js";
 import { RunStoppedError } from "../errors.js";
 import { isOrchestratorEvent, type OrchestratorEvent } from "../events.js";
-import type { DeadLetter, TaskRecord, TaskResult, TaskStatus } from "../schemas.js";
+import { TASK_STATUSES, type DeadLetter, type TaskRecord, type TaskResult, type TaskStatus } from "../schemas.js";
 import { runUsage, type Usage } from "../usage.js";
 import type { ReviewRequest, State } from "../state.js";
 
@@ -66,6 +66,13 @@ export function taskSummaries(state: { tasks?: Record<string, TaskRecord>; resul
         ...(task.reason ? { reason: task.reason } : {}),
       };
     });
+}
+
+/** How many of the tasks are in each status. */
+export function countStatuses(tasks: readonly { status: TaskStatus }[]): Record<TaskStatus, number> {
+  const counts = Object.fromEntries(TASK_STATUSES.map((status) => [status, 0])) as Record<TaskStatus, number>;
+  for (const task of tasks) counts[task.status]++;
+  return counts;
 }
 
 /** What a finished (or paused) run comes to: the CLI's `--json` object. */

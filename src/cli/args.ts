@@ -1,4 +1,4 @@
-import { parseArgs } from "node:util";
+import { parseArgs, type ParseArgsConfig } from "node:util";
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { SettingsSchema, type SettingsInput } from "../settings.js";
@@ -50,6 +50,21 @@ const BASE_OPTIONS = {
   help: { type: "boolean", short: "h", default: false },
 } as const;
 
+/**
+ * node's `parseArgs`, with its errors as a `ConfigError` that names the bad flag and nothing more (node's advice
+ * on positionals that start with a dash is cut). Shared by the CLI and the SDK client.
+ */
+export function parseFlags<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config);
+  } catch (error) {
+    throw new ConfigError((error as Error).message.replace(/\. To specify a positional.*$/s, "."));
+  }
+}
+
+/** What a command prints on stderr for a bad command line: the error, and where to find the usage. */
+export const usageErrorText = (error: unknown): string => `${(error as Error).message}\nRun with --help for usage.\n`;
+
 /** Parses argv (without node and the script), naming any bad flag or value. */
 export function parseCli(argv: readonly string[], examples: readonly string[] = []): CliOptions {
   const options: Record<string, { type: "string" | "boolean"; short?: string; default?: boolean }> = { ...BASE_OPTIONS };
@@ -57,12 +72,7 @@ export function parseCli(argv: readonly string[], examples: readonly string[] = 
     options[setting.flag] = { type: setting.boolean ? "boolean" : "string" };
     if (setting.boolean) options[`no-${setting.flag}`] = { type: "boolean" };
   }
-  let parsed: ReturnType<typeof parseArgs>;
-  try {
-    parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw new ConfigError((error as Error).message.replace(/\. To specify a positional.*$/s, "."));
-  }
+  const parsed = parseFlags({ args: [...argv], options, allowPositionals: true, strict: true });
   const values = parsed.values as Record<string, string | boolean | undefined>;
   const settings: Record<string, unknown> = {};
   for (const setting of SETTING_FLAGS) {

@@ -1,5 +1,8 @@
-import type { TaskSummary } from "../app/run.js";
+import { countStatuses, type TaskSummary } from "../app/run.js";
 import type { OrchestratorEvent } from "../events.js";
+import type { TaskStatus } from "../schemas.js";
+import type { ReviewRequest } from "../state.js";
+import type { Usage } from "../usage.js";
 
 /** One line per lifecycle event, for logs and terminals without a live view. */
 export function formatEvent(event: OrchestratorEvent): string {
@@ -33,6 +36,24 @@ export function formatEvent(event: OrchestratorEvent): string {
     case "synthesis.finished":
       return `synthesis finished (${event.mode}) in ${Math.round(event.durationMs)} ms`;
   }
+}
+
+/**
+ * A pending review as a person reads it: a heading, one line per task (id, worker, title, what it comes after),
+ * then the problems found. `failedHeading` heads a manual breakdown (planning failed), whose next step differs.
+ */
+export function reviewListing(review: ReviewRequest, failedHeading: string): string[] {
+  return [
+    review.kind === "approve_plan" ? "The plan waits for your review:" : failedHeading,
+    ...review.tasks.map((t) => `  - ${t.id} [${t.worker}] ${t.title}${t.dependsOn.length ? ` (after ${t.dependsOn.join(", ")})` : ""}`),
+    ...review.errors.map((error) => `  ! ${error}`),
+  ];
+}
+
+/** The closing line of a run for a person: tasks done, dead letters, the usage if known, and the thread. */
+export function runTally(run: { threadId: string; tasks: readonly { status: TaskStatus }[]; deadLetters: number; usage?: Usage }): string {
+  const usage = run.usage ? `, ${run.usage.totalTokens} tokens in ${run.usage.modelCalls} model calls` : "";
+  return `— ${countStatuses(run.tasks).done}/${run.tasks.length} tasks done, ${run.deadLetters} dead-lettered${usage} (thread ${run.threadId})`;
 }
 
 /** A compact duration for terminal columns: `34ms`, `1.2s`, `2m05s`. */
@@ -106,7 +127,7 @@ export function timingTable(rows: readonly TaskSummary[]): string {
   const line = (cells: string[]) =>
     `  ${fit(cells[0]!, idWidth).padEnd(idWidth)}  ${fit(cells[1]!, workerWidth).padEnd(workerWidth)}  ${cells[2]!.padEnd(7)}  ` +
     `${cells[3]!.padStart(8)}  ${cells[4]!.padStart(6)}  ${cells[5]!.padStart(6)}  ${cells[6]}`.trimEnd();
-  const count = (status: TaskSummary["status"]) => rows.filter((row) => row.status === status).length;
+  const count = countStatuses(rows);
   const tokens = rows.reduce((sum, row) => sum + row.tokens, 0);
   return [
     "Timing:",
@@ -114,7 +135,7 @@ export function timingTable(rows: readonly TaskSummary[]): string {
     ...rows.map((row) =>
       line([row.id, row.worker, row.status, String(row.attempts), row.startedAt ? shortDuration(row.durationMs) : "–", String(row.tokens), timeline(row)]),
     ),
-    `  ${rows.length} tasks: ${count("done")} done, ${count("dead")} dead, ${count("skipped")} skipped; ${tokens} worker tokens` +
+    `  ${rows.length} tasks: ${count.done} done, ${count.dead} dead, ${count.skipped} skipped; ${tokens} worker tokens` +
       (wall > 0 ? `; first start to last finish ${shortDuration(wall)}` : ""),
   ].join("\n");
 }

@@ -1,17 +1,17 @@
 import { randomUUID } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, relative, resolve, isAbsolute } from "node:path";
-import { pathToFileURL } from "node:url";
 import picocolors from "picocolors";
 import { DEFAULT_CHECKPOINTER, openCheckpointer, type CheckpointerHandle } from "../persistence/checkpointer.js";
-import { parseCli, usage, type CliOptions } from "./args.js";
+import { parseCli, usage, usageErrorText, type CliOptions } from "./args.js";
 import { readEnvironment } from "../env.js";
 import { ConfigError, ModelNotConfiguredError, OrchestratorError, PlanValidationError, RunStoppedError } from "../errors.js";
 import { EXAMPLES } from "../examples/index.js";
+import { isEntryPoint, processIO, type TextIO } from "./io.js";
 import { LiveView } from "./live-view.js";
 import { openAIProvider, type ModelProvider } from "../models.js";
 import { REPAIRABLE_ISSUES, validatePlan } from "../plan/validate.js";
-import { formatEvent, planOutline, timingTable } from "./event-lines.js";
+import { formatEvent, planOutline, reviewListing, runTally, timingTable } from "./event-lines.js";
 import type { WorkerRegistry } from "../workers/registry.js";
 import { markdownReport } from "./report.js";
 import { RunLog, runLogPath } from "./run-log.js";
@@ -22,10 +22,7 @@ import type { TaskRecord } from "../schemas.js";
 import { defaultRegistry } from "../workers/defaults.js";
 
 /** Where the CLI writes: injectable for tests. */
-export interface CliIO {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-  env: NodeJS.ProcessEnv;
+export interface CliIO extends TextIO {
   /** Overrides the model provider (tests). */
   models?: ModelProvider;
   /** An interactive terminal: draw the live view on stderr instead of one line per event. */
@@ -44,9 +41,7 @@ export interface CliIO {
 }
 
 const defaultIO: CliIO = {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-  env: process.env,
+  ...processIO(),
   // The live view redraws stderr while the answer goes to stdout: both must be the terminal.
   isTTY: Boolean(process.stdout.isTTY && process.stderr.isTTY),
   get columns() {
@@ -68,7 +63,7 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
   try {
     options = parseCli(argv, Object.keys(EXAMPLES));
   } catch (error) {
-    io.stderr(`${(error as Error).message}\nRun with --help for usage.\n`);
+    io.stderr(usageErrorText(error));
     return EXIT.usage;
   }
   if (options.help) {
@@ -261,11 +256,8 @@ function reviewAnswer(options: CliOptions): ReviewDecision | undefined {
 export function render(summary: RunSummary): string {
   if (summary.status === "interrupted") {
     const review = summary.review!;
-    const tasks = review.tasks.map((t) => `  - ${t.id} [${t.worker}] ${t.title}${t.dependsOn.length ? ` (after ${t.dependsOn.join(", ")})` : ""}`);
     return [
-      review.kind === "approve_plan" ? "The plan waits for your review:" : "Planning failed; write the plan yourself:",
-      ...tasks,
-      ...review.errors.map((error) => `  ! ${error}`),
+      ...reviewListing(review, "Planning failed; write the plan yourself:"),
       "",
       `Approve:  npm start -- --thread ${summary.threadId} --approve`,
       `Edit:     npm start -- --thread ${summary.threadId} --resume --plan plan.json`,
@@ -273,16 +265,9 @@ export function render(summary: RunSummary): string {
       "",
     ].join("\n");
   }
-  const done = summary.tasks.filter((t) => t.status === "done").length;
-  return [
-    summary.answer,
-    "",
-    `— ${done}/${summary.tasks.length} tasks done, ${summary.deadLetters.length} dead-lettered, ` +
-      `${summary.usage.totalTokens} tokens in ${summary.usage.modelCalls} model calls (thread ${summary.threadId})`,
-    "",
-  ].join("\n");
+  return [summary.answer, "", runTally({ ...summary, deadLetters: summary.deadLetters.length }), ""].join("\n");
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (isEntryPoint(import.meta.url)) {
   process.exitCode = await main(process.argv.slice(2));
 }

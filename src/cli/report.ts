@@ -1,4 +1,4 @@
-import type { RunSummary, TaskSummary } from "../app/run.js";
+import { countStatuses, type RunSummary, type TaskSummary } from "../app/run.js";
 import type { TaskRecord, TaskResult, TaskStatus } from "../schemas.js";
 
 /**
@@ -79,7 +79,7 @@ export interface ReportInput extends Pick<RunSummary, "threadId" | "status" | "a
 /** The Markdown run report: answer, plan diagram, task table (timings, attempts, tokens), dead letters and notes. */
 export function markdownReport(input: ReportInput): string {
   const rows = input.tasks;
-  const count = (status: TaskStatus) => rows.filter((row) => row.status === status).length;
+  const count = countStatuses(rows);
   const table = [
     "| Task | Worker | Status | Attempts | Duration | Tokens |",
     "| --- | --- | --- | ---: | ---: | ---: |",
@@ -98,7 +98,7 @@ export function markdownReport(input: ReportInput): string {
     `# Run report: ${cell(input.goal)}`,
     [
       `- Thread: \`${input.threadId}\``,
-      `- Status: ${input.status}; ${count("done")}/${rows.length} tasks done, ${count("dead")} dead, ${count("skipped")} skipped`,
+      `- Status: ${input.status}; ${count.done}/${rows.length} tasks done, ${count.dead} dead, ${count.skipped} skipped`,
       ...(input.planSource ? [`- Plan source: ${input.planSource}`] : []),
       `- Usage: ${input.usage.totalTokens} tokens in ${input.usage.modelCalls} model calls`,
       ...(input.logFile ? [`- Run log: \`${input.logFile}\``] : []),

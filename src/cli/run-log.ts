@@ -2,7 +2,7 @@ import { dirname, join, resolve } from "node:path";
 import pino, { type Level, type Logger } from "pino";
 import type { OrchestratorEvent } from "../events.js";
 import { fit, formatEvent } from "./event-lines.js";
-import type { RunSummary, TaskSummary } from "../app/run.js";
+import { countStatuses, type RunSummary, type TaskSummary } from "../app/run.js";
 
 /** How much of a task's output a result line keeps. */
 export const OUTPUT_PREVIEW_CHARS = 200;
@@ -86,16 +86,16 @@ export class RunLog {
         `${row.id}: ${row.status}`,
       );
     }
-    const count = (status: TaskSummary["status"]) => rows.filter((row) => row.status === status).length;
+    const count = countStatuses(rows);
     this.logger.info(
       {
         event: "run.finished",
         status: summary.status,
         ...(goal ? { goal } : {}),
         tasks: rows.length,
-        done: count("done"),
-        dead: count("dead"),
-        skipped: count("skipped"),
+        done: count.done,
+        dead: count.dead,
+        skipped: count.skipped,
         deadLetters: summary.deadLetters.map((letter) => letter.taskId),
         usage: summary.usage,
         answerChars: summary.answer.length,

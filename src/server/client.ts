@@ -4,22 +4,19 @@
  * review, and prints the answer. A composition root: it imports nothing from nodes/ or graphs/.
  */
 import { createInterface } from "node:readline/promises";
-import { parseArgs } from "node:util";
-import { pathToFileURL } from "node:url";
 import { readEnvironment } from "../env.js";
 import { Client } from "@langchain/langgraph-sdk";
 import { parseSettings, type SettingsInput } from "../settings.js";
 import { ConfigError } from "../errors.js";
 import { isOrchestratorEvent } from "../events.js";
-import { formatEvent } from "../cli/event-lines.js";
-import type { TaskResult } from "../schemas.js";
+import { parseFlags, usageErrorText } from "../cli/args.js";
+import { formatEvent, reviewListing, runTally } from "../cli/event-lines.js";
+import { isEntryPoint, processIO, type TextIO } from "../cli/io.js";
+import type { TaskResult, TaskStatus } from "../schemas.js";
 import type { ReviewRequest } from "../state.js";
 
 /** Where the client writes and how it asks: injectable for tests. */
-export interface ClientIO {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-  env: NodeJS.ProcessEnv;
+export interface ClientIO extends TextIO {
   /** Asks the user a question and returns the answer (default: a line from stdin). */
   ask?: (question: string) => Promise<string>;
 }
@@ -70,17 +67,9 @@ const OPTIONS = {
   help: { type: "boolean", short: "h" },
 } as const;
 
-const parseFlags = (argv: readonly string[]) => parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
-
 /** Parses argv (without node and the script); `env` supplies LANGGRAPH_API_URL. */
 export function parseClientArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}): ClientOptions {
-  let parsed: ReturnType<typeof parseFlags>;
-  try {
-    parsed = parseFlags(argv);
-  } catch (error) {
-    throw new ConfigError((error as Error).message.replace(/\. To specify a positional.*$/s, "."));
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseFlags({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
   let context: Record<string, unknown> = {};
   if (values.context !== undefined) {
     try {
@@ -107,12 +96,12 @@ export function parseClientArgs(argv: readonly string[], env: NodeJS.ProcessEnv 
 type Decision = { action: "approve" } | { action: "reject"; reason?: string };
 
 /** Runs the client; returns the exit code. */
-export async function main(argv: readonly string[], io: ClientIO = defaultIO()): Promise<number> {
+export async function main(argv: readonly string[], io: ClientIO = processIO()): Promise<number> {
   let options: ClientOptions;
   try {
     options = parseClientArgs(argv, io.env);
   } catch (error) {
-    io.stderr(`${(error as Error).message}\nRun with --help for usage.\n`);
+    io.stderr(usageErrorText(error));
     return CLIENT_EXIT.usage;
   }
   if (options.help || !options.goal) {
@@ -140,10 +129,9 @@ async function runGoal(client: Client, options: ClientOptions & { goal: string }
     rejected = decision.action === "reject";
     payload = { command: { resume: decision } };
   }
-  const state = await client.threads.getState<{ answer?: string; deadLetters?: unknown[]; tasks?: Record<string, { status: string }> }>(threadId);
-  const tasks = Object.values(state.values.tasks ?? {});
-  const done = tasks.filter((task) => task.status === "done").length;
-  io.stdout(`\n${state.values.answer ?? ""}\n\n— ${done}/${tasks.length} tasks done, ${state.values.deadLetters?.length ?? 0} dead-lettered (thread ${threadId})\n`);
+  const state = await client.threads.getState<{ answer?: string; deadLetters?: unknown[]; tasks?: Record<string, { status: TaskStatus }> }>(threadId);
+  const tally = runTally({ threadId, tasks: Object.values(state.values.tasks ?? {}), deadLetters: state.values.deadLetters?.length ?? 0 });
+  io.stdout(`\n${state.values.answer ?? ""}\n\n${tally}\n`);
   if (rejected) return CLIENT_EXIT.rejected;
   return state.values.answer ? CLIENT_EXIT.done : CLIENT_EXIT.failed;
 }
@@ -188,9 +176,7 @@ function renderResult(result: TaskResult): string {
 }
 
 async function decide(review: ReviewRequest, options: ClientOptions, io: ClientIO): Promise<Decision> {
-  const title = review.kind === "approve_plan" ? "The plan waits for your review:" : "Planning failed; the draft plan:";
-  const lines = review.tasks.map((t) => `  - ${t.id} [${t.worker}] ${t.title}${t.dependsOn.length ? ` (after ${t.dependsOn.join(", ")})` : ""}`);
-  io.stdout([title, ...lines, ...review.errors.map((error) => `  ! ${error}`), ""].join("\n"));
+  io.stdout([...reviewListing(review, "Planning failed; the draft plan:"), ""].join("\n"));
   if (options.yes) {
     io.stdout("approved (--yes)\n");
     return { action: "approve" };
@@ -219,14 +205,6 @@ function describeError(error: unknown, url: string): string {
   return `The run failed: ${message}`;
 }
 
-function defaultIO(): ClientIO {
-  return {
-    stdout: (text) => process.stdout.write(text),
-    stderr: (text) => process.stderr.write(text),
-    env: process.env,
-  };
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (isEntryPoint(import.meta.url)) {
   process.exitCode = await main(process.argv.slice(2));
 }

@@ -6,8 +6,8 @@ import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
 import { readEnvironment } from "../env.js";
+import { isEntryPoint } from "../cli/io.js";
 
 export const DEFAULT_PORT = 2024;
 
@@ -58,7 +58,7 @@ export function runDevServer(argv: readonly string[], env: NodeJS.ProcessEnv): P
   });
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (isEntryPoint(import.meta.url)) {
   try {
     process.exitCode = await runDevServer(process.argv.slice(2), process.env);
   } catch (error) {
