@@ -1,7 +1,6 @@
 import type { BenchConfig } from "../config.js";
 import { dagFigures } from "../dag.js";
 import { runFlatFanOut } from "../flat-fanout.js";
-import { runAsyncPrototype } from "../prototype-async.js";
 import { oursSettings, runOurs } from "../real.js";
 import { resolveSettings } from "../../../src/settings.js";
 import type { Goal, ScenarioOutput, Table } from "../report.js";
@@ -41,8 +40,6 @@ export interface PlanFigures {
   sequentialMs: number;
   flatFanOutMs: number | null;
   flatFanOutRealMs: number | null;
-  /** The bench-only barrier-free prototype (list scheduling with `task()` in one node), real. */
-  asyncPrototypeRatio: number;
   policyRatios: Record<string, number>;
 }
 
@@ -85,7 +82,6 @@ async function measurePlan(plan: SuitePlan, cap: number): Promise<PlanFigures> {
     sequentialMs: sequentialMs(plan.tasks),
     flatFanOutMs: flat.valid ? flat.makespanMs : null,
     flatFanOutRealMs: flat.valid ? await runFlatFanOut(plan.tasks) : null,
-    asyncPrototypeRatio: (await runAsyncPrototype(plan.tasks, cap, plan.name)) / figures.lowerBoundMs,
     policyRatios,
   };
 }
@@ -148,8 +144,6 @@ export async function makespanScenario(config: BenchConfig, log: (line: string) 
     simRatioMedian: median(p.map((x) => x.simRatio)),
     simRatioWorst: max(p.map((x) => x.simRatio)),
     fifoRatioMedian: median(p.map((x) => x.policyRatios["waves/fifo"]!)),
-    asyncPrototypeMedian: median(p.map((x) => x.asyncPrototypeRatio)),
-    asyncPrototypeWorst: max(p.map((x) => x.asyncPrototypeRatio)),
   });
   const groups = (["independent", "chain", "chains", "diamond", "dag"] as const).map((group) => ({ group, ...summary(inGroup(group)) }));
   const comparableRounds = oursPolicy().comparableRounds;
@@ -205,7 +199,7 @@ export async function makespanScenario(config: BenchConfig, log: (line: string) 
   const tables: Table[] = [
     {
       title: `1. Makespan vs lower bound — suite (cap ${config.cap}, unit ${config.latency.unitMs} ms, lognormal σ ${config.latency.sigma}, seed ${config.seed})`,
-      columns: ["plan", "n", "width", "CP ms", "work ms", "LB ms", "ours ms", "ours/LB", "sim/LB", "FIFO/LB", "proto/LB", "rounds", "graph ms", "seq ×", "flat ×", "sim=real"],
+      columns: ["plan", "n", "width", "CP ms", "work ms", "LB ms", "ours ms", "ours/LB", "sim/LB", "FIFO/LB", "rounds", "graph ms", "seq ×", "flat ×", "sim=real"],
       rows: plans.map((p) => [
         p.plan,
         p.tasks,
@@ -217,7 +211,6 @@ export async function makespanScenario(config: BenchConfig, log: (line: string) 
         p.ratio,
         p.simRatio,
         p.policyRatios["waves/fifo"]!,
-        p.asyncPrototypeRatio,
         p.rounds,
         p.graphOverheadMs,
         p.sequentialMs / p.oursMs,
@@ -232,13 +225,12 @@ export async function makespanScenario(config: BenchConfig, log: (line: string) 
     },
     {
       title: "1. Summary by plan group (ratio = makespan / lower bound)",
-      columns: ["group", "plans", "ours median", "ours worst", "sim median", "sim worst", "FIFO sim median", "async proto median", "async proto worst"],
-      rows: groups.map((g) => [g.group, g.plans, g.ratioMedian, g.ratioWorst, g.simRatioMedian, g.simRatioWorst, g.fifoRatioMedian, g.asyncPrototypeMedian, g.asyncPrototypeWorst]),
+      columns: ["group", "plans", "ours median", "ours worst", "sim median", "sim worst", "FIFO sim median"],
+      rows: groups.map((g) => [g.group, g.plans, g.ratioMedian, g.ratioWorst, g.simRatioMedian, g.simRatioWorst, g.fifoRatioMedian]),
       notes: [
         overheadPerRound === null
           ? `graph cost per plan (real − simulated, median over the suite): ${overheadPerPlan.toFixed(1)} ms`
           : `graph cost per orchestrator round (median over the suite): ${overheadPerRound.toFixed(2)} ms; per plan ${overheadPerPlan.toFixed(1)} ms`,
-        "async proto = bench-only prototype of barrier-free dispatch (one node, functional-API task() per subtask, list scheduling by CP rank), real, same plans and latencies.",
       ],
     },
     {
@@ -287,7 +279,7 @@ export async function makespanScenario(config: BenchConfig, log: (line: string) 
     },
     figures: {
       cap: config.cap,
-      plans: plans.map((p) => ({ ...p, asyncPrototypeRatio: round(p.asyncPrototypeRatio), policyRatios: Object.fromEntries(Object.entries(p.policyRatios).map(([k, v]) => [k, round(v)])) })),
+      plans: plans.map((p) => ({ ...p, policyRatios: Object.fromEntries(Object.entries(p.policyRatios).map(([k, v]) => [k, round(v)])) })),
       groups,
       speedups,
       priorityVsFifo: { better: priority.better, worse: priority.worse, dagsBetter: priorityDags.better.length, dagsUnderCap: dags.filter((p) => p.width > config.cap).length },
