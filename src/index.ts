@@ -19,4 +19,4 @@ export { OrchestratorState, ReviewDecisionSchema } from "./state.js";
 export type { ReviewDecision } from "./state.js";
 export { llmCheck, llmReview } from "./workers/checks.js";
 export { agentWorker, functionWorker, WorkerRegistry } from "./workers/registry.js";
-export type { WorkerDefinition, WorkerOutput, WorkerRunContext, AgentWorker, FunctionWorker } from "./workers/registry.js";
+export type { WorkerDefinition, WorkerOutput, WorkerRunContext, AgentWorker, FunctionWorker, WorkerCatalog, ResultCheck, ModelAccess } from "./worker-contract.js";

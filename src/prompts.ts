@@ -1,9 +1,9 @@
-import type { WorkerRegistry } from "./workers/registry.js";
+import type { WorkerCatalog } from "./worker-contract.js";
 import type { TaskRecord, TaskResult, WorkerInput } from "./schemas.js";
 import type { Settings } from "./settings.js";
 
 /** The planner's system prompt; the worker list comes from the registry. */
-export function plannerSystemPrompt(registry: WorkerRegistry, settings: Pick<Settings, "strategy" | "maxTasks">): string {
+export function plannerSystemPrompt(registry: WorkerCatalog, settings: Pick<Settings, "strategy" | "maxTasks">): string {
   const workers = registry
     .list()
     .map((worker) => `- ${worker.name}: ${worker.description}`)

@@ -137,6 +137,14 @@ export interface DependencyResult {
   data?: unknown;
 }
 
+/** How a task sees a dependency's result. */
+export const dependencyResult = (title: string, result: Pick<TaskResult, "worker" | "output" | "data">): DependencyResult => ({
+  title,
+  worker: result.worker,
+  output: result.output,
+  data: result.data,
+});
+
 /** What a worker is given for one task: the task, the goal and only its dependencies' results. */
 export interface WorkerInput {
   goal: string;

@@ -11,7 +11,8 @@ import type { PlanInput } from "../schemas.js";
 import type { SettingsInput } from "../settings.js";
 import type { ReviewDecision, State } from "../state.js";
 import { defaultRegistry } from "../workers/defaults.js";
-import { WorkerRegistry, type WorkerDefinition } from "../workers/registry.js";
+import { WorkerRegistry } from "../workers/registry.js";
+import { type WorkerDefinition } from "../worker-contract.js";
 import { runGraph, type RunOptions, type RunSummary } from "./run.js";
 
 export interface OrchestratorOptions {

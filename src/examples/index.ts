@@ -1,13 +1,7 @@
-import type { WorkerRegistry } from "../workers/registry.js";
-import type { PlanInput } from "../schemas.js";
+import type { Example } from "./example.js";
 import { tripExample } from "./trip/index.js";
 
-/** A bundled example: its goal, its manual breakdown (used offline) and its workers. */
-export interface Example {
-  goal: string;
-  plan: PlanInput;
-  registry(): WorkerRegistry;
-}
+export type { Example } from "./example.js";
 
 /** The examples `--example <name>` can run. */
 export const EXAMPLES: Record<string, Example> = { trip: tripExample };

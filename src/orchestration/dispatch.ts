@@ -1,5 +1,5 @@
 import type { Emit } from "../events.js";
-import type { DispatchUnit, TaskRecord, TaskResult, WorkerInput } from "../schemas.js";
+import { dependencyResult, type DispatchUnit, type TaskRecord, type TaskResult, type WorkerInput } from "../schemas.js";
 import type { State } from "../state.js";
 import type { Usage } from "../usage.js";
 import { hasRunBudget } from "./budgets.js";
@@ -7,7 +7,8 @@ import { awaitsExpansion, expandComplexTasks } from "./expansion.js";
 import { completeParents } from "./results.js";
 import type { Round } from "./round.js";
 import { skipBlocked, skipPending } from "./skips.js";
-import { allTerminal, byPriority, dependentsOf, ranksOf, readyTasks, type TaskBoard, type TaskTable } from "./task-board.js";
+import { dependentsOf } from "../dag.js";
+import { allTerminal, byPriority, ranksOf, readyTasks, type TaskBoard, type TaskTable } from "./task-board.js";
 
 /** The ready tasks to send now, in priority order, at most `capacity` of them. */
 export function selectDispatch(tasks: TaskTable, capacity: number, ranks = ranksOf(tasks)): TaskRecord[] {
@@ -24,7 +25,7 @@ export function chainFrom(
   head: TaskRecord,
   tasks: TaskTable,
   taken: ReadonlySet<string>,
-  dependents: ReadonlyMap<string, readonly TaskRecord[]> = dependentsOf(tasks),
+  dependents: ReadonlyMap<string, readonly TaskRecord[]> = dependentsOf(Object.values(tasks)),
 ): TaskRecord[] {
   const chain = [head];
   const inChain = new Set([head.id]);
@@ -51,7 +52,7 @@ export function dispatchReady(board: TaskBoard, capacity: number, chains: boolea
   const ranks = ranksOf(board.table as TaskTable);
   const heads = selectDispatch(board.table as TaskTable, capacity, ranks);
   const taken = new Set(heads.map((task) => task.id));
-  const dependents = chains ? dependentsOf(board.table as TaskTable) : undefined;
+  const dependents = chains ? dependentsOf(board.all()) : undefined;
   return heads.map((head) => {
     const chain = dependents ? chainFrom(head, board.table as TaskTable, taken, dependents) : [head];
     for (const task of chain) {
@@ -100,7 +101,7 @@ export function workerInputFor(
   for (const dep of task.dependsOn) {
     const result = results[dep];
     if (!result) continue;
-    dependencies[dep] = { title: tasks[dep]?.title ?? dep, worker: result.worker, output: result.output, data: result.data };
+    dependencies[dep] = dependencyResult(tasks[dep]?.title ?? dep, result);
   }
   const { status: _status, origin: _origin, order: _order, attempts: _a, dispatches, reason: _r, blockedBy: _b, ...spec } = task;
   return { goal, task: { blocks: [], ...spec }, dependencies, dispatch: dispatches };

@@ -1,13 +1,13 @@
 import { findCycleBreaks } from "../plan/cycles.js";
 import { validatePlan } from "../plan/validate.js";
 import type { TaskRecord, TaskSpec } from "../schemas.js";
-import type { WorkerRegistry } from "../workers/registry.js";
+import type { WorkerCatalog } from "../worker-contract.js";
 import type { Absorbed } from "./results.js";
 import type { Round } from "./round.js";
 import { toRecords, type TaskBoard } from "./task-board.js";
 
 export interface AddOptions {
-  registry: WorkerRegistry;
+  registry: WorkerCatalog;
   maxTasks: number;
   origin: TaskRecord["origin"];
   depth: number;

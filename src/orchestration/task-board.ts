@@ -16,19 +16,6 @@ export function readyTasks(tasks: TaskTable): TaskRecord[] {
   );
 }
 
-/** The tasks that depend on each task. */
-export function dependentsOf(tasks: TaskTable): Map<string, TaskRecord[]> {
-  const dependents = new Map<string, TaskRecord[]>();
-  for (const task of Object.values(tasks)) {
-    for (const dep of task.dependsOn) {
-      const list = dependents.get(dep);
-      if (list) list.push(task);
-      else dependents.set(dep, [task]);
-    }
-  }
-  return dependents;
-}
-
 /** Critical-path ranks of the whole table; derived on demand, never stored (they change as the plan grows). */
 export const ranksOf = (tasks: TaskTable): Map<string, number> => criticalPathRanks(Object.values(tasks));
 

@@ -1,10 +1,6 @@
+import type { Edges } from "../dag.js";
 import type { DroppedEdge } from "../schemas.js";
 
-/** A task as a node of the dependency graph. */
-export interface Edges {
-  id: string;
-  dependsOn: readonly string[];
-}
 
 /**
  * Finds the edges that close dependency cycles. The rule: tasks are visited depth-first in plan order,

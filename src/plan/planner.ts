@@ -6,12 +6,12 @@ import { classifyError } from "../workers/classify.js";
 import { breakCycles } from "./cycles.js";
 import { REPAIRABLE_ISSUES, validatePlan, type PlanIssue, type ValidationOptions } from "./validate.js";
 import { expandRequest, planRequest, plannerSystemPrompt, repairRequest, replanRequest } from "../prompts.js";
-import type { WorkerRegistry } from "../workers/registry.js";
+import type { WorkerCatalog } from "../worker-contract.js";
 import { TaskInputSchema, type DroppedEdge, type TaskRecord, type TaskResult, type TaskSpec } from "../schemas.js";
 import { addUsage, usageOf, ZERO_USAGE, type Usage } from "../usage.js";
 
 /** The LLM-facing task schema; `worker` is an enum of the registry's names. */
-export function plannedTaskSchema(registry: WorkerRegistry) {
+export function plannedTaskSchema(registry: WorkerCatalog) {
   return z.object({
     id: z.string().describe("Unique snake_case id, e.g. find_flights."),
     title: z.string().describe("Short title."),
@@ -25,7 +25,7 @@ export function plannedTaskSchema(registry: WorkerRegistry) {
 }
 
 /** The plan the planner returns. */
-export function planSchema(registry: WorkerRegistry) {
+export function planSchema(registry: WorkerCatalog) {
   return z.object({
     rationale: z.string().describe("One or two sentences on how the goal is broken down."),
     tasks: z.array(plannedTaskSchema(registry)).describe("The tasks of the plan."),
@@ -33,7 +33,7 @@ export function planSchema(registry: WorkerRegistry) {
 }
 
 /** The planner's decision after a wave. */
-export function replanSchema(registry: WorkerRegistry) {
+export function replanSchema(registry: WorkerCatalog) {
   return z.object({
     decision: z.enum(["continue", "revise"]).describe("continue: keep the plan; revise: add and/or cancel tasks."),
     reason: z.string().describe("Why."),
@@ -120,7 +120,7 @@ async function requestValidPlan(
 export function planGoal(
   model: BaseChatModel,
   goal: string,
-  registry: WorkerRegistry,
+  registry: WorkerCatalog,
   settings: Settings,
   signal?: AbortSignal,
 ): Promise<PlanOutcome> {
@@ -137,7 +137,7 @@ export function expandTask(
   model: BaseChatModel,
   goal: string,
   task: TaskRecord,
-  registry: WorkerRegistry,
+  registry: WorkerCatalog,
   settings: Settings,
   maxSubtasks: number,
   signal?: AbortSignal,
@@ -167,7 +167,7 @@ export async function askReplan(
   goal: string,
   tasks: readonly TaskRecord[],
   results: Record<string, TaskResult>,
-  registry: WorkerRegistry,
+  registry: WorkerCatalog,
   settings: Settings,
   signal?: AbortSignal,
 ): Promise<ReplanDecision> {

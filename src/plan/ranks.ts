@@ -1,4 +1,4 @@
-import type { Edges } from "./cycles.js";
+import { dependentsOf, type Edges } from "../dag.js";
 
 /**
  * Critical-path rank of every task: its estimated cost plus the largest rank among the tasks that depend on
@@ -6,13 +6,12 @@ import type { Edges } from "./cycles.js";
  */
 export function criticalPathRanks(tasks: readonly (Edges & { estimatedCost?: number })[]): Map<string, number> {
   const cost = new Map(tasks.map((task) => [task.id, task.estimatedCost ?? 1]));
-  const dependents = new Map<string, string[]>(tasks.map((task) => [task.id, []]));
-  for (const task of tasks) for (const dep of task.dependsOn) dependents.get(dep)?.push(task.id);
+  const dependents = dependentsOf(tasks);
   const ranks = new Map<string, number>();
   const rank = (id: string): number => {
     const known = ranks.get(id);
     if (known !== undefined) return known;
-    const below = Math.max(0, ...dependents.get(id)!.map(rank));
+    const below = Math.max(0, ...(dependents.get(id) ?? []).map((task) => rank(task.id)));
     const value = cost.get(id)! + below;
     ranks.set(id, value);
     return value;

@@ -1,7 +1,7 @@
 import { HumanMessage, SystemMessage, type BaseMessage } from "@langchain/core/messages";
 import { z } from "zod";
 import { usageOf } from "../usage.js";
-import type { ResultCheck } from "./registry.js";
+import type { ResultCheck } from "./../worker-contract.js";
 
 const VerdictSchema = z.object({
   accept: z.boolean().describe("True if the result does the task well enough to be used."),

@@ -1,4 +1,5 @@
-import { agentWorker, WorkerRegistry, type WorkerDefinition } from "./registry.js";
+import { agentWorker, WorkerRegistry } from "./registry.js";
+import { type WorkerDefinition } from "./../worker-contract.js";
 
 /** General-purpose workers for arbitrary goals: used when no example is chosen. */
 export const DEFAULT_WORKERS: readonly WorkerDefinition[] = [

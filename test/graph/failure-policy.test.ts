@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { Command } from "@langchain/langgraph";
 import { z } from "zod";
 import { agentWorker, createOrchestrator, functionWorker, llmReview } from "../../src/index.js";
-import { retryLadder } from "../../src/workers/execute.js";
+import { retryLadder } from "../../src/workers/ladder.js";
 import { parseSettings } from "../../src/settings.js";
 import { echoWorker, harness, planReply, task, type WorkLog } from "../helpers/fixtures.js";
 import { httpError, scriptedProvider } from "../helpers/scripted-model.js";

@@ -19,7 +19,7 @@ import { weekdayOf } from "../../src/examples/trip/dates.js";
 import { TRIP_DATA } from "../../src/examples/trip/data.js";
 import { AttemptFailure } from "../../src/workers/classify.js";
 import { validatePlan } from "../../src/plan/validate.js";
-import type { WorkerOutput, WorkerRunContext } from "../../src/workers/registry.js";
+import type { WorkerOutput, WorkerRunContext } from "../../src/worker-contract.js";
 import { runGraph } from "../../src/app/run.js";
 import { PlanInputSchema, type DependencyResult, type WorkerInput } from "../../src/schemas.js";
 import { type Usage } from "../../src/usage.js";

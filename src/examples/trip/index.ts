@@ -2,7 +2,7 @@ import { PlanValidationError } from "../../errors.js";
 import { validatePlan } from "../../plan/validate.js";
 import type { WorkerRegistry } from "../../workers/registry.js";
 import { PlanInputSchema, type PlanInput } from "../../schemas.js";
-import type { Example } from "../index.js";
+import type { Example } from "../example.js";
 import planJson from "./plan.json" with { type: "json" };
 import { TRIP_TASK_IDS } from "./plan-ids.js";
 import { tripRegistry } from "./workers.js";

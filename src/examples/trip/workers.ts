@@ -1,6 +1,7 @@
 import { HumanMessage, SystemMessage, type AIMessage } from "@langchain/core/messages";
 import { AttemptFailure } from "../../workers/classify.js";
-import { functionWorker, WorkerRegistry, type WorkerDefinition, type WorkerOutput, type WorkerRunContext } from "../../workers/registry.js";
+import { functionWorker, WorkerRegistry } from "../../workers/registry.js";
+import { type WorkerDefinition, type WorkerOutput, type WorkerRunContext } from "../../worker-contract.js";
 import type { TaskInput, WorkerInput } from "../../schemas.js";
 import { usageOf } from "../../usage.js";
 import {

@@ -1,0 +1,86 @@
+/** The handoff contract between the orchestrator and its workers: what a worker is, is given and returns. */
+import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import type { StructuredToolInterface } from "@langchain/core/tools";
+import type { z } from "zod";
+import type { ModelRole } from "./models.js";
+import type { AttemptParams, TaskInput, WorkerInput } from "./schemas.js";
+import type { Usage } from "./usage.js";
+
+/** What a worker produces for a task. */
+export interface WorkerOutput {
+  output: string;
+  data?: unknown;
+  followUps?: TaskInput[];
+  usage?: Partial<Usage>;
+}
+
+/** Models as a worker or a check may use them, with their usage counted against the run. */
+export interface ModelAccess {
+  /** False when no model endpoint is configured: use a deterministic path instead of `model()`. */
+  modelConfigured: boolean;
+  /** A chat model for a role (the worker's attempt parameters for `worker`, the run's settings otherwise). */
+  model(role?: ModelRole): BaseChatModel;
+  /** Adds the usage of calls made through `model()` to the task's record. */
+  recordUsage(usage: Partial<Usage>): void;
+  signal: AbortSignal;
+}
+
+/** What a plain-function worker is given besides its input. */
+export interface WorkerRunContext extends ModelAccess {
+  attempt: number;
+  params: AttemptParams;
+  /** Why the previous attempt failed, when this is a retry. */
+  feedback?: string;
+}
+
+/** A semantic check: returns a reason when the output is not acceptable. */
+export type ResultCheck = (
+  result: WorkerOutput,
+  input: WorkerInput,
+  context: ModelAccess,
+) => string | undefined | Promise<string | undefined>;
+
+export interface WorkerCommon {
+  /** snake_case, unique in the registry: the value of a task's `worker` field. */
+  name: string;
+  /** What the worker is good at; the planner chooses workers by it. */
+  description: string;
+  /** Output contract: structured output is requested and validated against it. */
+  outputSchema?: z.ZodType;
+  check?: ResultCheck;
+  /** Time limit of one attempt, overriding the run's `workerTimeoutMs`. */
+  timeoutMs?: number;
+  /** Parameters per attempt, overriding the default ladder (attempt 1 is index 0). */
+  retryLadder?: AttemptParams[];
+}
+
+/** An LLM agent with its own system prompt, tools and bounded tool-calling loop. */
+export interface AgentWorker extends WorkerCommon {
+  kind: "agent";
+  systemPrompt: string;
+  tools?: StructuredToolInterface[];
+  /** Model name overriding the run's `workerModel`. */
+  model?: string;
+  temperature?: number;
+  maxToolRounds?: number;
+}
+
+/** A plain async function. */
+export interface FunctionWorker extends WorkerCommon {
+  kind: "function";
+  run(input: WorkerInput, context: WorkerRunContext): Promise<WorkerOutput | string>;
+}
+
+export type WorkerDefinition = AgentWorker | FunctionWorker;
+
+/** The workers a run can use, as the orchestrator sees them: implemented by `WorkerRegistry`. */
+export interface WorkerCatalog {
+  /** Every worker's name: the values a task's `worker` field may take. */
+  readonly names: readonly [string, ...string[]];
+  /** The worker of the single-task fallback plan. */
+  readonly defaultWorker: string;
+  has(name: string): boolean;
+  /** The worker of that name; throws `UnknownWorkerError` naming the registered ones otherwise. */
+  get(name: string): WorkerDefinition;
+  list(): WorkerDefinition[];
+}

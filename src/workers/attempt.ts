@@ -1,0 +1,55 @@
+import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import type { BaseMessage } from "@langchain/core/messages";
+import type { EventInit } from "../events.js";
+import type { ModelProvider, ModelRole } from "../models.js";
+import type { AttemptParams } from "../schemas.js";
+import type { Settings } from "../settings.js";
+import { addUsage, usageOf, ZERO_USAGE, type Usage } from "../usage.js";
+import type { ModelAccess } from "./../worker-contract.js";
+
+export interface ExecuteOptions {
+  provider: ModelProvider;
+  settings: Settings;
+  emit: (event: EventInit) => void;
+  /** Cancels the whole task (the run's signal). */
+  signal?: AbortSignal;
+}
+
+/** One attempt's view of the task: its parameters, its signal, and a meter for the tokens it spends. */
+export class Attempt implements ModelAccess {
+  usage: Usage = ZERO_USAGE;
+  readonly modelConfigured: boolean;
+  readonly maxToolRounds: number;
+
+  constructor(
+    readonly number: number,
+    readonly params: AttemptParams,
+    readonly signal: AbortSignal,
+    private readonly options: ExecuteOptions,
+  ) {
+    this.modelConfigured = options.provider.configured;
+    this.maxToolRounds = options.settings.maxToolRounds;
+  }
+
+  model(role: ModelRole = "worker"): BaseChatModel {
+    const { settings } = this.options;
+    const named = { planner: settings.plannerModel, synthesizer: settings.synthesizerModel, fallback: settings.fallbackModel };
+    const model = role === "worker" ? (this.params.model ?? settings.workerModel) : named[role];
+    const fallback = role === "worker" && this.params.model === settings.fallbackModel;
+    return this.options.provider.create({
+      role: fallback ? "fallback" : role,
+      model,
+      temperature: role === "worker" ? this.params.temperature : 0,
+      timeoutMs: settings.workerTimeoutMs,
+    });
+  }
+
+  recordUsage(usage: Partial<Usage>): void {
+    this.usage = addUsage(this.usage, { modelCalls: 1, ...usage });
+  }
+
+  /** Records the usage of a model reply. */
+  meter(reply: BaseMessage | undefined): void {
+    this.recordUsage(usageOf(reply));
+  }
+}

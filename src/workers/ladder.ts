@@ -1,0 +1,20 @@
+import type { AttemptParams } from "../schemas.js";
+import type { Settings } from "../settings.js";
+import type { WorkerDefinition } from "./../worker-contract.js";
+
+/**
+ * The retry ladder: what each attempt changes. Attempt 1 runs the worker's model at its temperature,
+ * the middle attempts at a changed temperature, the last at the fallback model.
+ */
+export function retryLadder(worker: WorkerDefinition, settings: Settings): AttemptParams[] {
+  const attempts = settings.maxRetries + 1;
+  const declared = worker.retryLadder;
+  if (declared?.length) return Array.from({ length: attempts }, (_, i) => declared[Math.min(i, declared.length - 1)]!);
+  const model = (worker.kind === "agent" && worker.model) || settings.workerModel;
+  const temperature = (worker.kind === "agent" ? worker.temperature : undefined) ?? settings.workerTemperature;
+  const changed = temperature >= 0.7 ? 0 : Math.min(1, temperature + 0.5);
+  const rungs: AttemptParams[] = [{ model, temperature }];
+  while (rungs.length < attempts - 1) rungs.push({ model, temperature: changed, note: "changed temperature" });
+  if (attempts >= 2) rungs.push({ model: settings.fallbackModel, temperature, note: "fallback model" });
+  return rungs;
+}

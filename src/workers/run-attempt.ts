@@ -1,0 +1,49 @@
+import type { TaskError, WorkerInput, AttemptParams } from "../schemas.js";
+import { runAgent } from "./agent.js";
+import { Attempt, type ExecuteOptions } from "./attempt.js";
+import { AttemptFailure, classifyError } from "./classify.js";
+import { verify } from "./verify.js";
+import { runFunction } from "./function.js";
+import type { WorkerDefinition, WorkerOutput } from "./../worker-contract.js";
+
+export type AttemptOutcome =
+  | { ok: true; output: WorkerOutput; attempt: Attempt }
+  | { ok: false; error: TaskError; retryAfterMs?: number; attempt: Attempt };
+
+/** One attempt under its time limit: the work, then the result contract. */
+export async function runAttempt(
+  input: WorkerInput,
+  worker: WorkerDefinition,
+  params: AttemptParams,
+  number: number,
+  feedback: string | undefined,
+  options: ExecuteOptions,
+): Promise<AttemptOutcome> {
+  const timeoutMs = worker.timeoutMs ?? options.settings.workerTimeoutMs;
+  // One controller per attempt, aborted by its timeout or by the run's signal (one listener, removed after).
+  const controller = new AbortController();
+  const attempt = new Attempt(number, params, controller.signal, options);
+  const onRunAbort = () => controller.abort(new AttemptFailure("aborted", "the run was cancelled", false));
+  if (options.signal?.aborted) onRunAbort();
+  options.signal?.addEventListener("abort", onRunAbort, { once: true });
+  const timer = setTimeout(
+    () => controller.abort(new AttemptFailure("timeout", `attempt ${number} timed out after ${timeoutMs} ms`)),
+    timeoutMs,
+  );
+  const stopped = new Promise<never>((_, reject) => {
+    if (controller.signal.aborted) reject(controller.signal.reason);
+    controller.signal.addEventListener("abort", () => reject(controller.signal.reason), { once: true });
+  });
+  try {
+    const work = worker.kind === "agent" ? runAgent(input, worker, feedback, attempt) : runFunction(input, worker, feedback, attempt);
+    const output = await Promise.race([work, stopped]);
+    await verify(output, input, worker, attempt);
+    return { ok: true, output, attempt };
+  } catch (error) {
+    const { retryAfterMs, ...failure } = classifyError(error);
+    return { ok: false, error: failure, ...(retryAfterMs === undefined ? {} : { retryAfterMs }), attempt };
+  } finally {
+    clearTimeout(timer);
+    options.signal?.removeEventListener("abort", onRunAbort);
+  }
+}

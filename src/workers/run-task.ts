@@ -1,0 +1,51 @@
+import { RunnableLambda } from "@langchain/core/runnables";
+import type { LangGraphRunnableConfig } from "@langchain/langgraph";
+import type { OrchestratorDeps } from "../deps.js";
+import { emitter } from "../events.js";
+import type { TaskResult, WorkerInput } from "../schemas.js";
+import type { Settings } from "../settings.js";
+import { ZERO_USAGE } from "../usage.js";
+import { classifyError } from "./classify.js";
+import { executeTask } from "./execute.js";
+
+/** One task, traced as `<worker>:<task>` with its metadata so traces can be filtered per subtask. */
+export function traced(input: WorkerInput, deps: OrchestratorDeps, settings: Settings, config: LangGraphRunnableConfig): Promise<TaskResult> {
+  const { task } = input;
+  return RunnableLambda.from((payload: WorkerInput) => runTask(payload, deps, settings, config)).invoke(input, {
+    runName: `${task.worker}:${task.id}`,
+    tags: [`worker:${task.worker}`, `task:${task.id}`],
+    metadata: {
+      taskId: task.id,
+      worker: task.worker,
+      dispatch: input.dispatch,
+      dependsOn: task.dependsOn,
+      ...(task.parent ? { parentTask: task.parent } : {}),
+    },
+  });
+}
+
+async function runTask(input: WorkerInput, deps: OrchestratorDeps, settings: Settings, config: LangGraphRunnableConfig): Promise<TaskResult> {
+  const started = new Date();
+  try {
+    return await executeTask(input, deps.registry.get(input.task.worker), {
+      provider: deps.models,
+      settings,
+      emit: emitter(config),
+      signal: config.signal,
+    });
+  } catch (error) {
+    return {
+      taskId: input.task.id,
+      worker: input.task.worker,
+      dispatch: input.dispatch,
+      status: "failed",
+      output: "",
+      error: { ...classifyError(error), retryable: false },
+      attempts: [],
+      startedAt: started.toISOString(),
+      durationMs: Date.now() - started.getTime(),
+      usage: ZERO_USAGE,
+      followUps: [],
+    };
+  }
+}
