@@ -5,7 +5,7 @@ import type { OrchestratorDeps } from "../src/deps.js";
 import { emitter } from "../src/events.js";
 import { classifyError } from "../src/workers/classify.js";
 import { SYNTHESIZER_SYSTEM_PROMPT, synthesizerRequest } from "../src/prompts.js";
-import { templateAnswer } from "../src/cli/report.js";
+import { templateAnswer } from "../src/orchestration/template-answer.js";
 import { addUsage, usageOf } from "../src/usage.js";
 import type { State, Update } from "../src/state.js";
 

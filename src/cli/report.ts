@@ -1,37 +1,5 @@
 import { countStatuses, type RunSummary, type TaskSummary } from "../app/run.js";
-import type { TaskRecord, TaskResult, TaskStatus } from "../schemas.js";
-
-/**
- * The answer without a synthesizer model: every result under its task title, then the gaps.
- * Labelled, so nobody mistakes it for a written answer.
- */
-export function templateAnswer(
-  goal: string,
-  tasks: readonly TaskRecord[],
-  results: Record<string, TaskResult>,
-  notes: readonly string[],
-  mode: "offline" | "fallback",
-): string {
-  const label =
-    mode === "offline"
-      ? "_Offline mode: no model is configured, so this is a template report of the workers' results._"
-      : "_The synthesizer model was unavailable, so this is a template report of the workers' results._";
-  const sections = tasks
-    .filter((task) => task.status === "done" && !task.children?.length)
-    .map((task) => `## ${task.title}\n\n${results[task.id]?.output.trim() ?? ""}`);
-  const gaps = tasks
-    .filter((task) => task.status !== "done")
-    .map((task) => `- **${task.id}** (${task.title}): ${task.status}${task.reason ? ` — ${task.reason}` : ""}`);
-  return [
-    `# ${goal}`,
-    label,
-    ...sections,
-    gaps.length ? `## Gaps\n\n${gaps.join("\n")}` : "",
-    notes.length ? `## Notes\n\n${notes.map((note) => `- ${note}`).join("\n")}` : "",
-  ]
-    .filter(Boolean)
-    .join("\n\n");
-}
+import type { TaskStatus } from "../schemas.js";
 
 const mermaidText = (text: string) => text.replace(/"/g, "#quot;").replace(/</g, "#lt;").replace(/>/g, "#gt;");
 

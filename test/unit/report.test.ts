@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { dependencyLevels, planOutline, shortDuration, timingTable } from "../../src/cli/event-lines.js";
 import { taskSummaries, type TaskSummary } from "../../src/app/run.js";
-import { formatDuration, markdownReport, planDiagram, templateAnswer } from "../../src/cli/report.js";
+import { formatDuration, markdownReport, planDiagram } from "../../src/cli/report.js";
+import { templateAnswer } from "../../src/orchestration/template-answer.js";
 import type { State } from "../../src/state.js";
 import { echoWorker, harness, task, type WorkLog } from "../helpers/fixtures.js";
 
