@@ -24,17 +24,6 @@ export function longestPath<T extends TaskShape>(tasks: readonly T[], weight: (t
   return Math.max(0, ...finish.values());
 }
 
-/** Priority rank as the scheduler computes it: own weight plus the heaviest path to a sink. */
-export function pathToSinkRanks<T extends TaskShape>(tasks: readonly T[], weight: (task: T) => number): Map<string, number> {
-  const ranks = new Map<string, number>();
-  const dependents = new Map<string, T[]>(tasks.map((task) => [task.id, []]));
-  for (const task of tasks) for (const dep of task.dependsOn) dependents.get(dep)!.push(task);
-  for (const task of topologicalOrder(tasks).reverse()) {
-    ranks.set(task.id, weight(task) + Math.max(0, ...dependents.get(task.id)!.map((next) => ranks.get(next.id)!)));
-  }
-  return ranks;
-}
-
 /** The most tasks on one dependency level (depth from the sources). */
 export function levelWidth(tasks: readonly TaskShape[]): number {
   const level = new Map<string, number>();

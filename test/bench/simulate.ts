@@ -1,4 +1,4 @@
-import { pathToSinkRanks } from "./dag.js";
+import { criticalPathRanks } from "../../src/plan/ranks.js";
 import type { BenchTask } from "./plans.js";
 
 /**
@@ -39,7 +39,8 @@ function comparator(tasks: readonly BenchTask[], priority: Priority): (a: BenchT
   const order = new Map(tasks.map((task, i) => [task.id, i]));
   const byOrder = (a: BenchTask, b: BenchTask) => order.get(a.id)! - order.get(b.id)!;
   if (priority === "fifo") return byOrder;
-  const ranks = pathToSinkRanks(tasks, (task) => (priority === "cp" ? task.cost : task.latencyMs));
+  // The scheduler's own rank, over the estimates (`cp`) or the true latencies (`cp-oracle`).
+  const ranks = criticalPathRanks(tasks.map((task) => ({ ...task, estimatedCost: priority === "cp" ? task.cost : task.latencyMs })));
   return (a, b) => ranks.get(b.id)! - ranks.get(a.id)! || byOrder(a, b);
 }
 
