@@ -2,6 +2,7 @@ import { END, START, StateGraph, type BaseCheckpointSaver, type BaseStore } from
 import { RECURSION_LIMIT_CEILING, SettingsSchema } from "../src/settings.js";
 import type { OrchestratorDeps } from "../src/deps.js";
 import { openAIProvider } from "../src/models.js";
+import { WorkerAssignmentSchema } from "../src/schemas.js";
 import { OrchestratorInput, OrchestratorOutput, OrchestratorState } from "../src/state.js";
 import { defaultRegistry } from "../src/workers/defaults.js";
 import { NODES } from "../nodes/names.js";
@@ -17,7 +18,7 @@ export { NODES };
 export function buildOrchestratorGraph(deps: OrchestratorDeps) {
   return new StateGraph({ state: OrchestratorState, input: OrchestratorInput, output: OrchestratorOutput, context: SettingsSchema })
     .addNode(NODES.orchestrator, makeOrchestratorNode(deps))
-    .addNode(NODES.worker, makeWorkerNode(deps))
+    .addNode(NODES.worker, makeWorkerNode(deps), { input: WorkerAssignmentSchema })
     .addNode(NODES.review, makeReviewNode(deps))
     .addNode(NODES.synthesizer, makeSynthesizerNode(deps))
     .addEdge(START, NODES.orchestrator)

@@ -130,12 +130,13 @@ export const DroppedEdgeSchema = z.object({
 export type DroppedEdge = z.infer<typeof DroppedEdgeSchema>;
 
 /** What a worker sees of a task it depends on. */
-export interface DependencyResult {
-  title: string;
-  worker: string;
-  output: string;
-  data?: unknown;
-}
+export const DependencyResultSchema = z.object({
+  title: z.string().describe("The dependency's title."),
+  worker: z.string().describe("The worker that produced the result."),
+  output: z.string().describe("The dependency's text output."),
+  data: z.unknown().optional().describe("Its structured output, if the worker has an output schema."),
+});
+export type DependencyResult = z.infer<typeof DependencyResultSchema>;
 
 /** How a task sees a dependency's result. */
 export const dependencyResult = (title: string, result: Pick<TaskResult, "worker" | "output" | "data">): DependencyResult => ({
@@ -145,25 +146,31 @@ export const dependencyResult = (title: string, result: Pick<TaskResult, "worker
   data: result.data,
 });
 
-/** What a worker is given for one task: the task, the goal and only its dependencies' results. */
-export interface WorkerInput {
-  goal: string;
-  task: TaskSpec & { depth?: number; parent?: string };
-  dependencies: Record<string, DependencyResult>;
-  /** Which dispatch of the task this is (1 for the first). */
-  dispatch: number;
-}
+/** One task of a worker assignment: the task, only its dependencies' results, and its dispatch and rank. */
+export const WorkerStepSchema = z.object({
+  task: TaskInputSchema.extend({
+    depth: z.number().int().optional().describe("Nesting depth of a subtask (top-down)."),
+    parent: z.string().optional().describe("The task this subtask was expanded from."),
+  }),
+  dependencies: z.record(z.string(), DependencyResultSchema).describe("Results of the tasks this one depends on, by id."),
+  dispatch: z.number().int().describe("Which dispatch of the task this is (1 for the first)."),
+  rank: z.number().describe("Critical-path rank: the order in which a pool starts ready tasks."),
+});
 
 /**
- * The payload of one `Send("worker", …)`: a chain of tasks run in order, each depending on the one before
- * (usually a chain of one). A later step's dependency on an earlier step is filled in as the chain runs.
+ * The payload of one `Send("worker", …)`, declared as the worker node's input schema: a chain of tasks run in
+ * order, each depending on the one before (usually a chain of one), or a pool run with `pool` slots. A later
+ * step's dependency on an earlier step is filled in as the chain runs.
  */
-export interface WorkerAssignment {
-  goal: string;
-  steps: (Omit<WorkerInput, "goal"> & { rank: number })[];
-  /** Continuous scheduling: run the steps as a list scheduler with this many slots, in dependency order. */
-  pool?: number;
-}
+export const WorkerAssignmentSchema = z.object({
+  goal: z.string().describe("The run's goal."),
+  steps: z.array(WorkerStepSchema).describe("The tasks to run, highest priority first."),
+  pool: z.number().int().optional().describe("Continuous scheduling: run the steps as a list scheduler with this many slots."),
+});
+export type WorkerAssignment = z.infer<typeof WorkerAssignmentSchema>;
+
+/** What a worker is given for one task: the task, the goal and only its dependencies' results. */
+export type WorkerInput = Omit<WorkerAssignment["steps"][number], "rank"> & { goal: string };
 
 /** One unit of dispatch: a chain of task ids for one worker, or a pool run with `pool` slots. */
 export interface DispatchUnit {
