@@ -106,6 +106,12 @@ export function summarize(threadId: string, state: State, review?: ReviewRequest
   };
 }
 
+/** The review a run paused for, if this `updates` chunk (of a stream, or of the SDK's) carries its interrupt. */
+export function pendingReview(update: unknown): ReviewRequest | undefined {
+  const interrupts = (update as { __interrupt__?: { value: ReviewRequest }[] } | undefined)?.__interrupt__;
+  return interrupts?.length ? interrupts[0]!.value : undefined;
+}
+
 /**
  * Streams a run to its end (or its next interrupt), forwarding lifecycle events, and returns its summary.
  * `input` is the goal input, `null` to resume, or a `Command` to answer an interrupt.
@@ -135,10 +141,7 @@ export async function runGraph(
       if (mode === "custom" && isOrchestratorEvent(payload)) options.onEvent?.(payload);
       else if (mode === "values") state = payload as State;
       else if (mode === "checkpoints" && options.drain?.aborted) stop.abort(new RunStoppedError(options.threadId));
-      else if (mode === "updates") {
-        const interrupts = (payload as { __interrupt__?: { value: ReviewRequest }[] }).__interrupt__;
-        if (interrupts?.length) review = interrupts[0]!.value;
-      }
+      else if (mode === "updates") review = pendingReview(payload) ?? review;
     }
   } catch (error) {
     if (stop.signal.aborted) throw stop.signal.reason;

@@ -14,6 +14,7 @@ import { formatEvent, reviewListing, runTally } from "../cli/event-lines.js";
 import { isEntryPoint, processIO, type TextIO } from "../cli/io.js";
 import type { TaskResult, TaskStatus } from "../schemas.js";
 import type { ReviewRequest } from "../state.js";
+import { pendingReview } from "../app/run.js";
 
 /** Where the client writes and how it asks: injectable for tests. */
 export interface ClientIO extends TextIO {
@@ -152,8 +153,7 @@ async function streamRun(
     } else if (chunk.event === "updates") {
       const update = chunk.data as Record<string, unknown>;
       for (const result of workerResults(update)) io.stdout(renderResult(result));
-      const interrupts = update.__interrupt__ as { value?: unknown }[] | undefined;
-      if (interrupts?.length) review = interrupts[0]!.value as ReviewRequest;
+      review = pendingReview(update) ?? review;
     } else if (chunk.event === "error") {
       const data = chunk.data as { error?: string; message?: string } | undefined;
       throw new Error(`the run failed on the server: ${data?.error ?? ""} ${data?.message ?? ""}`.trim());
