@@ -35,8 +35,9 @@ export interface LatencyWorkerOptions {
   failFirstAttempt?: ReadonlyMap<string, number>;
 }
 
-/** A function worker that takes each task's latency (by id) and returns a fixed payload. */
-export function latencyWorker(latencyMs: ReadonlyMap<string, number>, options: LatencyWorkerOptions = {}): WorkerDefinition {
+/** A function worker that takes each task's latency (by id, from `tasks`) and returns a fixed payload. */
+export function latencyWorker(tasks: readonly Pick<BenchTask, "id" | "latencyMs">[], options: LatencyWorkerOptions = {}): WorkerDefinition {
+  const latencyMs = new Map(tasks.map((task) => [task.id, task.latencyMs]));
   return functionWorker({
     name: options.name ?? "sim",
     description: "Waits for the task's scripted latency, then answers with a fixed payload.",
@@ -117,9 +118,8 @@ export async function runOurs(
   tasks: readonly BenchTask[],
   options: { cap: number; threadId: string; checkpointer?: BaseCheckpointSaver; payloadChars?: number },
 ): Promise<RealRun> {
-  const latencies = new Map(tasks.map((task) => [task.id, task.latencyMs]));
   const settings: SettingsInput = { maxParallel: options.cap, maxTasks: Math.max(30, tasks.length), replan: "never", ...oursSettings };
-  const graph = benchGraph([latencyWorker(latencies, { payloadChars: options.payloadChars })], { checkpointer: options.checkpointer, settings });
+  const graph = benchGraph([latencyWorker(tasks, { payloadChars: options.payloadChars })], { checkpointer: options.checkpointer, settings });
   return runPlan(graph, tasks, { threadId: options.threadId, settings });
 }
 

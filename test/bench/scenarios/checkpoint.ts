@@ -56,7 +56,7 @@ async function runReplans(rounds: number, threadId: string, checkpointer: BaseCh
     synthesizer: () => "answer",
   });
   const settings = { maxParallel: 4, replan: "after-wave" as const, maxReplans: rounds - 1 };
-  const graph = benchGraph([latencyWorker(new Map(), { payloadChars: PAYLOAD_CHARS })], { checkpointer, models, settings });
+  const graph = benchGraph([latencyWorker([], { payloadChars: PAYLOAD_CHARS })], { checkpointer, models, settings });
   const run = await runPlan(graph, [{ id: "r00", dependsOn: [], cost: 1 }], { threadId, settings });
   if (run.summary.tasks.length !== rounds) throw new Error(`replan bench: expected ${rounds} tasks, ran ${run.summary.tasks.length}`);
 }

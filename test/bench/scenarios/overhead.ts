@@ -1,6 +1,6 @@
-import { monitorEventLoopDelay } from "node:perf_hooks";
 import { SettingsSchema } from "../../../src/settings.js";
 import type { BenchConfig } from "../config.js";
+import { withLoopDelay } from "../loop-delay.js";
 import { independent } from "../plans.js";
 import { runOurs } from "../real.js";
 import type { ScenarioOutput } from "../report.js";
@@ -22,11 +22,8 @@ export async function overheadScenario(config: BenchConfig, log: (line: string) 
       const idealMs = Math.ceil(n / CAP) * latencyMs;
       const runs = [];
       for (let i = 0; i < REPEATS; i++) {
-        const delay = monitorEventLoopDelay({ resolution: 1 });
-        delay.enable();
-        const run = await runOurs(tasks, { cap: CAP, threadId: `overhead-${latencyMs}-${n}-${i}` });
-        delay.disable();
-        runs.push({ wallMs: run.makespanMs, rounds: run.waves.length, p99: delay.percentile(99) / 1e6, max: delay.max / 1e6 });
+        const { value: run, p99Ms, maxMs } = await withLoopDelay(() => runOurs(tasks, { cap: CAP, threadId: `overhead-${latencyMs}-${n}-${i}` }));
+        runs.push({ wallMs: run.makespanMs, rounds: run.waves.length, p99: p99Ms, max: maxMs });
       }
       const wallMs = median(runs.map((r) => r.wallMs));
       const rounds = runs[0]!.rounds;

@@ -27,11 +27,10 @@ export async function retryScenario(config: BenchConfig, log: (line: string) => 
     const siblings = ["a", "b", "c"].map((id) => t(id, workMs));
     const inWorker = [...siblings, t("x", workMs), t("sink", unit, ["a", "b", "c", "x"])];
     const newWave = [...siblings, t("x_try", failMs), t("x", workMs, ["x_try"]), t("sink", unit, ["a", "b", "c", "x"])];
-    const latencies = (tasks: BenchTask[]) => new Map(tasks.map((task) => [task.id, task.latencyMs]));
-    const inWorkerGraph = benchGraph([latencyWorker(latencies(inWorker), { failFirstAttempt: new Map([["x", failMs]]) })], { settings });
+    const inWorkerGraph = benchGraph([latencyWorker(inWorker, { failFirstAttempt: new Map([["x", failMs]]) })], { settings });
     // Chain dispatch would run the retry `x` right after `x_try` in the same worker: off, so it waits for the next wave.
     const newWaveSettings = { ...settings, chainDispatch: false };
-    const newWaveGraph = benchGraph([latencyWorker(latencies(newWave))], { settings: newWaveSettings });
+    const newWaveGraph = benchGraph([latencyWorker(newWave)], { settings: newWaveSettings });
     const rounds = { inWorker: 0, newWave: 0 };
     const inWorkerMs = await medianOf(REPEATS, async (i) => {
       const run = await runPlan(inWorkerGraph, inWorker, { threadId: `retry-in-${failMs}-${i}`, settings });

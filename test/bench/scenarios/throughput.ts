@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { monitorEventLoopDelay } from "node:perf_hooks";
 import { MemorySaver } from "@langchain/langgraph";
 import { openCheckpointer } from "../../../src/persistence/checkpointer.js";
 import type { BenchConfig } from "../config.js";
+import { withLoopDelay } from "../loop-delay.js";
 import { benchGraph, latencyWorker, runPlan } from "../real.js";
 import type { ScenarioOutput } from "../report.js";
 import { median, percentile, round } from "../stats.js";
@@ -22,14 +22,13 @@ export async function throughputScenario(config: BenchConfig, log: (line: string
     for (const kind of ["memory", "sqlite"] as const) {
       const handle = kind === "sqlite" ? await openCheckpointer(`sqlite:${join(dir, "throughput.db")}`) : undefined;
       const checkpointer = handle?.saver ?? new MemorySaver();
-      const graph = benchGraph([latencyWorker(new Map(plan.tasks.map((t) => [t.id, t.latencyMs])))], { checkpointer, settings });
+      const graph = benchGraph([latencyWorker(plan.tasks)], { checkpointer, settings });
       const single = (await runPlan(graph, plan.tasks, { threadId: `${kind}-solo`, settings })).makespanMs;
-      const delay = monitorEventLoopDelay({ resolution: 1 });
-      delay.enable();
       const started = performance.now();
-      const runs = await Promise.all(Array.from({ length: GOALS }, (_, i) => runPlan(graph, plan.tasks, { threadId: `${kind}-g${i}`, settings })));
+      const { value: runs, p99Ms } = await withLoopDelay(() =>
+        Promise.all(Array.from({ length: GOALS }, (_, i) => runPlan(graph, plan.tasks, { threadId: `${kind}-g${i}`, settings }))),
+      );
       const wallMs = performance.now() - started;
-      delay.disable();
       await handle?.close();
       const makespans = runs.map((run) => run.makespanMs);
       const row = {
@@ -40,7 +39,7 @@ export async function throughputScenario(config: BenchConfig, log: (line: string
         p95OverSingle: percentile(makespans, 95) / single,
         wallMs,
         goalsPerSecond: GOALS / (wallMs / 1000),
-        eventLoopP99Ms: delay.percentile(99) / 1e6,
+        eventLoopP99Ms: p99Ms,
       };
       log(`  ${kind}: single ${single.toFixed(0)} ms, ${GOALS} at once p95 ${row.p95Ms.toFixed(0)} ms (${row.p95OverSingle.toFixed(3)}×)`);
       rows.push(row);
