@@ -1,3 +1,4 @@
+import { dependentsOf } from "../../src/dag.js";
 import { criticalPathRanks } from "../../src/plan/ranks.js";
 import type { BenchTask } from "./plans.js";
 
@@ -49,8 +50,7 @@ export function simulate(tasks: readonly BenchTask[], options: SimOptions): SimR
   const compare = comparator(tasks, options.priority);
   const done = new Set<string>();
   const started = new Set<string>();
-  const dependents = new Map<string, BenchTask[]>(tasks.map((task) => [task.id, []]));
-  for (const task of tasks) for (const dep of task.dependsOn) dependents.get(dep)!.push(task);
+  const dependents = dependentsOf(tasks);
   const isReady = (task: BenchTask) => !started.has(task.id) && task.dependsOn.every((dep) => done.has(dep));
   const best = (candidates: readonly BenchTask[]) => [...candidates].filter(isReady).sort(compare);
   const start = (task: BenchTask, at: number) => (started.add(task.id), { task, end: at + task.latencyMs });
@@ -58,7 +58,7 @@ export function simulate(tasks: readonly BenchTask[], options: SimOptions): SimR
   const continuation = (dispatch: Dispatch, task: BenchTask, full: boolean): BenchTask | undefined => {
     if (dispatch === "waves") return undefined;
     if (dispatch === "continuation" && full) return best(tasks)[0];
-    const unlocked = best(dependents.get(task.id)!);
+    const unlocked = best(dependents.get(task.id) ?? []);
     return unlocked.length === 1 ? unlocked[0] : undefined;
   };
   if (options.dispatch === "async") return listSchedule(tasks, options.cap, best, start, done);
