@@ -4,7 +4,7 @@ import type { SettingsInput } from "../../src/settings.js";
 import type { OrchestratorEvent } from "../../src/events.js";
 import type { ModelProvider } from "../../src/models.js";
 import { functionWorker, WorkerRegistry } from "../../src/workers/registry.js";
-import { type WorkerDefinition } from "../../src/worker-contract.js";
+import type { WorkerDefinition } from "../../src/worker-contract.js";
 import { runGraph, type RunSummary } from "../../src/app/run.js";
 import type { PlanInput } from "../../src/schemas.js";
 import { scriptedProvider } from "../helpers/scripted-model.js";

@@ -1,7 +1,7 @@
 import { HumanMessage, SystemMessage } from "@langchain/core/messages";
 import { workerTaskPrompt } from "../../../src/prompts.js";
 import { agentWorker, functionWorker } from "../../../src/workers/registry.js";
-import { type WorkerDefinition } from "../../../src/worker-contract.js";
+import type { WorkerDefinition } from "../../../src/worker-contract.js";
 import type { PlanInput, WorkerInput } from "../../../src/schemas.js";
 import { usageOf } from "../../../src/usage.js";
 import { estimateTokens, scriptedProvider, type ModelCall } from "../../helpers/scripted-model.js";
