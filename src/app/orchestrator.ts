@@ -32,17 +32,14 @@ export interface OrchestratorOptions {
   lock?: ThreadLock;
 }
 
-export interface RunRequest {
+/** One run's options: the run loop's (settings, cancel and drain signals, events) plus its thread and plans. */
+export interface RunRequest extends Omit<RunOptions, "threadId"> {
+  /** Default: a new thread. */
   threadId?: string;
+  /** A plan to run instead of asking the planner. */
   plan?: PlanInput;
   /** A plan to run only if the planner fails. */
   fallbackPlan?: PlanInput;
-  settings?: SettingsInput;
-  /** Cancels the run at once. */
-  signal?: AbortSignal;
-  /** Stops the run after its current step (graceful shutdown): it ends with `RunStoppedError`, resumable. */
-  drain?: AbortSignal;
-  onEvent?: (event: OrchestratorEvent) => void;
 }
 
 /** An orchestrator bound to its workers, models and checkpointer. */

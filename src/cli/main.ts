@@ -10,7 +10,9 @@ import { EXAMPLES } from "../examples/index.js";
 import { isEntryPoint, processIO, type TextIO } from "./io.js";
 import { LiveView } from "./live-view.js";
 import { openAIProvider, type ModelProvider } from "../models.js";
-import { REPAIRABLE_ISSUES, validatePlan } from "../plan/validate.js";
+import { fatalPlanIssues } from "../plan/validate.js";
+import { PlanInputSchema, type TaskRecord } from "../schemas.js";
+import { parseSettings } from "../settings.js";
 import { formatEvent, planOutline, reviewListing, runTally, timingTable } from "./event-lines.js";
 import type { WorkerRegistry } from "../workers/registry.js";
 import { markdownReport } from "./report.js";
@@ -18,7 +20,6 @@ import { RunLog, runLogPath } from "./run-log.js";
 import type { RunSummary, TaskSummary } from "../app/run.js";
 import type { OrchestratorEvent } from "../events.js";
 import { createOrchestrator, type ReviewDecision } from "../index.js";
-import type { TaskRecord } from "../schemas.js";
 import { defaultRegistry } from "../workers/defaults.js";
 
 /** Where the CLI writes: injectable for tests. */
@@ -237,11 +238,8 @@ function checkStart(
   if (!goal) return 'No goal given. Usage: orchestrator "<goal>" [options] (or --example <name>, --help).';
   if (!models.configured && !plan) return new ModelNotConfiguredError("planner").message;
   if (!plan) return undefined;
-  const issues = validatePlan(
-    plan.tasks.map((t) => ({ description: "", dependsOn: [], expectedOutput: "", estimatedCost: 1, complex: false, blocks: [], ...t })),
-    { workers: registry.names, maxTasks: options.settings.maxTasks ?? 30 },
-  ).filter((issue) => !REPAIRABLE_ISSUES.has(issue.code));
-  if (issues.length) return new PlanValidationError(issues.map((issue) => issue.message), options.planFile ? `plan file ${options.planFile}` : "plan").message;
+  const issues = fatalPlanIssues(PlanInputSchema.parse(plan).tasks, { workers: registry.names, maxTasks: parseSettings(options.settings).maxTasks });
+  if (issues.length) return new PlanValidationError(issues, options.planFile ? `plan file ${options.planFile}` : "plan").message;
   return undefined;
 }
 
