@@ -36,15 +36,20 @@ describe("the real OpenAI client against a misbehaving endpoint", () => {
   afterAll(() => server.close());
 
   it("ends with an answer and a dead-letter queue naming exactly the broken tasks, in seconds", async () => {
+    // Only the hanging task has a short time limit. With one short limit for all, a loaded machine let the
+    // 401 task's first attempt time out before the 401 arrived: a timeout is rightly retried, so it showed 2 attempts.
     const orchestrator = await createOrchestrator({
       checkpointer: "memory",
       models: openAIProvider({ openaiBaseUrl: server.url, openaiApiKey: "test-key" }),
-      workers: [agentWorker({ name: "agent", description: "An LLM worker.", systemPrompt: "You do the task you are given." })],
-      settings: { maxRetries: 1, workerTimeoutMs: 400 },
+      workers: [
+        agentWorker({ name: "agent", description: "An LLM worker.", systemPrompt: "You do the task you are given." }),
+        agentWorker({ name: "impatient_agent", description: "An LLM worker with a short time limit.", systemPrompt: "You do the task you are given.", timeoutMs: 400 }),
+      ],
+      settings: { maxRetries: 1, workerTimeoutMs: 10_000 },
     });
     const started = Date.now();
     const summary = await orchestrator.run("survive a bad endpoint", {
-      plan: { tasks: Object.keys(FAULTS).map((id) => task(id, [], { worker: "agent" })) },
+      plan: { tasks: Object.keys(FAULTS).map((id) => task(id, [], { worker: id === "hung" ? "impatient_agent" : "agent" })) },
     });
     const elapsed = Date.now() - started;
 
@@ -63,7 +68,15 @@ describe("the real OpenAI client against a misbehaving endpoint", () => {
     const limited = state.results.limited!.attempts;
     expect(limited[0]!.error).toMatchObject({ kind: "rate_limit", retryable: true });
     expect(limited[1]!.params).toEqual({ model: "gpt-4o", temperature: 0.2, note: "fallback model" });
-    expect(seen).toEqual({ flaky: 2, limited: 2, hung: 2, garbled: 2, fatal: 1 });
+    // Each attempt of the hanging task ran to its own time limit (a fresh limit per attempt, not a reused signal).
+    const hung = state.results.hung!.attempts;
+    expect(hung.map((a) => a.error!.message)).toEqual(["attempt 1 timed out after 400 ms", "attempt 2 timed out after 400 ms"]);
+    for (const attempt of hung) expect(attempt.durationMs).toBeGreaterThanOrEqual(399);
+    // One request per attempt and no client-level retries. A hanging attempt's request may be cut by its time
+    // limit before it even reaches the server on a loaded machine, so that task counts at most one per attempt.
+    const { hung: hungRequests, ...answered } = seen;
+    expect(answered).toEqual({ flaky: 2, limited: 2, garbled: 2, fatal: 1 });
+    expect(hungRequests).toBeLessThanOrEqual(2);
     expect(replans).toBe(1);
     expect(summary.notes).toContain("The planner kept the plan: the failures are the endpoint's");
     await orchestrator.close();
