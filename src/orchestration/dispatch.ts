@@ -124,7 +124,7 @@ export async function scheduleNext(
   const budgeted = hasRunBudget(settings);
   const dispatch =
     settings.scheduling === "continuous" && !budgeted
-      ? dispatchPool(board, settings.maxParallel, (task) => awaitsExpansion(task, settings))
+      ? dispatchPool(board, settings.maxParallel, (task) => awaitsExpansion(task, settings, round.deps.models.configured))
       : dispatchReady(board, settings.maxParallel, settings.chainDispatch && !budgeted, round.emit);
   if (dispatch.length === 0 && !allTerminal(board.table)) skipPending(board, "its dependencies can never complete", round.emit);
   return { dispatch, usage, results: parentResults };

@@ -5,15 +5,26 @@ import { addUsage, ZERO_USAGE, type Usage } from "../usage.js";
 import type { Round } from "./round.js";
 import { readyTasks, toRecords, type TaskBoard } from "./task-board.js";
 
-/** True for a task the top-down strategy breaks into subtasks before it runs. */
-export const awaitsExpansion = (task: TaskRecord, settings: Pick<Settings, "strategy" | "maxDepth">): boolean =>
-  settings.strategy === "top-down" && task.complex && task.depth < settings.maxDepth && !task.children;
+/** True for a task the top-down strategy breaks into subtasks before it runs (only a planner model can). */
+export const awaitsExpansion = (task: TaskRecord, settings: Pick<Settings, "strategy" | "maxDepth">, modelConfigured: boolean): boolean =>
+  modelConfigured && settings.strategy === "top-down" && task.complex && task.depth < settings.maxDepth && !task.children;
 
-/** Top-down strategy: breaks ready complex tasks into subtasks; a task that cannot be expanded runs as it is. */
+/**
+ * Top-down strategy: breaks ready complex tasks into subtasks, generation by generation, so that no ready task
+ * still awaits expansion when dispatch runs; a task that cannot be expanded runs as it is.
+ */
 export async function expandComplexTasks(round: Round, board: TaskBoard): Promise<Usage> {
+  let usage = ZERO_USAGE;
+  for (;;) {
+    const candidates = readyTasks(board.table).filter((task) => awaitsExpansion(task, round.settings, round.deps.models.configured));
+    if (candidates.length === 0) return usage;
+    usage = addUsage(usage, await expandGeneration(round, board, candidates));
+  }
+}
+
+/** Expands one set of ready complex tasks at once. */
+async function expandGeneration(round: Round, board: TaskBoard, candidates: readonly TaskRecord[]): Promise<Usage> {
   const { settings, deps, emit, notes } = round;
-  if (settings.strategy !== "top-down" || !deps.models.configured) return ZERO_USAGE;
-  const candidates = readyTasks(board.table).filter((task) => awaitsExpansion(task, settings));
   let usage = ZERO_USAGE;
   const room = () => settings.maxTasks - board.size;
   const outcomes = await Promise.all(

@@ -741,6 +741,34 @@ describe("scheduling the next round", () => {
     const board = boardOf(...records(task("a", [], { complex: true })));
     expect((await scheduleNext(round, board, {})).dispatch).toEqual([{ tasks: ["a"] }]);
   });
+
+  it("runs a complex task as it is in a continuous pool when no model can expand it, instead of skipping it", async () => {
+    const round = roundOf({ settings: { strategy: "top-down", scheduling: "continuous" } });
+    const board = boardOf(...records(task("a", [], { complex: true }), task("b", ["a"])));
+    expect((await scheduleNext(round, board, {})).dispatch).toEqual([{ tasks: ["a", "b"], pool: 8 }]);
+    expect(round.events).toEqual([]);
+  });
+
+  it("expands complex subtasks that are ready at once before dispatching, in waves and in a pool", async () => {
+    for (const scheduling of ["waves", "continuous"] as const) {
+      let call = 0;
+      const models = scriptedProvider({
+        planner: () => (call++ === 0 ? planReply([task("x", [], { complex: true }), task("y", [], { complex: true })]) : planReply([task("p"), task("q")])),
+      });
+      const round = roundOf({ models, settings: { strategy: "top-down", maxDepth: 2, scheduling } });
+      const board = boardOf(...records(task("a", [], { complex: true })));
+      const next = await scheduleNext(round, board, {});
+      expect(next.usage.modelCalls, scheduling).toBe(3);
+      expect(round.events.filter((event) => event.type === "task.expanded"), scheduling).toEqual([
+        { type: "task.expanded", taskId: "a", worker: "echo", children: ["a.x", "a.y"] },
+        { type: "task.expanded", taskId: "a.x", worker: "echo", children: ["a.x.p", "a.x.q"] },
+        { type: "task.expanded", taskId: "a.y", worker: "echo", children: ["a.y.p", "a.y.q"] },
+      ]);
+      const dispatched = next.dispatch.flatMap((unit) => unit.tasks).sort();
+      expect(dispatched, scheduling).toEqual(["a.x.p", "a.x.q", "a.y.p", "a.y.q"]);
+      expect(board.all().filter((t) => t.status === "skipped"), scheduling).toEqual([]);
+    }
+  });
 });
 
 describe("choosing the first plan", () => {
