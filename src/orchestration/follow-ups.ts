@@ -69,7 +69,7 @@ export function acceptFollowUps({ settings, deps, emit, notes }: Round, board: T
     });
     for (const id of accepted) emit({ type: "task.follow_up", taskId: id, worker: spec.worker, from: from.id, accepted: true });
     for (const { id, reason } of rejected) {
-      notes.push(`Follow-up "${id}" proposed by "${from.id}" was rejected: ${reason}.`);
+      notes.push(`Follow-up "${id}" proposed by "${from.id}" was rejected: ${reason.replace(/\.$/, "")}.`);
       emit({ type: "task.follow_up", taskId: id, worker: spec.worker, from: from.id, accepted: false, reason });
     }
   }

@@ -450,6 +450,7 @@ describe("accepting follow-ups", () => {
       { type: "task.follow_up", taskId: "f", worker: "echo", from: "a", accepted: false, reason: "2 tasks exceed maxTasks=1; merge or drop 1." },
     ]);
     expect(board.size).toBe(1);
+    expect(round.notes).toEqual(['Follow-up "f" proposed by "a" was rejected: 2 tasks exceed maxTasks=1; merge or drop 1.']);
   });
 });
 
