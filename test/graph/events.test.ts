@@ -2,10 +2,11 @@ import { MemorySaver } from "@langchain/langgraph";
 import { describe, expect, it } from "vitest";
 import { NODES } from "../../nodes/names.js";
 import { OrchestratorEventSchema, type OrchestratorEvent } from "../../src/events.js";
-import { createOrchestrator } from "../../src/index.js";
+import { createOrchestrator, functionWorker } from "../../src/index.js";
 import type { TaskResult } from "../../src/schemas.js";
 import { echoWorker, harness, task, WorkLog } from "../helpers/fixtures.js";
 import { scriptedProvider } from "../helpers/scripted-model.js";
+import { deferred, within } from "../helpers/wait.js";
 
 type Step = [OrchestratorEvent["type"], number?];
 
@@ -135,15 +136,62 @@ describe("lifecycle events of a scripted run", () => {
 });
 
 describe("lifecycle events under parallel workers", () => {
-  const DELAYS: Record<string, number> = { p1: 100, p2: 25, p3: 75, p4: 50, p5: 125, p6: 0 };
   const WORKER_OF: Record<string, string> = { p1: "alpha", p2: "beta", p3: "gamma", p4: "alpha", p5: "beta", p6: "gamma" };
-  const plan = { tasks: Object.keys(DELAYS).map((id) => task(id, [], { worker: WORKER_OF[id]! })) };
-  const workers = (log: WorkLog) =>
-    ["alpha", "beta", "gamma"].map((name) => echoWorker(log, { name, delayMs: (input) => DELAYS[input.task.id]! }));
+  /** The order the tests let the tasks finish in: not the plan's order, and the workers interleaved. */
+  const FINISH_ORDER = ["p6", "p2", "p4", "p3", "p1", "p5"];
+  const plan = { tasks: Object.keys(WORKER_OF).map((id) => task(id, [], { worker: WORKER_OF[id]! })) };
+
+  /**
+   * Three workers that hold every task until it is let go, and `observe`, which sees the lifecycle events as
+   * the caller receives them: once all six tasks have started it lets the first of FINISH_ORDER finish, and each
+   * task.done lets the next one go. So the run only ends if every task.done reaches the caller while the tasks
+   * after it are still running (events are live, not delivered at the end of the superstep).
+   */
+  function gated() {
+    const gates = new Map(FINISH_ORDER.map((id) => [id, deferred()]));
+    const startedAt: Record<string, number> = {};
+    const releasedAt: Record<string, number> = {};
+    let next = 0;
+    const release = () => {
+      const id = FINISH_ORDER[next++];
+      if (id === undefined) return;
+      releasedAt[id] = performance.now();
+      gates.get(id)!.resolve();
+    };
+    const observe = (event: OrchestratorEvent) => {
+      if (event.type === "task.started") startedAt[event.taskId] = performance.now();
+      if (event.type === "task.started" && Object.keys(startedAt).length === FINISH_ORDER.length) release();
+      if (event.type === "task.done") release();
+    };
+    const workers = (log: WorkLog) =>
+      ["alpha", "beta", "gamma"].map((name) =>
+        functionWorker({
+          name,
+          description: "Holds its task until the test lets it finish.",
+          async run(input) {
+            const id = input.task.id;
+            log.started.push(id);
+            log.running++;
+            log.maxRunning = Math.max(log.maxRunning, log.running);
+            try {
+              await gates.get(id)!.promise;
+              return `${id}:`;
+            } finally {
+              log.running--;
+            }
+          },
+        }),
+      );
+    /** How long the caller saw a task held: from its task.started to its release (a lower bound of its duration). */
+    const heldMs = (id: string) => releasedAt[id]! - startedAt[id]!;
+    return { workers, observe, heldMs };
+  }
+  const FINISHING = "the tasks to finish one by one, each let go after the previous task.done arrived";
 
   it("attribute every event to its own task and worker while six tasks run at once on three workers", async () => {
-    const h = harness({ workers });
-    await h.run({ goal: "g", plan });
+    const gate = gated();
+    const h = harness({ workers: gate.workers });
+    await within(h.run({ goal: "g", plan }, { onEvent: gate.observe }), 10_000, FINISHING);
 
     expect(h.log.maxRunning).toBe(6);
     const taskEvents = h.events.filter((event) => "taskId" in event);
@@ -151,33 +199,37 @@ describe("lifecycle events under parallel workers", () => {
     const types = taskEvents.map((event) => event.type);
     expect(types.lastIndexOf("task.started")).toBeLessThan(types.indexOf("task.done"));
     const done = h.events.filter((event) => event.type === "task.done");
-    expect(done.map((event) => event.taskId)).toEqual(["p6", "p2", "p4", "p3", "p1", "p5"]);
-    for (const event of done) expect(event.durationMs).toBeGreaterThanOrEqual(DELAYS[event.taskId]! - 1);
-    for (const id of Object.keys(DELAYS)) expect(perTask(h.events)[id]).toEqual([["task.queued"], ["task.started", 1], ["task.done", 1]]);
+    expect(done.map((event) => event.taskId)).toEqual(FINISH_ORDER);
+    for (const event of done) expect(event.durationMs).toBeGreaterThanOrEqual(gate.heldMs(event.taskId) - 1);
+    for (const id of Object.keys(WORKER_OF)) expect(perTask(h.events)[id]).toEqual([["task.queued"], ["task.started", 1], ["task.done", 1]]);
   });
 
   it("reach a plain graph.stream on the custom mode, matching the worker updates of the same tasks", async () => {
-    const h = harness({ workers });
+    const gate = gated();
+    const h = harness({ workers: gate.workers });
     const stream = await h.graph.stream(
       { goal: "g", plan },
       { configurable: { thread_id: "stream-1" }, streamMode: ["custom", "updates"] },
     );
     const custom: OrchestratorEvent[] = [];
     const results: Record<string, TaskResult> = {};
-    for await (const [mode, payload] of stream as AsyncIterable<[string, unknown]>) {
-      if (mode === "custom") custom.push(OrchestratorEventSchema.parse(payload));
-      const update = (payload as Record<string, { results?: Record<string, TaskResult> }>)[NODES.worker];
-      if (mode === "updates" && update?.results) Object.assign(results, update.results);
-    }
+    const consume = async () => {
+      for await (const [mode, payload] of stream as AsyncIterable<[string, unknown]>) {
+        if (mode === "custom") custom.push(OrchestratorEventSchema.parse(payload));
+        if (mode === "custom") gate.observe(custom.at(-1)!);
+        const update = (payload as Record<string, { results?: Record<string, TaskResult> }>)[NODES.worker];
+        if (mode === "updates" && update?.results) Object.assign(results, update.results);
+      }
+    };
+    await within(consume(), 10_000, FINISHING);
     const done = custom.filter((event) => event.type === "task.done");
-    expect(done.map((event) => [event.taskId, event.worker])).toEqual(
-      ["p6", "p2", "p4", "p3", "p1", "p5"].map((id) => [id, results[id]!.worker]),
-    );
+    expect(done.map((event) => [event.taskId, event.worker])).toEqual(FINISH_ORDER.map((id) => [id, results[id]!.worker]));
     expect(Object.values(results).map((result) => [result.taskId, result.worker]).sort()).toEqual(
       Object.entries(WORKER_OF).sort(),
     );
-    const viaRunner = harness({ workers });
-    await viaRunner.run({ goal: "g", plan });
+    const runnerGate = gated();
+    const viaRunner = harness({ workers: runnerGate.workers });
+    await within(viaRunner.run({ goal: "g", plan }, { onEvent: runnerGate.observe }), 10_000, FINISHING);
     expect(custom.map(untimed)).toEqual(viaRunner.events.map(untimed));
   });
 });
