@@ -29,10 +29,7 @@ export function buildOrchestratorGraph(deps: OrchestratorDeps) {
 }
 
 /** Compiles the graph with any checkpointer (and store); `name` shows in traces and Studio. */
-export function compileOrchestrator(
-  deps: OrchestratorDeps,
-  options: { checkpointer?: BaseCheckpointSaver | false; store?: BaseStore; name?: string } = {},
-) {
+export function compileOrchestrator(deps: OrchestratorDeps, options: { checkpointer?: BaseCheckpointSaver | false; store?: BaseStore; name?: string } = {}) {
   return buildOrchestratorGraph(deps)
     .compile({ checkpointer: options.checkpointer, store: options.store, name: options.name ?? "orchestrator" })
     .withConfig({ recursionLimit: RECURSION_LIMIT_CEILING });

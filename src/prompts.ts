@@ -29,8 +29,7 @@ export function plannerSystemPrompt(registry: WorkerCatalog, settings: Pick<Sett
 export const planRequest = (goal: string): string => `Goal:\n${goal}\n\nReturn the plan.`;
 
 /** Sent back to the planner when its plan failed validation. */
-export const repairRequest = (issues: readonly string[]): string =>
-  `The plan is invalid:\n${issues.map((issue) => `- ${issue}`).join("\n")}\n\nReturn a corrected plan.`;
+export const repairRequest = (issues: readonly string[]): string => `The plan is invalid:\n${issues.map((issue) => `- ${issue}`).join("\n")}\n\nReturn a corrected plan.`;
 
 /** Asks the planner to break one complex task into subtasks. */
 export function expandRequest(goal: string, task: TaskRecord, maxSubtasks: number): string {
@@ -48,20 +47,10 @@ export function expandRequest(goal: string, task: TaskRecord, maxSubtasks: numbe
 const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max)}…` : text);
 
 /** Asks the planner whether the plan needs revising, given the results so far. */
-export function replanRequest(
-  goal: string,
-  tasks: readonly TaskRecord[],
-  results: Record<string, TaskResult>,
-  remaining: number,
-): string {
+export function replanRequest(goal: string, tasks: readonly TaskRecord[], results: Record<string, TaskResult>, remaining: number): string {
   const lines = tasks.map((task) => {
     const result = results[task.id];
-    const detail =
-      task.status === "done" && result
-        ? `: ${clip(result.output.replace(/\s+/g, " "), 300)}`
-        : task.reason
-          ? ` (${task.reason})`
-          : "";
+    const detail = task.status === "done" && result ? `: ${clip(result.output.replace(/\s+/g, " "), 300)}` : task.reason ? ` (${task.reason})` : "";
     return `- [${task.status}] ${task.id} (${task.worker}) ${task.title}${detail}`;
   });
   return [
@@ -75,17 +64,14 @@ export function replanRequest(
 
 /** The prompt an LLM worker gets for its task: the goal, the task and only its dependencies' results. */
 export function workerTaskPrompt(input: WorkerInput, feedback?: string): string {
-  const deps = Object.entries(input.dependencies).map(
-    ([id, dep]) => `### ${id}: ${dep.title} (by ${dep.worker})\n${dep.output}`,
-  );
+  const deps = Object.entries(input.dependencies).map(([id, dep]) => `### ${id}: ${dep.title} (by ${dep.worker})\n${dep.output}`);
   return [
     `Overall goal (for context):\n${input.goal}`,
     `Your task "${input.task.id}": ${input.task.title}\n${input.task.description}`,
     input.task.expectedOutput ? `Expected output: ${input.task.expectedOutput}` : "",
     deps.length ? `Results of the tasks yours depends on:\n\n${deps.join("\n\n")}` : "",
     feedback ? `Your previous attempt was not accepted: ${feedback}\nFix this in your answer.` : "",
-    "Answer with the result of your task only. If the task cannot be done as stated, begin your answer with " +
-      "UNDERSPECIFIED: and say what is missing.",
+    "Answer with the result of your task only. If the task cannot be done as stated, begin your answer with " + "UNDERSPECIFIED: and say what is missing.",
   ]
     .filter(Boolean)
     .join("\n\n");
@@ -98,12 +84,7 @@ export const SYNTHESIZER_SYSTEM_PROMPT =
   "that failed or were skipped: name each such gap explicitly, in a short section titled 'Gaps'.";
 
 /** The synthesizer's user message. */
-export function synthesizerRequest(
-  goal: string,
-  tasks: readonly TaskRecord[],
-  results: Record<string, TaskResult>,
-  notes: readonly string[],
-): string {
+export function synthesizerRequest(goal: string, tasks: readonly TaskRecord[], results: Record<string, TaskResult>, notes: readonly string[]): string {
   const done = tasks
     .filter((task) => task.status === "done" && !task.children?.length)
     .map((task) => `### ${task.id}: ${task.title} (${task.worker})\n${results[task.id]?.output ?? ""}`);
@@ -126,9 +107,7 @@ export const CLARIFIER_SYSTEM_PROMPT =
 
 /** The clarifier's request. */
 export function clarifyRequest(input: WorkerInput, reason: string): string {
-  return [
-    `Overall goal:\n${input.goal}`,
-    `Task "${input.task.id}": ${input.task.title}\n${input.task.description}`,
-    `What the worker said is missing:\n${reason}`,
-  ].join("\n\n");
+  return [`Overall goal:\n${input.goal}`, `Task "${input.task.id}": ${input.task.title}\n${input.task.description}`, `What the worker said is missing:\n${reason}`].join(
+    "\n\n",
+  );
 }

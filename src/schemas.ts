@@ -13,10 +13,7 @@ export const TaskInputSchema = z.object({
   expectedOutput: z.string().default("").describe("What a good result looks like."),
   estimatedCost: z.number().positive().max(100).default(1).describe("Relative effort; used for critical-path priority."),
   complex: z.boolean().default(false).describe("Top-down strategy: expand into subtasks before running."),
-  blocks: z
-    .array(z.string())
-    .default([])
-    .describe("Follow-ups only: ids of pending tasks that must wait for this one."),
+  blocks: z.array(z.string()).default([]).describe("Follow-ups only: ids of pending tasks that must wait for this one."),
 });
 export type TaskInput = z.input<typeof TaskInputSchema>;
 /** A task as shown to (and edited by) a human reviewer. */

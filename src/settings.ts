@@ -24,16 +24,10 @@ export const SettingsSchema = z.object({
   chainDispatch: z
     .boolean()
     .default(true)
-    .describe(
-      "Run a task's only newly-ready dependent right after it in the same worker, instead of in the next wave " +
-        "(off under a run budget).",
-    ),
+    .describe("Run a task's only newly-ready dependent right after it in the same worker, instead of in the next wave " + "(off under a run budget)."),
   maxTasks: z.number().int().min(1).max(1000).default(30).describe("Most tasks in a run, follow-ups and subtasks included."),
   maxReplans: z.number().int().min(0).max(20).default(2).describe("Most times the planner may revise the plan."),
-  replan: z
-    .enum(["never", "on-failure", "after-wave"])
-    .default("on-failure")
-    .describe("When the planner is asked whether to revise the plan."),
+  replan: z.enum(["never", "on-failure", "after-wave"]).default("on-failure").describe("When the planner is asked whether to revise the plan."),
   maxDepth: z.number().int().min(0).max(5).default(2).describe("Deepest nesting of subtasks in top-down planning."),
   planRepairs: z.number().int().min(0).max(5).default(2).describe("Times an invalid plan is sent back to the planner."),
   maxRetries: z.number().int().min(0).max(5).default(2).describe("Retries of a failed subtask before it is dead-lettered."),
@@ -45,10 +39,7 @@ export const SettingsSchema = z.object({
   maxTokens: z.number().int().min(0).default(0).describe("Run budget: total tokens of every model call; 0 = none."),
   maxModelCalls: z.number().int().min(0).default(0).describe("Run budget: number of model calls; 0 = none."),
   reviewPlan: z.boolean().default(false).describe("Pause for a human to approve, edit or reject the plan."),
-  humanFallback: z
-    .boolean()
-    .default(false)
-    .describe("When planning fails, pause for a human breakdown instead of a single-task plan."),
+  humanFallback: z.boolean().default(false).describe("When planning fails, pause for a human breakdown instead of a single-task plan."),
 });
 
 /** Resolved run settings, every field present. */
@@ -77,9 +68,7 @@ const SETTING_KEYS = Object.keys(SettingsSchema.shape) as (keyof Settings)[];
 export function resolveSettings(config?: RunnableConfig & { context?: unknown }, base: SettingsInput = {}): Settings {
   const pick = (source: unknown) =>
     Object.fromEntries(
-      Object.entries((source ?? {}) as Record<string, unknown>).filter(
-        ([key, value]) => SETTING_KEYS.includes(key as keyof Settings) && value !== undefined,
-      ),
+      Object.entries((source ?? {}) as Record<string, unknown>).filter(([key, value]) => SETTING_KEYS.includes(key as keyof Settings) && value !== undefined),
     );
   return parseSettings({ ...base, ...pick(config?.configurable), ...pick(config?.context) });
 }

@@ -1,24 +1,27 @@
 import { z } from "zod";
 import { DeltaValue, StateSchema } from "@langchain/langgraph";
-import { DeadLetterSchema, DroppedEdgeSchema, PlanInputSchema, TaskRecordSchema, TaskResultSchema, TaskSpecSchemaForReview, type TaskRecord, type TaskResult } from "./schemas.js";
+import {
+  DeadLetterSchema,
+  DroppedEdgeSchema,
+  PlanInputSchema,
+  TaskRecordSchema,
+  TaskResultSchema,
+  TaskSpecSchemaForReview,
+  type TaskRecord,
+  type TaskResult,
+} from "./schemas.js";
 import { UsageSchema } from "./usage.js";
 
 /**
  * Merges batches of task records by id: a record in a later write replaces the one before it. Batching-invariant,
  * as LangGraph's delta channels require (they replay checkpointed writes in larger batches).
  */
-export function mergeTasks(
-  current: Record<string, TaskRecord>,
-  writes: readonly Record<string, TaskRecord>[],
-): Record<string, TaskRecord> {
+export function mergeTasks(current: Record<string, TaskRecord>, writes: readonly Record<string, TaskRecord>[]): Record<string, TaskRecord> {
   return Object.assign({}, current, ...writes);
 }
 
 /** Merges batches of worker results by task id: parallel workers write disjoint keys; a re-run replaces the older result. */
-export function mergeResults(
-  current: Record<string, TaskResult>,
-  writes: readonly Record<string, TaskResult>[],
-): Record<string, TaskResult> {
+export function mergeResults(current: Record<string, TaskResult>, writes: readonly Record<string, TaskResult>[]): Record<string, TaskResult> {
   return Object.assign({}, current, ...writes);
 }
 
@@ -56,8 +59,14 @@ const fields = {
   stopReason: z.string().optional().describe("Why dispatching stopped early (a run budget), if it did."),
   // Delta channels: checkpoints keep each write once instead of re-serialising the whole table every step,
   // so checkpoint bytes grow linearly with the work (LangGraph beta API).
-  tasks: new DeltaValue(z.record(z.string(), TaskRecordSchema).default(() => ({})), { reducer: mergeTasks }),
-  results: new DeltaValue(z.record(z.string(), TaskResultSchema).default(() => ({})), { reducer: mergeResults }),
+  tasks: new DeltaValue(
+    z.record(z.string(), TaskRecordSchema).default(() => ({})),
+    { reducer: mergeTasks },
+  ),
+  results: new DeltaValue(
+    z.record(z.string(), TaskResultSchema).default(() => ({})),
+    { reducer: mergeResults },
+  ),
   planGoal: z.string().optional().describe("The goal the current tasks were planned for."),
   planSource: PlanSourceSchema.optional(),
   dispatch: z
@@ -68,9 +77,15 @@ const fields = {
   deadLetters: z.array(DeadLetterSchema).default(() => []),
   replans: z.number().int().default(0),
   pendingReview: ReviewRequestSchema.nullable().default(null),
-  notes: new DeltaValue(z.array(z.string()).default(() => []).describe("Decisions worth showing: repairs, rejected follow-ups, replans."), {
-    reducer: appendNotes,
-  }),
+  notes: new DeltaValue(
+    z
+      .array(z.string())
+      .default(() => [])
+      .describe("Decisions worth showing: repairs, rejected follow-ups, replans."),
+    {
+      reducer: appendNotes,
+    },
+  ),
   orchestrationUsage: UsageSchema.default(() => ({ inputTokens: 0, outputTokens: 0, totalTokens: 0, modelCalls: 0 })),
   answer: z.string().default(""),
 };

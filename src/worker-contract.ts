@@ -34,11 +34,7 @@ export interface WorkerRunContext extends ModelAccess {
 }
 
 /** A semantic check: returns a reason when the output is not acceptable. */
-export type ResultCheck = (
-  result: WorkerOutput,
-  input: WorkerInput,
-  context: ModelAccess,
-) => string | undefined | Promise<string | undefined>;
+export type ResultCheck = (result: WorkerOutput, input: WorkerInput, context: ModelAccess) => string | undefined | Promise<string | undefined>;
 
 export interface WorkerCommon {
   /** snake_case, unique in the registry: the value of a task's `worker` field. */

@@ -12,7 +12,7 @@ import type { SettingsInput } from "../settings.js";
 import type { ReviewDecision, State } from "../state.js";
 import { defaultRegistry } from "../workers/defaults.js";
 import { WorkerRegistry } from "../workers/registry.js";
-import { type WorkerDefinition } from "../worker-contract.js";
+import type { WorkerDefinition } from "../worker-contract.js";
 import { runGraph, type RunOptions, type RunSummary } from "./run.js";
 
 export interface OrchestratorOptions {
@@ -62,16 +62,9 @@ export interface Orchestrator {
 
 /** Creates an orchestrator for programmatic use. */
 export async function createOrchestrator(options: OrchestratorOptions = {}): Promise<Orchestrator> {
-  const registry =
-    options.workers instanceof WorkerRegistry
-      ? options.workers
-      : options.workers
-        ? new WorkerRegistry(options.workers)
-        : defaultRegistry();
+  const registry = options.workers instanceof WorkerRegistry ? options.workers : options.workers ? new WorkerRegistry(options.workers) : defaultRegistry();
   const handle: CheckpointerHandle | undefined =
-    typeof options.checkpointer === "object"
-      ? undefined
-      : await openCheckpointer(options.checkpointer ?? DEFAULT_CHECKPOINTER, options.checkpointerOptions);
+    typeof options.checkpointer === "object" ? undefined : await openCheckpointer(options.checkpointer ?? DEFAULT_CHECKPOINTER, options.checkpointerOptions);
   const saver = handle?.saver ?? (options.checkpointer as BaseCheckpointSaver);
   const lock = options.lock ?? handle?.lock ?? processLock();
   /** Runs `work` holding the thread; database connection losses become a clear, resumable error. */
@@ -85,10 +78,7 @@ export async function createOrchestrator(options: OrchestratorOptions = {}): Pro
       await release();
     }
   };
-  const graph = compileOrchestrator(
-    { registry, models: options.models ?? openAIProvider(), settings: options.settings },
-    { checkpointer: saver },
-  );
+  const graph = compileOrchestrator({ registry, models: options.models ?? openAIProvider(), settings: options.settings }, { checkpointer: saver });
   /** The thread's state; a clear error when nothing was ever checkpointed on it. */
   const checkpointed = async (threadId: string): Promise<State> => {
     const snapshot = await graph.getState({ configurable: { thread_id: threadId } });

@@ -116,11 +116,7 @@ export function pendingReview(update: unknown): ReviewRequest | undefined {
  * Streams a run to its end (or its next interrupt), forwarding lifecycle events, and returns its summary.
  * `input` is the goal input, `null` to resume, or a `Command` to answer an interrupt.
  */
-export async function runGraph(
-  graph: RunnableGraph,
-  input: { goal: string; plan?: unknown } | null | Command,
-  options: RunOptions,
-): Promise<RunSummary> {
+export async function runGraph(graph: RunnableGraph, input: { goal: string; plan?: unknown } | null | Command, options: RunOptions): Promise<RunSummary> {
   const settings = resolveSettings({ context: options.settings });
   const stop = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;

@@ -117,13 +117,17 @@ export function parseCli(argv: readonly string[], examples: readonly string[] = 
 /** `all` or a comma-separated list of task ids. */
 function parseRedrive(value: string): string[] {
   if (value.trim() === "all") return [];
-  const ids = value.split(",").map((id) => id.trim()).filter(Boolean);
+  const ids = value
+    .split(",")
+    .map((id) => id.trim())
+    .filter(Boolean);
   if (ids.length === 0) throw new ConfigError(`Invalid value for --redrive: ${JSON.stringify(value)} (use "all" or task ids separated by commas)`);
   return ids;
 }
 
 function parseReport(value: string): string {
-  if (value.trim() === "" || value.startsWith("-")) throw new ConfigError(`Invalid value for --report: ${JSON.stringify(value)} (expected a file name such as report.md)`);
+  if (value.trim() === "" || value.startsWith("-"))
+    throw new ConfigError(`Invalid value for --report: ${JSON.stringify(value)} (expected a file name such as report.md)`);
   return value;
 }
 

@@ -96,9 +96,7 @@ export function planOutline(rows: readonly PlanRow[]): string {
   const levels = dependencyLevels(rows);
   const idWidth = Math.min(28, Math.max(...rows.map((row) => row.id.length)));
   const mark = (row: PlanRow) =>
-    [row.origin === "follow-up" ? "(follow-up)" : "", row.status === "dead" || row.status === "skipped" ? `[${row.status}]` : ""]
-      .filter(Boolean)
-      .join(" ");
+    [row.origin === "follow-up" ? "(follow-up)" : "", row.status === "dead" || row.status === "skipped" ? `[${row.status}]` : ""].filter(Boolean).join(" ");
   const lines = levels.flatMap((tasks, i) =>
     tasks.map((row, j) => {
       const label = j === 0 ? `L${i + 1}`.padEnd(4) : "    ";

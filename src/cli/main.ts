@@ -228,13 +228,7 @@ function shown(path: string, io: CliIO): string {
   return rel && !rel.startsWith("..") && !isAbsolute(rel) ? rel : path;
 }
 
-function checkStart(
-  goal: string | undefined,
-  plan: CliOptions["plan"],
-  models: ModelProvider,
-  registry: WorkerRegistry,
-  options: CliOptions,
-): string | undefined {
+function checkStart(goal: string | undefined, plan: CliOptions["plan"], models: ModelProvider, registry: WorkerRegistry, options: CliOptions): string | undefined {
   if (!goal) return 'No goal given. Usage: orchestrator "<goal>" [options] (or --example <name>, --help).';
   if (!models.configured && !plan) return new ModelNotConfiguredError("planner").message;
   if (!plan) return undefined;

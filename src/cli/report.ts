@@ -11,9 +11,7 @@ const mermaidText = (text: string) => text.replace(/"/g, "#quot;").replace(/</g,
 export function planDiagram(rows: readonly Pick<TaskSummary, "id" | "worker" | "dependsOn" | "status">[]): string {
   const key = new Map(rows.map((row, i) => [row.id, `t${i}`]));
   const nodes = rows.map((row) => `  ${key.get(row.id)}["${mermaidText(row.id)}<br/><i>${mermaidText(row.worker)}</i>"]`);
-  const edges = rows.flatMap((row) =>
-    row.dependsOn.filter((dep) => key.has(dep)).map((dep) => `  ${key.get(dep)} --> ${key.get(row.id)}`),
-  );
+  const edges = rows.flatMap((row) => row.dependsOn.filter((dep) => key.has(dep)).map((dep) => `  ${key.get(dep)} --> ${key.get(row.id)}`));
   const styled = (status: TaskStatus) => rows.filter((row) => row.status === status).map((row) => key.get(row.id)!);
   const dead = styled("dead");
   const skipped = styled("skipped");
@@ -22,9 +20,7 @@ export function planDiagram(rows: readonly Pick<TaskSummary, "id" | "worker" | "
     ...nodes,
     ...edges,
     ...(dead.length ? ["  classDef dead fill:#fde2e2,stroke:#c0392b,color:#7b241c", `  class ${dead.join(",")} dead`] : []),
-    ...(skipped.length
-      ? ["  classDef skipped fill:#eeeeee,stroke:#999999,color:#666666,stroke-dasharray:4 3", `  class ${skipped.join(",")} skipped`]
-      : []),
+    ...(skipped.length ? ["  classDef skipped fill:#eeeeee,stroke:#999999,color:#666666,stroke-dasharray:4 3", `  class ${skipped.join(",")} skipped`] : []),
   ].join("\n");
 }
 
@@ -62,23 +58,25 @@ export function markdownReport(input: ReportInput): string {
       `- **${letter.taskId}** (${cell(letter.task.title)}, ${letter.task.worker}) after ${letter.attempts.length} attempt(s): ` +
       `${letter.error.kind}: ${cell(letter.error.message)}`,
   );
-  return [
-    `# Run report: ${cell(input.goal)}`,
+  return (
     [
-      `- Thread: \`${input.threadId}\``,
-      `- Status: ${input.status}; ${count.done}/${rows.length} tasks done, ${count.dead} dead, ${count.skipped} skipped`,
-      ...(input.planSource ? [`- Plan source: ${input.planSource}`] : []),
-      `- Usage: ${input.usage.totalTokens} tokens in ${input.usage.modelCalls} model calls`,
-      ...(input.logFile ? [`- Run log: \`${input.logFile}\``] : []),
-    ].join("\n"),
-    "## Answer",
-    input.answer.trim() ? input.answer.trim().replace(/^(#+) /gm, "##$1 ") : "_No answer was written._",
-    "## Plan",
-    "```mermaid\n" + planDiagram(rows) + "\n```",
-    "## Tasks",
-    table.join("\n"),
-    "## Dead letters",
-    letters.length ? letters.join("\n") : "None.",
-    ...(input.notes.length ? ["## Notes", input.notes.map((note) => `- ${note}`).join("\n")] : []),
-  ].join("\n\n") + "\n";
+      `# Run report: ${cell(input.goal)}`,
+      [
+        `- Thread: \`${input.threadId}\``,
+        `- Status: ${input.status}; ${count.done}/${rows.length} tasks done, ${count.dead} dead, ${count.skipped} skipped`,
+        ...(input.planSource ? [`- Plan source: ${input.planSource}`] : []),
+        `- Usage: ${input.usage.totalTokens} tokens in ${input.usage.modelCalls} model calls`,
+        ...(input.logFile ? [`- Run log: \`${input.logFile}\``] : []),
+      ].join("\n"),
+      "## Answer",
+      input.answer.trim() ? input.answer.trim().replace(/^(#+) /gm, "##$1 ") : "_No answer was written._",
+      "## Plan",
+      "```mermaid\n" + planDiagram(rows) + "\n```",
+      "## Tasks",
+      table.join("\n"),
+      "## Dead letters",
+      letters.length ? letters.join("\n") : "None.",
+      ...(input.notes.length ? ["## Notes", input.notes.map((note) => `- ${note}`).join("\n")] : []),
+    ].join("\n\n") + "\n"
+  );
 }

@@ -52,7 +52,10 @@ export class RunLog {
     const destination = pino.destination({ dest: path, sync: true, mkdir: true, append: true });
     const logger = pino({ base: { threadId: context.threadId }, timestamp: pino.stdTimeFunctions.isoTime }, destination);
     const log = new RunLog(path, logger, destination);
-    logger.info({ event: "run.started", command: context.command, checkpointer: context.checkpointer, ...(context.goal ? { goal: context.goal } : {}) }, `${context.command} started`);
+    logger.info(
+      { event: "run.started", command: context.command, checkpointer: context.checkpointer, ...(context.goal ? { goal: context.goal } : {}) },
+      `${context.command} started`,
+    );
     return log;
   }
 

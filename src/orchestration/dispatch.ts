@@ -32,10 +32,7 @@ export function chainFrom(
   for (let current = head; ; ) {
     const unlocked = (dependents.get(current.id) ?? []).filter(
       (task) =>
-        task.status === "pending" &&
-        !taken.has(task.id) &&
-        !inChain.has(task.id) &&
-        task.dependsOn.every((dep) => dep === current.id || tasks[dep]?.status === "done"),
+        task.status === "pending" && !taken.has(task.id) && !inChain.has(task.id) && task.dependsOn.every((dep) => dep === current.id || tasks[dep]?.status === "done"),
     );
     if (unlocked.length !== 1 || unlocked[0]!.complex) return chain;
     current = unlocked[0]!;
@@ -91,12 +88,7 @@ export function dispatchPool(board: TaskBoard, capacity: number, expand: (task: 
 }
 
 /** The `Send` payload of a task: the goal, the task, and only the results of the tasks it depends on. */
-export function workerInputFor(
-  goal: string,
-  task: TaskRecord,
-  tasks: TaskTable,
-  results: Record<string, TaskResult>,
-): WorkerInput {
+export function workerInputFor(goal: string, task: TaskRecord, tasks: TaskTable, results: Record<string, TaskResult>): WorkerInput {
   const dependencies: WorkerInput["dependencies"] = {};
   for (const dep of task.dependsOn) {
     const result = results[dep];

@@ -17,11 +17,7 @@ export interface AddOptions {
  * Adds tasks to a running plan one by one, each validated like a plan (id, worker, dependencies, size, and
  * no cycle through its `blocks` edges). Returns the ids accepted and the reasons for those rejected.
  */
-export function addTasks(
-  board: TaskBoard,
-  specs: readonly TaskSpec[],
-  options: AddOptions,
-): { accepted: string[]; rejected: { id: string; reason: string }[] } {
+export function addTasks(board: TaskBoard, specs: readonly TaskSpec[], options: AddOptions): { accepted: string[]; rejected: { id: string; reason: string }[] } {
   const accepted: string[] = [];
   const rejected: { id: string; reason: string }[] = [];
   for (const spec of specs) {

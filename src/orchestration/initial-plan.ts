@@ -10,9 +10,7 @@ import type { Round } from "./round.js";
 import { tableOf, toRecords, type TaskTable } from "./task-board.js";
 
 /** Where the first plan comes from: a plan to run, or a request for a human breakdown. */
-export type InitialPlan =
-  | { kind: "plan"; specs: TaskSpec[]; source: PlanSource; usage: Usage }
-  | { kind: "human"; request: ReviewRequest; usage: Usage };
+export type InitialPlan = { kind: "plan"; specs: TaskSpec[]; source: PlanSource; usage: Usage } | { kind: "human"; request: ReviewRequest; usage: Usage };
 
 export const asSpecs = (tasks: NonNullable<State["plan"]>["tasks"]): TaskSpec[] => tasks.map((task) => ({ ...task, blocks: [] }) as TaskSpec);
 
@@ -76,12 +74,7 @@ export const withoutBlocks = (specs: readonly TaskSpec[]) => specs.map(({ blocks
  * Adopts a validated plan: breaks its cycles (each dropped edge noted), announces it with `plan.created`, and
  * returns its task table.
  */
-export function adoptPlan(
-  specs: readonly TaskSpec[],
-  source: PlanSource,
-  emit: Emit,
-  notes: string[],
-): { tasks: TaskSpec[]; table: TaskTable; dropped: DroppedEdge[] } {
+export function adoptPlan(specs: readonly TaskSpec[], source: PlanSource, emit: Emit, notes: string[]): { tasks: TaskSpec[]; table: TaskTable; dropped: DroppedEdge[] } {
   const { tasks, dropped } = breakCycles(specs);
   for (const edge of dropped) notes.push(`Dropped dependency ${edge.task} → ${edge.dependsOn} to break the cycle ${edge.cycle.join(" → ")}.`);
   emit({

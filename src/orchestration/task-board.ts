@@ -11,9 +11,7 @@ export const allTerminal = (tasks: TaskTable): boolean => Object.values(tasks).e
 
 /** Pending tasks whose dependencies are all done. */
 export function readyTasks(tasks: TaskTable): TaskRecord[] {
-  return Object.values(tasks).filter(
-    (task) => task.status === "pending" && task.dependsOn.every((dep) => tasks[dep]?.status === "done"),
-  );
+  return Object.values(tasks).filter((task) => task.status === "pending" && task.dependsOn.every((dep) => tasks[dep]?.status === "done"));
 }
 
 /** Critical-path ranks of the whole table; derived on demand, never stored (they change as the plan grows). */

@@ -100,8 +100,7 @@ export function connectionError(error: unknown, url?: string): unknown {
   if (!(code && CONNECTION_CODES.has(code)) && !/Connection terminated|connect ECONNREFUSED|timeout expired/i.test(message)) return error;
   const where = url ? ` at ${redact(url)}` : "";
   return new CheckpointerConnectionError(
-    `Lost the connection to the checkpoint database${where} (${code ?? message}). Finished work is checkpointed; ` +
-      "resume the thread once the database is back.",
+    `Lost the connection to the checkpoint database${where} (${code ?? message}). Finished work is checkpointed; ` + "resume the thread once the database is back.",
     { cause: error },
   );
 }

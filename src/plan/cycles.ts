@@ -1,7 +1,6 @@
 import type { Edges } from "../dag.js";
 import type { DroppedEdge } from "../schemas.js";
 
-
 /**
  * Finds the edges that close dependency cycles. The rule: tasks are visited depth-first in plan order,
  * each task's `dependsOn` in listed order; an edge from a task to a dependency that is still on the current

@@ -51,8 +51,7 @@ interface CallOptions {
   timeoutMs: number;
 }
 
-const callSignal = ({ signal, timeoutMs }: CallOptions) =>
-  signal ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
+const callSignal = ({ signal, timeoutMs }: CallOptions) => (signal ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs));
 
 /** Normalises planner tasks into task specs, reporting ids that break the id rule as issues. */
 function toSpecs(tasks: readonly unknown[]): { specs: TaskSpec[]; issues: PlanIssue[] } {
@@ -117,13 +116,7 @@ async function requestValidPlan(
 }
 
 /** Plans a goal with the planner model, repairing invalid plans. */
-export function planGoal(
-  model: BaseChatModel,
-  goal: string,
-  registry: WorkerCatalog,
-  settings: Settings,
-  signal?: AbortSignal,
-): Promise<PlanOutcome> {
+export function planGoal(model: BaseChatModel, goal: string, registry: WorkerCatalog, settings: Settings, signal?: AbortSignal): Promise<PlanOutcome> {
   const messages = [new SystemMessage(plannerSystemPrompt(registry, settings)), new HumanMessage(planRequest(goal))];
   const validation = { workers: registry.names, maxTasks: settings.maxTasks };
   return requestValidPlan(model, messages, planSchema(registry), validation, settings.planRepairs, {
@@ -142,10 +135,7 @@ export function expandTask(
   maxSubtasks: number,
   signal?: AbortSignal,
 ): Promise<PlanOutcome> {
-  const messages = [
-    new SystemMessage(plannerSystemPrompt(registry, settings)),
-    new HumanMessage(expandRequest(goal, task, maxSubtasks)),
-  ];
+  const messages = [new SystemMessage(plannerSystemPrompt(registry, settings)), new HumanMessage(expandRequest(goal, task, maxSubtasks))];
   const validation = { workers: registry.names, maxTasks: maxSubtasks };
   return requestValidPlan(model, messages, planSchema(registry), validation, settings.planRepairs, {
     signal,
@@ -172,10 +162,7 @@ export async function askReplan(
   signal?: AbortSignal,
 ): Promise<ReplanDecision> {
   const remaining = Math.max(0, settings.maxTasks - tasks.length);
-  const messages = [
-    new SystemMessage(plannerSystemPrompt(registry, settings)),
-    new HumanMessage(replanRequest(goal, tasks, results, remaining)),
-  ];
+  const messages = [new SystemMessage(plannerSystemPrompt(registry, settings)), new HumanMessage(replanRequest(goal, tasks, results, remaining))];
   try {
     const structured = model.withStructuredOutput(replanSchema(registry), { name: "replan", includeRaw: true });
     const reply = (await structured.invoke(messages, {

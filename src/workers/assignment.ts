@@ -18,11 +18,7 @@ export function stepInput(assignment: WorkerAssignment, step: Omit<WorkerInput, 
  * at a failed task or one that proposes follow-ups (the orchestrator decides first); tasks not run go back to
  * pending.
  */
-export async function runChain(
-  assignment: WorkerAssignment,
-  runStep: (input: WorkerInput) => Promise<TaskResult>,
-  emit: Emit,
-): Promise<Record<string, TaskResult>> {
+export async function runChain(assignment: WorkerAssignment, runStep: (input: WorkerInput) => Promise<TaskResult>, emit: Emit): Promise<Record<string, TaskResult>> {
   const results: Record<string, TaskResult> = {};
   for (const [i, { rank, ...step }] of assignment.steps.entries()) {
     if (i > 0) emit({ type: "task.queued", taskId: step.task.id, worker: step.task.worker, rank });

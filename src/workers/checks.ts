@@ -24,9 +24,7 @@ export function llmCheck(criteria = "The result does what the task asks, complet
     const { raw, parsed } = (await reviewer.invoke(
       [
         new SystemMessage(REVIEWER_SYSTEM_PROMPT),
-        new HumanMessage(
-          `Task "${input.task.id}": ${input.task.title}\n${input.task.description}\n\nCriteria: ${criteria}\n\nResult:\n${result.output}`,
-        ),
+        new HumanMessage(`Task "${input.task.id}": ${input.task.title}\n${input.task.description}\n\nCriteria: ${criteria}\n\nResult:\n${result.output}`),
       ],
       { signal: context.signal, runName: "result_review" },
     )) as { raw: BaseMessage; parsed: z.infer<typeof VerdictSchema> | null };

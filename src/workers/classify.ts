@@ -58,11 +58,7 @@ function kindOf(error: unknown): ErrorKind {
   if (/ECONNREFUSED|ECONNRESET|ENOTFOUND|EPIPE|socket hang up|fetch failed|Connection error/i.test(text)) {
     return "network";
   }
-  if (
-    name === "ZodError" ||
-    name === "SyntaxError" ||
-    /OutputParser|Failed to parse|JSON|schema/i.test(text)
-  ) {
+  if (name === "ZodError" || name === "SyntaxError" || /OutputParser|Failed to parse|JSON|schema/i.test(text)) {
     return "schema";
   }
   return "worker";

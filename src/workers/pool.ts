@@ -24,9 +24,7 @@ export async function runPool(
   const running = new Map<string, Promise<TaskResult>>();
   // Ready steps by position: the steps come highest rank first, so the lowest position is the best.
   const ready = steps.flatMap((_, i) => (waitingOn[i] === 0 ? [i] : []));
-  const firstDone = durableTask("next_done", (ids: string[]) =>
-    Promise.race(ids.map((id) => running.get(id)!.then(() => id))),
-  );
+  const firstDone = durableTask("next_done", (ids: string[]) => Promise.race(ids.map((id) => running.get(id)!.then(() => id))));
   const launch = () => {
     while (running.size < slots && ready.length > 0) {
       const { rank, ...step } = steps[ready.shift()!]!;

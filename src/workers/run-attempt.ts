@@ -6,9 +6,7 @@ import { verify } from "./verify.js";
 import { runFunction } from "./function.js";
 import type { WorkerDefinition, WorkerOutput } from "./../worker-contract.js";
 
-export type AttemptOutcome =
-  | { ok: true; output: WorkerOutput; attempt: Attempt }
-  | { ok: false; error: TaskError; retryAfterMs?: number; attempt: Attempt };
+export type AttemptOutcome = { ok: true; output: WorkerOutput; attempt: Attempt } | { ok: false; error: TaskError; retryAfterMs?: number; attempt: Attempt };
 
 /** One attempt under its time limit: the work, then the result contract. */
 export async function runAttempt(
@@ -26,10 +24,7 @@ export async function runAttempt(
   const onRunAbort = () => controller.abort(new AttemptFailure("aborted", "the run was cancelled", false));
   if (options.signal?.aborted) onRunAbort();
   options.signal?.addEventListener("abort", onRunAbort, { once: true });
-  const timer = setTimeout(
-    () => controller.abort(new AttemptFailure("timeout", `attempt ${number} timed out after ${timeoutMs} ms`)),
-    timeoutMs,
-  );
+  const timer = setTimeout(() => controller.abort(new AttemptFailure("timeout", `attempt ${number} timed out after ${timeoutMs} ms`)), timeoutMs);
   const stopped = new Promise<never>((_, reject) => {
     if (controller.signal.aborted) reject(controller.signal.reason);
     controller.signal.addEventListener("abort", () => reject(controller.signal.reason), { once: true });

@@ -51,13 +51,11 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
       const mode = argv[++i];
       if (mode !== "waves" && mode !== "continuous") throw new Error(`--scheduling takes waves or continuous.\n${USAGE}`);
       config.scheduling = mode;
-    }
-    else if (flag === "--out" || flag === "--compare") {
+    } else if (flag === "--out" || flag === "--compare") {
       const file = argv[++i];
       if (!file) throw new Error(`${flag} needs a file name.\n${USAGE}`);
       config[flag === "--out" ? "out" : "compare"] = file;
-    }
-    else if (flag === "--only") {
+    } else if (flag === "--only") {
       const names = (argv[++i] ?? "").split(",").filter(Boolean);
       const unknown = names.filter((name) => !(SCENARIOS as readonly string[]).includes(name));
       if (names.length === 0 || unknown.length) throw new Error(`--only takes scenario names; unknown: ${unknown.join(", ") || "(none given)"}\n${USAGE}`);

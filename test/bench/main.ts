@@ -68,6 +68,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (config.compare) console.log(`\n${formatTable(compareTable(readResult(config.compare), result, config.compare))}`);
   const load = (values: number[]) => values.map((x) => x.toFixed(2)).join(" ");
   console.log(`\nload average before/after: ${load(loadBefore)} / ${load(loadavg())} on ${cpus().length} cores`);
-  console.log(`bench: ${result.seconds.total} s (${Object.entries(timings).map(([k, v]) => `${k} ${v} s`).join(", ")})`);
+  console.log(
+    `bench: ${result.seconds.total} s (${Object.entries(timings)
+      .map(([k, v]) => `${k} ${v} s`)
+      .join(", ")})`,
+  );
   return 0;
 }

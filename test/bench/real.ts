@@ -57,10 +57,7 @@ export function latencyWorker(tasks: readonly Pick<BenchTask, "id" | "latencyMs"
 export const offlineModels = (): ModelProvider => scriptedProvider({}, { configured: false });
 
 /** The real orchestrator graph over the given workers. */
-export function benchGraph(
-  workers: WorkerDefinition[],
-  options: { checkpointer?: BaseCheckpointSaver; models?: ModelProvider; settings?: SettingsInput } = {},
-) {
+export function benchGraph(workers: WorkerDefinition[], options: { checkpointer?: BaseCheckpointSaver; models?: ModelProvider; settings?: SettingsInput } = {}) {
   return compileOrchestrator(
     { registry: new WorkerRegistry(workers), models: options.models ?? offlineModels(), settings: options.settings },
     { checkpointer: options.checkpointer ?? new MemorySaver() },

@@ -35,7 +35,10 @@ export function formatTable(table: Table): string {
   const widths = table.columns.map((column, i) => Math.max(column.length, ...text.map((row) => row[i]?.length ?? 0)));
   const numeric = table.columns.map((_, i) => table.rows.every((row) => typeof row[i] !== "string"));
   const line = (values: string[]) =>
-    values.map((value, i) => (numeric[i] ? value.padStart(widths[i]!) : value.padEnd(widths[i]!))).join("  ").trimEnd();
+    values
+      .map((value, i) => (numeric[i] ? value.padStart(widths[i]!) : value.padEnd(widths[i]!)))
+      .join("  ")
+      .trimEnd();
   return [
     `## ${table.title}`,
     line(table.columns),

@@ -44,10 +44,18 @@ describe("worker failures", () => {
       [{ model: "gpt-4o-mini", temperature: 0.7, note: "changed temperature" }, true, undefined],
     ]);
     const workerCalls = models.callsOf("worker");
-    expect(workerCalls.map((c) => [c.model, c.temperature])).toEqual([["gpt-4o-mini", 0.2], ["gpt-4o-mini", 0.7]]);
+    expect(workerCalls.map((c) => [c.model, c.temperature])).toEqual([
+      ["gpt-4o-mini", 0.2],
+      ["gpt-4o-mini", 0.7],
+    ]);
     expect(workerCalls[1]!.prompt).toContain("Your previous attempt was not accepted: server: upstream exploded");
     expect(h.events.filter((e) => "taskId" in e && e.taskId === "a").map((e) => e.type)).toEqual([
-      "task.queued", "task.started", "task.failed", "task.retrying", "task.started", "task.done",
+      "task.queued",
+      "task.started",
+      "task.failed",
+      "task.retrying",
+      "task.started",
+      "task.done",
     ]);
   });
 
@@ -84,7 +92,11 @@ describe("worker failures", () => {
   });
 
   it("sends a non-retryable error straight to the dead-letter queue", async () => {
-    const models = scriptedProvider({ worker: () => { throw httpError(401, "bad key"); } });
+    const models = scriptedProvider({
+      worker: () => {
+        throw httpError(401, "bad key");
+      },
+    });
     const h = harness({ models, workers: () => [agent()] });
     const summary = await h.run({ goal: "g", plan: { tasks: [task("a", [], { worker: "agent" })] } });
     expect(summary.deadLetters[0]!.attempts).toHaveLength(1);
@@ -107,7 +119,10 @@ describe("worker failures", () => {
     const started = Date.now();
     const summary = await h.run({ goal: "g", plan: { tasks: [task("stuck", [], { worker: "hang" }), task("ok")] } });
     expect(Date.now() - started).toBeLessThan(2_000);
-    expect(summary.tasks.map((t) => [t.id, t.status])).toEqual([["stuck", "dead"], ["ok", "done"]]);
+    expect(summary.tasks.map((t) => [t.id, t.status])).toEqual([
+      ["stuck", "dead"],
+      ["ok", "done"],
+    ]);
     expect(summary.deadLetters[0]!.attempts.map((a) => a.error?.kind)).toEqual(["timeout", "timeout"]);
     expect(signals.map((s) => s.aborted)).toEqual([true, true]);
   });
@@ -216,7 +231,11 @@ describe("re-driving dead letters", () => {
     expect(first.tasks.map((t) => t.status)).toEqual(["dead", "skipped", "done"]);
     broken = false;
     const second = await orchestrator.redrive("t", ["a"]);
-    expect(second.tasks.map((t) => [t.id, t.status])).toEqual([["a", "done"], ["b", "done"], ["sib", "done"]]);
+    expect(second.tasks.map((t) => [t.id, t.status])).toEqual([
+      ["a", "done"],
+      ["b", "done"],
+      ["sib", "done"],
+    ]);
     expect(second.deadLetters).toEqual([]);
     expect(log.runsOf("a")).toBe(4);
     expect(log.runsOf("b")).toBe(1);
@@ -233,7 +252,11 @@ describe("run budgets", () => {
     const h = harness({ models, settings: { maxModelCalls: 2 }, workers: () => [agent()] });
     const plan = { tasks: [task("a", [], { worker: "agent" }), task("b", ["a"], { worker: "agent" }), task("c", ["b"], { worker: "agent" })] };
     const summary = await h.run({ goal: "g", plan });
-    expect(summary.tasks.map((t) => [t.id, t.status])).toEqual([["a", "done"], ["b", "done"], ["c", "skipped"]]);
+    expect(summary.tasks.map((t) => [t.id, t.status])).toEqual([
+      ["a", "done"],
+      ["b", "done"],
+      ["c", "skipped"],
+    ]);
     expect(summary.tasks[2]!.reason).toBe("run budget reached: 2 model calls made of 2");
     expect(summary.answer).toBe("partial answer");
     const state = await h.graph.getState({ configurable: { thread_id: "thread-1" } });
@@ -292,11 +315,19 @@ describe("planning failures", () => {
     });
     const done = await h.run(new Command({ resume: { tasks: [task("x"), task("y", ["x"])] } }));
     expect(done.planSource).toBe("human");
-    expect(done.tasks.map((t) => [t.id, t.status])).toEqual([["x", "done"], ["y", "done"]]);
+    expect(done.tasks.map((t) => [t.id, t.status])).toEqual([
+      ["x", "done"],
+      ["y", "done"],
+    ]);
   });
 
   it("falls back to a single task for the default worker otherwise", async () => {
-    const models = scriptedProvider({ planner: () => { throw httpError(401, "bad key"); }, synthesizer: () => "answer" });
+    const models = scriptedProvider({
+      planner: () => {
+        throw httpError(401, "bad key");
+      },
+      synthesizer: () => "answer",
+    });
     const summary = await harness({ models }).run({ goal: "just do it" });
     expect(models.callsOf("planner")).toHaveLength(1);
     expect(summary.planSource).toBe("single-task");

@@ -31,9 +31,7 @@ describe("a full orchestration cycle", () => {
       workers: (log) => [
         echoWorker(log, {
           behaviour: (input) =>
-            input.task.id === "b"
-              ? { output: "b done", followUps: [{ id: "f", title: "Follow-up of b", worker: "echo", dependsOn: ["b"], blocks: ["d"] }] }
-              : undefined,
+            input.task.id === "b" ? { output: "b done", followUps: [{ id: "f", title: "Follow-up of b", worker: "echo", dependsOn: ["b"], blocks: ["d"] }] } : undefined,
         }),
       ],
     });
@@ -126,19 +124,20 @@ describe("parallelism", () => {
     expect(state.values.results.c.dispatch).toBe(1);
   });
 
-  it.each(["waves", "continuous"] as const)(
-    "leaves the dependents of a task that proposes follow-ups to the orchestrator (%s scheduling)",
-    async (scheduling) => {
-      const followUp = { id: "f", title: "F", worker: "echo", dependsOn: ["a"], blocks: ["b"] };
-      const h = harness({
-        settings: { scheduling },
-        workers: (log) => [echoWorker(log, { behaviour: (input) => (input.task.id === "a" ? { output: "a", followUps: [followUp] } : undefined) })],
-      });
-      const summary = await h.run({ goal: "g", plan: { tasks: [task("a"), task("b", ["a"])] } });
-      expect(summary.tasks.map((t) => [t.id, t.status, t.dependsOn])).toEqual([["a", "done", []], ["b", "done", ["a", "f"]], ["f", "done", ["a"]]]);
-      expect(h.log.started).toEqual(["a", "f", "b"]);
-    },
-  );
+  it.each(["waves", "continuous"] as const)("leaves the dependents of a task that proposes follow-ups to the orchestrator (%s scheduling)", async (scheduling) => {
+    const followUp = { id: "f", title: "F", worker: "echo", dependsOn: ["a"], blocks: ["b"] };
+    const h = harness({
+      settings: { scheduling },
+      workers: (log) => [echoWorker(log, { behaviour: (input) => (input.task.id === "a" ? { output: "a", followUps: [followUp] } : undefined) })],
+    });
+    const summary = await h.run({ goal: "g", plan: { tasks: [task("a"), task("b", ["a"])] } });
+    expect(summary.tasks.map((t) => [t.id, t.status, t.dependsOn])).toEqual([
+      ["a", "done", []],
+      ["b", "done", ["a", "f"]],
+      ["f", "done", ["a"]],
+    ]);
+    expect(h.log.started).toEqual(["a", "f", "b"]);
+  });
 
   it("runs a diamond in three waves", async () => {
     const h = harness({ workers: (log) => [echoWorker(log, { delayMs: 10 })] });
@@ -191,7 +190,12 @@ describe("continuous scheduling", () => {
       ],
     });
     const summary = await h.run({ goal: "g", plan: { tasks: [task("a"), task("b", ["a"]), task("c"), task("d", ["c"])] } });
-    expect(summary.tasks.map((t) => [t.id, t.status])).toEqual([["a", "dead"], ["b", "skipped"], ["c", "done"], ["d", "done"]]);
+    expect(summary.tasks.map((t) => [t.id, t.status])).toEqual([
+      ["a", "dead"],
+      ["b", "skipped"],
+      ["c", "done"],
+      ["d", "done"],
+    ]);
     expect(h.log.started).not.toContain("b");
   });
 });
@@ -200,9 +204,7 @@ describe("top-down decomposition", () => {
   it("expands a complex task into subtasks and completes the parent when they are done", async () => {
     const models = scriptedProvider({
       planner: (call) =>
-        isExpand(call)
-          ? planReply([task("s1"), task("s2", ["s1"])])
-          : planReply([task("big", [], { complex: true, title: "Big" }), task("final", ["big"])]),
+        isExpand(call) ? planReply([task("s1"), task("s2", ["s1"])]) : planReply([task("big", [], { complex: true, title: "Big" }), task("final", ["big"])]),
       synthesizer: () => "answer",
     });
     const h = harness({ models, settings: { strategy: "top-down", maxDepth: 1 } });
@@ -233,9 +235,7 @@ describe("top-down decomposition", () => {
 describe("plans from the caller", () => {
   it("rejects an invalid plan with an error naming the problem", async () => {
     const h = harness();
-    await expect(h.run({ goal: "g", plan: { tasks: [task("a", ["nope"])] } })).rejects.toThrow(
-      'Task "a" depends on "nope", which is not a task in the plan.',
-    );
+    await expect(h.run({ goal: "g", plan: { tasks: [task("a", ["nope"])] } })).rejects.toThrow('Task "a" depends on "nope", which is not a task in the plan.');
   });
 
   it("breaks a cycle in the plan, records the dropped edge and still runs every task", async () => {

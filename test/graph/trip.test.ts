@@ -22,7 +22,7 @@ import { validatePlan } from "../../src/plan/validate.js";
 import type { WorkerOutput, WorkerRunContext } from "../../src/worker-contract.js";
 import { runGraph } from "../../src/app/run.js";
 import { PlanInputSchema, type DependencyResult, type WorkerInput } from "../../src/schemas.js";
-import { type Usage } from "../../src/usage.js";
+import type { Usage } from "../../src/usage.js";
 import { estimateTokens, scriptedProvider } from "../helpers/scripted-model.js";
 
 const registry = tripRegistry();
@@ -47,7 +47,17 @@ interface InputOptions {
 function input(id: string, worker: string, options: InputOptions = {}): WorkerInput {
   return {
     goal: options.goal ?? TRIP_GOAL,
-    task: { id, title: id, description: options.description ?? "", worker, dependsOn: Object.keys(options.dependencies ?? {}), expectedOutput: "", estimatedCost: 1, complex: false, blocks: [] },
+    task: {
+      id,
+      title: id,
+      description: options.description ?? "",
+      worker,
+      dependsOn: Object.keys(options.dependencies ?? {}),
+      expectedOutput: "",
+      estimatedCost: 1,
+      complex: false,
+      blocks: [],
+    },
     dependencies: options.dependencies ?? {},
     dispatch: 1,
   };
@@ -238,7 +248,10 @@ describe("hotel_agent", () => {
   });
 
   it("moves down to the best-rated hotel that still fits a tighter budget", async () => {
-    const result = await run("hotel_agent", input("hotel", "hotel_agent", { goal: goalWithBudget("$1,800"), dependencies: withFlight(flightOn("2026-05-12", "2026-05-15")) }));
+    const result = await run(
+      "hotel_agent",
+      input("hotel", "hotel_agent", { goal: goalWithBudget("$1,800"), dependencies: withFlight(flightOn("2026-05-12", "2026-05-15")) }),
+    );
     expect(result.data).toMatchObject({ hotelId: "petit-montmartre", nightly: 168, nightlyBudget: 240, cost: 504 });
   });
 
@@ -325,7 +338,10 @@ describe("budget_checker", () => {
     const priced = (category: string, cost: number): DependencyResult => ({ title: category, worker: "x", output: "", data: { category, cost, label: category } });
     const result = await run(
       "budget_checker",
-      input("budget_check", "budget_checker", { goal: goalWithBudget("$1,000"), dependencies: { flight: priced("flight", 700), hotel: priced("hotel", 450), note: { title: "note", worker: "x", output: "free text" } } }),
+      input("budget_check", "budget_checker", {
+        goal: goalWithBudget("$1,000"),
+        dependencies: { flight: priced("flight", 700), hotel: priced("hotel", 450), note: { title: "note", worker: "x", output: "free text" } },
+      }),
     );
     expect(result.data).toMatchObject({ total: 1150, remaining: -150, withinBudget: false, missing: ["attractions", "transit"] });
     expect(result.output.split("\n")[0]).toBe("Total $1,150 of $1,000: over budget by $150.");

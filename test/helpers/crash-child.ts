@@ -2,9 +2,15 @@
  * A run in a child process for the crash tests: a fixed plan of function workers with set latencies and a
  * scripted synthesizer; it logs each worker execution to a file and prints events to stdout so the parent
  * can SIGKILL it at a chosen moment. Argument: JSON of {@link CrashChildOptions}.
+ *
+ * Lines on stdout: `EVENT <type> [taskId]` per lifecycle event, `FINISHED <id>` when a worker returns,
+ * `CHECKPOINTED <id>` once a write holding that task's result is stored by the checkpointer (the moment a
+ * resume can reuse it), and `SUMMARY <json>` at the end.
  */
 import { appendFileSync } from "node:fs";
+import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import { createOrchestrator, functionWorker, type SettingsInput } from "../../src/index.js";
+import { openCheckpointer } from "../../src/persistence/checkpointer.js";
 import { scriptedProvider } from "./scripted-model.js";
 
 export interface CrashChildOptions {
@@ -47,8 +53,28 @@ const models = scriptedProvider(
   { synthesizer: (call) => `ANSWER ${call.prompt.length}: ${call.prompt.match(/^### .*$/gm)?.join(" | ")}` },
   { latencyMs: (call) => (call.role === "synthesizer" ? options.synthesizerMs : 0) },
 );
+/** The ids of the task results in a batch of pending writes: a task's return value, or the `results` channel. */
+function resultIds(writes: Parameters<BaseCheckpointSaver["putWrites"]>[1]): string[] {
+  const ids: string[] = [];
+  for (const [channel, value] of writes) {
+    const record = value as { taskId?: unknown; output?: unknown } | null;
+    if (typeof record?.taskId === "string" && typeof record.output === "string") ids.push(record.taskId);
+    if (channel === "results" && value && typeof value === "object") ids.push(...Object.keys(value).filter((key) => key !== "__overwrite__"));
+  }
+  return ids;
+}
+
+// The checkpointer the spec names, opened as the orchestrator would open it, with its writes reported once stored.
+const handle = await openCheckpointer(options.spec);
+const putWrites = handle.saver.putWrites.bind(handle.saver);
+handle.saver.putWrites = async (config, writes, taskId) => {
+  await putWrites(config, writes, taskId);
+  for (const id of resultIds(writes)) say(`CHECKPOINTED ${id}`);
+};
+
 const orchestrator = await createOrchestrator({
-  checkpointer: options.spec,
+  checkpointer: handle.saver,
+  lock: handle.lock,
   models,
   workers: [step],
   settings: { replan: "never", ...options.settings },
@@ -66,3 +92,4 @@ say(
   })}`,
 );
 await orchestrator.close();
+await handle.close();

@@ -13,9 +13,10 @@ export interface ChildRun {
 }
 
 /**
- * Runs the crash child; when `killWhen` matches a stdout line, waits `killDelayMs` and SIGKILLs it.
+ * Runs the crash child; SIGKILLs it as soon as `killWhen` matches a stdout line. A child still running after
+ * `deadlineMs` is killed and the run rejected, naming the lines it printed.
  */
-export function runChild(options: CrashChildOptions, killWhen?: (line: string) => boolean, killDelayMs = 0): Promise<ChildRun> {
+export function runChild(options: CrashChildOptions, killWhen?: (line: string) => boolean, deadlineMs = 20_000): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", "tsx", CHILD, JSON.stringify(options)], {
       cwd: ROOT,
@@ -26,6 +27,11 @@ export function runChild(options: CrashChildOptions, killWhen?: (line: string) =
     let stderr = "";
     let buffer = "";
     let killing = false;
+    let overdue = false;
+    const deadline = setTimeout(() => {
+      overdue = true;
+      child.kill("SIGKILL");
+    }, deadlineMs);
     child.stdout.on("data", (chunk: Buffer) => {
       buffer += chunk.toString();
       const parts = buffer.split("\n");
@@ -34,14 +40,19 @@ export function runChild(options: CrashChildOptions, killWhen?: (line: string) =
         lines.push(line);
         if (!killing && killWhen?.(line)) {
           killing = true;
-          setTimeout(() => child.kill("SIGKILL"), killDelayMs);
+          child.kill("SIGKILL");
         }
       }
     });
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on("error", reject);
+    child.on("error", (error) => (clearTimeout(deadline), reject(error)));
     child.on("exit", (code, signal) => {
+      clearTimeout(deadline);
       if (buffer) lines.push(buffer);
+      if (overdue) {
+        const awaited = killWhen ? "the kill line" : "the end of the run";
+        return reject(new Error(`crash child still running after ${deadlineMs} ms, waiting for ${awaited}; it printed:\n${lines.join("\n")}\n${stderr}`));
+      }
       const killed = signal === "SIGKILL";
       if (!killed && code !== 0) return reject(new Error(`child exited with ${code}: ${stderr}`));
       const summaryLine = lines.find((line) => line.startsWith("SUMMARY "));

@@ -3,7 +3,7 @@ import { compileOrchestrator } from "../../graphs/orchestrator.js";
 import type { SettingsInput } from "../../src/settings.js";
 import type { ModelProvider } from "../../src/models.js";
 import { functionWorker, WorkerRegistry } from "../../src/workers/registry.js";
-import { type WorkerDefinition, type WorkerOutput } from "../../src/worker-contract.js";
+import type { WorkerDefinition, WorkerOutput } from "../../src/worker-contract.js";
 import { runGraph, type RunOptions } from "../../src/app/run.js";
 import type { OrchestratorEvent } from "../../src/events.js";
 import type { TaskSpec, WorkerInput } from "../../src/schemas.js";
@@ -88,12 +88,7 @@ export interface Harness {
 
 /** A compiled orchestrator over echo workers with a memory checkpointer, recording events and work. */
 export function harness(
-  options: {
-    models?: ModelProvider;
-    workers?: (log: WorkLog) => WorkerDefinition[];
-    settings?: SettingsInput;
-    checkpointer?: BaseCheckpointSaver;
-  } = {},
+  options: { models?: ModelProvider; workers?: (log: WorkLog) => WorkerDefinition[]; settings?: SettingsInput; checkpointer?: BaseCheckpointSaver } = {},
 ): Harness {
   const log = new WorkLog();
   const events: OrchestratorEvent[] = [];

@@ -36,10 +36,7 @@ export interface ToolCallReply {
 }
 
 /** A failure to inject: an HTTP error status, a response that never comes, or a 200 with a broken body. */
-export type Fault =
-  | { fault: "status"; status: number; retryAfterSeconds?: number; message?: string }
-  | { fault: "hang" }
-  | { fault: "malformed" };
+export type Fault = { fault: "status"; status: number; retryAfterSeconds?: number; message?: string } | { fault: "hang" } | { fault: "malformed" };
 
 /** What the handler answers: text, tool calls, a structured object, or a fault; `delayMs` waits before answering. */
 export type Reply = ({ content: string } | { toolCalls: ToolCallReply[] } | { structured: unknown } | Fault) & {
@@ -174,16 +171,22 @@ function errorMessage(error: unknown): string {
 }
 
 function respond(res: ServerResponse, body: ChatRequest, reply: Reply, index: number): void {
-  if ("fault" in reply) return respondFault(res, body, reply);
+  if ("fault" in reply) {
+    respondFault(res, body, reply);
+    return;
+  }
   const answer = toAnswer(body, reply);
   const usage = usageOf(body, answer);
-  if (body.stream) return sendStream(res, body, answer, usage, index);
-  sendJson(res, 200, completion(body, answer, usage, index));
+  if (body.stream) sendStream(res, body, answer, usage, index);
+  else sendJson(res, 200, completion(body, answer, usage, index));
 }
 
 function respondFault(res: ServerResponse, body: ChatRequest, fault: Fault): void {
   if (fault.fault === "hang") return;
-  if (fault.fault === "malformed") return sendMalformed(res, Boolean(body.stream));
+  if (fault.fault === "malformed") {
+    sendMalformed(res, Boolean(body.stream));
+    return;
+  }
   const headers: Record<string, string> = fault.retryAfterSeconds === undefined ? {} : { "retry-after": String(fault.retryAfterSeconds) };
   sendError(res, fault.status, fault.message ?? `injected fault: HTTP ${fault.status}`, headers);
 }
@@ -307,7 +310,10 @@ export interface RequestView {
 /** Builds the view of a chat request that routes match on. */
 export function describeRequest(body: ChatRequest, index = 0): RequestView {
   const messages = body.messages;
-  const system = messages.filter((m) => m.role === "system" || m.role === "developer").map(messageText).join("\n");
+  const system = messages
+    .filter((m) => m.role === "system" || m.role === "developer")
+    .map(messageText)
+    .join("\n");
   const lastUser = [...messages].reverse().find((m) => m.role === "user");
   const schemaName = body.response_format?.type === "json_schema" ? body.response_format.json_schema?.name : undefined;
   const forced = typeof body.tool_choice === "object" ? body.tool_choice.function?.name : undefined;

@@ -129,7 +129,8 @@ export function scriptedProvider(
     callsOf: (role) => calls.filter((call) => call.role === role),
     create(request) {
       const responder =
-        responders[request.role] ?? (request.role === "fallback" ? responders.worker : undefined) ??
+        responders[request.role] ??
+        (request.role === "fallback" ? responders.worker : undefined) ??
         (() => {
           throw new Error(`no scripted responder for the ${request.role} role`);
         });

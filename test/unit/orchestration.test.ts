@@ -760,14 +760,20 @@ describe("scheduling the next round", () => {
       const board = boardOf(...records(task("a", [], { complex: true })));
       const next = await scheduleNext(round, board, {});
       expect(next.usage.modelCalls, scheduling).toBe(3);
-      expect(round.events.filter((event) => event.type === "task.expanded"), scheduling).toEqual([
+      expect(
+        round.events.filter((event) => event.type === "task.expanded"),
+        scheduling,
+      ).toEqual([
         { type: "task.expanded", taskId: "a", worker: "echo", children: ["a.x", "a.y"] },
         { type: "task.expanded", taskId: "a.x", worker: "echo", children: ["a.x.p", "a.x.q"] },
         { type: "task.expanded", taskId: "a.y", worker: "echo", children: ["a.y.p", "a.y.q"] },
       ]);
       const dispatched = next.dispatch.flatMap((unit) => unit.tasks).sort();
       expect(dispatched, scheduling).toEqual(["a.x.p", "a.x.q", "a.y.p", "a.y.q"]);
-      expect(board.all().filter((t) => t.status === "skipped"), scheduling).toEqual([]);
+      expect(
+        board.all().filter((t) => t.status === "skipped"),
+        scheduling,
+      ).toEqual([]);
     }
   });
 });

@@ -14,9 +14,7 @@ describe("plan validation", () => {
   });
 
   it("reports a duplicate id by name", () => {
-    expect(validatePlan([task("a"), task("a")], options)).toEqual([
-      { code: "duplicate_id", message: 'Task id "a" is used more than once.' },
-    ]);
+    expect(validatePlan([task("a"), task("a")], options)).toEqual([{ code: "duplicate_id", message: 'Task id "a" is used more than once.' }]);
   });
 
   it("reports a dependency on a task that is not in the plan", () => {
@@ -42,9 +40,7 @@ describe("plan validation", () => {
   });
 
   it("reports a cycle with its path", () => {
-    expect(validatePlan([task("a", ["c"]), task("b", ["a"]), task("c", ["b"])], options)).toEqual([
-      { code: "cycle", message: "Dependency cycle: a → c → b → a." },
-    ]);
+    expect(validatePlan([task("a", ["c"]), task("b", ["a"]), task("c", ["b"])], options)).toEqual([{ code: "cycle", message: "Dependency cycle: a → c → b → a." }]);
   });
 
   it("lets new tasks depend on existing ids but not reuse them", () => {
@@ -58,13 +54,14 @@ describe("cycle breaking", () => {
   it("drops the edge that closes a 2-cycle", () => {
     const { tasks, dropped } = breakCycles([task("a", ["b"]), task("b", ["a"])]);
     expect(dropped).toEqual([{ task: "b", dependsOn: "a", cycle: ["a", "b", "a"] }]);
-    expect(tasks.map((t) => [t.id, t.dependsOn])).toEqual([["a", ["b"]], ["b", []]]);
+    expect(tasks.map((t) => [t.id, t.dependsOn])).toEqual([
+      ["a", ["b"]],
+      ["b", []],
+    ]);
   });
 
   it("drops the edge that closes a 3-cycle", () => {
-    expect(findCycleBreaks([task("a", ["b"]), task("b", ["c"]), task("c", ["a"])])).toEqual([
-      { task: "c", dependsOn: "a", cycle: ["a", "b", "c", "a"] },
-    ]);
+    expect(findCycleBreaks([task("a", ["b"]), task("b", ["c"]), task("c", ["a"])])).toEqual([{ task: "c", dependsOn: "a", cycle: ["a", "b", "c", "a"] }]);
   });
 
   it("drops a self-loop", () => {
@@ -129,6 +126,6 @@ describe("parsing a caller's plan", () => {
   });
 
   it("reports malformed JSON", () => {
-    expect(() => parsePlanInput("{not json", "plan file x.json")).toThrow(/Invalid plan file x\.json:\n  - not valid JSON/);
+    expect(() => parsePlanInput("{not json", "plan file x.json")).toThrow(/Invalid plan file x\.json:\n {2}- not valid JSON/);
   });
 });

@@ -24,9 +24,7 @@ describe("worker registry", () => {
   it("rejects a duplicate name, a missing description and an agent without a prompt", () => {
     expect(() => new WorkerRegistry([fn("a"), fn("a")])).toThrow('Worker "a" is registered twice.');
     expect(() => new WorkerRegistry([fn("a", " ")])).toThrow('Worker "a" has no description.');
-    expect(() => new WorkerRegistry([agentWorker({ name: "a", description: "d", systemPrompt: "" })])).toThrow(
-      'Agent worker "a" has no system prompt.',
-    );
+    expect(() => new WorkerRegistry([agentWorker({ name: "a", description: "d", systemPrompt: "" })])).toThrow('Agent worker "a" has no system prompt.');
   });
 
   it("rejects an empty registry and an unknown default worker", () => {

@@ -120,10 +120,7 @@ export const BudgetReportSchema = z.object({
 export type BudgetReport = z.infer<typeof BudgetReportSchema>;
 
 /** The dependencies whose `data` matches a schema, with their task ids, in dependency order. */
-export function dependencyData<S extends z.ZodType>(
-  input: Pick<WorkerInput, "dependencies">,
-  schema: S,
-): { taskId: string; data: z.infer<S> }[] {
+export function dependencyData<S extends z.ZodType>(input: Pick<WorkerInput, "dependencies">, schema: S): { taskId: string; data: z.infer<S> }[] {
   return Object.entries(input.dependencies).flatMap(([taskId, dependency]) => {
     const parsed = schema.safeParse(dependency.data);
     return parsed.success ? [{ taskId, data: parsed.data as z.infer<S> }] : [];

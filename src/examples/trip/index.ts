@@ -23,7 +23,10 @@ export function tripPlanIssues(plan: PlanInput, registry: WorkerRegistry): strin
 export function loadTripPlan(raw: unknown, registry: WorkerRegistry): PlanInput {
   const parsed = PlanInputSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new PlanValidationError(parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`), "trip plan");
+    throw new PlanValidationError(
+      parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`),
+      "trip plan",
+    );
   }
   const issues = tripPlanIssues(parsed.data, registry);
   if (issues.length > 0) throw new PlanValidationError(issues, "trip plan");

@@ -1,12 +1,4 @@
-import type {
-  BudgetReport,
-  ChosenAttraction,
-  FlightBooking,
-  HotelBooking,
-  PackingList,
-  RestaurantPicks,
-  TransitChoice,
-} from "./bookings.js";
+import type { BudgetReport, ChosenAttraction, FlightBooking, HotelBooking, PackingList, RestaurantPicks, TransitChoice } from "./bookings.js";
 import { dateRange, formatDate, minutesOf, timeOf, usd, weekdayOf } from "./dates.js";
 import type { TripRequest } from "./request.js";
 import { FULL_DAY_HOURS, LIGHT_DAY_HOURS } from "./select.js";
@@ -48,8 +40,7 @@ export interface Itinerary {
 }
 
 /** Sightseeing hours on the arrival day: a light day after a morning or after-midnight landing, none after a later one. */
-export const arrivalDayHours = (arrives: string | undefined): number =>
-  arrives === undefined || minutesOf(arrives) < LATEST_USEFUL_ARRIVAL ? LIGHT_DAY_HOURS : 0;
+export const arrivalDayHours = (arrives: string | undefined): number => (arrives === undefined || minutesOf(arrives) < LATEST_USEFUL_ARRIVAL ? LIGHT_DAY_HOURS : 0);
 
 interface Slot {
   date: string;
@@ -115,8 +106,7 @@ export function buildItinerary(inputs: ItineraryInputs): Itinerary {
   const last = inputs.flight?.returnDate ?? inputs.request.endDate;
   const dates = dateRange(first, last < first ? first : last);
   const kindOf = (i: number): DayKind => (i === 0 ? "arrival" : i === dates.length - 1 ? "departure" : "full");
-  const capacity = (kind: DayKind): number =>
-    kind === "arrival" ? arrivalDayHours(inputs.flight?.arrives) : kind === "full" ? FULL_DAY_HOURS : 0;
+  const capacity = (kind: DayKind): number => (kind === "arrival" ? arrivalDayHours(inputs.flight?.arrives) : kind === "full" ? FULL_DAY_HOURS : 0);
   const frame = dates.map((date, i) => ({ date, kind: kindOf(i), capacityHours: capacity(kindOf(i)) }));
   const { placed, unscheduled } = scheduleAttractions(frame, inputs.attractions);
   const days = frame.map((slot, i): ItineraryDay => {
@@ -148,9 +138,7 @@ export function renderItinerary(itinerary: Itinerary, inputs: ItineraryInputs): 
   const extras = [
     itinerary.unscheduled.length ? `Not scheduled (no open day with time left): ${itinerary.unscheduled.join(", ")}.` : "",
     inputs.packing ? `Pack: ${inputs.packing.items.join(", ")}.` : "",
-    inputs.budget
-      ? `Budget: ${usd(inputs.budget.total)} of ${usd(inputs.budget.budget)} (${inputs.budget.withinBudget ? "within budget" : "over budget"}).`
-      : "",
+    inputs.budget ? `Budget: ${usd(inputs.budget.total)} of ${usd(inputs.budget.budget)} (${inputs.budget.withinBudget ? "within budget" : "over budget"}).` : "",
   ].filter(Boolean);
   return [`# ${request.destination}: ${formatDate(first)} – ${formatDate(last)}, ${people}`, ...sections, ...extras].join("\n\n");
 }

@@ -13,7 +13,14 @@ export function tripSearchTools(data: TripDataset = TRIP_DATA): StructuredToolIn
       return JSON.stringify({
         flightShare: share,
         recommended: chosen?.flight.id ?? null,
-        options: options.map((o) => ({ ...o.flight, departureDate: o.departureDate, arrivalDate: o.arrivalDate, cost: o.cost, lateArrival: o.lateArrival, withinShare: o.cost <= share })),
+        options: options.map((o) => ({
+          ...o.flight,
+          departureDate: o.departureDate,
+          arrivalDate: o.arrivalDate,
+          cost: o.cost,
+          lateArrival: o.lateArrival,
+          withinShare: o.cost <= share,
+        })),
       });
     },
     {

@@ -1,7 +1,7 @@
 import { HumanMessage, SystemMessage, type AIMessage } from "@langchain/core/messages";
 import { AttemptFailure } from "../../workers/classify.js";
 import { functionWorker, WorkerRegistry } from "../../workers/registry.js";
-import { type WorkerDefinition, type WorkerOutput, type WorkerRunContext } from "../../worker-contract.js";
+import type { WorkerDefinition, WorkerOutput, WorkerRunContext } from "../../worker-contract.js";
 import type { TaskInput, WorkerInput } from "../../schemas.js";
 import { usageOf } from "../../usage.js";
 import {
@@ -168,7 +168,10 @@ export function runHotelAgent(input: WorkerInput, data: TripDataset = TRIP_DATA)
   const checkOut = extraNight ? arrival : lastDay > checkIn ? lastDay : addDays(checkIn, 1);
   const nights = daysBetween(checkIn, checkOut);
   const budget = nightlyBudget(request);
-  const hotel = chooseHotel(data.hotels.filter((h) => h.city === city.id), budget);
+  const hotel = chooseHotel(
+    data.hotels.filter((h) => h.city === city.id),
+    budget,
+  );
   if (!hotel) throw unanswerable(`No hotels in ${city.name} in the dataset.`);
   const rooms = roomsFor(request.travellers);
   const cost = hotel.nightly * nights * rooms;
@@ -209,7 +212,11 @@ export function runAttractionsAgent(input: WorkerInput, data: TripDataset = TRIP
   const city = cityOf(request, data);
   const perPersonBudget = Math.floor(shareOf(request, "attractions") / request.travellers);
   const capacityHours = sightseeingHours(tripNights(request));
-  const { chosen, left } = chooseAttractions(data.attractions.filter((a) => a.city === city.id), perPersonBudget, capacityHours);
+  const { chosen, left } = chooseAttractions(
+    data.attractions.filter((a) => a.city === city.id),
+    perPersonBudget,
+    capacityHours,
+  );
   const perPerson = chosen.reduce((sum, attraction) => sum + attraction.price, 0);
   const hours = chosen.reduce((sum, attraction) => sum + attraction.hours, 0);
   const picks: AttractionPicks = {
@@ -236,7 +243,10 @@ export function runTransitAdvisor(input: WorkerInput, data: TripDataset = TRIP_D
   const request = requestOf(input);
   const city = cityOf(request, data);
   const days = tripNights(request) + 1;
-  const choice = choosePass(data.passes.filter((p) => p.city === city.id), days);
+  const choice = choosePass(
+    data.passes.filter((p) => p.city === city.id),
+    days,
+  );
   if (!choice) throw unanswerable(`No transit passes for ${city.name} in the dataset.`);
   const { pass, count } = choice;
   const result: TransitChoice = {
@@ -263,7 +273,11 @@ export function runRestaurantScout(input: WorkerInput, data: TripDataset = TRIP_
   const city = cityOf(request, data);
   const stay = dependencyData(input, HotelBookingSchema).find((entry) => !entry.data.extraNight)?.data;
   const neighbourhood = stay?.neighbourhood ?? "";
-  const picks = chooseRestaurants(data.restaurants.filter((r) => r.city === city.id), neighbourhood, stay?.nights ?? tripNights(request));
+  const picks = chooseRestaurants(
+    data.restaurants.filter((r) => r.city === city.id),
+    neighbourhood,
+    stay?.nights ?? tripNights(request),
+  );
   const result: RestaurantPicks = {
     kind: "restaurants",
     neighbourhood,
@@ -303,9 +317,7 @@ export function runBudgetChecker(input: WorkerInput): WorkerOutput {
   const request = requestOf(input);
   const items = dependencyData(input, PricedSchema).map(({ taskId, data }) => ({ taskId, ...data }));
   const report = budgetReport(request.budget, items);
-  const verdict = report.withinBudget
-    ? `within budget, ${usd(report.remaining)} left`
-    : `over budget by ${usd(-report.remaining)}`;
+  const verdict = report.withinBudget ? `within budget, ${usd(report.remaining)} left` : `over budget by ${usd(-report.remaining)}`;
   const lines = [
     `Total ${usd(report.total)} of ${usd(report.budget)}: ${verdict}.`,
     ...report.items.map((item) => `- ${CATEGORY_LABELS[item.category]} (${item.taskId}): ${item.label} = ${usd(item.cost)}`),

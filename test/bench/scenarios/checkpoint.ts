@@ -153,12 +153,26 @@ export async function checkpointScenario(_config: BenchConfig, log: (line: strin
     goals: [
       {
         goal: "checkpoint bytes linear in rounds (chain; marginal bytes/round 10→20 ≤ 1.1× 5→10)",
-        measured: `20/10 rounds = ${chainFit.ratio20to10.toFixed(3)}, marginal ×${chainFit.marginalGrowth.toFixed(3)}${superlinear.some((c) => c.variant === "chain") ? `; superlinear: ${superlinear.filter((c) => c.variant === "chain").map((c) => c.channel).join(", ")}` : ""}`,
+        measured: `20/10 rounds = ${chainFit.ratio20to10.toFixed(3)}, marginal ×${chainFit.marginalGrowth.toFixed(3)}${
+          superlinear.some((c) => c.variant === "chain")
+            ? `; superlinear: ${superlinear
+                .filter((c) => c.variant === "chain")
+                .map((c) => c.channel)
+                .join(", ")}`
+            : ""
+        }`,
         pass: linear(chainFit),
       },
       {
         goal: "checkpoint bytes linear in rounds (replans)",
-        measured: `20/10 rounds = ${replanFit.ratio20to10.toFixed(3)}, marginal ×${replanFit.marginalGrowth.toFixed(3)}${superlinear.some((c) => c.variant === "replan") ? `; superlinear: ${superlinear.filter((c) => c.variant === "replan").map((c) => c.channel).join(", ")}` : ""}`,
+        measured: `20/10 rounds = ${replanFit.ratio20to10.toFixed(3)}, marginal ×${replanFit.marginalGrowth.toFixed(3)}${
+          superlinear.some((c) => c.variant === "replan")
+            ? `; superlinear: ${superlinear
+                .filter((c) => c.variant === "replan")
+                .map((c) => c.channel)
+                .join(", ")}`
+            : ""
+        }`,
         pass: linear(replanFit),
       },
     ],

@@ -97,13 +97,25 @@ function tailSensitivity(config: BenchConfig) {
     const ratios = Object.fromEntries(
       ids.map((id) => {
         const policy = POLICIES.find((p) => p.id === id)!;
-        return [id, dags.map((plan) => simulate(plan.tasks, { cap: config.cap, dispatch: policy.dispatch, priority: policy.priority }).makespanMs / dagFigures(plan.tasks, config.cap).lowerBoundMs)];
+        return [
+          id,
+          dags.map(
+            (plan) =>
+              simulate(plan.tasks, { cap: config.cap, dispatch: policy.dispatch, priority: policy.priority }).makespanMs /
+              dagFigures(plan.tasks, config.cap).lowerBoundMs,
+          ),
+        ];
       }),
     );
     const worseThanFifo = ratios["waves/cp"]!.filter((r, i) => r > ratios["waves/fifo"]![i]! + EPS).length;
     return {
       sigma,
-      ...Object.fromEntries(ids.flatMap((id) => [[`${id} median`, median(ratios[id]!)], [`${id} worst`, max(ratios[id]!)]])),
+      ...Object.fromEntries(
+        ids.flatMap((id) => [
+          [`${id} median`, median(ratios[id]!)],
+          [`${id} worst`, max(ratios[id]!)],
+        ]),
+      ),
       wavesCpWorseThanFifo: worseThanFifo,
       dags: dags.length,
     } as Record<string, number>;
@@ -127,7 +139,11 @@ export async function makespanScenario(config: BenchConfig, log: (line: string) 
     better: among.filter((p) => p.policyRatios[cp]! < p.policyRatios[fifo]! - EPS).map((p) => p.plan),
   });
   const priority = cpVsFifo("waves/cp", "waves/fifo", plans);
-  const priorityDags = cpVsFifo("waves/cp", "waves/fifo", dags.filter((p) => p.width > config.cap));
+  const priorityDags = cpVsFifo(
+    "waves/cp",
+    "waves/fifo",
+    dags.filter((p) => p.width > config.cap),
+  );
   const flatPlans = plans.filter((p) => p.flatFanOutRealMs !== null);
   const speedups = {
     vsSequentialMedian: median(plans.map((p) => p.sequentialMs / p.oursMs)),
@@ -239,7 +255,12 @@ export async function makespanScenario(config: BenchConfig, log: (line: string) 
       rows: [
         ["(a) sequential loop", "whole suite", speedups.vsSequentialMedian, Math.min(...plans.map((p) => p.sequentialMs / p.oursMs))],
         ["(a) sequential loop", "DAGs", speedups.vsSequentialDagMedian, Math.min(...dags.map((p) => p.sequentialMs / p.oursMs))],
-        ["(b) flat fan-out, real (uncapped)", "independent plans", speedups.vsFlatFanOutIndependentMedian, Math.min(...flatPlans.map((p) => p.flatFanOutRealMs! / p.oursMs))],
+        [
+          "(b) flat fan-out, real (uncapped)",
+          "independent plans",
+          speedups.vsFlatFanOutIndependentMedian,
+          Math.min(...flatPlans.map((p) => p.flatFanOutRealMs! / p.oursMs)),
+        ],
         ["(b) flat fan-out, simulated", "independent plans", speedups.vsFlatFanOutIndependentSimMedian, Math.min(...flatPlans.map((p) => p.flatFanOutMs! / p.oursSimMs))],
         ["(c) FIFO waves, simulated vs sim ours", "DAGs", speedups.vsFifoDagMedian, speedups.vsFifoDagWorst],
       ],
@@ -282,7 +303,12 @@ export async function makespanScenario(config: BenchConfig, log: (line: string) 
       plans: plans.map((p) => ({ ...p, policyRatios: Object.fromEntries(Object.entries(p.policyRatios).map(([k, v]) => [k, round(v)])) })),
       groups,
       speedups,
-      priorityVsFifo: { better: priority.better, worse: priority.worse, dagsBetter: priorityDags.better.length, dagsUnderCap: dags.filter((p) => p.width > config.cap).length },
+      priorityVsFifo: {
+        better: priority.better,
+        worse: priority.worse,
+        dagsBetter: priorityDags.better.length,
+        dagsUnderCap: dags.filter((p) => p.width > config.cap).length,
+      },
       oursSimulatedAs: oursPolicy().label,
       graphOverheadPerRoundMs: overheadPerRound,
       graphOverheadPerPlanMs: overheadPerPlan,

@@ -55,7 +55,17 @@ export async function overheadScenario(config: BenchConfig, log: (line: string) 
       {
         title: `3. Overhead per subtask (independent tasks, cap ${CAP}, MemorySaver, runGraph with sync durability)`,
         columns: ["N", "worker ms", "wall ms", "ideal ms", "(wall−ideal)/N ms", "rounds", "ms/round", "loop p99 ms", "loop max ms"],
-        rows: rows.map((r) => [r.n, r.latencyMs, round(r.wallMs, 0), r.idealMs, round(r.overheadMsPerTask, 3), r.rounds, r.overheadMsPerRound, r.eventLoopP99Ms, r.eventLoopMaxMs]),
+        rows: rows.map((r) => [
+          r.n,
+          r.latencyMs,
+          round(r.wallMs, 0),
+          r.idealMs,
+          round(r.overheadMsPerTask, 3),
+          r.rounds,
+          r.overheadMsPerRound,
+          r.eventLoopP99Ms,
+          r.eventLoopMaxMs,
+        ]),
         notes: [
           `Median of ${REPEATS} runs each (loop max: the largest of them). ideal = ceil(N / ${CAP}) × worker latency; a round = one orchestrator step + one worker superstep.`,
           `Headline figures at ${nNote}; the worse of the two worker latencies.`,

@@ -55,7 +55,16 @@ export async function throughputScenario(config: BenchConfig, log: (line: string
       {
         title: `6. Throughput: ${GOALS} goals at once (plan ${plan.name}, ${plan.tasks.length} tasks, cap ${config.cap}, one graph, separate threads)`,
         columns: ["checkpointer", "single ms", "median ms", "p95 ms", "p95 / single", "wall ms", "goals/s", "loop p99 ms"],
-        rows: rows.map((r) => [r.checkpointer, round(r.singleMs, 0), round(r.medianMs, 0), round(r.p95Ms, 0), r.p95OverSingle, round(r.wallMs, 0), r.goalsPerSecond, r.eventLoopP99Ms]),
+        rows: rows.map((r) => [
+          r.checkpointer,
+          round(r.singleMs, 0),
+          round(r.medianMs, 0),
+          round(r.p95Ms, 0),
+          r.p95OverSingle,
+          round(r.wallMs, 0),
+          r.goalsPerSecond,
+          r.eventLoopP99Ms,
+        ]),
         notes: ["p95 of 10 goals is the nearest rank, i.e. the slowest goal."],
       },
     ],

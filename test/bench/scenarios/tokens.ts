@@ -38,7 +38,10 @@ const taskIdOf = (call: ModelCall) => /Your task "([^"]+)"/.exec(call.prompt)?.[
 
 /** Tasks of earlier waves: the results a broadcast would have in state when the task is dispatched. */
 function priorByTask(tasks: readonly TaskShape[], cap: number): Map<string, string[]> {
-  const waves = simulate(tasks.map((task): BenchTask => ({ ...task, latencyMs: 1 })), { cap, dispatch: "waves", priority: "cp" }).waves;
+  const waves = simulate(
+    tasks.map((task): BenchTask => ({ ...task, latencyMs: 1 })),
+    { cap, dispatch: "waves", priority: "cp" },
+  ).waves;
   return new Map(waves.flatMap((wave, i) => wave.map((id) => [id, waves.slice(0, i).flat()] as const)));
 }
 
@@ -82,7 +85,17 @@ function analyticRatio(tasks: readonly BenchTask[], cap: number): number {
   const promptOf = (task: TaskShape, ids: readonly string[]) => {
     const input: WorkerInput = {
       goal: GOAL,
-      task: { id: task.id, title: `Section ${task.id}`, description: describe(task), worker: "writer", dependsOn: task.dependsOn, expectedOutput: "", estimatedCost: 1, complex: false, blocks: [] },
+      task: {
+        id: task.id,
+        title: `Section ${task.id}`,
+        description: describe(task),
+        worker: "writer",
+        dependsOn: task.dependsOn,
+        expectedOutput: "",
+        estimatedCost: 1,
+        complex: false,
+        blocks: [],
+      },
       dependencies: Object.fromEntries([...ids].sort().map((id) => [id, result(id)])),
       dispatch: 1,
     };
@@ -100,7 +113,10 @@ export async function tokensScenario(config: BenchConfig, log: (line: string) =>
   const routed = await promptTokens(tasks, "routed", cap);
   const broadcast = await promptTokens(tasks, "broadcast", cap);
   const ratio = routed.tokens / broadcast.tokens;
-  const analytic = analyticRatio(tasks.map((task) => ({ ...task, latencyMs: 1 })), cap);
+  const analytic = analyticRatio(
+    tasks.map((task) => ({ ...task, latencyMs: 1 })),
+    cap,
+  );
   const suiteRatios = buildSuite(config)
     .filter((plan) => plan.group === "dag")
     .map((plan) => analyticRatio(plan.tasks, config.cap));
@@ -130,7 +146,11 @@ export async function tokensScenario(config: BenchConfig, log: (line: string) =>
       },
     ],
     goals: [
-      { goal: "routed prompts ≥ 2× smaller than broadcast (10-task DAG)", measured: `${(broadcast.tokens / routed.tokens).toFixed(2)}× smaller (ratio ${ratio.toFixed(3)})`, pass: broadcast.tokens >= 2 * routed.tokens },
+      {
+        goal: "routed prompts ≥ 2× smaller than broadcast (10-task DAG)",
+        measured: `${(broadcast.tokens / routed.tokens).toFixed(2)}× smaller (ratio ${ratio.toFixed(3)})`,
+        pass: broadcast.tokens >= 2 * routed.tokens,
+      },
     ],
   };
 }

@@ -48,7 +48,17 @@ export async function tripScenario(config: BenchConfig, log: (line: string) => v
       {
         title: `2. Trip-shaped plan (8 tasks, cap ${TRIP_CAP}) vs the sequential loop`,
         columns: ["plan", "work ms", "CP ms", "ours ms", "sequential ms", "speed-up", "sim speed-up", "async sim", "bound work/CP"],
-        rows: rows.map((r) => [r.plan, r.workMs, r.criticalPathMs, round(r.oursMs, 0), round(r.sequentialMs, 0), r.speedup, r.simSpeedup, r.asyncSimSpeedup, r.boundSpeedup]),
+        rows: rows.map((r) => [
+          r.plan,
+          r.workMs,
+          r.criticalPathMs,
+          round(r.oursMs, 0),
+          round(r.sequentialMs, 0),
+          r.speedup,
+          r.simSpeedup,
+          r.asyncSimSpeedup,
+          r.boundSpeedup,
+        ]),
         notes: [
           `Both real, median of ${REPEATS} runs: ours through runGraph, the sequential loop awaiting the same latencies one after another. sim/async sim: schedule only (no graph cost).`,
           "bound = work / critical path: no schedule beats it. The plan's chain flight → hotel → restaurants → itinerary holds 4 of its 8 tasks.",
