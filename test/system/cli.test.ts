@@ -2,7 +2,8 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import xterm from "@xterm/headless";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { main, type CliIO } from "../../src/cli/main.js";
 import { parseCli } from "../../src/cli/args.js";
 import { TRIP_GOAL } from "../../src/examples/trip/index.js";
@@ -21,6 +22,19 @@ function capture(overrides: Partial<CliIO> = {}) {
   const out = { stdout: "", stderr: "" };
   const io: CliIO = { stdout: (t) => void (out.stdout += t), stderr: (t) => void (out.stderr += t), env: {}, isTTY: false, cwd: dir, ...overrides };
   return { out, io };
+}
+
+/** A duration as the CLI prints it (`12ms`, `1.2s`, `1m02s`): how long things took is not what these tests check. */
+const DURATION = String.raw`(?:\d+ms|\d+\.\ds|\d+m\d{2}s)`;
+
+/** Renders terminal output as a terminal of that size would show it (a tty turns \n into CR LF): every line, scrollback included. */
+async function renderScreen(output: string, cols: number, rows: number): Promise<string[]> {
+  const term = new xterm.Terminal({ cols, rows, scrollback: 1000, convertEol: true, allowProposedApi: true });
+  await new Promise<void>((resolve) => term.write(output, resolve));
+  const buffer = term.buffer.active;
+  const lines = Array.from({ length: buffer.length }, (_, y) => buffer.getLine(y)!.translateToString(true));
+  term.dispose();
+  return lines;
 }
 
 const sqlite = () => `sqlite:${join(dir, "checkpoints.db")}`;
@@ -103,17 +117,17 @@ describe("the CLI without a terminal", () => {
     ]);
     const table = timing!.split("\n");
     expect(table[0]).toBe("Timing:");
-    expect(table[1]).toMatch(/^ {2}task {15}worker {13}status {3}attempts {4}time {2}tokens {2}timeline \(\d+ms\)$/);
+    expect(table[1]).toMatch(new RegExp(`^ {2}task {15}worker {13}status {3}attempts {4}time {2}tokens {2}timeline \\(${DURATION}\\)$`));
     expect(table.slice(2, 11).map((line) => line.split(/ {2,}/).slice(1, 6))).toEqual(
       ["flight", "attractions", "transit_pass", "weather_packing", "hotel", "restaurants", "budget_check", "itinerary", "extra_hotel_night"].map((id) => [
         id,
         WORKERS[id],
         "done",
         "1",
-        expect.stringMatching(/^\d+ms$/),
+        expect.stringMatching(new RegExp(`^${DURATION}$`)),
       ]),
     );
-    expect(table[11]).toMatch(/^ {2}9 tasks: 9 done, 0 dead, 0 skipped; 0 worker tokens; first start to last finish \d+ms$/);
+    expect(table[11]).toMatch(new RegExp(`^ {2}9 tasks: 9 done, 0 dead, 0 skipped; 0 worker tokens; first start to last finish ${DURATION}$`));
     expect(table).toHaveLength(12);
     expect(logLine).toBe("Run log: runs/trip-1.log\n");
 
@@ -190,7 +204,7 @@ describe("the CLI without a terminal", () => {
     expect(report).toContain('  t8["extra_hotel_night<br/><i>hotel_agent</i>"]\n');
     expect(report).toContain("  t0 --> t8\n");
     expect(report).toContain("  t8 --> t6\n");
-    expect(report).toMatch(/^\| `extra_hotel_night` \| hotel_agent \| done \(follow-up\) \| 1 \| \d+ ms \| 0 \|$/m);
+    expect(report).toMatch(new RegExp(String.raw`^\| \`extra_hotel_night\` \| hotel_agent \| done \(follow-up\) \| 1 \| (?:\d+ ms|\d+\.\d s|\d+ min \d+ s) \| 0 \|$`, "m"));
     expect(report).toContain("## Dead letters\n\nNone.\n");
   });
 
@@ -241,22 +255,50 @@ describe("the CLI without a terminal", () => {
 
 describe("the CLI on a terminal", () => {
   it("draws the live view on stderr, ends with the final frame, and stops redrawing when it returns", async () => {
+    // The live view's ticker is the interval the CLI starts: record each one started and each one cleared.
+    const started = new Set<unknown>();
+    const cleared = new Set<unknown>();
+    const realSetInterval = globalThis.setInterval;
+    const realClearInterval = globalThis.clearInterval;
+    const setSpy = vi.spyOn(globalThis, "setInterval").mockImplementation(((...args: Parameters<typeof realSetInterval>) => {
+      const timer = realSetInterval(...args);
+      started.add(timer);
+      return timer;
+    }) as typeof setInterval);
+    const clearSpy = vi.spyOn(globalThis, "clearInterval").mockImplementation((timer) => {
+      cleared.add(timer);
+      realClearInterval(timer);
+    });
     const { out, io } = capture({ isTTY: true, columns: 100, rows: 40, color: false });
-    expect(await main(trip("--thread", "trip-tty"), io)).toBe(0);
-    const written = out.stderr.length;
-    await new Promise((resolve) => setTimeout(resolve, 350));
-    expect(out.stderr).toHaveLength(written);
+    try {
+      expect(await main(trip("--thread", "trip-tty"), io)).toBe(0);
+    } finally {
+      setSpy.mockRestore();
+      clearSpy.mockRestore();
+    }
+    // It ticked while the run went on, and no ticker is left to redraw once it has returned.
+    expect(started.size).toBeGreaterThanOrEqual(1);
+    expect([...started].filter((timer) => !cleared.has(timer))).toEqual([]);
 
+    // No event lines on a terminal; the first frame was drawn before the plan existed.
     expect(out.stderr).not.toContain("queued    flight");
     expect(out.stderr).toContain("planning…");
-    const finalFrame = out.stderr.slice(out.stderr.lastIndexOf("\u001b[?2026h"), out.stderr.lastIndexOf("\u001b[?2026l"));
-    expect(finalFrame).toContain("9/9 tasks");
-    expect(finalFrame).toContain("✔ synthesis  template");
-    expect(out.stderr).toMatch(/✔ extra_hotel_night {2}hotel_agent {8}done {6}attempt 1 +\d+ms/);
-    const after = out.stderr.slice(out.stderr.lastIndexOf("\u001b[?2026l") + "\u001b[?2026l".length);
-    expect(after.startsWith("\nPlan: 9 tasks in 4 levels")).toBe(true);
-    expect(after.endsWith("Run log: runs/trip-tty.log\n")).toBe(true);
+    expect(out.stderr.endsWith("Run log: runs/trip-tty.log\n")).toBe(true);
     expect(out.stdout.startsWith(`# ${TRIP_GOAL}\n`)).toBe(true);
+
+    // What the terminal shows: log-update redraws in place (often only the lines that changed), so the
+    // raw bytes are rendered and the screen is read. The last frame stays, right above the final view.
+    const screen = await renderScreen(out.stderr, 100, 40);
+    expect(screen.filter((line) => line.includes("planning…"))).toEqual([]);
+    const top = screen.indexOf(TRIP_GOAL);
+    expect(top).toBeGreaterThanOrEqual(0);
+    const ids = ["flight", "attractions", "transit_pass", "weather_packing", "hotel", "restaurants", "budget_check", "itinerary", "extra_hotel_night"];
+    const frame = screen.slice(top + 1, top + 1 + 1 + ids.length + 1);
+    expect(frame[0]).toMatch(new RegExp(`^█{24} 9/9 tasks {2}${DURATION}$`));
+    ids.forEach((id, i) => expect(frame[1 + i]).toMatch(new RegExp(`^✔ ${id} +${WORKERS[id]} +done +attempt 1 +${DURATION}$`)));
+    expect(frame.at(-1)).toMatch(new RegExp(`^✔ synthesis {2}template ${DURATION}$`));
+    expect(screen.slice(top + 1 + frame.length, top + 3 + frame.length)).toEqual(["", "Plan: 9 tasks in 4 levels (a ← b: a needs b)"]);
+    expect(screen.filter((line) => line !== "").at(-1)).toBe("Run log: runs/trip-tty.log");
   });
 });
 
