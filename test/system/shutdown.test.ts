@@ -5,9 +5,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describeRequest, startOpenAIServer, type OpenAIServer } from "../helpers/openai-server.js";
+import { deferred } from "../helpers/wait.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const WORK_MS = 1_500;
 
 interface CliRun {
   code: number | null;
@@ -15,14 +15,26 @@ interface CliRun {
   stdout: string;
 }
 
-/** Runs the real CLI; `onLine` sees each stderr line and may signal the process. */
-function cli(args: string[], env: Record<string, string>, onLine: (line: string, kill: (signal: NodeJS.Signals) => void) => void = () => {}): Promise<CliRun> {
+/**
+ * Runs the real CLI; `onLine` sees each stderr line and may signal the process. A CLI still running after
+ * `deadlineMs` is killed and the run rejected.
+ */
+function cli(
+  args: string[],
+  env: Record<string, string>,
+  onLine: (line: string, kill: (signal: NodeJS.Signals) => void) => void = () => {},
+  deadlineMs = 20_000,
+): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], {
       cwd: ROOT,
       env: { ...process.env, LANGSMITH_TRACING: "false", ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
+    const deadline = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`the CLI was still running after ${deadlineMs} ms; stderr so far:\n${stderr}`));
+    }, deadlineMs);
     let stderr = "";
     let stdout = "";
     let pending = "";
@@ -34,8 +46,8 @@ function cli(args: string[], env: Record<string, string>, onLine: (line: string,
       pending = lines.pop()!;
       for (const line of lines) onLine(line, (signal) => child.kill(signal));
     });
-    child.on("error", reject);
-    child.on("exit", (code) => resolve({ code, stderr, stdout }));
+    child.on("error", (error) => (clearTimeout(deadline), reject(error)));
+    child.on("exit", (code) => (clearTimeout(deadline), resolve({ code, stderr, stdout })));
   });
 }
 
@@ -43,6 +55,8 @@ describe("graceful shutdown of the CLI", () => {
   let server: OpenAIServer;
   let dir: string;
   const calls: Record<string, number> = {};
+  /** While set, the research reply waits for it: the step in flight lasts until the test lets it end. */
+  let holdResearch: Promise<void> | undefined;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "orchestrator-shutdown-"));
@@ -57,12 +71,13 @@ describe("graceful shutdown of the CLI", () => {
       }),
     );
     server = await startOpenAIServer({
-      handler: (body) => {
+      handler: async (body) => {
         const { system, prompt } = describeRequest(body);
         if (system.includes("final answer")) return { content: "the answer" };
         const id = ["research", "write", "review"].find((task) => prompt.includes(`Your task "${task}"`))!;
         calls[id] = (calls[id] ?? 0) + 1;
-        return { content: `${id} result`, delayMs: WORK_MS };
+        if (id === "research") await holdResearch;
+        return { content: `${id} result` };
       },
     });
   });
@@ -76,19 +91,22 @@ describe("graceful shutdown of the CLI", () => {
 
   it("on SIGINT lets the running step finish, checkpoints it, says how to resume and exits 130; the resume pays for nothing twice", async () => {
     const started = Date.now();
-    let signalledAt = 0;
+    // The research step ends only after the CLI has taken the signal: it must finish that step, then stop.
+    const research = deferred();
+    holdResearch = research.promise;
     const stopped = await cli(args("graceful"), env(), (line, kill) => {
-      if (line.startsWith("started   research")) {
-        signalledAt = Date.now();
-        kill("SIGINT");
-      }
+      if (line.startsWith("started   research")) kill("SIGINT");
+      if (line.startsWith("Stopping after the current step")) research.resolve();
+    }).finally(() => {
+      research.resolve();
+      holdResearch = undefined;
     });
     expect(stopped.code).toBe(130);
-    expect(stopped.stderr).toContain("Stopping after the current step");
     expect(stopped.stderr).toContain("Resume with: npm start -- --resume --thread graceful");
-    expect(stopped.stderr).toContain("done      research");
+    const stopping = stopped.stderr.indexOf("Stopping after the current step");
+    expect(stopping).toBeGreaterThanOrEqual(0);
+    expect(stopped.stderr.indexOf("done      research")).toBeGreaterThan(stopping);
     expect(stopped.stderr).not.toContain("started   write");
-    expect(Date.now() - signalledAt).toBeGreaterThan(WORK_MS - 500);
     expect(calls).toEqual({ research: 1 });
 
     const resumed = await cli(["--resume", "--thread", "graceful", "--checkpointer", `sqlite:${join(dir, "cp.db")}`], env());
@@ -99,16 +117,18 @@ describe("graceful shutdown of the CLI", () => {
   });
 
   it("exits at once on a second signal", async () => {
-    let signalledAt = 0;
+    // The research reply is held until the CLI has exited: it can only exit by not waiting for the step.
+    const research = deferred();
+    holdResearch = research.promise;
     const run = await cli(args("impatient"), env(), (line, kill) => {
-      if (line.startsWith("started   research")) {
-        signalledAt = Date.now();
-        kill("SIGINT");
-      }
+      if (line.startsWith("started   research")) kill("SIGINT");
       if (line.startsWith("Stopping after the current step")) kill("SIGTERM");
+    }).finally(() => {
+      research.resolve();
+      holdResearch = undefined;
     });
     expect(run.code).toBe(130);
-    expect(Date.now() - signalledAt).toBeLessThan(WORK_MS);
+    expect(run.stderr).toContain("Stopping after the current step");
     expect(run.stderr).not.toContain("done      research");
   });
 });
