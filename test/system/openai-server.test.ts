@@ -5,6 +5,7 @@ import { tool } from "@langchain/core/tools";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { describeRequest, scriptedHandler, startOpenAIServer, type Handler, type OpenAIServer } from "../helpers/openai-server.js";
+import { waitFor } from "../helpers/wait.js";
 
 const servers: OpenAIServer[] = [];
 
@@ -165,7 +166,7 @@ describe("loopback OpenAI server", () => {
   it("closes promptly while a response is still hanging", async () => {
     const server = await serve(() => ({ fault: "hang" }));
     const pending = failure(() => chat(server, { timeout: 10_000 }).invoke("Hi"));
-    await waitFor(() => server.requests.length === 1);
+    await waitFor(() => server.requests.length === 1, { what: "the hanging request to reach the server" });
     const start = Date.now();
     await server.close();
     expect(Date.now() - start).toBeLessThan(500);
@@ -207,11 +208,3 @@ describe("loopback OpenAI server", () => {
     expect(error.message).toContain("no scripted route");
   });
 });
-
-async function waitFor(condition: () => boolean, ms = 1_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
