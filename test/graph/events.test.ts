@@ -21,8 +21,11 @@ function perTask(events: readonly OrchestratorEvent[]): Record<string, Step[]> {
   return steps;
 }
 
-const countTypes = (events: readonly OrchestratorEvent[]) =>
-  events.reduce<Record<string, number>>((counts, event) => ({ ...counts, [event.type]: (counts[event.type] ?? 0) + 1 }), {});
+function countTypes(events: readonly OrchestratorEvent[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const event of events) counts[event.type] = (counts[event.type] ?? 0) + 1;
+  return counts;
+}
 
 /** An event without its time stamp, for comparing two runs. */
 const untimed = (event: OrchestratorEvent) => {
@@ -207,10 +210,7 @@ describe("lifecycle events under parallel workers", () => {
   it("reach a plain graph.stream on the custom mode, matching the worker updates of the same tasks", async () => {
     const gate = gated();
     const h = harness({ workers: gate.workers });
-    const stream = await h.graph.stream(
-      { goal: "g", plan },
-      { configurable: { thread_id: "stream-1" }, streamMode: ["custom", "updates"] },
-    );
+    const stream = await h.graph.stream({ goal: "g", plan }, { configurable: { thread_id: "stream-1" }, streamMode: ["custom", "updates"] });
     const custom: OrchestratorEvent[] = [];
     const results: Record<string, TaskResult> = {};
     const consume = async () => {
@@ -224,9 +224,11 @@ describe("lifecycle events under parallel workers", () => {
     await within(consume(), 10_000, FINISHING);
     const done = custom.filter((event) => event.type === "task.done");
     expect(done.map((event) => [event.taskId, event.worker])).toEqual(FINISH_ORDER.map((id) => [id, results[id]!.worker]));
-    expect(Object.values(results).map((result) => [result.taskId, result.worker]).sort()).toEqual(
-      Object.entries(WORKER_OF).sort(),
-    );
+    expect(
+      Object.values(results)
+        .map((result) => [result.taskId, result.worker])
+        .sort(),
+    ).toEqual(Object.entries(WORKER_OF).sort());
     const runnerGate = gated();
     const viaRunner = harness({ workers: runnerGate.workers });
     await within(viaRunner.run({ goal: "g", plan }, { onEvent: runnerGate.observe }), 10_000, FINISHING);
@@ -258,7 +260,7 @@ describe("the onEvent callback API", () => {
     const summary = await orchestrator.run("g", { threadId: "t1", plan: chain, onEvent: (event) => thisRun.push(event) });
     expect(summary.deadLetters.map((letter) => letter.taskId)).toEqual(["c"]);
     expect(everyRun).toEqual(thisRun);
-    everyRun.forEach((event, i) => expect(event).toBe(thisRun[i]));
+    for (const [i, event] of everyRun.entries()) expect(event).toBe(thisRun[i]);
 
     const streamed: OrchestratorEvent[] = [];
     const stream = await orchestrator.graph.stream({ goal: "g", plan: chain }, { configurable: { thread_id: "t2" }, streamMode: ["custom", "updates"] });

@@ -42,7 +42,10 @@ const step = functionWorker({
   async run(input) {
     appendFileSync(options.execLog, `start ${input.task.id}\n`);
     await new Promise((resolve) => setTimeout(resolve, options.latencies[input.task.id] ?? 10));
-    const output = `${input.task.id}(${Object.entries(input.dependencies).map(([id, dep]) => `${id}=${dep.output}`).sort().join(";")})`;
+    const output = `${input.task.id}(${Object.entries(input.dependencies)
+      .map(([id, dep]) => `${id}=${dep.output}`)
+      .sort()
+      .join(";")})`;
     appendFileSync(options.execLog, `end ${input.task.id}\n`);
     say(`FINISHED ${input.task.id}`);
     return output;

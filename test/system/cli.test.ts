@@ -102,7 +102,10 @@ describe("the CLI without a terminal", () => {
 
     const [events, outline, timing, logLine, ...rest] = out.stderr.split("\n\n");
     expect(rest).toEqual([]);
-    expectGroups(events!.split("\n").map((line) => line.replace(/\d+ ms/g, "N ms")), TRIP_GROUPS);
+    expectGroups(
+      events!.split("\n").map((line) => line.replace(/\d+ ms/g, "N ms")),
+      TRIP_GROUPS,
+    );
     expect(outline!.split("\n")).toEqual([
       "Plan: 9 tasks in 4 levels (a ← b: a needs b)",
       "  L1  flight",
@@ -131,7 +134,9 @@ describe("the CLI without a terminal", () => {
     expect(table).toHaveLength(12);
     expect(logLine).toBe("Run log: runs/trip-1.log\n");
 
-    expect(out.stdout.startsWith(`# ${TRIP_GOAL}\n\n_Offline mode: no model is configured, so this is a template report of the workers' results._\n\n## Choose the flight\n`)).toBe(true);
+    expect(
+      out.stdout.startsWith(`# ${TRIP_GOAL}\n\n_Offline mode: no model is configured, so this is a template report of the workers' results._\n\n## Choose the flight\n`),
+    ).toBe(true);
     expect(out.stdout).toContain("## Book an extra hotel night for the after-midnight arrival\n\nExtra night at Hôtel Rue Cler");
     expect(out.stdout.endsWith("\n\n— 9/9 tasks done, 0 dead-lettered, 0 tokens in 0 model calls (thread trip-1)\n")).toBe(true);
   });
@@ -143,7 +148,12 @@ describe("the CLI without a terminal", () => {
     const summary = JSON.parse(out.stdout) as RunSummary & { logFile: string };
     expect(summary.logFile).toBe(join(dir, "runs", "trip-json.log"));
     expect(existsSync(summary.logFile)).toBe(true);
-    expect(summary.tasks.map((t) => [t.id, t.status])).toEqual(Object.keys(WORKERS).filter((id) => id !== "extra_hotel_night").concat("extra_hotel_night").map((id) => [id, "done"]));
+    expect(summary.tasks.map((t) => [t.id, t.status])).toEqual(
+      Object.keys(WORKERS)
+        .filter((id) => id !== "extra_hotel_night")
+        .concat("extra_hotel_night")
+        .map((id) => [id, "done"]),
+    );
     expect(summary.answer.length).toBeGreaterThan(1000);
     expect(Object.keys(summary)).not.toContain("reportFile");
   });
@@ -155,7 +165,8 @@ describe("the CLI without a terminal", () => {
 
     expect(lines[0]).toMatchObject({ level: 30, threadId: "trip-log", event: "run.started", command: "run", checkpointer: "sqlite", goal: TRIP_GOAL });
     const events = lines.slice(1, -10);
-    const counts = events.reduce<Record<string, number>>((c, line) => ({ ...c, [line.event]: (c[line.event] ?? 0) + 1 }), {});
+    const counts: Record<string, number> = {};
+    for (const line of events) counts[line.event] = (counts[line.event] ?? 0) + 1;
     expect(counts).toEqual({
       "plan.created": 1,
       "task.queued": 9,
@@ -189,7 +200,10 @@ describe("the CLI without a terminal", () => {
       expect((line.output as string).length).toBeLessThanOrEqual(200);
     }
     expect(results.find((line) => line.taskId === "itinerary")!.output).toMatch(/^# Paris: Tue 12 May – Fri 15 May, 2 travellers ## Day 1 .*…$/);
-    expect(results.find((line) => line.taskId === "extra_hotel_night")).toMatchObject({ origin: "follow-up", output: expect.stringMatching(/^Extra night at Hôtel Rue Cler/) });
+    expect(results.find((line) => line.taskId === "extra_hotel_night")).toMatchObject({
+      origin: "follow-up",
+      output: expect.stringMatching(/^Extra night at Hôtel Rue Cler/),
+    });
     expect(lines.at(-1)).toMatchObject({ event: "run.finished", status: "done", tasks: 9, done: 9, dead: 0, skipped: 0, deadLetters: [], goal: TRIP_GOAL });
   });
 
@@ -204,7 +218,7 @@ describe("the CLI without a terminal", () => {
     expect(report).toContain('  t8["extra_hotel_night<br/><i>hotel_agent</i>"]\n');
     expect(report).toContain("  t0 --> t8\n");
     expect(report).toContain("  t8 --> t6\n");
-    expect(report).toMatch(new RegExp(String.raw`^\| \`extra_hotel_night\` \| hotel_agent \| done \(follow-up\) \| 1 \| (?:\d+ ms|\d+\.\d s|\d+ min \d+ s) \| 0 \|$`, "m"));
+    expect(report).toMatch(/^\| `extra_hotel_night` \| hotel_agent \| done \(follow-up\) \| 1 \| (?:\d+ ms|\d+\.\d s|\d+ min \d+ s) \| 0 \|$/m);
     expect(report).toContain("## Dead letters\n\nNone.\n");
   });
 
@@ -295,7 +309,7 @@ describe("the CLI on a terminal", () => {
     const ids = ["flight", "attractions", "transit_pass", "weather_packing", "hotel", "restaurants", "budget_check", "itinerary", "extra_hotel_night"];
     const frame = screen.slice(top + 1, top + 1 + 1 + ids.length + 1);
     expect(frame[0]).toMatch(new RegExp(`^█{24} 9/9 tasks {2}${DURATION}$`));
-    ids.forEach((id, i) => expect(frame[1 + i]).toMatch(new RegExp(`^✔ ${id} +${WORKERS[id]} +done +attempt 1 +${DURATION}$`)));
+    for (const [i, id] of ids.entries()) expect(frame[1 + i]).toMatch(new RegExp(`^✔ ${id} +${WORKERS[id]} +done +attempt 1 +${DURATION}$`));
     expect(frame.at(-1)).toMatch(new RegExp(`^✔ synthesis {2}template ${DURATION}$`));
     expect(screen.slice(top + 1 + frame.length, top + 3 + frame.length)).toEqual(["", "Plan: 9 tasks in 4 levels (a ← b: a needs b)"]);
     expect(screen.filter((line) => line !== "").at(-1)).toBe("Run log: runs/trip-tty.log");

@@ -16,5 +16,9 @@ describe.runIf(POSTGRES_URL)("Postgres tier", () => {
     await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
     await pool.end();
   });
-  crashMatrix("Postgres", () => `${POSTGRES_URL}${POSTGRES_URL!.includes("?") ? "&" : "?"}schema=${schema}`, () => dir);
+  crashMatrix(
+    "Postgres",
+    () => `${POSTGRES_URL}${POSTGRES_URL!.includes("?") ? "&" : "?"}schema=${schema}`,
+    () => dir,
+  );
 });

@@ -7,7 +7,16 @@ import { crashMatrix } from "../helpers/crash-matrix.js";
 const dir = mkdtempSync(join(tmpdir(), "orchestrator-crash-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-crashMatrix("SQLite", (label) => `sqlite:${join(dir, `${label}.db`)}`, () => dir);
+crashMatrix(
+  "SQLite",
+  (label) => `sqlite:${join(dir, `${label}.db`)}`,
+  () => dir,
+);
 const continuous = join(dir, "continuous");
 mkdirSync(continuous);
-crashMatrix("SQLite, continuous scheduling", (label) => `sqlite:${join(continuous, `${label}.db`)}`, () => continuous, { scheduling: "continuous" });
+crashMatrix(
+  "SQLite, continuous scheduling",
+  (label) => `sqlite:${join(continuous, `${label}.db`)}`,
+  () => continuous,
+  { scheduling: "continuous" },
+);

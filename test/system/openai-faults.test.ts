@@ -22,7 +22,12 @@ describe("the real OpenAI client against a misbehaving endpoint", () => {
     server = await startOpenAIServer({
       handler: (body) => {
         const { system, prompt } = describeRequest(body);
-        if (system.includes("final answer")) return { content: `ANSWER: ${Object.keys(FAULTS).filter((id) => prompt.includes(`### ${id}:`)).join(", ")}` };
+        if (system.includes("final answer"))
+          return {
+            content: `ANSWER: ${Object.keys(FAULTS)
+              .filter((id) => prompt.includes(`### ${id}:`))
+              .join(", ")}`,
+          };
         if (prompt.includes("Decide whether the plan still reaches the goal")) {
           replans++;
           return { structured: { decision: "continue", reason: "the failures are the endpoint's", addTasks: [], cancelTaskIds: [] } };

@@ -201,8 +201,22 @@ describe("loopback OpenAI server", () => {
     );
     const model = chat(server);
     expect((await model.bindTools([lookup]).invoke("Go")).tool_calls?.[0]?.args).toEqual({ city: "Oslo" });
-    expect((await model.invoke([["system", "You are the planner."], ["human", "Plan."]])).content).toBe("first plan");
-    expect((await model.invoke([["system", "You are the planner."], ["human", "Plan."]])).content).toBe("plan #2");
+    expect(
+      (
+        await model.invoke([
+          ["system", "You are the planner."],
+          ["human", "Plan."],
+        ])
+      ).content,
+    ).toBe("first plan");
+    expect(
+      (
+        await model.invoke([
+          ["system", "You are the planner."],
+          ["human", "Plan."],
+        ])
+      ).content,
+    ).toBe("plan #2");
     const { error } = await failure(() => model.invoke("Unrelated"));
     expect(error.status).toBe(500);
     expect(error.message).toContain("no scripted route");

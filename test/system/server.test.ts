@@ -65,8 +65,7 @@ async function collect(stream: AsyncIterable<Chunk>): Promise<Collected> {
   return out;
 }
 
-const eventsOf = (collected: Collected, taskId: string) =>
-  collected.events.filter((event) => "taskId" in event && event.taskId === taskId).map((event) => event.type);
+const eventsOf = (collected: Collected, taskId: string) => collected.events.filter((event) => "taskId" in event && event.taskId === taskId).map((event) => event.type);
 
 describe("npm run dev launcher", () => {
   it("takes the port from --port over PORT, never opens a browser, and turns CLI analytics off", () => {
@@ -173,9 +172,7 @@ describe("the orchestrator on the LangGraph dev server", () => {
   it("streams a run to an SDK client: lifecycle events and state updates for every task, then the answer", async () => {
     const threadId = await newThread();
     const before = model.chatRequests().length;
-    const run = await collect(
-      client.runs.stream(threadId, GRAPH, { input: { goal: "Brief me on the harbour" }, streamMode: STREAM_MODES, context: { maxParallel: 4 } }),
-    );
+    const run = await collect(client.runs.stream(threadId, GRAPH, { input: { goal: "Brief me on the harbour" }, streamMode: STREAM_MODES, context: { maxParallel: 4 } }));
 
     const plan = run.events.find((event) => event.type === "plan.created");
     expect(plan).toMatchObject({ source: "planner", tasks: PLAN.map(({ id, title, worker, dependsOn }) => ({ id, title, worker, dependsOn })) });
@@ -240,9 +237,7 @@ describe("the orchestrator on the LangGraph dev server", () => {
     );
     expect(first.interrupts).toHaveLength(1);
     const edited = { tasks: [{ id: "summary", title: "Summarise", worker: "writer" }] };
-    const resumed = await collect(
-      client.runs.stream(threadId, GRAPH, { command: { resume: { action: "edit", plan: edited } }, streamMode: STREAM_MODES }),
-    );
+    const resumed = await collect(client.runs.stream(threadId, GRAPH, { command: { resume: { action: "edit", plan: edited } }, streamMode: STREAM_MODES }));
     expect(resumed.events.find((event) => event.type === "plan.created")).toMatchObject({ source: "human", tasks: [{ id: "summary", worker: "writer" }] });
     expect(resumed.results.map((result) => [result.taskId, result.output])).toEqual([["summary", "summary done by writer"]]);
     const state = await client.threads.getState<{ answer: string; planSource: string }>(threadId);

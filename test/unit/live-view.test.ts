@@ -79,7 +79,10 @@ describe("the live view's frame", () => {
 
   it("counts a running task's time from its first attempt up to the frame's time", () => {
     const progress = progressOf(MID_RUN);
-    const weather = (now: number) => renderFrame(progress, { now, columns: 100 }).split("\n").find((line) => line.includes("weather"));
+    const weather = (now: number) =>
+      renderFrame(progress, { now, columns: 100 })
+        .split("\n")
+        .find((line) => line.includes("weather"));
     expect(weather(T0 + 900)).toMatch(/running {3}attempt 2 {2}890ms$/);
     expect(weather(T0 + 62_010)).toMatch(/running {3}attempt 2 {2}1m02s$/);
   });
