@@ -15,7 +15,7 @@ export interface ExecuteOptions {
   signal?: AbortSignal;
 }
 
-/** One attempt's view of the task: its parameters, its signal, and a meter for the tokens it spends. */
+/** One attempt's view of the task: its parameters, its time limit and signal, and a meter for the tokens it spends. */
 export class Attempt implements ModelAccess {
   usage: Usage = ZERO_USAGE;
   readonly modelConfigured: boolean;
@@ -25,6 +25,8 @@ export class Attempt implements ModelAccess {
     readonly number: number,
     readonly params: AttemptParams,
     readonly signal: AbortSignal,
+    /** The attempt's time limit (the worker's `timeoutMs`, else `workerTimeoutMs`): its model clients get it too. */
+    readonly timeoutMs: number,
     private readonly options: ExecuteOptions,
   ) {
     this.modelConfigured = options.provider.configured;
@@ -40,7 +42,7 @@ export class Attempt implements ModelAccess {
       role: fallback ? "fallback" : role,
       model,
       temperature: role === "worker" ? this.params.temperature : 0,
-      timeoutMs: settings.workerTimeoutMs,
+      timeoutMs: this.timeoutMs,
     });
   }
 

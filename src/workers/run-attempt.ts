@@ -20,7 +20,7 @@ export async function runAttempt(
   const timeoutMs = worker.timeoutMs ?? options.settings.workerTimeoutMs;
   // One controller per attempt, aborted by its timeout or by the run's signal (one listener, removed after).
   const controller = new AbortController();
-  const attempt = new Attempt(number, params, controller.signal, options);
+  const attempt = new Attempt(number, params, controller.signal, timeoutMs, options);
   const onRunAbort = () => controller.abort(new AttemptFailure("aborted", "the run was cancelled", false));
   if (options.signal?.aborted) onRunAbort();
   options.signal?.addEventListener("abort", onRunAbort, { once: true });
