@@ -3,6 +3,7 @@ import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { resolveSettings } from "../src/settings.js";
 import type { OrchestratorDeps } from "../src/deps.js";
 import { emitter } from "../src/events.js";
+import { boundedCall } from "../src/models.js";
 import { classifyError } from "../src/workers/classify.js";
 import { SYNTHESIZER_SYSTEM_PROMPT, synthesizerRequest } from "../src/prompts.js";
 import { templateAnswer } from "../src/orchestration/template-answer.js";
@@ -20,11 +21,10 @@ export function makeSynthesizerNode(deps: OrchestratorDeps) {
     const notes: string[] = [];
     if (deps.models.configured) {
       try {
-        const model = deps.models.create({ role: "synthesizer", model: settings.synthesizerModel, temperature: 0.3 });
-        const reply = await model.invoke(
-          [new SystemMessage(SYNTHESIZER_SYSTEM_PROMPT), new HumanMessage(synthesizerRequest(state.goal, tasks, state.results, state.notes))],
-          { signal: config.signal, runName: "synthesizer" },
-        );
+        const timeoutMs = settings.synthesizerTimeoutMs;
+        const model = deps.models.create({ role: "synthesizer", model: settings.synthesizerModel, temperature: 0.3, timeoutMs });
+        const messages = [new SystemMessage(SYNTHESIZER_SYSTEM_PROMPT), new HumanMessage(synthesizerRequest(state.goal, tasks, state.results, state.notes))];
+        const reply = await boundedCall(timeoutMs, config.signal, "the synthesizer call", (signal) => model.invoke(messages, { signal, runName: "synthesizer" }));
         const answer = typeof reply.content === "string" ? reply.content : reply.text;
         const orchestrationUsage = addUsage(state.orchestrationUsage, usageOf(reply));
         if (answer.trim()) {

@@ -49,6 +49,13 @@ export class CheckpointerSpecError extends ConfigError {
   }
 }
 
+/** A model call overran its configured time limit. */
+export class ModelCallTimeoutError extends OrchestratorError {
+  constructor(what: string, timeoutMs: number, options?: { cause?: unknown }) {
+    super(`${what} timed out after ${timeoutMs} ms`, options);
+  }
+}
+
 /** A run stopped on request after its current step; everything up to that step is checkpointed. */
 export class RunStoppedError extends OrchestratorError {
   constructor(readonly threadId: string) {

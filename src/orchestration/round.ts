@@ -29,6 +29,6 @@ export function openRound(state: State, config: LangGraphRunnableConfig, deps: O
     emit: emitter(config),
     notes: [],
     signal: config.signal,
-    planner: () => (planner ??= deps.models.create({ role: "planner", model: settings.plannerModel, temperature: 0 })),
+    planner: () => (planner ??= deps.models.create({ role: "planner", model: settings.plannerModel, temperature: 0, timeoutMs: settings.plannerTimeoutMs })),
   };
 }

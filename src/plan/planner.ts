@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { AIMessage, HumanMessage, SystemMessage, type BaseMessage } from "@langchain/core/messages";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import { boundedCall } from "../models.js";
 import type { Settings } from "../settings.js";
 import { classifyError } from "../workers/classify.js";
 import { breakCycles } from "./cycles.js";
@@ -51,8 +52,6 @@ interface CallOptions {
   timeoutMs: number;
 }
 
-const callSignal = ({ signal, timeoutMs }: CallOptions) => (signal ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs));
-
 /** Normalises planner tasks into task specs, reporting ids that break the id rule as issues. */
 function toSpecs(tasks: readonly unknown[]): { specs: TaskSpec[]; issues: PlanIssue[] } {
   const specs: TaskSpec[] = [];
@@ -84,7 +83,9 @@ async function requestValidPlan(
   for (let round = 0; round <= repairs; round++) {
     let reply: { raw: BaseMessage; parsed: z.infer<typeof schema> | null; parsingError?: unknown };
     try {
-      reply = (await structured.invoke(messages, { signal: callSignal(call), runName: "planner" })) as typeof reply;
+      reply = (await boundedCall(call.timeoutMs, call.signal, "the planner call", (signal) =>
+        structured.invoke(messages, { signal, runName: "planner" }),
+      )) as typeof reply;
     } catch (error) {
       const failure = classifyError(error);
       issues = [{ code: "unparsable", message: `The planner call failed (${failure.kind}): ${failure.message}` }];
@@ -165,10 +166,9 @@ export async function askReplan(
   const messages = [new SystemMessage(plannerSystemPrompt(registry, settings)), new HumanMessage(replanRequest(goal, tasks, results, remaining))];
   try {
     const structured = model.withStructuredOutput(replanSchema(registry), { name: "replan", includeRaw: true });
-    const reply = (await structured.invoke(messages, {
-      signal: callSignal({ signal, timeoutMs: settings.plannerTimeoutMs }),
-      runName: "replanner",
-    })) as { raw: BaseMessage; parsed: z.infer<ReturnType<typeof replanSchema>> | null };
+    const reply = (await boundedCall(settings.plannerTimeoutMs, signal, "the replan call", (bounded) =>
+      structured.invoke(messages, { signal: bounded, runName: "replanner" }),
+    )) as { raw: BaseMessage; parsed: z.infer<ReturnType<typeof replanSchema>> | null };
     const usage = addUsage(ZERO_USAGE, usageOf(reply.raw));
     if (!reply.parsed) return { revise: false, reason: "the replan answer could not be parsed", addTasks: [], cancelTaskIds: [], usage };
     const { specs } = toSpecs(reply.parsed.addTasks);

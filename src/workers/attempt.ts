@@ -38,11 +38,13 @@ export class Attempt implements ModelAccess {
     const named = { planner: settings.plannerModel, synthesizer: settings.synthesizerModel, fallback: settings.fallbackModel };
     const model = role === "worker" ? (this.params.model ?? settings.workerModel) : named[role];
     const fallback = role === "worker" && this.params.model === settings.fallbackModel;
+    // A planner or synthesizer model asked for inside the attempt runs under the shorter of both limits.
+    const limits = { planner: settings.plannerTimeoutMs, synthesizer: settings.synthesizerTimeoutMs, worker: this.timeoutMs, fallback: this.timeoutMs };
     return this.options.provider.create({
       role: fallback ? "fallback" : role,
       model,
       temperature: role === "worker" ? this.params.temperature : 0,
-      timeoutMs: this.timeoutMs,
+      timeoutMs: Math.min(this.timeoutMs, limits[role]),
     });
   }
 

@@ -1,4 +1,5 @@
 import { HumanMessage, SystemMessage } from "@langchain/core/messages";
+import { boundedCall } from "../models.js";
 import { clarifyRequest, CLARIFIER_SYSTEM_PROMPT } from "../prompts.js";
 import type { AttemptRecord, TaskResult, TaskSpec, WorkerInput } from "../schemas.js";
 import { sumUsage } from "../usage.js";
@@ -74,7 +75,7 @@ export async function executeTask(input: WorkerInput, worker: WorkerDefinition, 
     if (options.signal?.aborted || !error.retryable || i === ladder.length - 1) return finish({ status: "failed", output: "", error });
     feedback = `${error.kind}: ${error.message}`;
     if (error.kind === "underspecified" && options.provider.configured) {
-      input = { ...input, task: { ...input.task, description: await clarify(input, error.message, outcome.attempt) } };
+      input = { ...input, task: { ...input.task, description: await clarify(input, error.message, outcome.attempt, options) } };
     }
     emit({ type: "task.retrying", ...ref, attempt: number + 1, reason: feedback });
     await sleep(Math.min(outcome.retryAfterMs ?? 0, MAX_RETRY_WAIT_MS), options.signal);
@@ -82,12 +83,17 @@ export async function executeTask(input: WorkerInput, worker: WorkerDefinition, 
   throw new Error("unreachable: the retry ladder is never empty");
 }
 
-/** Rewrites an underspecified task description with the planner model; keeps the old one if that fails. */
-async function clarify(input: WorkerInput, reason: string, attempt: Attempt): Promise<string> {
+/**
+ * Rewrites an underspecified task description with the planner model, between two attempts and under
+ * `plannerTimeoutMs`; keeps the old description if that fails.
+ */
+async function clarify(input: WorkerInput, reason: string, attempt: Attempt, options: ExecuteOptions): Promise<string> {
   try {
-    const reply = await attempt
-      .model("planner")
-      .invoke([new SystemMessage(CLARIFIER_SYSTEM_PROMPT), new HumanMessage(clarifyRequest(input, reason))], { signal: attempt.signal, runName: "clarifier" });
+    const model = attempt.model("planner");
+    const messages = [new SystemMessage(CLARIFIER_SYSTEM_PROMPT), new HumanMessage(clarifyRequest(input, reason))];
+    const reply = await boundedCall(options.settings.plannerTimeoutMs, options.signal, "the clarifier call", (signal) =>
+      model.invoke(messages, { signal, runName: "clarifier" }),
+    );
     attempt.meter(reply);
     const text = textOf(reply).trim();
     return text || input.task.description;

@@ -30,9 +30,13 @@ export async function runAttempt(
     controller.signal.addEventListener("abort", () => reject(controller.signal.reason), { once: true });
   });
   try {
-    const work = worker.kind === "agent" ? runAgent(input, worker, feedback, attempt) : runFunction(input, worker, feedback, attempt);
-    const output = await Promise.race([work, stopped]);
-    await verify(output, input, worker, attempt);
+    // The result contract (a check may call a model) runs inside the attempt's limit too.
+    const run = async () => {
+      const output = await (worker.kind === "agent" ? runAgent(input, worker, feedback, attempt) : runFunction(input, worker, feedback, attempt));
+      await verify(output, input, worker, attempt);
+      return output;
+    };
+    const output = await Promise.race([run(), stopped]);
     return { ok: true, output, attempt };
   } catch (error) {
     const { retryAfterMs, ...failure } = classifyError(error);

@@ -389,7 +389,7 @@ describe("itinerary_planner", () => {
     const context: WorkerRunContext = {
       ...offline,
       modelConfigured: true,
-      model: (role = "worker") => provider.create({ role, model: "scripted" }),
+      model: (role = "worker") => provider.create({ role, model: "scripted", timeoutMs: 1_000 }),
       recordUsage: (usage) => recorded.push(usage),
     };
     const result = await run("itinerary_planner", input("itinerary", "itinerary_planner", { dependencies: everything }), context);
