@@ -1,28 +1,34 @@
 import { Overwrite, type LangGraphRunnableConfig } from "@langchain/langgraph";
 import type { OrchestratorDeps } from "../src/deps.js";
 import { askReplan } from "../src/plan/planner.js";
-import { budgetExceeded } from "../src/orchestration/budgets.js";
+import { stopDispatching } from "../src/orchestration/budgets.js";
 import { scheduleNext } from "../src/orchestration/dispatch.js";
 import { acceptFollowUps } from "../src/orchestration/follow-ups.js";
 import { adoptPlan, choosePlan, withoutBlocks } from "../src/orchestration/initial-plan.js";
 import { applyReplan, shouldReplan } from "../src/orchestration/replans.js";
 import { absorbResults, completeParents, mergeDeadLetters } from "../src/orchestration/results.js";
 import { openRound, type Round } from "../src/orchestration/round.js";
-import { skipBlocked, skipPending } from "../src/orchestration/skips.js";
+import { skipBlocked } from "../src/orchestration/skips.js";
 import { TaskBoard } from "../src/orchestration/task-board.js";
 import type { State, Update } from "../src/state.js";
-import { addUsage, runUsage } from "../src/usage.js";
+import { addUsage, runUsage, ZERO_USAGE } from "../src/usage.js";
+import { forgetWaveMeter } from "../src/workers/meter.js";
 
 /** The orchestrator: plans the goal, then after every wave reads results, adapts the plan and dispatches. */
 export function makeOrchestratorNode(deps: OrchestratorDeps) {
   return async function orchestrator(state: State, config: LangGraphRunnableConfig): Promise<Update> {
-    const round = openRound(state, config, deps);
-    return state.planGoal !== state.goal ? startPlan(round) : runRound(round);
+    // The last wave is over: its usage is in state now.
+    forgetWaveMeter(config, undefined);
+    if (state.planGoal !== state.goal) {
+      const startedAt = new Date().toISOString();
+      return startPlan(openRound(state, config, deps, { startedAt, used: ZERO_USAGE }), startedAt);
+    }
+    return runRound(openRound(state, config, deps, { startedAt: state.startedAt, used: runUsage(state) }));
   };
 }
 
-/** Plans the goal (input plan, planner, or a fallback) and dispatches the first wave. */
-async function startPlan(round: Round): Promise<Update> {
+/** Plans the goal (input plan, planner, or a fallback) and dispatches the first wave, unless planning used up a budget. */
+async function startPlan(round: Round, startedAt: string): Promise<Update> {
   const { state, settings, notes } = round;
   const reset: Update = {
     planGoal: state.goal,
@@ -34,7 +40,7 @@ async function startPlan(round: Round): Promise<Update> {
     answer: "",
     dispatch: [],
     pendingReview: null,
-    startedAt: new Date().toISOString(),
+    startedAt,
     stopReason: undefined,
   };
   const chosen = await choosePlan(round);
@@ -55,6 +61,7 @@ async function startPlan(round: Round): Promise<Update> {
     dispatch: next.dispatch,
     orchestrationUsage: addUsage(orchestrationUsage, next.usage),
     ...(Object.keys(next.results).length ? { results: new Overwrite(next.results) } : {}),
+    ...(next.stopReason ? { stopReason: next.stopReason } : {}),
   };
 }
 
@@ -68,12 +75,10 @@ async function runRound(round: Round): Promise<Update> {
   skipBlocked(board, emit);
   const deadLetters = mergeDeadLetters(state.deadLetters, absorbed.dead);
 
-  const over = budgetExceeded(settings, runUsage(state), state.startedAt);
+  const over = round.meter?.reached();
   if (over) {
-    const stopReason = `run budget reached: ${over}`;
-    const stopped = skipPending(board, stopReason, emit);
+    const stopReason = stopDispatching(round, board, over);
     Object.assign(parentResults, completeParents(board, state.results, emit));
-    if (stopped.length) notes.push(`Dispatching stopped: ${stopReason}; ${stopped.length} task(s) not run.`);
     return { tasks: board.changes(), ...resultsUpdate(parentResults), deadLetters, dispatch: [], stopReason, notes };
   }
 
@@ -97,6 +102,7 @@ async function runRound(round: Round): Promise<Update> {
     replans,
     orchestrationUsage: addUsage(usage, next.usage),
     notes,
+    ...(next.stopReason ? { stopReason: next.stopReason } : {}),
   };
 }
 

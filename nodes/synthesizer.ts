@@ -8,6 +8,7 @@ import { classifyError } from "../src/workers/classify.js";
 import { SYNTHESIZER_SYSTEM_PROMPT, synthesizerRequest } from "../src/prompts.js";
 import { templateAnswer } from "../src/orchestration/template-answer.js";
 import { addUsage, usageOf } from "../src/usage.js";
+import { forgetWaveMeter } from "../src/workers/meter.js";
 import type { State, Update } from "../src/state.js";
 
 /** Writes the final answer from every result, naming the gaps; a template report when no model is configured. */
@@ -15,6 +16,7 @@ export function makeSynthesizerNode(deps: OrchestratorDeps) {
   return async function synthesizer(state: State, config: LangGraphRunnableConfig): Promise<Update> {
     const settings = resolveSettings(config, deps.settings);
     const emit = emitter(config);
+    forgetWaveMeter(config, undefined);
     const started = performance.now();
     const tasks = Object.values(state.tasks).sort((a, b) => a.order - b.order);
     emit({ type: "synthesis.started", tasks: tasks.length });

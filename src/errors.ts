@@ -56,6 +56,13 @@ export class ModelCallTimeoutError extends OrchestratorError {
   }
 }
 
+/** A run budget (deadline, tokens, model calls) is used up: no model call may start, work in flight is cancelled. */
+export class RunBudgetReachedError extends OrchestratorError {
+  constructor(readonly budget: string) {
+    super(`run budget reached: ${budget}`);
+  }
+}
+
 /** A run stopped on request after its current step; everything up to that step is checkpointed. */
 export class RunStoppedError extends OrchestratorError {
   constructor(readonly threadId: string) {

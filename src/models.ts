@@ -1,7 +1,7 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { ChatOpenAI } from "@langchain/openai";
 import { readEnvironment, type Environment } from "./env.js";
-import { ModelCallTimeoutError, ModelNotConfiguredError } from "./errors.js";
+import { ModelCallTimeoutError, ModelNotConfiguredError, RunBudgetReachedError } from "./errors.js";
 
 export type ModelRole = "planner" | "worker" | "synthesizer" | "fallback";
 
@@ -31,6 +31,8 @@ export async function boundedCall<T>(timeoutMs: number, signal: AbortSignal | un
     return await call(signal ? AbortSignal.any([signal, limit]) : limit);
   } catch (error) {
     if (limit.aborted && !signal?.aborted) throw new ModelCallTimeoutError(what, timeoutMs, { cause: error });
+    // Cut by the run's deadline: say so, rather than the client's "aborted".
+    if (signal?.aborted && signal.reason instanceof RunBudgetReachedError) throw signal.reason;
     throw error;
   }
 }

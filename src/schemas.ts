@@ -63,6 +63,7 @@ export const ERROR_KINDS = [
   "not_configured",
   "worker",
   "aborted",
+  "budget",
 ] as const;
 export const ErrorKindSchema = z.enum(ERROR_KINDS);
 export type ErrorKind = z.infer<typeof ErrorKindSchema>;
@@ -143,6 +144,14 @@ export const dependencyResult = (title: string, result: Pick<TaskResult, "worker
   data: result.data,
 });
 
+/** Where the run's budgets stood when a wave was dispatched: the base of the workers' shared meter. */
+export const BudgetSnapshotSchema = z.object({
+  runId: z.string().optional().describe("The run the wave belongs to."),
+  startedAt: z.string().optional().describe("When the run's budget window opened (ISO time): the deadline counts from here."),
+  used: UsageSchema.describe("Usage counted against the run's budgets before the wave."),
+});
+export type BudgetSnapshot = z.infer<typeof BudgetSnapshotSchema>;
+
 /** One task of a worker assignment: the task, only its dependencies' results, and its dispatch and rank. */
 export const WorkerStepSchema = z.object({
   task: TaskInputSchema.extend({
@@ -163,6 +172,7 @@ export const WorkerAssignmentSchema = z.object({
   goal: z.string().describe("The run's goal."),
   steps: z.array(WorkerStepSchema).describe("The tasks to run, highest priority first."),
   pool: z.number().int().optional().describe("Continuous scheduling: run the steps as a list scheduler with this many slots."),
+  budget: BudgetSnapshotSchema.optional().describe("Under a run budget: what the run had spent, for the meter every model call asks first."),
 });
 export type WorkerAssignment = z.infer<typeof WorkerAssignmentSchema>;
 
@@ -173,4 +183,5 @@ export type WorkerInput = Omit<WorkerAssignment["steps"][number], "rank"> & { go
 export interface DispatchUnit {
   tasks: string[];
   pool?: number;
+  budget?: BudgetSnapshot;
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { DeltaValue, StateSchema } from "@langchain/langgraph";
 import {
+  BudgetSnapshotSchema,
   DeadLetterSchema,
   DroppedEdgeSchema,
   PlanInputSchema,
@@ -70,7 +71,7 @@ const fields = {
   planGoal: z.string().optional().describe("The goal the current tasks were planned for."),
   planSource: PlanSourceSchema.optional(),
   dispatch: z
-    .array(z.object({ tasks: z.array(z.string()), pool: z.number().int().optional() }))
+    .array(z.object({ tasks: z.array(z.string()), pool: z.number().int().optional(), budget: BudgetSnapshotSchema.optional() }))
     .default(() => [])
     .describe("What is sent to workers this round: per worker a chain of task ids run in order, or a pool run with `pool` slots."),
   droppedEdges: z.array(DroppedEdgeSchema).default(() => []),

@@ -34,6 +34,22 @@ export function sumUsage(items: Iterable<{ usage?: Partial<Usage> } | undefined>
   return total;
 }
 
+/** The run budgets: a wall-clock deadline, a token budget and a model-call cap (0 = none). */
+export interface RunBudgets {
+  deadlineMs: number;
+  maxTokens: number;
+  maxModelCalls: number;
+}
+
+/** Which run budget is used up, if any: the wall-clock deadline, the token budget or the model-call cap. */
+export function budgetExceeded(budget: RunBudgets, usage: Usage, startedAt: string | undefined, now = Date.now()): string | undefined {
+  const elapsed = startedAt ? now - Date.parse(startedAt) : 0;
+  if (budget.deadlineMs > 0 && elapsed >= budget.deadlineMs) return `the deadline of ${budget.deadlineMs} ms passed (${elapsed} ms)`;
+  if (budget.maxTokens > 0 && usage.totalTokens >= budget.maxTokens) return `${usage.totalTokens} tokens used of ${budget.maxTokens}`;
+  if (budget.maxModelCalls > 0 && usage.modelCalls >= budget.maxModelCalls) return `${usage.modelCalls} model calls made of ${budget.maxModelCalls}`;
+  return undefined;
+}
+
 /** Total usage of a run: the orchestration's own calls plus every task result. */
 export const runUsage = (run: { orchestrationUsage: Usage; results?: Record<string, { usage?: Partial<Usage> }> }): Usage =>
   sumUsage(Object.values(run.results ?? {}), run.orchestrationUsage);

@@ -88,6 +88,8 @@ async function requestValidPlan(
       )) as typeof reply;
     } catch (error) {
       const failure = classifyError(error);
+      // A failed call was made and counts; one refused by a run budget was never made.
+      if (failure.kind !== "budget") usage = addUsage(usage, { modelCalls: 1 });
       issues = [{ code: "unparsable", message: `The planner call failed (${failure.kind}): ${failure.message}` }];
       if (!failure.retryable || call.signal?.aborted) break;
       messages = [...messages, new HumanMessage(repairRequest(issues.map((issue) => issue.message)))];
@@ -180,6 +182,8 @@ export async function askReplan(
       usage,
     };
   } catch (error) {
-    return { revise: false, reason: `the replan call failed: ${classifyError(error).message}`, addTasks: [], cancelTaskIds: [], usage: { ...ZERO_USAGE, modelCalls: 1 } };
+    const failure = classifyError(error);
+    const usage = { ...ZERO_USAGE, modelCalls: failure.kind === "budget" ? 0 : 1 };
+    return { revise: false, reason: `the replan call failed: ${failure.message}`, addTasks: [], cancelTaskIds: [], usage };
   }
 }

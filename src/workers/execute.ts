@@ -1,4 +1,5 @@
 import { HumanMessage, SystemMessage } from "@langchain/core/messages";
+import { RunBudgetReachedError } from "../errors.js";
 import { boundedCall } from "../models.js";
 import { clarifyRequest, CLARIFIER_SYSTEM_PROMPT } from "../prompts.js";
 import type { AttemptRecord, TaskResult, TaskSpec, WorkerInput } from "../schemas.js";
@@ -23,7 +24,9 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 /**
  * Runs one task to a result record: every attempt of the ladder until one passes its checks, a
  * non-retryable error, or the ladder ends. Failed attempts feed their reason into the next; a task the
- * worker calls underspecified is rewritten by the planner model first. Never throws.
+ * worker calls underspecified is rewritten by the planner model first. A run budget that stops the task (its
+ * deadline passed, or a model call was refused) ends it with a `budget` error: not a failure of the task, so
+ * no `task.failed`. Never throws.
  */
 export async function executeTask(input: WorkerInput, worker: WorkerDefinition, options: ExecuteOptions): Promise<TaskResult> {
   const { settings, emit } = options;
@@ -48,18 +51,23 @@ export async function executeTask(input: WorkerInput, worker: WorkerDefinition, 
   for (let i = 0; i < ladder.length; i++) {
     const number = i + 1;
     const params = ladder[i]!;
+    const pastDeadline = deadlinePassed(options);
+    if (pastDeadline) return finish({ status: "failed", output: "", error: { kind: "budget", message: pastDeadline, retryable: false } });
     emit({ type: "task.started", ...ref, attempt: number });
     const began = performance.now();
     const outcome = await runAttempt(input, worker, params, number, feedback, options);
-    attempts.push({
+    const durationMs = performance.now() - began;
+    // Pushed once the attempt's usage is complete (a clarification after it counts to it).
+    const record = (): AttemptRecord => ({
       attempt: number,
       params,
       ok: outcome.ok,
       ...(outcome.ok ? {} : { error: outcome.error }),
-      durationMs: performance.now() - began,
+      durationMs,
       usage: outcome.attempt.usage,
     });
     if (outcome.ok) {
+      attempts.push(record());
       const { output, data, followUps } = outcome.output;
       const result = finish({
         status: "done",
@@ -71,16 +79,27 @@ export async function executeTask(input: WorkerInput, worker: WorkerDefinition, 
       return result;
     }
     const { error } = outcome;
-    emit({ type: "task.failed", ...ref, attempt: number, error });
-    if (options.signal?.aborted || !error.retryable || i === ladder.length - 1) return finish({ status: "failed", output: "", error });
+    if (error.kind !== "budget") emit({ type: "task.failed", ...ref, attempt: number, error });
+    if (options.signal?.aborted || !error.retryable || i === ladder.length - 1) {
+      attempts.push(record());
+      return finish({ status: "failed", output: "", error });
+    }
     feedback = `${error.kind}: ${error.message}`;
     if (error.kind === "underspecified" && options.provider.configured) {
       input = { ...input, task: { ...input.task, description: await clarify(input, error.message, outcome.attempt, options) } };
     }
+    attempts.push(record());
     emit({ type: "task.retrying", ...ref, attempt: number + 1, reason: feedback });
-    await sleep(Math.min(outcome.retryAfterMs ?? 0, MAX_RETRY_WAIT_MS), options.signal);
+    const untilDeadline = (options.meter?.deadlineAt ?? Number.POSITIVE_INFINITY) - Date.now();
+    await sleep(Math.min(outcome.retryAfterMs ?? 0, MAX_RETRY_WAIT_MS, untilDeadline), options.signal);
   }
   throw new Error("unreachable: the retry ladder is never empty");
+}
+
+/** The run budget message when the run's deadline has passed: no attempt starts then. */
+function deadlinePassed(options: ExecuteOptions): string | undefined {
+  const { meter } = options;
+  return meter?.deadlineAt !== undefined && Date.now() >= meter.deadlineAt ? new RunBudgetReachedError(meter.reached()!).message : undefined;
 }
 
 /**
