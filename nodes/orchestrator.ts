@@ -8,6 +8,7 @@ import { adoptPlan, choosePlan, withoutBlocks } from "../src/orchestration/initi
 import { applyReplan, shouldReplan } from "../src/orchestration/replans.js";
 import { absorbResults, completeParents, mergeDeadLetters } from "../src/orchestration/results.js";
 import { openRound, type Round } from "../src/orchestration/round.js";
+import { inputDigest, newRunId, startsNewRun } from "../src/orchestration/runs.js";
 import { skipBlocked } from "../src/orchestration/skips.js";
 import { TaskBoard } from "../src/orchestration/task-board.js";
 import type { State, Update } from "../src/state.js";
@@ -18,19 +19,25 @@ import { forgetWaveMeter } from "../src/workers/meter.js";
 export function makeOrchestratorNode(deps: OrchestratorDeps) {
   return async function orchestrator(state: State, config: LangGraphRunnableConfig): Promise<Update> {
     // The last wave is over: its usage is in state now.
-    forgetWaveMeter(config, undefined);
-    if (state.planGoal !== state.goal) {
-      const startedAt = new Date().toISOString();
-      return startPlan(openRound(state, config, deps, { startedAt, used: ZERO_USAGE }), startedAt);
+    forgetWaveMeter(config, state.runId);
+    if (startsNewRun(state)) {
+      const run = { runId: newRunId(state), startedAt: new Date().toISOString(), used: ZERO_USAGE };
+      return startPlan(openRound(state, config, deps, run), run);
     }
-    return runRound(openRound(state, config, deps, { startedAt: state.startedAt, used: runUsage(state) }));
+    return runRound(openRound(state, config, deps, { runId: state.runId, startedAt: state.startedAt, used: runUsage(state) }));
   };
 }
 
-/** Plans the goal (input plan, planner, or a fallback) and dispatches the first wave, unless planning used up a budget. */
-async function startPlan(round: Round, startedAt: string): Promise<Update> {
+/**
+ * Starts a run: plans the goal (input plan, planner, or a fallback) and dispatches the first wave, unless planning
+ * used up a budget. Nothing of the thread's previous run carries over: tasks, results, usage, notes, the clock.
+ */
+async function startPlan(round: Round, { runId, startedAt }: { runId: string; startedAt: string }): Promise<Update> {
   const { state, settings, notes } = round;
   const reset: Update = {
+    runId,
+    planRunId: runId,
+    inputDigest: inputDigest(state),
     planGoal: state.goal,
     tasks: new Overwrite({}),
     results: new Overwrite({}),
@@ -44,7 +51,7 @@ async function startPlan(round: Round, startedAt: string): Promise<Update> {
     stopReason: undefined,
   };
   const chosen = await choosePlan(round);
-  const orchestrationUsage = addUsage(state.orchestrationUsage, chosen.usage);
+  const orchestrationUsage = chosen.usage;
   if (chosen.kind === "human") return { ...reset, orchestrationUsage, notes: new Overwrite(notes), pendingReview: chosen.request };
 
   const { tasks, table, dropped } = adoptPlan(chosen.specs, chosen.source, round.emit, notes);

@@ -16,7 +16,7 @@ export function makeSynthesizerNode(deps: OrchestratorDeps) {
   return async function synthesizer(state: State, config: LangGraphRunnableConfig): Promise<Update> {
     const settings = resolveSettings(config, deps.settings);
     const emit = emitter(config);
-    forgetWaveMeter(config, undefined);
+    forgetWaveMeter(config, state.runId);
     const started = performance.now();
     const tasks = Object.values(state.tasks).sort((a, b) => a.order - b.order);
     emit({ type: "synthesis.started", tasks: tasks.length });

@@ -54,6 +54,7 @@ export type ReviewDecision = z.input<typeof ReviewDecisionSchema>;
 
 const fields = {
   goal: z.string().describe("What the run should achieve."),
+  runId: z.string().optional().describe("The run's id. A new id starts a new run on the thread (createOrchestrator's run() sets one); without one the graph assigns it."),
   plan: PlanInputSchema.optional().describe("A plan to run instead of asking the planner."),
   fallbackPlan: PlanInputSchema.optional().describe("A plan to run only if the planner fails."),
   startedAt: z.string().optional().describe("When planning started (ISO time): the run deadline counts from here."),
@@ -69,6 +70,8 @@ const fields = {
     { reducer: mergeResults },
   ),
   planGoal: z.string().optional().describe("The goal the current tasks were planned for."),
+  planRunId: z.string().optional().describe("The run the current tasks belong to."),
+  inputDigest: z.string().optional().describe("A digest of the input (goal and plans) the current run started from."),
   planSource: PlanSourceSchema.optional(),
   dispatch: z
     .array(z.object({ tasks: z.array(z.string()), pool: z.number().int().optional(), budget: BudgetSnapshotSchema.optional() }))
@@ -97,11 +100,12 @@ export type State = typeof OrchestratorState.State;
 export type Update = typeof OrchestratorState.Update;
 
 /** What a caller passes in. */
-export const OrchestratorInput = new StateSchema({ goal: fields.goal, plan: fields.plan, fallbackPlan: fields.fallbackPlan });
+export const OrchestratorInput = new StateSchema({ goal: fields.goal, plan: fields.plan, fallbackPlan: fields.fallbackPlan, runId: fields.runId });
 
 /** What a caller gets back. */
 export const OrchestratorOutput = new StateSchema({
   goal: fields.goal,
+  runId: fields.runId,
   answer: fields.answer,
   tasks: fields.tasks,
   results: fields.results,

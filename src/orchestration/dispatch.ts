@@ -123,6 +123,6 @@ export async function scheduleNext(
       ? dispatchPool(board, settings.maxParallel, (task) => awaitsExpansion(task, settings, round.deps.models.configured))
       : dispatchReady(board, settings.maxParallel, settings.chainDispatch && !budgeted, round.emit);
   if (dispatch.length === 0 && !allTerminal(board.table)) skipPending(board, "its dependencies can never complete", round.emit);
-  const budget = round.meter && { startedAt: round.meter.startedAt, used: round.meter.used() };
+  const budget = round.meter && { runId: round.runId, startedAt: round.meter.startedAt, used: round.meter.used() };
   return { dispatch: budget ? dispatch.map((unit) => ({ ...unit, budget })) : dispatch, usage, results: parentResults };
 }

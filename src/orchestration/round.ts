@@ -18,14 +18,17 @@ export interface Round {
   notes: string[];
   /** The run's signal, and under a deadline aborted by it too. */
   signal?: AbortSignal;
+  /** The run this round belongs to. */
+  runId?: string;
   /** Under a run budget: the meter every planner call asks first. */
   meter?: RunMeter;
   /** The planner model, created on first use. */
   planner(): BaseChatModel;
 }
 
-/** Where the run's budgets stand as a round opens: when the window opened and the usage counted against it. */
+/** Where the run stands as a round opens: its id, when its budget window opened and the usage counted against it. */
 export interface BudgetWindow {
+  runId?: string;
   startedAt?: string;
   used: Usage;
 }
@@ -45,6 +48,7 @@ export function openRound(state: State, config: LangGraphRunnableConfig, deps: O
     emit: emitter(config),
     notes: [],
     signal,
+    runId: window?.runId,
     meter,
     planner: () => (planner ??= meter ? meteredModel(create(), meter) : create()),
   };
