@@ -12,7 +12,7 @@ import { inputDigest, newRunId, startsNewRun } from "../src/orchestration/runs.j
 import { skipBlocked } from "../src/orchestration/skips.js";
 import { TaskBoard } from "../src/orchestration/task-board.js";
 import type { State, Update } from "../src/state.js";
-import { addUsage, runUsage, ZERO_USAGE } from "../src/usage.js";
+import { addUsage, budgetUsage, ZERO_USAGE } from "../src/usage.js";
 import { forgetWaveMeter } from "../src/workers/meter.js";
 
 /** The orchestrator: plans the goal, then after every wave reads results, adapts the plan and dispatches. */
@@ -24,7 +24,7 @@ export function makeOrchestratorNode(deps: OrchestratorDeps) {
       const run = { runId: newRunId(state), startedAt: new Date().toISOString(), used: ZERO_USAGE };
       return startPlan(openRound(state, config, deps, run), run);
     }
-    return runRound(openRound(state, config, deps, { runId: state.runId, startedAt: state.startedAt, used: runUsage(state) }));
+    return runRound(openRound(state, config, deps, { runId: state.runId, startedAt: state.startedAt, used: budgetUsage(state) }));
   };
 }
 
@@ -39,6 +39,7 @@ async function startPlan(round: Round, { runId, startedAt }: { runId: string; st
     planRunId: runId,
     inputDigest: inputDigest(state),
     planGoal: state.goal,
+    budgetBase: undefined,
     tasks: new Overwrite({}),
     results: new Overwrite({}),
     deadLetters: [],

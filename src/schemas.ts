@@ -106,6 +106,7 @@ export const TaskResultSchema = z.object({
   startedAt: z.string(),
   durationMs: z.number(),
   usage: UsageSchema,
+  earlierUsage: UsageSchema.optional().describe("Usage of the task's earlier dispatches in this run (before a re-drive), kept in the run's totals."),
   followUps: z.array(TaskInputSchema).default([]),
   clarifiedDescription: z.string().optional().describe("The task description as rewritten after a worker found it underspecified."),
 });

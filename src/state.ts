@@ -11,7 +11,7 @@ import {
   type TaskRecord,
   type TaskResult,
 } from "./schemas.js";
-import { UsageSchema } from "./usage.js";
+import { addUsage, UsageSchema, ZERO_USAGE } from "./usage.js";
 
 /**
  * Merges batches of task records by id: a record in a later write replaces the one before it. Batching-invariant,
@@ -21,9 +21,22 @@ export function mergeTasks(current: Record<string, TaskRecord>, writes: readonly
   return Object.assign({}, current, ...writes);
 }
 
-/** Merges batches of worker results by task id: parallel workers write disjoint keys; a re-run replaces the older result. */
+/**
+ * Merges batches of worker results by task id: parallel workers write disjoint keys; a later dispatch of a task (a
+ * re-drive) replaces its older result, whose usage moves into the new one's `earlierUsage`, so the run's totals
+ * keep it. Write by write, so batching-invariant too.
+ */
 export function mergeResults(current: Record<string, TaskResult>, writes: readonly Record<string, TaskResult>[]): Record<string, TaskResult> {
-  return Object.assign({}, current, ...writes);
+  const merged = { ...current };
+  for (const write of writes) {
+    for (const [id, result] of Object.entries(write)) {
+      const before = merged[id];
+      const earlier =
+        before === undefined ? undefined : before.dispatch === result.dispatch ? before.earlierUsage : addUsage(before.earlierUsage ?? ZERO_USAGE, before.usage);
+      merged[id] = earlier ? { ...result, earlierUsage: earlier } : result;
+    }
+  }
+  return merged;
 }
 
 /** Appends notes: every write adds lines (an `Overwrite` starts over, as a new goal does). */
@@ -57,7 +70,8 @@ const fields = {
   runId: z.string().optional().describe("The run's id. A new id starts a new run on the thread (createOrchestrator's run() sets one); without one the graph assigns it."),
   plan: PlanInputSchema.optional().describe("A plan to run instead of asking the planner."),
   fallbackPlan: PlanInputSchema.optional().describe("A plan to run only if the planner fails."),
-  startedAt: z.string().optional().describe("When planning started (ISO time): the run deadline counts from here."),
+  startedAt: z.string().optional().describe("When the run's budget window opened (ISO time): planning, or the last re-drive. The deadline counts from here."),
+  budgetBase: UsageSchema.optional().describe("The run's usage when its budget window opened (a re-drive): its budgets count what was spent since."),
   stopReason: z.string().optional().describe("Why dispatching stopped early (a run budget), if it did."),
   // Delta channels: checkpoints keep each write once instead of re-serialising the whole table every step,
   // so checkpoint bytes grow linearly with the work (LangGraph beta API).

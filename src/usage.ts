@@ -50,6 +50,20 @@ export function budgetExceeded(budget: RunBudgets, usage: Usage, startedAt: stri
   return undefined;
 }
 
-/** Total usage of a run: the orchestration's own calls plus every task result. */
-export const runUsage = (run: { orchestrationUsage: Usage; results?: Record<string, { usage?: Partial<Usage> }> }): Usage =>
-  sumUsage(Object.values(run.results ?? {}), run.orchestrationUsage);
+/** Total usage of a run: the orchestration's own calls plus every task result, earlier dispatches of a task included. */
+export function runUsage(run: { orchestrationUsage: Usage; results?: Record<string, { usage?: Partial<Usage>; earlierUsage?: Partial<Usage> }> }): Usage {
+  let total = run.orchestrationUsage;
+  for (const result of Object.values(run.results ?? {})) total = addUsage(addUsage(total, result.usage), result.earlierUsage);
+  return total;
+}
+
+/** `a` minus `b`, field by field. */
+export const subtractUsage = (a: Usage, b: Partial<Usage> | undefined): Usage => ({
+  inputTokens: a.inputTokens - (b?.inputTokens ?? 0),
+  outputTokens: a.outputTokens - (b?.outputTokens ?? 0),
+  totalTokens: a.totalTokens - (b?.totalTokens ?? 0),
+  modelCalls: a.modelCalls - (b?.modelCalls ?? 0),
+});
+
+/** What counts against the run's budgets: its usage since its budget window opened (at planning, or a re-drive). */
+export const budgetUsage = (run: Parameters<typeof runUsage>[0] & { budgetBase?: Partial<Usage> }): Usage => subtractUsage(runUsage(run), run.budgetBase);

@@ -5,7 +5,7 @@
 import { MemorySaver } from "@langchain/langgraph";
 import { describe, expect, it } from "vitest";
 import { compileOrchestrator } from "../../graphs/orchestrator.js";
-import { agentWorker, createOrchestrator } from "../../src/index.js";
+import { agentWorker, createOrchestrator, functionWorker } from "../../src/index.js";
 import type { State } from "../../src/state.js";
 import { WorkerRegistry } from "../../src/workers/registry.js";
 import { echoWorker, planReply, task, WorkLog } from "../helpers/fixtures.js";
@@ -98,5 +98,92 @@ describe("a plain graph.invoke on a thread", () => {
     expect(again.runId).toBe(paused.runId);
     expect(again.pendingReview?.kind).toBe("approve_plan");
     expect(log.started).toEqual([]);
+  });
+});
+
+describe("re-driving dead letters continues the run", () => {
+  /** A function worker that fails task "a" while `broken` says so, and records `tokens` per attempt. */
+  function flaky(state: { broken: boolean }, tokens: number) {
+    return functionWorker({
+      name: "flaky",
+      description: "Fails task a while its upstream is broken.",
+      async run(input, context) {
+        context.recordUsage({ totalTokens: tokens });
+        if (input.task.id === "a" && state.broken) throw new Error("upstream broken");
+        return `${input.task.id} done`;
+      },
+    });
+  }
+
+  it("resets the deadline clock: a re-driven task runs though the run's first deadline has long passed", async () => {
+    const upstream = { broken: true };
+    const waiting = functionWorker({
+      name: "waiting",
+      description: "Works until it is cancelled.",
+      run: (_input, context) => new Promise((_, reject) => context.signal.addEventListener("abort", () => reject(context.signal.reason))),
+    });
+    const orchestrator = await createOrchestrator({
+      checkpointer: "memory",
+      models: offline(),
+      workers: [flaky(upstream, 0), waiting],
+      settings: { deadlineMs: 300, maxRetries: 0 },
+    });
+    // The first run lasts until its deadline: "slow" is cancelled there.
+    const first = await orchestrator.run("g", { threadId: "t", plan: { tasks: [task("a", [], { worker: "flaky" }), task("slow", [], { worker: "waiting" })] } });
+    expect(first.tasks.map((t) => [t.id, t.status])).toEqual([
+      ["a", "dead"],
+      ["slow", "skipped"],
+    ]);
+    upstream.broken = false;
+    const second = await orchestrator.redrive("t", ["a"]);
+    expect(second.tasks.map((t) => [t.id, t.status])).toEqual([
+      ["a", "done"],
+      ["slow", "skipped"],
+    ]);
+    expect(second.deadLetters).toEqual([]);
+    await orchestrator.close();
+  });
+
+  it("keeps the usage of the earlier attempts in the run's totals", async () => {
+    const upstream = { broken: true };
+    const orchestrator = await createOrchestrator({ checkpointer: "memory", models: offline(), workers: [flaky(upstream, 10)], settings: { maxRetries: 0 } });
+    const first = await orchestrator.run("g", { threadId: "t", plan: { tasks: [task("a", [], { worker: "flaky" }), task("b", [], { worker: "flaky" })] } });
+    expect(first.usage).toMatchObject({ totalTokens: 20, modelCalls: 2 });
+    upstream.broken = false;
+    const second = await orchestrator.redrive("t", ["a"]);
+    expect(second.tasks.map((t) => [t.id, t.status, t.tokens])).toEqual([
+      ["a", "done", 10],
+      ["b", "done", 10],
+    ]);
+    expect(second.usage).toMatchObject({ totalTokens: 30, modelCalls: 3 });
+    await orchestrator.close();
+  });
+
+  it("gives the re-drive the run's budgets afresh: a run stopped at its call cap can re-drive its dead letters", async () => {
+    let broken = true;
+    const models = scriptedProvider({
+      worker: (call) => {
+        if (call.prompt.includes('Your task "a"') && broken) throw Object.assign(new Error("bad key"), { status: 401 });
+        return "done";
+      },
+    });
+    const agent = agentWorker({ name: "agent", description: "An LLM worker.", systemPrompt: "You do tasks well." });
+    const orchestrator = await createOrchestrator({ checkpointer: "memory", models, workers: [agent], settings: { maxModelCalls: 2 } });
+    const plan = { tasks: [task("a", [], { worker: "agent" }), task("x", [], { worker: "agent" }), task("y", ["x"], { worker: "agent" })] };
+    const first = await orchestrator.run("g", { threadId: "t", plan });
+    expect(first.tasks.map((t) => [t.id, t.status])).toEqual([
+      ["a", "dead"],
+      ["x", "done"],
+      ["y", "skipped"],
+    ]);
+    broken = false;
+    const second = await orchestrator.redrive("t", ["a"]);
+    expect(second.tasks.map((t) => [t.id, t.status])).toEqual([
+      ["a", "done"],
+      ["x", "done"],
+      ["y", "skipped"],
+    ]);
+    expect(second.usage.modelCalls).toBe(3);
+    await orchestrator.close();
   });
 });
