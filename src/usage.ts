@@ -50,10 +50,20 @@ export function budgetExceeded(budget: RunBudgets, usage: Usage, startedAt: stri
   return undefined;
 }
 
-/** Total usage of a run: the orchestration's own calls plus every task result, earlier dispatches of a task included. */
-export function runUsage(run: { orchestrationUsage: Usage; results?: Record<string, { usage?: Partial<Usage>; earlierUsage?: Partial<Usage> }> }): Usage {
+/**
+ * Total usage of a run: the orchestration's own calls plus every task result, earlier dispatches of a task
+ * included. An expanded task's result joins its subtasks' (and sums their usage), so it is not counted again.
+ */
+export function runUsage(run: {
+  orchestrationUsage: Usage;
+  tasks?: Record<string, { children?: readonly string[] }>;
+  results?: Record<string, { usage?: Partial<Usage>; earlierUsage?: Partial<Usage> }>;
+}): Usage {
   let total = run.orchestrationUsage;
-  for (const result of Object.values(run.results ?? {})) total = addUsage(addUsage(total, result.usage), result.earlierUsage);
+  for (const [id, result] of Object.entries(run.results ?? {})) {
+    if (run.tasks?.[id]?.children?.length) continue;
+    total = addUsage(addUsage(total, result.usage), result.earlierUsage);
+  }
   return total;
 }
 

@@ -146,3 +146,23 @@ describe("the run meter", () => {
     expect([...dispatched]).toEqual(['[["a"],0]', '[["b"],1]']);
   });
 });
+
+describe("the run's usage", () => {
+  it("counts an expanded task's subtasks once: the parent's joined result is not counted again", async () => {
+    const models = scriptedProvider({
+      planner: () => planReply([task("x", [], { worker: "agent" }), task("y", ["x"], { worker: "agent" })]),
+      worker: () => "done",
+      synthesizer: () => "answer",
+    });
+    const h = harness({ models, settings: { strategy: "top-down" }, workers: () => [agent()] });
+    const summary = await h.run({ goal: "g", plan: { tasks: [task("big", [], { worker: "agent", complex: true })] } });
+    expect(summary.tasks.map((t) => [t.id, t.status])).toEqual([
+      ["big", "done"],
+      ["big.x", "done"],
+      ["big.y", "done"],
+    ]);
+    // expansion + big.x + big.y + synthesizer
+    expect(models.calls).toHaveLength(4);
+    expect(summary.usage.modelCalls).toBe(4);
+  });
+});
