@@ -3,24 +3,15 @@
  * models asks the run's meter first, whichever way it is made (invoke, tools, structured output, stream).
  */
 import { tool } from "@langchain/core/tools";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { agentWorker, createOrchestrator, functionWorker, type SettingsInput, type WorkerDefinition } from "../../src/index.js";
 import { openAIProvider } from "../../src/models.js";
-import { describeRequest, startOpenAIServer, type Handler, type OpenAIServer } from "../helpers/openai-server.js";
+import { describeRequest, type OpenAIServer } from "../helpers/openai-server.js";
+import { loopbackServers } from "../helpers/loopback.js";
 import { task } from "../helpers/fixtures.js";
 
-const servers: OpenAIServer[] = [];
-
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => server.close()));
-});
-
-async function serve(handler: Handler): Promise<OpenAIServer> {
-  const server = await startOpenAIServer({ handler });
-  servers.push(server);
-  return server;
-}
+const serve = loopbackServers();
 
 const orchestratorFor = (server: OpenAIServer, workers: WorkerDefinition[], settings: SettingsInput) =>
   createOrchestrator({ checkpointer: "memory", models: openAIProvider({ openaiBaseUrl: server.url, openaiApiKey: "test-key" }), workers, settings });

@@ -2,24 +2,15 @@
  * Time limits of model calls, with the real ChatOpenAI against the loopback server: the limit a call runs under
  * is the one configured for it, on the worker side and on the planner side alike.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { agentWorker, createOrchestrator, llmCheck, type SettingsInput } from "../../src/index.js";
 import { openAIProvider } from "../../src/models.js";
-import { describeRequest, startOpenAIServer, type Handler, type OpenAIServer, type Reply, type RequestView } from "../helpers/openai-server.js";
+import { describeRequest, type Handler, type OpenAIServer, type Reply, type RequestView } from "../helpers/openai-server.js";
+import { loopbackServers } from "../helpers/loopback.js";
 import { task } from "../helpers/fixtures.js";
 import { deferred, within } from "../helpers/wait.js";
 
-const servers: OpenAIServer[] = [];
-
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => server.close()));
-});
-
-async function serve(handler: Handler): Promise<OpenAIServer> {
-  const server = await startOpenAIServer({ handler });
-  servers.push(server);
-  return server;
-}
+const serve = loopbackServers();
 
 const provider = (server: OpenAIServer) => openAIProvider({ openaiBaseUrl: server.url, openaiApiKey: "test-key" });
 
