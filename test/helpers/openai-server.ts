@@ -43,8 +43,13 @@ export type Reply = ({ content: string } | { toolCalls: ToolCallReply[] } | { st
   delayMs?: number;
 };
 
+/** What a handler knows of the connection: `signal` aborts when the client closes the request before the reply is sent. */
+export interface RequestContext {
+  signal: AbortSignal;
+}
+
 /** Picks the reply to a chat request; `index` counts chat requests from 0. Throwing answers 500. */
-export type Handler = (body: ChatRequest, index: number) => Reply | Promise<Reply>;
+export type Handler = (body: ChatRequest, index: number, request: RequestContext) => Reply | Promise<Reply>;
 
 /** A request the server received, whatever its path. */
 export interface ReceivedRequest {
@@ -94,6 +99,11 @@ export async function startOpenAIServer(options: { handler: Handler }): Promise<
   });
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // Aborted when the client hangs up before the whole reply went out (a cancelled or timed-out call).
+    const hungUp = new AbortController();
+    res.once("close", () => {
+      if (!res.writableFinished) hungUp.abort();
+    });
     const raw = await readBody(req);
     const body = parseJson(raw) as ChatRequest | undefined;
     const path = (req.url ?? "/").split("?")[0] ?? "/";
@@ -103,7 +113,7 @@ export async function startOpenAIServer(options: { handler: Handler }): Promise<
     const index = chatCount++;
     let reply: Reply;
     try {
-      reply = await options.handler(body, index);
+      reply = await options.handler(body, index, { signal: hungUp.signal });
     } catch (error) {
       return sendError(res, 500, `handler failed: ${errorMessage(error)}`);
     }
