@@ -1,5 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { deferred, type Deferred } from "./wait.js";
 
 /** One message of a chat completions request, as ChatOpenAI sends it. */
 export interface ChatMessage {
@@ -46,6 +47,25 @@ export type Reply = ({ content: string } | { toolCalls: ToolCallReply[] } | { st
 /** What a handler knows of the connection: `signal` aborts when the client closes the request before the reply is sent. */
 export interface RequestContext {
   signal: AbortSignal;
+}
+
+/**
+ * A model call a test holds open: `serve` keeps the request waiting until the client hangs up (a cancelled call, a
+ * killed process) while `held` is set, and answers at once otherwise. `arrived` resolves when a call is held,
+ * `hungUp` when the client closed it.
+ */
+export class HeldCall {
+  readonly arrived: Deferred = deferred();
+  readonly hungUp: Deferred = deferred();
+  held = true;
+
+  async serve(request: RequestContext, reply: Reply): Promise<Reply> {
+    if (!this.held) return reply;
+    this.arrived.resolve();
+    await new Promise((resolve) => request.signal.addEventListener("abort", resolve, { once: true }));
+    this.hungUp.resolve();
+    return reply;
+  }
 }
 
 /** Picks the reply to a chat request; `index` counts chat requests from 0. Throwing answers 500. */

@@ -7,30 +7,11 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { agentWorker, createOrchestrator, functionWorker, RunCancelledError } from "../../src/index.js";
 import { openAIProvider } from "../../src/models.js";
 import { startDevServer, type DevServer } from "../helpers/dev-server.js";
-import { describeRequest, startOpenAIServer, type OpenAIServer, type Reply, type RequestContext, type RequestView } from "../helpers/openai-server.js";
-import { deferred, waitFor, within, type Deferred } from "../helpers/wait.js";
+import { describeRequest, HeldCall, startOpenAIServer, type OpenAIServer, type RequestView } from "../helpers/openai-server.js";
+import { deferred, waitFor, within } from "../helpers/wait.js";
 
 const dir = mkdtempSync(join(tmpdir(), "orchestrator-cancel-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/**
- * A model call the test holds open: the loopback server answers it only once released, and reports when the
- * client hangs up on it instead (the cancellation reaching the HTTP request).
- */
-class HeldCall {
-  readonly arrived: Deferred = deferred();
-  readonly hungUp: Deferred = deferred();
-  held = true;
-
-  /** Holds the request until the client hangs up (then `reply` is never sent), or answers at once once released. */
-  async serve(request: RequestContext, reply: Reply): Promise<Reply> {
-    if (!this.held) return reply;
-    this.arrived.resolve();
-    await new Promise((resolve) => request.signal.addEventListener("abort", resolve, { once: true }));
-    this.hungUp.resolve();
-    return reply;
-  }
-}
 
 /** The task a worker request is for. */
 const taskOf = (view: RequestView) => /Your task "([^"]+)"/.exec(view.prompt)?.[1];
