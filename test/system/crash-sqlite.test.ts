@@ -18,5 +18,13 @@ crashMatrix(
   "SQLite, continuous scheduling",
   (label) => `sqlite:${join(continuous, `${label}.db`)}`,
   () => continuous,
-  { scheduling: "continuous" },
+  { settings: { scheduling: "continuous" } },
+);
+const planner = join(dir, "planner");
+mkdirSync(planner);
+crashMatrix(
+  "SQLite, with a planner model",
+  (label) => `sqlite:${join(planner, `${label}.db`)}`,
+  () => planner,
+  { planner: true },
 );
