@@ -1,11 +1,11 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { join } from "node:path";
-import { executions, runChild, type ChildRun } from "./crash.js";
+import { CHILD_DEADLINE_MS, executions, runChild, type ChildRun } from "./crash.js";
 import type { CrashChildOptions } from "./crash-child.js";
 import type { SettingsInput } from "../../src/settings.js";
 
 /** Longer than any test: a step with this latency is still running when the kill comes. */
-const HOLD_MS = 60_000;
+const HOLD_MS = 300_000;
 
 interface KillPoint {
   name: string;
@@ -35,7 +35,8 @@ export function crashMatrix(name: string, specFor: (label: string) => string, di
   describe(`crash and resume on ${name}`, () => {
     const options = (label: string, resume: boolean, execLog: string): CrashChildOptions => ({
       spec: specFor(label),
-      threadId: `crash-${label}`,
+      // Unique per test process: Postgres thread locks are per database, and other runs may share it.
+      threadId: `crash-${label}-${process.pid}`,
       execLog,
       resume,
       latencies: LATENCIES,
@@ -47,7 +48,7 @@ export function crashMatrix(name: string, specFor: (label: string) => string, di
     let baseline: ChildRun;
     beforeAll(async () => {
       baseline = await runChild({ ...options("baseline", false, join(dir(), "baseline.log")), latencies: { a: 1, b: 1, c: 1, d: 1 }, synthesizerMs: 1 });
-    });
+    }, CHILD_DEADLINE_MS + 10_000);
 
     it("runs uninterrupted to every task done, each once", () => {
       expect(baseline.killed).toBe(false);
@@ -76,7 +77,8 @@ export function crashMatrix(name: string, specFor: (label: string) => string, di
         for (const id of ["a", "b", "c", "d"]) expect(after.ends[id], `${id} finished`).toBeGreaterThanOrEqual(1);
         expect(resumed.summary!.outputs).toEqual(baseline.summary!.outputs);
         expect(resumed.summary!.answer).toBe(baseline.summary!.answer);
-      });
+        // Two child processes, each bounded by its deadline.
+      }, 2 * CHILD_DEADLINE_MS + 10_000);
     }
   });
 }
