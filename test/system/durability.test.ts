@@ -1,6 +1,4 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
@@ -10,17 +8,10 @@ import { fileLock } from "../../src/persistence/thread-lock.js";
 import { echoWorker, harness, task, WorkLog } from "../helpers/fixtures.js";
 import { scriptedProvider } from "../helpers/scripted-model.js";
 import { storedBytes, storedText } from "../helpers/sqlite-bytes.js";
+import { tempDirs } from "../helpers/temp-dirs.js";
 import { deferred, within } from "../helpers/wait.js";
 
-const dirs: string[] = [];
-const tempDir = () => {
-  const dir = mkdtempSync(join(tmpdir(), "orchestrator-"));
-  dirs.push(dir);
-  return dir;
-};
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
+const tempDir = tempDirs("orchestrator-");
 
 const chain = (n: number) => ({ tasks: Array.from({ length: n }, (_, i) => task(`t${i}`, i ? [`t${i - 1}`] : [])) });
 const offline = () => scriptedProvider({}, { configured: false });
