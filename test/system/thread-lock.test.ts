@@ -4,13 +4,17 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CheckpointerConnectionError, createOrchestrator, ThreadBusyError } from "../../src/index.js";
 import { fileLock, LockFileError, postgresLock, takeOverPath } from "../../src/persistence/thread-lock.js";
+import { usage } from "../../src/cli/args.js";
+import { EXIT } from "../../src/cli/main.js";
+import { runCli, spawnCli } from "../helpers/cli-process.js";
 import type { RacerReply } from "../helpers/lock-racer.js";
+import { describeRequest, startOpenAIServer, type OpenAIServer } from "../helpers/openai-server.js";
 import { scriptedProvider } from "../helpers/scripted-model.js";
 import { tempDirs } from "../helpers/temp-dirs.js";
-import { within } from "../helpers/wait.js";
+import { deferred, within } from "../helpers/wait.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const RACER = fileURLToPath(new URL("../helpers/lock-racer.ts", import.meta.url));
@@ -21,6 +25,82 @@ const tempDir = tempDirs("orchestrator-locks-");
 const busy = (thread: string, where: string) => new ThreadBusyError(thread, where).message;
 /** A pid no process has: above Linux's largest pid_max. */
 const DEAD_PID = 999_999_999;
+
+describe("two CLI processes on one thread", () => {
+  let server: OpenAIServer;
+  /** While set, the held task's reply waits for it: the first run stays in flight until the test lets it go. */
+  let hold: Promise<void> | undefined;
+  beforeAll(async () => {
+    server = await startOpenAIServer({
+      handler: async (body) => {
+        const { system, prompt } = describeRequest(body);
+        if (system.includes("final answer")) return { content: `answer to ${["first goal", "second goal"].find((goal) => prompt.includes(goal))}` };
+        if (prompt.includes("Held research")) await hold;
+        return { content: prompt.includes("Held research") ? "held result" : "intruder result" };
+      },
+    });
+  });
+  afterAll(() => server.close());
+
+  const tiers = [
+    { name: "SQLite", spec: (dir: string) => `sqlite:${join(dir, "cp.db")}`, logDir: (dir: string) => join(dir, "runs"), where: (pid: number) => `in process ${pid}` },
+    ...(POSTGRES_URL
+      ? [
+          {
+            name: "Postgres",
+            spec: () => `${POSTGRES_URL}${POSTGRES_URL.includes("?") ? "&" : "?"}schema=cli_busy_${process.pid}_${Date.now()}`,
+            logDir: (dir: string) => join(dir, ".orchestrator", "runs"),
+            where: () => "in another process on this database",
+          },
+        ]
+      : []),
+  ];
+
+  it("documents exit code 5 for a busy thread in --help", () => {
+    expect(EXIT.busy).toBe(5);
+    expect(usage([])).toContain("5 the thread is busy (another run is using it; nothing was done)");
+  });
+
+  describe.each(tiers)("on $name", ({ spec, logDir, where }) => {
+    it("refuses the second with exit code 5 naming the thread, and the first finishes its own goal untouched", async () => {
+      const dir = tempDir();
+      const checkpointer = spec(dir);
+      writeFileSync(join(dir, "first.json"), JSON.stringify({ tasks: [{ id: "held", title: "Held research", worker: "researcher" }] }));
+      writeFileSync(join(dir, "second.json"), JSON.stringify({ tasks: [{ id: "intruder", title: "Intruder", worker: "researcher" }] }));
+      const args = (goal: string, plan: string) => [goal, "--plan", join(dir, plan), "--checkpointer", checkpointer, "--thread", "shared"];
+      const options = { env: { OPENAI_BASE_URL: server.url, OPENAI_API_KEY: "test" }, cwd: dir };
+      const released = deferred();
+      const started = deferred();
+      hold = released.promise;
+      const first = spawnCli(args("first goal", "first.json"), { ...options, onLine: (line) => line.startsWith("started   held") && started.resolve() });
+      try {
+        await within(started.promise, 20_000, "the first CLI's task to start");
+        const second = await runCli(args("second goal", "second.json"), options);
+        expect(second).toEqual({ code: 5, stdout: "", stderr: `${busy("shared", where(first.pid))}\n` });
+      } finally {
+        released.resolve();
+        hold = undefined;
+      }
+      const run = await first.exited;
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain("answer to first goal");
+      expect(server.chatRequests().some((body) => describeRequest(body).prompt.includes("Intruder"))).toBe(false);
+      const orchestrator = await createOrchestrator({ checkpointer, models: scriptedProvider({}, { configured: false }) });
+      const state = await orchestrator.state("shared");
+      await orchestrator.close();
+      expect({ goal: state.goal, answer: state.answer, tasks: Object.keys(state.tasks) }).toEqual({
+        goal: "first goal",
+        answer: "answer to first goal",
+        tasks: ["held"],
+      });
+      const log = readFileSync(join(logDir(dir), "shared.log"), "utf8")
+        .trimEnd()
+        .split("\n")
+        .map((line) => JSON.parse(line) as { event?: string; goal?: string });
+      expect(log.filter((line) => line.event === "run.started").map((line) => line.goal)).toEqual(["first goal"]);
+    });
+  });
+});
 
 /** A child process taking file locks on command (test/helpers/lock-racer.ts). */
 interface Racer {
