@@ -68,13 +68,14 @@ describe("two CLI processes on one thread", () => {
       writeFileSync(join(dir, "first.json"), JSON.stringify({ tasks: [{ id: "held", title: "Held research", worker: "researcher" }] }));
       writeFileSync(join(dir, "second.json"), JSON.stringify({ tasks: [{ id: "intruder", title: "Intruder", worker: "researcher" }] }));
       const args = (goal: string, plan: string) => [goal, "--plan", join(dir, plan), "--checkpointer", checkpointer, "--thread", "shared"];
-      const options = { env: { OPENAI_BASE_URL: server.url, OPENAI_API_KEY: "test" }, cwd: dir };
+      // Generous deadlines: the first CLI outlives a second CLI's whole start-up, and a loaded machine starts each slowly.
+      const options = { env: { OPENAI_BASE_URL: server.url, OPENAI_API_KEY: "test" }, cwd: dir, deadlineMs: 60_000 };
       const released = deferred();
       const started = deferred();
       hold = released.promise;
       const first = spawnCli(args("first goal", "first.json"), { ...options, onLine: (line) => line.startsWith("started   held") && started.resolve() });
       try {
-        await within(started.promise, 20_000, "the first CLI's task to start");
+        await within(started.promise, 60_000, "the first CLI's task to start");
         const second = await runCli(args("second goal", "second.json"), options);
         expect(second).toEqual({ code: 5, stdout: "", stderr: `${busy("shared", where(first.pid))}\n` });
       } finally {
@@ -98,7 +99,7 @@ describe("two CLI processes on one thread", () => {
         .split("\n")
         .map((line) => JSON.parse(line) as { event?: string; goal?: string });
       expect(log.filter((line) => line.event === "run.started").map((line) => line.goal)).toEqual(["first goal"]);
-    });
+    }, 150_000);
   });
 });
 
@@ -140,7 +141,7 @@ function startRacer(dir: string): Racer {
           if (reply) resolve(reply);
           else waiting.push({ resolve, reject });
         }),
-        20_000,
+        60_000,
         `racer ${child.pid}'s answer`,
       ),
     close: () => {
@@ -178,7 +179,7 @@ describe("the lock file", () => {
     } finally {
       await Promise.all(racers.map((racer) => racer.close()));
     }
-  });
+  }, 120_000);
 
   it("reports a lock file that holds no process id, and leaves it alone", async () => {
     const dir = tempDir();
