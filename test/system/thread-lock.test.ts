@@ -40,7 +40,14 @@ describe("two CLI processes on one thread", () => {
       },
     });
   });
-  afterAll(() => server.close());
+  const schema = `cli_busy_${process.pid}_${Date.now()}`;
+  afterAll(async () => {
+    await server.close();
+    if (!POSTGRES_URL) return;
+    const pool = new pg.Pool({ connectionString: POSTGRES_URL });
+    await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await pool.end();
+  });
 
   const tiers = [
     { name: "SQLite", spec: (dir: string) => `sqlite:${join(dir, "cp.db")}`, logDir: (dir: string) => join(dir, "runs"), where: (pid: number) => `in process ${pid}` },
@@ -48,7 +55,7 @@ describe("two CLI processes on one thread", () => {
       ? [
           {
             name: "Postgres",
-            spec: () => `${POSTGRES_URL}${POSTGRES_URL.includes("?") ? "&" : "?"}schema=cli_busy_${process.pid}_${Date.now()}`,
+            spec: () => `${POSTGRES_URL}${POSTGRES_URL.includes("?") ? "&" : "?"}schema=${schema}`,
             logDir: (dir: string) => join(dir, ".orchestrator", "runs"),
             where: () => "in another process on this database",
           },
