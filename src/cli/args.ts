@@ -173,6 +173,7 @@ export function usage(examples: readonly string[]): string {
     "The answer goes to stdout. Every run is logged as JSON lines to runs/<thread>.log next to the checkpoint file.",
     "Models: set OPENAI_API_KEY (and OPENAI_BASE_URL for any OpenAI-compatible server).",
     "Exit codes: 0 done, 1 run failed, 2 bad usage or configuration, 3 waiting for a plan review,",
-    "130 stopped by SIGINT/SIGTERM (the first signal lets the current step finish; a second exits at once).",
+    "5 the thread is busy (another run is using it; nothing was done), 130 stopped by SIGINT/SIGTERM",
+    "(the first signal lets the current step finish; a second exits at once).",
   ].join("\n");
 }

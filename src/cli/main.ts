@@ -2,7 +2,8 @@ import { randomUUID } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, relative, resolve, isAbsolute } from "node:path";
 import picocolors from "picocolors";
-import { DEFAULT_CHECKPOINTER, openCheckpointer, type CheckpointerHandle } from "../persistence/checkpointer.js";
+import { connectionError, DEFAULT_CHECKPOINTER, openCheckpointer, type CheckpointerHandle } from "../persistence/checkpointer.js";
+import { processLock, type Release, ThreadBusyError } from "../persistence/thread-lock.js";
 import { parseCli, usage, usageErrorText, type CliOptions } from "./args.js";
 import { readEnvironment } from "../env.js";
 import { ConfigError, ModelNotConfiguredError, OrchestratorError, PlanValidationError, RunStoppedError } from "../errors.js";
@@ -56,7 +57,7 @@ const defaultIO: CliIO = {
 };
 
 /** Exit codes of the CLI. */
-export const EXIT = { done: 0, failed: 1, usage: 2, review: 3, stopped: 130 } as const;
+export const EXIT = { done: 0, failed: 1, usage: 2, review: 3, busy: 5, stopped: 130 } as const;
 
 /** Runs the CLI; returns the exit code. */
 export async function main(argv: readonly string[], io: CliIO = defaultIO): Promise<number> {
@@ -96,6 +97,20 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
     io.stderr(`${(error as Error).message}\n`);
     return EXIT.usage;
   }
+  // The thread is held for the whole command, and taken before anything is written for it (run log, live
+  // view): a second command on a busy thread leaves the run that holds it untouched.
+  let release: Release;
+  try {
+    release = await handle.lock.acquire(threadId);
+  } catch (error) {
+    await handle.close();
+    if (error instanceof ThreadBusyError) {
+      io.stderr(`${error.message}\n`);
+      return EXIT.busy;
+    }
+    io.stderr(`${(connectionError(error) as Error).message}\n`);
+    return EXIT.failed;
+  }
   const command = options.redrive ? "redrive" : resume ? "resume" : "run";
   const log = openRunLog(io, runLogPath(handle, threadId, io.cwd), { threadId, command, checkpointer: handle.kind, ...(resume ? {} : { goal: goal! }) });
   let live: LiveView | undefined;
@@ -106,7 +121,8 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
     drain.abort();
   });
   try {
-    const orchestrator = await createOrchestrator({ checkpointer: handle.saver, workers: registry, models, settings: options.settings });
+    // The checkpointer's lock is held above; within this process a lock of its own is enough.
+    const orchestrator = await createOrchestrator({ checkpointer: handle.saver, lock: processLock(), workers: registry, models, settings: options.settings });
     if (!options.json && io.isTTY) {
       const before = resume ? await orchestrator.state(threadId) : undefined;
       live = startLiveView(io, goal ?? before?.goal ?? `thread ${threadId}`, Object.values(before?.tasks ?? {}));
@@ -143,6 +159,7 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
   } finally {
     stopListening();
     log?.close();
+    await release().catch((error: unknown) => io.stderr(`Could not release thread "${threadId}": ${(error as Error).message}\n`));
     await handle.close();
   }
 }

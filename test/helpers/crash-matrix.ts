@@ -57,28 +57,32 @@ export function crashMatrix(name: string, specFor: (label: string) => string, di
     });
 
     for (const point of KILL_POINTS) {
-      it(`resumes after a SIGKILL ${point.name}`, async () => {
-        const label = point.name.replace(/\W+/g, "-");
-        const execLog = join(dir(), `${label}.log`);
-        const normal = options(label, false, execLog);
-        const killed = await runChild(
-          { ...normal, latencies: { ...normal.latencies, ...point.held?.latencies }, synthesizerMs: point.held?.synthesizerMs ?? normal.synthesizerMs },
-          point.when,
-        );
-        expect(killed.killed).toBe(true);
-        expect(killed.summary).toBeUndefined();
-        const before = executions(execLog);
-        for (const id of point.finishedBefore) expect(before.ends[id], `${id} finished before the kill`).toBe(1);
+      it(
+        `resumes after a SIGKILL ${point.name}`,
+        async () => {
+          const label = point.name.replace(/\W+/g, "-");
+          const execLog = join(dir(), `${label}.log`);
+          const normal = options(label, false, execLog);
+          const killed = await runChild(
+            { ...normal, latencies: { ...normal.latencies, ...point.held?.latencies }, synthesizerMs: point.held?.synthesizerMs ?? normal.synthesizerMs },
+            point.when,
+          );
+          expect(killed.killed).toBe(true);
+          expect(killed.summary).toBeUndefined();
+          const before = executions(execLog);
+          for (const id of point.finishedBefore) expect(before.ends[id], `${id} finished before the kill`).toBe(1);
 
-        const resumed = await runChild(options(label, true, execLog), undefined);
-        const after = executions(execLog);
-        expect(resumed.summary!.statuses).toEqual({ a: "done", b: "done", c: "done", d: "done" });
-        for (const id of point.finishedBefore) expect(after.starts[id], `${id} ran once in total`).toBe(1);
-        for (const id of ["a", "b", "c", "d"]) expect(after.ends[id], `${id} finished`).toBeGreaterThanOrEqual(1);
-        expect(resumed.summary!.outputs).toEqual(baseline.summary!.outputs);
-        expect(resumed.summary!.answer).toBe(baseline.summary!.answer);
-        // Two child processes, each bounded by its deadline.
-      }, 2 * CHILD_DEADLINE_MS + 10_000);
+          const resumed = await runChild(options(label, true, execLog), undefined);
+          const after = executions(execLog);
+          expect(resumed.summary!.statuses).toEqual({ a: "done", b: "done", c: "done", d: "done" });
+          for (const id of point.finishedBefore) expect(after.starts[id], `${id} ran once in total`).toBe(1);
+          for (const id of ["a", "b", "c", "d"]) expect(after.ends[id], `${id} finished`).toBeGreaterThanOrEqual(1);
+          expect(resumed.summary!.outputs).toEqual(baseline.summary!.outputs);
+          expect(resumed.summary!.answer).toBe(baseline.summary!.answer);
+          // Two child processes, each bounded by its deadline.
+        },
+        2 * CHILD_DEADLINE_MS + 10_000,
+      );
     }
   });
 }

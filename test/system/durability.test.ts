@@ -1,6 +1,4 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
@@ -10,17 +8,10 @@ import { fileLock } from "../../src/persistence/thread-lock.js";
 import { echoWorker, harness, task, WorkLog } from "../helpers/fixtures.js";
 import { scriptedProvider } from "../helpers/scripted-model.js";
 import { storedBytes, storedText } from "../helpers/sqlite-bytes.js";
+import { tempDirs } from "../helpers/temp-dirs.js";
 import { deferred, within } from "../helpers/wait.js";
 
-const dirs: string[] = [];
-const tempDir = () => {
-  const dir = mkdtempSync(join(tmpdir(), "orchestrator-"));
-  dirs.push(dir);
-  return dir;
-};
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
+const tempDir = tempDirs("orchestrator-");
 
 const chain = (n: number) => ({ tasks: Array.from({ length: n }, (_, i) => task(`t${i}`, i ? [`t${i - 1}`] : [])) });
 const offline = () => scriptedProvider({}, { configured: false });
@@ -77,7 +68,11 @@ describe("one run per thread", () => {
     });
     const first = orchestrator.run("g", { threadId: "same", plan: { tasks: [task("a", [], { worker: "slow" })] } });
     // The thread is held from before the plan until the run returns: its worker running proves the run holds it.
-    await within(Promise.race([running.promise, first.then(() => Promise.reject(new Error("the first run ended before its worker ran")))]), 10_000, "the first run's worker to start");
+    await within(
+      Promise.race([running.promise, first.then(() => Promise.reject(new Error("the first run ended before its worker ran")))]),
+      10_000,
+      "the first run's worker to start",
+    );
     await expect(orchestrator.run("g", { threadId: "same", plan: { tasks: [task("b")] } })).rejects.toThrow(ThreadBusyError);
     await expect(orchestrator.resume("same")).rejects.toThrow('Thread "same" is already running in this process.');
     const other = await orchestrator.run("g", { threadId: "other", plan: { tasks: [task("c")] } });
@@ -191,7 +186,11 @@ describe.runIf(POSTGRES_URL)("postgres for many processes", () => {
     const busy = thread("pg-busy");
     const first = a.run("g", { threadId: busy, plan: { tasks: [task("a")] } });
     // The first run has checkpointed its plan and holds the thread's lock once its worker runs.
-    await within(Promise.race([running.promise, first.then(() => Promise.reject(new Error("the first run ended before its worker ran")))]), 10_000, "the first orchestrator's worker to start");
+    await within(
+      Promise.race([running.promise, first.then(() => Promise.reject(new Error("the first run ended before its worker ran")))]),
+      10_000,
+      "the first orchestrator's worker to start",
+    );
     await expect(b.resume(busy)).rejects.toThrow(`Thread "${busy}" is already running in another process on this database.`);
     gate.resolve();
     await first;
