@@ -63,6 +63,7 @@ async function runRound(round: Round): Promise<Update> {
   const { state, settings, deps, notes, emit } = round;
   const board = new TaskBoard(state.tasks);
   const absorbed = absorbResults(board, state.results, emit);
+  notes.push(...absorbed.notes);
   const parentResults = completeParents(board, state.results, emit);
   acceptFollowUps(round, board, absorbed);
   skipBlocked(board, emit);

@@ -107,6 +107,7 @@ export const TaskResultSchema = z.object({
   usage: UsageSchema,
   followUps: z.array(TaskInputSchema).default([]),
   clarifiedDescription: z.string().optional().describe("The task description as rewritten after a worker found it underspecified."),
+  notes: z.array(z.string()).optional().describe("What the worker boundary changed in the result, e.g. structured data dropped for its size."),
 });
 export type TaskResult = z.infer<typeof TaskResultSchema>;
 

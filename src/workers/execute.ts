@@ -5,7 +5,7 @@ import { sumUsage } from "../usage.js";
 import { textOf } from "./agent.js";
 import type { Attempt, ExecuteOptions } from "./attempt.js";
 import { runAttempt } from "./run-attempt.js";
-import { capOutput } from "./verify.js";
+import { capData, capOutput } from "./verify.js";
 import { retryLadder } from "./ladder.js";
 import type { WorkerDefinition } from "./../worker-contract.js";
 
@@ -60,10 +60,13 @@ export async function executeTask(input: WorkerInput, worker: WorkerDefinition, 
     });
     if (outcome.ok) {
       const { output, data, followUps } = outcome.output;
+      const capped = capData(data, settings.maxDataChars);
+      const text = capOutput(output, settings.maxOutputChars);
       const result = finish({
         status: "done",
-        output: capOutput(output, settings.maxOutputChars),
-        ...(data === undefined ? {} : { data }),
+        output: capped.note ? `${text}\n\n[${capped.note}]` : text,
+        ...("data" in capped ? { data: capped.data } : {}),
+        ...(capped.note ? { notes: [capped.note] } : {}),
         followUps: followUps as TaskSpec[],
       });
       emit({ type: "task.done", ...ref, attempts: number, durationMs: result.durationMs, usage: result.usage });
