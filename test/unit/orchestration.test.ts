@@ -444,6 +444,33 @@ describe("accepting follow-ups", () => {
     expect(board.get("g")).toBeUndefined();
   });
 
+  it("makes every pending task of the workers a follow-up names in blocksWorkers wait for it, and notes those it came too late for", () => {
+    const [a, w1, w2, e, late] = records(
+      task("a"),
+      task("w1", ["a"], { worker: "writer" }),
+      task("w2", [], { worker: "writer" }),
+      task("e", ["a"]),
+      task("late", [], { worker: "writer" }),
+    );
+    const board = boardOf(done(a), w1!, w2!, e!, done(late));
+    const round = roundOf({ settings: { maxTasks: 10 } });
+    const followUps = [
+      { from: done(a), spec: task("f", ["a"], { blocksWorkers: ["writer"] }) },
+      { from: done(a), spec: task("g", ["a"], { blocksWorkers: ["ghost_worker"] }) },
+    ];
+    acceptFollowUps(round, board, { finished: 1, dead: [], followUps, notes: [] });
+    expect(board.get("w1")!.dependsOn).toEqual(["a", "f"]);
+    expect(board.get("w2")!.dependsOn).toEqual(["f"]);
+    expect(board.get("e")!.dependsOn).toEqual(["a"]);
+    expect(board.get("late")!.dependsOn).toEqual([]);
+    expect(board.get("f")).not.toHaveProperty("blocksWorkers");
+    expect(board.get("g")).toBeUndefined();
+    expect(round.notes).toEqual([
+      'Follow-up "f" could not hold back "late" (writer): it is already done.',
+      'Follow-up "g" proposed by "a" was rejected: blocks the tasks of unknown worker "ghost_worker".',
+    ]);
+  });
+
   it("rejects follow-ups beyond the run's maxTasks", () => {
     const [a] = records(task("a"));
     const board = boardOf(done(a));

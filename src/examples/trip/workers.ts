@@ -25,7 +25,7 @@ import {
 import { findCity, TRIP_DATA, type City, type TripDataset } from "./data.js";
 import { addDays, daysBetween, formatDate, monthName, monthOf, usd } from "./dates.js";
 import { buildItinerary, renderItinerary, type Itinerary, type ItineraryInputs } from "./itinerary.js";
-import { EXTRA_NIGHT_TASK_ID, TRIP_TASK_IDS } from "./plan-ids.js";
+import { EXTRA_NIGHT_TASK_ID } from "./plan-ids.js";
 import { roomsFor, tripNights, tripRequestFor, type TripRequest } from "./request.js";
 import {
   BUDGET_SHARES,
@@ -85,9 +85,11 @@ function flightRule(chosen: FlightOption, options: readonly FlightOption[], shar
   return `the cheapest of ${plural(fitting, "flight")} within the share that land after 05:00 (ties go to the earlier arrival)`;
 }
 
-/** The follow-up that books the night before an after-midnight landing, blocking the plan's budget and itinerary. */
+/**
+ * The follow-up that books the night before an after-midnight landing. The plan's budget check and itinerary wait
+ * for it: they are found by their workers, whatever ids the plan gave them.
+ */
 export function extraNightFollowUp(booking: FlightBooking, flightTaskId: string): TaskInput {
-  const blocks = flightTaskId === TRIP_TASK_IDS.flight ? [TRIP_TASK_IDS.budget, TRIP_TASK_IDS.itinerary] : [];
   return {
     id: EXTRA_NIGHT_TASK_ID,
     title: "Book an extra hotel night for the after-midnight arrival",
@@ -97,7 +99,7 @@ export function extraNightFollowUp(booking: FlightBooking, flightTaskId: string)
     worker: TRIP_WORKERS.hotel,
     dependsOn: [flightTaskId],
     expectedOutput: "One night at the trip's hotel for the arrival night, with its cost.",
-    blocks,
+    blocksWorkers: [TRIP_WORKERS.budget, TRIP_WORKERS.itinerary],
   };
 }
 
