@@ -56,6 +56,20 @@ export function runTally(run: { threadId: string; tasks: readonly { status: Task
   return `— ${countStatuses(run.tasks).done}/${run.tasks.length} tasks done, ${run.deadLetters} dead-lettered${usage} (thread ${run.threadId})`;
 }
 
+/**
+ * The stderr lines of a partial run: how many tasks have no result, each with its status and reason, and why
+ * dispatching stopped early, if a run budget stopped it. Shared by the CLI and the SDK client.
+ */
+export function partialLines(run: { tasks: readonly { id: string; status: TaskStatus; reason?: string }[]; stopReason?: string }): string[] {
+  const missing = run.tasks.filter((task) => task.status !== "done");
+  const width = Math.max(0, ...missing.map((task) => task.id.length));
+  return [
+    `Partial result: ${missing.length} of ${run.tasks.length} tasks have no result.`,
+    ...missing.map((task) => `  ${task.id.padEnd(width)}  ${task.status.padEnd(7)}  ${task.reason ?? "no result"}`),
+    ...(run.stopReason ? [`Stopped early: ${run.stopReason}`] : []),
+  ];
+}
+
 /** A compact duration for terminal columns: `34ms`, `1.2s`, `2m05s`. */
 export function shortDuration(ms: number): string {
   if (ms < 1000) return `${Math.max(0, Math.round(ms))}ms`;

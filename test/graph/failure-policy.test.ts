@@ -294,6 +294,42 @@ describe("run budgets", () => {
   });
 });
 
+describe("run outcome", () => {
+  it("is done when every task is done, with no stop reason", async () => {
+    const summary = await harness().run({ goal: "g", plan: { tasks: [task("a"), task("b", ["a"])] } });
+    expect(summary.status).toBe("done");
+    expect(summary).not.toHaveProperty("stopReason");
+  });
+
+  it("is partial when a task is dead-lettered and its dependents are skipped", async () => {
+    const h = harness({
+      settings: { maxRetries: 0 },
+      workers: (log) => [echoWorker(log, { behaviour: (input) => (input.task.id === "a" ? { output: "" } : undefined) })],
+    });
+    const summary = await h.run({ goal: "g", plan: { tasks: [task("a"), task("b", ["a"]), task("sib")] } });
+    expect(summary.tasks.map((t) => [t.id, t.status])).toEqual([
+      ["a", "dead"],
+      ["b", "skipped"],
+      ["sib", "done"],
+    ]);
+    expect(summary.status).toBe("partial");
+    expect(summary).not.toHaveProperty("stopReason");
+  });
+
+  it("is partial when a run budget stopped it, and says why in stopReason", async () => {
+    const models = scriptedProvider({ worker: () => "done", synthesizer: () => "partial answer" });
+    const h = harness({ models, settings: { maxModelCalls: 1 }, workers: () => [agent()] });
+    const summary = await h.run({ goal: "g", plan: { tasks: [task("a", [], { worker: "agent" }), task("b", ["a"], { worker: "agent" })] } });
+    expect(summary.tasks.map((t) => [t.id, t.status])).toEqual([
+      ["a", "done"],
+      ["b", "skipped"],
+    ]);
+    expect(summary.status).toBe("partial");
+    expect(summary.stopReason).toMatch(/^run budget reached: /);
+    expect(summary.stopReason).toBe((await h.graph.getState({ configurable: { thread_id: "thread-1" } })).values.stopReason);
+  });
+});
+
 describe("planning failures", () => {
   const good = planReply([task("a"), task("b", ["a"])]);
 

@@ -122,7 +122,7 @@ describe("the Markdown run report", () => {
     expect(report).toContain(
       [
         "- Thread: `thread-1`",
-        "- Status: done; 2/4 tasks done, 1 dead, 1 skipped",
+        "- Status: partial; 2/4 tasks done, 1 dead, 1 skipped",
         "- Plan source: input",
         "- Usage: 0 tokens in 0 model calls",
         "- Run log: `/tmp/runs/thread-1.log`",
@@ -159,6 +159,21 @@ describe("the Markdown run report", () => {
     expect(report).toContain("## Answer\n\n_No answer was written._\n");
     expect(report).toContain("## Dead letters\n\nNone.\n");
     expect(report).not.toContain("## Notes");
+  });
+
+  it("names why a run budget stopped the run", () => {
+    const report = markdownReport({
+      goal: "g",
+      threadId: "t",
+      status: "partial",
+      stopReason: "run budget reached: 2 model calls made of 2",
+      answer: "what exists",
+      tasks: [row("a", []), row("b", ["a"], { status: "skipped", attempts: 0, reason: "run budget reached: 2 model calls made of 2" })],
+      deadLetters: [],
+      usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0, modelCalls: 2 },
+      notes: [],
+    });
+    expect(report).toContain("- Status: partial; 1/2 tasks done, 0 dead, 1 skipped\n- Stopped early: run budget reached: 2 model calls made of 2\n");
   });
 
   it("keeps the template answer: a labelled report of results with the gaps named", async () => {
