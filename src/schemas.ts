@@ -165,13 +165,14 @@ export const WorkerStepSchema = z.object({
  */
 export const WorkerAssignmentSchema = z.object({
   goal: z.string().describe("The run's goal."),
+  fenceSeed: z.string().optional().describe("The run's seed of the nonces that fence worker output in prompts."),
   steps: z.array(WorkerStepSchema).describe("The tasks to run, highest priority first."),
   pool: z.number().int().optional().describe("Continuous scheduling: run the steps as a list scheduler with this many slots."),
 });
 export type WorkerAssignment = z.infer<typeof WorkerAssignmentSchema>;
 
-/** What a worker is given for one task: the task, the goal and only its dependencies' results. */
-export type WorkerInput = Omit<WorkerAssignment["steps"][number], "rank"> & { goal: string };
+/** What a worker is given for one task: the task, the goal and only its dependencies' results (and the run's fence seed). */
+export type WorkerInput = Omit<WorkerAssignment["steps"][number], "rank"> & { goal: string; fenceSeed?: string };
 
 /** One unit of dispatch: a chain of task ids for one worker, or a pool run with `pool` slots. */
 export interface DispatchUnit {

@@ -1,4 +1,5 @@
 import { HumanMessage, SystemMessage } from "@langchain/core/messages";
+import { taskNonce, withDataRule } from "../fence.js";
 import { clarifyRequest, CLARIFIER_SYSTEM_PROMPT } from "../prompts.js";
 import type { AttemptRecord, TaskResult, TaskSpec, WorkerInput } from "../schemas.js";
 import { sumUsage } from "../usage.js";
@@ -88,9 +89,13 @@ export async function executeTask(input: WorkerInput, worker: WorkerDefinition, 
 /** Rewrites an underspecified task description with the planner model; keeps the old one if that fails. */
 async function clarify(input: WorkerInput, reason: string, attempt: Attempt): Promise<string> {
   try {
+    const nonce = taskNonce(input, "clarify");
     const reply = await attempt
       .model("planner")
-      .invoke([new SystemMessage(CLARIFIER_SYSTEM_PROMPT), new HumanMessage(clarifyRequest(input, reason))], { signal: attempt.signal, runName: "clarifier" });
+      .invoke([new SystemMessage(withDataRule(CLARIFIER_SYSTEM_PROMPT, nonce)), new HumanMessage(clarifyRequest(input, reason, nonce))], {
+        signal: attempt.signal,
+        runName: "clarifier",
+      });
     attempt.meter(reply);
     const text = textOf(reply).trim();
     return text || input.task.description;

@@ -24,6 +24,7 @@ import { runGraph } from "../../src/app/run.js";
 import { PlanInputSchema, type DependencyResult, type WorkerInput } from "../../src/schemas.js";
 import type { Usage } from "../../src/usage.js";
 import { estimateTokens, scriptedProvider } from "../helpers/scripted-model.js";
+import { dataRule, taskNonce } from "../../src/fence.js";
 
 const registry = tripRegistry();
 
@@ -401,6 +402,19 @@ describe("itinerary_planner", () => {
     expect(provider.calls).toHaveLength(1);
     expect(provider.calls[0]!.prompt).toContain("Norse Atlantic Airways N0 701");
     expect(provider.calls[0]!.prompt).toContain("## Day 1 — Tue 12 May (arrival)");
+  });
+
+  it("fences its dependencies' results in the model's prompt as data, and its system prompt says so", async () => {
+    const { everything } = await defaultResults();
+    const provider = scriptedProvider({ worker: () => "Day 1." });
+    const context: WorkerRunContext = { ...offline, modelConfigured: true, model: (role = "worker") => provider.create({ role, model: "scripted" }) };
+    const itinerary = { ...input("itinerary", "itinerary_planner", { dependencies: everything }), fenceSeed: "seed" };
+    await run("itinerary_planner", itinerary, context);
+    const nonce = taskNonce(itinerary, "task");
+    const [call] = provider.calls;
+    expect(call!.system.endsWith(`\n\n${dataRule(nonce)}`)).toBe(true);
+    expect(call!.prompt).toContain(`### flight_agent (flight)\n<worker-output-${nonce}>\n${everything.flight.output}\n</worker-output-${nonce}>`);
+    expect(call!.prompt.split(`<worker-output-${nonce}>`)).toHaveLength(Object.keys(everything).length + 1);
   });
 });
 

@@ -3,6 +3,7 @@ import { AttemptFailure } from "../../workers/classify.js";
 import { functionWorker, WorkerRegistry } from "../../workers/registry.js";
 import type { WorkerDefinition, WorkerOutput, WorkerRunContext } from "../../worker-contract.js";
 import type { TaskInput, WorkerInput } from "../../schemas.js";
+import { fence, taskNonce, withDataRule } from "../../fence.js";
 import { usageOf } from "../../usage.js";
 import {
   AttractionPicksSchema,
@@ -350,8 +351,9 @@ export const ITINERARY_SYSTEM_PROMPT =
   "section per day from arrival to departure, the arrival day light, attractions on days they are open, dinners " +
   "near the hotel. Keep every booked time, price and name exactly as given; add no bookings. End with the budget line.";
 
-function itineraryPrompt(input: WorkerInput, draft: string): string {
-  const results = Object.entries(input.dependencies).map(([id, dep]) => `### ${dep.title} (${id})\n${dep.output}`);
+/** The itinerary model's prompt: the dependencies' results fenced as data with `nonce`, then the draft. */
+function itineraryPrompt(input: WorkerInput, draft: string, nonce: string): string {
+  const results = Object.entries(input.dependencies).map(([id, dep]) => `### ${dep.title} (${id})\n${fence(dep.output, nonce)}`);
   return [`Goal: ${input.goal}`, "## Results", ...results, "## Draft itinerary", draft].join("\n\n");
 }
 
@@ -364,9 +366,9 @@ export async function runItineraryPlanner(input: WorkerInput, context: WorkerRun
   const itinerary: Itinerary = buildItinerary(inputs);
   const draft = renderItinerary(itinerary, inputs);
   if (!context.modelConfigured) return { output: draft, data: itinerary };
-  const reply = (await context
-    .model()
-    .invoke([new SystemMessage(ITINERARY_SYSTEM_PROMPT), new HumanMessage(itineraryPrompt(input, draft))], { signal: context.signal })) as AIMessage;
+  const nonce = taskNonce(input, "task");
+  const messages = [new SystemMessage(withDataRule(ITINERARY_SYSTEM_PROMPT, nonce)), new HumanMessage(itineraryPrompt(input, draft, nonce))];
+  const reply = (await context.model().invoke(messages, { signal: context.signal })) as AIMessage;
   context.recordUsage(usageOf(reply));
   const text = textOf(reply).trim();
   return { output: text || draft, data: itinerary };
