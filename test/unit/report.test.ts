@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { dependencyLevels, planOutline, shortDuration, timingTable } from "../../src/cli/event-lines.js";
 import { taskSummaries, type TaskSummary } from "../../src/app/run.js";
-import { formatDuration, markdownReport, planDiagram } from "../../src/cli/report.js";
+import { formatDuration, markdownReport, planDiagram, type ReportInput } from "../../src/cli/report.js";
 import { templateAnswer } from "../../src/orchestration/template-answer.js";
 import type { State } from "../../src/state.js";
 import { echoWorker, harness, task, type WorkLog } from "../helpers/fixtures.js";
@@ -11,6 +11,17 @@ const T0 = Date.UTC(2026, 4, 12, 9, 0, 0);
 function row(id: string, dependsOn: string[], fields: Partial<TaskSummary> = {}): TaskSummary {
   return { id, title: `Task ${id}`, worker: "echo", dependsOn, status: "done", origin: "plan", attempts: 1, durationMs: 0, tokens: 0, output: "", ...fields };
 }
+
+/** A report's input for a hand-built run on thread `t` with no dead letters, usage or notes; override anything. */
+const reportOf = (fields: Partial<ReportInput> & Pick<ReportInput, "status" | "tasks">): ReportInput => ({
+  goal: "g",
+  threadId: "t",
+  answer: "",
+  deadLetters: [],
+  usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0, modelCalls: 0 },
+  notes: [],
+  ...fields,
+});
 
 /** A finished run: a retried, b done, c dead after three attempts, d skipped because of c. */
 async function failedRun() {
@@ -145,16 +156,7 @@ describe("the Markdown run report", () => {
   });
 
   it("says so when there is no answer and no dead letter", () => {
-    const report = markdownReport({
-      goal: "g",
-      threadId: "t",
-      status: "interrupted",
-      answer: "",
-      tasks: [row("a", [], { status: "pending", attempts: 0 })],
-      deadLetters: [],
-      usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0, modelCalls: 0 },
-      notes: [],
-    });
+    const report = markdownReport(reportOf({ status: "interrupted", tasks: [row("a", [], { status: "pending", attempts: 0 })] }));
     expect(report).toContain("- Status: interrupted; 0/1 tasks done, 0 dead, 0 skipped\n");
     expect(report).toContain("## Answer\n\n_No answer was written._\n");
     expect(report).toContain("## Dead letters\n\nNone.\n");
@@ -162,17 +164,14 @@ describe("the Markdown run report", () => {
   });
 
   it("names why a run budget stopped the run", () => {
-    const report = markdownReport({
-      goal: "g",
-      threadId: "t",
-      status: "partial",
-      stopReason: "run budget reached: 2 model calls made of 2",
-      answer: "what exists",
-      tasks: [row("a", []), row("b", ["a"], { status: "skipped", attempts: 0, reason: "run budget reached: 2 model calls made of 2" })],
-      deadLetters: [],
-      usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0, modelCalls: 2 },
-      notes: [],
-    });
+    const report = markdownReport(
+      reportOf({
+        status: "partial",
+        stopReason: "run budget reached: 2 model calls made of 2",
+        answer: "what exists",
+        tasks: [row("a", []), row("b", ["a"], { status: "skipped", attempts: 0, reason: "run budget reached: 2 model calls made of 2" })],
+      }),
+    );
     expect(report).toContain("- Status: partial; 1/2 tasks done, 0 dead, 1 skipped\n- Stopped early: run budget reached: 2 model calls made of 2\n");
   });
 
