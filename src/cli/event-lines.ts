@@ -1,4 +1,4 @@
-import { countStatuses, type TaskSummary } from "../app/run.js";
+import { countStatuses, missingTasks, type TaskSummary } from "../app/run.js";
 import type { OrchestratorEvent } from "../events.js";
 import type { TaskStatus } from "../schemas.js";
 import type { ReviewRequest } from "../state.js";
@@ -61,7 +61,7 @@ export function runTally(run: { threadId: string; tasks: readonly { status: Task
  * dispatching stopped early, if a run budget stopped it. Shared by the CLI and the SDK client.
  */
 export function partialLines(run: { tasks: readonly { id: string; status: TaskStatus; reason?: string }[]; stopReason?: string }): string[] {
-  const missing = run.tasks.filter((task) => task.status !== "done");
+  const missing = missingTasks(run.tasks);
   const width = Math.max(0, ...missing.map((task) => task.id.length));
   return [
     `Partial result: ${missing.length} of ${run.tasks.length} tasks have no result.`,
