@@ -14,7 +14,7 @@ import { openAIProvider, type ModelProvider } from "../models.js";
 import { fatalPlanIssues } from "../plan/validate.js";
 import { PlanInputSchema, type TaskRecord } from "../schemas.js";
 import { parseSettings } from "../settings.js";
-import { formatEvent, planOutline, reviewListing, runTally, timingTable } from "./event-lines.js";
+import { formatEvent, partialLines, planOutline, reviewListing, runTally, timingTable } from "./event-lines.js";
 import type { WorkerRegistry } from "../workers/registry.js";
 import { markdownReport } from "./report.js";
 import { RunLog, runLogPath } from "./run-log.js";
@@ -56,8 +56,16 @@ const defaultIO: CliIO = {
   exit: (code) => process.exit(code),
 };
 
-/** Exit codes of the CLI. */
-export const EXIT = { done: 0, failed: 1, usage: 2, review: 3, busy: 5, stopped: 130 } as const;
+/** Exit codes of the CLI (one per line, as `--help` lists them). */
+export const EXIT = {
+  done: 0,
+  failed: 1,
+  usage: 2,
+  review: 3,
+  partial: 4,
+  busy: 5,
+  stopped: 130,
+} as const;
 
 /** Runs the CLI; returns the exit code. */
 export async function main(argv: readonly string[], io: CliIO = defaultIO): Promise<number> {
@@ -211,7 +219,7 @@ function openRunLog(io: CliIO, path: string, context: Parameters<typeof RunLog.o
 function finish(io: CliIO, options: CliOptions, summary: RunSummary, goal: string, log: RunLog | undefined): number {
   log?.finish(summary, goal);
   let reportFile: string | undefined;
-  let code: number = summary.status === "interrupted" ? EXIT.review : EXIT.done;
+  let code: number = summary.status === "interrupted" ? EXIT.review : summary.status === "partial" ? EXIT.partial : EXIT.done;
   if (options.report) {
     try {
       reportFile = resolve(io.cwd ?? process.cwd(), options.report);
@@ -227,11 +235,18 @@ function finish(io: CliIO, options: CliOptions, summary: RunSummary, goal: strin
     io.stdout(`${JSON.stringify({ ...summary, ...(log ? { logFile: log.path } : {}), ...(reportFile ? { reportFile } : {}) }, null, 2)}\n`);
     return code;
   }
-  if (summary.status === "done") io.stderr(finalView(summary.tasks));
+  if (summary.status !== "interrupted") io.stderr(finalView(summary.tasks));
   io.stdout(render(summary));
+  if (summary.status === "partial") io.stderr(partialText(summary));
   if (log) io.stderr(`Run log: ${shown(log.path, io)}\n`);
   if (reportFile) io.stderr(`Report:  ${shown(reportFile, io)}\n`);
   return code;
+}
+
+/** What a partial run prints on stderr: the tasks without a result, why dispatching stopped, how to re-drive. */
+function partialText(summary: RunSummary): string {
+  const redrive = summary.deadLetters.length ? [`Re-drive the dead letters with: npm start -- --thread ${summary.threadId} --redrive all`] : [];
+  return `\n${[...partialLines(summary), ...redrive].join("\n")}\n`;
 }
 
 /** The final view under the live view or the event lines: the plan as a dependency diagram and the timing table. */

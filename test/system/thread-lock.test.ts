@@ -65,7 +65,7 @@ describe("two CLI processes on one thread", () => {
 
   it("documents exit code 5 for a busy thread in --help", () => {
     expect(EXIT.busy).toBe(5);
-    expect(usage([])).toContain("5 the thread is busy (another run is using it; nothing was done)");
+    expect(usage([])).toMatch(/^  5 +the thread is busy: another run is using it, and nothing was done$/m);
   });
 
   describe.each(tiers)("on $name", ({ spec, logDir, where }) => {
