@@ -4,6 +4,7 @@ import { resolveSettings } from "../src/settings.js";
 import type { OrchestratorDeps } from "../src/deps.js";
 import { emitter } from "../src/events.js";
 import { classifyError } from "../src/workers/classify.js";
+import { promptNonce, withDataRule } from "../src/fence.js";
 import { SYNTHESIZER_SYSTEM_PROMPT, synthesizerRequest } from "../src/prompts.js";
 import { templateAnswer } from "../src/orchestration/template-answer.js";
 import { addUsage, usageOf } from "../src/usage.js";
@@ -21,8 +22,9 @@ export function makeSynthesizerNode(deps: OrchestratorDeps) {
     if (deps.models.configured) {
       try {
         const model = deps.models.create({ role: "synthesizer", model: settings.synthesizerModel, temperature: 0.3 });
+        const nonce = promptNonce(state.fenceSeed, "synthesizer");
         const reply = await model.invoke(
-          [new SystemMessage(SYNTHESIZER_SYSTEM_PROMPT), new HumanMessage(synthesizerRequest(state.goal, tasks, state.results, state.notes))],
+          [new SystemMessage(withDataRule(SYNTHESIZER_SYSTEM_PROMPT, nonce)), new HumanMessage(synthesizerRequest(state.goal, tasks, state.results, state.notes, nonce))],
           { signal: config.signal, runName: "synthesizer" },
         );
         const answer = typeof reply.content === "string" ? reply.content : reply.text;

@@ -57,6 +57,10 @@ const fields = {
   fallbackPlan: PlanInputSchema.optional().describe("A plan to run only if the planner fails."),
   startedAt: z.string().optional().describe("When planning started (ISO time): the run deadline counts from here."),
   stopReason: z.string().optional().describe("Why dispatching stopped early (a run budget), if it did."),
+  fenceSeed: z
+    .string()
+    .optional()
+    .describe("A random seed per run: each prompt's nonce for fencing worker output is derived from it, so replays build the same prompts."),
   // Delta channels: checkpoints keep each write once instead of re-serialising the whole table every step,
   // so checkpoint bytes grow linearly with the work (LangGraph beta API).
   tasks: new DeltaValue(

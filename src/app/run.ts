@@ -75,10 +75,24 @@ export function countStatuses(tasks: readonly { status: TaskStatus }[]): Record<
   return counts;
 }
 
+/**
+ * How a run ended: `done` when every task is done; `partial` when some task has no result (dead-lettered, or
+ * skipped because a dependency died or a run budget stopped dispatching); `interrupted` while it waits for a human.
+ */
+export type RunStatus = "done" | "partial" | "interrupted";
+
+/** The tasks of a finished run that have no result: every task not done, in the order given. */
+export const missingTasks = <T extends { status: TaskStatus }>(tasks: readonly T[]): T[] => tasks.filter((task) => task.status !== "done");
+
+/** `done` when every task is done, `partial` otherwise. */
+export const finishedStatus = (tasks: readonly { status: TaskStatus }[]): "done" | "partial" => (missingTasks(tasks).length ? "partial" : "done");
+
 /** What a finished (or paused) run comes to: the CLI's `--json` object. */
 export interface RunSummary {
   threadId: string;
-  status: "done" | "interrupted";
+  status: RunStatus;
+  /** Why dispatching stopped early (a run budget), if it did. */
+  stopReason?: string;
   answer: string;
   tasks: TaskSummary[];
   deadLetters: DeadLetter[];
@@ -92,11 +106,13 @@ export interface RunSummary {
 
 /** Summarises graph state. */
 export function summarize(threadId: string, state: State, review?: ReviewRequest): RunSummary {
+  const tasks = taskSummaries(state);
   return {
     threadId,
-    status: review ? "interrupted" : "done",
+    status: review ? "interrupted" : finishedStatus(tasks),
+    ...(state.stopReason ? { stopReason: state.stopReason } : {}),
     answer: state.answer ?? "",
-    tasks: taskSummaries(state),
+    tasks,
     deadLetters: state.deadLetters ?? [],
     usage: runUsage(state),
     planSource: state.planSource,

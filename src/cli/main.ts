@@ -2,7 +2,8 @@ import { randomUUID } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, relative, resolve, isAbsolute } from "node:path";
 import picocolors from "picocolors";
-import { DEFAULT_CHECKPOINTER, openCheckpointer, type CheckpointerHandle } from "../persistence/checkpointer.js";
+import { connectionError, DEFAULT_CHECKPOINTER, openCheckpointer, type CheckpointerHandle } from "../persistence/checkpointer.js";
+import { processLock, type Release, ThreadBusyError } from "../persistence/thread-lock.js";
 import { parseCli, usage, usageErrorText, type CliOptions } from "./args.js";
 import { readEnvironment } from "../env.js";
 import { ConfigError, ModelNotConfiguredError, OrchestratorError, PlanValidationError, RunCancelledError, RunStoppedError } from "../errors.js";
@@ -13,7 +14,7 @@ import { openAIProvider, type ModelProvider } from "../models.js";
 import { fatalPlanIssues } from "../plan/validate.js";
 import { PlanInputSchema, type TaskRecord } from "../schemas.js";
 import { parseSettings } from "../settings.js";
-import { formatEvent, planOutline, reviewListing, runTally, timingTable } from "./event-lines.js";
+import { formatEvent, partialLines, planOutline, reviewListing, runTally, timingTable } from "./event-lines.js";
 import type { WorkerRegistry } from "../workers/registry.js";
 import { markdownReport } from "./report.js";
 import { RunLog, runLogPath } from "./run-log.js";
@@ -55,8 +56,16 @@ const defaultIO: CliIO = {
   exit: (code) => process.exit(code),
 };
 
-/** Exit codes of the CLI. */
-export const EXIT = { done: 0, failed: 1, usage: 2, review: 3, stopped: 130 } as const;
+/** Exit codes of the CLI (one per line, as `--help` lists them). */
+export const EXIT = {
+  done: 0,
+  failed: 1,
+  usage: 2,
+  review: 3,
+  partial: 4,
+  busy: 5,
+  stopped: 130,
+} as const;
 
 /** Runs the CLI; returns the exit code. */
 export async function main(argv: readonly string[], io: CliIO = defaultIO): Promise<number> {
@@ -96,6 +105,20 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
     io.stderr(`${(error as Error).message}\n`);
     return EXIT.usage;
   }
+  // The thread is held for the whole command, and taken before anything is written for it (run log, live
+  // view): a second command on a busy thread leaves the run that holds it untouched.
+  let release: Release;
+  try {
+    release = await handle.lock.acquire(threadId);
+  } catch (error) {
+    await handle.close();
+    if (error instanceof ThreadBusyError) {
+      io.stderr(`${error.message}\n`);
+      return EXIT.busy;
+    }
+    io.stderr(`${(connectionError(error) as Error).message}\n`);
+    return EXIT.failed;
+  }
   const command = options.redrive ? "redrive" : resume ? "resume" : "run";
   const log = openRunLog(io, runLogPath(handle, threadId, io.cwd), { threadId, command, checkpointer: handle.kind, ...(resume ? {} : { goal: goal! }) });
   let live: LiveView | undefined;
@@ -113,7 +136,8 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
     },
   });
   try {
-    const orchestrator = await createOrchestrator({ checkpointer: handle.saver, workers: registry, models, settings: options.settings });
+    // The checkpointer's lock is held above; within this process a lock of its own is enough.
+    const orchestrator = await createOrchestrator({ checkpointer: handle.saver, lock: processLock(), workers: registry, models, settings: options.settings });
     if (!options.json && io.isTTY) {
       const before = resume ? await orchestrator.state(threadId) : undefined;
       live = startLiveView(io, goal ?? before?.goal ?? `thread ${threadId}`, Object.values(before?.tasks ?? {}));
@@ -151,6 +175,7 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
   } finally {
     stopListening();
     log?.close();
+    await release().catch((error: unknown) => io.stderr(`Could not release thread "${threadId}": ${(error as Error).message}\n`));
     await handle.close();
   }
 }
@@ -208,7 +233,7 @@ function openRunLog(io: CliIO, path: string, context: Parameters<typeof RunLog.o
 function finish(io: CliIO, options: CliOptions, summary: RunSummary, goal: string, log: RunLog | undefined): number {
   log?.finish(summary, goal);
   let reportFile: string | undefined;
-  let code: number = summary.status === "interrupted" ? EXIT.review : EXIT.done;
+  let code: number = summary.status === "interrupted" ? EXIT.review : summary.status === "partial" ? EXIT.partial : EXIT.done;
   if (options.report) {
     try {
       reportFile = resolve(io.cwd ?? process.cwd(), options.report);
@@ -224,11 +249,18 @@ function finish(io: CliIO, options: CliOptions, summary: RunSummary, goal: strin
     io.stdout(`${JSON.stringify({ ...summary, ...(log ? { logFile: log.path } : {}), ...(reportFile ? { reportFile } : {}) }, null, 2)}\n`);
     return code;
   }
-  if (summary.status === "done") io.stderr(finalView(summary.tasks));
+  if (summary.status !== "interrupted") io.stderr(finalView(summary.tasks));
   io.stdout(render(summary));
+  if (summary.status === "partial") io.stderr(partialText(summary));
   if (log) io.stderr(`Run log: ${shown(log.path, io)}\n`);
   if (reportFile) io.stderr(`Report:  ${shown(reportFile, io)}\n`);
   return code;
+}
+
+/** What a partial run prints on stderr: the tasks without a result, why dispatching stopped, how to re-drive. */
+function partialText(summary: RunSummary): string {
+  const redrive = summary.deadLetters.length ? [`Re-drive the dead letters with: npm start -- --thread ${summary.threadId} --redrive all`] : [];
+  return `\n${[...partialLines(summary), ...redrive].join("\n")}\n`;
 }
 
 /** The final view under the live view or the event lines: the plan as a dependency diagram and the timing table. */

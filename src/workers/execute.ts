@@ -1,11 +1,12 @@
 import { HumanMessage, SystemMessage } from "@langchain/core/messages";
+import { taskNonce, withDataRule } from "../fence.js";
 import { clarifyRequest, CLARIFIER_SYSTEM_PROMPT } from "../prompts.js";
 import type { AttemptRecord, TaskResult, TaskSpec, WorkerInput } from "../schemas.js";
 import { sumUsage } from "../usage.js";
 import { textOf } from "./agent.js";
 import type { Attempt, ExecuteOptions } from "./attempt.js";
 import { runAttempt } from "./run-attempt.js";
-import { capOutput } from "./verify.js";
+import { capData, capOutput } from "./verify.js";
 import { retryLadder } from "./ladder.js";
 import type { WorkerDefinition } from "./../worker-contract.js";
 
@@ -60,10 +61,13 @@ export async function executeTask(input: WorkerInput, worker: WorkerDefinition, 
     });
     if (outcome.ok) {
       const { output, data, followUps } = outcome.output;
+      const capped = capData(data, settings.maxDataChars);
+      const text = capOutput(output, settings.maxOutputChars);
       const result = finish({
         status: "done",
-        output: capOutput(output, settings.maxOutputChars),
-        ...(data === undefined ? {} : { data }),
+        output: capped.note ? `${text}\n\n[${capped.note}]` : text,
+        ...("data" in capped ? { data: capped.data } : {}),
+        ...(capped.note ? { notes: [capped.note] } : {}),
         followUps: followUps as TaskSpec[],
       });
       emit({ type: "task.done", ...ref, attempts: number, durationMs: result.durationMs, usage: result.usage });
@@ -85,9 +89,13 @@ export async function executeTask(input: WorkerInput, worker: WorkerDefinition, 
 /** Rewrites an underspecified task description with the planner model; keeps the old one if that fails. */
 async function clarify(input: WorkerInput, reason: string, attempt: Attempt): Promise<string> {
   try {
+    const nonce = taskNonce(input, "clarify");
     const reply = await attempt
       .model("planner")
-      .invoke([new SystemMessage(CLARIFIER_SYSTEM_PROMPT), new HumanMessage(clarifyRequest(input, reason))], { signal: attempt.signal, runName: "clarifier" });
+      .invoke([new SystemMessage(withDataRule(CLARIFIER_SYSTEM_PROMPT, nonce)), new HumanMessage(clarifyRequest(input, reason, nonce))], {
+        signal: attempt.signal,
+        runName: "clarifier",
+      });
     attempt.meter(reply);
     const text = textOf(reply).trim();
     return text || input.task.description;

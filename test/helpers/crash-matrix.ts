@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { join } from "node:path";
-import { executions, runChild, type ChildRun } from "./crash.js";
+import { CHILD_DEADLINE_MS, executions, runChild, type ChildRun } from "./crash.js";
 import type { CrashChildOptions } from "./crash-child.js";
 import { describeRequest, HeldCall, startOpenAIServer, type OpenAIServer, type Reply, type RequestView } from "./openai-server.js";
 import type { ReviewDecision } from "../../src/state.js";
 import type { SettingsInput } from "../../src/settings.js";
 
 /** Longer than any test: a step with this latency is still running when the kill comes. */
-const HOLD_MS = 60_000;
+const HOLD_MS = 300_000;
 
 /** The planner-side model calls of a run, which the loopback server can hold open until the kill. */
 type Phase = "planning" | "expansion" | "replan" | "synthesis";
@@ -141,7 +141,8 @@ export function crashMatrix(
     let holding: { phase: Phase; call: HeldCall } | undefined;
     const options = (label: string, resume: boolean, execLog: string, extra: SettingsInput = {}): CrashChildOptions => ({
       spec: specFor(label),
-      threadId: `crash-${label}`,
+      // Unique per test process: Postgres thread locks are per database, and other runs may share it.
+      threadId: `crash-${label}-${process.pid}`,
       execLog,
       resume,
       latencies: config.latencies,
@@ -165,7 +166,7 @@ export function crashMatrix(
       }
       const fast = Object.fromEntries(config.workerTasks.map((id) => [id, 1]));
       baseline = await runChild({ ...options("baseline", false, join(dir(), "baseline.log")), latencies: fast, synthesizerMs: 1 });
-    });
+    }, CHILD_DEADLINE_MS + 10_000);
     afterAll(async () => {
       await model?.close();
     });
@@ -178,7 +179,8 @@ export function crashMatrix(
     });
 
     for (const point of config.killPoints) {
-      it(`resumes after a SIGKILL ${point.name}`, async () => {
+      // Two child processes, each bounded by its deadline.
+      it(`resumes after a SIGKILL ${point.name}`, { timeout: 2 * CHILD_DEADLINE_MS + 10_000 }, async () => {
         const label = point.name.replace(/\W+/g, "-");
         const execLog = join(dir(), `${label}.log`);
         const normal = options(label, false, execLog, point.settings);

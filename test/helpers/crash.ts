@@ -6,6 +6,9 @@ import type { CrashChildOptions } from "./crash-child.js";
 const CHILD = fileURLToPath(new URL("./crash-child.ts", import.meta.url));
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
+/** How long a crash child may run: seconds normally, but a loaded machine can take many to start one. */
+export const CHILD_DEADLINE_MS = 60_000;
+
 export interface ChildRun {
   lines: string[];
   summary?: { status: string; answer: string; statuses: Record<string, string>; outputs: Record<string, string> };
@@ -17,7 +20,7 @@ export interface ChildRun {
  * (a signal from outside the child, such as the loopback model holding a call). A child still running after
  * `deadlineMs` is killed and the run rejected, naming the lines it printed.
  */
-export function runChild(options: CrashChildOptions, killWhen?: ((line: string) => boolean) | Promise<unknown>, deadlineMs = 20_000): Promise<ChildRun> {
+export function runChild(options: CrashChildOptions, killWhen?: ((line: string) => boolean) | Promise<unknown>, deadlineMs = CHILD_DEADLINE_MS): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", "tsx", CHILD, JSON.stringify(options)], {
       cwd: ROOT,
