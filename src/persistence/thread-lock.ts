@@ -187,7 +187,7 @@ function ownerOf(content: string, path: string, threadId: string): number {
 }
 
 /** A lock across every process sharing one Postgres: a session advisory lock held for the run. */
-export function postgresLock(pool: pg.Pool): ThreadLock {
+export function postgresLock(pool: pg.Pool, schema = "public"): ThreadLock {
   const inProcess = processLock();
   return {
     async acquire(threadId) {
@@ -209,7 +209,8 @@ export function postgresLock(pool: pg.Pool): ThreadLock {
         client.release(broken);
         await releaseLocal();
       };
-      const key = `orchestrator:thread:${threadId}`;
+      // Advisory locks are per database: the key names the schema, so runs on other schemas are never blocked.
+      const key = `orchestrator:${schema}:thread:${threadId}`;
       let locked: boolean;
       try {
         const { rows } = await client.query<{ locked: boolean }>("SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked", [key]);

@@ -65,7 +65,7 @@ describe("two CLI processes on one thread", () => {
 
   it("documents exit code 5 for a busy thread in --help", () => {
     expect(EXIT.busy).toBe(5);
-    expect(usage([])).toMatch(/^  5 +the thread is busy: another run is using it, and nothing was done$/m);
+    expect(usage([])).toMatch(/^ {2}5 +the thread is busy: another run is using it, and nothing was done$/m);
   });
 
   describe.each(tiers)("on $name", ({ spec, logDir, where }) => {
@@ -251,6 +251,19 @@ describe.runIf(POSTGRES_URL)("the Postgres lock", () => {
       expect(pool.totalCount).toBe(1);
       await release();
       expect({ total: pool.totalCount, idle: pool.idleCount }).toEqual({ total: 1, idle: 1 });
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it("locks a thread per schema: another schema of the same database may run the same thread id, the same schema may not", async () => {
+    const pool = new pg.Pool({ connectionString: POSTGRES_URL, max: 3 });
+    try {
+      const release = await postgresLock(pool, "tenant_a").acquire("pg-schemas");
+      await expect(postgresLock(pool, "tenant_a").acquire("pg-schemas")).rejects.toBeInstanceOf(ThreadBusyError);
+      const other = await postgresLock(pool, "tenant_b").acquire("pg-schemas");
+      await other();
+      await release();
     } finally {
       await pool.end();
     }
