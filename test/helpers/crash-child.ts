@@ -85,7 +85,8 @@ handle.saver.putWrites = async (config, writes, taskId) => {
   for (const id of resultIds(writes)) say(`CHECKPOINTED ${id}`);
   if (writes.some(([channel]) => channel === "__interrupt__")) {
     say("REVIEW PENDING");
-    if (options.waitAtReview) await new Promise(() => {});
+    // A timer, not a bare pending promise: it keeps the process alive until the kill.
+    if (options.waitAtReview) await new Promise((resolve) => setTimeout(resolve, 300_000));
   }
 };
 
