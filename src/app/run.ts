@@ -1,7 +1,7 @@
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import { Command } from "@langchain/langgraph";
 import { recursionLimitFor, resolveSettings, type SettingsInput } from "../settings.js";
-import { RunStoppedError } from "../errors.js";
+import { RunCancelledError, RunStoppedError } from "../errors.js";
 import { isOrchestratorEvent, type OrchestratorEvent } from "../events.js";
 import { TASK_STATUSES, type DeadLetter, type TaskRecord, type TaskResult, type TaskStatus } from "../schemas.js";
 import { runUsage, type Usage } from "../usage.js";
@@ -16,7 +16,7 @@ export interface RunnableGraph {
 export interface RunOptions {
   threadId: string;
   settings?: SettingsInput;
-  /** Cancels the run at once: steps in flight are abandoned (and re-run on resume). */
+  /** Cancels the run at once: steps in flight are abandoned (and re-run on resume); the run rejects with `RunCancelledError`. */
   signal?: AbortSignal;
   /** Stops the run gracefully: the current step finishes and is checkpointed, then `RunStoppedError`. */
   drain?: AbortSignal;
@@ -136,18 +136,18 @@ export async function runGraph(graph: RunnableGraph, input: { goal: string; plan
   const settings = resolveSettings({ context: options.settings });
   const stop = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
-  const stream = await graph.stream(input, {
-    configurable: { thread_id: options.threadId },
-    context: options.settings ?? {},
-    recursionLimit: recursionLimitFor(settings),
-    streamMode: ["custom", "updates", "values", "checkpoints"],
-    // Every checkpoint is written before the next step starts: a crash loses at most the step in flight.
-    durability: "sync",
-    signal,
-  });
   let state: State | undefined;
   let review: ReviewRequest | undefined;
   try {
+    const stream = await graph.stream(input, {
+      configurable: { thread_id: options.threadId },
+      context: options.settings ?? {},
+      recursionLimit: recursionLimitFor(settings),
+      streamMode: ["custom", "updates", "values", "checkpoints"],
+      // Every checkpoint is written before the next step starts: a crash loses at most the step in flight.
+      durability: "sync",
+      signal,
+    });
     for await (const chunk of stream) {
       const [mode, payload] = chunk as [string, unknown];
       if (mode === "custom" && isOrchestratorEvent(payload)) options.onEvent?.(payload);
@@ -156,6 +156,8 @@ export async function runGraph(graph: RunnableGraph, input: { goal: string; plan
       else if (mode === "updates") review = pendingReview(payload) ?? review;
     }
   } catch (error) {
+    // LangGraph rejects an aborted run with a bare "Abort": say which run, and that it resumes.
+    if (options.signal?.aborted) throw new RunCancelledError(options.threadId, { cause: options.signal.reason ?? error });
     if (stop.signal.aborted) throw stop.signal.reason;
     throw error;
   }

@@ -180,6 +180,7 @@ export function usage(examples: readonly string[]): string {
     "  3    waiting for a plan review",
     "  4    partial: some task is dead-lettered or skipped (a run budget, say); the missing tasks are named on stderr",
     "  5    the thread is busy: another run is using it, and nothing was done",
-    "  130  stopped by SIGINT/SIGTERM (the first signal lets the current step finish; a second exits at once)",
+    "  130  stopped by SIGINT/SIGTERM (the first signal lets the current step finish; a second cancels the model calls",
+    "       in flight and the thread resumes; a third exits at once)",
   ].join("\n");
 }

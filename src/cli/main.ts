@@ -6,7 +6,7 @@ import { connectionError, DEFAULT_CHECKPOINTER, openCheckpointer, type Checkpoin
 import { processLock, type Release, ThreadBusyError } from "../persistence/thread-lock.js";
 import { parseCli, usage, usageErrorText, type CliOptions } from "./args.js";
 import { readEnvironment } from "../env.js";
-import { ConfigError, ModelNotConfiguredError, OrchestratorError, PlanValidationError, RunStoppedError } from "../errors.js";
+import { ConfigError, ModelNotConfiguredError, OrchestratorError, PlanValidationError, RunCancelledError, RunStoppedError } from "../errors.js";
 import { EXAMPLES } from "../examples/index.js";
 import { isEntryPoint, processIO, type TextIO } from "./io.js";
 import { LiveView } from "./live-view.js";
@@ -38,7 +38,7 @@ export interface CliIO extends TextIO {
   cwd?: string;
   /** Where SIGINT/SIGTERM come from (default: the process); none in tests that do not send them. */
   signals?: Pick<NodeJS.Process, "on" | "off">;
-  /** Exits at once (a second signal). */
+  /** Exits at once (a third signal, when cancelling did not end the process). */
   exit?: (code: number) => never;
 }
 
@@ -123,10 +123,17 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
   const log = openRunLog(io, runLogPath(handle, threadId, io.cwd), { threadId, command, checkpointer: handle.kind, ...(resume ? {} : { goal: goal! }) });
   let live: LiveView | undefined;
   const drain = new AbortController();
-  const stopListening = onShutdown(io, () => {
-    live?.stop();
-    io.stderr(`\nStopping after the current step so that finished work is checkpointed… (again to exit at once)\n`);
-    drain.abort();
+  const cancel = new AbortController();
+  const stopListening = onShutdown(io, {
+    drain: () => {
+      live?.stop();
+      io.stderr(`\nStopping after the current step so that finished work is checkpointed… (again to cancel it)\n`);
+      drain.abort();
+    },
+    cancel: () => {
+      io.stderr("Cancelling: the model calls in flight are aborted and their steps run again on resume… (again to exit at once)\n");
+      cancel.abort();
+    },
   });
   try {
     // The checkpointer's lock is held above; within this process a lock of its own is enough.
@@ -140,7 +147,7 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
       if (live) live.handle(event);
       else if (!options.json) io.stderr(`${formatEvent(event)}\n`);
     };
-    const request = { onEvent, drain: drain.signal };
+    const request = { onEvent, drain: drain.signal, signal: cancel.signal };
     const summary = options.redrive
       ? await orchestrator.redrive(threadId, options.redrive, request)
       : resume
@@ -155,8 +162,9 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
       io.stderr(`${error.message}\n`);
       return EXIT.usage;
     }
-    if (error instanceof RunStoppedError) {
-      io.stderr(`Stopped. ${error.message}\nResume with: npm start -- --resume --thread ${threadId}\n`);
+    if (error instanceof RunStoppedError || error instanceof RunCancelledError) {
+      const what = error instanceof RunStoppedError ? "Stopped" : "Cancelled";
+      io.stderr(`${what}. ${error.message}\nResume with: npm start -- --resume --thread ${threadId}\n`);
       return EXIT.stopped;
     }
     const known = error instanceof OrchestratorError;
@@ -174,12 +182,18 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
 
 /**
  * Graceful shutdown: the first SIGINT/SIGTERM drains the run (the current step finishes and is checkpointed);
- * a second one exits at once. Returns a function that stops listening.
+ * the second cancels it (model calls in flight are aborted, the run ends and the process exits by itself, its
+ * output and run log complete); a third exits at once. Returns a function that stops listening.
  */
-function onShutdown(io: CliIO, drain: () => void): () => void {
+function onShutdown(io: CliIO, steps: { drain: () => void; cancel: () => void }): () => void {
   if (!io.signals) return () => {};
   let received = 0;
-  const handler = () => (++received === 1 ? drain() : io.exit?.(EXIT.stopped));
+  const handler = () => {
+    received++;
+    if (received === 1) steps.drain();
+    else if (received === 2) steps.cancel();
+    else io.exit?.(EXIT.stopped);
+  };
   io.signals.on("SIGINT", handler);
   io.signals.on("SIGTERM", handler);
   return () => {

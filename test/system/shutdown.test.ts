@@ -1,17 +1,24 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { EventEmitter } from "node:events";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { main, type CliIO } from "../../src/cli/main.js";
 import { CLI_DEADLINE_MS, runCli } from "../helpers/cli-process.js";
 import { describeRequest, startOpenAIServer, type OpenAIServer } from "../helpers/openai-server.js";
-import { deferred } from "../helpers/wait.js";
+import { scriptedProvider } from "../helpers/scripted-model.js";
+import { deferred, within, type Deferred } from "../helpers/wait.js";
 
 describe("graceful shutdown of the CLI", () => {
   let server: OpenAIServer;
   let dir: string;
   const calls: Record<string, number> = {};
-  /** While set, the research reply waits for it: the step in flight lasts until the test lets it end. */
-  let holdResearch: Promise<void> | undefined;
+  /**
+   * While set, the research reply waits for `release`: the step in flight lasts until the test lets it end.
+   * `held` resolves once a research call is being held, `hungUp` if the client closes it first.
+   */
+  let hold: { release: Promise<void>; held: Deferred; hungUp: Deferred } | undefined;
+  const holdResearch = (release: Promise<void>) => (hold = { release, held: deferred(), hungUp: deferred() });
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "orchestrator-shutdown-"));
@@ -26,12 +33,17 @@ describe("graceful shutdown of the CLI", () => {
       }),
     );
     server = await startOpenAIServer({
-      handler: async (body) => {
+      handler: async (body, _index, request) => {
         const { system, prompt } = describeRequest(body);
         if (system.includes("final answer")) return { content: "the answer" };
         const id = ["research", "write", "review"].find((task) => prompt.includes(`Your task "${task}"`))!;
         calls[id] = (calls[id] ?? 0) + 1;
-        if (id === "research") await holdResearch;
+        if (id === "research" && hold) {
+          const current = hold;
+          request.signal.addEventListener("abort", () => current.hungUp.resolve(), { once: true });
+          current.held.resolve();
+          await current.release;
+        }
         return { content: `${id} result` };
       },
     });
@@ -49,7 +61,7 @@ describe("graceful shutdown of the CLI", () => {
     async () => {
       // The research step ends only after the CLI has taken the signal: it must finish that step, then stop.
       const research = deferred();
-      holdResearch = research.promise;
+      holdResearch(research.promise);
       const stopped = await runCli(args("graceful"), {
         env: env(),
         onLine: (line, kill) => {
@@ -58,7 +70,7 @@ describe("graceful shutdown of the CLI", () => {
         },
       }).finally(() => {
         research.resolve();
-        holdResearch = undefined;
+        hold = undefined;
       });
       expect(stopped.code).toBe(130);
       expect(stopped.stderr).toContain("Resume with: npm start -- --resume --thread graceful");
@@ -77,25 +89,68 @@ describe("graceful shutdown of the CLI", () => {
   );
 
   it(
-    "exits at once on a second signal",
+    "on a second signal aborts the model call in flight, writes its last lines and exits 130 by itself; the thread then resumes",
     async () => {
-      // The research reply is held until the CLI has exited: it can only exit by not waiting for the step.
+      // The research reply is held until the client hangs up: the CLI can only end by cancelling the call.
       const research = deferred();
-      holdResearch = research.promise;
+      const { held, hungUp } = holdResearch(research.promise);
+      // The second signal comes once the call is in flight (held by the server) and the first one was taken.
       const run = await runCli(args("impatient"), {
         env: env(),
         onLine: (line, kill) => {
           if (line.startsWith("started   research")) kill("SIGINT");
-          if (line.startsWith("Stopping after the current step")) kill("SIGTERM");
+          if (line.startsWith("Stopping after the current step")) void held.promise.then(() => kill("SIGTERM"));
         },
       }).finally(() => {
         research.resolve();
-        holdResearch = undefined;
+        hold = undefined;
       });
       expect(run.code).toBe(130);
+      await within(hungUp.promise, 5_000, "the held research call to be closed");
       expect(run.stderr).toContain("Stopping after the current step");
+      expect(run.stderr).toContain("Cancelling: the model calls in flight are aborted");
+      expect(run.stderr).toContain('Cancelled. The run on thread "impatient" was cancelled');
+      expect(run.stderr).toContain("Resume with: npm start -- --resume --thread impatient");
       expect(run.stderr).not.toContain("done      research");
+      // The process was not cut short: the run log ends with the run's outcome.
+      const log = readFileSync(join(dir, "runs", "impatient.log"), "utf8")
+        .trim()
+        .split("\n");
+      expect(JSON.parse(log.at(-1)!)).toMatchObject({ event: "run.failed", error: expect.stringContaining("RunCancelledError") });
+
+      const before = { ...calls };
+      const resumed = await runCli(["--resume", "--thread", "impatient", "--checkpointer", `sqlite:${join(dir, "cp.db")}`], { env: env() });
+      expect(resumed.code).toBe(0);
+      expect(resumed.stdout).toContain("the answer");
+      expect(calls).toEqual({ research: (before.research ?? 0) + 1, write: (before.write ?? 0) + 1, review: (before.review ?? 0) + 1 });
     },
-    CLI_DEADLINE_MS + 10_000,
+    2 * CLI_DEADLINE_MS + 10_000,
   );
+
+  it("exits at once on a third signal, when cancelling has not ended the run yet", async () => {
+    const signals = new EventEmitter();
+    const exits: number[] = [];
+    let stderr = "";
+    const aborted = deferred();
+    const io: CliIO = {
+      stdout: () => {},
+      stderr: (text) => {
+        stderr += text;
+        if (text.startsWith("started   research") || text.includes("Stopping after the current step") || text.startsWith("Cancelling:")) signals.emit("SIGINT");
+      },
+      env: {},
+      isTTY: false,
+      cwd: dir,
+      signals: signals as unknown as CliIO["signals"],
+      exit: ((code: number) => void exits.push(code)) as CliIO["exit"],
+      // The research call would take a minute: only the cancel ends it.
+      models: scriptedProvider({ worker: () => "research result" }, { latencyMs: 60_000, onAbort: () => aborted.resolve() }),
+    };
+    const code = await main(args("third"), io);
+    expect(exits).toEqual([130]);
+    expect(aborted.settled).toBe(true);
+    expect(code).toBe(130);
+    expect(stderr).toContain('Cancelled. The run on thread "third" was cancelled');
+    expect(signals.listenerCount("SIGINT")).toBe(0);
+  });
 });
