@@ -1,5 +1,7 @@
+import { randomUUID } from "node:crypto";
 import { Overwrite, type LangGraphRunnableConfig } from "@langchain/langgraph";
 import type { OrchestratorDeps } from "../src/deps.js";
+import { promptNonce } from "../src/fence.js";
 import { askReplan } from "../src/plan/planner.js";
 import { stopDispatching } from "../src/orchestration/budgets.js";
 import { scheduleNext } from "../src/orchestration/dispatch.js";
@@ -50,6 +52,7 @@ async function startPlan(round: Round, { runId, startedAt }: { runId: string; st
     pendingReview: null,
     startedAt,
     stopReason: undefined,
+    fenceSeed: randomUUID(),
   };
   const chosen = await choosePlan(round);
   const orchestrationUsage = chosen.usage;
@@ -78,6 +81,7 @@ async function runRound(round: Round): Promise<Update> {
   const { state, settings, deps, notes, emit } = round;
   const board = new TaskBoard(state.tasks);
   const absorbed = absorbResults(board, state.results, emit);
+  notes.push(...absorbed.notes);
   const parentResults = completeParents(board, state.results, emit);
   acceptFollowUps(round, board, absorbed);
   skipBlocked(board, emit);
@@ -95,7 +99,8 @@ async function runRound(round: Round): Promise<Update> {
   if (shouldReplan(round, absorbed, replans)) {
     replans++;
     const results = { ...state.results, ...parentResults };
-    const decision = await askReplan(round.planner(), state.goal, board.all(), results, deps.registry, settings, round.signal);
+    const nonce = promptNonce(state.fenceSeed, `replan:${replans}`);
+    const decision = await askReplan(round.planner(), state.goal, board.all(), results, deps.registry, settings, round.signal, nonce);
     usage = addUsage(usage, decision.usage);
     applyReplan(round, board, decision);
   }

@@ -15,7 +15,8 @@ export function routeFromOrchestrator(state: State): Send[] | typeof NODES.revie
       const { goal: _goal, ...step } = workerInputFor(state.goal, state.tasks[id]!, state.tasks, state.results);
       return { ...step, rank: ranks.get(id)! };
     });
-    return new Send(NODES.worker, { goal: state.goal, steps, ...(pool ? { pool } : {}), ...(budget ? { budget } : {}) } satisfies WorkerAssignment);
+    const seed = state.fenceSeed ? { fenceSeed: state.fenceSeed } : {};
+    return new Send(NODES.worker, { goal: state.goal, ...seed, steps, ...(pool ? { pool } : {}), ...(budget ? { budget } : {}) } satisfies WorkerAssignment);
   });
 }
 

@@ -5,6 +5,7 @@ import type { OrchestratorDeps } from "../src/deps.js";
 import { emitter } from "../src/events.js";
 import { boundedCall } from "../src/models.js";
 import { classifyError } from "../src/workers/classify.js";
+import { promptNonce, withDataRule } from "../src/fence.js";
 import { SYNTHESIZER_SYSTEM_PROMPT, synthesizerRequest } from "../src/prompts.js";
 import { templateAnswer } from "../src/orchestration/template-answer.js";
 import { addUsage, usageOf } from "../src/usage.js";
@@ -25,7 +26,11 @@ export function makeSynthesizerNode(deps: OrchestratorDeps) {
       try {
         const timeoutMs = settings.synthesizerTimeoutMs;
         const model = deps.models.create({ role: "synthesizer", model: settings.synthesizerModel, temperature: 0.3, timeoutMs });
-        const messages = [new SystemMessage(SYNTHESIZER_SYSTEM_PROMPT), new HumanMessage(synthesizerRequest(state.goal, tasks, state.results, state.notes))];
+        const nonce = promptNonce(state.fenceSeed, "synthesizer");
+        const messages = [
+          new SystemMessage(withDataRule(SYNTHESIZER_SYSTEM_PROMPT, nonce)),
+          new HumanMessage(synthesizerRequest(state.goal, tasks, state.results, state.notes, nonce)),
+        ];
         const reply = await boundedCall(timeoutMs, config.signal, "the synthesizer call", (signal) => model.invoke(messages, { signal, runName: "synthesizer" }));
         const answer = typeof reply.content === "string" ? reply.content : reply.text;
         const orchestrationUsage = addUsage(state.orchestrationUsage, usageOf(reply));

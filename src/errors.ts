@@ -69,3 +69,13 @@ export class RunStoppedError extends OrchestratorError {
     super(`The run on thread "${threadId}" stopped after its current step; its checkpoints are saved and it can be resumed.`);
   }
 }
+
+/** A run cancelled through its AbortSignal: the steps in flight were abandoned; finished work is checkpointed and the thread resumes. */
+export class RunCancelledError extends OrchestratorError {
+  constructor(
+    readonly threadId: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`The run on thread "${threadId}" was cancelled; the work it had finished is checkpointed and the thread can be resumed.`, options);
+  }
+}

@@ -11,7 +11,7 @@ export type { ModelProvider, ModelRequest, ModelRole } from "./models.js";
 export { NotDeadLetteredError, redriveUpdate } from "./orchestration/redrive.js";
 export { openCheckpointer, DEFAULT_CHECKPOINTER, CheckpointerConnectionError } from "./persistence/checkpointer.js";
 export type { CheckpointerHandle, CheckpointerOptions } from "./persistence/checkpointer.js";
-export { ThreadBusyError, fileLock, postgresLock, processLock } from "./persistence/thread-lock.js";
+export { LockFileError, ThreadBusyError, fileLock, postgresLock, processLock } from "./persistence/thread-lock.js";
 export type { ThreadLock } from "./persistence/thread-lock.js";
 export { SettingsSchema, parseSettings, resolveSettings } from "./settings.js";
 export type { Settings, SettingsInput } from "./settings.js";

@@ -1,3 +1,4 @@
+import { fence, taskNonce } from "./fence.js";
 import type { WorkerCatalog } from "./worker-contract.js";
 import type { TaskRecord, TaskResult, WorkerInput } from "./schemas.js";
 import type { Settings } from "./settings.js";
@@ -46,11 +47,19 @@ export function expandRequest(goal: string, task: TaskRecord, maxSubtasks: numbe
 
 const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max)}…` : text);
 
-/** Asks the planner whether the plan needs revising, given the results so far. */
-export function replanRequest(goal: string, tasks: readonly TaskRecord[], results: Record<string, TaskResult>, remaining: number): string {
+/** A task's reason (it may quote worker output), fenced as data. */
+const fencedReason = (task: TaskRecord, nonce: string): string => fence(task.reason ?? "no result", nonce);
+
+/** Asks the planner whether the plan needs revising, given the results so far (worker output fenced with `nonce`). */
+export function replanRequest(goal: string, tasks: readonly TaskRecord[], results: Record<string, TaskResult>, remaining: number, nonce: string): string {
   const lines = tasks.map((task) => {
     const result = results[task.id];
-    const detail = task.status === "done" && result ? `: ${clip(result.output.replace(/\s+/g, " "), 300)}` : task.reason ? ` (${task.reason})` : "";
+    const detail =
+      task.status === "done" && result
+        ? `, result:\n${fence(clip(result.output.replace(/\s+/g, " "), 300), nonce)}`
+        : task.reason
+          ? `, reason:\n${fencedReason(task, nonce)}`
+          : "";
     return `- [${task.status}] ${task.id} (${task.worker}) ${task.title}${detail}`;
   });
   return [
@@ -62,9 +71,12 @@ export function replanRequest(goal: string, tasks: readonly TaskRecord[], result
   ].join("\n\n");
 }
 
-/** The prompt an LLM worker gets for its task: the goal, the task and only its dependencies' results. */
-export function workerTaskPrompt(input: WorkerInput, feedback?: string): string {
-  const deps = Object.entries(input.dependencies).map(([id, dep]) => `### ${id}: ${dep.title} (by ${dep.worker})\n${dep.output}`);
+/**
+ * The prompt an LLM worker gets for its task: the goal, the task and only its dependencies' results, each fenced
+ * with `nonce` (by default the nonce of the task's dispatch).
+ */
+export function workerTaskPrompt(input: WorkerInput, feedback?: string, nonce = taskNonce(input, "task")): string {
+  const deps = Object.entries(input.dependencies).map(([id, dep]) => `### ${id}: ${dep.title} (by ${dep.worker})\n${fence(dep.output, nonce)}`);
   return [
     `Overall goal (for context):\n${input.goal}`,
     `Your task "${input.task.id}": ${input.task.title}\n${input.task.description}`,
@@ -83,12 +95,12 @@ export const SYNTHESIZER_SYSTEM_PROMPT =
   "Combine them into one coherent, well-structured answer to the goal. Do not invent results for subtasks " +
   "that failed or were skipped: name each such gap explicitly, in a short section titled 'Gaps'.";
 
-/** The synthesizer's user message. */
-export function synthesizerRequest(goal: string, tasks: readonly TaskRecord[], results: Record<string, TaskResult>, notes: readonly string[]): string {
+/** The synthesizer's user message: every result and every gap's reason fenced with `nonce`. */
+export function synthesizerRequest(goal: string, tasks: readonly TaskRecord[], results: Record<string, TaskResult>, notes: readonly string[], nonce: string): string {
   const done = tasks
     .filter((task) => task.status === "done" && !task.children?.length)
-    .map((task) => `### ${task.id}: ${task.title} (${task.worker})\n${results[task.id]?.output ?? ""}`);
-  const gaps = tasks.filter((task) => task.status !== "done").map((task) => `- ${task.id} (${task.title}): ${task.status}, ${task.reason ?? "no result"}`);
+    .map((task) => `### ${task.id}: ${task.title} (${task.worker})\n${fence(results[task.id]?.output ?? "", nonce)}`);
+  const gaps = tasks.filter((task) => task.status !== "done").map((task) => `- ${task.id} (${task.title}): ${task.status}, reason:\n${fencedReason(task, nonce)}`);
   return [
     `Goal:\n${goal}`,
     `Results:\n\n${done.join("\n\n") || "(none)"}`,
@@ -105,9 +117,11 @@ export const CLARIFIER_SYSTEM_PROMPT =
   "Rewrite the task description so that it is self-contained and can be done now: resolve what is missing from " +
   "the overall goal where possible and state any remaining assumption explicitly. Reply with the new description only.";
 
-/** The clarifier's request. */
-export function clarifyRequest(input: WorkerInput, reason: string): string {
-  return [`Overall goal:\n${input.goal}`, `Task "${input.task.id}": ${input.task.title}\n${input.task.description}`, `What the worker said is missing:\n${reason}`].join(
-    "\n\n",
-  );
+/** The clarifier's request: what the worker said is missing, fenced with `nonce`. */
+export function clarifyRequest(input: WorkerInput, reason: string, nonce = taskNonce(input, "clarify")): string {
+  return [
+    `Overall goal:\n${input.goal}`,
+    `Task "${input.task.id}": ${input.task.title}\n${input.task.description}`,
+    `What the worker said is missing:\n${fence(reason, nonce)}`,
+  ].join("\n\n");
 }

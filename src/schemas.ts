@@ -14,10 +14,13 @@ export const TaskInputSchema = z.object({
   estimatedCost: z.number().positive().max(100).default(1).describe("Relative effort; used for critical-path priority."),
   complex: z.boolean().default(false).describe("Top-down strategy: expand into subtasks before running."),
   blocks: z.array(z.string()).default([]).describe("Follow-ups only: ids of pending tasks that must wait for this one."),
+  blocksWorkers: z.array(z.string()).optional().describe("Follow-ups only: names of workers whose pending tasks must wait for this one, whatever their ids."),
 });
 export type TaskInput = z.input<typeof TaskInputSchema>;
+/** The fields only a follow-up has: which pending tasks must wait for it. */
+const FOLLOW_UP_FIELDS = { blocks: true, blocksWorkers: true } as const;
 /** A task as shown to (and edited by) a human reviewer. */
-export const TaskSpecSchemaForReview = TaskInputSchema.omit({ blocks: true });
+export const TaskSpecSchemaForReview = TaskInputSchema.omit(FOLLOW_UP_FIELDS);
 export type TaskSpec = z.infer<typeof TaskInputSchema>;
 
 /** A plan passed in by a caller (`input.plan`, `--plan file.json`) or a human. */
@@ -34,7 +37,7 @@ export const TERMINAL_STATUSES: ReadonlySet<TaskStatus> = new Set(["done", "dead
 export const TaskOriginSchema = z.enum(["plan", "follow-up", "expansion", "replan"]);
 
 /** A task as the orchestrator tracks it in state. */
-export const TaskRecordSchema = TaskInputSchema.omit({ blocks: true }).extend({
+export const TaskRecordSchema = TaskInputSchema.omit(FOLLOW_UP_FIELDS).extend({
   status: z.enum(TASK_STATUSES),
   origin: TaskOriginSchema,
   order: z.number().int().describe("Position in the plan; ties in priority go to the earlier task."),
@@ -109,12 +112,13 @@ export const TaskResultSchema = z.object({
   earlierUsage: UsageSchema.optional().describe("Usage of the task's earlier dispatches in this run (before a re-drive), kept in the run's totals."),
   followUps: z.array(TaskInputSchema).default([]),
   clarifiedDescription: z.string().optional().describe("The task description as rewritten after a worker found it underspecified."),
+  notes: z.array(z.string()).optional().describe("What the worker boundary changed in the result, e.g. structured data dropped for its size."),
 });
 export type TaskResult = z.infer<typeof TaskResultSchema>;
 
 export const DeadLetterSchema = z.object({
   taskId: z.string(),
-  task: TaskInputSchema.omit({ blocks: true }),
+  task: TaskInputSchema.omit(FOLLOW_UP_FIELDS),
   error: TaskErrorSchema,
   attempts: z.array(AttemptRecordSchema),
   at: z.string(),
@@ -171,14 +175,15 @@ export const WorkerStepSchema = z.object({
  */
 export const WorkerAssignmentSchema = z.object({
   goal: z.string().describe("The run's goal."),
+  fenceSeed: z.string().optional().describe("The run's seed of the nonces that fence worker output in prompts."),
   steps: z.array(WorkerStepSchema).describe("The tasks to run, highest priority first."),
   pool: z.number().int().optional().describe("Continuous scheduling: run the steps as a list scheduler with this many slots."),
   budget: BudgetSnapshotSchema.optional().describe("Under a run budget: what the run had spent, for the meter every model call asks first."),
 });
 export type WorkerAssignment = z.infer<typeof WorkerAssignmentSchema>;
 
-/** What a worker is given for one task: the task, the goal and only its dependencies' results. */
-export type WorkerInput = Omit<WorkerAssignment["steps"][number], "rank"> & { goal: string };
+/** What a worker is given for one task: the task, the goal and only its dependencies' results (and the run's fence seed). */
+export type WorkerInput = Omit<WorkerAssignment["steps"][number], "rank"> & { goal: string; fenceSeed?: string };
 
 /** One unit of dispatch: a chain of task ids for one worker, or a pool run with `pool` slots. */
 export interface DispatchUnit {

@@ -41,6 +41,12 @@ export const SettingsSchema = z.object({
   synthesizerTimeoutMs: z.number().int().min(1).default(120_000).describe("Time limit of the synthesizer's call, in ms; past it the template answer is written."),
   maxToolRounds: z.number().int().min(1).max(50).default(6).describe("Most tool-calling rounds of an LLM worker."),
   maxOutputChars: z.number().int().min(100).default(20_000).describe("Longer worker outputs are truncated with a note."),
+  maxDataChars: z
+    .number()
+    .int()
+    .min(100)
+    .default(100_000)
+    .describe("A worker's structured data whose JSON is longer is dropped from the result, with a note; the text output stays."),
   deadlineMs: z.number().int().min(0).default(0).describe("Run budget: wall-clock ms from the start of planning (or of a re-drive); 0 = none."),
   maxTokens: z.number().int().min(0).default(0).describe("Run budget: total tokens of every model call; 0 = none."),
   maxModelCalls: z.number().int().min(0).default(0).describe("Run budget: number of model calls; 0 = none."),

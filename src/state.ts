@@ -73,6 +73,10 @@ const fields = {
   startedAt: z.string().optional().describe("When the run's budget window opened (ISO time): planning, or the last re-drive. The deadline counts from here."),
   budgetBase: UsageSchema.optional().describe("The run's usage when its budget window opened (a re-drive): its budgets count what was spent since."),
   stopReason: z.string().optional().describe("Why dispatching stopped early (a run budget), if it did."),
+  fenceSeed: z
+    .string()
+    .optional()
+    .describe("A random seed per run: each prompt's nonce for fencing worker output is derived from it, so replays build the same prompts."),
   // Delta channels: checkpoints keep each write once instead of re-serialising the whole table every step,
   // so checkpoint bytes grow linearly with the work (LangGraph beta API).
   tasks: new DeltaValue(

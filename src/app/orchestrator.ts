@@ -69,7 +69,9 @@ export async function createOrchestrator(options: OrchestratorOptions = {}): Pro
   const lock = options.lock ?? handle?.lock ?? processLock();
   /** Runs `work` holding the thread; database connection losses become a clear, resumable error. */
   const exclusive = async <T>(threadId: string, work: () => Promise<T>): Promise<T> => {
-    const release = await lock.acquire(threadId);
+    const release = await lock.acquire(threadId).catch((error: unknown) => {
+      throw connectionError(error);
+    });
     try {
       return await work();
     } catch (error) {

@@ -1,7 +1,7 @@
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import { Command } from "@langchain/langgraph";
 import { recursionLimitFor, resolveSettings, type SettingsInput } from "../settings.js";
-import { RunStoppedError } from "../errors.js";
+import { RunCancelledError, RunStoppedError } from "../errors.js";
 import { isOrchestratorEvent, type OrchestratorEvent } from "../events.js";
 import { TASK_STATUSES, type DeadLetter, type TaskRecord, type TaskResult, type TaskStatus } from "../schemas.js";
 import { runUsage, type Usage } from "../usage.js";
@@ -16,7 +16,7 @@ export interface RunnableGraph {
 export interface RunOptions {
   threadId: string;
   settings?: SettingsInput;
-  /** Cancels the run at once: steps in flight are abandoned (and re-run on resume). */
+  /** Cancels the run at once: steps in flight are abandoned (and re-run on resume); the run rejects with `RunCancelledError`. */
   signal?: AbortSignal;
   /** Stops the run gracefully: the current step finishes and is checkpointed, then `RunStoppedError`. */
   drain?: AbortSignal;
@@ -75,10 +75,24 @@ export function countStatuses(tasks: readonly { status: TaskStatus }[]): Record<
   return counts;
 }
 
+/**
+ * How a run ended: `done` when every task is done; `partial` when some task has no result (dead-lettered, or
+ * skipped because a dependency died or a run budget stopped dispatching); `interrupted` while it waits for a human.
+ */
+export type RunStatus = "done" | "partial" | "interrupted";
+
+/** The tasks of a finished run that have no result: every task not done, in the order given. */
+export const missingTasks = <T extends { status: TaskStatus }>(tasks: readonly T[]): T[] => tasks.filter((task) => task.status !== "done");
+
+/** `done` when every task is done, `partial` otherwise. */
+export const finishedStatus = (tasks: readonly { status: TaskStatus }[]): "done" | "partial" => (missingTasks(tasks).length ? "partial" : "done");
+
 /** What a finished (or paused) run comes to: the CLI's `--json` object. */
 export interface RunSummary {
   threadId: string;
-  status: "done" | "interrupted";
+  status: RunStatus;
+  /** Why dispatching stopped early (a run budget), if it did. */
+  stopReason?: string;
   answer: string;
   tasks: TaskSummary[];
   deadLetters: DeadLetter[];
@@ -92,11 +106,13 @@ export interface RunSummary {
 
 /** Summarises graph state. */
 export function summarize(threadId: string, state: State, review?: ReviewRequest): RunSummary {
+  const tasks = taskSummaries(state);
   return {
     threadId,
-    status: review ? "interrupted" : "done",
+    status: review ? "interrupted" : finishedStatus(tasks),
+    ...(state.stopReason ? { stopReason: state.stopReason } : {}),
     answer: state.answer ?? "",
-    tasks: taskSummaries(state),
+    tasks,
     deadLetters: state.deadLetters ?? [],
     usage: runUsage(state),
     planSource: state.planSource,
@@ -120,18 +136,18 @@ export async function runGraph(graph: RunnableGraph, input: { goal: string; plan
   const settings = resolveSettings({ context: options.settings });
   const stop = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
-  const stream = await graph.stream(input, {
-    configurable: { thread_id: options.threadId },
-    context: options.settings ?? {},
-    recursionLimit: recursionLimitFor(settings),
-    streamMode: ["custom", "updates", "values", "checkpoints"],
-    // Every checkpoint is written before the next step starts: a crash loses at most the step in flight.
-    durability: "sync",
-    signal,
-  });
   let state: State | undefined;
   let review: ReviewRequest | undefined;
   try {
+    const stream = await graph.stream(input, {
+      configurable: { thread_id: options.threadId },
+      context: options.settings ?? {},
+      recursionLimit: recursionLimitFor(settings),
+      streamMode: ["custom", "updates", "values", "checkpoints"],
+      // Every checkpoint is written before the next step starts: a crash loses at most the step in flight.
+      durability: "sync",
+      signal,
+    });
     for await (const chunk of stream) {
       const [mode, payload] = chunk as [string, unknown];
       if (mode === "custom" && isOrchestratorEvent(payload)) options.onEvent?.(payload);
@@ -140,6 +156,8 @@ export async function runGraph(graph: RunnableGraph, input: { goal: string; plan
       else if (mode === "updates") review = pendingReview(payload) ?? review;
     }
   } catch (error) {
+    // LangGraph rejects an aborted run with a bare "Abort": say which run, and that it resumes.
+    if (options.signal?.aborted) throw new RunCancelledError(options.threadId, { cause: options.signal.reason ?? error });
     if (stop.signal.aborted) throw stop.signal.reason;
     throw error;
   }

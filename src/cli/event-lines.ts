@@ -1,4 +1,4 @@
-import { countStatuses, type TaskSummary } from "../app/run.js";
+import { countStatuses, missingTasks, type TaskSummary } from "../app/run.js";
 import type { OrchestratorEvent } from "../events.js";
 import type { TaskStatus } from "../schemas.js";
 import type { ReviewRequest } from "../state.js";
@@ -54,6 +54,20 @@ export function reviewListing(review: ReviewRequest, failedHeading: string): str
 export function runTally(run: { threadId: string; tasks: readonly { status: TaskStatus }[]; deadLetters: number; usage?: Usage }): string {
   const usage = run.usage ? `, ${run.usage.totalTokens} tokens in ${run.usage.modelCalls} model calls` : "";
   return `— ${countStatuses(run.tasks).done}/${run.tasks.length} tasks done, ${run.deadLetters} dead-lettered${usage} (thread ${run.threadId})`;
+}
+
+/**
+ * The stderr lines of a partial run: how many tasks have no result, each with its status and reason, and why
+ * dispatching stopped early, if a run budget stopped it. Shared by the CLI and the SDK client.
+ */
+export function partialLines(run: { tasks: readonly { id: string; status: TaskStatus; reason?: string }[]; stopReason?: string }): string[] {
+  const missing = missingTasks(run.tasks);
+  const width = Math.max(0, ...missing.map((task) => task.id.length));
+  return [
+    `Partial result: ${missing.length} of ${run.tasks.length} tasks have no result.`,
+    ...missing.map((task) => `  ${task.id.padEnd(width)}  ${task.status.padEnd(7)}  ${task.reason ?? "no result"}`),
+    ...(run.stopReason ? [`Stopped early: ${run.stopReason}`] : []),
+  ];
 }
 
 /** A compact duration for terminal columns: `34ms`, `1.2s`, `2m05s`. */

@@ -2,10 +2,11 @@ import { randomUUID } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, relative, resolve, isAbsolute } from "node:path";
 import picocolors from "picocolors";
-import { DEFAULT_CHECKPOINTER, openCheckpointer, type CheckpointerHandle } from "../persistence/checkpointer.js";
+import { connectionError, DEFAULT_CHECKPOINTER, openCheckpointer, type CheckpointerHandle } from "../persistence/checkpointer.js";
+import { processLock, type Release, ThreadBusyError } from "../persistence/thread-lock.js";
 import { parseCli, usage, usageErrorText, type CliOptions } from "./args.js";
 import { readEnvironment } from "../env.js";
-import { ConfigError, ModelNotConfiguredError, OrchestratorError, PlanValidationError, RunStoppedError } from "../errors.js";
+import { ConfigError, ModelNotConfiguredError, OrchestratorError, PlanValidationError, RunCancelledError, RunStoppedError } from "../errors.js";
 import { EXAMPLES } from "../examples/index.js";
 import { isEntryPoint, processIO, type TextIO } from "./io.js";
 import { LiveView } from "./live-view.js";
@@ -13,7 +14,7 @@ import { openAIProvider, type ModelProvider } from "../models.js";
 import { fatalPlanIssues } from "../plan/validate.js";
 import { PlanInputSchema, type TaskRecord } from "../schemas.js";
 import { parseSettings } from "../settings.js";
-import { formatEvent, planOutline, reviewListing, runTally, timingTable } from "./event-lines.js";
+import { formatEvent, partialLines, planOutline, reviewListing, runTally, timingTable } from "./event-lines.js";
 import type { WorkerRegistry } from "../workers/registry.js";
 import { markdownReport } from "./report.js";
 import { RunLog, runLogPath } from "./run-log.js";
@@ -37,7 +38,7 @@ export interface CliIO extends TextIO {
   cwd?: string;
   /** Where SIGINT/SIGTERM come from (default: the process); none in tests that do not send them. */
   signals?: Pick<NodeJS.Process, "on" | "off">;
-  /** Exits at once (a second signal). */
+  /** Exits at once (a third signal, when cancelling did not end the process). */
   exit?: (code: number) => never;
 }
 
@@ -55,8 +56,16 @@ const defaultIO: CliIO = {
   exit: (code) => process.exit(code),
 };
 
-/** Exit codes of the CLI. */
-export const EXIT = { done: 0, failed: 1, usage: 2, review: 3, stopped: 130 } as const;
+/** Exit codes of the CLI (one per line, as `--help` lists them). */
+export const EXIT = {
+  done: 0,
+  failed: 1,
+  usage: 2,
+  review: 3,
+  partial: 4,
+  busy: 5,
+  stopped: 130,
+} as const;
 
 /** Runs the CLI; returns the exit code. */
 export async function main(argv: readonly string[], io: CliIO = defaultIO): Promise<number> {
@@ -96,17 +105,39 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
     io.stderr(`${(error as Error).message}\n`);
     return EXIT.usage;
   }
+  // The thread is held for the whole command, and taken before anything is written for it (run log, live
+  // view): a second command on a busy thread leaves the run that holds it untouched.
+  let release: Release;
+  try {
+    release = await handle.lock.acquire(threadId);
+  } catch (error) {
+    await handle.close();
+    if (error instanceof ThreadBusyError) {
+      io.stderr(`${error.message}\n`);
+      return EXIT.busy;
+    }
+    io.stderr(`${(connectionError(error) as Error).message}\n`);
+    return EXIT.failed;
+  }
   const command = options.redrive ? "redrive" : resume ? "resume" : "run";
   const log = openRunLog(io, runLogPath(handle, threadId, io.cwd), { threadId, command, checkpointer: handle.kind, ...(resume ? {} : { goal: goal! }) });
   let live: LiveView | undefined;
   const drain = new AbortController();
-  const stopListening = onShutdown(io, () => {
-    live?.stop();
-    io.stderr(`\nStopping after the current step so that finished work is checkpointed… (again to exit at once)\n`);
-    drain.abort();
+  const cancel = new AbortController();
+  const stopListening = onShutdown(io, {
+    drain: () => {
+      live?.stop();
+      io.stderr(`\nStopping after the current step so that finished work is checkpointed… (again to cancel it)\n`);
+      drain.abort();
+    },
+    cancel: () => {
+      io.stderr("Cancelling: the model calls in flight are aborted and their steps run again on resume… (again to exit at once)\n");
+      cancel.abort();
+    },
   });
   try {
-    const orchestrator = await createOrchestrator({ checkpointer: handle.saver, workers: registry, models, settings: options.settings });
+    // The checkpointer's lock is held above; within this process a lock of its own is enough.
+    const orchestrator = await createOrchestrator({ checkpointer: handle.saver, lock: processLock(), workers: registry, models, settings: options.settings });
     if (!options.json && io.isTTY) {
       const before = resume ? await orchestrator.state(threadId) : undefined;
       live = startLiveView(io, goal ?? before?.goal ?? `thread ${threadId}`, Object.values(before?.tasks ?? {}));
@@ -116,7 +147,7 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
       if (live) live.handle(event);
       else if (!options.json) io.stderr(`${formatEvent(event)}\n`);
     };
-    const request = { onEvent, drain: drain.signal };
+    const request = { onEvent, drain: drain.signal, signal: cancel.signal };
     const summary = options.redrive
       ? await orchestrator.redrive(threadId, options.redrive, request)
       : resume
@@ -131,8 +162,9 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
       io.stderr(`${error.message}\n`);
       return EXIT.usage;
     }
-    if (error instanceof RunStoppedError) {
-      io.stderr(`Stopped. ${error.message}\nResume with: npm start -- --resume --thread ${threadId}\n`);
+    if (error instanceof RunStoppedError || error instanceof RunCancelledError) {
+      const what = error instanceof RunStoppedError ? "Stopped" : "Cancelled";
+      io.stderr(`${what}. ${error.message}\nResume with: npm start -- --resume --thread ${threadId}\n`);
       return EXIT.stopped;
     }
     const known = error instanceof OrchestratorError;
@@ -143,18 +175,25 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
   } finally {
     stopListening();
     log?.close();
+    await release().catch((error: unknown) => io.stderr(`Could not release thread "${threadId}": ${(error as Error).message}\n`));
     await handle.close();
   }
 }
 
 /**
  * Graceful shutdown: the first SIGINT/SIGTERM drains the run (the current step finishes and is checkpointed);
- * a second one exits at once. Returns a function that stops listening.
+ * the second cancels it (model calls in flight are aborted, the run ends and the process exits by itself, its
+ * output and run log complete); a third exits at once. Returns a function that stops listening.
  */
-function onShutdown(io: CliIO, drain: () => void): () => void {
+function onShutdown(io: CliIO, steps: { drain: () => void; cancel: () => void }): () => void {
   if (!io.signals) return () => {};
   let received = 0;
-  const handler = () => (++received === 1 ? drain() : io.exit?.(EXIT.stopped));
+  const handler = () => {
+    received++;
+    if (received === 1) steps.drain();
+    else if (received === 2) steps.cancel();
+    else io.exit?.(EXIT.stopped);
+  };
   io.signals.on("SIGINT", handler);
   io.signals.on("SIGTERM", handler);
   return () => {
@@ -194,7 +233,7 @@ function openRunLog(io: CliIO, path: string, context: Parameters<typeof RunLog.o
 function finish(io: CliIO, options: CliOptions, summary: RunSummary, goal: string, log: RunLog | undefined): number {
   log?.finish(summary, goal);
   let reportFile: string | undefined;
-  let code: number = summary.status === "interrupted" ? EXIT.review : EXIT.done;
+  let code: number = summary.status === "interrupted" ? EXIT.review : summary.status === "partial" ? EXIT.partial : EXIT.done;
   if (options.report) {
     try {
       reportFile = resolve(io.cwd ?? process.cwd(), options.report);
@@ -210,11 +249,18 @@ function finish(io: CliIO, options: CliOptions, summary: RunSummary, goal: strin
     io.stdout(`${JSON.stringify({ ...summary, ...(log ? { logFile: log.path } : {}), ...(reportFile ? { reportFile } : {}) }, null, 2)}\n`);
     return code;
   }
-  if (summary.status === "done") io.stderr(finalView(summary.tasks));
+  if (summary.status !== "interrupted") io.stderr(finalView(summary.tasks));
   io.stdout(render(summary));
+  if (summary.status === "partial") io.stderr(partialText(summary));
   if (log) io.stderr(`Run log: ${shown(log.path, io)}\n`);
   if (reportFile) io.stderr(`Report:  ${shown(reportFile, io)}\n`);
   return code;
+}
+
+/** What a partial run prints on stderr: the tasks without a result, why dispatching stopped, how to re-drive. */
+function partialText(summary: RunSummary): string {
+  const redrive = summary.deadLetters.length ? [`Re-drive the dead letters with: npm start -- --thread ${summary.threadId} --redrive all`] : [];
+  return `\n${[...partialLines(summary), ...redrive].join("\n")}\n`;
 }
 
 /** The final view under the live view or the event lines: the plan as a dependency diagram and the timing table. */

@@ -35,7 +35,7 @@ export function formatDuration(ms: number): string {
 const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
 
 /** What a Markdown run report is built from: the run's summary, its goal and where its log is. */
-export interface ReportInput extends Pick<RunSummary, "threadId" | "status" | "answer" | "tasks" | "deadLetters" | "usage" | "notes" | "planSource"> {
+export interface ReportInput extends Pick<RunSummary, "threadId" | "status" | "stopReason" | "answer" | "tasks" | "deadLetters" | "usage" | "notes" | "planSource"> {
   goal: string;
   logFile?: string;
 }
@@ -64,6 +64,7 @@ export function markdownReport(input: ReportInput): string {
       [
         `- Thread: \`${input.threadId}\``,
         `- Status: ${input.status}; ${count.done}/${rows.length} tasks done, ${count.dead} dead, ${count.skipped} skipped`,
+        ...(input.stopReason ? [`- Stopped early: ${cell(input.stopReason)}`] : []),
         ...(input.planSource ? [`- Plan source: ${input.planSource}`] : []),
         `- Usage: ${input.usage.totalTokens} tokens in ${input.usage.modelCalls} model calls`,
         ...(input.logFile ? [`- Run log: \`${input.logFile}\``] : []),

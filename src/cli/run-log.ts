@@ -94,6 +94,7 @@ export class RunLog {
       {
         event: "run.finished",
         status: summary.status,
+        ...(summary.stopReason ? { stopReason: summary.stopReason } : {}),
         ...(goal ? { goal } : {}),
         tasks: rows.length,
         done: count.done,

@@ -68,7 +68,7 @@ export async function choosePlan(round: Round): Promise<InitialPlan> {
 }
 
 /** Task specs as a human reviewer sees them (without follow-up `blocks` edges). */
-export const withoutBlocks = (specs: readonly TaskSpec[]) => specs.map(({ blocks: _b, ...task }) => task);
+export const withoutBlocks = (specs: readonly TaskSpec[]) => specs.map(({ blocks: _b, blocksWorkers: _w, ...task }) => task);
 
 /**
  * Adopts a validated plan: breaks its cycles (each dropped edge noted), announces it with `plan.created`, and

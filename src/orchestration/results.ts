@@ -28,6 +28,8 @@ export interface Absorbed {
   finished: number;
   dead: DeadLetter[];
   followUps: { from: TaskRecord; spec: TaskSpec }[];
+  /** Run notes from the results: what the worker boundary changed in them. */
+  notes: string[];
 }
 
 /**
@@ -36,7 +38,7 @@ export interface Absorbed {
  * orchestrator dead-letters it.)
  */
 export function absorbResults(board: TaskBoard, results: Record<string, TaskResult>, emit: Emit): Absorbed {
-  const absorbed: Absorbed = { finished: 0, dead: [], followUps: [] };
+  const absorbed: Absorbed = { finished: 0, dead: [], followUps: [], notes: [] };
   for (let task of board.all()) {
     if (task.status !== "running" || task.children) continue;
     const result = results[task.id];
@@ -48,6 +50,7 @@ export function absorbResults(board: TaskBoard, results: Record<string, TaskResu
     const attempts = task.attempts + result.attempts.length;
     if (result.clarifiedDescription) task = { ...task, description: result.clarifiedDescription };
     const ref = { taskId: task.id, worker: task.worker };
+    for (const note of result.notes ?? []) absorbed.notes.push(`Task "${task.id}": ${note}.`);
     if (result.status === "done") {
       board.put({ ...task, status: "done", attempts, reason: undefined });
       for (const spec of result.followUps) absorbed.followUps.push({ from: task, spec });

@@ -77,7 +77,7 @@ export function toRecords(
   firstOrder: number,
   placement: { depth: number; parent?: string } = { depth: 0 },
 ): TaskRecord[] {
-  return specs.map(({ blocks: _blocks, ...spec }, i) => ({
+  return specs.map(({ blocks: _blocks, blocksWorkers: _workers, ...spec }, i) => ({
     ...spec,
     status: "pending",
     origin,

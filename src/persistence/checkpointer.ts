@@ -88,7 +88,7 @@ async function openPostgres(spec: string, options: CheckpointerOptions): Promise
     await pool.end().catch(() => {});
     throw connectionError(error, url);
   }
-  return { saver, kind: "postgres", lock: postgresLock(pool), close: () => pool.end() };
+  return { saver, kind: "postgres", lock: postgresLock(pool, schema), close: () => pool.end() };
 }
 
 const CONNECTION_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "ETIMEDOUT", "57P01", "57P02", "57P03", "08000", "08003", "08006"]);

@@ -6,6 +6,7 @@ import type { Settings } from "../settings.js";
 import { classifyError } from "../workers/classify.js";
 import { breakCycles } from "./cycles.js";
 import { REPAIRABLE_ISSUES, validatePlan, type PlanIssue, type ValidationOptions } from "./validate.js";
+import { promptNonce, withDataRule } from "../fence.js";
 import { expandRequest, planRequest, plannerSystemPrompt, repairRequest, replanRequest } from "../prompts.js";
 import type { WorkerCatalog } from "../worker-contract.js";
 import { TaskInputSchema, type DroppedEdge, type TaskRecord, type TaskResult, type TaskSpec } from "../schemas.js";
@@ -154,7 +155,7 @@ export interface ReplanDecision {
   usage: Usage;
 }
 
-/** Asks the planner whether to revise the plan given the results so far. Errors mean "continue". */
+/** Asks the planner whether to revise the plan given the results so far (fenced with `nonce`). Errors mean "continue". */
 export async function askReplan(
   model: BaseChatModel,
   goal: string,
@@ -163,9 +164,11 @@ export async function askReplan(
   registry: WorkerCatalog,
   settings: Settings,
   signal?: AbortSignal,
+  nonce = promptNonce(undefined, "replan"),
 ): Promise<ReplanDecision> {
   const remaining = Math.max(0, settings.maxTasks - tasks.length);
-  const messages = [new SystemMessage(plannerSystemPrompt(registry, settings)), new HumanMessage(replanRequest(goal, tasks, results, remaining))];
+  const system = withDataRule(plannerSystemPrompt(registry, settings), nonce);
+  const messages = [new SystemMessage(system), new HumanMessage(replanRequest(goal, tasks, results, remaining, nonce))];
   try {
     const structured = model.withStructuredOutput(replanSchema(registry), { name: "replan", includeRaw: true });
     const reply = (await boundedCall(settings.plannerTimeoutMs, signal, "the replan call", (bounded) =>

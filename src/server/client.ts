@@ -10,11 +10,11 @@ import { parseSettings, type SettingsInput } from "../settings.js";
 import { ConfigError } from "../errors.js";
 import { isOrchestratorEvent } from "../events.js";
 import { parseFlags, usageErrorText } from "../cli/args.js";
-import { formatEvent, reviewListing, runTally } from "../cli/event-lines.js";
+import { formatEvent, partialLines, reviewListing, runTally } from "../cli/event-lines.js";
 import { isEntryPoint, processIO, type TextIO } from "../cli/io.js";
-import type { TaskResult, TaskStatus } from "../schemas.js";
+import type { TaskRecord, TaskResult } from "../schemas.js";
 import type { ReviewRequest } from "../state.js";
-import { pendingReview } from "../app/run.js";
+import { finishedStatus, pendingReview, taskSummaries } from "../app/run.js";
 
 /** Where the client writes and how it asks: injectable for tests. */
 export interface ClientIO extends TextIO {
@@ -35,8 +35,14 @@ export interface ClientOptions {
   help: boolean;
 }
 
-/** Exit codes of the client. */
-export const CLIENT_EXIT = { done: 0, failed: 1, usage: 2, rejected: 3 } as const;
+/** Exit codes of the client: as the CLI's where they mean the same. */
+export const CLIENT_EXIT = {
+  done: 0,
+  failed: 1,
+  usage: 2,
+  rejected: 3,
+  partial: 4,
+} as const;
 
 const DEFAULT_URL = "http://localhost:2024";
 const STREAM_MODES: ("custom" | "updates")[] = ["custom", "updates"];
@@ -54,6 +60,9 @@ Options:
   --yes                Approve the plan without asking.
   --context <json>     Run settings as JSON, e.g. '{"maxParallel":4,"workerModel":"gpt-4o"}'.
   -h, --help           Show this help.
+
+Exit codes: 0 every task done, 1 the run failed, 2 bad usage, 3 plan rejected,
+4 partial: some task is dead-lettered or skipped (the missing tasks are named on stderr).
 
 The API key, if the server needs one, comes from $LANGGRAPH_API_KEY or $LANGSMITH_API_KEY.
 `;
@@ -130,11 +139,15 @@ async function runGoal(client: Client, options: ClientOptions & { goal: string }
     rejected = decision.action === "reject";
     payload = { command: { resume: decision } };
   }
-  const state = await client.threads.getState<{ answer?: string; deadLetters?: unknown[]; tasks?: Record<string, { status: TaskStatus }> }>(threadId);
-  const tally = runTally({ threadId, tasks: Object.values(state.values.tasks ?? {}), deadLetters: state.values.deadLetters?.length ?? 0 });
-  io.stdout(`\n${state.values.answer ?? ""}\n\n${tally}\n`);
+  const { values } = await client.threads.getState<{ answer?: string; deadLetters?: unknown[]; tasks?: Record<string, TaskRecord>; stopReason?: string }>(threadId);
+  const tasks = taskSummaries(values);
+  const tally = runTally({ threadId, tasks, deadLetters: values.deadLetters?.length ?? 0 });
+  io.stdout(`\n${values.answer ?? ""}\n\n${tally}\n`);
   if (rejected) return CLIENT_EXIT.rejected;
-  return state.values.answer ? CLIENT_EXIT.done : CLIENT_EXIT.failed;
+  if (!values.answer) return CLIENT_EXIT.failed;
+  if (finishedStatus(tasks) === "done") return CLIENT_EXIT.done;
+  io.stderr(`\n${partialLines({ tasks, stopReason: values.stopReason }).join("\n")}\n`);
+  return CLIENT_EXIT.partial;
 }
 
 /** Streams one run, printing lifecycle events and each task's result as it lands; returns a pending review, if any. */

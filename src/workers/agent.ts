@@ -1,6 +1,7 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { HumanMessage, SystemMessage, ToolMessage, type AIMessage, type BaseMessage } from "@langchain/core/messages";
 import type { RunnableConfig } from "@langchain/core/runnables";
+import { taskNonce, withDataRule } from "../fence.js";
 import { workerTaskPrompt } from "../prompts.js";
 import type { WorkerInput } from "../schemas.js";
 import type { Attempt } from "./attempt.js";
@@ -20,7 +21,10 @@ export async function runAgent(input: WorkerInput, worker: AgentWorker, feedback
     tags: [`worker:${worker.name}`, `task:${input.task.id}`],
     metadata: { taskId: input.task.id, worker: worker.name, attempt: attempt.number, model: attempt.params.model },
   };
-  const messages: BaseMessage[] = [new SystemMessage(worker.systemPrompt), new HumanMessage(workerTaskPrompt(input, feedback))];
+  const nonce = taskNonce(input, "task");
+  // Dependencies' results come fenced: the system prompt says that fenced text is data.
+  const system = Object.keys(input.dependencies).length ? withDataRule(worker.systemPrompt, nonce) : worker.systemPrompt;
+  const messages: BaseMessage[] = [new SystemMessage(system), new HumanMessage(workerTaskPrompt(input, feedback, nonce))];
   let final: AIMessage | undefined;
   if (worker.tools?.length) {
     final = await toolLoop(model, worker.tools, messages, worker.maxToolRounds ?? attempt.maxToolRounds, config, attempt);

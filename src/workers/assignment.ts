@@ -10,7 +10,7 @@ export function stepInput(assignment: WorkerAssignment, step: Omit<WorkerInput, 
     const title = assignment.steps.find((other) => other.task.id === id)?.task.title ?? id;
     dependencies[id] = dependencyResult(title, result);
   }
-  return { goal: assignment.goal, ...step, dependencies };
+  return { goal: assignment.goal, ...(assignment.fenceSeed ? { fenceSeed: assignment.fenceSeed } : {}), ...step, dependencies };
 }
 
 /**

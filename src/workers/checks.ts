@@ -1,5 +1,6 @@
 import { HumanMessage, SystemMessage, type BaseMessage } from "@langchain/core/messages";
 import { z } from "zod";
+import { fence, taskNonce, withDataRule } from "../fence.js";
 import { usageOf } from "../usage.js";
 import type { ResultCheck } from "./../worker-contract.js";
 
@@ -21,10 +22,11 @@ export function llmCheck(criteria = "The result does what the task asks, complet
   return async (result, input, context) => {
     if (!context.modelConfigured) return undefined;
     const reviewer = context.model("planner").withStructuredOutput(VerdictSchema, { name: "review", includeRaw: true });
+    const nonce = taskNonce(input, "check");
     const { raw, parsed } = (await reviewer.invoke(
       [
-        new SystemMessage(REVIEWER_SYSTEM_PROMPT),
-        new HumanMessage(`Task "${input.task.id}": ${input.task.title}\n${input.task.description}\n\nCriteria: ${criteria}\n\nResult:\n${result.output}`),
+        new SystemMessage(withDataRule(REVIEWER_SYSTEM_PROMPT, nonce)),
+        new HumanMessage(`Task "${input.task.id}": ${input.task.title}\n${input.task.description}\n\nCriteria: ${criteria}\n\nResult:\n${fence(result.output, nonce)}`),
       ],
       { signal: context.signal, runName: "result_review" },
     )) as { raw: BaseMessage; parsed: z.infer<typeof VerdictSchema> | null };

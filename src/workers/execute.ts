@@ -1,5 +1,6 @@
 import { HumanMessage, SystemMessage } from "@langchain/core/messages";
 import { RunBudgetReachedError } from "../errors.js";
+import { taskNonce, withDataRule } from "../fence.js";
 import { boundedCall } from "../models.js";
 import { clarifyRequest, CLARIFIER_SYSTEM_PROMPT } from "../prompts.js";
 import type { AttemptRecord, TaskResult, TaskSpec, WorkerInput } from "../schemas.js";
@@ -7,7 +8,7 @@ import { sumUsage } from "../usage.js";
 import { textOf } from "./agent.js";
 import type { Attempt, ExecuteOptions } from "./attempt.js";
 import { runAttempt } from "./run-attempt.js";
-import { capOutput } from "./verify.js";
+import { capData, capOutput } from "./verify.js";
 import { retryLadder } from "./ladder.js";
 import type { WorkerDefinition } from "./../worker-contract.js";
 
@@ -69,10 +70,13 @@ export async function executeTask(input: WorkerInput, worker: WorkerDefinition, 
     if (outcome.ok) {
       attempts.push(record());
       const { output, data, followUps } = outcome.output;
+      const capped = capData(data, settings.maxDataChars);
+      const text = capOutput(output, settings.maxOutputChars);
       const result = finish({
         status: "done",
-        output: capOutput(output, settings.maxOutputChars),
-        ...(data === undefined ? {} : { data }),
+        output: capped.note ? `${text}\n\n[${capped.note}]` : text,
+        ...("data" in capped ? { data: capped.data } : {}),
+        ...(capped.note ? { notes: [capped.note] } : {}),
         followUps: followUps as TaskSpec[],
       });
       emit({ type: "task.done", ...ref, attempts: number, durationMs: result.durationMs, usage: result.usage });
@@ -108,8 +112,9 @@ function deadlinePassed(options: ExecuteOptions): string | undefined {
  */
 async function clarify(input: WorkerInput, reason: string, attempt: Attempt, options: ExecuteOptions): Promise<string> {
   try {
+    const nonce = taskNonce(input, "clarify");
     const model = attempt.model("planner");
-    const messages = [new SystemMessage(CLARIFIER_SYSTEM_PROMPT), new HumanMessage(clarifyRequest(input, reason))];
+    const messages = [new SystemMessage(withDataRule(CLARIFIER_SYSTEM_PROMPT, nonce)), new HumanMessage(clarifyRequest(input, reason, nonce))];
     const reply = await boundedCall(options.settings.plannerTimeoutMs, options.signal, "the clarifier call", (signal) =>
       model.invoke(messages, { signal, runName: "clarifier" }),
     );

@@ -51,3 +51,20 @@ export function capOutput(output: string, maxChars: number): string {
   if (output.length <= maxChars) return output;
   return `${output.slice(0, maxChars)}\n\n[truncated: ${output.length - maxChars} more characters]`;
 }
+
+/**
+ * Keeps structured data whose JSON is at most `maxChars` long; larger (or unserialisable) data is dropped, and
+ * the note says why, so that state and checkpoints stay small.
+ */
+export function capData(data: unknown, maxChars: number): { data?: unknown; note?: string } {
+  if (data === undefined) return {};
+  let chars: number | undefined;
+  try {
+    chars = JSON.stringify(data)?.length;
+  } catch (error) {
+    return { note: `structured data dropped: it is not JSON-serialisable (${(error as Error).message})` };
+  }
+  if (chars === undefined) return { note: "structured data dropped: it is not JSON-serialisable" };
+  if (chars <= maxChars) return { data };
+  return { note: `structured data dropped: its JSON is ${chars} characters, over maxDataChars (${maxChars})` };
+}

@@ -209,6 +209,29 @@ describe("worker failures", () => {
     const state = await h.graph.getState({ configurable: { thread_id: "thread-1" } });
     expect(state.values.results.a.output).toBe(`${"x".repeat(100)}\n\n[truncated: 150 more characters]`);
   });
+
+  it("drops structured data whose JSON is over maxDataChars, says so in the result and the notes, and runs on", async () => {
+    const blob = { rows: "y".repeat(5000) };
+    const size = JSON.stringify(blob).length;
+    const h = harness({
+      settings: { maxOutputChars: 100, maxDataChars: 1000 },
+      workers: (log) => [echoWorker(log, { behaviour: (input) => (input.task.id === "a" ? { output: "big", data: blob } : { output: "small", data: { ok: true } }) })],
+    });
+    const summary = await h.run({ goal: "g", plan: { tasks: [task("a"), task("b", ["a"])] } });
+    expect(summary.tasks.map((t) => [t.id, t.status])).toEqual([
+      ["a", "done"],
+      ["b", "done"],
+    ]);
+    const { results } = (await h.graph.getState({ configurable: { thread_id: "thread-1" } })).values;
+    const note = `structured data dropped: its JSON is ${size} characters, over maxDataChars (1000)`;
+    expect(results.a.data).toBeUndefined();
+    expect(results.a.output).toBe(`big\n\n[${note}]`);
+    expect(results.a.notes).toEqual([note]);
+    expect(results.b.data).toEqual({ ok: true });
+    expect(results.b.notes).toBeUndefined();
+    expect(h.log.inputs.find((input) => input.task.id === "b")!.dependencies.a).toEqual({ title: "Task a", worker: "echo", output: `big\n\n[${note}]` });
+    expect(summary.notes).toContain(`Task "a": ${note}.`);
+  });
 });
 
 describe("re-driving dead letters", () => {
@@ -271,6 +294,42 @@ describe("run budgets", () => {
       ["skipped", 'dependency "a" was skipped'],
     ]);
     expect(summary.deadLetters).toEqual([]);
+  });
+});
+
+describe("run outcome", () => {
+  it("is done when every task is done, with no stop reason", async () => {
+    const summary = await harness().run({ goal: "g", plan: { tasks: [task("a"), task("b", ["a"])] } });
+    expect(summary.status).toBe("done");
+    expect(summary).not.toHaveProperty("stopReason");
+  });
+
+  it("is partial when a task is dead-lettered and its dependents are skipped", async () => {
+    const h = harness({
+      settings: { maxRetries: 0 },
+      workers: (log) => [echoWorker(log, { behaviour: (input) => (input.task.id === "a" ? { output: "" } : undefined) })],
+    });
+    const summary = await h.run({ goal: "g", plan: { tasks: [task("a"), task("b", ["a"]), task("sib")] } });
+    expect(summary.tasks.map((t) => [t.id, t.status])).toEqual([
+      ["a", "dead"],
+      ["b", "skipped"],
+      ["sib", "done"],
+    ]);
+    expect(summary.status).toBe("partial");
+    expect(summary).not.toHaveProperty("stopReason");
+  });
+
+  it("is partial when a run budget stopped it, and says why in stopReason", async () => {
+    const models = scriptedProvider({ worker: () => "done", synthesizer: () => "partial answer" });
+    const h = harness({ models, settings: { maxModelCalls: 1 }, workers: () => [agent()] });
+    const summary = await h.run({ goal: "g", plan: { tasks: [task("a", [], { worker: "agent" }), task("b", ["a"], { worker: "agent" })] } });
+    expect(summary.tasks.map((t) => [t.id, t.status])).toEqual([
+      ["a", "done"],
+      ["b", "skipped"],
+    ]);
+    expect(summary.status).toBe("partial");
+    expect(summary.stopReason).toMatch(/^run budget reached: /);
+    expect(summary.stopReason).toBe((await h.graph.getState({ configurable: { thread_id: "thread-1" } })).values.stopReason);
   });
 });
 

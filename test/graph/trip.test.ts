@@ -24,6 +24,7 @@ import { runGraph } from "../../src/app/run.js";
 import { PlanInputSchema, type DependencyResult, type WorkerInput } from "../../src/schemas.js";
 import type { Usage } from "../../src/usage.js";
 import { estimateTokens, scriptedProvider } from "../helpers/scripted-model.js";
+import { dataRule, taskNonce } from "../../src/fence.js";
 
 const registry = tripRegistry();
 
@@ -195,7 +196,7 @@ describe("flight_agent", () => {
     ]);
   });
 
-  it("states the follow-up as a hotel task after the flight that blocks the budget check and the itinerary", async () => {
+  it("states the follow-up as a hotel task after the flight that blocks the budget checker's and the itinerary planner's tasks", async () => {
     const result = await run("flight_agent", input("flight", "flight_agent"));
     expect(result.followUps).toEqual([
       {
@@ -205,14 +206,16 @@ describe("flight_agent", () => {
         worker: "hotel_agent",
         dependsOn: ["flight"],
         expectedOutput: "One night at the trip's hotel for the arrival night, with its cost.",
-        blocks: ["budget_check", "itinerary"],
+        blocksWorkers: ["budget_checker", "itinerary_planner"],
       },
     ]);
   });
 
-  it("blocks nothing when its task is not the trip plan's flight task", async () => {
+  it("blocks by worker, not by task id, when its task has another id", async () => {
     const result = await run("flight_agent", input("outbound", "flight_agent"));
-    expect(result.followUps?.map((f) => ({ dependsOn: f.dependsOn, blocks: f.blocks }))).toEqual([{ dependsOn: ["outbound"], blocks: [] }]);
+    expect(result.followUps?.map((f) => ({ dependsOn: f.dependsOn, blocks: f.blocks, blocksWorkers: f.blocksWorkers }))).toEqual([
+      { dependsOn: ["outbound"], blocks: undefined, blocksWorkers: ["budget_checker", "itinerary_planner"] },
+    ]);
   });
 });
 
@@ -400,6 +403,19 @@ describe("itinerary_planner", () => {
     expect(provider.calls[0]!.prompt).toContain("Norse Atlantic Airways N0 701");
     expect(provider.calls[0]!.prompt).toContain("## Day 1 — Tue 12 May (arrival)");
   });
+
+  it("fences its dependencies' results in the model's prompt as data, and its system prompt says so", async () => {
+    const { everything } = await defaultResults();
+    const provider = scriptedProvider({ worker: () => "Day 1." });
+    const context: WorkerRunContext = { ...offline, modelConfigured: true, model: (role = "worker") => provider.create({ role, model: "scripted", timeoutMs: 1_000 }) };
+    const itinerary = { ...input("itinerary", "itinerary_planner", { dependencies: everything }), fenceSeed: "seed" };
+    await run("itinerary_planner", itinerary, context);
+    const nonce = taskNonce(itinerary, "task");
+    const [call] = provider.calls;
+    expect(call!.system.endsWith(`\n\n${dataRule(nonce)}`)).toBe(true);
+    expect(call!.prompt).toContain(`### flight_agent (flight)\n<worker-output-${nonce}>\n${everything.flight.output}\n</worker-output-${nonce}>`);
+    expect(call!.prompt.split(`<worker-output-${nonce}>`)).toHaveLength(Object.keys(everything).length + 1);
+  });
 });
 
 describe("trip plan and registry", () => {
@@ -476,5 +492,31 @@ describe("the trip demo end to end", () => {
     expect(results.flight?.data).toMatchObject({ flightId: "n0-701", lateArrival: true });
     expect(results.budget_check?.data).toMatchObject({ total: 2768, budget: 3000, withinBudget: true });
     expect(summary.answer).toContain("## Day 1 — Tue 12 May (arrival)");
+  });
+
+  it("counts the extra night in the budget when the planner chose other task ids", async () => {
+    const renamed: Record<string, string> = {
+      flight: "book_flight",
+      attractions: "sights",
+      transit_pass: "metro",
+      weather_packing: "weather",
+      hotel: "stay",
+      restaurants: "dinners",
+      budget_check: "costs",
+      itinerary: "day_by_day",
+    };
+    const plan = {
+      tasks: tripPlan.tasks.map((t) => ({ ...t, id: renamed[t.id]!, dependsOn: (t.dependsOn ?? []).map((dep) => renamed[dep]!) })),
+    };
+    const graph = compileOrchestrator({ registry: tripRegistry(), models: scriptedProvider({}, { configured: false }) }, { checkpointer: new MemorySaver() });
+    const summary = await runGraph(graph, { goal: TRIP_GOAL, plan }, { threadId: "renamed" });
+    expect(summary.tasks.map((t) => [t.id, t.status])).toEqual([...Object.values(renamed), EXTRA_NIGHT_TASK_ID].map((id) => [id, "done"]));
+    const byId = new Map(summary.tasks.map((t) => [t.id, t]));
+    expect(byId.get(EXTRA_NIGHT_TASK_ID)?.dependsOn).toEqual(["book_flight"]);
+    expect(byId.get("costs")?.dependsOn).toEqual(["book_flight", "stay", "sights", "metro", EXTRA_NIGHT_TASK_ID]);
+    expect(byId.get("day_by_day")?.dependsOn).toContain(EXTRA_NIGHT_TASK_ID);
+    expect(byId.get("stay")?.dependsOn).toEqual(["book_flight"]);
+    const results = (await graph.getState({ configurable: { thread_id: "renamed" } })).values.results as Record<string, { data?: unknown }>;
+    expect(results.costs?.data).toMatchObject({ total: 2768, budget: 3000, withinBudget: true });
   });
 });

@@ -1,15 +1,17 @@
 /**
- * A run in a child process for the crash tests: a fixed plan of function workers with set latencies and a
- * scripted synthesizer; it logs each worker execution to a file and prints events to stdout so the parent
- * can SIGKILL it at a chosen moment. Argument: JSON of {@link CrashChildOptions}.
+ * A run in a child process for the crash tests: function workers with set latencies, and either a fixed input
+ * plan with a scripted synthesizer, or (with `modelUrl`) the planner and synthesizer of the real ChatOpenAI
+ * against the parent's loopback server. It logs each worker execution to a file and prints events to stdout so
+ * the parent can SIGKILL it at a chosen moment. Argument: JSON of {@link CrashChildOptions}.
  *
  * Lines on stdout: `EVENT <type> [taskId]` per lifecycle event, `FINISHED <id>` when a worker returns,
  * `CHECKPOINTED <id>` once a write holding that task's result is stored by the checkpointer (the moment a
- * resume can reuse it), and `SUMMARY <json>` at the end.
+ * resume can reuse it), `REVIEW PENDING` once a plan review's interrupt is stored (the child then waits there
+ * to be killed), and `SUMMARY <json>` at the end.
  */
 import { appendFileSync } from "node:fs";
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
-import { createOrchestrator, functionWorker, type SettingsInput } from "../../src/index.js";
+import { createOrchestrator, functionWorker, openAIProvider, type ReviewDecision, type SettingsInput } from "../../src/index.js";
 import { openCheckpointer } from "../../src/persistence/checkpointer.js";
 import { scriptedProvider } from "./scripted-model.js";
 
@@ -22,6 +24,12 @@ export interface CrashChildOptions {
   synthesizerMs: number;
   /** Extra settings of the run (e.g. continuous scheduling). */
   settings?: SettingsInput;
+  /** The loopback OpenAI server: the planner plans the goal (no input plan) and the synthesizer writes through it. */
+  modelUrl?: string;
+  /** A resume's answer to a pending plan review. */
+  answer?: ReviewDecision;
+  /** Stop (and wait to be killed) once a plan review's interrupt is stored. */
+  waitAtReview?: boolean;
 }
 
 export const CRASH_PLAN = {
@@ -52,10 +60,12 @@ const step = functionWorker({
   },
 });
 
-const models = scriptedProvider(
-  { synthesizer: (call) => `ANSWER ${call.prompt.length}: ${call.prompt.match(/^### .*$/gm)?.join(" | ")}` },
-  { latencyMs: (call) => (call.role === "synthesizer" ? options.synthesizerMs : 0) },
-);
+const models = options.modelUrl
+  ? openAIProvider({ openaiBaseUrl: options.modelUrl, openaiApiKey: "test" })
+  : scriptedProvider(
+      { synthesizer: (call) => `ANSWER ${call.prompt.length}: ${call.prompt.match(/^### .*$/gm)?.join(" | ")}` },
+      { latencyMs: (call) => (call.role === "synthesizer" ? options.synthesizerMs : 0) },
+    );
 /** The ids of the task results in a batch of pending writes: a task's return value, or the `results` channel. */
 function resultIds(writes: Parameters<BaseCheckpointSaver["putWrites"]>[1]): string[] {
   const ids: string[] = [];
@@ -73,6 +83,11 @@ const putWrites = handle.saver.putWrites.bind(handle.saver);
 handle.saver.putWrites = async (config, writes, taskId) => {
   await putWrites(config, writes, taskId);
   for (const id of resultIds(writes)) say(`CHECKPOINTED ${id}`);
+  if (writes.some(([channel]) => channel === "__interrupt__")) {
+    say("REVIEW PENDING");
+    // A timer, not a bare pending promise: it keeps the process alive until the kill.
+    if (options.waitAtReview) await new Promise((resolve) => setTimeout(resolve, 300_000));
+  }
 };
 
 const orchestrator = await createOrchestrator({
@@ -84,11 +99,12 @@ const orchestrator = await createOrchestrator({
   onEvent: (event) => say(`EVENT ${event.type} ${"taskId" in event ? event.taskId : ""}`.trim()),
 });
 const summary = options.resume
-  ? await orchestrator.resume(options.threadId)
-  : await orchestrator.run("crash test goal", { threadId: options.threadId, plan: CRASH_PLAN });
+  ? await orchestrator.resume(options.threadId, options.answer)
+  : await orchestrator.run("crash test goal", { threadId: options.threadId, ...(options.modelUrl ? {} : { plan: CRASH_PLAN }) });
 const state = await orchestrator.state(options.threadId);
 say(
   `SUMMARY ${JSON.stringify({
+    status: summary.status,
     answer: summary.answer,
     statuses: Object.fromEntries(summary.tasks.map((t) => [t.id, t.status])),
     outputs: Object.fromEntries(Object.entries(state.results).map(([id, r]) => [id, r.output])),

@@ -1,79 +1,215 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { join } from "node:path";
-import { executions, runChild, type ChildRun } from "./crash.js";
+import { CHILD_DEADLINE_MS, executions, runChild, type ChildRun } from "./crash.js";
 import type { CrashChildOptions } from "./crash-child.js";
+import { describeRequest, HeldCall, startOpenAIServer, type OpenAIServer, type Reply, type RequestView } from "./openai-server.js";
+import type { ReviewDecision } from "../../src/state.js";
 import type { SettingsInput } from "../../src/settings.js";
 
 /** Longer than any test: a step with this latency is still running when the kill comes. */
-const HOLD_MS = 60_000;
+const HOLD_MS = 300_000;
+
+/** The planner-side model calls of a run, which the loopback server can hold open until the kill. */
+type Phase = "planning" | "expansion" | "replan" | "synthesis";
 
 interface KillPoint {
   name: string;
-  /** The stdout line of the child at which it is killed at once. */
-  when: (line: string) => boolean;
+  /** The stdout line of the child at which it is killed at once… */
+  when?: (line: string) => boolean;
+  /** …or the model call the loopback server holds: the child is killed as soon as that call is held. */
+  hold?: Phase;
   /** Latencies of the killed run that differ from the normal ones: what must still be running at the kill. */
   held?: { latencies?: Record<string, number>; synthesizerMs?: number };
+  /** Settings of the killed run and of its resume over the configuration's; they do not change the result. */
+  settings?: SettingsInput;
+  /** The resume's answer to a pending review. */
+  answer?: ReviewDecision;
   /** Tasks whose work had finished before the kill. */
   finishedBefore: string[];
+  /** No worker is in flight at the kill, so every task runs exactly once over both processes. */
+  noWorkerInFlight?: boolean;
 }
 
-const KILL_POINTS: KillPoint[] = [
-  { name: "before the first wave", when: (line) => line === "EVENT plan.created", finishedBefore: [] },
-  // Killed once a's result is stored (not merely returned), while b is still running.
-  { name: "mid-wave, with one worker finished", when: (line) => line === "CHECKPOINTED a", held: { latencies: { b: HOLD_MS } }, finishedBefore: ["a"] },
-  { name: "during synthesis", when: (line) => line === "EVENT synthesis.started", held: { synthesizerMs: HOLD_MS }, finishedBefore: ["a", "b", "c", "d"] },
-];
+/** One way of running the crash goal, with its own uninterrupted baseline. */
+interface Configuration {
+  /** The plan comes from the loopback planner model (real ChatOpenAI), not from the input. */
+  planner: boolean;
+  settings: SettingsInput;
+  latencies: Record<string, number>;
+  /** The tasks whose workers run, and every task's final status. */
+  workerTasks: string[];
+  statuses: Record<string, string>;
+  killPoints: KillPoint[];
+}
 
-const LATENCIES = { a: 30, b: 1_200, c: 30, d: 30 };
-const SYNTHESIZER_MS = 1_200;
+const INPUT_PLAN: Configuration = {
+  planner: false,
+  settings: {},
+  latencies: { a: 30, b: 1_200, c: 30, d: 30 },
+  workerTasks: ["a", "b", "c", "d"],
+  statuses: { a: "done", b: "done", c: "done", d: "done" },
+  killPoints: [
+    { name: "before the first wave", when: (line) => line === "EVENT plan.created", finishedBefore: [] },
+    // Killed once a's result is stored (not merely returned), while b is still running.
+    { name: "mid-wave, with one worker finished", when: (line) => line === "CHECKPOINTED a", held: { latencies: { b: HOLD_MS } }, finishedBefore: ["a"] },
+    { name: "during synthesis", when: (line) => line === "EVENT synthesis.started", held: { synthesizerMs: HOLD_MS }, finishedBefore: ["a", "b", "c", "d"] },
+  ],
+};
+
+/**
+ * The planner plans a, b, c (after a, complex) and d (after b and c); c is expanded into c.one and c.two when it
+ * becomes ready, and the planner is asked after every wave whether to replan. Rounds: plan → a, b → replan,
+ * expand c → c.one, c.two → replan → d → synthesis.
+ */
+const PLANNER_MODEL: Configuration = {
+  planner: true,
+  settings: { strategy: "top-down", replan: "after-wave" },
+  latencies: {},
+  workerTasks: ["a", "b", "c.one", "c.two", "d"],
+  statuses: { a: "done", b: "done", c: "done", d: "done", "c.one": "done", "c.two": "done" },
+  killPoints: [
+    { name: "during planning", hold: "planning", finishedBefore: [], noWorkerInFlight: true },
+    { name: "during a replan", hold: "replan", finishedBefore: ["a", "b"], noWorkerInFlight: true },
+    { name: "during a top-down expansion", hold: "expansion", finishedBefore: ["a", "b"], noWorkerInFlight: true },
+    {
+      name: "while a plan review is pending",
+      when: (line) => line === "REVIEW PENDING",
+      settings: { reviewPlan: true },
+      answer: { action: "approve" },
+      finishedBefore: [],
+      noWorkerInFlight: true,
+    },
+  ],
+};
+
+const planned = (id: string, title: string, dependsOn: string[], complex = false) => ({
+  id,
+  title,
+  description: `${title}.`,
+  worker: "step",
+  dependsOn,
+  expectedOutput: "A step's output.",
+  estimatedCost: 1,
+  complex,
+});
+
+/** Which planner-side call a request is. */
+function phaseOf(view: RequestView): Phase | undefined {
+  if (view.structured === "replan") return "replan";
+  if (view.structured === "plan") return view.prompt.includes("Break this task") ? "expansion" : "planning";
+  return view.system.includes("You write the final answer") ? "synthesis" : undefined;
+}
+
+/** The loopback planner and synthesizer: the same plan, expansion and "continue" every time; an answer from the prompt. */
+function plannerReply(view: RequestView): Reply {
+  switch (phaseOf(view)) {
+    case "planning":
+      return {
+        structured: {
+          rationale: "Two independent steps, a complex one after a, and d last.",
+          tasks: [planned("a", "Fast A", []), planned("b", "Slow B", []), planned("c", "C after A", ["a"], true), planned("d", "D after B and C", ["b", "c"])],
+        },
+      };
+    case "expansion":
+      return { structured: { rationale: "C in two parts.", tasks: [planned("one", "C part one", []), planned("two", "C part two", [])] } };
+    case "replan":
+      return { structured: { decision: "continue", reason: "on track", addTasks: [], cancelTaskIds: [] } };
+    case "synthesis":
+      return { content: `ANSWER ${view.prompt.length}: ${view.prompt.match(/^### .*$/gm)?.join(" | ")}` };
+    default:
+      throw new Error(`unexpected model call: ${view.prompt.slice(0, 80)}`);
+  }
+}
 
 /**
  * The crash matrix for one checkpointer: kill a run at each point, resume it in a new process, and check that
- * every task ends done exactly once, finished work is not repeated, and the result equals an uninterrupted run.
+ * every task ends done, finished work is not repeated, and the result equals an uninterrupted run. With
+ * `planner`, the plan comes from the real ChatOpenAI against a loopback server, which holds the planner-side
+ * call of a kill point open until the kill (planning, a replan, a top-down expansion); a pending plan review is
+ * held by the run itself.
  */
-export function crashMatrix(name: string, specFor: (label: string) => string, dir: () => string, settings: SettingsInput = {}): void {
+export function crashMatrix(
+  name: string,
+  specFor: (label: string) => string,
+  dir: () => string,
+  { settings = {}, planner = false }: { settings?: SettingsInput; planner?: boolean } = {},
+): void {
+  const config = planner ? PLANNER_MODEL : INPUT_PLAN;
   describe(`crash and resume on ${name}`, () => {
-    const options = (label: string, resume: boolean, execLog: string): CrashChildOptions => ({
+    let model: OpenAIServer | undefined;
+    /** The call the loopback model holds, while a kill point wants one held. */
+    let holding: { phase: Phase; call: HeldCall } | undefined;
+    const options = (label: string, resume: boolean, execLog: string, extra: SettingsInput = {}): CrashChildOptions => ({
       spec: specFor(label),
-      threadId: `crash-${label}`,
+      // Unique per test process: Postgres thread locks are per database, and other runs may share it.
+      threadId: `crash-${label}-${process.pid}`,
       execLog,
       resume,
-      latencies: LATENCIES,
-      synthesizerMs: SYNTHESIZER_MS,
-      settings,
+      latencies: config.latencies,
+      synthesizerMs: 1_200,
+      settings: { ...config.settings, ...settings, ...extra },
+      ...(model ? { modelUrl: model.url } : {}),
     });
 
     // The uninterrupted run every resumed run is compared with.
     let baseline: ChildRun;
     beforeAll(async () => {
-      baseline = await runChild({ ...options("baseline", false, join(dir(), "baseline.log")), latencies: { a: 1, b: 1, c: 1, d: 1 }, synthesizerMs: 1 });
+      if (config.planner) {
+        model = await startOpenAIServer({
+          handler: (body, index, request) => {
+            const view = describeRequest(body, index);
+            const reply = plannerReply(view);
+            const held = holding?.phase === phaseOf(view) ? holding : undefined;
+            return held ? held.call.serve(request, reply) : reply;
+          },
+        });
+      }
+      const fast = Object.fromEntries(config.workerTasks.map((id) => [id, 1]));
+      baseline = await runChild({ ...options("baseline", false, join(dir(), "baseline.log")), latencies: fast, synthesizerMs: 1 });
+    }, CHILD_DEADLINE_MS + 10_000);
+    afterAll(async () => {
+      await model?.close();
     });
 
     it("runs uninterrupted to every task done, each once", () => {
       expect(baseline.killed).toBe(false);
-      expect(baseline.summary!.statuses).toEqual({ a: "done", b: "done", c: "done", d: "done" });
-      expect(executions(join(dir(), "baseline.log"))).toEqual({ starts: { a: 1, b: 1, c: 1, d: 1 }, ends: { a: 1, b: 1, c: 1, d: 1 } });
+      expect(baseline.summary!.statuses).toEqual(config.statuses);
+      const once = Object.fromEntries(config.workerTasks.map((id) => [id, 1]));
+      expect(executions(join(dir(), "baseline.log"))).toEqual({ starts: once, ends: once });
     });
 
-    for (const point of KILL_POINTS) {
-      it(`resumes after a SIGKILL ${point.name}`, async () => {
+    for (const point of config.killPoints) {
+      // Two child processes, each bounded by its deadline.
+      it(`resumes after a SIGKILL ${point.name}`, { timeout: 2 * CHILD_DEADLINE_MS + 10_000 }, async () => {
         const label = point.name.replace(/\W+/g, "-");
         const execLog = join(dir(), `${label}.log`);
-        const normal = options(label, false, execLog);
+        const normal = options(label, false, execLog, point.settings);
+        const call = new HeldCall();
+        holding = point.hold ? { phase: point.hold, call } : undefined;
         const killed = await runChild(
-          { ...normal, latencies: { ...normal.latencies, ...point.held?.latencies }, synthesizerMs: point.held?.synthesizerMs ?? normal.synthesizerMs },
-          point.when,
-        );
+          {
+            ...normal,
+            latencies: { ...normal.latencies, ...point.held?.latencies },
+            synthesizerMs: point.held?.synthesizerMs ?? normal.synthesizerMs,
+            waitAtReview: true,
+          },
+          point.hold ? call.arrived.promise : point.when,
+        ).finally(() => (holding = undefined));
         expect(killed.killed).toBe(true);
         expect(killed.summary).toBeUndefined();
         const before = executions(execLog);
         for (const id of point.finishedBefore) expect(before.ends[id], `${id} finished before the kill`).toBe(1);
 
-        const resumed = await runChild(options(label, true, execLog), undefined);
+        const resumed = await runChild({ ...normal, resume: true, ...(point.answer ? { answer: point.answer } : {}) }, undefined);
         const after = executions(execLog);
-        expect(resumed.summary!.statuses).toEqual({ a: "done", b: "done", c: "done", d: "done" });
+        expect(resumed.summary!.status).toBe("done");
+        expect(resumed.summary!.statuses).toEqual(config.statuses);
         for (const id of point.finishedBefore) expect(after.starts[id], `${id} ran once in total`).toBe(1);
-        for (const id of ["a", "b", "c", "d"]) expect(after.ends[id], `${id} finished`).toBeGreaterThanOrEqual(1);
+        for (const id of config.workerTasks) expect(after.ends[id], `${id} finished`).toBeGreaterThanOrEqual(1);
+        if (point.noWorkerInFlight) {
+          const once = Object.fromEntries(config.workerTasks.map((id) => [id, 1]));
+          expect(after, "every task ran exactly once").toEqual({ starts: once, ends: once });
+        }
         expect(resumed.summary!.outputs).toEqual(baseline.summary!.outputs);
         expect(resumed.summary!.answer).toBe(baseline.summary!.answer);
       });

@@ -6,17 +6,21 @@ import type { CrashChildOptions } from "./crash-child.js";
 const CHILD = fileURLToPath(new URL("./crash-child.ts", import.meta.url));
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
+/** How long a crash child may run: seconds normally, but a loaded machine can take many to start one. */
+export const CHILD_DEADLINE_MS = 60_000;
+
 export interface ChildRun {
   lines: string[];
-  summary?: { answer: string; statuses: Record<string, string>; outputs: Record<string, string> };
+  summary?: { status: string; answer: string; statuses: Record<string, string>; outputs: Record<string, string> };
   killed: boolean;
 }
 
 /**
- * Runs the crash child; SIGKILLs it as soon as `killWhen` matches a stdout line. A child still running after
+ * Runs the crash child; SIGKILLs it as soon as `killWhen` matches a stdout line, or resolves when it is a promise
+ * (a signal from outside the child, such as the loopback model holding a call). A child still running after
  * `deadlineMs` is killed and the run rejected, naming the lines it printed.
  */
-export function runChild(options: CrashChildOptions, killWhen?: (line: string) => boolean, deadlineMs = 20_000): Promise<ChildRun> {
+export function runChild(options: CrashChildOptions, killWhen?: ((line: string) => boolean) | Promise<unknown>, deadlineMs = CHILD_DEADLINE_MS): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", "tsx", CHILD, JSON.stringify(options)], {
       cwd: ROOT,
@@ -28,6 +32,13 @@ export function runChild(options: CrashChildOptions, killWhen?: (line: string) =
     let buffer = "";
     let killing = false;
     let overdue = false;
+    const kill = () => {
+      if (killing) return;
+      killing = true;
+      child.kill("SIGKILL");
+    };
+    if (killWhen instanceof Promise) void killWhen.then(kill);
+    const killAt = typeof killWhen === "function" ? killWhen : undefined;
     const deadline = setTimeout(() => {
       overdue = true;
       child.kill("SIGKILL");
@@ -38,10 +49,7 @@ export function runChild(options: CrashChildOptions, killWhen?: (line: string) =
       buffer = parts.pop()!;
       for (const line of parts) {
         lines.push(line);
-        if (!killing && killWhen?.(line)) {
-          killing = true;
-          child.kill("SIGKILL");
-        }
+        if (killAt?.(line)) kill();
       }
     });
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
@@ -50,7 +58,7 @@ export function runChild(options: CrashChildOptions, killWhen?: (line: string) =
       clearTimeout(deadline);
       if (buffer) lines.push(buffer);
       if (overdue) {
-        const awaited = killWhen ? "the kill line" : "the end of the run";
+        const awaited = killWhen ? "the moment to kill it" : "the end of the run";
         return reject(new Error(`crash child still running after ${deadlineMs} ms, waiting for ${awaited}; it printed:\n${lines.join("\n")}\n${stderr}`));
       }
       const killed = signal === "SIGKILL";

@@ -1,5 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { deferred, type Deferred } from "./wait.js";
 
 /** One message of a chat completions request, as ChatOpenAI sends it. */
 export interface ChatMessage {
@@ -43,8 +44,32 @@ export type Reply = ({ content: string } | { toolCalls: ToolCallReply[] } | { st
   delayMs?: number;
 };
 
+/** What a handler knows of the connection: `signal` aborts when the client closes the request before the reply is sent. */
+export interface RequestContext {
+  signal: AbortSignal;
+}
+
+/**
+ * A model call a test holds open: `serve` keeps the request waiting until the client hangs up (a cancelled call, a
+ * killed process) while `held` is set, and answers at once otherwise. `arrived` resolves when a call is held,
+ * `hungUp` when the client closed it.
+ */
+export class HeldCall {
+  readonly arrived: Deferred = deferred();
+  readonly hungUp: Deferred = deferred();
+  held = true;
+
+  async serve(request: RequestContext, reply: Reply): Promise<Reply> {
+    if (!this.held) return reply;
+    this.arrived.resolve();
+    await new Promise((resolve) => request.signal.addEventListener("abort", resolve, { once: true }));
+    this.hungUp.resolve();
+    return reply;
+  }
+}
+
 /** Picks the reply to a chat request; `index` counts chat requests from 0. Throwing answers 500. */
-export type Handler = (body: ChatRequest, index: number) => Reply | Promise<Reply>;
+export type Handler = (body: ChatRequest, index: number, request: RequestContext) => Reply | Promise<Reply>;
 
 /** A request the server received, whatever its path. */
 export interface ReceivedRequest {
@@ -94,6 +119,11 @@ export async function startOpenAIServer(options: { handler: Handler }): Promise<
   });
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // Aborted when the client hangs up before the whole reply went out (a cancelled or timed-out call).
+    const hungUp = new AbortController();
+    res.once("close", () => {
+      if (!res.writableFinished) hungUp.abort();
+    });
     const raw = await readBody(req);
     const body = parseJson(raw) as ChatRequest | undefined;
     const path = (req.url ?? "/").split("?")[0] ?? "/";
@@ -103,7 +133,7 @@ export async function startOpenAIServer(options: { handler: Handler }): Promise<
     const index = chatCount++;
     let reply: Reply;
     try {
-      reply = await options.handler(body, index);
+      reply = await options.handler(body, index, { signal: hungUp.signal });
     } catch (error) {
       return sendError(res, 500, `handler failed: ${errorMessage(error)}`);
     }

@@ -8,6 +8,8 @@ import { main, type CliIO } from "../../src/cli/main.js";
 import { parseCli } from "../../src/cli/args.js";
 import { TRIP_GOAL } from "../../src/examples/trip/index.js";
 import type { RunSummary } from "../../src/app/run.js";
+import { task } from "../helpers/fixtures.js";
+import { scriptedProvider } from "../helpers/scripted-model.js";
 
 let dir: string;
 beforeEach(() => {
@@ -264,6 +266,66 @@ describe("the CLI without a terminal", () => {
     const bad = capture();
     expect(await main(["--example", "trip", "--report", ""], bad.io)).toBe(2);
     expect(bad.out.stderr).toBe('Invalid value for --report: "" (expected a file name such as report.md)\nRun with --help for usage.\n');
+  });
+});
+
+describe("the CLI's exit codes", () => {
+  /** A trip plan whose flight task cannot run (its request says 0 travellers): the hotel after it is skipped. */
+  const brokenPlan = () => {
+    const file = join(dir, "broken.json");
+    const tasks = [
+      { id: "flight", title: "Choose the flight", description: '{"travellers": 0}', worker: "flight_agent", dependsOn: [] },
+      { id: "attractions", title: "Choose the attractions", worker: "attractions_agent", dependsOn: [] },
+      { id: "hotel", title: "Book the hotel", worker: "hotel_agent", dependsOn: ["flight"] },
+    ];
+    writeFileSync(file, JSON.stringify({ tasks }));
+    return file;
+  };
+
+  it("exits 4 when a task is dead-lettered or skipped, naming the tasks without a result on stderr", async () => {
+    const { out, io } = capture();
+    expect(await main(trip("--plan", brokenPlan(), "--thread", "broken"), io)).toBe(4);
+    const block = out.stderr.slice(out.stderr.indexOf("\nPartial result:"));
+    expect(block.split("\n").slice(1, 5)).toEqual([
+      "Partial result: 2 of 3 tasks have no result.",
+      "  flight  dead     worker: The trip request in the task description is invalid: travellers: Too small: expected number to be >=1",
+      '  hotel   skipped  dependency "flight" was dead-lettered',
+      "Re-drive the dead letters with: npm start -- --thread broken --redrive all",
+    ]);
+    expect(out.stdout).toContain("— 1/3 tasks done, 1 dead-lettered");
+  });
+
+  it("with --json exits 4 with status partial in the object and nothing on stderr", async () => {
+    const { out, io } = capture();
+    expect(await main(trip("--plan", brokenPlan(), "--thread", "broken-json", "--json"), io)).toBe(4);
+    expect(out.stderr).toBe("");
+    const summary = JSON.parse(out.stdout) as RunSummary;
+    expect(summary.status).toBe("partial");
+    expect(summary.tasks.map((t) => [t.id, t.status])).toEqual([
+      ["flight", "dead"],
+      ["attractions", "done"],
+      ["hotel", "skipped"],
+    ]);
+    expect(summary).not.toHaveProperty("stopReason");
+  });
+
+  it("exits 4 when a run budget stops the run, with the stop reason on stderr and in --json", async () => {
+    const plan = join(dir, "chain.json");
+    writeFileSync(plan, JSON.stringify({ tasks: [task("a", [], { worker: "researcher" }), task("b", ["a"], { worker: "researcher" })] }));
+    const models = scriptedProvider({ worker: () => "done", synthesizer: () => "what exists" });
+    const text = capture({ models });
+    expect(await main(["g", "--plan", plan, "--checkpointer", sqlite(), "--thread", "budget", "--max-model-calls", "1"], text.io)).toBe(4);
+    expect(text.out.stderr).toContain("\nPartial result: 1 of 2 tasks have no result.\n  b  skipped  run budget reached: ");
+    expect(text.out.stderr).toMatch(/\nStopped early: run budget reached: .+\n/);
+    const json = capture({ models });
+    expect(await main(["g", "--plan", plan, "--checkpointer", sqlite(), "--thread", "budget-json", "--max-model-calls", "1", "--json"], json.io)).toBe(4);
+    expect(JSON.parse(json.out.stdout)).toMatchObject({ status: "partial", stopReason: expect.stringMatching(/^run budget reached: /) });
+  });
+
+  it("are documented in --help", async () => {
+    const help = capture();
+    expect(await main(["--help"], help.io)).toBe(0);
+    expect(help.out.stdout).toContain("  4    partial: some task is dead-lettered or skipped (a run budget, say); the missing tasks are named on stderr\n");
   });
 });
 

@@ -1,5 +1,5 @@
 import { afterAll, describe } from "vitest";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
@@ -7,18 +7,20 @@ import { crashMatrix } from "../helpers/crash-matrix.js";
 
 const POSTGRES_URL = process.env.POSTGRES_URL;
 const dir = mkdtempSync(join(tmpdir(), "orchestrator-crash-pg-"));
-const schema = `crash_${process.pid}_${Date.now()}`;
+/** One schema per configuration: each has its own threads (a baseline of its own among them). */
+const schema = (configuration: string) => `crash_${configuration}_${process.pid}_${Date.now()}`;
+const schemas = { input: schema("input"), planner: schema("planner") };
+const specIn = (name: string) => () => `${POSTGRES_URL}${POSTGRES_URL!.includes("?") ? "&" : "?"}schema=${name}`;
 
 describe.runIf(POSTGRES_URL)("Postgres tier", () => {
   afterAll(async () => {
     rmSync(dir, { recursive: true, force: true });
     const pool = new pg.Pool({ connectionString: POSTGRES_URL });
-    await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    for (const name of Object.values(schemas)) await pool.query(`DROP SCHEMA IF EXISTS "${name}" CASCADE`);
     await pool.end();
   });
-  crashMatrix(
-    "Postgres",
-    () => `${POSTGRES_URL}${POSTGRES_URL!.includes("?") ? "&" : "?"}schema=${schema}`,
-    () => dir,
-  );
+  crashMatrix("Postgres", specIn(schemas.input), () => dir);
+  const planner = join(dir, "planner");
+  mkdirSync(planner);
+  crashMatrix("Postgres, with a planner model", specIn(schemas.planner), () => planner, { planner: true });
 });

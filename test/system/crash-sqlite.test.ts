@@ -7,16 +7,18 @@ import { crashMatrix } from "../helpers/crash-matrix.js";
 const dir = mkdtempSync(join(tmpdir(), "orchestrator-crash-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-crashMatrix(
-  "SQLite",
-  (label) => `sqlite:${join(dir, `${label}.db`)}`,
-  () => dir,
-);
-const continuous = join(dir, "continuous");
-mkdirSync(continuous);
-crashMatrix(
-  "SQLite, continuous scheduling",
-  (label) => `sqlite:${join(continuous, `${label}.db`)}`,
-  () => continuous,
-  { scheduling: "continuous" },
-);
+/** A configuration's matrix with its own folder of databases and execution logs. */
+function sqliteMatrix(name: string, folder: string, options?: Parameters<typeof crashMatrix>[3]): void {
+  const where = join(dir, folder);
+  mkdirSync(where);
+  crashMatrix(
+    name,
+    (label) => `sqlite:${join(where, `${label}.db`)}`,
+    () => where,
+    options,
+  );
+}
+
+sqliteMatrix("SQLite", "input");
+sqliteMatrix("SQLite, continuous scheduling", "continuous", { settings: { scheduling: "continuous" } });
+sqliteMatrix("SQLite, with a planner model", "planner", { planner: true });

@@ -1,6 +1,4 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
@@ -10,17 +8,10 @@ import { fileLock } from "../../src/persistence/thread-lock.js";
 import { echoWorker, harness, task, WorkLog } from "../helpers/fixtures.js";
 import { scriptedProvider } from "../helpers/scripted-model.js";
 import { storedBytes, storedText } from "../helpers/sqlite-bytes.js";
+import { tempDirs } from "../helpers/temp-dirs.js";
 import { deferred, within } from "../helpers/wait.js";
 
-const dirs: string[] = [];
-const tempDir = () => {
-  const dir = mkdtempSync(join(tmpdir(), "orchestrator-"));
-  dirs.push(dir);
-  return dir;
-};
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
+const tempDir = tempDirs("orchestrator-");
 
 const chain = (n: number) => ({ tasks: Array.from({ length: n }, (_, i) => task(`t${i}`, i ? [`t${i - 1}`] : [])) });
 const offline = () => scriptedProvider({}, { configured: false });
@@ -77,7 +68,11 @@ describe("one run per thread", () => {
     });
     const first = orchestrator.run("g", { threadId: "same", plan: { tasks: [task("a", [], { worker: "slow" })] } });
     // The thread is held from before the plan until the run returns: its worker running proves the run holds it.
-    await within(running.promise, 10_000, "the first run's worker to start");
+    await within(
+      Promise.race([running.promise, first.then(() => Promise.reject(new Error("the first run ended before its worker ran")))]),
+      10_000,
+      "the first run's worker to start",
+    );
     await expect(orchestrator.run("g", { threadId: "same", plan: { tasks: [task("b")] } })).rejects.toThrow(ThreadBusyError);
     await expect(orchestrator.resume("same")).rejects.toThrow('Thread "same" is already running in this process.');
     const other = await orchestrator.run("g", { threadId: "other", plan: { tasks: [task("c")] } });
@@ -155,6 +150,8 @@ const POSTGRES_URL = process.env.POSTGRES_URL;
 describe.runIf(POSTGRES_URL)("postgres for many processes", () => {
   const schema = `orch_test_${process.pid}_${Date.now()}`;
   const spec = () => `${POSTGRES_URL}${POSTGRES_URL!.includes("?") ? "&" : "?"}schema=${schema}&pool_size=3`;
+  // Thread locks are per database, not per schema: another run of this file at the same time must not share a thread id.
+  const thread = (name: string) => `${name}-${schema}`;
   afterAll(async () => {
     const pool = new pg.Pool({ connectionString: POSTGRES_URL });
     await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
@@ -167,14 +164,14 @@ describe.runIf(POSTGRES_URL)("postgres for many processes", () => {
     const a = await createOrchestrator({ checkpointer: spec(), models: offline(), workers: [echoWorker(logA, { delayMs: 30 })] });
     const b = await createOrchestrator({ checkpointer: spec(), models: offline(), workers: [echoWorker(logB, { delayMs: 30 })] });
     const [one, two] = await Promise.all([
-      a.run("first", { threadId: "pg-1", plan: chain(3) }),
-      b.run("second", { threadId: "pg-2", plan: { tasks: [task("x"), task("y")] } }),
+      a.run("first", { threadId: thread("pg-1"), plan: chain(3) }),
+      b.run("second", { threadId: thread("pg-2"), plan: { tasks: [task("x"), task("y")] } }),
     ]);
     expect(one.tasks.map((t) => t.status)).toEqual(["done", "done", "done"]);
     expect(two.tasks.map((t) => t.status)).toEqual(["done", "done"]);
-    const seen = await b.state("pg-1");
+    const seen = await b.state(thread("pg-1"));
     expect(seen.results.t2!.output).toBe("t2:t1");
-    const resumed = await b.resume("pg-1");
+    const resumed = await b.resume(thread("pg-1"));
     expect(resumed.answer).toBe(one.answer);
     expect(logB.started).toEqual(["x", "y"]);
     await Promise.all([a.close(), b.close()]);
@@ -186,13 +183,18 @@ describe.runIf(POSTGRES_URL)("postgres for many processes", () => {
     const slow = functionWorker({ name: "echo", description: "Waits for the gate.", run: async () => (running.resolve(), await gate.promise, "done") });
     const a = await createOrchestrator({ checkpointer: spec(), models: offline(), workers: [slow] });
     const b = await createOrchestrator({ checkpointer: spec(), models: offline(), workers: [echoWorker(new WorkLog())] });
-    const first = a.run("g", { threadId: "pg-busy", plan: { tasks: [task("a")] } });
+    const busy = thread("pg-busy");
+    const first = a.run("g", { threadId: busy, plan: { tasks: [task("a")] } });
     // The first run has checkpointed its plan and holds the thread's lock once its worker runs.
-    await within(running.promise, 10_000, "the first orchestrator's worker to start");
-    await expect(b.resume("pg-busy")).rejects.toThrow('Thread "pg-busy" is already running in another process on this database.');
+    await within(
+      Promise.race([running.promise, first.then(() => Promise.reject(new Error("the first run ended before its worker ran")))]),
+      10_000,
+      "the first orchestrator's worker to start",
+    );
+    await expect(b.resume(busy)).rejects.toThrow(`Thread "${busy}" is already running in another process on this database.`);
     gate.resolve();
     await first;
-    expect((await b.resume("pg-busy")).status).toBe("done");
+    expect((await b.resume(busy)).status).toBe("done");
     await Promise.all([a.close(), b.close()]);
   });
 

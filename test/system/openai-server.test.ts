@@ -6,7 +6,7 @@ import { describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { describeRequest, scriptedHandler, type OpenAIServer } from "../helpers/openai-server.js";
 import { loopbackServers } from "../helpers/loopback.js";
-import { waitFor } from "../helpers/wait.js";
+import { deferred, waitFor, within } from "../helpers/wait.js";
 
 const serve = loopbackServers();
 
@@ -162,6 +162,28 @@ describe("loopback OpenAI server", () => {
     await server.close();
     expect(Date.now() - start).toBeLessThan(500);
     expect((await pending).ms).toBeLessThan(1_000);
+  });
+
+  it("tells a holding handler when the client hangs up, and not when the reply went out", async () => {
+    const hungUp = deferred();
+    const held = deferred();
+    const signals: AbortSignal[] = [];
+    const server = await serve(async (_body, index, { signal }) => {
+      signals.push(signal);
+      if (index === 0) return { content: "answered" };
+      held.resolve();
+      await new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }));
+      hungUp.resolve();
+      return { content: "too late" };
+    });
+    expect((await chat(server).invoke("Hi")).content).toBe("answered");
+    const controller = new AbortController();
+    const cancelled = failure(() => chat(server).invoke("Hi", { signal: controller.signal }));
+    await within(held.promise, 5_000, "the second request to be held");
+    controller.abort();
+    await within(hungUp.promise, 5_000, "the handler to learn that the client hung up");
+    expect((await cancelled).error.name).toMatch(/Abort/);
+    expect(signals.map((signal) => signal.aborted)).toEqual([false, true]);
   });
 
   it("makes malformed JSON and broken event streams fail", async () => {

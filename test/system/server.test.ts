@@ -35,6 +35,7 @@ function answer(view: RequestView): Reply {
   const worker = WORKER_BY_PROMPT.find(([pattern]) => pattern.test(view.system))?.[1];
   const task = /Your task "([^"]+)"/.exec(view.prompt)?.[1];
   if (!worker || !task) throw new Error(`unexpected request: ${view.system.slice(0, 80)}`);
+  if (task === "figures" && view.prompt.includes("without figures")) return { fault: "status", status: 400, message: "the figures are refused" };
   return { content: `${task} done by ${worker}` };
 }
 
@@ -299,5 +300,22 @@ describe("the orchestrator on the LangGraph dev server", () => {
     expect(out).toContain("  ── report [writer] done\n     report done by writer\n");
     expect(out).toContain("\nFINAL ANSWER built from facts, figures, report\n\n— 3/3 tasks done, 0 dead-lettered");
     threads.push(/thread (\S+) on/.exec(out)![1]!);
+  });
+
+  it("has the example client report a partial run: exit 4 and the tasks without a result on stderr", async () => {
+    const out = { stdout: "", stderr: "" };
+    const io: ClientIO = { stdout: (text) => void (out.stdout += text), stderr: (text) => void (out.stderr += text), env: {} };
+    const code = await main(["Brief me on the harbour without figures", "--url", server.url], io);
+    threads.push(/thread (\S+) on/.exec(out.stdout)![1]!);
+    expect(code, `${out.stdout}\n${out.stderr}`).toBe(CLIENT_EXIT.partial);
+    expect(CLIENT_EXIT.partial).toBe(4);
+    expect(out.stdout).toContain("— 1/3 tasks done, 1 dead-lettered");
+    expect(out.stderr.split("\n")).toEqual([
+      "",
+      "Partial result: 2 of 3 tasks have no result.",
+      "  figures  dead     client: 400 the figures are refused",
+      '  report   skipped  dependency "figures" was dead-lettered',
+      "",
+    ]);
   });
 });

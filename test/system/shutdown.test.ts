@@ -1,62 +1,24 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { EventEmitter } from "node:events";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { main, type CliIO } from "../../src/cli/main.js";
+import { CLI_DEADLINE_MS, runCli } from "../helpers/cli-process.js";
 import { describeRequest, startOpenAIServer, type OpenAIServer } from "../helpers/openai-server.js";
-import { deferred } from "../helpers/wait.js";
-
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-
-interface CliRun {
-  code: number | null;
-  stderr: string;
-  stdout: string;
-}
-
-/**
- * Runs the real CLI; `onLine` sees each stderr line and may signal the process. A CLI still running after
- * `deadlineMs` is killed and the run rejected.
- */
-function cli(
-  args: string[],
-  env: Record<string, string>,
-  onLine: (line: string, kill: (signal: NodeJS.Signals) => void) => void = () => {},
-  deadlineMs = 20_000,
-): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], {
-      cwd: ROOT,
-      env: { ...process.env, LANGSMITH_TRACING: "false", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    const deadline = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`the CLI was still running after ${deadlineMs} ms; stderr so far:\n${stderr}`));
-    }, deadlineMs);
-    let stderr = "";
-    let stdout = "";
-    let pending = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-      pending += chunk.toString();
-      const lines = pending.split("\n");
-      pending = lines.pop()!;
-      for (const line of lines) onLine(line, (signal) => child.kill(signal));
-    });
-    child.on("error", (error) => (clearTimeout(deadline), reject(error)));
-    child.on("exit", (code) => (clearTimeout(deadline), resolve({ code, stderr, stdout })));
-  });
-}
+import { scriptedProvider } from "../helpers/scripted-model.js";
+import { deferred, within, type Deferred } from "../helpers/wait.js";
 
 describe("graceful shutdown of the CLI", () => {
   let server: OpenAIServer;
   let dir: string;
   const calls: Record<string, number> = {};
-  /** While set, the research reply waits for it: the step in flight lasts until the test lets it end. */
-  let holdResearch: Promise<void> | undefined;
+  /**
+   * While set, the research reply waits for `release`: the step in flight lasts until the test lets it end.
+   * `held` resolves once a research call is being held, `hungUp` if the client closes it first.
+   */
+  let hold: { release: Promise<void>; held: Deferred; hungUp: Deferred } | undefined;
+  const holdResearch = (release: Promise<void>) => (hold = { release, held: deferred(), hungUp: deferred() });
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "orchestrator-shutdown-"));
@@ -71,12 +33,17 @@ describe("graceful shutdown of the CLI", () => {
       }),
     );
     server = await startOpenAIServer({
-      handler: async (body) => {
+      handler: async (body, _index, request) => {
         const { system, prompt } = describeRequest(body);
         if (system.includes("final answer")) return { content: "the answer" };
         const id = ["research", "write", "review"].find((task) => prompt.includes(`Your task "${task}"`))!;
         calls[id] = (calls[id] ?? 0) + 1;
-        if (id === "research") await holdResearch;
+        if (id === "research" && hold) {
+          const current = hold;
+          request.signal.addEventListener("abort", () => current.hungUp.resolve(), { once: true });
+          current.held.resolve();
+          await current.release;
+        }
         return { content: `${id} result` };
       },
     });
@@ -89,46 +56,101 @@ describe("graceful shutdown of the CLI", () => {
   const args = (thread: string) => ["x", "--plan", join(dir, "plan.json"), "--checkpointer", `sqlite:${join(dir, "cp.db")}`, "--thread", thread];
   const env = () => ({ OPENAI_BASE_URL: server.url, OPENAI_API_KEY: "test" });
 
-  it("on SIGINT lets the running step finish, checkpoints it, says how to resume and exits 130; the resume pays for nothing twice", async () => {
-    const started = Date.now();
-    // The research step ends only after the CLI has taken the signal: it must finish that step, then stop.
-    const research = deferred();
-    holdResearch = research.promise;
-    const stopped = await cli(args("graceful"), env(), (line, kill) => {
-      if (line.startsWith("started   research")) kill("SIGINT");
-      if (line.startsWith("Stopping after the current step")) research.resolve();
-    }).finally(() => {
-      research.resolve();
-      holdResearch = undefined;
-    });
-    expect(stopped.code).toBe(130);
-    expect(stopped.stderr).toContain("Resume with: npm start -- --resume --thread graceful");
-    const stopping = stopped.stderr.indexOf("Stopping after the current step");
-    expect(stopping).toBeGreaterThanOrEqual(0);
-    expect(stopped.stderr.indexOf("done      research")).toBeGreaterThan(stopping);
-    expect(stopped.stderr).not.toContain("started   write");
-    expect(calls).toEqual({ research: 1 });
+  it(
+    "on SIGINT lets the running step finish, checkpoints it, says how to resume and exits 130; the resume pays for nothing twice",
+    async () => {
+      // The research step ends only after the CLI has taken the signal: it must finish that step, then stop.
+      const research = deferred();
+      holdResearch(research.promise);
+      const stopped = await runCli(args("graceful"), {
+        env: env(),
+        onLine: (line, kill) => {
+          if (line.startsWith("started   research")) kill("SIGINT");
+          if (line.startsWith("Stopping after the current step")) research.resolve();
+        },
+      }).finally(() => {
+        research.resolve();
+        hold = undefined;
+      });
+      expect(stopped.code).toBe(130);
+      expect(stopped.stderr).toContain("Resume with: npm start -- --resume --thread graceful");
+      const stopping = stopped.stderr.indexOf("Stopping after the current step");
+      expect(stopping).toBeGreaterThanOrEqual(0);
+      expect(stopped.stderr.indexOf("done      research")).toBeGreaterThan(stopping);
+      expect(stopped.stderr).not.toContain("started   write");
+      expect(calls).toEqual({ research: 1 });
 
-    const resumed = await cli(["--resume", "--thread", "graceful", "--checkpointer", `sqlite:${join(dir, "cp.db")}`], env());
-    expect(resumed.code).toBe(0);
-    expect(resumed.stdout).toContain("the answer");
-    expect(calls).toEqual({ research: 1, write: 1, review: 1 });
-    expect(Date.now() - started).toBeLessThan(20_000);
-  });
+      const resumed = await runCli(["--resume", "--thread", "graceful", "--checkpointer", `sqlite:${join(dir, "cp.db")}`], { env: env() });
+      expect(resumed.code).toBe(0);
+      expect(resumed.stdout).toContain("the answer");
+      expect(calls).toEqual({ research: 1, write: 1, review: 1 });
+    },
+    2 * CLI_DEADLINE_MS + 10_000,
+  );
 
-  it("exits at once on a second signal", async () => {
-    // The research reply is held until the CLI has exited: it can only exit by not waiting for the step.
-    const research = deferred();
-    holdResearch = research.promise;
-    const run = await cli(args("impatient"), env(), (line, kill) => {
-      if (line.startsWith("started   research")) kill("SIGINT");
-      if (line.startsWith("Stopping after the current step")) kill("SIGTERM");
-    }).finally(() => {
-      research.resolve();
-      holdResearch = undefined;
-    });
-    expect(run.code).toBe(130);
-    expect(run.stderr).toContain("Stopping after the current step");
-    expect(run.stderr).not.toContain("done      research");
+  it(
+    "on a second signal aborts the model call in flight, writes its last lines and exits 130 by itself; the thread then resumes",
+    async () => {
+      // The research reply is held until the client hangs up: the CLI can only end by cancelling the call.
+      const research = deferred();
+      const { held, hungUp } = holdResearch(research.promise);
+      // The second signal comes once the call is in flight (held by the server) and the first one was taken.
+      const run = await runCli(args("impatient"), {
+        env: env(),
+        onLine: (line, kill) => {
+          if (line.startsWith("started   research")) kill("SIGINT");
+          if (line.startsWith("Stopping after the current step")) void held.promise.then(() => kill("SIGTERM"));
+        },
+      }).finally(() => {
+        research.resolve();
+        hold = undefined;
+      });
+      expect(run.code).toBe(130);
+      await within(hungUp.promise, 5_000, "the held research call to be closed");
+      expect(run.stderr).toContain("Stopping after the current step");
+      expect(run.stderr).toContain("Cancelling: the model calls in flight are aborted");
+      expect(run.stderr).toContain('Cancelled. The run on thread "impatient" was cancelled');
+      expect(run.stderr).toContain("Resume with: npm start -- --resume --thread impatient");
+      expect(run.stderr).not.toContain("done      research");
+      // The process was not cut short: the run log ends with the run's outcome.
+      const log = readFileSync(join(dir, "runs", "impatient.log"), "utf8")
+        .trim()
+        .split("\n");
+      expect(JSON.parse(log.at(-1)!)).toMatchObject({ event: "run.failed", error: expect.stringContaining("RunCancelledError") });
+
+      const before = { ...calls };
+      const resumed = await runCli(["--resume", "--thread", "impatient", "--checkpointer", `sqlite:${join(dir, "cp.db")}`], { env: env() });
+      expect(resumed.code).toBe(0);
+      expect(resumed.stdout).toContain("the answer");
+      expect(calls).toEqual({ research: (before.research ?? 0) + 1, write: (before.write ?? 0) + 1, review: (before.review ?? 0) + 1 });
+    },
+    2 * CLI_DEADLINE_MS + 10_000,
+  );
+
+  it("exits at once on a third signal, when cancelling has not ended the run yet", async () => {
+    const signals = new EventEmitter();
+    const exits: number[] = [];
+    let stderr = "";
+    const aborted = deferred();
+    const io: CliIO = {
+      stdout: () => {},
+      stderr: (text) => {
+        stderr += text;
+        if (text.startsWith("started   research") || text.includes("Stopping after the current step") || text.startsWith("Cancelling:")) signals.emit("SIGINT");
+      },
+      env: {},
+      isTTY: false,
+      cwd: dir,
+      signals: signals as unknown as CliIO["signals"],
+      exit: ((code: number) => void exits.push(code)) as CliIO["exit"],
+      // The research call would take a minute: only the cancel ends it.
+      models: scriptedProvider({ worker: () => "research result" }, { latencyMs: 60_000, onAbort: () => aborted.resolve() }),
+    };
+    const code = await main(args("third"), io);
+    expect(exits).toEqual([130]);
+    expect(aborted.settled).toBe(true);
+    expect(code).toBe(130);
+    expect(stderr).toContain('Cancelled. The run on thread "third" was cancelled');
+    expect(signals.listenerCount("SIGINT")).toBe(0);
   });
 });

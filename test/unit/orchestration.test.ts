@@ -29,6 +29,7 @@ const absorbedOf = (finished: number, dead: number): Absorbed => ({
   finished,
   dead: Array.from({ length: dead }, (_, i) => ({ taskId: `d${i}` }) as DeadLetter),
   followUps: [],
+  notes: [],
 });
 
 describe("the task board", () => {
@@ -112,7 +113,7 @@ describe("absorbing a wave's results", () => {
     const { events, emit } = recorder();
     const absorbed = absorbResults(board, { a: result("a", { dispatch: 2, followUps: [followUp] }) }, emit);
     expect(board.changes()).toEqual({ a: as(sent, { status: "done", attempts: 4, reason: undefined }) });
-    expect(absorbed).toEqual({ finished: 1, dead: [], followUps: [{ from: sent, spec: followUp }] });
+    expect(absorbed).toEqual({ finished: 1, dead: [], followUps: [{ from: sent, spec: followUp }], notes: [] });
     expect(events).toEqual([]);
   });
 
@@ -127,6 +128,7 @@ describe("absorbing a wave's results", () => {
     expect(absorbed).toEqual({
       finished: 1,
       followUps: [],
+      notes: [],
       dead: [
         {
           taskId: "a",
@@ -170,7 +172,7 @@ describe("absorbing a wave's results", () => {
       a: as(a, { status: "pending", dispatches: 2, attempts: 1 }),
       b: as(b, { status: "pending", dispatches: 1 }),
     });
-    expect(absorbed).toEqual({ finished: 0, dead: [], followUps: [] });
+    expect(absorbed).toEqual({ finished: 0, dead: [], followUps: [], notes: [] });
     expect(events).toEqual([]);
   });
 
@@ -194,7 +196,7 @@ describe("absorbing a wave's results", () => {
     const { events, emit } = recorder();
     const absorbed = absorbResults(board, { a: failed("a"), b: failed("b"), p: result("p") }, emit);
     expect(board.changes()).toEqual({});
-    expect(absorbed).toEqual({ finished: 0, dead: [], followUps: [] });
+    expect(absorbed).toEqual({ finished: 0, dead: [], followUps: [], notes: [] });
     expect(events).toEqual([]);
   });
 });
@@ -427,6 +429,7 @@ describe("accepting follow-ups", () => {
         { from: done(b), spec: task("g", [], { blocks: ["ghost"] }) },
         { from: done(b), spec: task("h", [], { worker: "writer" }) },
       ],
+      notes: [],
     };
     acceptFollowUps(round, board, absorbed);
     expect(round.events).toEqual([
@@ -441,11 +444,38 @@ describe("accepting follow-ups", () => {
     expect(board.get("g")).toBeUndefined();
   });
 
+  it("makes every pending task of the workers a follow-up names in blocksWorkers wait for it, and notes those it came too late for", () => {
+    const [a, w1, w2, e, late] = records(
+      task("a"),
+      task("w1", ["a"], { worker: "writer" }),
+      task("w2", [], { worker: "writer" }),
+      task("e", ["a"]),
+      task("late", [], { worker: "writer" }),
+    );
+    const board = boardOf(done(a), w1!, w2!, e!, done(late));
+    const round = roundOf({ settings: { maxTasks: 10 } });
+    const followUps = [
+      { from: done(a), spec: task("f", ["a"], { blocksWorkers: ["writer"] }) },
+      { from: done(a), spec: task("g", ["a"], { blocksWorkers: ["ghost_worker"] }) },
+    ];
+    acceptFollowUps(round, board, { finished: 1, dead: [], followUps, notes: [] });
+    expect(board.get("w1")!.dependsOn).toEqual(["a", "f"]);
+    expect(board.get("w2")!.dependsOn).toEqual(["f"]);
+    expect(board.get("e")!.dependsOn).toEqual(["a"]);
+    expect(board.get("late")!.dependsOn).toEqual([]);
+    expect(board.get("f")).not.toHaveProperty("blocksWorkers");
+    expect(board.get("g")).toBeUndefined();
+    expect(round.notes).toEqual([
+      'Follow-up "f" could not hold back "late" (writer): it is already done.',
+      'Follow-up "g" proposed by "a" was rejected: blocks the tasks of unknown worker "ghost_worker".',
+    ]);
+  });
+
   it("rejects follow-ups beyond the run's maxTasks", () => {
     const [a] = records(task("a"));
     const board = boardOf(done(a));
     const round = roundOf({ settings: { maxTasks: 1 } });
-    acceptFollowUps(round, board, { finished: 1, dead: [], followUps: [{ from: done(a), spec: task("f") }] });
+    acceptFollowUps(round, board, { finished: 1, dead: [], followUps: [{ from: done(a), spec: task("f") }], notes: [] });
     expect(round.events).toEqual([
       { type: "task.follow_up", taskId: "f", worker: "echo", from: "a", accepted: false, reason: "2 tasks exceed maxTasks=1; merge or drop 1." },
     ]);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { dependencyLevels, planOutline, shortDuration, timingTable } from "../../src/cli/event-lines.js";
 import { taskSummaries, type TaskSummary } from "../../src/app/run.js";
-import { formatDuration, markdownReport, planDiagram } from "../../src/cli/report.js";
+import { formatDuration, markdownReport, planDiagram, type ReportInput } from "../../src/cli/report.js";
 import { templateAnswer } from "../../src/orchestration/template-answer.js";
 import type { State } from "../../src/state.js";
 import { echoWorker, harness, task, type WorkLog } from "../helpers/fixtures.js";
@@ -11,6 +11,17 @@ const T0 = Date.UTC(2026, 4, 12, 9, 0, 0);
 function row(id: string, dependsOn: string[], fields: Partial<TaskSummary> = {}): TaskSummary {
   return { id, title: `Task ${id}`, worker: "echo", dependsOn, status: "done", origin: "plan", attempts: 1, durationMs: 0, tokens: 0, output: "", ...fields };
 }
+
+/** A report's input for a hand-built run on thread `t` with no dead letters, usage or notes; override anything. */
+const reportOf = (fields: Partial<ReportInput> & Pick<ReportInput, "status" | "tasks">): ReportInput => ({
+  goal: "g",
+  threadId: "t",
+  answer: "",
+  deadLetters: [],
+  usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0, modelCalls: 0 },
+  notes: [],
+  ...fields,
+});
 
 /** A finished run: a retried, b done, c dead after three attempts, d skipped because of c. */
 async function failedRun() {
@@ -122,7 +133,7 @@ describe("the Markdown run report", () => {
     expect(report).toContain(
       [
         "- Thread: `thread-1`",
-        "- Status: done; 2/4 tasks done, 1 dead, 1 skipped",
+        "- Status: partial; 2/4 tasks done, 1 dead, 1 skipped",
         "- Plan source: input",
         "- Usage: 0 tokens in 0 model calls",
         "- Run log: `/tmp/runs/thread-1.log`",
@@ -145,20 +156,23 @@ describe("the Markdown run report", () => {
   });
 
   it("says so when there is no answer and no dead letter", () => {
-    const report = markdownReport({
-      goal: "g",
-      threadId: "t",
-      status: "interrupted",
-      answer: "",
-      tasks: [row("a", [], { status: "pending", attempts: 0 })],
-      deadLetters: [],
-      usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0, modelCalls: 0 },
-      notes: [],
-    });
+    const report = markdownReport(reportOf({ status: "interrupted", tasks: [row("a", [], { status: "pending", attempts: 0 })] }));
     expect(report).toContain("- Status: interrupted; 0/1 tasks done, 0 dead, 0 skipped\n");
     expect(report).toContain("## Answer\n\n_No answer was written._\n");
     expect(report).toContain("## Dead letters\n\nNone.\n");
     expect(report).not.toContain("## Notes");
+  });
+
+  it("names why a run budget stopped the run", () => {
+    const report = markdownReport(
+      reportOf({
+        status: "partial",
+        stopReason: "run budget reached: 2 model calls made of 2",
+        answer: "what exists",
+        tasks: [row("a", []), row("b", ["a"], { status: "skipped", attempts: 0, reason: "run budget reached: 2 model calls made of 2" })],
+      }),
+    );
+    expect(report).toContain("- Status: partial; 1/2 tasks done, 0 dead, 1 skipped\n- Stopped early: run budget reached: 2 model calls made of 2\n");
   });
 
   it("keeps the template answer: a labelled report of results with the gaps named", async () => {

@@ -3,6 +3,7 @@ import { AttemptFailure } from "../../workers/classify.js";
 import { functionWorker, WorkerRegistry } from "../../workers/registry.js";
 import type { WorkerDefinition, WorkerOutput, WorkerRunContext } from "../../worker-contract.js";
 import type { TaskInput, WorkerInput } from "../../schemas.js";
+import { fence, taskNonce, withDataRule } from "../../fence.js";
 import { usageOf } from "../../usage.js";
 import {
   AttractionPicksSchema,
@@ -25,7 +26,7 @@ import {
 import { findCity, TRIP_DATA, type City, type TripDataset } from "./data.js";
 import { addDays, daysBetween, formatDate, monthName, monthOf, usd } from "./dates.js";
 import { buildItinerary, renderItinerary, type Itinerary, type ItineraryInputs } from "./itinerary.js";
-import { EXTRA_NIGHT_TASK_ID, TRIP_TASK_IDS } from "./plan-ids.js";
+import { EXTRA_NIGHT_TASK_ID } from "./plan-ids.js";
 import { roomsFor, tripNights, tripRequestFor, type TripRequest } from "./request.js";
 import {
   BUDGET_SHARES,
@@ -85,9 +86,11 @@ function flightRule(chosen: FlightOption, options: readonly FlightOption[], shar
   return `the cheapest of ${plural(fitting, "flight")} within the share that land after 05:00 (ties go to the earlier arrival)`;
 }
 
-/** The follow-up that books the night before an after-midnight landing, blocking the plan's budget and itinerary. */
+/**
+ * The follow-up that books the night before an after-midnight landing. The plan's budget check and itinerary wait
+ * for it: they are found by their workers, whatever ids the plan gave them.
+ */
 export function extraNightFollowUp(booking: FlightBooking, flightTaskId: string): TaskInput {
-  const blocks = flightTaskId === TRIP_TASK_IDS.flight ? [TRIP_TASK_IDS.budget, TRIP_TASK_IDS.itinerary] : [];
   return {
     id: EXTRA_NIGHT_TASK_ID,
     title: "Book an extra hotel night for the after-midnight arrival",
@@ -97,7 +100,7 @@ export function extraNightFollowUp(booking: FlightBooking, flightTaskId: string)
     worker: TRIP_WORKERS.hotel,
     dependsOn: [flightTaskId],
     expectedOutput: "One night at the trip's hotel for the arrival night, with its cost.",
-    blocks,
+    blocksWorkers: [TRIP_WORKERS.budget, TRIP_WORKERS.itinerary],
   };
 }
 
@@ -348,8 +351,9 @@ export const ITINERARY_SYSTEM_PROMPT =
   "section per day from arrival to departure, the arrival day light, attractions on days they are open, dinners " +
   "near the hotel. Keep every booked time, price and name exactly as given; add no bookings. End with the budget line.";
 
-function itineraryPrompt(input: WorkerInput, draft: string): string {
-  const results = Object.entries(input.dependencies).map(([id, dep]) => `### ${dep.title} (${id})\n${dep.output}`);
+/** The itinerary model's prompt: the dependencies' results fenced as data with `nonce`, then the draft. */
+function itineraryPrompt(input: WorkerInput, draft: string, nonce: string): string {
+  const results = Object.entries(input.dependencies).map(([id, dep]) => `### ${dep.title} (${id})\n${fence(dep.output, nonce)}`);
   return [`Goal: ${input.goal}`, "## Results", ...results, "## Draft itinerary", draft].join("\n\n");
 }
 
@@ -362,9 +366,9 @@ export async function runItineraryPlanner(input: WorkerInput, context: WorkerRun
   const itinerary: Itinerary = buildItinerary(inputs);
   const draft = renderItinerary(itinerary, inputs);
   if (!context.modelConfigured) return { output: draft, data: itinerary };
-  const reply = (await context
-    .model()
-    .invoke([new SystemMessage(ITINERARY_SYSTEM_PROMPT), new HumanMessage(itineraryPrompt(input, draft))], { signal: context.signal })) as AIMessage;
+  const nonce = taskNonce(input, "task");
+  const messages = [new SystemMessage(withDataRule(ITINERARY_SYSTEM_PROMPT, nonce)), new HumanMessage(itineraryPrompt(input, draft, nonce))];
+  const reply = (await context.model().invoke(messages, { signal: context.signal })) as AIMessage;
   context.recordUsage(usageOf(reply));
   const text = textOf(reply).trim();
   return { output: text || draft, data: itinerary };
