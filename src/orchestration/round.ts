@@ -37,8 +37,7 @@ export interface BudgetWindow {
 export function openRound(state: State, config: LangGraphRunnableConfig, deps: OrchestratorDeps, window?: BudgetWindow): Round {
   const settings = resolveSettings(config, deps.settings);
   const meter = window && hasRunBudget(settings) ? new RunMeter(settings, window.used, window.startedAt) : undefined;
-  const deadline = meter?.deadlineSignal();
-  const signal = deadline && config.signal ? AbortSignal.any([config.signal, deadline]) : (deadline ?? config.signal);
+  const signal = meter ? meter.withDeadline(config.signal) : config.signal;
   let planner: BaseChatModel | undefined;
   const create = () => deps.models.create({ role: "planner", model: settings.plannerModel, temperature: 0, timeoutMs: settings.plannerTimeoutMs });
   return {

@@ -107,15 +107,16 @@ function deadlinePassed(options: ExecuteOptions): string | undefined {
 }
 
 /**
- * Rewrites an underspecified task description with the planner model, between two attempts and under
- * `plannerTimeoutMs`; keeps the old description if that fails.
+ * Rewrites an underspecified task description with the planner model, between two attempts, under
+ * `plannerTimeoutMs` and the run's deadline; keeps the old description if that fails.
  */
 async function clarify(input: WorkerInput, reason: string, attempt: Attempt, options: ExecuteOptions): Promise<string> {
   try {
     const nonce = taskNonce(input, "clarify");
     const model = attempt.model("planner");
     const messages = [new SystemMessage(withDataRule(CLARIFIER_SYSTEM_PROMPT, nonce)), new HumanMessage(clarifyRequest(input, reason, nonce))];
-    const reply = await boundedCall(options.settings.plannerTimeoutMs, options.signal, "the clarifier call", (signal) =>
+    const cancel = options.meter ? options.meter.withDeadline(options.signal) : options.signal;
+    const reply = await boundedCall(options.settings.plannerTimeoutMs, cancel, "the clarifier call", (signal) =>
       model.invoke(messages, { signal, runName: "clarifier" }),
     );
     attempt.meter(reply);

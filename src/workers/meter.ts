@@ -47,15 +47,15 @@ export class RunMeter {
     this.live = addUsage(this.live, { ...usage, modelCalls: 0 });
   }
 
-  /** A signal that aborts at the deadline with a `RunBudgetReachedError` (never, without a deadline). */
-  deadlineSignal(): AbortSignal | undefined {
+  /** `signal` (the run's), also aborted at the deadline with a `RunBudgetReachedError`; as it is without a deadline. */
+  withDeadline(signal?: AbortSignal): AbortSignal | undefined {
     const at = this.deadlineAt;
-    if (at === undefined) return undefined;
+    if (at === undefined) return signal;
     const controller = new AbortController();
     const expire = () => controller.abort(new RunBudgetReachedError(this.reached() ?? `the deadline of ${this.budgets.deadlineMs} ms passed`));
     // Unref'd: a run that ends before its deadline leaves nothing keeping the process alive.
     setTimeout(expire, Math.max(0, at - Date.now())).unref();
-    return controller.signal;
+    return signal ? AbortSignal.any([signal, controller.signal]) : controller.signal;
   }
 }
 
