@@ -3,31 +3,45 @@ import { Overwrite, type LangGraphRunnableConfig } from "@langchain/langgraph";
 import type { OrchestratorDeps } from "../src/deps.js";
 import { promptNonce } from "../src/fence.js";
 import { askReplan } from "../src/plan/planner.js";
-import { budgetExceeded } from "../src/orchestration/budgets.js";
+import { stopDispatching } from "../src/orchestration/budgets.js";
 import { scheduleNext } from "../src/orchestration/dispatch.js";
 import { acceptFollowUps } from "../src/orchestration/follow-ups.js";
 import { adoptPlan, choosePlan, withoutBlocks } from "../src/orchestration/initial-plan.js";
 import { applyReplan, shouldReplan } from "../src/orchestration/replans.js";
 import { absorbResults, completeParents, mergeDeadLetters } from "../src/orchestration/results.js";
 import { openRound, type Round } from "../src/orchestration/round.js";
-import { skipBlocked, skipPending } from "../src/orchestration/skips.js";
+import { inputDigest, newRunId, startsNewRun } from "../src/orchestration/runs.js";
+import { skipBlocked } from "../src/orchestration/skips.js";
 import { TaskBoard } from "../src/orchestration/task-board.js";
 import type { State, Update } from "../src/state.js";
-import { addUsage, runUsage } from "../src/usage.js";
+import { addUsage, budgetUsage, ZERO_USAGE } from "../src/usage.js";
+import { forgetWaveMeter } from "../src/workers/meter.js";
 
 /** The orchestrator: plans the goal, then after every wave reads results, adapts the plan and dispatches. */
 export function makeOrchestratorNode(deps: OrchestratorDeps) {
   return async function orchestrator(state: State, config: LangGraphRunnableConfig): Promise<Update> {
-    const round = openRound(state, config, deps);
-    return state.planGoal !== state.goal ? startPlan(round) : runRound(round);
+    // The last wave is over: its usage is in state now.
+    forgetWaveMeter(config, state.runId);
+    if (startsNewRun(state)) {
+      const run = { runId: newRunId(state), startedAt: new Date().toISOString(), used: ZERO_USAGE };
+      return startPlan(openRound(state, config, deps, run), run);
+    }
+    return runRound(openRound(state, config, deps, { runId: state.runId, startedAt: state.startedAt, used: budgetUsage(state) }));
   };
 }
 
-/** Plans the goal (input plan, planner, or a fallback) and dispatches the first wave. */
-async function startPlan(round: Round): Promise<Update> {
+/**
+ * Starts a run: plans the goal (input plan, planner, or a fallback) and dispatches the first wave, unless planning
+ * used up a budget. Nothing of the thread's previous run carries over: tasks, results, usage, notes, the clock.
+ */
+async function startPlan(round: Round, { runId, startedAt }: { runId: string; startedAt: string }): Promise<Update> {
   const { state, settings, notes } = round;
   const reset: Update = {
+    runId,
+    planRunId: runId,
+    inputDigest: inputDigest(state),
     planGoal: state.goal,
+    budgetBase: undefined,
     tasks: new Overwrite({}),
     results: new Overwrite({}),
     deadLetters: [],
@@ -36,12 +50,12 @@ async function startPlan(round: Round): Promise<Update> {
     answer: "",
     dispatch: [],
     pendingReview: null,
-    startedAt: new Date().toISOString(),
+    startedAt,
     stopReason: undefined,
     fenceSeed: randomUUID(),
   };
   const chosen = await choosePlan(round);
-  const orchestrationUsage = addUsage(state.orchestrationUsage, chosen.usage);
+  const orchestrationUsage = chosen.usage;
   if (chosen.kind === "human") return { ...reset, orchestrationUsage, notes: new Overwrite(notes), pendingReview: chosen.request };
 
   const { tasks, table, dropped } = adoptPlan(chosen.specs, chosen.source, round.emit, notes);
@@ -58,6 +72,7 @@ async function startPlan(round: Round): Promise<Update> {
     dispatch: next.dispatch,
     orchestrationUsage: addUsage(orchestrationUsage, next.usage),
     ...(Object.keys(next.results).length ? { results: new Overwrite(next.results) } : {}),
+    ...(next.stopReason ? { stopReason: next.stopReason } : {}),
   };
 }
 
@@ -72,12 +87,10 @@ async function runRound(round: Round): Promise<Update> {
   skipBlocked(board, emit);
   const deadLetters = mergeDeadLetters(state.deadLetters, absorbed.dead);
 
-  const over = budgetExceeded(settings, runUsage(state), state.startedAt);
+  const over = round.meter?.reached();
   if (over) {
-    const stopReason = `run budget reached: ${over}`;
-    const stopped = skipPending(board, stopReason, emit);
+    const stopReason = stopDispatching(round, board, over);
     Object.assign(parentResults, completeParents(board, state.results, emit));
-    if (stopped.length) notes.push(`Dispatching stopped: ${stopReason}; ${stopped.length} task(s) not run.`);
     return { tasks: board.changes(), ...resultsUpdate(parentResults), deadLetters, dispatch: [], stopReason, notes };
   }
 
@@ -102,6 +115,7 @@ async function runRound(round: Round): Promise<Update> {
     replans,
     orchestrationUsage: addUsage(usage, next.usage),
     notes,
+    ...(next.stopReason ? { stopReason: next.stopReason } : {}),
   };
 }
 

@@ -3,11 +3,13 @@ import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { resolveSettings } from "../src/settings.js";
 import type { OrchestratorDeps } from "../src/deps.js";
 import { emitter } from "../src/events.js";
+import { boundedCall } from "../src/models.js";
 import { classifyError } from "../src/workers/classify.js";
 import { promptNonce, withDataRule } from "../src/fence.js";
 import { SYNTHESIZER_SYSTEM_PROMPT, synthesizerRequest } from "../src/prompts.js";
 import { templateAnswer } from "../src/orchestration/template-answer.js";
 import { addUsage, usageOf } from "../src/usage.js";
+import { forgetWaveMeter } from "../src/workers/meter.js";
 import type { State, Update } from "../src/state.js";
 
 /** Writes the final answer from every result, naming the gaps; a template report when no model is configured. */
@@ -15,18 +17,21 @@ export function makeSynthesizerNode(deps: OrchestratorDeps) {
   return async function synthesizer(state: State, config: LangGraphRunnableConfig): Promise<Update> {
     const settings = resolveSettings(config, deps.settings);
     const emit = emitter(config);
+    forgetWaveMeter(config, state.runId);
     const started = performance.now();
     const tasks = Object.values(state.tasks).sort((a, b) => a.order - b.order);
     emit({ type: "synthesis.started", tasks: tasks.length });
     const notes: string[] = [];
     if (deps.models.configured) {
       try {
-        const model = deps.models.create({ role: "synthesizer", model: settings.synthesizerModel, temperature: 0.3 });
+        const timeoutMs = settings.synthesizerTimeoutMs;
+        const model = deps.models.create({ role: "synthesizer", model: settings.synthesizerModel, temperature: 0.3, timeoutMs });
         const nonce = promptNonce(state.fenceSeed, "synthesizer");
-        const reply = await model.invoke(
-          [new SystemMessage(withDataRule(SYNTHESIZER_SYSTEM_PROMPT, nonce)), new HumanMessage(synthesizerRequest(state.goal, tasks, state.results, state.notes, nonce))],
-          { signal: config.signal, runName: "synthesizer" },
-        );
+        const messages = [
+          new SystemMessage(withDataRule(SYNTHESIZER_SYSTEM_PROMPT, nonce)),
+          new HumanMessage(synthesizerRequest(state.goal, tasks, state.results, state.notes, nonce)),
+        ];
+        const reply = await boundedCall(timeoutMs, config.signal, "the synthesizer call", (signal) => model.invoke(messages, { signal, runName: "synthesizer" }));
         const answer = typeof reply.content === "string" ? reply.content : reply.text;
         const orchestrationUsage = addUsage(state.orchestrationUsage, usageOf(reply));
         if (answer.trim()) {

@@ -6,6 +6,7 @@ import type { TaskResult, WorkerAssignment, WorkerInput } from "../src/schemas.j
 import { resolveSettings } from "../src/settings.js";
 import type { Update } from "../src/state.js";
 import { runChain } from "../src/workers/assignment.js";
+import { waveMeter } from "../src/workers/meter.js";
 import { runPool } from "../src/workers/pool.js";
 import { traced } from "../src/workers/run-task.js";
 
@@ -20,8 +21,10 @@ export function makeWorkerNode(deps: OrchestratorDeps) {
     const settings = resolveSettings(config, deps.settings);
     // Every worker in flight listens on the run's signal: allow one listener set per parallel task.
     if (config.signal) setMaxListeners(Math.max(getMaxListeners(config.signal), 4 * settings.maxParallel + 10), config.signal);
+    // Under a run budget, the wave's workers share one meter that every model call asks first.
+    const meter = assignment.budget ? waveMeter(config, assignment.budget, settings) : undefined;
     // A chain's steps are durable tasks, checkpointed one by one; a lone task is covered by the node's own write.
-    const run = (input: WorkerInput) => traced(input, deps, settings, config);
+    const run = (input: WorkerInput) => traced(input, deps, settings, config, meter);
     const durable = assignment.steps.length > 1 || assignment.pool !== undefined;
     const runStep = (durable ? durableTask("run_task", run) : run) as (input: WorkerInput) => Promise<TaskResult>;
     const emit = emitter(config);

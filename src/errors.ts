@@ -49,6 +49,20 @@ export class CheckpointerSpecError extends ConfigError {
   }
 }
 
+/** A model call overran its configured time limit. */
+export class ModelCallTimeoutError extends OrchestratorError {
+  constructor(what: string, timeoutMs: number, options?: { cause?: unknown }) {
+    super(`${what} timed out after ${timeoutMs} ms`, options);
+  }
+}
+
+/** A run budget (deadline, tokens, model calls) is used up: no model call may start, work in flight is cancelled. */
+export class RunBudgetReachedError extends OrchestratorError {
+  constructor(readonly budget: string) {
+    super(`run budget reached: ${budget}`);
+  }
+}
+
 /** A run stopped on request after its current step; everything up to that step is checkpointed. */
 export class RunStoppedError extends OrchestratorError {
   constructor(readonly threadId: string) {

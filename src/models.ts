@@ -1,7 +1,7 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { ChatOpenAI } from "@langchain/openai";
 import { readEnvironment, type Environment } from "./env.js";
-import { ModelNotConfiguredError } from "./errors.js";
+import { ModelCallTimeoutError, ModelNotConfiguredError, RunBudgetReachedError } from "./errors.js";
 
 export type ModelRole = "planner" | "worker" | "synthesizer" | "fallback";
 
@@ -10,7 +10,8 @@ export interface ModelRequest {
   role: ModelRole;
   model: string;
   temperature?: number;
-  timeoutMs?: number;
+  /** Time limit of one call, in ms: every model is created with one, so no call outlives its configured limit. */
+  timeoutMs: number;
 }
 
 /** Creates chat models on demand, inside nodes: importing a graph never needs a key. */
@@ -18,6 +19,22 @@ export interface ModelProvider {
   /** False when no endpoint is configured; nodes then use their offline paths. */
   readonly configured: boolean;
   create(request: ModelRequest): BaseChatModel;
+}
+
+/**
+ * Runs one model call with a signal that aborts after `timeoutMs` or with `signal` (the run's), whichever comes
+ * first; a call cut by the limit fails with a `ModelCallTimeoutError` naming `what` and the limit.
+ */
+export async function boundedCall<T>(timeoutMs: number, signal: AbortSignal | undefined, what: string, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const limit = AbortSignal.timeout(timeoutMs);
+  try {
+    return await call(signal ? AbortSignal.any([signal, limit]) : limit);
+  } catch (error) {
+    if (limit.aborted && !signal?.aborted) throw new ModelCallTimeoutError(what, timeoutMs, { cause: error });
+    // Cut by the run's deadline: say so, rather than the client's "aborted".
+    if (signal?.aborted && signal.reason instanceof RunBudgetReachedError) throw signal.reason;
+    throw error;
+  }
 }
 
 /** No HTTP-level retries in the OpenAI client: retries, with changed parameters, live in one layer — the worker's ladder. */

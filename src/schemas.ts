@@ -66,6 +66,7 @@ export const ERROR_KINDS = [
   "not_configured",
   "worker",
   "aborted",
+  "budget",
 ] as const;
 export const ErrorKindSchema = z.enum(ERROR_KINDS);
 export type ErrorKind = z.infer<typeof ErrorKindSchema>;
@@ -108,6 +109,7 @@ export const TaskResultSchema = z.object({
   startedAt: z.string(),
   durationMs: z.number(),
   usage: UsageSchema,
+  earlierUsage: UsageSchema.optional().describe("Usage of the task's earlier dispatches in this run (before a re-drive), kept in the run's totals."),
   followUps: z.array(TaskInputSchema).default([]),
   clarifiedDescription: z.string().optional().describe("The task description as rewritten after a worker found it underspecified."),
   notes: z.array(z.string()).optional().describe("What the worker boundary changed in the result, e.g. structured data dropped for its size."),
@@ -147,6 +149,14 @@ export const dependencyResult = (title: string, result: Pick<TaskResult, "worker
   data: result.data,
 });
 
+/** Where the run's budgets stood when a wave was dispatched: the base of the workers' shared meter. */
+export const BudgetSnapshotSchema = z.object({
+  runId: z.string().optional().describe("The run the wave belongs to."),
+  startedAt: z.string().optional().describe("When the run's budget window opened (ISO time): the deadline counts from here."),
+  used: UsageSchema.describe("Usage counted against the run's budgets before the wave."),
+});
+export type BudgetSnapshot = z.infer<typeof BudgetSnapshotSchema>;
+
 /** One task of a worker assignment: the task, only its dependencies' results, and its dispatch and rank. */
 export const WorkerStepSchema = z.object({
   task: TaskInputSchema.extend({
@@ -168,6 +178,7 @@ export const WorkerAssignmentSchema = z.object({
   fenceSeed: z.string().optional().describe("The run's seed of the nonces that fence worker output in prompts."),
   steps: z.array(WorkerStepSchema).describe("The tasks to run, highest priority first."),
   pool: z.number().int().optional().describe("Continuous scheduling: run the steps as a list scheduler with this many slots."),
+  budget: BudgetSnapshotSchema.optional().describe("Under a run budget: what the run had spent, for the meter every model call asks first."),
 });
 export type WorkerAssignment = z.infer<typeof WorkerAssignmentSchema>;
 
@@ -178,4 +189,5 @@ export type WorkerInput = Omit<WorkerAssignment["steps"][number], "rank"> & { go
 export interface DispatchUnit {
   tasks: string[];
   pool?: number;
+  budget?: BudgetSnapshot;
 }

@@ -32,7 +32,13 @@ export const SettingsSchema = z.object({
   planRepairs: z.number().int().min(0).max(5).default(2).describe("Times an invalid plan is sent back to the planner."),
   maxRetries: z.number().int().min(0).max(5).default(2).describe("Retries of a failed subtask before it is dead-lettered."),
   workerTimeoutMs: z.number().int().min(1).default(30_000).describe("Time limit of one worker attempt, in ms."),
-  plannerTimeoutMs: z.number().int().min(1).default(120_000).describe("Time limit of one planner call, in ms."),
+  plannerTimeoutMs: z
+    .number()
+    .int()
+    .min(1)
+    .default(120_000)
+    .describe("Time limit of one planner call (plan, repair, expansion, replan, clarification, result check), in ms."),
+  synthesizerTimeoutMs: z.number().int().min(1).default(120_000).describe("Time limit of the synthesizer's call, in ms; past it the template answer is written."),
   maxToolRounds: z.number().int().min(1).max(50).default(6).describe("Most tool-calling rounds of an LLM worker."),
   maxOutputChars: z.number().int().min(100).default(20_000).describe("Longer worker outputs are truncated with a note."),
   maxDataChars: z
@@ -41,7 +47,7 @@ export const SettingsSchema = z.object({
     .min(100)
     .default(100_000)
     .describe("A worker's structured data whose JSON is longer is dropped from the result, with a note; the text output stays."),
-  deadlineMs: z.number().int().min(0).default(0).describe("Run budget: wall-clock ms from the start of planning; 0 = none."),
+  deadlineMs: z.number().int().min(0).default(0).describe("Run budget: wall-clock ms from the start of planning (or of a re-drive); 0 = none."),
   maxTokens: z.number().int().min(0).default(0).describe("Run budget: total tokens of every model call; 0 = none."),
   maxModelCalls: z.number().int().min(0).default(0).describe("Run budget: number of model calls; 0 = none."),
   reviewPlan: z.boolean().default(false).describe("Pause for a human to approve, edit or reject the plan."),

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { DeltaValue, StateSchema } from "@langchain/langgraph";
 import {
+  BudgetSnapshotSchema,
   DeadLetterSchema,
   DroppedEdgeSchema,
   PlanInputSchema,
@@ -10,7 +11,7 @@ import {
   type TaskRecord,
   type TaskResult,
 } from "./schemas.js";
-import { UsageSchema } from "./usage.js";
+import { addUsage, UsageSchema, ZERO_USAGE } from "./usage.js";
 
 /**
  * Merges batches of task records by id: a record in a later write replaces the one before it. Batching-invariant,
@@ -20,9 +21,22 @@ export function mergeTasks(current: Record<string, TaskRecord>, writes: readonly
   return Object.assign({}, current, ...writes);
 }
 
-/** Merges batches of worker results by task id: parallel workers write disjoint keys; a re-run replaces the older result. */
+/**
+ * Merges batches of worker results by task id: parallel workers write disjoint keys; a later dispatch of a task (a
+ * re-drive) replaces its older result, whose usage moves into the new one's `earlierUsage`, so the run's totals
+ * keep it. Write by write, so batching-invariant too.
+ */
 export function mergeResults(current: Record<string, TaskResult>, writes: readonly Record<string, TaskResult>[]): Record<string, TaskResult> {
-  return Object.assign({}, current, ...writes);
+  const merged = { ...current };
+  for (const write of writes) {
+    for (const [id, result] of Object.entries(write)) {
+      const before = merged[id];
+      const earlier =
+        before === undefined ? undefined : before.dispatch === result.dispatch ? before.earlierUsage : addUsage(before.earlierUsage ?? ZERO_USAGE, before.usage);
+      merged[id] = earlier ? { ...result, earlierUsage: earlier } : result;
+    }
+  }
+  return merged;
 }
 
 /** Appends notes: every write adds lines (an `Overwrite` starts over, as a new goal does). */
@@ -53,9 +67,11 @@ export type ReviewDecision = z.input<typeof ReviewDecisionSchema>;
 
 const fields = {
   goal: z.string().describe("What the run should achieve."),
+  runId: z.string().optional().describe("The run's id. A new id starts a new run on the thread (createOrchestrator's run() sets one); without one the graph assigns it."),
   plan: PlanInputSchema.optional().describe("A plan to run instead of asking the planner."),
   fallbackPlan: PlanInputSchema.optional().describe("A plan to run only if the planner fails."),
-  startedAt: z.string().optional().describe("When planning started (ISO time): the run deadline counts from here."),
+  startedAt: z.string().optional().describe("When the run's budget window opened (ISO time): planning, or the last re-drive. The deadline counts from here."),
+  budgetBase: UsageSchema.optional().describe("The run's usage when its budget window opened (a re-drive): its budgets count what was spent since."),
   stopReason: z.string().optional().describe("Why dispatching stopped early (a run budget), if it did."),
   fenceSeed: z
     .string()
@@ -72,9 +88,11 @@ const fields = {
     { reducer: mergeResults },
   ),
   planGoal: z.string().optional().describe("The goal the current tasks were planned for."),
+  planRunId: z.string().optional().describe("The run the current tasks belong to."),
+  inputDigest: z.string().optional().describe("A digest of the input (goal and plans) the current run started from."),
   planSource: PlanSourceSchema.optional(),
   dispatch: z
-    .array(z.object({ tasks: z.array(z.string()), pool: z.number().int().optional() }))
+    .array(z.object({ tasks: z.array(z.string()), pool: z.number().int().optional(), budget: BudgetSnapshotSchema.optional() }))
     .default(() => [])
     .describe("What is sent to workers this round: per worker a chain of task ids run in order, or a pool run with `pool` slots."),
   droppedEdges: z.array(DroppedEdgeSchema).default(() => []),
@@ -100,11 +118,12 @@ export type State = typeof OrchestratorState.State;
 export type Update = typeof OrchestratorState.Update;
 
 /** What a caller passes in. */
-export const OrchestratorInput = new StateSchema({ goal: fields.goal, plan: fields.plan, fallbackPlan: fields.fallbackPlan });
+export const OrchestratorInput = new StateSchema({ goal: fields.goal, plan: fields.plan, fallbackPlan: fields.fallbackPlan, runId: fields.runId });
 
 /** What a caller gets back. */
 export const OrchestratorOutput = new StateSchema({
   goal: fields.goal,
+  runId: fields.runId,
   answer: fields.answer,
   tasks: fields.tasks,
   results: fields.results,

@@ -34,6 +34,46 @@ export function sumUsage(items: Iterable<{ usage?: Partial<Usage> } | undefined>
   return total;
 }
 
-/** Total usage of a run: the orchestration's own calls plus every task result. */
-export const runUsage = (run: { orchestrationUsage: Usage; results?: Record<string, { usage?: Partial<Usage> }> }): Usage =>
-  sumUsage(Object.values(run.results ?? {}), run.orchestrationUsage);
+/** The run budgets: a wall-clock deadline, a token budget and a model-call cap (0 = none). */
+export interface RunBudgets {
+  deadlineMs: number;
+  maxTokens: number;
+  maxModelCalls: number;
+}
+
+/** Which run budget is used up, if any: the wall-clock deadline, the token budget or the model-call cap. */
+export function budgetExceeded(budget: RunBudgets, usage: Usage, startedAt: string | undefined, now = Date.now()): string | undefined {
+  const elapsed = startedAt ? now - Date.parse(startedAt) : 0;
+  if (budget.deadlineMs > 0 && elapsed >= budget.deadlineMs) return `the deadline of ${budget.deadlineMs} ms passed (${elapsed} ms)`;
+  if (budget.maxTokens > 0 && usage.totalTokens >= budget.maxTokens) return `${usage.totalTokens} tokens used of ${budget.maxTokens}`;
+  if (budget.maxModelCalls > 0 && usage.modelCalls >= budget.maxModelCalls) return `${usage.modelCalls} model calls made of ${budget.maxModelCalls}`;
+  return undefined;
+}
+
+/**
+ * Total usage of a run: the orchestration's own calls plus every task result, earlier dispatches of a task
+ * included. An expanded task's result joins its subtasks' (and sums their usage), so it is not counted again.
+ */
+export function runUsage(run: {
+  orchestrationUsage: Usage;
+  tasks?: Record<string, { children?: readonly string[] }>;
+  results?: Record<string, { usage?: Partial<Usage>; earlierUsage?: Partial<Usage> }>;
+}): Usage {
+  let total = run.orchestrationUsage;
+  for (const [id, result] of Object.entries(run.results ?? {})) {
+    if (run.tasks?.[id]?.children?.length) continue;
+    total = addUsage(addUsage(total, result.usage), result.earlierUsage);
+  }
+  return total;
+}
+
+/** `a` minus `b`, field by field. */
+export const subtractUsage = (a: Usage, b: Partial<Usage> | undefined): Usage => ({
+  inputTokens: a.inputTokens - (b?.inputTokens ?? 0),
+  outputTokens: a.outputTokens - (b?.outputTokens ?? 0),
+  totalTokens: a.totalTokens - (b?.totalTokens ?? 0),
+  modelCalls: a.modelCalls - (b?.modelCalls ?? 0),
+});
+
+/** What counts against the run's budgets: its usage since its budget window opened (at planning, or a re-drive). */
+export const budgetUsage = (run: Parameters<typeof runUsage>[0] & { budgetBase?: Partial<Usage> }): Usage => subtractUsage(runUsage(run), run.budgetBase);

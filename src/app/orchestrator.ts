@@ -45,7 +45,7 @@ export interface RunRequest extends Omit<RunOptions, "threadId"> {
 /** An orchestrator bound to its workers, models and checkpointer. */
 export interface Orchestrator {
   graph: ReturnType<typeof compileOrchestrator>;
-  /** Runs a goal on a (new) thread to its answer, or to a pending review. */
+  /** Runs a goal on a (new) thread to its answer, or to a pending review: always a new run, with its own id. */
   run(goal: string, request?: RunRequest): Promise<RunSummary>;
   /** Resumes a thread from its last checkpoint, optionally answering a pending review. */
   resume(threadId: string, answer?: ReviewDecision, request?: Omit<RunRequest, "threadId" | "plan">): Promise<RunSummary>;
@@ -103,7 +103,13 @@ export async function createOrchestrator(options: OrchestratorOptions = {}): Pro
     graph,
     run: (goal, request = {}) => {
       const threadId = request.threadId ?? randomUUID();
-      const input = { goal, ...(request.plan ? { plan: request.plan } : {}), ...(request.fallbackPlan ? { fallbackPlan: request.fallbackPlan } : {}) };
+      // A new run id: every run() is a new run, whatever ran on the thread before.
+      const input = {
+        goal,
+        runId: randomUUID(),
+        ...(request.plan ? { plan: request.plan } : {}),
+        ...(request.fallbackPlan ? { fallbackPlan: request.fallbackPlan } : {}),
+      };
       return exclusive(threadId, () => runGraph(graph, input, runOptions(threadId, request)));
     },
     resume: (threadId, answer, request = {}) =>

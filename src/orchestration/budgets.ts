@@ -1,20 +1,16 @@
 import type { Settings } from "../settings.js";
-import type { Usage } from "../usage.js";
+import type { Emit } from "../events.js";
+import { skipPending } from "./skips.js";
+import type { TaskBoard } from "./task-board.js";
 
 /** True when the run has a budget (a deadline, a token budget or a model-call cap). */
 export const hasRunBudget = (settings: Pick<Settings, "deadlineMs" | "maxTokens" | "maxModelCalls">): boolean =>
   settings.deadlineMs > 0 || settings.maxTokens > 0 || settings.maxModelCalls > 0;
 
-/** Which run budget is used up, if any: the wall-clock deadline, the token budget or the model-call cap. */
-export function budgetExceeded(
-  budget: { deadlineMs: number; maxTokens: number; maxModelCalls: number },
-  usage: Usage,
-  startedAt: string | undefined,
-  now = Date.now(),
-): string | undefined {
-  const elapsed = startedAt ? now - Date.parse(startedAt) : 0;
-  if (budget.deadlineMs > 0 && elapsed >= budget.deadlineMs) return `the deadline of ${budget.deadlineMs} ms passed (${elapsed} ms)`;
-  if (budget.maxTokens > 0 && usage.totalTokens >= budget.maxTokens) return `${usage.totalTokens} tokens used of ${budget.maxTokens}`;
-  if (budget.maxModelCalls > 0 && usage.modelCalls >= budget.maxModelCalls) return `${usage.modelCalls} model calls made of ${budget.maxModelCalls}`;
-  return undefined;
+/** Stops dispatching under a reached budget: every pending task is skipped, with a note. Returns the run's `stopReason`. */
+export function stopDispatching(round: { emit: Emit; notes: string[] }, board: TaskBoard, reached: string): string {
+  const stopReason = `run budget reached: ${reached}`;
+  const stopped = skipPending(board, stopReason, round.emit);
+  if (stopped.length) round.notes.push(`Dispatching stopped: ${stopReason}; ${stopped.length} task(s) not run.`);
+  return stopReason;
 }

@@ -2,7 +2,7 @@ import type { Emit } from "../events.js";
 import { dependencyResult, type DispatchUnit, type TaskRecord, type TaskResult, type WorkerInput } from "../schemas.js";
 import type { State } from "../state.js";
 import type { Usage } from "../usage.js";
-import { hasRunBudget } from "./budgets.js";
+import { hasRunBudget, stopDispatching } from "./budgets.js";
 import { awaitsExpansion, expandComplexTasks } from "./expansion.js";
 import { completeParents } from "./results.js";
 import type { Round } from "./round.js";
@@ -101,16 +101,20 @@ export function workerInputFor(goal: string, task: TaskRecord, tasks: TaskTable,
 
 /**
  * The tail of every round: expands ready complex tasks (top-down), completes parents, skips what can no
- * longer run, and dispatches the highest-priority ready tasks.
+ * longer run, and dispatches the highest-priority ready tasks — unless a run budget is reached by now, which
+ * stops dispatching (`stopReason`). Under a budget each dispatch carries the meter's snapshot.
  */
 export async function scheduleNext(
   round: Round,
   board: TaskBoard,
   results: State["results"],
-): Promise<{ dispatch: DispatchUnit[]; usage: Usage; results: State["results"] }> {
+): Promise<{ dispatch: DispatchUnit[]; usage: Usage; results: State["results"]; stopReason?: string }> {
   const usage = await expandComplexTasks(round, board);
+  const reached = round.meter?.reached();
+  const stopReason = reached ? stopDispatching(round, board, reached) : undefined;
   const parentResults = completeParents(board, results, round.emit);
   skipBlocked(board, round.emit);
+  if (stopReason) return { dispatch: [], usage, results: parentResults, stopReason };
   const { settings } = round;
   // Under a run budget, no chains or pools: every task goes back through the orchestrator's budget check.
   const budgeted = hasRunBudget(settings);
@@ -119,5 +123,6 @@ export async function scheduleNext(
       ? dispatchPool(board, settings.maxParallel, (task) => awaitsExpansion(task, settings, round.deps.models.configured))
       : dispatchReady(board, settings.maxParallel, settings.chainDispatch && !budgeted, round.emit);
   if (dispatch.length === 0 && !allTerminal(board.table)) skipPending(board, "its dependencies can never complete", round.emit);
-  return { dispatch, usage, results: parentResults };
+  const budget = round.meter && { runId: round.runId, startedAt: round.meter.startedAt, used: round.meter.used() };
+  return { dispatch: budget ? dispatch.map((unit) => ({ ...unit, budget })) : dispatch, usage, results: parentResults };
 }

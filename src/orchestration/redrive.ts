@@ -1,6 +1,7 @@
 import { ConfigError } from "../errors.js";
 import type { TaskRecord } from "../schemas.js";
 import type { State, Update } from "../state.js";
+import { runUsage } from "../usage.js";
 
 /** A re-drive asked for a task that is not in the dead-letter queue. */
 export class NotDeadLetteredError extends ConfigError {
@@ -11,7 +12,9 @@ export class NotDeadLetteredError extends ConfigError {
 
 /**
  * The state update that re-queues dead letters (all, or the given ids): the tasks go back to pending, and so
- * does every task skipped because of them, transitively; expanded parents wait for their subtasks again.
+ * does every task skipped because of them, transitively; expanded parents wait for their subtasks again. The run
+ * continues with a new budget window: the deadline counts from now, tokens and calls from what was spent so far
+ * (which stays in the run's totals).
  */
 export function redriveUpdate(state: State, taskIds?: readonly string[]): { update: Update; requeued: string[] } {
   const dead = state.deadLetters.map((letter) => letter.taskId);
@@ -40,6 +43,8 @@ export function redriveUpdate(state: State, taskIds?: readonly string[]): { upda
       deadLetters: state.deadLetters.filter((letter) => !requeued.has(letter.taskId)),
       answer: "",
       stopReason: undefined,
+      startedAt: new Date().toISOString(),
+      budgetBase: runUsage(state),
       dispatch: [],
       notes: [`Re-driven: ${chosen.join(", ")}${requeued.size > chosen.length ? ` (and ${requeued.size - chosen.length} dependent task(s))` : ""}.`],
     },

@@ -33,8 +33,9 @@ export interface Absorbed {
 }
 
 /**
- * Reads the results of the last wave into the board: done or dead, with follow-ups collected. (`task.done` is
- * emitted by the worker the moment it finishes; `task.dead` here, when the orchestrator dead-letters it.)
+ * Reads the results of the last wave into the board: done, dead, or skipped when a run budget stopped it, with
+ * follow-ups collected. (`task.done` is emitted by the worker the moment it finishes; `task.dead` here, when the
+ * orchestrator dead-letters it.)
  */
 export function absorbResults(board: TaskBoard, results: Record<string, TaskResult>, emit: Emit): Absorbed {
   const absorbed: Absorbed = { finished: 0, dead: [], followUps: [], notes: [] };
@@ -53,6 +54,10 @@ export function absorbResults(board: TaskBoard, results: Record<string, TaskResu
     if (result.status === "done") {
       board.put({ ...task, status: "done", attempts, reason: undefined });
       for (const spec of result.followUps) absorbed.followUps.push({ from: task, spec });
+    } else if (result.error?.kind === "budget") {
+      // Stopped by a run budget (its deadline, or a refused model call): not run, rather than failed.
+      board.put({ ...task, status: "skipped", attempts, reason: result.error.message });
+      emit({ type: "task.skipped", ...ref, reason: result.error.message });
     } else {
       const letter = deadLetterFor(task, result);
       board.put({ ...task, status: "dead", attempts, reason: `${letter.error.kind}: ${letter.error.message}` });

@@ -4,6 +4,9 @@ import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { emitter, type Emit } from "../events.js";
 import { resolveSettings, type Settings } from "../settings.js";
 import type { State } from "../state.js";
+import type { Usage } from "../usage.js";
+import { meteredModel, RunMeter } from "../workers/meter.js";
+import { hasRunBudget } from "./budgets.js";
 
 /** What one orchestrator round works with. */
 export interface Round {
@@ -13,22 +16,39 @@ export interface Round {
   emit: Emit;
   /** Notes this round adds to the run's (an append-only channel). */
   notes: string[];
+  /** The run's signal, and under a deadline aborted by it too. */
   signal?: AbortSignal;
+  /** The run this round belongs to. */
+  runId?: string;
+  /** Under a run budget: the meter every planner call asks first. */
+  meter?: RunMeter;
   /** The planner model, created on first use. */
   planner(): BaseChatModel;
 }
 
-/** Opens a round: the run's settings, its event stream and a lazily created planner model. */
-export function openRound(state: State, config: LangGraphRunnableConfig, deps: OrchestratorDeps): Round {
+/** Where the run stands as a round opens: its id, when its budget window opened and the usage counted against it. */
+export interface BudgetWindow {
+  runId?: string;
+  startedAt?: string;
+  used: Usage;
+}
+
+/** Opens a round: the run's settings, its event stream, its budget meter and a lazily created planner model. */
+export function openRound(state: State, config: LangGraphRunnableConfig, deps: OrchestratorDeps, window?: BudgetWindow): Round {
   const settings = resolveSettings(config, deps.settings);
+  const meter = window && hasRunBudget(settings) ? new RunMeter(settings, window.used, window.startedAt) : undefined;
+  const signal = meter ? meter.withDeadline(config.signal) : config.signal;
   let planner: BaseChatModel | undefined;
+  const create = () => deps.models.create({ role: "planner", model: settings.plannerModel, temperature: 0, timeoutMs: settings.plannerTimeoutMs });
   return {
     state,
     settings,
     deps,
     emit: emitter(config),
     notes: [],
-    signal: config.signal,
-    planner: () => (planner ??= deps.models.create({ role: "planner", model: settings.plannerModel, temperature: 0 })),
+    signal,
+    runId: window?.runId,
+    meter,
+    planner: () => (planner ??= meter ? meteredModel(create(), meter) : create()),
   };
 }

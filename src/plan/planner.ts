@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { AIMessage, HumanMessage, SystemMessage, type BaseMessage } from "@langchain/core/messages";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import { boundedCall } from "../models.js";
 import type { Settings } from "../settings.js";
 import { classifyError } from "../workers/classify.js";
 import { breakCycles } from "./cycles.js";
@@ -52,8 +53,6 @@ interface CallOptions {
   timeoutMs: number;
 }
 
-const callSignal = ({ signal, timeoutMs }: CallOptions) => (signal ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs));
-
 /** Normalises planner tasks into task specs, reporting ids that break the id rule as issues. */
 function toSpecs(tasks: readonly unknown[]): { specs: TaskSpec[]; issues: PlanIssue[] } {
   const specs: TaskSpec[] = [];
@@ -85,9 +84,13 @@ async function requestValidPlan(
   for (let round = 0; round <= repairs; round++) {
     let reply: { raw: BaseMessage; parsed: z.infer<typeof schema> | null; parsingError?: unknown };
     try {
-      reply = (await structured.invoke(messages, { signal: callSignal(call), runName: "planner" })) as typeof reply;
+      reply = (await boundedCall(call.timeoutMs, call.signal, "the planner call", (signal) =>
+        structured.invoke(messages, { signal, runName: "planner" }),
+      )) as typeof reply;
     } catch (error) {
       const failure = classifyError(error);
+      // A failed call was made and counts; one refused by a run budget was never made.
+      if (failure.kind !== "budget") usage = addUsage(usage, { modelCalls: 1 });
       issues = [{ code: "unparsable", message: `The planner call failed (${failure.kind}): ${failure.message}` }];
       if (!failure.retryable || call.signal?.aborted) break;
       messages = [...messages, new HumanMessage(repairRequest(issues.map((issue) => issue.message)))];
@@ -168,10 +171,9 @@ export async function askReplan(
   const messages = [new SystemMessage(system), new HumanMessage(replanRequest(goal, tasks, results, remaining, nonce))];
   try {
     const structured = model.withStructuredOutput(replanSchema(registry), { name: "replan", includeRaw: true });
-    const reply = (await structured.invoke(messages, {
-      signal: callSignal({ signal, timeoutMs: settings.plannerTimeoutMs }),
-      runName: "replanner",
-    })) as { raw: BaseMessage; parsed: z.infer<ReturnType<typeof replanSchema>> | null };
+    const reply = (await boundedCall(settings.plannerTimeoutMs, signal, "the replan call", (bounded) =>
+      structured.invoke(messages, { signal: bounded, runName: "replanner" }),
+    )) as { raw: BaseMessage; parsed: z.infer<ReturnType<typeof replanSchema>> | null };
     const usage = addUsage(ZERO_USAGE, usageOf(reply.raw));
     if (!reply.parsed) return { revise: false, reason: "the replan answer could not be parsed", addTasks: [], cancelTaskIds: [], usage };
     const { specs } = toSpecs(reply.parsed.addTasks);
@@ -183,6 +185,8 @@ export async function askReplan(
       usage,
     };
   } catch (error) {
-    return { revise: false, reason: `the replan call failed: ${classifyError(error).message}`, addTasks: [], cancelTaskIds: [], usage: { ...ZERO_USAGE, modelCalls: 1 } };
+    const failure = classifyError(error);
+    const usage = { ...ZERO_USAGE, modelCalls: failure.kind === "budget" ? 0 : 1 };
+    return { revise: false, reason: `the replan call failed: ${failure.message}`, addTasks: [], cancelTaskIds: [], usage };
   }
 }

@@ -6,6 +6,7 @@ import type { AttemptParams } from "../schemas.js";
 import type { Settings } from "../settings.js";
 import { addUsage, usageOf, ZERO_USAGE, type Usage } from "../usage.js";
 import type { ModelAccess } from "./../worker-contract.js";
+import { meteredModel, RunMeter, type CallObserver } from "./meter.js";
 
 export interface ExecuteOptions {
   provider: ModelProvider;
@@ -13,22 +14,33 @@ export interface ExecuteOptions {
   emit: (event: EventInit) => void;
   /** Cancels the whole task (the run's signal). */
   signal?: AbortSignal;
+  /** The run's meter, shared by the wave's workers: every model call asks it first. None: no run budget. */
+  meter?: RunMeter;
 }
 
-/** One attempt's view of the task: its parameters, its signal, and a meter for the tokens it spends. */
-export class Attempt implements ModelAccess {
+/**
+ * One attempt's view of the task: its parameters, its time limit and signal, and a meter for the tokens it spends.
+ * Its models are metered: each call asks the run's meter first, and a call that fails (or is still running when the
+ * attempt ends) is counted here, as no reply reports it.
+ */
+export class Attempt implements ModelAccess, CallObserver {
   usage: Usage = ZERO_USAGE;
   readonly modelConfigured: boolean;
   readonly maxToolRounds: number;
+  private readonly runMeter: RunMeter;
+  private readonly open = new Set<object>();
 
   constructor(
     readonly number: number,
     readonly params: AttemptParams,
     readonly signal: AbortSignal,
+    /** The attempt's time limit (the worker's `timeoutMs`, else `workerTimeoutMs`): its model clients get it too. */
+    readonly timeoutMs: number,
     private readonly options: ExecuteOptions,
   ) {
     this.modelConfigured = options.provider.configured;
     this.maxToolRounds = options.settings.maxToolRounds;
+    this.runMeter = options.meter ?? new RunMeter({ deadlineMs: 0, maxTokens: 0, maxModelCalls: 0 });
   }
 
   model(role: ModelRole = "worker"): BaseChatModel {
@@ -36,12 +48,15 @@ export class Attempt implements ModelAccess {
     const named = { planner: settings.plannerModel, synthesizer: settings.synthesizerModel, fallback: settings.fallbackModel };
     const model = role === "worker" ? (this.params.model ?? settings.workerModel) : named[role];
     const fallback = role === "worker" && this.params.model === settings.fallbackModel;
-    return this.options.provider.create({
+    // A planner or synthesizer model asked for inside the attempt runs under the shorter of both limits.
+    const limits = { planner: settings.plannerTimeoutMs, synthesizer: settings.synthesizerTimeoutMs, worker: this.timeoutMs, fallback: this.timeoutMs };
+    const created = this.options.provider.create({
       role: fallback ? "fallback" : role,
       model,
       temperature: role === "worker" ? this.params.temperature : 0,
-      timeoutMs: settings.workerTimeoutMs,
+      timeoutMs: Math.min(this.timeoutMs, limits[role]),
     });
+    return meteredModel(created, this.runMeter, this);
   }
 
   recordUsage(usage: Partial<Usage>): void {
@@ -51,5 +66,20 @@ export class Attempt implements ModelAccess {
   /** Records the usage of a model reply. */
   meter(reply: BaseMessage | undefined): void {
     this.recordUsage(usageOf(reply));
+  }
+
+  callStarted(): (ok: boolean) => void {
+    const call = {};
+    this.open.add(call);
+    return (ok) => {
+      // A call counted when the attempt ended is not counted again; a successful one is recorded by its caller.
+      if (this.open.delete(call) && !ok) this.recordUsage({});
+    };
+  }
+
+  /** Ends the attempt: calls still running (cut by a time limit) count as made. */
+  close(): void {
+    for (const _call of this.open) this.recordUsage({});
+    this.open.clear();
   }
 }

@@ -1,4 +1,4 @@
-import { ModelNotConfiguredError, OrchestratorError } from "../errors.js";
+import { ModelNotConfiguredError, OrchestratorError, RunBudgetReachedError } from "../errors.js";
 import type { ErrorKind, TaskError } from "../schemas.js";
 
 /** A failed attempt with a known kind: empty output, a failed contract or check, a timeout. */
@@ -28,6 +28,7 @@ const RETRYABLE: Record<ErrorKind, boolean> = {
   not_configured: false,
   worker: true,
   aborted: false,
+  budget: false,
 };
 
 function statusOf(error: unknown): number | undefined {
@@ -46,6 +47,7 @@ function retryAfterOf(error: unknown): number | undefined {
 function kindOf(error: unknown): ErrorKind {
   if (error instanceof AttemptFailure) return error.kind;
   if (error instanceof ModelNotConfiguredError) return "not_configured";
+  if (error instanceof RunBudgetReachedError) return "budget";
   const status = statusOf(error);
   if (status === 429) return "rate_limit";
   if (status === 401 || status === 403) return "auth";

@@ -1,5 +1,7 @@
 import { HumanMessage, SystemMessage } from "@langchain/core/messages";
+import { RunBudgetReachedError } from "../errors.js";
 import { taskNonce, withDataRule } from "../fence.js";
+import { boundedCall } from "../models.js";
 import { clarifyRequest, CLARIFIER_SYSTEM_PROMPT } from "../prompts.js";
 import type { AttemptRecord, TaskResult, TaskSpec, WorkerInput } from "../schemas.js";
 import { sumUsage } from "../usage.js";
@@ -23,7 +25,9 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 /**
  * Runs one task to a result record: every attempt of the ladder until one passes its checks, a
  * non-retryable error, or the ladder ends. Failed attempts feed their reason into the next; a task the
- * worker calls underspecified is rewritten by the planner model first. Never throws.
+ * worker calls underspecified is rewritten by the planner model first. A run budget that stops the task (its
+ * deadline passed, or a model call was refused) ends it with a `budget` error: not a failure of the task, so
+ * no `task.failed`. Never throws.
  */
 export async function executeTask(input: WorkerInput, worker: WorkerDefinition, options: ExecuteOptions): Promise<TaskResult> {
   const { settings, emit } = options;
@@ -48,18 +52,23 @@ export async function executeTask(input: WorkerInput, worker: WorkerDefinition, 
   for (let i = 0; i < ladder.length; i++) {
     const number = i + 1;
     const params = ladder[i]!;
+    const pastDeadline = deadlinePassed(options);
+    if (pastDeadline) return finish({ status: "failed", output: "", error: { kind: "budget", message: pastDeadline, retryable: false } });
     emit({ type: "task.started", ...ref, attempt: number });
     const began = performance.now();
     const outcome = await runAttempt(input, worker, params, number, feedback, options);
-    attempts.push({
+    const durationMs = performance.now() - began;
+    // Pushed once the attempt's usage is complete (a clarification after it counts to it).
+    const record = (): AttemptRecord => ({
       attempt: number,
       params,
       ok: outcome.ok,
       ...(outcome.ok ? {} : { error: outcome.error }),
-      durationMs: performance.now() - began,
+      durationMs,
       usage: outcome.attempt.usage,
     });
     if (outcome.ok) {
+      attempts.push(record());
       const { output, data, followUps } = outcome.output;
       const capped = capData(data, settings.maxDataChars);
       const text = capOutput(output, settings.maxOutputChars);
@@ -74,28 +83,42 @@ export async function executeTask(input: WorkerInput, worker: WorkerDefinition, 
       return result;
     }
     const { error } = outcome;
-    emit({ type: "task.failed", ...ref, attempt: number, error });
-    if (options.signal?.aborted || !error.retryable || i === ladder.length - 1) return finish({ status: "failed", output: "", error });
+    if (error.kind !== "budget") emit({ type: "task.failed", ...ref, attempt: number, error });
+    if (options.signal?.aborted || !error.retryable || i === ladder.length - 1) {
+      attempts.push(record());
+      return finish({ status: "failed", output: "", error });
+    }
     feedback = `${error.kind}: ${error.message}`;
     if (error.kind === "underspecified" && options.provider.configured) {
-      input = { ...input, task: { ...input.task, description: await clarify(input, error.message, outcome.attempt) } };
+      input = { ...input, task: { ...input.task, description: await clarify(input, error.message, outcome.attempt, options) } };
     }
+    attempts.push(record());
     emit({ type: "task.retrying", ...ref, attempt: number + 1, reason: feedback });
-    await sleep(Math.min(outcome.retryAfterMs ?? 0, MAX_RETRY_WAIT_MS), options.signal);
+    const untilDeadline = (options.meter?.deadlineAt ?? Number.POSITIVE_INFINITY) - Date.now();
+    await sleep(Math.min(outcome.retryAfterMs ?? 0, MAX_RETRY_WAIT_MS, untilDeadline), options.signal);
   }
   throw new Error("unreachable: the retry ladder is never empty");
 }
 
-/** Rewrites an underspecified task description with the planner model; keeps the old one if that fails. */
-async function clarify(input: WorkerInput, reason: string, attempt: Attempt): Promise<string> {
+/** The run budget message when the run's deadline has passed: no attempt starts then. */
+function deadlinePassed(options: ExecuteOptions): string | undefined {
+  const { meter } = options;
+  return meter?.deadlineAt !== undefined && Date.now() >= meter.deadlineAt ? new RunBudgetReachedError(meter.reached()!).message : undefined;
+}
+
+/**
+ * Rewrites an underspecified task description with the planner model, between two attempts, under
+ * `plannerTimeoutMs` and the run's deadline; keeps the old description if that fails.
+ */
+async function clarify(input: WorkerInput, reason: string, attempt: Attempt, options: ExecuteOptions): Promise<string> {
   try {
     const nonce = taskNonce(input, "clarify");
-    const reply = await attempt
-      .model("planner")
-      .invoke([new SystemMessage(withDataRule(CLARIFIER_SYSTEM_PROMPT, nonce)), new HumanMessage(clarifyRequest(input, reason, nonce))], {
-        signal: attempt.signal,
-        runName: "clarifier",
-      });
+    const model = attempt.model("planner");
+    const messages = [new SystemMessage(withDataRule(CLARIFIER_SYSTEM_PROMPT, nonce)), new HumanMessage(clarifyRequest(input, reason, nonce))];
+    const cancel = options.meter ? options.meter.withDeadline(options.signal) : options.signal;
+    const reply = await boundedCall(options.settings.plannerTimeoutMs, cancel, "the clarifier call", (signal) =>
+      model.invoke(messages, { signal, runName: "clarifier" }),
+    );
     attempt.meter(reply);
     const text = textOf(reply).trim();
     return text || input.task.description;

@@ -1,3 +1,4 @@
+import { RunBudgetReachedError } from "../errors.js";
 import type { TaskError, WorkerInput, AttemptParams } from "../schemas.js";
 import { runAgent } from "./agent.js";
 import { Attempt, type ExecuteOptions } from "./attempt.js";
@@ -8,7 +9,15 @@ import type { WorkerDefinition, WorkerOutput } from "./../worker-contract.js";
 
 export type AttemptOutcome = { ok: true; output: WorkerOutput; attempt: Attempt } | { ok: false; error: TaskError; retryAfterMs?: number; attempt: Attempt };
 
-/** One attempt under its time limit: the work, then the result contract. */
+/** When an attempt must stop, and why: its own time limit or the run's deadline, whichever comes first. */
+function stopOf(number: number, timeoutMs: number, options: ExecuteOptions): { inMs: number; reason: () => Error } {
+  const deadlineAt = options.meter?.deadlineAt;
+  const toDeadline = deadlineAt === undefined ? Number.POSITIVE_INFINITY : deadlineAt - Date.now();
+  if (toDeadline <= timeoutMs) return { inMs: Math.max(0, toDeadline), reason: () => new RunBudgetReachedError(options.meter!.reached() ?? "the deadline passed") };
+  return { inMs: timeoutMs, reason: () => new AttemptFailure("timeout", `attempt ${number} timed out after ${timeoutMs} ms`) };
+}
+
+/** One attempt under its time limit (and the run's deadline): the work, then the result contract. */
 export async function runAttempt(
   input: WorkerInput,
   worker: WorkerDefinition,
@@ -18,21 +27,26 @@ export async function runAttempt(
   options: ExecuteOptions,
 ): Promise<AttemptOutcome> {
   const timeoutMs = worker.timeoutMs ?? options.settings.workerTimeoutMs;
-  // One controller per attempt, aborted by its timeout or by the run's signal (one listener, removed after).
+  // One controller per attempt, aborted by its timeout, the run's deadline or the run's signal (one listener, removed after).
   const controller = new AbortController();
-  const attempt = new Attempt(number, params, controller.signal, options);
+  const attempt = new Attempt(number, params, controller.signal, timeoutMs, options);
   const onRunAbort = () => controller.abort(new AttemptFailure("aborted", "the run was cancelled", false));
   if (options.signal?.aborted) onRunAbort();
   options.signal?.addEventListener("abort", onRunAbort, { once: true });
-  const timer = setTimeout(() => controller.abort(new AttemptFailure("timeout", `attempt ${number} timed out after ${timeoutMs} ms`)), timeoutMs);
+  const stop = stopOf(number, timeoutMs, options);
+  const timer = setTimeout(() => controller.abort(stop.reason()), stop.inMs);
   const stopped = new Promise<never>((_, reject) => {
     if (controller.signal.aborted) reject(controller.signal.reason);
     controller.signal.addEventListener("abort", () => reject(controller.signal.reason), { once: true });
   });
   try {
-    const work = worker.kind === "agent" ? runAgent(input, worker, feedback, attempt) : runFunction(input, worker, feedback, attempt);
-    const output = await Promise.race([work, stopped]);
-    await verify(output, input, worker, attempt);
+    // The result contract (a check may call a model) runs inside the attempt's limit too.
+    const run = async () => {
+      const output = await (worker.kind === "agent" ? runAgent(input, worker, feedback, attempt) : runFunction(input, worker, feedback, attempt));
+      await verify(output, input, worker, attempt);
+      return output;
+    };
+    const output = await Promise.race([run(), stopped]);
     return { ok: true, output, attempt };
   } catch (error) {
     const { retryAfterMs, ...failure } = classifyError(error);
@@ -40,5 +54,6 @@ export async function runAttempt(
   } finally {
     clearTimeout(timer);
     options.signal?.removeEventListener("abort", onRunAbort);
+    attempt.close();
   }
 }

@@ -7,11 +7,12 @@ import type { Settings } from "../settings.js";
 import { ZERO_USAGE } from "../usage.js";
 import { classifyError } from "./classify.js";
 import { executeTask } from "./execute.js";
+import type { RunMeter } from "./meter.js";
 
 /** One task, traced as `<worker>:<task>` with its metadata so traces can be filtered per subtask. */
-export function traced(input: WorkerInput, deps: OrchestratorDeps, settings: Settings, config: LangGraphRunnableConfig): Promise<TaskResult> {
+export function traced(input: WorkerInput, deps: OrchestratorDeps, settings: Settings, config: LangGraphRunnableConfig, meter?: RunMeter): Promise<TaskResult> {
   const { task } = input;
-  return RunnableLambda.from((payload: WorkerInput) => runTask(payload, deps, settings, config)).invoke(input, {
+  return RunnableLambda.from((payload: WorkerInput) => runTask(payload, deps, settings, config, meter)).invoke(input, {
     runName: `${task.worker}:${task.id}`,
     tags: [`worker:${task.worker}`, `task:${task.id}`],
     metadata: {
@@ -24,7 +25,7 @@ export function traced(input: WorkerInput, deps: OrchestratorDeps, settings: Set
   });
 }
 
-async function runTask(input: WorkerInput, deps: OrchestratorDeps, settings: Settings, config: LangGraphRunnableConfig): Promise<TaskResult> {
+async function runTask(input: WorkerInput, deps: OrchestratorDeps, settings: Settings, config: LangGraphRunnableConfig, meter?: RunMeter): Promise<TaskResult> {
   const started = new Date();
   try {
     return await executeTask(input, deps.registry.get(input.task.worker), {
@@ -32,6 +33,7 @@ async function runTask(input: WorkerInput, deps: OrchestratorDeps, settings: Set
       settings,
       emit: emitter(config),
       signal: config.signal,
+      meter,
     });
   } catch (error) {
     return {

@@ -392,7 +392,7 @@ describe("itinerary_planner", () => {
     const context: WorkerRunContext = {
       ...offline,
       modelConfigured: true,
-      model: (role = "worker") => provider.create({ role, model: "scripted" }),
+      model: (role = "worker") => provider.create({ role, model: "scripted", timeoutMs: 1_000 }),
       recordUsage: (usage) => recorded.push(usage),
     };
     const result = await run("itinerary_planner", input("itinerary", "itinerary_planner", { dependencies: everything }), context);
@@ -407,7 +407,7 @@ describe("itinerary_planner", () => {
   it("fences its dependencies' results in the model's prompt as data, and its system prompt says so", async () => {
     const { everything } = await defaultResults();
     const provider = scriptedProvider({ worker: () => "Day 1." });
-    const context: WorkerRunContext = { ...offline, modelConfigured: true, model: (role = "worker") => provider.create({ role, model: "scripted" }) };
+    const context: WorkerRunContext = { ...offline, modelConfigured: true, model: (role = "worker") => provider.create({ role, model: "scripted", timeoutMs: 1_000 }) };
     const itinerary = { ...input("itinerary", "itinerary_planner", { dependencies: everything }), fenceSeed: "seed" };
     await run("itinerary_planner", itinerary, context);
     const nonce = taskNonce(itinerary, "task");

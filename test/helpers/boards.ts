@@ -106,7 +106,7 @@ export function roundOf(options: { state?: Partial<State>; settings?: SettingsIn
     events,
     emit: (event) => events.push(event),
     notes: [],
-    planner: () => models.create({ role: "planner", model: settings.plannerModel, temperature: 0 }),
+    planner: () => models.create({ role: "planner", model: settings.plannerModel, temperature: 0, timeoutMs: settings.plannerTimeoutMs }),
   };
 }
 

@@ -29,7 +29,6 @@ class ScriptedChatModel extends BaseChatModel {
     private readonly calls: ModelCall[],
     private readonly latency: (call: ModelCall) => number,
     private readonly onAbort: (() => void) | undefined,
-    private readonly tools: { name: string }[] = [],
     params: BaseChatModelParams = {},
   ) {
     super(params);
@@ -39,19 +38,21 @@ class ScriptedChatModel extends BaseChatModel {
     return "scripted";
   }
 
-  override bindTools(tools: unknown[]): ScriptedChatModel {
+  /** Binds tools as real chat models do: call options on this same model (so views of it keep working). */
+  override bindTools(tools: unknown[]) {
     const named = tools.map((tool) => {
       const t = tool as { name?: string; function?: { name: string } };
       return { name: t.name ?? t.function?.name ?? "tool" };
     });
-    return new ScriptedChatModel(this.responder, this.request, this.calls, this.latency, this.onAbort, named);
+    return this.withConfig({ tools: named } as Partial<this["ParsedCallOptions"]>);
   }
 
   async _generate(messages: BaseMessage[], options: this["ParsedCallOptions"]): Promise<ChatResult> {
+    const tools = (options as { tools?: { name: string }[] }).tools ?? [];
     const call: ModelCall = {
       ...this.request,
       messages,
-      tools: this.tools.map((tool) => tool.name),
+      tools: tools.map((tool) => tool.name),
       system: text(messages.find((m) => m._getType() === "system")),
       prompt: text([...messages].reverse().find((m) => m._getType() === "human")),
     };
@@ -63,7 +64,7 @@ class ScriptedChatModel extends BaseChatModel {
       throw error;
     }
     const reply = await this.responder(call);
-    const message = toMessage(reply, this.tools);
+    const message = toMessage(reply, tools);
     const promptChars = messages.reduce((sum, m) => sum + text(m).length, 0);
     const outputChars = text(message).length + JSON.stringify(message.tool_calls ?? []).length;
     message.usage_metadata = {

@@ -2,22 +2,13 @@ import { ChatOpenAI, type ChatOpenAIFields } from "@langchain/openai";
 import { AIMessageChunk, HumanMessage, type BaseMessageChunk } from "@langchain/core/messages";
 import { MessagesAnnotation, START, StateGraph } from "@langchain/langgraph";
 import { tool } from "@langchain/core/tools";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { z } from "zod";
-import { describeRequest, scriptedHandler, startOpenAIServer, type Handler, type OpenAIServer } from "../helpers/openai-server.js";
+import { describeRequest, scriptedHandler, type OpenAIServer } from "../helpers/openai-server.js";
+import { loopbackServers } from "../helpers/loopback.js";
 import { deferred, waitFor, within } from "../helpers/wait.js";
 
-const servers: OpenAIServer[] = [];
-
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => server.close()));
-});
-
-async function serve(handler: Handler): Promise<OpenAIServer> {
-  const server = await startOpenAIServer({ handler });
-  servers.push(server);
-  return server;
-}
+const serve = loopbackServers();
 
 /**
  * A real ChatOpenAI against the loopback server. Avoid `streaming: true` with `invoke` outside a streaming

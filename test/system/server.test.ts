@@ -145,7 +145,7 @@ describe("the orchestrator on the LangGraph dev server", () => {
   it("serves JSON schemas of input, output and state that describe the graph's fields", async () => {
     const schemas = await client.assistants.getSchemas(GRAPH);
     const properties = (schema: unknown) => (schema as { properties: Record<string, { description?: string }> }).properties;
-    expect(Object.keys(properties(schemas.input_schema)).sort()).toEqual(["fallbackPlan", "goal", "plan"]);
+    expect(Object.keys(properties(schemas.input_schema)).sort()).toEqual(["fallbackPlan", "goal", "plan", "runId"]);
     expect(properties(schemas.input_schema).goal?.description).toBe("What the run should achieve.");
     expect(Object.keys(properties(schemas.output_schema))).toEqual(
       expect.arrayContaining(["goal", "answer", "tasks", "results", "deadLetters", "droppedEdges", "notes"]),
@@ -206,6 +206,25 @@ describe("the orchestrator on the LangGraph dev server", () => {
     const calls = model.chatRequests().slice(before);
     expect(calls).toHaveLength(5);
     expect(calls.every((call) => call.stream === true)).toBe(true);
+  });
+
+  it("runs new input on a thread whose run finished as a new run, even with the same goal", async () => {
+    const threadId = await newThread();
+    const input = { input: { goal: "Brief me on the harbour twice" }, streamMode: STREAM_MODES };
+    const first = await collect(client.runs.stream(threadId, GRAPH, input));
+    const before = model.chatRequests().length;
+    const second = await collect(client.runs.stream(threadId, GRAPH, input));
+
+    const kinds = model
+      .chatRequests()
+      .slice(before)
+      .map((body) => describeRequest(body))
+      .map((view) => (view.structured === "plan" ? "plan" : (/Your task "([^"]+)"/.exec(view.prompt)?.[1] ?? "synthesis")))
+      .sort();
+    expect(kinds).toEqual(["facts", "figures", "plan", "report", "synthesis"]);
+    expect(second.events.filter((event) => event.type === "plan.created")).toHaveLength(1);
+    expect(second.lastValues?.runId).toEqual(expect.any(String));
+    expect(second.lastValues?.runId).not.toBe(first.lastValues?.runId);
   });
 
   it("pauses for plan review when the context asks for it and finishes after the client approves", async () => {

@@ -96,6 +96,18 @@ describe("reducers", () => {
     expect(mergeResults(merged, [{ a: result("a", "again") }]).a!.output).toBe("again");
   });
 
+  it("mergeResults keeps the usage of a result that a later dispatch of its task replaces", () => {
+    const spent = (totalTokens: number) => ({ inputTokens: 0, outputTokens: 0, totalTokens, modelCalls: 1 });
+    const first = { ...result("a", "1"), usage: spent(10) };
+    const second = { ...result("a", "2"), dispatch: 2, usage: spent(20) };
+    const third = { ...result("a", "3"), dispatch: 3, usage: spent(40) };
+    const merged = mergeResults({}, [{ a: first }, { a: second }, { a: third }]);
+    expect(merged.a).toEqual({ ...third, earlierUsage: { inputTokens: 0, outputTokens: 0, totalTokens: 30, modelCalls: 2 } });
+    expect(mergeResults(mergeResults({ a: first }, [{ a: second }]), [{ a: third }])).toEqual(merged);
+    // A rewrite of the same dispatch replaces it and keeps what came before.
+    expect(mergeResults(merged, [{ a: { ...third, output: "3 again" } }]).a!.earlierUsage).toEqual(merged.a!.earlierUsage);
+  });
+
   it("gives the same state however the writes are batched, as delta channels require", () => {
     const writes: Record<string, TaskResult>[] = [{ a: result("a", "1") }, { b: result("b", "2") }, { a: result("a", "3") }];
     expect(mergeResults(mergeResults({}, writes.slice(0, 1)), writes.slice(1))).toEqual(mergeResults({}, writes));

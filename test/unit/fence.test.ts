@@ -139,7 +139,7 @@ describe("downstream prompts keep their structure whatever a worker wrote", () =
     const models = scriptedProvider({ planner: () => ({ structured: { accept: true, feedback: "" } }) });
     const context = {
       modelConfigured: true,
-      model: () => models.create({ role: "planner", model: "m", temperature: 0 }),
+      model: () => models.create({ role: "planner", model: "m", temperature: 0, timeoutMs: 1_000 }),
       recordUsage: () => {},
       signal: new AbortController().signal,
     };

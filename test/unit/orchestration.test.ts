@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { PlanValidationError } from "../../src/errors.js";
-import { budgetExceeded, hasRunBudget } from "../../src/orchestration/budgets.js";
+import { hasRunBudget } from "../../src/orchestration/budgets.js";
 import { dispatchPool, dispatchReady, scheduleNext } from "../../src/orchestration/dispatch.js";
 import { acceptFollowUps, addTasks } from "../../src/orchestration/follow-ups.js";
 import { adoptPlan, choosePlan, singleTaskPlan } from "../../src/orchestration/initial-plan.js";
@@ -16,7 +16,7 @@ import { byPriority, ranksOf, readyTasks, TaskBoard, toRecords } from "../../src
 import type { DeadLetter, TaskRecord, TaskSpec } from "../../src/schemas.js";
 import type { SettingsInput } from "../../src/settings.js";
 import type { State } from "../../src/state.js";
-import { ZERO_USAGE } from "../../src/usage.js";
+import { budgetExceeded, ZERO_USAGE } from "../../src/usage.js";
 import { planReply, task } from "../helpers/fixtures.js";
 import { estimateTokens, scriptedProvider, type Responder } from "../helpers/scripted-model.js";
 import { as, attempt, boardOf, configuredButUnused, failed, recorder, records, registryOf, result, roundOf, table, unconfigured } from "../helpers/boards.js";

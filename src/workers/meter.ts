@@ -1,0 +1,157 @@
+import { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import type { LLMResult } from "@langchain/core/outputs";
+import type { LangGraphRunnableConfig } from "@langchain/langgraph";
+import { RunBudgetReachedError } from "../errors.js";
+import type { BudgetSnapshot } from "../schemas.js";
+import { addUsage, budgetExceeded, usageOf, ZERO_USAGE, type RunBudgets, type Usage } from "../usage.js";
+
+/**
+ * The run-wide meter that every model call asks before it starts: the usage counted against the run's budgets so
+ * far (from state) plus every call started since in this process. An admitted call counts at once, its tokens
+ * when it ends; once a budget is reached no call is admitted (calls in flight finish).
+ */
+export class RunMeter {
+  private live: Usage = ZERO_USAGE;
+
+  constructor(
+    readonly budgets: RunBudgets,
+    private readonly base: Usage = ZERO_USAGE,
+    /** When the budget window opened (ISO time): the deadline counts from here. */
+    readonly startedAt?: string,
+  ) {}
+
+  /** Usage counted against the budgets: the base plus everything metered since. */
+  used(): Usage {
+    return addUsage(this.base, this.live);
+  }
+
+  /** Which budget is used up, if any. */
+  reached(now = Date.now()): string | undefined {
+    return budgetExceeded(this.budgets, this.used(), this.startedAt, now);
+  }
+
+  /** The deadline in epoch ms, if the run has one. */
+  get deadlineAt(): number | undefined {
+    return this.budgets.deadlineMs > 0 && this.startedAt ? Date.parse(this.startedAt) + this.budgets.deadlineMs : undefined;
+  }
+
+  /** Admits `calls` model calls, counting them, or throws `RunBudgetReachedError` naming the budget used up. */
+  admit(calls = 1): void {
+    const reached = this.reached();
+    if (reached) throw new RunBudgetReachedError(reached);
+    this.live = addUsage(this.live, { modelCalls: calls });
+  }
+
+  /** Adds the tokens of calls that ended. */
+  settle(usage: Partial<Usage>): void {
+    this.live = addUsage(this.live, { ...usage, modelCalls: 0 });
+  }
+
+  /** `signal` (the run's), also aborted at the deadline with a `RunBudgetReachedError`; as it is without a deadline. */
+  withDeadline(signal?: AbortSignal): AbortSignal | undefined {
+    const at = this.deadlineAt;
+    if (at === undefined) return signal;
+    const controller = new AbortController();
+    const expire = () => controller.abort(new RunBudgetReachedError(this.reached() ?? `the deadline of ${this.budgets.deadlineMs} ms passed`));
+    // Unref'd: a run that ends before its deadline leaves nothing keeping the process alive.
+    setTimeout(expire, Math.max(0, at - Date.now())).unref();
+    return signal ? AbortSignal.any([signal, controller.signal]) : controller.signal;
+  }
+}
+
+/** Told when each metered call starts; the returned function is told how it ended (a failed call reports no usage). */
+export interface CallObserver {
+  callStarted(): (ok: boolean) => void;
+}
+
+type Generate = BaseChatModel["generate"];
+type StreamIterator = BaseChatModel["_streamIterator"];
+
+/** The tokens of a generation batch: each message's `usage_metadata`. */
+const tokensOf = (result: LLMResult): Usage => {
+  let usage = ZERO_USAGE;
+  for (const generation of result.generations.flat()) usage = addUsage(usage, { ...usageOf((generation as { message?: never }).message), modelCalls: 0 });
+  return usage;
+};
+
+/** Whether the model streams by itself (else `stream()` falls back to `invoke()`, which is metered on its own). */
+const streamsItself = (model: BaseChatModel): boolean => !model.disableStreaming && model._streamResponseChunks !== BaseChatModel.prototype._streamResponseChunks;
+
+/**
+ * A view of `model` whose every call asks `meter` first: admitted calls count, refused ones throw before any
+ * request is made. The view is the model itself underneath (its tools, structured output and settings bind to
+ * the view, as they bind to `this`), with its two entry points — `generate` (invoke, batch) and the stream
+ * iterator — metered; a model that `withConfig` copies (ChatOpenAI does, for tools and structured output) is
+ * copied into a metered view too.
+ */
+export function meteredModel<T extends BaseChatModel>(model: T, meter: RunMeter, observer?: CallObserver): T {
+  const view = Object.create(model) as T;
+  const generate: Generate = async function (this: T, messages, options, callbacks) {
+    meter.admit(messages.length);
+    const ended = observer?.callStarted();
+    try {
+      const result = await model.generate.call(this, messages, options, callbacks);
+      meter.settle(tokensOf(result));
+      ended?.(true);
+      return result;
+    } catch (error) {
+      ended?.(false);
+      throw error;
+    }
+  };
+  const streamIterator: StreamIterator = async function* (this: T, input, options) {
+    if (!streamsItself(model)) return yield* model._streamIterator.call(this, input, options);
+    meter.admit();
+    const ended = observer?.callStarted();
+    let usage = ZERO_USAGE;
+    let ok = false;
+    try {
+      for await (const chunk of model._streamIterator.call(this, input, options)) {
+        usage = addUsage(usage, { ...usageOf(chunk), modelCalls: 0 });
+        yield chunk;
+      }
+      ok = true;
+    } finally {
+      meter.settle(usage);
+      ended?.(ok);
+    }
+  };
+  const withConfig = function (this: T, config: Parameters<T["withConfig"]>[0]) {
+    const configured = model.withConfig.call(this, config);
+    return configured instanceof BaseChatModel ? meteredModel(configured, meter, observer) : configured;
+  };
+  Object.defineProperties(view, { generate: { value: generate }, _streamIterator: { value: streamIterator }, withConfig: { value: withConfig } });
+  return view;
+}
+
+/** The meters of the waves in flight in this process, by run scope: one per thread, namespace and run. */
+const waveMeters = new Map<string, { wave: string; meter: RunMeter }>();
+const MAX_SCOPES = 1024;
+
+/** The scope of a run on a thread: its thread, the parent namespace (a graph may run as a subgraph) and its run. */
+function scopeOf(config: LangGraphRunnableConfig, runId: string | undefined): string {
+  const configurable = (config.configurable ?? {}) as { thread_id?: string; checkpoint_ns?: string };
+  const parentNs = (configurable.checkpoint_ns ?? "").split("|").slice(0, -1).join("|");
+  return `${configurable.thread_id ?? ""}\u0000${parentNs}\u0000${runId ?? ""}`;
+}
+
+/**
+ * The meter shared by every worker of one wave in this process: created by the first of them from the wave's
+ * snapshot (so a resumed wave rebuilds it from state), replaced when the run's next wave starts.
+ */
+export function waveMeter(config: LangGraphRunnableConfig, snapshot: BudgetSnapshot, budgets: RunBudgets): RunMeter {
+  const scope = scopeOf(config, snapshot.runId);
+  const wave = String((config.metadata as { langgraph_step?: number } | undefined)?.langgraph_step ?? "");
+  const current = waveMeters.get(scope);
+  if (current?.wave === wave) return current.meter;
+  const meter = new RunMeter(budgets, snapshot.used, snapshot.startedAt);
+  waveMeters.delete(scope);
+  waveMeters.set(scope, { wave, meter });
+  if (waveMeters.size > MAX_SCOPES) waveMeters.delete(waveMeters.keys().next().value!);
+  return meter;
+}
+
+/** Forgets the run's wave meter (its usage is in state once the wave is over). */
+export function forgetWaveMeter(config: LangGraphRunnableConfig, runId: string | undefined): void {
+  waveMeters.delete(scopeOf(config, runId));
+}
