@@ -6,9 +6,9 @@ import { SettingsSchema } from "../settings.js";
 export const contextJsonSchema = () => z.toJSONSchema(SettingsSchema, { io: "input", target: "draft-7" });
 
 /**
- * Extra routes of the LangGraph server (`http.app` in langgraph.json): fills in the context schema that
- * `@langchain/langgraph-api` 2.0.0 drops for graphs whose state is a `StateSchema`, so Studio can show and edit
- * the settings per assistant.
+ * Extra routes of the LangGraph server (`http.app` in langgraph.json): fills in the context schema when
+ * `@langchain/langgraph-api` returns none (2.0.0 dropped it for graphs whose state is a `StateSchema`), so Studio
+ * can show and edit the settings per assistant.
  */
 export const app = new Hono();
 app.get("/assistants/:assistantId/schemas", async (c, next) => {

@@ -153,8 +153,8 @@ describe("the orchestrator on the LangGraph dev server", () => {
     expect(Object.keys(properties(schemas.state_schema))).toEqual(expect.arrayContaining(["pendingReview", "dispatch", "orchestrationUsage"]));
   });
 
-  // langgraph-api 2.0.0 drops the context schema of StateSchema graphs; src/server/app.ts (langgraph.json
-  // `http.app`) serves the settings schema in its place, input side, so Studio can render and edit it.
+  // The settings schema, input side, is the context schema (src/server/app.ts, langgraph.json `http.app`, fills it
+  // in where a langgraph-api release drops it, as 2.0.0 did for StateSchema graphs), so Studio can render and edit it.
   it("serves the settings as a context schema Studio can render: descriptions and defaults, nothing required", async () => {
     const schemas = await client.assistants.getSchemas(GRAPH);
     const context = schemas.context_schema as { properties: Record<string, { description?: string; default?: unknown }>; required?: string[] };
