@@ -7,8 +7,8 @@ export const contextJsonSchema = () => z.toJSONSchema(SettingsSchema, { io: "inp
 
 /**
  * Extra routes of the LangGraph server (`http.app` in langgraph.json): fills in the context schema when
- * `@langchain/langgraph-api` returns none (2.0.0 dropped it for graphs whose state is a `StateSchema`), so Studio
- * can show and edit the settings per assistant.
+ * `@langchain/langgraph-api` returns none (1.5.1 and 2.0.0 do so for graphs whose state is a `StateSchema`), so
+ * Studio can show and edit the settings per assistant.
  */
 export const app = new Hono();
 app.get("/assistants/:assistantId/schemas", async (c, next) => {
