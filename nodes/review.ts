@@ -3,6 +3,7 @@ import { resolveSettings } from "../src/settings.js";
 import type { OrchestratorDeps } from "../src/deps.js";
 import { emitter } from "../src/events.js";
 import { fatalPlanIssues } from "../src/plan/validate.js";
+import { announcePlan } from "../src/orchestration/chat.js";
 import { adoptPlan, asSpecs, withoutBlocks } from "../src/orchestration/initial-plan.js";
 import { skipPending } from "../src/orchestration/skips.js";
 import { TaskBoard } from "../src/orchestration/task-board.js";
@@ -26,7 +27,7 @@ export function makeReviewNode(deps: OrchestratorDeps) {
       return { pendingReview: null, tasks: board.changes(), notes: [reason], dispatch: [] };
     }
     if ("action" in decision && decision.action === "approve" && request.kind === "approve_plan") {
-      return { pendingReview: null };
+      return { pendingReview: null, ...announcePlan(resolveSettings(config, deps.settings), request.tasks) };
     }
     const proposed = "tasks" in decision ? decision : "plan" in decision ? decision.plan : { tasks: request.tasks };
     return applyPlan(request, asSpecs(PlanInputSchema.parse(proposed).tasks), deps, config);
@@ -39,7 +40,7 @@ function applyPlan(request: ReviewRequest, specs: TaskSpec[], deps: Orchestrator
   if (fatal.length > 0) return { pendingReview: { ...request, tasks: withoutBlocks(specs), errors: fatal } };
   const notes = ["The plan was written or edited by a human reviewer."];
   const { table, dropped } = adoptPlan(specs, "human", emitter(config), notes);
-  return { pendingReview: null, planSource: "human", tasks: new Overwrite(table), droppedEdges: dropped, notes };
+  return { pendingReview: null, planSource: "human", tasks: new Overwrite(table), droppedEdges: dropped, notes, ...announcePlan(settings, specs) };
 }
 
 /** After a review: ask again while the answer is unusable, else back to the orchestrator. */
