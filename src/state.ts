@@ -120,7 +120,13 @@ export type State = typeof OrchestratorState.State;
 export type Update = typeof OrchestratorState.Update;
 
 /** What a caller passes in. */
-export const OrchestratorInput = new StateSchema({ goal: fields.goal, messages: fields.messages, plan: fields.plan, fallbackPlan: fields.fallbackPlan, runId: fields.runId });
+export const OrchestratorInput = new StateSchema({
+  goal: fields.goal,
+  messages: fields.messages,
+  plan: fields.plan,
+  fallbackPlan: fields.fallbackPlan,
+  runId: fields.runId,
+});
 
 /** What a caller gets back. */
 export const OrchestratorOutput = new StateSchema({

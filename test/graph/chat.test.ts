@@ -3,7 +3,7 @@
  * human message on the same thread starts a new goal whose planner sees the conversation.
  */
 import { AIMessage, type BaseMessage, HumanMessage } from "@langchain/core/messages";
-import { MemorySaver } from "@langchain/langgraph";
+import { Command, MemorySaver } from "@langchain/langgraph";
 import { describe, expect, it } from "vitest";
 import { compileOrchestrator } from "../../graphs/orchestrator.js";
 import { WorkerRegistry } from "../../src/workers/registry.js";
@@ -39,6 +39,19 @@ describe("chat input and output", () => {
     ]);
     expect(out.answer).toContain("## Second part\n\nb:a");
     expect(out.messages.at(-1)).toBeInstanceOf(AIMessage);
+  });
+
+  it("announces a reviewed plan once the reviewer approves it, not while it waits", async () => {
+    const { graph } = chatGraph();
+    const plan = { tasks: [task("a", [], { title: "Only part" })] };
+    const paused = await graph.invoke({ messages: [new HumanMessage("review me")], plan }, config("t", { reviewPlan: true }));
+    expect(kinds(paused.messages)).toEqual([["human", "review me"]]);
+    const out = await graph.invoke(new Command({ resume: { action: "approve" } }), config("t", { reviewPlan: true }));
+    expect(kinds(out.messages)).toEqual([
+      ["human", "review me"],
+      ["ai", "Plan (1 task):\n- a (echo): Only part"],
+      ["ai", out.answer],
+    ]);
   });
 
   it("does not announce the plan when announcePlan is off", async () => {

@@ -145,10 +145,10 @@ describe("the orchestrator on the LangGraph dev server", () => {
   it("serves JSON schemas of input, output and state that describe the graph's fields", async () => {
     const schemas = await client.assistants.getSchemas(GRAPH);
     const properties = (schema: unknown) => (schema as { properties: Record<string, { description?: string }> }).properties;
-    expect(Object.keys(properties(schemas.input_schema)).sort()).toEqual(["fallbackPlan", "goal", "plan", "runId"]);
-    expect(properties(schemas.input_schema).goal?.description).toBe("What the run should achieve.");
+    expect(Object.keys(properties(schemas.input_schema)).sort()).toEqual(["fallbackPlan", "goal", "messages", "plan", "runId"]);
+    expect(properties(schemas.input_schema).goal?.description).toBe("What the run should achieve. Without one, the last human message of `messages` is the goal.");
     expect(Object.keys(properties(schemas.output_schema))).toEqual(
-      expect.arrayContaining(["goal", "answer", "tasks", "results", "deadLetters", "droppedEdges", "notes"]),
+      expect.arrayContaining(["goal", "messages", "answer", "tasks", "results", "deadLetters", "droppedEdges", "notes"]),
     );
     expect(Object.keys(properties(schemas.state_schema))).toEqual(expect.arrayContaining(["pendingReview", "dispatch", "orchestrationUsage"]));
   });
@@ -168,6 +168,54 @@ describe("the orchestrator on the LangGraph dev server", () => {
       expect(property.default, key).toBeDefined();
     }
     expect(schemas.config_schema).toEqual(schemas.context_schema);
+  });
+
+  // As Studio's chat mode and Agent Chat UI send it: `{ messages, context }`, values streamed with subgraphs.
+  it("chats like Studio and Agent Chat UI: answers a human message as an AI message, then a follow-up on the same thread", async () => {
+    const threadId = await newThread();
+    type Message = { type: string; content: unknown };
+    const chat = async (content: string) => {
+      const run = await collect(
+        client.runs.stream(threadId, GRAPH, {
+          input: { messages: [{ type: "human", content }] },
+          context: { maxParallel: 4 },
+          streamMode: ["values"],
+          streamSubgraphs: true,
+        }),
+      );
+      return ((run.lastValues?.messages ?? []) as Message[]).map((message) => [message.type, message.content]);
+    };
+    const answer = "FINAL ANSWER built from facts, figures, report";
+    const planText = `Plan (3 tasks):\n${PLAN.map((task) => `- ${task.id} (${task.worker}): ${task.title}`).join("\n")}`;
+    const before = model.chatRequests().length;
+
+    expect(await chat("Brief me on the harbour")).toEqual([
+      ["human", "Brief me on the harbour"],
+      ["ai", planText],
+      ["ai", answer],
+    ]);
+    expect(await chat("Now the airport")).toEqual([
+      ["human", "Brief me on the harbour"],
+      ["ai", planText],
+      ["ai", answer],
+      ["human", "Now the airport"],
+      ["ai", planText],
+      ["ai", answer],
+    ]);
+
+    const plannerPrompts = model
+      .chatRequests()
+      .slice(before)
+      .map((body) => describeRequest(body))
+      .filter((view) => view.structured === "plan")
+      .map((view) => view.prompt);
+    expect(plannerPrompts).toHaveLength(2);
+    expect(plannerPrompts[0]).not.toContain("Conversation so far");
+    expect(plannerPrompts[1]).toContain("user: Brief me on the harbour");
+    expect(plannerPrompts[1]).toContain(`assistant: ${answer}`);
+    expect(plannerPrompts[1]).toContain("Goal:\nNow the airport");
+    const state = await client.threads.getState<{ goal: string }>(threadId);
+    expect(state.values.goal).toBe("Now the airport");
   });
 
   it("streams a run to an SDK client: lifecycle events and state updates for every task, then the answer", async () => {
