@@ -4,22 +4,23 @@ import type { OrchestratorDeps } from "../src/deps.js";
 import { emitter } from "../src/events.js";
 import { fatalPlanIssues } from "../src/plan/validate.js";
 import { announcePlan } from "../src/orchestration/chat.js";
+import { ReviewAnswerSchema, reviewInterrupt, toReviewDecision } from "../src/orchestration/plan-review.js";
 import { adoptPlan, asSpecs, withoutBlocks } from "../src/orchestration/initial-plan.js";
 import { skipPending } from "../src/orchestration/skips.js";
 import { TaskBoard } from "../src/orchestration/task-board.js";
 import { PlanInputSchema, type TaskSpec } from "../src/schemas.js";
-import { ReviewDecisionSchema, type ReviewRequest, type State, type Update } from "../src/state.js";
+import type { ReviewRequest, State, Update } from "../src/state.js";
 import { NODES } from "./names.js";
 
 /** Pauses the run with the plan (or the failed draft) and applies the human's decision. */
 export function makeReviewNode(deps: OrchestratorDeps) {
   return function review(state: State, config: LangGraphRunnableConfig): Update {
     const request = state.pendingReview!;
-    const answer = ReviewDecisionSchema.safeParse(interrupt(request));
+    const answer = ReviewAnswerSchema.safeParse(interrupt(reviewInterrupt(request)));
     if (!answer.success) {
       return { pendingReview: { ...request, errors: [`The review answer was not understood: ${answer.error.issues[0]?.message}`] } };
     }
-    const decision = answer.data;
+    const decision = toReviewDecision(answer.data);
     if ("action" in decision && decision.action === "reject") {
       const reason = `plan rejected by the reviewer${decision.reason ? `: ${decision.reason}` : ""}`;
       const board = new TaskBoard(state.tasks);

@@ -298,6 +298,37 @@ describe("the orchestrator on the LangGraph dev server", () => {
     expect(state.values.answer).toBe("FINAL ANSWER built from facts, figures, report");
   });
 
+  it("pauses for review in the human-in-the-loop shape Agent Chat UI renders, and takes its decisions on resume", async () => {
+    const threadId = await newThread();
+    const first = await collect(
+      client.runs.stream(threadId, GRAPH, {
+        input: { messages: [{ type: "human", content: "Review the tour" }] },
+        streamMode: STREAM_MODES,
+        context: { reviewPlan: true },
+      }),
+    );
+    expect(first.interrupts).toHaveLength(1);
+    const value = first.interrupts[0]!.value as { action_requests: { name: string; args: { tasks: { id: string }[] } }[]; review_configs: unknown };
+    expect(value).toMatchObject({ kind: "approve_plan", goal: "Review the tour" });
+    expect(value.action_requests.map((request) => [request.name, request.args.tasks.map((task) => task.id)])).toEqual([["approve_plan", ["facts", "figures", "report"]]]);
+    expect(value.review_configs).toEqual([{ action_name: "approve_plan", allowed_decisions: ["approve", "edit", "reject"] }]);
+
+    const edited_action = { name: "approve_plan", args: { tasks: [PLAN[0]] } };
+    const resumed = await collect(
+      client.runs.stream(threadId, GRAPH, {
+        command: { resume: { decisions: [{ type: "edit", edited_action }] } },
+        streamMode: STREAM_MODES,
+        context: { reviewPlan: true },
+      }),
+    );
+    expect(resumed.interrupts).toEqual([]);
+    expect(resumed.results.map((result) => result.taskId)).toEqual(["facts"]);
+    const state = await client.threads.getState<{ answer: string; planSource: string }>(threadId);
+    expect(state.next).toEqual([]);
+    expect(state.values.planSource).toBe("human");
+    expect(state.values.answer).toBe("FINAL ANSWER built from facts");
+  });
+
   it("takes settings from config.configurable too, and runs the plan as a reviewer edited it", async () => {
     const threadId = await newThread();
     const first = await collect(
