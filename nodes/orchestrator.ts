@@ -6,6 +6,7 @@ import { askReplan } from "../src/plan/planner.js";
 import { stopDispatching } from "../src/orchestration/budgets.js";
 import { scheduleNext } from "../src/orchestration/dispatch.js";
 import { acceptFollowUps } from "../src/orchestration/follow-ups.js";
+import { announcePlan, conversationContext, runGoal } from "../src/orchestration/chat.js";
 import { adoptPlan, choosePlan, withoutBlocks } from "../src/orchestration/initial-plan.js";
 import { applyReplan, shouldReplan } from "../src/orchestration/replans.js";
 import { absorbResults, completeParents, mergeDeadLetters } from "../src/orchestration/results.js";
@@ -24,7 +25,7 @@ export function makeOrchestratorNode(deps: OrchestratorDeps) {
     forgetWaveMeter(config, state.runId);
     if (startsNewRun(state)) {
       const run = { runId: newRunId(state), startedAt: new Date().toISOString(), used: ZERO_USAGE };
-      return startPlan(openRound(state, config, deps, run), run);
+      return startPlan(openRound({ ...state, ...runGoal(state) }, config, deps, run), run);
     }
     return runRound(openRound(state, config, deps, { runId: state.runId, startedAt: state.startedAt, used: budgetUsage(state) }));
   };
@@ -38,6 +39,8 @@ async function startPlan(round: Round, { runId, startedAt }: { runId: string; st
   const { state, settings, notes } = round;
   const reset: Update = {
     runId,
+    goal: state.goal,
+    chatTurn: state.chatTurn,
     planRunId: runId,
     inputDigest: inputDigest(state),
     planGoal: state.goal,
@@ -54,13 +57,15 @@ async function startPlan(round: Round, { runId, startedAt }: { runId: string; st
     stopReason: undefined,
     fenceSeed: randomUUID(),
   };
-  const chosen = await choosePlan(round);
+  const conversation = { text: conversationContext(state.messages), nonce: promptNonce(reset.fenceSeed, "conversation") };
+  const chosen = await choosePlan(round, conversation);
   const orchestrationUsage = chosen.usage;
   if (chosen.kind === "human") return { ...reset, orchestrationUsage, notes: new Overwrite(notes), pendingReview: chosen.request };
 
   const { tasks, table, dropped } = adoptPlan(chosen.specs, chosen.source, round.emit, notes);
   const planned: Update = { ...reset, planSource: chosen.source, droppedEdges: dropped, notes: new Overwrite(notes), orchestrationUsage };
   if (settings.reviewPlan) {
+    // The plan is announced once a reviewer has approved or edited it.
     const review = { kind: "approve_plan" as const, goal: state.goal, tasks: withoutBlocks(tasks), errors: [] };
     return { ...planned, tasks: new Overwrite(table), pendingReview: review };
   }
@@ -68,6 +73,7 @@ async function startPlan(round: Round, { runId, startedAt }: { runId: string; st
   const next = await scheduleNext(round, board, {});
   return {
     ...planned,
+    ...announcePlan(settings, tasks),
     tasks: new Overwrite(board.table),
     dispatch: next.dispatch,
     orchestrationUsage: addUsage(orchestrationUsage, next.usage),

@@ -3,22 +3,24 @@ import { resolveSettings } from "../src/settings.js";
 import type { OrchestratorDeps } from "../src/deps.js";
 import { emitter } from "../src/events.js";
 import { fatalPlanIssues } from "../src/plan/validate.js";
+import { announcePlan } from "../src/orchestration/chat.js";
+import { ReviewAnswerSchema, reviewInterrupt, toReviewDecision } from "../src/orchestration/plan-review.js";
 import { adoptPlan, asSpecs, withoutBlocks } from "../src/orchestration/initial-plan.js";
 import { skipPending } from "../src/orchestration/skips.js";
 import { TaskBoard } from "../src/orchestration/task-board.js";
 import { PlanInputSchema, type TaskSpec } from "../src/schemas.js";
-import { ReviewDecisionSchema, type ReviewRequest, type State, type Update } from "../src/state.js";
+import type { ReviewRequest, State, Update } from "../src/state.js";
 import { NODES } from "./names.js";
 
 /** Pauses the run with the plan (or the failed draft) and applies the human's decision. */
 export function makeReviewNode(deps: OrchestratorDeps) {
   return function review(state: State, config: LangGraphRunnableConfig): Update {
     const request = state.pendingReview!;
-    const answer = ReviewDecisionSchema.safeParse(interrupt(request));
+    const answer = ReviewAnswerSchema.safeParse(interrupt(reviewInterrupt(request)));
     if (!answer.success) {
       return { pendingReview: { ...request, errors: [`The review answer was not understood: ${answer.error.issues[0]?.message}`] } };
     }
-    const decision = answer.data;
+    const decision = toReviewDecision(answer.data);
     if ("action" in decision && decision.action === "reject") {
       const reason = `plan rejected by the reviewer${decision.reason ? `: ${decision.reason}` : ""}`;
       const board = new TaskBoard(state.tasks);
@@ -26,7 +28,7 @@ export function makeReviewNode(deps: OrchestratorDeps) {
       return { pendingReview: null, tasks: board.changes(), notes: [reason], dispatch: [] };
     }
     if ("action" in decision && decision.action === "approve" && request.kind === "approve_plan") {
-      return { pendingReview: null };
+      return { pendingReview: null, ...announcePlan(resolveSettings(config, deps.settings), request.tasks) };
     }
     const proposed = "tasks" in decision ? decision : "plan" in decision ? decision.plan : { tasks: request.tasks };
     return applyPlan(request, asSpecs(PlanInputSchema.parse(proposed).tasks), deps, config);
@@ -39,7 +41,7 @@ function applyPlan(request: ReviewRequest, specs: TaskSpec[], deps: Orchestrator
   if (fatal.length > 0) return { pendingReview: { ...request, tasks: withoutBlocks(specs), errors: fatal } };
   const notes = ["The plan was written or edited by a human reviewer."];
   const { table, dropped } = adoptPlan(specs, "human", emitter(config), notes);
-  return { pendingReview: null, planSource: "human", tasks: new Overwrite(table), droppedEdges: dropped, notes };
+  return { pendingReview: null, planSource: "human", tasks: new Overwrite(table), droppedEdges: dropped, notes, ...announcePlan(settings, specs) };
 }
 
 /** After a review: ask again while the answer is unusable, else back to the orchestrator. */

@@ -1,4 +1,4 @@
-import { HumanMessage, SystemMessage } from "@langchain/core/messages";
+import { AIMessage, HumanMessage, SystemMessage } from "@langchain/core/messages";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { resolveSettings } from "../src/settings.js";
 import type { OrchestratorDeps } from "../src/deps.js";
@@ -36,7 +36,7 @@ export function makeSynthesizerNode(deps: OrchestratorDeps) {
         const orchestrationUsage = addUsage(state.orchestrationUsage, usageOf(reply));
         if (answer.trim()) {
           emit({ type: "synthesis.finished", durationMs: performance.now() - started, mode: "llm" });
-          return { answer, orchestrationUsage };
+          return { answer, messages: [new AIMessage(answer)], orchestrationUsage };
         }
         notes.push("The synthesizer returned an empty answer; a template report is shown instead.");
       } catch (error) {
@@ -45,6 +45,6 @@ export function makeSynthesizerNode(deps: OrchestratorDeps) {
     }
     const answer = templateAnswer(state.goal, tasks, state.results, [...state.notes, ...notes], deps.models.configured ? "fallback" : "offline");
     emit({ type: "synthesis.finished", durationMs: performance.now() - started, mode: "template" });
-    return { answer, notes };
+    return { answer, messages: [new AIMessage(answer)], notes };
   };
 }

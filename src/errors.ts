@@ -79,3 +79,10 @@ export class RunCancelledError extends OrchestratorError {
     super(`The run on thread "${threadId}" was cancelled; the work it had finished is checkpointed and the thread can be resumed.`, options);
   }
 }
+
+/** The input names nothing to do: no goal and no human message. */
+export class MissingGoalError extends OrchestratorError {
+  constructor() {
+    super("The input has no goal and no human message: pass `goal` or `messages` ending in a human message.");
+  }
+}

@@ -1,4 +1,4 @@
-import { fence, taskNonce } from "./fence.js";
+import { dataRule, fence, taskNonce } from "./fence.js";
 import type { WorkerCatalog } from "./worker-contract.js";
 import type { TaskRecord, TaskResult, WorkerInput } from "./schemas.js";
 import type { Settings } from "./settings.js";
@@ -27,7 +27,11 @@ export function plannerSystemPrompt(registry: WorkerCatalog, settings: Pick<Sett
 }
 
 /** The user message of a planning call. */
-export const planRequest = (goal: string): string => `Goal:\n${goal}\n\nReturn the plan.`;
+/** The plan request: the goal, and the conversation so far (fenced as data, since answers carry worker output), if any. */
+export const planRequest = (goal: string, conversation = "", nonce = ""): string =>
+  conversation
+    ? `Conversation so far (earlier goals and answers; context only):\n${fence(conversation, nonce)}\n${dataRule(nonce)}\n\nGoal:\n${goal}\n\nReturn the plan.`
+    : `Goal:\n${goal}\n\nReturn the plan.`;
 
 /** Sent back to the planner when its plan failed validation. */
 export const repairRequest = (issues: readonly string[]): string => `The plan is invalid:\n${issues.map((issue) => `- ${issue}`).join("\n")}\n\nReturn a corrected plan.`;

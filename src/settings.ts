@@ -52,6 +52,7 @@ export const SettingsSchema = z.object({
   maxModelCalls: z.number().int().min(0).default(0).describe("Run budget: number of model calls; 0 = none."),
   reviewPlan: z.boolean().default(false).describe("Pause for a human to approve, edit or reject the plan."),
   humanFallback: z.boolean().default(false).describe("When planning fails, pause for a human breakdown instead of a single-task plan."),
+  announcePlan: z.boolean().default(true).describe("When the plan is made, add one short AI message to `messages` listing its tasks."),
 });
 
 /** Resolved run settings, every field present. */

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { DeltaValue, StateSchema } from "@langchain/langgraph";
+import { DeltaValue, MessagesValue, StateSchema } from "@langchain/langgraph";
 import {
   BudgetSnapshotSchema,
   DeadLetterSchema,
@@ -66,7 +66,9 @@ export const ReviewDecisionSchema = z.union([
 export type ReviewDecision = z.input<typeof ReviewDecisionSchema>;
 
 const fields = {
-  goal: z.string().describe("What the run should achieve."),
+  goal: z.string().describe("What the run should achieve. Without one, the last human message of `messages` is the goal."),
+  messages: MessagesValue,
+  chatTurn: z.string().optional().describe("The id of the human message the current run answers: a newer one starts a new run."),
   runId: z.string().optional().describe("The run's id. A new id starts a new run on the thread (createOrchestrator's run() sets one); without one the graph assigns it."),
   plan: PlanInputSchema.optional().describe("A plan to run instead of asking the planner."),
   fallbackPlan: PlanInputSchema.optional().describe("A plan to run only if the planner fails."),
@@ -118,11 +120,18 @@ export type State = typeof OrchestratorState.State;
 export type Update = typeof OrchestratorState.Update;
 
 /** What a caller passes in. */
-export const OrchestratorInput = new StateSchema({ goal: fields.goal, plan: fields.plan, fallbackPlan: fields.fallbackPlan, runId: fields.runId });
+export const OrchestratorInput = new StateSchema({
+  goal: fields.goal,
+  messages: fields.messages,
+  plan: fields.plan,
+  fallbackPlan: fields.fallbackPlan,
+  runId: fields.runId,
+});
 
 /** What a caller gets back. */
 export const OrchestratorOutput = new StateSchema({
   goal: fields.goal,
+  messages: fields.messages,
   runId: fields.runId,
   answer: fields.answer,
   tasks: fields.tasks,

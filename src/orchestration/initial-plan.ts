@@ -34,9 +34,9 @@ export function singleTaskPlan(goal: string, worker: string): TaskSpec[] {
 /**
  * The first plan of a goal, in order of preference: the caller's plan (it must validate), the planner's,
  * the caller's fallback plan, a human breakdown (with `humanFallback`), or the goal as a single task.
- * Notes on what happened go to the round.
+ * Notes on what happened go to the round; the planner sees the chat `conversation` so far, if any.
  */
-export async function choosePlan(round: Round): Promise<InitialPlan> {
+export async function choosePlan(round: Round, conversation?: { text: string; nonce: string }): Promise<InitialPlan> {
   const { state, settings, deps, notes } = round;
   const fatal = (specs: readonly TaskSpec[]) => fatalPlanIssues(specs, { workers: deps.registry.names, maxTasks: settings.maxTasks });
   if (state.plan) {
@@ -46,7 +46,7 @@ export async function choosePlan(round: Round): Promise<InitialPlan> {
     return { kind: "plan", specs, source: "input", usage: ZERO_USAGE };
   }
   const outcome = deps.models.configured
-    ? await planGoal(round.planner(), state.goal, deps.registry, settings, round.signal)
+    ? await planGoal(round.planner(), state.goal, deps.registry, settings, round.signal, conversation)
     : { ok: false as const, draft: [], errors: ["no model is configured for the planner"], usage: ZERO_USAGE, repairs: 0 };
   const { usage } = outcome;
   if (outcome.ok) {

@@ -119,9 +119,16 @@ async function requestValidPlan(
   return { ok: false, draft, errors: issues.map((issue) => issue.message), usage, repairs };
 }
 
-/** Plans a goal with the planner model, repairing invalid plans. */
-export function planGoal(model: BaseChatModel, goal: string, registry: WorkerCatalog, settings: Settings, signal?: AbortSignal): Promise<PlanOutcome> {
-  const messages = [new SystemMessage(plannerSystemPrompt(registry, settings)), new HumanMessage(planRequest(goal))];
+/** Plans a goal with the planner model, repairing invalid plans; `conversation` is the chat so far (fenced with `nonce`). */
+export function planGoal(
+  model: BaseChatModel,
+  goal: string,
+  registry: WorkerCatalog,
+  settings: Settings,
+  signal?: AbortSignal,
+  conversation: { text: string; nonce: string } = { text: "", nonce: "" },
+): Promise<PlanOutcome> {
+  const messages = [new SystemMessage(plannerSystemPrompt(registry, settings)), new HumanMessage(planRequest(goal, conversation.text, conversation.nonce))];
   const validation = { workers: registry.names, maxTasks: settings.maxTasks };
   return requestValidPlan(model, messages, planSchema(registry), validation, settings.planRepairs, {
     signal,

@@ -145,10 +145,10 @@ describe("the orchestrator on the LangGraph dev server", () => {
   it("serves JSON schemas of input, output and state that describe the graph's fields", async () => {
     const schemas = await client.assistants.getSchemas(GRAPH);
     const properties = (schema: unknown) => (schema as { properties: Record<string, { description?: string }> }).properties;
-    expect(Object.keys(properties(schemas.input_schema)).sort()).toEqual(["fallbackPlan", "goal", "plan", "runId"]);
-    expect(properties(schemas.input_schema).goal?.description).toBe("What the run should achieve.");
+    expect(Object.keys(properties(schemas.input_schema)).sort()).toEqual(["fallbackPlan", "goal", "messages", "plan", "runId"]);
+    expect(properties(schemas.input_schema).goal?.description).toBe("What the run should achieve. Without one, the last human message of `messages` is the goal.");
     expect(Object.keys(properties(schemas.output_schema))).toEqual(
-      expect.arrayContaining(["goal", "answer", "tasks", "results", "deadLetters", "droppedEdges", "notes"]),
+      expect.arrayContaining(["goal", "messages", "answer", "tasks", "results", "deadLetters", "droppedEdges", "notes"]),
     );
     expect(Object.keys(properties(schemas.state_schema))).toEqual(expect.arrayContaining(["pendingReview", "dispatch", "orchestrationUsage"]));
   });
@@ -168,6 +168,54 @@ describe("the orchestrator on the LangGraph dev server", () => {
       expect(property.default, key).toBeDefined();
     }
     expect(schemas.config_schema).toEqual(schemas.context_schema);
+  });
+
+  // As Studio's chat mode and Agent Chat UI send it: `{ messages, context }`, values streamed with subgraphs.
+  it("chats like Studio and Agent Chat UI: answers a human message as an AI message, then a follow-up on the same thread", async () => {
+    const threadId = await newThread();
+    type Message = { type: string; content: unknown };
+    const chat = async (content: string) => {
+      const run = await collect(
+        client.runs.stream(threadId, GRAPH, {
+          input: { messages: [{ type: "human", content }] },
+          context: { maxParallel: 4 },
+          streamMode: ["values"],
+          streamSubgraphs: true,
+        }),
+      );
+      return ((run.lastValues?.messages ?? []) as Message[]).map((message) => [message.type, message.content]);
+    };
+    const answer = "FINAL ANSWER built from facts, figures, report";
+    const planText = `Plan (3 tasks):\n${PLAN.map((task) => `- ${task.id} (${task.worker}): ${task.title}`).join("\n")}`;
+    const before = model.chatRequests().length;
+
+    expect(await chat("Brief me on the harbour")).toEqual([
+      ["human", "Brief me on the harbour"],
+      ["ai", planText],
+      ["ai", answer],
+    ]);
+    expect(await chat("Now the airport")).toEqual([
+      ["human", "Brief me on the harbour"],
+      ["ai", planText],
+      ["ai", answer],
+      ["human", "Now the airport"],
+      ["ai", planText],
+      ["ai", answer],
+    ]);
+
+    const plannerPrompts = model
+      .chatRequests()
+      .slice(before)
+      .map((body) => describeRequest(body))
+      .filter((view) => view.structured === "plan")
+      .map((view) => view.prompt);
+    expect(plannerPrompts).toHaveLength(2);
+    expect(plannerPrompts[0]).not.toContain("Conversation so far");
+    expect(plannerPrompts[1]).toContain("user: Brief me on the harbour");
+    expect(plannerPrompts[1]).toContain(`assistant: ${answer}`);
+    expect(plannerPrompts[1]).toContain("Goal:\nNow the airport");
+    const state = await client.threads.getState<{ goal: string }>(threadId);
+    expect(state.values.goal).toBe("Now the airport");
   });
 
   it("streams a run to an SDK client: lifecycle events and state updates for every task, then the answer", async () => {
@@ -248,6 +296,37 @@ describe("the orchestrator on the LangGraph dev server", () => {
     const state = await client.threads.getState<{ answer: string }>(threadId);
     expect(state.next).toEqual([]);
     expect(state.values.answer).toBe("FINAL ANSWER built from facts, figures, report");
+  });
+
+  it("pauses for review in the human-in-the-loop shape Agent Chat UI renders, and takes its decisions on resume", async () => {
+    const threadId = await newThread();
+    const first = await collect(
+      client.runs.stream(threadId, GRAPH, {
+        input: { messages: [{ type: "human", content: "Review the tour" }] },
+        streamMode: STREAM_MODES,
+        context: { reviewPlan: true },
+      }),
+    );
+    expect(first.interrupts).toHaveLength(1);
+    const value = first.interrupts[0]!.value as { action_requests: { name: string; args: { tasks: { id: string }[] } }[]; review_configs: unknown };
+    expect(value).toMatchObject({ kind: "approve_plan", goal: "Review the tour" });
+    expect(value.action_requests.map((request) => [request.name, request.args.tasks.map((task) => task.id)])).toEqual([["approve_plan", ["facts", "figures", "report"]]]);
+    expect(value.review_configs).toEqual([{ action_name: "approve_plan", allowed_decisions: ["approve", "edit", "reject"] }]);
+
+    const edited_action = { name: "approve_plan", args: { tasks: [PLAN[0]] } };
+    const resumed = await collect(
+      client.runs.stream(threadId, GRAPH, {
+        command: { resume: { decisions: [{ type: "edit", edited_action }] } },
+        streamMode: STREAM_MODES,
+        context: { reviewPlan: true },
+      }),
+    );
+    expect(resumed.interrupts).toEqual([]);
+    expect(resumed.results.map((result) => result.taskId)).toEqual(["facts"]);
+    const state = await client.threads.getState<{ answer: string; planSource: string }>(threadId);
+    expect(state.next).toEqual([]);
+    expect(state.values.planSource).toBe("human");
+    expect(state.values.answer).toBe("FINAL ANSWER built from facts");
   });
 
   it("takes settings from config.configurable too, and runs the plan as a reviewer edited it", async () => {
