@@ -3,7 +3,7 @@ import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { resolveSettings } from "../src/settings.js";
 import type { OrchestratorDeps } from "../src/deps.js";
 import { emitter } from "../src/events.js";
-import { boundedCall } from "../src/models.js";
+import { boundedCall, textOf } from "../src/models.js";
 import { classifyError } from "../src/workers/classify.js";
 import { promptNonce, withDataRule } from "../src/fence.js";
 import { SYNTHESIZER_SYSTEM_PROMPT, synthesizerRequest } from "../src/prompts.js";
@@ -32,7 +32,7 @@ export function makeSynthesizerNode(deps: OrchestratorDeps) {
           new HumanMessage(synthesizerRequest(state.goal, tasks, state.results, state.notes, nonce)),
         ];
         const reply = await boundedCall(timeoutMs, config.signal, "the synthesizer call", (signal) => model.invoke(messages, { signal, runName: "synthesizer" }));
-        const answer = typeof reply.content === "string" ? reply.content : reply.text;
+        const answer = textOf(reply);
         const orchestrationUsage = addUsage(state.orchestrationUsage, usageOf(reply));
         if (answer.trim()) {
           emit({ type: "synthesis.finished", durationMs: performance.now() - started, mode: "llm" });

@@ -1,7 +1,14 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import type { BaseMessage } from "@langchain/core/messages";
 import { ChatOpenAI } from "@langchain/openai";
 import { readEnvironment, type Environment } from "./env.js";
 import { ModelCallTimeoutError, ModelNotConfiguredError, RunBudgetReachedError } from "./errors.js";
+
+/** A model reply's text: its string content, or its text parts joined. */
+export function textOf(message: BaseMessage): string {
+  if (typeof message.content === "string") return message.content;
+  return message.content.map((part) => (typeof part === "string" ? part : part.type === "text" ? (part as { text: string }).text : "")).join("");
+}
 
 export type ModelRole = "planner" | "worker" | "synthesizer" | "fallback";
 

@@ -2,16 +2,12 @@ import type { BaseChatModel } from "@langchain/core/language_models/chat_models"
 import { HumanMessage, SystemMessage, ToolMessage, type AIMessage, type BaseMessage } from "@langchain/core/messages";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import { taskNonce, withDataRule } from "../fence.js";
+import { textOf } from "../models.js";
 import { workerTaskPrompt } from "../prompts.js";
 import type { WorkerInput } from "../schemas.js";
 import type { Attempt } from "./attempt.js";
 import { AttemptFailure } from "./classify.js";
-import type { AgentWorker, WorkerOutput } from "./../worker-contract.js";
-
-export function textOf(message: BaseMessage): string {
-  if (typeof message.content === "string") return message.content;
-  return message.content.map((part) => (typeof part === "string" ? part : part.type === "text" ? (part as { text: string }).text : "")).join("");
-}
+import type { AgentWorker, WorkerOutput } from "../worker-contract.js";
 
 export async function runAgent(input: WorkerInput, worker: AgentWorker, feedback: string | undefined, attempt: Attempt): Promise<WorkerOutput> {
   const model = attempt.model("worker");

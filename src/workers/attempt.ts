@@ -5,7 +5,7 @@ import type { ModelProvider, ModelRole } from "../models.js";
 import type { AttemptParams } from "../schemas.js";
 import type { Settings } from "../settings.js";
 import { addUsage, usageOf, ZERO_USAGE, type Usage } from "../usage.js";
-import type { ModelAccess } from "./../worker-contract.js";
+import type { ModelAccess } from "../worker-contract.js";
 import { meteredModel, RunMeter, type CallObserver } from "./meter.js";
 
 export interface ExecuteOptions {

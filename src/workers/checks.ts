@@ -2,7 +2,7 @@ import { HumanMessage, SystemMessage, type BaseMessage } from "@langchain/core/m
 import { z } from "zod";
 import { fence, taskNonce, withDataRule } from "../fence.js";
 import { usageOf } from "../usage.js";
-import type { ResultCheck } from "./../worker-contract.js";
+import type { ResultCheck } from "../worker-contract.js";
 
 const VerdictSchema = z.object({
   accept: z.boolean().describe("True if the result does the task well enough to be used."),

@@ -1,5 +1,5 @@
 import { agentWorker, WorkerRegistry } from "./registry.js";
-import type { WorkerDefinition } from "./../worker-contract.js";
+import type { WorkerDefinition } from "../worker-contract.js";
 
 /** General-purpose workers for arbitrary goals: used when no example is chosen. */
 export const DEFAULT_WORKERS: readonly WorkerDefinition[] = [

@@ -1,16 +1,15 @@
 import { HumanMessage, SystemMessage } from "@langchain/core/messages";
 import { RunBudgetReachedError } from "../errors.js";
 import { taskNonce, withDataRule } from "../fence.js";
-import { boundedCall } from "../models.js";
+import { boundedCall, textOf } from "../models.js";
 import { clarifyRequest, CLARIFIER_SYSTEM_PROMPT } from "../prompts.js";
 import type { AttemptRecord, TaskResult, TaskSpec, WorkerInput } from "../schemas.js";
 import { sumUsage } from "../usage.js";
-import { textOf } from "./agent.js";
 import type { Attempt, ExecuteOptions } from "./attempt.js";
 import { runAttempt } from "./run-attempt.js";
 import { capData, capOutput } from "./verify.js";
 import { retryLadder } from "./ladder.js";
-import type { WorkerDefinition } from "./../worker-contract.js";
+import type { WorkerDefinition } from "../worker-contract.js";
 
 /** Longest wait a Retry-After header may impose between attempts. */
 const MAX_RETRY_WAIT_MS = 10_000;

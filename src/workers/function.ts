@@ -1,7 +1,7 @@
 import type { WorkerInput } from "../schemas.js";
 import type { Attempt } from "./attempt.js";
 import { AttemptFailure } from "./classify.js";
-import type { FunctionWorker, WorkerOutput } from "./../worker-contract.js";
+import type { FunctionWorker, WorkerOutput } from "../worker-contract.js";
 
 export async function runFunction(input: WorkerInput, worker: FunctionWorker, feedback: string | undefined, attempt: Attempt): Promise<WorkerOutput> {
   const raw = await worker.run(input, {

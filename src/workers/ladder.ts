@@ -1,6 +1,6 @@
 import type { AttemptParams } from "../schemas.js";
 import type { Settings } from "../settings.js";
-import type { WorkerDefinition } from "./../worker-contract.js";
+import type { WorkerDefinition } from "../worker-contract.js";
 
 /**
  * The retry ladder: what each attempt changes. Attempt 1 runs the worker's model at its temperature,

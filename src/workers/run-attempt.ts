@@ -5,7 +5,7 @@ import { Attempt, type ExecuteOptions } from "./attempt.js";
 import { AttemptFailure, classifyError } from "./classify.js";
 import { verify } from "./verify.js";
 import { runFunction } from "./function.js";
-import type { WorkerDefinition, WorkerOutput } from "./../worker-contract.js";
+import type { WorkerDefinition, WorkerOutput } from "../worker-contract.js";
 
 export type AttemptOutcome = { ok: true; output: WorkerOutput; attempt: Attempt } | { ok: false; error: TaskError; retryAfterMs?: number; attempt: Attempt };
 

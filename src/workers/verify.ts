@@ -1,7 +1,7 @@
 import { TaskInputSchema, type TaskSpec, type WorkerInput } from "../schemas.js";
 import type { Attempt } from "./attempt.js";
 import { AttemptFailure } from "./classify.js";
-import type { WorkerDefinition, WorkerOutput } from "./../worker-contract.js";
+import type { WorkerDefinition, WorkerOutput } from "../worker-contract.js";
 
 const UNDERSPECIFIED = /^\s*UNDERSPECIFIED:\s*/i;
 

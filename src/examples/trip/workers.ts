@@ -4,6 +4,7 @@ import { functionWorker, WorkerRegistry } from "../../workers/registry.js";
 import type { WorkerDefinition, WorkerOutput, WorkerRunContext } from "../../worker-contract.js";
 import type { TaskInput, WorkerInput } from "../../schemas.js";
 import { fence, taskNonce, withDataRule } from "../../fence.js";
+import { textOf } from "../../models.js";
 import { usageOf } from "../../usage.js";
 import {
   AttractionPicksSchema,
@@ -356,8 +357,6 @@ function itineraryPrompt(input: WorkerInput, draft: string, nonce: string): stri
   const results = Object.entries(input.dependencies).map(([id, dep]) => `### ${dep.title} (${id})\n${fence(dep.output, nonce)}`);
   return [`Goal: ${input.goal}`, "## Results", ...results, "## Draft itinerary", draft].join("\n\n");
 }
-
-const textOf = (message: AIMessage): string => (typeof message.content === "string" ? message.content : message.text);
 
 /** Writes the day-by-day plan: with the run's model when one is configured, otherwise assembled deterministically. */
 export async function runItineraryPlanner(input: WorkerInput, context: WorkerRunContext): Promise<WorkerOutput> {
