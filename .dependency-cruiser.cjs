@@ -2,12 +2,13 @@
 /**
  * Import boundaries: imports point one way.
  *
- *   cli, server, queue → index → app → graphs → nodes → orchestration → plan → workers → persistence, root files
+ *   cli → queue, server → index → app → graphs → nodes → orchestration → plan → workers → persistence, root files
  *
  * A layer may import any layer below it, never one above. The root vocabulary files (src/*.ts but
  * index.ts) import only each other; persistence imports only root files. examples/ sits beside the
  * kernel: it imports only workers/, plan/ and root files, and only cli/ imports it. server/ may import
- * cli/ (the SDK client reuses the CLI's event formatting), never the reverse. src/app/ is the only src/
+ * cli/ (the SDK client reuses the CLI's event formatting), never the reverse. cli/ may import queue/ (the
+ * --queue, executor, task-worker and status commands), never the reverse. src/app/ is the only src/
  * folder that imports graphs/. No cycles. Type-only imports count (tsPreCompilationDeps).
  * test/** is exempt from layering, but its imports of project files must resolve.
  *
@@ -80,7 +81,7 @@ module.exports = {
       [EXAMPLES, WORKERS, PLAN, ROOT],
       "src/examples/ sits beside the kernel: it imports only workers/, plan/ and root files.",
     ),
-    onlyImports("cli-imports-only-below", CLI, [CLI, INDEX, EXAMPLES, ...KERNEL], "src/cli/ imports index, the kernel and examples/; never server/ or queue/."),
+    onlyImports("cli-imports-only-below", CLI, [CLI, QUEUE, INDEX, EXAMPLES, ...KERNEL], "src/cli/ imports queue/, index, the kernel and examples/; never server/."),
     onlyImports("server-imports-only-below", SERVER, [SERVER, CLI, INDEX, ...KERNEL], "src/server/ imports cli/, index and the kernel; never queue/ or examples/."),
     onlyImports("queue-imports-only-below", QUEUE, [QUEUE, INDEX, ...KERNEL], "src/queue/ imports index and the kernel; never cli/, server/ or examples/."),
     {
