@@ -40,6 +40,8 @@ export interface RunRequest extends Omit<RunOptions, "threadId"> {
   plan?: PlanInput;
   /** A plan to run only if the planner fails. */
   fallbackPlan?: PlanInput;
+  /** The new run's id (default: a new one); a job queue names it so that a re-delivered job can tell it started. */
+  runId?: string;
 }
 
 /** An orchestrator bound to its workers, models and checkpointer. */
@@ -106,7 +108,7 @@ export async function createOrchestrator(options: OrchestratorOptions = {}): Pro
       // A new run id: every run() is a new run, whatever ran on the thread before.
       const input = {
         goal,
-        runId: randomUUID(),
+        runId: request.runId ?? randomUUID(),
         ...(request.plan ? { plan: request.plan } : {}),
         ...(request.fallbackPlan ? { fallbackPlan: request.fallbackPlan } : {}),
       };

@@ -22,6 +22,12 @@ export interface CliOptions {
   reject?: string;
   /** Task ids to re-drive from the dead-letter queue; empty = all. */
   redrive?: string[];
+  /** The job queue to submit to or follow (`--queue`). */
+  queue?: string;
+  /** Queue the run and print its thread id instead of following it. */
+  detach: boolean;
+  /** Follow the queued run on this thread to its end. */
+  wait?: string;
   help: boolean;
   settings: SettingsInput;
 }
@@ -47,6 +53,9 @@ const BASE_OPTIONS = {
   approve: { type: "boolean", default: false },
   reject: { type: "string" },
   redrive: { type: "string" },
+  queue: { type: "string" },
+  detach: { type: "boolean", default: false },
+  wait: { type: "string" },
   help: { type: "boolean", short: "h", default: false },
 } as const;
 
@@ -109,6 +118,9 @@ export function parseCli(argv: readonly string[], examples: readonly string[] = 
     approve: values.approve as boolean,
     reject: values.reject as string | undefined,
     ...(values.redrive !== undefined ? { redrive: parseRedrive(values.redrive as string) } : {}),
+    ...(values.queue !== undefined ? { queue: values.queue as string } : {}),
+    detach: values.detach as boolean,
+    ...(values.wait !== undefined ? { wait: values.wait as string } : {}),
     help: values.help as boolean,
     settings: settings as SettingsInput,
   };
@@ -162,6 +174,10 @@ export function usage(examples: readonly string[]): string {
     "  --approve                     Answer a pending plan review: approve.",
     "  --reject <reason>             Answer a pending plan review: reject.",
     "  --redrive <ids|all>           Re-run dead-lettered tasks (and the tasks they blocked) on --thread.",
+    "  --queue <url>                 Run on the job queue (redis://…, default $ORCHESTRATOR_QUEUE): an executor runs it",
+    "                                (npm run executor) and this command follows its events to the answer.",
+    "  --detach                      With --queue: print the queued run's thread id and exit (--json: { threadId }).",
+    "  --wait <thread>               With --queue: follow the queued run on this thread to its answer.",
     "  --report <file.md>            Also write a Markdown report: answer, plan diagram, task timings, dead letters.",
     "  --json                        Print one JSON object with the result (and the run log's path) instead of text.",
     "  -h, --help                    Show this help.",

@@ -1,0 +1,156 @@
+import { hostname } from "node:os";
+import { DelayedError, type Job, WaitingError, Worker } from "bullmq";
+import type { BaseCheckpointSaver } from "@langchain/langgraph";
+import { summarize, type RunSummary } from "../app/run.js";
+import { RunStoppedError } from "../errors.js";
+import type { OrchestratorEvent } from "../events.js";
+import { createOrchestrator, type Orchestrator, type OrchestratorOptions } from "../index.js";
+import { ThreadBusyError } from "../persistence/thread-lock.js";
+import { connect, executorCountsKey, QUEUES, resolveQueueOptions, type QueueOptions } from "./connection.js";
+import { publish, type RunJobData } from "./runs.js";
+
+/** An executor's options: the queue, the shared checkpointer, and how many runs it takes at once. */
+export interface ExecutorOptions extends Omit<OrchestratorOptions, "checkpointer" | "onEvent"> {
+  queue: QueueOptions;
+  /** Shared by every executor: `postgres://…` (a file or memory checkpointer only suits one machine). */
+  checkpointer: BaseCheckpointSaver | string;
+  /** Runs at once (default 1). */
+  concurrency?: number;
+  /** Names this executor in the queue status and in every event it publishes (default: host-pid). */
+  name?: string;
+  /** How long a job stays ours without a lock renewal: a dead executor's runs are re-delivered after about this long (default 30 s). */
+  lockMs?: number;
+  /** Times a run may be re-delivered after its executor died before the queue fails it (default 5). */
+  maxStalls?: number;
+  /** How long a run whose thread is busy elsewhere waits before it is tried again (default 1 s). */
+  busyRetryMs?: number;
+  /** Each lifecycle event of each run this executor runs. */
+  onEvent?: (event: OrchestratorEvent, threadId: string) => void;
+  /** A run this executor starts or resumes, finishes, fails or releases to the queue. */
+  onRun?: (report: RunReport) => void;
+}
+
+/** What happened to one run on this executor. */
+export type RunReport = { threadId: string; goal: string } & (
+  | { what: "started" | "resumed" | "released" }
+  | { what: "finished"; summary: RunSummary }
+  | { what: "failed"; error: unknown }
+);
+
+/** A process's share of the queued runs. */
+export interface Executor {
+  readonly name: string;
+  /**
+   * Stops taking runs; each run in flight finishes its current step, is checkpointed and goes back to the queue for
+   * another executor. Resolves once every run is handed back and the connections are closed.
+   */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts an executor: it takes queued runs (`submitRun`) one job per thread, runs each with the orchestrator on the
+ * shared checkpointer, and publishes its events and outcome for `followRun`. A run whose job was delivered before
+ * (its executor died) resumes from its last checkpoint: finished tasks do not run again.
+ */
+export async function createExecutor(options: ExecutorOptions): Promise<Executor> {
+  const {
+    queue: queueOptions,
+    concurrency = 1,
+    lockMs = 30_000,
+    maxStalls = 5,
+    busyRetryMs = 1000,
+    name = `${hostname()}-${process.pid}`,
+    onEvent,
+    onRun,
+    ...orchestratorOptions
+  } = options;
+  const queue = resolveQueueOptions(queueOptions);
+  const orchestrator = await createOrchestrator(orchestratorOptions);
+  const connection = connect(queue.url);
+  const drain = new AbortController();
+  const count = (what: string) => connection.hincrby(executorCountsKey(queue.prefix), `${name}\u0000${what}`, 1);
+
+  const processor = async (job: Job<RunJobData>, token?: string, signal?: AbortSignal): Promise<RunSummary> => {
+    const threadId = job.id!;
+    const entry = (value: Parameters<typeof publish>[3]) => publish(connection, queue.prefix, threadId, value);
+    try {
+      const summary = await execute(orchestrator, job.data, threadId, {
+        signal,
+        drain: drain.signal,
+        onEvent: (event) => {
+          onEvent?.(event, threadId);
+          // Events are best effort (the outcome is awaited): a lost one never fails the run.
+          entry({ executor: name, kind: "event", event }).catch(() => {});
+        },
+        onStart: async (resumed) => {
+          onRun?.({ threadId, goal: job.data.goal, what: resumed ? "resumed" : "started" });
+          await entry({ executor: name, kind: "started", resumed });
+        },
+      });
+      await entry({ executor: name, kind: "finished", summary, goal: job.data.goal });
+      await count("completed");
+      onRun?.({ threadId, goal: job.data.goal, what: "finished", summary });
+      return summary;
+    } catch (error) {
+      if (error instanceof ThreadBusyError) {
+        // Another executor (or a stalled one still alive) holds the thread: try again shortly, not as a failure.
+        await job.moveToDelayed(Date.now() + busyRetryMs, token);
+        throw new DelayedError();
+      }
+      if (error instanceof RunStoppedError) {
+        await entry({ executor: name, kind: "released", reason: "executor draining" });
+        await count("released");
+        onRun?.({ threadId, goal: job.data.goal, what: "released" });
+        await job.moveToWait(token);
+        throw new WaitingError();
+      }
+      const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      await entry({ executor: name, kind: "failed", error: message });
+      await count("failed");
+      onRun?.({ threadId, goal: job.data.goal, what: "failed", error });
+      throw error;
+    }
+  };
+
+  const workerConnection = connect(queue.url);
+  const worker = new Worker<RunJobData, RunSummary>(QUEUES.runs, processor, {
+    connection: workerConnection,
+    prefix: queue.prefix,
+    name,
+    concurrency,
+    lockDuration: lockMs,
+    stalledInterval: lockMs,
+    maxStalledCount: maxStalls,
+  });
+  await worker.waitUntilReady();
+  let closing: Promise<void> | undefined;
+  return {
+    name,
+    close: () =>
+      (closing ??= (async () => {
+        drain.abort();
+        await worker.close();
+        await orchestrator.close();
+        connection.disconnect();
+        workerConnection.disconnect();
+      })()),
+  };
+}
+
+interface ExecuteHooks {
+  signal?: AbortSignal;
+  drain: AbortSignal;
+  onEvent: (event: OrchestratorEvent) => void;
+  onStart: (resumed: boolean) => Promise<void>;
+}
+
+/** Starts the job's run, or resumes it when a previous delivery started it; a finished run is just summarised. */
+async function execute(orchestrator: Orchestrator, data: RunJobData, threadId: string, hooks: ExecuteHooks): Promise<RunSummary> {
+  const state = await orchestrator.state(threadId);
+  const started = state.runId === data.runId && state.planRunId === data.runId;
+  if (started && state.answer) return summarize(threadId, state);
+  await hooks.onStart(started);
+  const request = { signal: hooks.signal, drain: hooks.drain, onEvent: hooks.onEvent, settings: data.settings };
+  if (started) return orchestrator.resume(threadId, undefined, request);
+  return orchestrator.run(data.goal, { ...request, threadId, runId: data.runId, plan: data.plan, fallbackPlan: data.fallbackPlan });
+}

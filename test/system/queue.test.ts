@@ -1,0 +1,119 @@
+import { randomUUID } from "node:crypto";
+import { MemorySaver } from "@langchain/langgraph";
+import { Redis } from "ioredis";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { QueueFullError } from "../../src/errors.js";
+import { ThreadBusyError } from "../../src/persistence/thread-lock.js";
+import { createExecutor, type Executor, type ExecutorOptions } from "../../src/queue/executor.js";
+import { followRun, submitRun, type RunEntry } from "../../src/queue/runs.js";
+import { functionWorker } from "../../src/workers/registry.js";
+import { task, WorkLog, echoWorker } from "../helpers/fixtures.js";
+import { scriptedProvider } from "../helpers/scripted-model.js";
+import { deferred } from "../helpers/wait.js";
+
+const REDIS_URL = process.env.REDIS_URL;
+/** A fresh key prefix per test: queues under different prefixes never see each other's jobs. */
+const queueUrl = () => `${REDIS_URL}${REDIS_URL!.includes("?") ? "&" : "?"}prefix=i15-test-${process.pid}-${randomUUID().slice(0, 8)}`;
+
+describe.runIf(REDIS_URL)("runs on the job queue (in-process executors)", () => {
+  const executors: Executor[] = [];
+  const prefixes: string[] = [];
+  const start = async (options: Partial<ExecutorOptions> & Pick<ExecutorOptions, "queue">) => {
+    const executor = await createExecutor({ checkpointer: "memory", models: scriptedProvider({}, { configured: false }), ...options });
+    executors.push(executor);
+    return executor;
+  };
+  const url = () => {
+    const made = queueUrl();
+    prefixes.push(new URL(made).searchParams.get("prefix")!);
+    return made;
+  };
+  afterEach(async () => {
+    await Promise.all(executors.splice(0).map((executor) => executor.close()));
+  });
+  afterAll(async () => {
+    const redis = new Redis(REDIS_URL!);
+    for (const prefix of prefixes) {
+      const keys = await redis.keys(`${prefix}:*`);
+      if (keys.length) await redis.del(...keys);
+    }
+    redis.disconnect();
+  });
+
+  it("runs a submitted goal on an executor and follows it to the same summary a local run gives", async () => {
+    const queue = { url: url() };
+    const log = new WorkLog();
+    await start({ queue, workers: [echoWorker(log)], name: "ex-a" });
+    const plan = { tasks: [task("a"), task("b", ["a"])] };
+    const { threadId } = await submitRun(queue, "two steps", { plan });
+    const entries: RunEntry[] = [];
+    const { summary, goal } = await followRun(queue, threadId, { onEntry: (entry) => entries.push(entry) });
+    expect(goal).toBe("two steps");
+    expect(summary.status).toBe("done");
+    expect(summary.threadId).toBe(threadId);
+    expect(summary.tasks.map((t) => [t.id, t.status, t.output])).toEqual([
+      ["a", "done", "a:"],
+      ["b", "done", "b:a"],
+    ]);
+    expect(log.started).toEqual(["a", "b"]);
+    expect(entries[0]).toEqual({ executor: "ex-a", kind: "started", resumed: false });
+    expect(entries.filter((entry) => entry.kind === "event").map((entry) => entry.event.type)).toContain("task.done");
+    expect(new Set(entries.map((entry) => entry.executor))).toEqual(new Set(["ex-a"]));
+  });
+
+  it("refuses a run when maxQueued runs are waiting, naming the count and the bound", async () => {
+    const queue = { url: url(), maxQueued: 2 };
+    await submitRun(queue, "one");
+    await submitRun(queue, "two");
+    const refused = submitRun(queue, "three");
+    await expect(refused).rejects.toBeInstanceOf(QueueFullError);
+    await expect(refused).rejects.toThrow("The run queue is full: 2 runs are waiting (maxQueued 2)");
+  });
+
+  it("refuses a second run on a thread whose run is still queued", async () => {
+    const queue = { url: url() };
+    const { threadId } = await submitRun(queue, "first");
+    const again = submitRun(queue, "second", { threadId });
+    await expect(again).rejects.toBeInstanceOf(ThreadBusyError);
+    await expect(again).rejects.toThrow(`Thread "${threadId}" is already running on the queue (its job is waiting)`);
+  });
+
+  it("drains on close: the current step finishes and is checkpointed, the run goes back to the queue, and another executor finishes it without redoing that step", async () => {
+    const queue = { url: url() };
+    const ran: string[] = [];
+    const gate = deferred();
+    const blocking = functionWorker({
+      name: "echo",
+      description: "Waits at the gate in task a.",
+      run: async (input) => {
+        ran.push(input.task.id);
+        if (input.task.id === "a") await gate.promise;
+        return `${input.task.id} done`;
+      },
+    });
+    // Both executors share one checkpointer, as executors on one Postgres do.
+    const saver = new MemorySaver();
+    const first = await start({ queue, workers: [blocking], checkpointer: saver, name: "first" });
+    const { threadId } = await submitRun(queue, "drain me", { plan: { tasks: [task("a"), task("b", ["a"])] } });
+    const entries: RunEntry[] = [];
+    const aStarted = deferred();
+    const followed = followRun(queue, threadId, {
+      onEntry: (entry) => entries.push(entry),
+      onEvent: (event) => event.type === "task.started" && aStarted.resolve(),
+    });
+    // The executor published a's start: the signal comes while that step is in flight.
+    await aStarted.promise;
+    const closed = first.close();
+    gate.resolve();
+    await closed;
+    expect(entries.at(-1)).toEqual({ executor: "first", kind: "released", reason: "executor draining" });
+    await start({ queue, workers: [blocking], checkpointer: saver, name: "second" });
+    const { summary } = await followed;
+    expect(summary.status).toBe("done");
+    expect(ran).toEqual(["a", "b"]);
+    expect(entries.filter((entry) => entry.kind === "started")).toEqual([
+      { executor: "first", kind: "started", resumed: false },
+      { executor: "second", kind: "started", resumed: true },
+    ]);
+  });
+});
