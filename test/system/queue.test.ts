@@ -2,7 +2,9 @@ import { randomUUID } from "node:crypto";
 import { MemorySaver } from "@langchain/langgraph";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { QueueFullError } from "../../src/errors.js";
+import { QueuedRunFailedError, QueueFullError } from "../../src/errors.js";
+import { queueMain } from "../../src/cli/queue-status.js";
+import { queueStatus } from "../../src/queue/status.js";
 import { ThreadBusyError } from "../../src/persistence/thread-lock.js";
 import { createExecutor, type Executor, type ExecutorOptions } from "../../src/queue/executor.js";
 import { followRun, submitRun, type RunEntry } from "../../src/queue/runs.js";
@@ -114,6 +116,47 @@ describe.runIf(REDIS_URL)("runs on the job queue (in-process executors)", () => 
     expect(entries.filter((entry) => entry.kind === "started")).toEqual([
       { executor: "first", kind: "started", resumed: false },
       { executor: "second", kind: "started", resumed: true },
+    ]);
+  });
+
+  it("reports the queue's depth, running and failed runs and the counts per executor, and a failed run to its follower", async () => {
+    const queue = { url: url() };
+    const gate = deferred();
+    const started = deferred();
+    const slow = functionWorker({
+      name: "echo",
+      description: "Waits at the gate.",
+      run: async (input) => {
+        started.resolve();
+        await gate.promise;
+        return `${input.task.id} done`;
+      },
+    });
+    await start({ queue, workers: [slow], name: "ex-s" });
+    const first = await submitRun(queue, "first", { plan: { tasks: [task("a")] } });
+    const second = await submitRun(queue, "second", { plan: { tasks: [task("a")] } });
+    const broken = await submitRun(queue, "broken", { plan: { tasks: [task("a", [], { worker: "nobody" })] } });
+    await started.promise;
+    expect(await queueStatus(queue)).toMatchObject({
+      waiting: 2,
+      running: 1,
+      failed: 0,
+      executors: [{ name: "ex-s", online: true, running: 1, completed: 0, failed: 0, released: 0 }],
+    });
+    gate.resolve();
+    await followRun(queue, first.threadId);
+    await followRun(queue, second.threadId);
+    const failed = followRun(queue, broken.threadId);
+    await expect(failed).rejects.toBeInstanceOf(QueuedRunFailedError);
+    await expect(failed).rejects.toThrow(`The queued run on thread "${broken.threadId}" failed: PlanValidationError`);
+    const lines: string[] = [];
+    const code = await queueMain(["status", "--queue", queue.url], { stdout: (text) => lines.push(text), stderr: (text) => lines.push(text), env: {} });
+    expect(code).toBe(0);
+    const prefix = new URL(queue.url).searchParams.get("prefix");
+    expect(lines.join("").split("\n")).toEqual([
+      `Queue ${prefix}: 0 waiting, 0 running, 1 failed, 2 completed`,
+      "ex-s      online    0 running    2 completed    1 failed    0 released",
+      "",
     ]);
   });
 });
