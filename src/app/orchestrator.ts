@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Command, type BaseCheckpointSaver } from "@langchain/langgraph";
 import { compileOrchestrator, NODES } from "../../graphs/orchestrator.js";
+import type { TaskRunner } from "../deps.js";
 import { ConfigError } from "../errors.js";
 import type { OrchestratorEvent } from "../events.js";
 import { openAIProvider, type ModelProvider } from "../models.js";
@@ -30,6 +31,8 @@ export interface OrchestratorOptions {
   checkpointerOptions?: CheckpointerOptions;
   /** Overrides the thread lock (default: the checkpointer's own, or per process). */
   lock?: ThreadLock;
+  /** Runs each task elsewhere, e.g. on a job queue's task workers (`createTaskQueue`); default: in this process. */
+  taskRunner?: TaskRunner;
 }
 
 /** One run's options: the run loop's (settings, cancel and drain signals, events) plus its thread and plans. */
@@ -82,7 +85,10 @@ export async function createOrchestrator(options: OrchestratorOptions = {}): Pro
       await release();
     }
   };
-  const graph = compileOrchestrator({ registry, models: options.models ?? openAIProvider(), settings: options.settings }, { checkpointer: saver });
+  const graph = compileOrchestrator(
+    { registry, models: options.models ?? openAIProvider(), settings: options.settings, taskRunner: options.taskRunner },
+    { checkpointer: saver },
+  );
   /** The thread's state; a clear error when nothing was ever checkpointed on it. */
   const checkpointed = async (threadId: string): Promise<State> => {
     const snapshot = await graph.getState({ configurable: { thread_id: threadId } });

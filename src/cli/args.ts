@@ -28,6 +28,8 @@ export interface CliOptions {
   detach: boolean;
   /** Follow the queued run on this thread to its end. */
   wait?: string;
+  /** Run each task on this job queue's task workers (`--task-queue`). */
+  taskQueue?: string;
   help: boolean;
   settings: SettingsInput;
 }
@@ -56,6 +58,7 @@ const BASE_OPTIONS = {
   queue: { type: "string" },
   detach: { type: "boolean", default: false },
   wait: { type: "string" },
+  "task-queue": { type: "string" },
   help: { type: "boolean", short: "h", default: false },
 } as const;
 
@@ -121,6 +124,7 @@ export function parseCli(argv: readonly string[], examples: readonly string[] = 
     ...(values.queue !== undefined ? { queue: values.queue as string } : {}),
     detach: values.detach as boolean,
     ...(values.wait !== undefined ? { wait: values.wait as string } : {}),
+    ...(values["task-queue"] !== undefined ? { taskQueue: values["task-queue"] as string } : {}),
     help: values.help as boolean,
     settings: settings as SettingsInput,
   };
@@ -178,6 +182,7 @@ export function usage(examples: readonly string[]): string {
     "                                (npm run executor) and this command follows its events to the answer.",
     "  --detach                      With --queue: print the queued run's thread id and exit (--json: { threadId }).",
     "  --wait <thread>               With --queue: follow the queued run on this thread to its answer.",
+    "  --task-queue <url>            Run each task on the task workers of this job queue (npm run task-worker).",
     "  --report <file.md>            Also write a Markdown report: answer, plan diagram, task timings, dead letters.",
     "  --json                        Print one JSON object with the result (and the run log's path) instead of text.",
     "  -h, --help                    Show this help.",

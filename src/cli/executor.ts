@@ -1,4 +1,4 @@
-import { connectionError, openCheckpointer, type CheckpointerHandle } from "../persistence/checkpointer.js";
+import { connectionError, openCheckpointer, redact, type CheckpointerHandle } from "../persistence/checkpointer.js";
 import { parseFlags, usageErrorText } from "./args.js";
 import { readEnvironment } from "../env.js";
 import { ConfigError } from "../errors.js";
@@ -9,6 +9,7 @@ import { createExecutor, type RunReport } from "../queue/executor.js";
 import { defaultRegistry } from "../workers/defaults.js";
 import { RunLog, runLogPath } from "./run-log.js";
 import type { CliIO } from "./main.js";
+import { positiveInt, serveUntilSignal, serviceIO } from "./service.js";
 
 const USAGE = [
   "Usage: npm run executor -- --queue redis://host:6379 --checkpointer postgres://… [options]",
@@ -19,6 +20,7 @@ const USAGE = [
   "Options:",
   "  --queue <url>          The job queue (default: $ORCHESTRATOR_QUEUE); ?prefix=name keeps queues apart on one Redis.",
   "  --checkpointer <spec>  The checkpointer every executor shares: postgres://… (default: $ORCHESTRATOR_CHECKPOINTER, $POSTGRES_URL).",
+  "  --task-queue <url>     Run each task on this queue's task workers (npm run task-worker) instead of here.",
   "  --concurrency <n>      Runs at once (default 1).",
   "  --name <name>          This executor's name in the queue status and run logs (default: host-pid).",
   "  --lock-ms <ms>         A dead executor's runs are handed to another after about this long (default 30000).",
@@ -26,24 +28,18 @@ const USAGE = [
   "  -h, --help             Show this help.",
 ].join("\n");
 
-const positiveInt = (flag: string, value: string | undefined): number | undefined => {
-  if (value === undefined) return undefined;
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < 1) throw new ConfigError(`Invalid value for --${flag}: ${JSON.stringify(value)} (expected a whole number of at least 1)`);
-  return number;
-};
-
 /** Runs an executor until a signal drains it; returns the exit code. */
-export async function executorMain(argv: readonly string[], io: CliIO = { ...processIO(), signals: process, exit: (code) => process.exit(code) }): Promise<number> {
+export async function executorMain(argv: readonly string[], io: CliIO = serviceIO(processIO())): Promise<number> {
   const env = readEnvironment(io.env);
   let handle: CheckpointerHandle;
-  let settings: { url: string; concurrency?: number; lockMs?: number; name?: string; example?: string };
+  let settings: { url: string; taskQueue?: string; concurrency?: number; lockMs?: number; name?: string; example?: string };
   try {
     const { values } = parseFlags({
       args: [...argv],
       options: {
         queue: { type: "string" },
         checkpointer: { type: "string" },
+        "task-queue": { type: "string" },
         concurrency: { type: "string" },
         name: { type: "string" },
         "lock-ms": { type: "string" },
@@ -104,6 +100,7 @@ export async function executorMain(argv: readonly string[], io: CliIO = { ...pro
   try {
     const executor = await createExecutor({
       queue: { url: settings.url },
+      ...(settings.taskQueue ? { taskQueue: { url: settings.taskQueue } } : {}),
       checkpointer: handle.saver,
       lock: handle.lock,
       workers: registry,
@@ -115,15 +112,8 @@ export async function executorMain(argv: readonly string[], io: CliIO = { ...pro
       onRun,
     });
     executorName = executor.name;
-    io.stderr(`Executor ${executor.name} is taking runs from ${settings.url} (concurrency ${settings.concurrency ?? 1}).\n`);
-    await untilSignal(io);
-    io.stderr("Draining: runs in flight finish their current step and go back to the queue… (again to exit at once)\n");
-    const second = () => io.exit?.(130);
-    io.signals?.on("SIGTERM", second);
-    io.signals?.on("SIGINT", second);
-    await executor.close();
-    io.stderr("Drained.\n");
-    return 0;
+    io.stderr(`Executor ${executor.name} is taking runs from ${redact(settings.url)} (concurrency ${settings.concurrency ?? 1}).\n`);
+    return await serveUntilSignal(io, executor, "Draining: runs in flight finish their current step and go back to the queue…");
   } catch (error) {
     io.stderr(`Executor failed: ${(connectionError(error) as Error).message}\n`);
     return 1;
@@ -132,18 +122,6 @@ export async function executorMain(argv: readonly string[], io: CliIO = { ...pro
     await handle.close();
   }
 }
-
-/** Resolves at the first SIGTERM or SIGINT. */
-const untilSignal = (io: CliIO): Promise<void> =>
-  new Promise((resolve) => {
-    const once = () => {
-      io.signals?.off("SIGTERM", once);
-      io.signals?.off("SIGINT", once);
-      resolve();
-    };
-    io.signals?.on("SIGTERM", once);
-    io.signals?.on("SIGINT", once);
-  });
 
 if (isEntryPoint(import.meta.url)) {
   process.exitCode = await executorMain(process.argv.slice(2));

@@ -24,6 +24,7 @@ import { createOrchestrator, type ReviewDecision } from "../index.js";
 import { defaultRegistry } from "../workers/defaults.js";
 import type { QueueOptions } from "../queue/connection.js";
 import { followRun, submitRun } from "../queue/runs.js";
+import { createTaskQueue, type TaskQueue } from "../queue/tasks.js";
 
 /** Where the CLI writes: injectable for tests. */
 export interface CliIO extends TextIO {
@@ -140,6 +141,7 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
   const command = options.redrive ? "redrive" : resume ? "resume" : "run";
   const log = openRunLog(io, runLogPath(handle, threadId, io.cwd), { threadId, command, checkpointer: handle.kind, ...(resume ? {} : { goal: goal! }) });
   let live: LiveView | undefined;
+  let tasks: TaskQueue | undefined;
   const drain = new AbortController();
   const cancel = new AbortController();
   const stopListening = onShutdown(io, {
@@ -155,7 +157,15 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
   });
   try {
     // The checkpointer's lock is held above; within this process a lock of its own is enough.
-    const orchestrator = await createOrchestrator({ checkpointer: handle.saver, lock: processLock(), workers: registry, models, settings: options.settings });
+    tasks = options.taskQueue ? await createTaskQueue({ url: options.taskQueue }) : undefined;
+    const orchestrator = await createOrchestrator({
+      checkpointer: handle.saver,
+      lock: processLock(),
+      workers: registry,
+      models,
+      settings: options.settings,
+      taskRunner: tasks?.runner,
+    });
     if (!options.json && io.isTTY) {
       const before = resume ? await orchestrator.state(threadId) : undefined;
       live = startLiveView(io, goal ?? before?.goal ?? `thread ${threadId}`, Object.values(before?.tasks ?? {}));
@@ -193,6 +203,7 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
   } finally {
     stopListening();
     log?.close();
+    await tasks?.close();
     await release().catch((error: unknown) => io.stderr(`Could not release thread "${threadId}": ${(error as Error).message}\n`));
     await handle.close();
   }

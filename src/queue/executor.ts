@@ -8,12 +8,15 @@ import { createOrchestrator, type Orchestrator, type OrchestratorOptions } from 
 import { ThreadBusyError } from "../persistence/thread-lock.js";
 import { connect, executorCountsKey, QUEUES, resolveQueueOptions, type QueueOptions } from "./connection.js";
 import { publish, type RunJobData } from "./runs.js";
+import { createTaskQueue } from "./tasks.js";
 
 /** An executor's options: the queue, the shared checkpointer, and how many runs it takes at once. */
 export interface ExecutorOptions extends Omit<OrchestratorOptions, "checkpointer" | "onEvent"> {
   queue: QueueOptions;
   /** Shared by every executor: `postgres://…` (a file or memory checkpointer only suits one machine). */
   checkpointer: BaseCheckpointSaver | string;
+  /** Runs each task on this task queue's workers (`createTaskWorker`) instead of in the executor. */
+  taskQueue?: QueueOptions;
   /** Runs at once (default 1). */
   concurrency?: number;
   /** Names this executor in the queue status and in every event it publishes (default: host-pid). */
@@ -55,6 +58,7 @@ export interface Executor {
 export async function createExecutor(options: ExecutorOptions): Promise<Executor> {
   const {
     queue: queueOptions,
+    taskQueue,
     concurrency = 1,
     lockMs = 30_000,
     maxStalls = 5,
@@ -65,7 +69,8 @@ export async function createExecutor(options: ExecutorOptions): Promise<Executor
     ...orchestratorOptions
   } = options;
   const queue = resolveQueueOptions(queueOptions);
-  const orchestrator = await createOrchestrator(orchestratorOptions);
+  const tasks = taskQueue ? await createTaskQueue(taskQueue) : undefined;
+  const orchestrator = await createOrchestrator({ ...orchestratorOptions, taskRunner: tasks?.runner ?? orchestratorOptions.taskRunner });
   const connection = connect(queue.url);
   const drain = new AbortController();
   const count = (what: string) => connection.hincrby(executorCountsKey(queue.prefix), `${name}\u0000${what}`, 1);
@@ -131,6 +136,7 @@ export async function createExecutor(options: ExecutorOptions): Promise<Executor
         drain.abort();
         await worker.close();
         await orchestrator.close();
+        await tasks?.close();
         connection.disconnect();
         workerConnection.disconnect();
       })()),

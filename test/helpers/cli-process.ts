@@ -6,7 +6,12 @@ const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const TSX = pathToFileURL(resolve(ROOT, "node_modules/tsx/dist/loader.mjs")).href;
 const MAIN = resolve(ROOT, "src/cli/main.ts");
 /** The other commands' entry points, for {@link CliProcessOptions.entry}. */
-export const ENTRIES = { main: MAIN, executor: resolve(ROOT, "src/cli/executor.ts"), queue: resolve(ROOT, "src/cli/queue-status.ts") } as const;
+export const ENTRIES = {
+  main: MAIN,
+  executor: resolve(ROOT, "src/cli/executor.ts"),
+  queue: resolve(ROOT, "src/cli/queue-status.ts"),
+  taskWorker: resolve(ROOT, "src/cli/task-worker.ts"),
+} as const;
 /** How long one CLI run may take by default. */
 export const CLI_DEADLINE_MS = 60_000;
 

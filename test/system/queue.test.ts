@@ -8,7 +8,10 @@ import { queueStatus } from "../../src/queue/status.js";
 import { ThreadBusyError } from "../../src/persistence/thread-lock.js";
 import { createExecutor, type Executor, type ExecutorOptions } from "../../src/queue/executor.js";
 import { followRun, submitRun, type RunEntry } from "../../src/queue/runs.js";
-import { functionWorker } from "../../src/workers/registry.js";
+import { createOrchestrator } from "../../src/index.js";
+import { createTaskQueue, createTaskWorker, taskJobId } from "../../src/queue/tasks.js";
+import { resolveSettings } from "../../src/settings.js";
+import { functionWorker, WorkerRegistry } from "../../src/workers/registry.js";
 import { task, WorkLog, echoWorker } from "../helpers/fixtures.js";
 import { scriptedProvider } from "../helpers/scripted-model.js";
 import { deferred } from "../helpers/wait.js";
@@ -158,5 +161,86 @@ describe.runIf(REDIS_URL)("runs on the job queue (in-process executors)", () => 
       "ex-s      online    0 running    2 completed    1 failed    0 released",
       "",
     ]);
+  });
+});
+
+describe.runIf(REDIS_URL)("tasks on the job queue (in-process task workers)", () => {
+  const prefixes: string[] = [];
+  const closers: (() => Promise<void>)[] = [];
+  const url = () => {
+    const made = queueUrl();
+    prefixes.push(new URL(made).searchParams.get("prefix")!);
+    return made;
+  };
+  afterEach(async () => {
+    for (const close of closers.splice(0).reverse()) await close();
+  });
+  afterAll(async () => {
+    const redis = new Redis(REDIS_URL!);
+    for (const prefix of prefixes) {
+      const keys = await redis.keys(`${prefix}:*`);
+      if (keys.length) await redis.del(...keys);
+    }
+    redis.disconnect();
+  });
+
+  it("runs every task on the task workers, relays their events to the run, and gives the result a local run gives", async () => {
+    const queue = { url: url() };
+    const ran: string[] = [];
+    const remote = functionWorker({
+      name: "echo",
+      description: "Echoes its task and dependencies.",
+      run: async (input) => {
+        ran.push(input.task.id);
+        return `${input.task.id}(${Object.keys(input.dependencies).join(",")})`;
+      },
+    });
+    const models = scriptedProvider({}, { configured: false });
+    for (const name of ["tw-1", "tw-2"]) {
+      const worker = await createTaskWorker({ queue, registry: new WorkerRegistry([remote]), models, name });
+      closers.push(() => worker.close());
+    }
+    const tasks = await createTaskQueue(queue);
+    closers.push(() => tasks.close());
+    const local = functionWorker({
+      name: "echo",
+      description: "Must not run here.",
+      run: async () => {
+        throw new Error("ran in the orchestrator's process");
+      },
+    });
+    const orchestrator = await createOrchestrator({ checkpointer: "memory", workers: [local], models, taskRunner: tasks.runner });
+    const events: string[] = [];
+    const summary = await orchestrator.run("remote goal", {
+      plan: { tasks: [task("a"), task("b"), task("c", ["a", "b"])] },
+      onEvent: (event) => events.push(`${event.type}${"taskId" in event ? ` ${event.taskId}` : ""}`),
+    });
+    expect(summary.tasks.map((t) => [t.id, t.status, t.output])).toEqual([
+      ["a", "done", "a()"],
+      ["b", "done", "b()"],
+      ["c", "done", "c(a,b)"],
+    ]);
+    expect(ran.sort()).toEqual(["a", "b", "c"]);
+    for (const id of ["a", "b", "c"]) expect(events).toEqual(expect.arrayContaining([`task.started ${id}`, `task.done ${id}`]));
+  });
+
+  it("gives a task dispatched again with the same job id (a resumed run) the finished job's result without running it again", async () => {
+    const queue = { url: url() };
+    let runs = 0;
+    const counted = functionWorker({ name: "echo", description: "Counts its runs.", run: async () => `run ${++runs}` });
+    const worker = await createTaskWorker({ queue, registry: new WorkerRegistry([counted]), models: scriptedProvider({}, { configured: false }) });
+    closers.push(() => worker.close());
+    const tasks = await createTaskQueue(queue);
+    closers.push(() => tasks.close());
+    const input = { goal: "g", fenceSeed: "seed", task: task("a"), dependencies: {}, dispatch: 1 };
+    const context = { threadId: "t-1", settings: resolveSettings(), emit: () => {} };
+    const first = await tasks.runner(input, context);
+    const again = await tasks.runner(input, context);
+    expect(first.output).toBe("run 1");
+    expect(again).toEqual(first);
+    expect(runs).toBe(1);
+    const retry = await tasks.runner({ ...input, dispatch: 2 }, context);
+    expect(retry.output).toBe("run 2");
+    expect(taskJobId("t-1", input)).not.toBe(taskJobId("t-1", { ...input, fenceSeed: "another run" }));
   });
 });
