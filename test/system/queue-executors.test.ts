@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,13 +8,13 @@ import { afterAll, describe, expect, it } from "vitest";
 import { followRun, submitRun, type RunEntry } from "../../src/queue/runs.js";
 import { ENTRIES, runCli, spawnCli, type CliProcess } from "../helpers/cli-process.js";
 import { loopbackServers } from "../helpers/loopback.js";
-import { HeldCall, messageText, type Handler } from "../helpers/openai-server.js";
+import { HeldCall } from "../helpers/openai-server.js";
+import { countingHandler, queuePrefixes, REDIS_URL } from "../helpers/queue.js";
 import { deferred } from "../helpers/wait.js";
 
 const POSTGRES_URL = process.env.POSTGRES_URL;
-const REDIS_URL = process.env.REDIS_URL;
 const SCHEMA = `queue_${process.pid}_${Date.now()}`;
-const PREFIXES: string[] = [];
+const queues = queuePrefixes("exec");
 const PLAN = {
   tasks: [
     { id: "a", title: "Collect", description: "Collect the facts.", worker: "researcher" },
@@ -26,26 +25,7 @@ const PLAN = {
 const SETTINGS = { replan: "never", chainDispatch: false } as const;
 
 const checkpointer = () => `${POSTGRES_URL}${POSTGRES_URL!.includes("?") ? "&" : "?"}schema=${SCHEMA}`;
-const queueUrl = () => {
-  const prefix = `i15-exec-${process.pid}-${randomUUID().slice(0, 8)}`;
-  PREFIXES.push(prefix);
-  return `${REDIS_URL}${REDIS_URL!.includes("?") ? "&" : "?"}prefix=${prefix}`;
-};
-
-/** Which model call a request is: `<run>/<task>` from the goal and the worker prompt, `<run>/synthesis` otherwise. */
-const markerOf = (body: Parameters<Handler>[0]): string => {
-  const text = body.messages.map(messageText).join("\n");
-  return `${/queued run (\d+)/.exec(text)?.[1] ?? "?"}/${/Your task "(\w+)"/.exec(text)?.[1] ?? "synthesis"}`;
-};
-
-/** Counts the model requests per marker; `special` may answer a request itself. */
-const countingHandler = (counts: Map<string, number>, special?: (marker: string, request: Parameters<Handler>[2]) => ReturnType<Handler> | undefined): Handler => {
-  return (body, _index, request) => {
-    const marker = markerOf(body);
-    counts.set(marker, (counts.get(marker) ?? 0) + 1);
-    return special?.(marker, request) ?? { content: `result of ${marker}`, delayMs: 20 };
-  };
-};
+const queueUrl = queues.url;
 
 describe.runIf(POSTGRES_URL && REDIS_URL)("executor processes on one Redis queue and one Postgres", () => {
   const serve = loopbackServers();
@@ -69,12 +49,7 @@ describe.runIf(POSTGRES_URL && REDIS_URL)("executor processes on one Redis queue
     const pool = new pg.Pool({ connectionString: POSTGRES_URL });
     await pool.query(`DROP SCHEMA IF EXISTS "${SCHEMA}" CASCADE`);
     await pool.end();
-    const redis = new Redis(REDIS_URL!);
-    for (const prefix of PREFIXES) {
-      const keys = await redis.keys(`${prefix}:*`);
-      if (keys.length) await redis.del(...keys);
-    }
-    redis.disconnect();
+    await queues.cleanUp();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -101,7 +76,7 @@ describe.runIf(POSTGRES_URL && REDIS_URL)("executor processes on one Redis queue
     await held.arrived.promise;
     const heldThread = threads[Number(heldRun)]!;
     const connection = new Redis(REDIS_URL!);
-    const runs = new Queue("runs", { connection, prefix: new URL(queue).searchParams.get("prefix")! });
+    const runs = new Queue("runs", { connection, prefix: queues.prefixOf(queue) });
     const victim = (await runs.getJob(heldThread))!.processedBy!;
     await runs.close();
     connection.disconnect();
