@@ -1,6 +1,4 @@
-import { randomUUID } from "node:crypto";
 import { MemorySaver } from "@langchain/langgraph";
-import { Redis } from "ioredis";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { QueuedRunFailedError, QueueFullError } from "../../src/errors.js";
 import { queueMain } from "../../src/cli/queue-status.js";
@@ -14,35 +12,23 @@ import { resolveSettings } from "../../src/settings.js";
 import { functionWorker, WorkerRegistry } from "../../src/workers/registry.js";
 import { task, WorkLog, echoWorker } from "../helpers/fixtures.js";
 import { scriptedProvider } from "../helpers/scripted-model.js";
+import { queuePrefixes, REDIS_URL } from "../helpers/queue.js";
 import { deferred } from "../helpers/wait.js";
 
-const REDIS_URL = process.env.REDIS_URL;
 /** A fresh key prefix per test: queues under different prefixes never see each other's jobs. */
-const queueUrl = () => `${REDIS_URL}${REDIS_URL!.includes("?") ? "&" : "?"}prefix=i15-test-${process.pid}-${randomUUID().slice(0, 8)}`;
+const queues = queuePrefixes("test");
+const url = queues.url;
+afterAll(() => (REDIS_URL ? queues.cleanUp() : undefined));
 
 describe.runIf(REDIS_URL)("runs on the job queue (in-process executors)", () => {
   const executors: Executor[] = [];
-  const prefixes: string[] = [];
   const start = async (options: Partial<ExecutorOptions> & Pick<ExecutorOptions, "queue">) => {
     const executor = await createExecutor({ checkpointer: "memory", models: scriptedProvider({}, { configured: false }), ...options });
     executors.push(executor);
     return executor;
   };
-  const url = () => {
-    const made = queueUrl();
-    prefixes.push(new URL(made).searchParams.get("prefix")!);
-    return made;
-  };
   afterEach(async () => {
     await Promise.all(executors.splice(0).map((executor) => executor.close()));
-  });
-  afterAll(async () => {
-    const redis = new Redis(REDIS_URL!);
-    for (const prefix of prefixes) {
-      const keys = await redis.keys(`${prefix}:*`);
-      if (keys.length) await redis.del(...keys);
-    }
-    redis.disconnect();
   });
 
   it("runs a submitted goal on an executor and follows it to the same summary a local run gives", async () => {
@@ -155,7 +141,7 @@ describe.runIf(REDIS_URL)("runs on the job queue (in-process executors)", () => 
     const lines: string[] = [];
     const code = await queueMain(["status", "--queue", queue.url], { stdout: (text) => lines.push(text), stderr: (text) => lines.push(text), env: {} });
     expect(code).toBe(0);
-    const prefix = new URL(queue.url).searchParams.get("prefix");
+    const prefix = queues.prefixOf(queue.url);
     expect(lines.join("").split("\n")).toEqual([
       `Queue ${prefix}: 0 waiting, 0 running, 1 failed, 2 completed`,
       "ex-s      online    0 running    2 completed    1 failed    0 released",
@@ -165,23 +151,9 @@ describe.runIf(REDIS_URL)("runs on the job queue (in-process executors)", () => 
 });
 
 describe.runIf(REDIS_URL)("tasks on the job queue (in-process task workers)", () => {
-  const prefixes: string[] = [];
   const closers: (() => Promise<void>)[] = [];
-  const url = () => {
-    const made = queueUrl();
-    prefixes.push(new URL(made).searchParams.get("prefix")!);
-    return made;
-  };
   afterEach(async () => {
     for (const close of closers.splice(0).reverse()) await close();
-  });
-  afterAll(async () => {
-    const redis = new Redis(REDIS_URL!);
-    for (const prefix of prefixes) {
-      const keys = await redis.keys(`${prefix}:*`);
-      if (keys.length) await redis.del(...keys);
-    }
-    redis.disconnect();
   });
 
   it("runs every task on the task workers, relays their events to the run, and gives the result a local run gives", async () => {
