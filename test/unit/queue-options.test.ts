@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, QueueUrlError } from "../../src/errors.js";
 import { resolveQueueOptions } from "../../src/queue/connection.js";
+import { main } from "../../src/cli/main.js";
 
 describe("queue options", () => {
   it("take the key prefix from the URL's ?prefix= and connect without it", () => {
@@ -33,5 +34,38 @@ describe("queue options", () => {
     expect(() => resolveQueueOptions({ url: "redis://h?prefix=a:b" })).toThrow(ConfigError);
     expect(() => resolveQueueOptions({ url: "redis://h?prefix=a:b" })).toThrow('Invalid queue option prefix: "a:b"');
     expect(() => resolveQueueOptions({ url: "redis://h", maxQueued: 0 })).toThrow("Invalid queue option maxQueued: 0");
+  });
+});
+
+describe("the queue entry point", () => {
+  it("is the package's ./queue export and carries the queue API", async () => {
+    const queue = await import("langgraph-orchestrator/queue");
+    expect(Object.keys(queue).sort()).toEqual(
+      ["QueueOptionsSchema", "createExecutor", "createTaskQueue", "createTaskWorker", "followRun", "queueStatus", "resolveQueueOptions", "submitRun", "taskJobId"].sort(),
+    );
+  });
+});
+
+describe("the CLI's queue flags", () => {
+  const run = async (argv: string[], env: NodeJS.ProcessEnv = {}) => {
+    let stderr = "";
+    const code = await main(argv, { stdout: () => {}, stderr: (text) => void (stderr += text), env });
+    return { code, stderr };
+  };
+
+  it("refuse --detach and --wait without a queue, saying how to give one", async () => {
+    expect(await run(["--detach", "a goal"])).toEqual({ code: 2, stderr: "--detach and --wait need --queue redis://host:port (or ORCHESTRATOR_QUEUE).\n" });
+    expect((await run(["--wait", "t-1"])).code).toBe(2);
+  });
+
+  it("refuse to resume through the queue", async () => {
+    const result = await run(["--queue", "redis://127.0.0.1:6379", "--resume", "--thread", "t-1"]);
+    expect(result).toEqual({ code: 2, stderr: "--queue runs a new goal or follows one (--wait); resume or answer a review without it.\n" });
+  });
+
+  it("name a queue URL that is not Redis before anything is queued", async () => {
+    const result = await run(["--queue", "postgres://db/x", "--detach", "a goal"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^Unknown job queue URL "postgres:\/\/db\/x": use redis:\/\/host:port/);
   });
 });
