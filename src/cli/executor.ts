@@ -1,15 +1,13 @@
 import { connectionError, openCheckpointer, redact, type CheckpointerHandle } from "../persistence/checkpointer.js";
-import { parseFlags, usageErrorText } from "./args.js";
+import { usageErrorText } from "./args.js";
 import { readEnvironment } from "../env.js";
 import { ConfigError } from "../errors.js";
-import { EXAMPLES } from "../examples/index.js";
 import { isEntryPoint, processIO } from "./io.js";
 import { openAIProvider } from "../models.js";
 import { createExecutor, type RunReport } from "../queue/executor.js";
-import { defaultRegistry } from "../workers/defaults.js";
 import { RunLog, runLogPath } from "./run-log.js";
 import type { CliIO } from "./main.js";
-import { positiveInt, serveUntilSignal, serviceIO } from "./service.js";
+import { parseServiceFlags, serveUntilSignal, SERVICE_USAGE, serviceIO, type ServiceFlags } from "./service.js";
 
 const USAGE = [
   "Usage: npm run executor -- --queue redis://host:6379 --checkpointer postgres://… [options]",
@@ -18,77 +16,47 @@ const USAGE = [
   "finishes its current step, is checkpointed and goes back to the queue for another executor (a second signal exits).",
   "",
   "Options:",
-  "  --queue <url>          The job queue (default: $ORCHESTRATOR_QUEUE); ?prefix=name keeps queues apart on one Redis.",
   "  --checkpointer <spec>  The checkpointer every executor shares: postgres://… (default: $ORCHESTRATOR_CHECKPOINTER, $POSTGRES_URL).",
   "  --task-queue <url>     Run each task on this queue's task workers (npm run task-worker) instead of here.",
   "  --concurrency <n>      Runs at once (default 1).",
-  "  --name <name>          This executor's name in the queue status and run logs (default: host-pid).",
-  "  --lock-ms <ms>         A dead executor's runs are handed to another after about this long (default 30000).",
-  `  --example <name>       Run the workers of a bundled example: ${Object.keys(EXAMPLES).join(", ")}.`,
-  "  -h, --help             Show this help.",
+  ...SERVICE_USAGE,
+  "Models: OPENAI_API_KEY and OPENAI_BASE_URL, as for the CLI.",
 ].join("\n");
 
 /** Runs an executor until a signal drains it; returns the exit code. */
 export async function executorMain(argv: readonly string[], io: CliIO = serviceIO(processIO())): Promise<number> {
   const env = readEnvironment(io.env);
+  let flags: ServiceFlags;
   let handle: CheckpointerHandle;
-  let settings: { url: string; taskQueue?: string; concurrency?: number; lockMs?: number; name?: string; example?: string };
   try {
-    const { values } = parseFlags({
-      args: [...argv],
-      options: {
-        queue: { type: "string" },
-        checkpointer: { type: "string" },
-        "task-queue": { type: "string" },
-        concurrency: { type: "string" },
-        name: { type: "string" },
-        "lock-ms": { type: "string" },
-        example: { type: "string" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-      strict: true,
-    });
-    if (values.help) {
+    const parsed = parseServiceFlags(argv, env, ["checkpointer", "task-queue"]);
+    if (parsed === "help") {
       io.stdout(`${USAGE}\n`);
       return 0;
     }
-    const url = values.queue ?? env.queueUrl;
-    if (!url) throw new ConfigError("No job queue given: pass --queue redis://host:6379 (or set ORCHESTRATOR_QUEUE).");
-    if (values.example !== undefined && !EXAMPLES[values.example])
-      throw new ConfigError(`Unknown example ${JSON.stringify(values.example)}; available: ${Object.keys(EXAMPLES).join(", ")}`);
-    const spec = values.checkpointer ?? env.checkpointer ?? env.postgresUrl;
+    flags = parsed;
+    const spec = flags.extra.checkpointer ?? env.checkpointer ?? env.postgresUrl;
     if (!spec || spec === "memory") {
       throw new ConfigError(`An executor needs a checkpointer every executor shares: pass --checkpointer postgres://… (got ${JSON.stringify(spec ?? "none")}).`);
     }
-    settings = {
-      url,
-      concurrency: positiveInt("concurrency", values.concurrency),
-      lockMs: positiveInt("lock-ms", values["lock-ms"]),
-      name: values.name,
-      example: values.example,
-    };
     handle = await openCheckpointer(spec);
   } catch (error) {
     io.stderr(usageErrorText(error));
     return 2;
   }
-  const registry = settings.example ? EXAMPLES[settings.example]!.registry() : defaultRegistry();
   const logs = new Map<string, RunLog>();
-  let executorName = "";
+  /** Each run's log names the executor on every line; the log closes with the run here. */
   const onRun = (report: RunReport) => {
     io.stderr(`${report.what.padEnd(9)} ${report.threadId}${report.what === "finished" ? ` (${report.summary.status})` : ""}\n`);
     if (report.what === "started" || report.what === "resumed") {
-      const command = report.what === "started" ? "run" : "resume";
-      logs.set(
-        report.threadId,
-        RunLog.open(runLogPath(handle, report.threadId, io.cwd), {
-          threadId: report.threadId,
-          command,
-          goal: report.goal,
-          checkpointer: handle.kind,
-          executor: executorName,
-        }),
-      );
+      const context = {
+        threadId: report.threadId,
+        command: report.what === "started" ? "run" : "resume",
+        goal: report.goal,
+        checkpointer: handle.kind,
+        executor: report.executor,
+      } as const;
+      logs.set(report.threadId, RunLog.open(runLogPath(handle, report.threadId, io.cwd), context));
       return;
     }
     const log = logs.get(report.threadId);
@@ -98,21 +66,22 @@ export async function executorMain(argv: readonly string[], io: CliIO = serviceI
     logs.delete(report.threadId);
   };
   try {
+    const taskQueue = flags.extra["task-queue"];
     const executor = await createExecutor({
-      queue: { url: settings.url },
-      ...(settings.taskQueue ? { taskQueue: { url: settings.taskQueue } } : {}),
+      queue: { url: flags.url },
+      ...(taskQueue ? { taskQueue: { url: taskQueue } } : {}),
       checkpointer: handle.saver,
       lock: handle.lock,
-      workers: registry,
+      workers: flags.registry,
       models: io.models ?? openAIProvider(env),
-      concurrency: settings.concurrency,
-      lockMs: settings.lockMs,
-      name: settings.name,
+      concurrency: flags.concurrency,
+      lockMs: flags.lockMs,
+      name: flags.name,
       onEvent: (event, threadId) => logs.get(threadId)?.event(event),
       onRun,
     });
-    executorName = executor.name;
-    io.stderr(`Executor ${executor.name} is taking runs from ${redact(settings.url)} (concurrency ${settings.concurrency ?? 1}).\n`);
+    const tasks = taskQueue ? `; tasks go to ${redact(taskQueue)}` : "";
+    io.stderr(`Executor ${executor.name} is taking runs from ${redact(flags.url)} (concurrency ${flags.concurrency ?? 1}${tasks}).\n`);
     return await serveUntilSignal(io, executor, "Draining: runs in flight finish their current step and go back to the queue…");
   } catch (error) {
     io.stderr(`Executor failed: ${(connectionError(error) as Error).message}\n`);

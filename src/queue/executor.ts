@@ -34,7 +34,7 @@ export interface ExecutorOptions extends Omit<OrchestratorOptions, "checkpointer
 }
 
 /** What happened to one run on this executor. */
-export type RunReport = { threadId: string; goal: string } & (
+export type RunReport = { threadId: string; goal: string; executor: string } & (
   | { what: "started" | "resumed" | "released" }
   | { what: "finished"; summary: RunSummary }
   | { what: "failed"; error: unknown }
@@ -88,13 +88,13 @@ export async function createExecutor(options: ExecutorOptions): Promise<Executor
           entry({ executor: name, kind: "event", event }).catch(() => {});
         },
         onStart: async (resumed) => {
-          onRun?.({ threadId, goal: job.data.goal, what: resumed ? "resumed" : "started" });
+          onRun?.({ threadId, goal: job.data.goal, executor: name, what: resumed ? "resumed" : "started" });
           await entry({ executor: name, kind: "started", resumed });
         },
       });
       await entry({ executor: name, kind: "finished", summary, goal: job.data.goal });
       await count("completed");
-      onRun?.({ threadId, goal: job.data.goal, what: "finished", summary });
+      onRun?.({ threadId, goal: job.data.goal, executor: name, what: "finished", summary });
       return summary;
     } catch (error) {
       if (error instanceof ThreadBusyError) {
@@ -105,14 +105,14 @@ export async function createExecutor(options: ExecutorOptions): Promise<Executor
       if (error instanceof RunStoppedError) {
         await entry({ executor: name, kind: "released", reason: "executor draining" });
         await count("released");
-        onRun?.({ threadId, goal: job.data.goal, what: "released" });
+        onRun?.({ threadId, goal: job.data.goal, executor: name, what: "released" });
         await job.moveToWait(token);
         throw new WaitingError();
       }
       const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
       await entry({ executor: name, kind: "failed", error: message });
       await count("failed");
-      onRun?.({ threadId, goal: job.data.goal, what: "failed", error });
+      onRun?.({ threadId, goal: job.data.goal, executor: name, what: "failed", error });
       throw error;
     }
   };

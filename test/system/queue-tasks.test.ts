@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Queue } from "bullmq";
@@ -7,6 +7,7 @@ import { Redis } from "ioredis";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { createOrchestrator } from "../../src/index.js";
+import { followRun, submitRun } from "../../src/queue/runs.js";
 import { createTaskQueue } from "../../src/queue/tasks.js";
 import { ENTRIES, spawnCli, runCli, type CliProcess } from "../helpers/cli-process.js";
 import { loopbackServers } from "../helpers/loopback.js";
@@ -121,6 +122,37 @@ describe.runIf(REDIS_URL)("task worker processes on one Redis queue", () => {
         ["c", "result of 0/c"],
       ]);
       expect(Object.fromEntries(counts)).toEqual({ "0/a": 1, "0/b": 1, "0/c": 1 });
+    },
+    120_000,
+  );
+
+  it.runIf(POSTGRES_URL)(
+    "runs a queued run's tasks on the task workers when the executor has --task-queue, and the run log names the executor on every line",
+    async () => {
+      const queue = queues.url();
+      const counts = new Map<string, number>();
+      const server = await serve(countingHandler(counts));
+      startTaskWorker(queue, "tw", server.url);
+      // The executor has no model: its tasks can only succeed on the task worker (the synthesizer writes the template).
+      const executor = spawnCli(["--queue", queue, "--task-queue", queue, "--checkpointer", checkpointer(), "--name", "ex-remote"], {
+        entry: ENTRIES.executor,
+        cwd: dir,
+        deadlineMs: 120_000,
+      });
+      running.push(executor);
+      const plan = { tasks: [{ id: "a", title: "Collect", description: "Collect the facts.", worker: "researcher" }] };
+      const { threadId } = await submitRun({ url: queue }, "queued run 7", { plan, settings: { replan: "never" } });
+      const { summary } = await followRun({ url: queue }, threadId);
+      expect(summary.tasks.map((task) => [task.id, task.status, task.output])).toEqual([["a", "done", "result of 7/a"]]);
+      expect(Object.fromEntries(counts)).toEqual({ "7/a": 1 });
+      executor.kill("SIGTERM");
+      expect((await executor.exited).code).toBe(0);
+      const lines = readFileSync(join(dir, ".orchestrator", "runs", `${threadId}.log`), "utf8")
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line) as { executor?: string; event?: string });
+      expect(lines.map((line) => line.event)).toEqual(expect.arrayContaining(["run.started", "task.started", "task.done", "run.finished"]));
+      expect(new Set(lines.map((line) => line.executor))).toEqual(new Set(["ex-remote"]));
     },
     120_000,
   );
