@@ -92,7 +92,12 @@ async function measure(executors: number): Promise<Row> {
         }),
       );
     }
-    await Promise.all(ready.map((gate) => gate.promise));
+    // An executor that exits before it is up fails the measurement instead of leaving it waiting.
+    const died = Promise.race(processes.map((process) => process.exited)).then(({ code, stderr }) => {
+      throw new Error(`an executor exited (${code}) before the runs were submitted:\n${stderr}`);
+    });
+    await Promise.race([Promise.all(ready.map((gate) => gate.promise)), died]);
+    died.catch(() => {});
     const started = performance.now();
     const threads = await Promise.all(
       Array.from({ length: runs }, (_, i) => submitRun({ url: queue, maxQueued: runs }, `bench run ${i}`, { plan: PLAN, settings: { replan: "never" } })),

@@ -5,6 +5,7 @@ import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
+import { openCheckpointer } from "../../src/persistence/checkpointer.js";
 import { followRun, submitRun, type RunEntry } from "../../src/queue/runs.js";
 import { ENTRIES, runCli, spawnCli, type CliProcess } from "../helpers/cli-process.js";
 import { loopbackServers } from "../helpers/loopback.js";
@@ -51,6 +52,19 @@ describe.runIf(POSTGRES_URL && REDIS_URL)("executor processes on one Redis queue
     await pool.end();
     await queues.cleanUp();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("opens one fresh schema from four processes' worth of checkpointers at once: the setup is serialised, none fails on the migrations", async () => {
+    const fresh = `queue_setup_${process.pid}_${Date.now()}`;
+    const spec = `${POSTGRES_URL}${POSTGRES_URL!.includes("?") ? "&" : "?"}schema=${fresh}`;
+    try {
+      const handles = await Promise.all(Array.from({ length: 4 }, () => openCheckpointer(spec)));
+      await Promise.all(handles.map((handle) => handle.close()));
+    } finally {
+      const pool = new pg.Pool({ connectionString: POSTGRES_URL });
+      await pool.query(`DROP SCHEMA IF EXISTS "${fresh}" CASCADE`);
+      await pool.end();
+    }
   });
 
   it("completes 30 runs on 3 executors when one is SIGKILLed mid-run: one executor per thread at a time, and no checkpointed task runs twice", async () => {
