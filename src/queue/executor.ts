@@ -7,7 +7,7 @@ import type { OrchestratorEvent } from "../events.js";
 import { createOrchestrator, type Orchestrator, type OrchestratorOptions } from "../index.js";
 import { ThreadBusyError } from "../persistence/thread-lock.js";
 import { connect, executorCountsKey, QUEUES, resolveQueueOptions, type QueueOptions } from "./connection.js";
-import { publish, type RunJobData } from "./runs.js";
+import { publish, type RunEntry, type RunJobData } from "./runs.js";
 import { createTaskQueue } from "./tasks.js";
 
 /** An executor's options: the queue, the shared checkpointer, and how many runs it takes at once. */
@@ -77,7 +77,9 @@ export async function createExecutor(options: ExecutorOptions): Promise<Executor
 
   const processor = async (job: Job<RunJobData>, token?: string, signal?: AbortSignal): Promise<RunSummary> => {
     const threadId = job.id!;
-    const entry = (value: Parameters<typeof publish>[3]) => publish(connection, queue.prefix, threadId, value);
+    const report = (what: DistributiveOmit<RunReport, "threadId" | "goal" | "executor">) =>
+      onRun?.({ threadId, goal: job.data.goal, executor: name, ...what } as RunReport);
+    const entry = (value: DistributiveOmit<RunEntry, "executor">) => publish(connection, queue.prefix, threadId, { executor: name, ...value } as RunEntry);
     try {
       const summary = await execute(orchestrator, job.data, threadId, {
         signal,
@@ -85,16 +87,16 @@ export async function createExecutor(options: ExecutorOptions): Promise<Executor
         onEvent: (event) => {
           onEvent?.(event, threadId);
           // Events are best effort (the outcome is awaited): a lost one never fails the run.
-          entry({ executor: name, kind: "event", event }).catch(() => {});
+          entry({ kind: "event", event }).catch(() => {});
         },
         onStart: async (resumed) => {
-          onRun?.({ threadId, goal: job.data.goal, executor: name, what: resumed ? "resumed" : "started" });
-          await entry({ executor: name, kind: "started", resumed });
+          report({ what: resumed ? "resumed" : "started" });
+          await entry({ kind: "started", resumed });
         },
       });
-      await entry({ executor: name, kind: "finished", summary, goal: job.data.goal });
+      await entry({ kind: "finished", summary, goal: job.data.goal });
       await count("completed");
-      onRun?.({ threadId, goal: job.data.goal, executor: name, what: "finished", summary });
+      report({ what: "finished", summary });
       return summary;
     } catch (error) {
       if (error instanceof ThreadBusyError) {
@@ -102,18 +104,14 @@ export async function createExecutor(options: ExecutorOptions): Promise<Executor
         await job.moveToDelayed(Date.now() + busyRetryMs, token);
         throw new DelayedError();
       }
-      if (error instanceof RunStoppedError) {
-        await entry({ executor: name, kind: "released", reason: "executor draining" });
-        await count("released");
-        onRun?.({ threadId, goal: job.data.goal, executor: name, what: "released" });
-        await job.moveToWait(token);
-        throw new WaitingError();
-      }
-      const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      await entry({ executor: name, kind: "failed", error: message });
-      await count("failed");
-      onRun?.({ threadId, goal: job.data.goal, executor: name, what: "failed", error });
-      throw error;
+      const released = error instanceof RunStoppedError;
+      await entry(released ? { kind: "released", reason: "executor draining" } : { kind: "failed", error: describe(error) });
+      await count(released ? "released" : "failed");
+      report(released ? { what: "released" } : { what: "failed", error });
+      if (!released) throw error;
+      // Drained: the step is checkpointed; the job goes back for another executor.
+      await job.moveToWait(token);
+      throw new WaitingError();
     }
   };
 
@@ -142,6 +140,10 @@ export async function createExecutor(options: ExecutorOptions): Promise<Executor
       })()),
   };
 }
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+const describe = (error: unknown): string => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
 
 interface ExecuteHooks {
   signal?: AbortSignal;
