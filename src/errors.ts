@@ -116,3 +116,11 @@ export class QueuedRunFailedError extends OrchestratorError {
     super(`The queued run on thread "${threadId}" failed: ${reason}`);
   }
 }
+
+/** The job queue's Redis cannot be reached. */
+export class QueueConnectionError extends OrchestratorError {
+  constructor(url: string, options?: { cause?: unknown }) {
+    const cause = options?.cause as NodeJS.ErrnoException | undefined;
+    super(`Cannot reach the job queue at ${url} (${cause?.code ?? cause?.message ?? "no answer"}): is Redis running there?`, options);
+  }
+}

@@ -1,6 +1,6 @@
 import { Redis } from "ioredis";
 import { z } from "zod";
-import { ConfigError, QueueUrlError } from "../errors.js";
+import { ConfigError, QueueConnectionError, QueueUrlError } from "../errors.js";
 import { redact } from "../persistence/checkpointer.js";
 
 /** Where the queue lives and how it is bounded: one schema for submitters, executors and the status command. */
@@ -36,8 +36,22 @@ export function resolveQueueOptions(options: QueueOptions): ResolvedQueueOptions
   return parsed.data;
 }
 
-/** A Redis connection as BullMQ wants it (commands wait for a reconnect instead of failing). */
-export const connect = (url: string): Redis => new Redis(url, { maxRetriesPerRequest: null, lazyConnect: false });
+/**
+ * Connects to the queue's Redis, failing at once with `QueueConnectionError` when it cannot be reached; once connected,
+ * commands wait out an outage (BullMQ's workers need that) and connection errors surface through them.
+ */
+export async function connect(url: string): Promise<Redis> {
+  const connection = new Redis(url, { maxRetriesPerRequest: null, lazyConnect: true });
+  let refused: Error | undefined;
+  connection.on("error", (error: Error) => void (refused ??= error));
+  try {
+    await connection.connect();
+  } catch (error) {
+    connection.disconnect();
+    throw new QueueConnectionError(redact(url), { cause: refused ?? error });
+  }
+  return connection;
+}
 
 /** Names of the queues and keys under one prefix. */
 export const QUEUES = { runs: "runs", tasks: "tasks" } as const;

@@ -69,9 +69,10 @@ export async function createExecutor(options: ExecutorOptions): Promise<Executor
     ...orchestratorOptions
   } = options;
   const queue = resolveQueueOptions(queueOptions);
+  const connection = await connect(queue.url);
+  const workerConnection = await connect(queue.url);
   const tasks = taskQueue ? await createTaskQueue(taskQueue) : undefined;
   const orchestrator = await createOrchestrator({ ...orchestratorOptions, taskRunner: tasks?.runner ?? orchestratorOptions.taskRunner });
-  const connection = connect(queue.url);
   const drain = new AbortController();
   const count = (what: string) => connection.hincrby(executorCountsKey(queue.prefix), `${name}\u0000${what}`, 1);
 
@@ -115,7 +116,6 @@ export async function createExecutor(options: ExecutorOptions): Promise<Executor
     }
   };
 
-  const workerConnection = connect(queue.url);
   const worker = new Worker<RunJobData, RunSummary>(QUEUES.runs, processor, {
     connection: workerConnection,
     prefix: queue.prefix,

@@ -51,7 +51,7 @@ export const runQueue = (options: ResolvedQueueOptions, connection: Redis): Queu
  */
 export async function submitRun(queue: QueueOptions, goal: string, request: SubmitRequest = {}): Promise<{ threadId: string; runId: string }> {
   const options = resolveQueueOptions(queue);
-  const connection = connect(options.url);
+  const connection = await connect(options.url);
   const runs = runQueue(options, connection);
   try {
     const threadId = request.threadId ?? randomUUID();
@@ -106,7 +106,7 @@ export interface FollowOptions {
  */
 export async function followRun(queue: QueueOptions, threadId: string, follow: FollowOptions = {}): Promise<{ summary: RunSummary; goal: string }> {
   const options = resolveQueueOptions(queue);
-  const connection = connect(options.url);
+  const connection = await connect(options.url);
   const runs = runQueue(options, connection);
   const key = runEventsKey(options.prefix, threadId);
   try {

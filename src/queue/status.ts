@@ -27,7 +27,7 @@ export interface QueueStatus {
 /** Reads the queue's depth, its running and failed runs, and the counts per executor. */
 export async function queueStatus(queue: QueueOptions): Promise<QueueStatus> {
   const options = resolveQueueOptions(queue);
-  const connection = connect(options.url);
+  const connection = await connect(options.url);
   const runs = runQueue(options, connection);
   try {
     const [counts, active, workers, totals] = await Promise.all([

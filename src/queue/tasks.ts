@@ -45,9 +45,9 @@ export interface TaskQueue {
  */
 export async function createTaskQueue(queue: QueueOptions): Promise<TaskQueue> {
   const options = resolveQueueOptions(queue);
-  const connection = connect(options.url);
+  const connection = await connect(options.url);
   const tasks = new Queue<TaskJobData, TaskResult>(QUEUES.tasks, { connection, prefix: options.prefix });
-  const eventsConnection = connect(options.url);
+  const eventsConnection = await connect(options.url);
   const events = new QueueEvents(QUEUES.tasks, { connection: eventsConnection, prefix: options.prefix });
   events.setMaxListeners(0);
   await events.waitUntilReady();
@@ -125,7 +125,7 @@ export interface TaskWorker {
 export async function createTaskWorker(options: TaskWorkerOptions): Promise<TaskWorker> {
   const queue = resolveQueueOptions(options.queue);
   const name = options.name ?? `${hostname()}-${process.pid}`;
-  const connection = connect(queue.url);
+  const connection = await connect(queue.url);
   const worker = new Worker<TaskJobData, TaskResult>(
     QUEUES.tasks,
     (job, _token, signal) => {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, QueueUrlError } from "../../src/errors.js";
+import { ConfigError, QueueConnectionError, QueueUrlError } from "../../src/errors.js";
+import { followRun, submitRun } from "../../src/queue/runs.js";
+import { queueStatus } from "../../src/queue/status.js";
 import { resolveQueueOptions } from "../../src/queue/connection.js";
 import { main } from "../../src/cli/main.js";
 
@@ -67,5 +69,16 @@ describe("the CLI's queue flags", () => {
     const result = await run(["--queue", "postgres://db/x", "--detach", "a goal"]);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/^Unknown job queue URL "postgres:\/\/db\/x": use redis:\/\/host:port/);
+  });
+});
+
+describe("a queue that cannot be reached", () => {
+  it("fails at once with QueueConnectionError naming the URL without its password, for submitters, followers and the status", async () => {
+    const queue = { url: "redis://:secret@127.0.0.1:1" };
+    for (const call of [() => submitRun(queue, "a goal"), () => followRun(queue, "t-1"), () => queueStatus(queue)]) {
+      const error = await call().catch((caught: unknown) => caught as Error);
+      expect(error).toBeInstanceOf(QueueConnectionError);
+      expect((error as Error).message).toBe("Cannot reach the job queue at redis://:***@127.0.0.1:1 (ECONNREFUSED): is Redis running there?");
+    }
   });
 });
