@@ -74,6 +74,9 @@ export async function submitRun(queue: QueueOptions, goal: string, request: Subm
       removeOnComplete: { age: KEEP_SECONDS },
       removeOnFail: { age: KEEP_SECONDS },
     });
+    // Adding an id that exists is a no-op: a submission that raced this one on the thread may have won.
+    const stored = await runs.getJob(threadId);
+    if (stored?.data.runId !== runId) throw new ThreadBusyError(threadId, "on the queue (another submission took it)");
     return { threadId, runId };
   } finally {
     await runs.close();

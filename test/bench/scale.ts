@@ -6,6 +6,7 @@
  * default: both on 127.0.0.1). Not part of `npm test`.
  */
 import { randomUUID } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,6 +19,8 @@ import { startOpenAIServer } from "../helpers/openai-server.js";
 import { deferred } from "../helpers/wait.js";
 
 process.env.LANGSMITH_TRACING = "false";
+// The loopback server listens for its own shutdown once per request in flight: dozens at once here.
+setMaxListeners(200);
 const { values } = parseArgs({
   options: {
     executors: { type: "string", default: "1,2,4" },

@@ -69,6 +69,13 @@ describe.runIf(REDIS_URL)("runs on the job queue (in-process executors)", () => 
     await expect(again).rejects.toThrow(`Thread "${threadId}" is already running on the queue (its job is waiting)`);
   });
 
+  it("lets exactly one of several submissions racing on one thread queue its run; the others get ThreadBusyError", async () => {
+    const queue = { url: url() };
+    const outcomes = await Promise.allSettled(Array.from({ length: 5 }, (_, i) => submitRun(queue, `racer ${i}`, { threadId: "contested" })));
+    expect(outcomes.filter((outcome) => outcome.status === "fulfilled")).toHaveLength(1);
+    for (const outcome of outcomes.filter((outcome) => outcome.status === "rejected")) expect(outcome.reason).toBeInstanceOf(ThreadBusyError);
+  });
+
   it("drains on close: the current step finishes and is checkpointed, the run goes back to the queue, and another executor finishes it without redoing that step", async () => {
     const queue = { url: url() };
     const ran: string[] = [];
