@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { RunSummary } from "../app/run.js";
-import { QueuedRunFailedError, QueueFullError } from "../errors.js";
+import { ConfigError, QueuedRunFailedError, QueueFullError } from "../errors.js";
 import type { OrchestratorEvent } from "../events.js";
 import { ThreadBusyError } from "../persistence/thread-lock.js";
 import type { PlanInput } from "../schemas.js";
@@ -51,10 +51,15 @@ export const runQueue = (options: ResolvedQueueOptions, connection: Redis): Queu
  */
 export async function submitRun(queue: QueueOptions, goal: string, request: SubmitRequest = {}): Promise<{ threadId: string; runId: string }> {
   const options = resolveQueueOptions(queue);
+  const threadId = request.threadId ?? randomUUID();
+  if (!goal.trim()) throw new ConfigError("A queued run needs a goal: the goal is empty.");
+  // BullMQ job ids are the thread ids: they may not contain ":" nor be whole numbers.
+  if (threadId.includes(":") || /^\d+$/.test(threadId)) {
+    throw new ConfigError(`Thread id ${JSON.stringify(threadId)} cannot name a queued run: use one without ":" that is not a whole number.`);
+  }
   const connection = await connect(options.url);
   const runs = runQueue(options, connection);
   try {
-    const threadId = request.threadId ?? randomUUID();
     const counts = await runs.getJobCounts("waiting", "delayed", "prioritized");
     const waiting = Object.values(counts).reduce((sum, count) => sum + count, 0);
     if (waiting >= options.maxQueued) throw new QueueFullError(waiting, options.maxQueued);

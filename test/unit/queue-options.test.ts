@@ -82,3 +82,12 @@ describe("a queue that cannot be reached", () => {
     }
   });
 });
+
+describe("a run submission", () => {
+  it("names an empty goal or a thread id the queue cannot use before connecting", async () => {
+    const queue = { url: "redis://127.0.0.1:1" };
+    await expect(submitRun(queue, "  ")).rejects.toThrow("A queued run needs a goal: the goal is empty.");
+    await expect(submitRun(queue, "g", { threadId: "team:1" })).rejects.toThrow('Thread id "team:1" cannot name a queued run');
+    await expect(submitRun(queue, "g", { threadId: "42" })).rejects.toBeInstanceOf(ConfigError);
+  });
+});
