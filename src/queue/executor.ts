@@ -5,6 +5,7 @@ import { summarize, type RunSummary } from "../app/run.js";
 import { RunStoppedError } from "../errors.js";
 import type { OrchestratorEvent } from "../events.js";
 import { createOrchestrator, type Orchestrator, type OrchestratorOptions } from "../index.js";
+import { CheckpointerConnectionError, connectionError } from "../persistence/checkpointer.js";
 import { ThreadBusyError } from "../persistence/thread-lock.js";
 import { connect, executorCountsKey, QUEUES, resolveQueueOptions, type QueueOptions } from "./connection.js";
 import { publish, type RunEntry, type RunJobData } from "./runs.js";
@@ -25,7 +26,7 @@ export interface ExecutorOptions extends Omit<OrchestratorOptions, "checkpointer
   lockMs?: number;
   /** Times a run may be re-delivered after its executor died before the queue fails it (default 5). */
   maxStalls?: number;
-  /** How long a run whose thread is busy elsewhere waits before it is tried again (default 1 s). */
+  /** How long a run whose thread is busy elsewhere waits before it is tried again (default 1 s; five times that while the database is unreachable). */
   busyRetryMs?: number;
   /** Each lifecycle event of each run this executor runs. */
   onEvent?: (event: OrchestratorEvent, threadId: string) => void;
@@ -99,10 +100,14 @@ export async function createExecutor(options: ExecutorOptions): Promise<Executor
       await count("completed");
       report({ what: "finished", summary });
       return summary;
-    } catch (error) {
-      if (error instanceof ThreadBusyError) {
-        // Another executor (or a stalled one still alive) holds the thread: try again shortly, not as a failure.
-        await job.moveToDelayed(Date.now() + busyRetryMs, token);
+    } catch (caught) {
+      const error = connectionError(caught);
+      if (error instanceof ThreadBusyError || error instanceof CheckpointerConnectionError) {
+        // Another executor (or a stalled one still alive) holds the thread, or the database is away: the run is
+        // intact, so it waits and is tried again, not failed.
+        const unreachable = error instanceof CheckpointerConnectionError;
+        if (unreachable) await entry({ kind: "released", reason: error.message });
+        await job.moveToDelayed(Date.now() + busyRetryMs * (unreachable ? 5 : 1), token);
         throw new DelayedError();
       }
       const released = error instanceof RunStoppedError;

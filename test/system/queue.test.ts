@@ -76,6 +76,28 @@ describe.runIf(REDIS_URL)("runs on the job queue (in-process executors)", () => 
     for (const outcome of outcomes.filter((outcome) => outcome.status === "rejected")) expect(outcome.reason).toBeInstanceOf(ThreadBusyError);
   });
 
+  it("keeps a run whose checkpoint database is unreachable: the job waits and is tried again, and the follower sees why", async () => {
+    const queue = { url: url() };
+    let outage = true;
+    class FlakySaver extends MemorySaver {
+      override async getTuple(config: Parameters<MemorySaver["getTuple"]>[0]) {
+        if (outage) {
+          outage = false;
+          throw Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" });
+        }
+        return super.getTuple(config);
+      }
+    }
+    await start({ queue, workers: [echoWorker(new WorkLog())], checkpointer: new FlakySaver(), busyRetryMs: 20, name: "ex-db" });
+    const { threadId } = await submitRun(queue, "database away", { plan: { tasks: [task("a")] } });
+    const entries: RunEntry[] = [];
+    const { summary } = await followRun(queue, threadId, { onEntry: (entry) => entries.push(entry) });
+    expect(summary.status).toBe("done");
+    expect(entries[0]).toMatchObject({ executor: "ex-db", kind: "released" });
+    expect(entries[0]!.kind === "released" && entries[0]!.reason).toMatch(/^Lost the connection to the checkpoint database \(ECONNREFUSED\)/);
+    expect(entries.filter((entry) => entry.kind === "started")).toEqual([{ executor: "ex-db", kind: "started", resumed: false }]);
+  });
+
   it("drains on close: the current step finishes and is checkpointed, the run goes back to the queue, and another executor finishes it without redoing that step", async () => {
     const queue = { url: url() };
     const ran: string[] = [];
