@@ -1,6 +1,7 @@
 import { ConfigError } from "../errors.js";
 import { EXAMPLES } from "../examples/index.js";
 import type { Environment } from "../env.js";
+import { resolveQueueOptions } from "../queue/connection.js";
 import { defaultRegistry } from "../workers/defaults.js";
 import type { WorkerRegistry } from "../workers/registry.js";
 import { parseFlags } from "./args.js";
@@ -47,6 +48,7 @@ export function parseServiceFlags(argv: readonly string[], env: Environment, ext
   if (flags.help) return "help";
   const url = (flags.queue as string | undefined) ?? env.queueUrl;
   if (!url) throw new ConfigError("No job queue given: pass --queue redis://host:6379 (or set ORCHESTRATOR_QUEUE).");
+  resolveQueueOptions({ url });
   const exampleName = flags.example as string | undefined;
   const example = exampleName === undefined ? undefined : EXAMPLES[exampleName];
   if (exampleName !== undefined && !example) throw new ConfigError(`Unknown example ${JSON.stringify(exampleName)}; available: ${Object.keys(EXAMPLES).join(", ")}`);
@@ -61,7 +63,7 @@ export function parseServiceFlags(argv: readonly string[], env: Environment, ext
 }
 
 /** A flag's value as a whole number of at least 1, or a `ConfigError` naming the flag and value. */
-export function positiveInt(flag: string, value: string | undefined): number | undefined {
+function positiveInt(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const number = Number(value);
   if (!Number.isInteger(number) || number < 1) throw new ConfigError(`Invalid value for --${flag}: ${JSON.stringify(value)} (expected a whole number of at least 1)`);

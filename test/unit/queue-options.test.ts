@@ -3,7 +3,9 @@ import { ConfigError, QueueConnectionError, QueueUrlError } from "../../src/erro
 import { followRun, submitRun } from "../../src/queue/runs.js";
 import { queueStatus } from "../../src/queue/status.js";
 import { resolveQueueOptions } from "../../src/queue/connection.js";
+import { executorMain } from "../../src/cli/executor.js";
 import { main } from "../../src/cli/main.js";
+import { taskWorkerMain } from "../../src/cli/task-worker.js";
 
 describe("queue options", () => {
   it("take the key prefix from the URL's ?prefix= and connect without it", () => {
@@ -89,5 +91,28 @@ describe("a run submission", () => {
     await expect(submitRun(queue, "  ")).rejects.toThrow("A queued run needs a goal: the goal is empty.");
     await expect(submitRun(queue, "g", { threadId: "team:1" })).rejects.toThrow('Thread id "team:1" cannot name a queued run');
     await expect(submitRun(queue, "g", { threadId: "42" })).rejects.toBeInstanceOf(ConfigError);
+  });
+});
+
+describe("the executor and task worker commands", () => {
+  const run = async (command: typeof executorMain, argv: string[]) => {
+    let stderr = "";
+    const code = await command(argv, { stdout: () => {}, stderr: (text) => void (stderr += text), env: {} });
+    return { code, stderr };
+  };
+
+  it("name a bad queue URL, a bad number and a missing shared checkpointer with exit code 2", async () => {
+    expect(await run(taskWorkerMain, ["--queue", "localhost:6379"])).toEqual({
+      code: 2,
+      stderr: 'Unknown job queue URL "localhost:6379": use redis://host:port (or rediss:// for TLS).\nRun with --help for usage.\n',
+    });
+    expect(await run(taskWorkerMain, ["--queue", "redis://h", "--concurrency", "0"])).toEqual({
+      code: 2,
+      stderr: 'Invalid value for --concurrency: "0" (expected a whole number of at least 1)\nRun with --help for usage.\n',
+    });
+    expect(await run(executorMain, ["--queue", "redis://h"])).toEqual({
+      code: 2,
+      stderr: 'An executor needs a checkpointer every executor shares: pass --checkpointer postgres://… (got "none").\nRun with --help for usage.\n',
+    });
   });
 });
