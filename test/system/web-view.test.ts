@@ -1,9 +1,12 @@
 import { MemorySaver } from "@langchain/langgraph";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Client } from "@langchain/langgraph-sdk";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startWebView, type WebView } from "../../src/cli/web-view.js";
 import { createOrchestrator, functionWorker, type Orchestrator } from "../../src/index.js";
 import { launchBrowser, screenshot, statuses, taskStatus, type Browser } from "../helpers/browser.js";
+import { startDevServer, type DevServer } from "../helpers/dev-server.js";
 import { task } from "../helpers/fixtures.js";
+import { describeRequest, startOpenAIServer, type OpenAIServer, type Reply, type RequestView } from "../helpers/openai-server.js";
 import { scriptedProvider } from "../helpers/scripted-model.js";
 import { deferred, type Deferred } from "../helpers/wait.js";
 
@@ -112,5 +115,69 @@ describe("the web view in Chromium, served the way the CLI serves it", () => {
       await web.close();
       await orchestrator.close();
     }
+  });
+});
+
+describe("the web view on the LangGraph dev server (http.app)", () => {
+  const PLAN = [task("facts", [], { worker: "researcher" }), task("figures", [], { worker: "analyst" }), task("report", ["facts", "figures"], { worker: "writer" })];
+  const factsGate = deferred();
+  let figuresFixed = false;
+  let browser: Browser;
+  let model: OpenAIServer;
+  let server: DevServer;
+  let client: Client;
+
+  /** The loopback model: "facts" waits for its gate, "figures" is refused until fixed, the synthesizer answers. */
+  async function answer(view: RequestView): Promise<Reply> {
+    if (view.system.includes("You write the final answer")) return { content: "FINAL ANSWER from the web view test" };
+    const id = /Your task "([^"]+)"/.exec(view.prompt)?.[1];
+    if (id === "facts") await factsGate.promise;
+    if (id === "figures" && !figuresFixed) return { fault: "status", status: 400, message: "the figures are refused" };
+    return { content: `${id} done` };
+  }
+
+  beforeAll(async () => {
+    [browser, model] = await Promise.all([launchBrowser(), startOpenAIServer({ handler: (body, index) => answer(describeRequest(body, index)) })]);
+    server = await startDevServer({ env: { OPENAI_BASE_URL: model.url, OPENAI_API_KEY: "test", LANGSMITH_TRACING: "false" } });
+    client = new Client({ apiUrl: server.url, apiKey: null });
+  }, 60_000);
+  beforeEach((context) => {
+    context.onTestFailed(() => console.error(`dev server output (tail):\n${server?.output().slice(-6_000)}`));
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+    await model?.close();
+  }, 30_000);
+
+  it("lists the thread under /ui, shows its run live from the SDK stream, and re-drives a dead letter", async () => {
+    const { thread_id: threadId } = await client.threads.create();
+    const page = await browser.page();
+    await page.goto(`${server.url}/ui/threads/${threadId}`);
+    await page.waitForSelector("[data-phase]");
+    await client.runs.create(threadId, "orchestrator", { input: { goal: "Brief me on the harbour", plan: { tasks: PLAN } }, streamMode: ["custom", "values"] });
+
+    await taskStatus(page, "facts", "running");
+    expect(Object.keys(await statuses(page)).sort()).toEqual(["facts", "figures", "report"]);
+    factsGate.resolve();
+    await taskStatus(page, "facts", "done");
+    await taskStatus(page, "figures", "dead");
+    await taskStatus(page, "report", "skipped");
+    await page.waitForSelector('[data-dead-letter="figures"]');
+    await page.waitForSelector('[data-phase="idle"]');
+
+    const list = await browser.page();
+    await list.goto(`${server.url}/ui`);
+    expect(await list.textContent(`[data-thread-id="${threadId}"]`)).toContain("Brief me on the harbour");
+
+    figuresFixed = true;
+    const [response] = await Promise.all([page.waitForResponse((r) => r.url().endsWith("/redrive")), page.click('[data-dead-letter="figures"] button.redrive')]);
+    expect(response.status(), await response.text()).toBe(202);
+    await taskStatus(page, "figures", "done");
+    await taskStatus(page, "report", "done");
+    await page.waitForSelector("[data-dead-letter]", { state: "detached" });
+    expect(await page.textContent("[data-answer]")).toContain("FINAL ANSWER from the web view test");
+    await screenshot(page, "web-view-dev-server");
+    expect(browser.errors).toEqual([]);
   });
 });

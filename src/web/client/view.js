@@ -139,7 +139,7 @@ function App() {
   return html`<header>
       <h1>${view.goal || `Thread ${view.threadId}`}</h1>
       <div class="status-line">
-        <span class=${`phase ${view.phase}`} data-phase=${view.phase}>${view.phase === "idle" ? "stopped" : view.phase}</span>
+        <span class=${`phase ${view.phase}`} data-phase=${view.phase}>${view.phase === "idle" ? (view.answer ? "finished" : "stopped") : view.phase}</span>
         <${Counts} tasks=${view.tasks} />
         <span class=${`link ${connected ? "up" : "down"}`}>${connected ? "live" : "reconnecting…"}</span>
       </div>
