@@ -18,7 +18,7 @@ export interface LaidOutView extends RunView {
 }
 
 /** The size of a task's box on the page, in CSS pixels. */
-export const NODE = { width: 210, height: 66 } as const;
+export const NODE = { width: 184, height: 62 } as const;
 
 /** The edges of a view: dependencies (ids that are tasks), dropped cycle edges, and follow-up origins. */
 export function edgesOf(view: RunView): Omit<EdgeView, "points">[] {
@@ -37,7 +37,7 @@ export function edgesOf(view: RunView): Omit<EdgeView, "points">[] {
 /** Lays the task DAG out left to right with dagre. */
 export function layout(view: RunView): LaidOutView {
   const graph = new dagre.graphlib.Graph();
-  graph.setGraph({ rankdir: "LR", nodesep: 18, ranksep: 60, marginx: 16, marginy: 16 });
+  graph.setGraph({ rankdir: "LR", nodesep: 18, ranksep: 48, marginx: 16, marginy: 16 });
   graph.setDefaultEdgeLabel(() => ({}));
   for (const task of view.tasks) graph.setNode(task.id, { width: NODE.width, height: NODE.height });
   const edges = edgesOf(view);

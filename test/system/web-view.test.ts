@@ -4,6 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startWebView, type WebView } from "../../src/cli/web-view.js";
 import { createOrchestrator, functionWorker, type Orchestrator } from "../../src/index.js";
 import { launchBrowser, screenshot, statuses, taskStatus, type Browser } from "../helpers/browser.js";
+import { spawnCli } from "../helpers/cli-process.js";
 import { startDevServer, type DevServer } from "../helpers/dev-server.js";
 import { task } from "../helpers/fixtures.js";
 import { describeRequest, startOpenAIServer, type OpenAIServer, type Reply, type RequestView } from "../helpers/openai-server.js";
@@ -20,7 +21,7 @@ describe("the web view in Chromium, served the way the CLI serves it", () => {
   });
 
   /** Workers the test steers: `gated` tasks wait for their gate; `flaky` fails until `fixed`. */
-  function steeredOrchestrator(): Promise<{ orchestrator: Orchestrator; gates: Map<string, Deferred>; fix: () => void }> {
+  function steeredOrchestrator(scheduling: "waves" | "continuous"): Promise<{ orchestrator: Orchestrator; gates: Map<string, Deferred>; fix: () => void }> {
     const gates = new Map<string, Deferred>();
     let fixed = false;
     const gated = functionWorker({
@@ -43,79 +44,83 @@ describe("the web view in Chromium, served the way the CLI serves it", () => {
       checkpointer: new MemorySaver(),
       workers: [gated, flaky],
       models: scriptedProvider({}, { configured: false }),
-      settings: { maxRetries: 1 },
+      settings: { maxRetries: 1, scheduling },
     }).then((orchestrator) => ({ orchestrator, gates, fix: () => (fixed = true) }));
   }
 
-  it("shows every task, changes statuses live, lists a dead letter and re-drives it back to done", async () => {
-    const { orchestrator, gates, fix } = await steeredOrchestrator();
-    const threadId = "web-view-1";
-    for (const id of ["collect", "report"]) gates.set(id, deferred());
-    const plan = {
-      tasks: [
-        task("collect", [], { worker: "gated" }),
-        task("lookup", [], { worker: "flaky" }),
-        task("report", ["collect"], { worker: "gated" }),
-        task("summary", ["report", "lookup"], { worker: "gated" }),
-      ],
-    };
-    const web: WebView = await startWebView({
-      threadId,
-      goal: "Write the weekly report",
-      state: () => orchestrator.state(threadId),
-      redrive: (taskIds) => orchestrator.redrive(threadId, taskIds, { onEvent: (event) => web.onEvent(event) }),
-    });
-    try {
-      const page = await browser.page();
-      await page.goto(web.url);
-      await page.waitForSelector("[data-phase]");
-      const run = orchestrator.run("Write the weekly report", {
+  it.each(["waves", "continuous"] as const)(
+    "shows every task, changes statuses live, lists a dead letter and re-drives it back to done (%s scheduling)",
+    async (scheduling) => {
+      const { orchestrator, gates, fix } = await steeredOrchestrator(scheduling);
+      const threadId = `web-view-${scheduling}`;
+      for (const id of ["collect", "report"]) gates.set(id, deferred());
+      const plan = {
+        tasks: [
+          task("collect", [], { worker: "gated" }),
+          task("lookup", [], { worker: "flaky" }),
+          task("report", ["collect"], { worker: "gated" }),
+          task("summary", ["report", "lookup"], { worker: "gated" }),
+        ],
+      };
+      const web: WebView = await startWebView({
         threadId,
-        plan,
-        onEvent: (event) => web.onEvent(event),
+        goal: "Write the weekly report",
+        state: () => orchestrator.state(threadId),
+        redrive: (taskIds) => orchestrator.redrive(threadId, taskIds, { onEvent: (event) => web.onEvent(event) }),
       });
+      try {
+        const page = await browser.page();
+        await page.goto(web.url);
+        await page.waitForSelector("[data-phase]");
+        const run = orchestrator.run("Write the weekly report", {
+          threadId,
+          plan,
+          onEvent: (event) => web.onEvent(event),
+        });
 
-      await taskStatus(page, "collect", "running");
-      expect(Object.keys(await statuses(page)).sort()).toEqual(["collect", "lookup", "report", "summary"]);
-      expect((await statuses(page)).report).toBe("pending");
-      // Its last attempt failed; the orchestrator dead-letters it when the wave ends ("collect", then "report"
-      // chained after it in the same worker).
-      await taskStatus(page, "lookup", "failed");
+        await taskStatus(page, "collect", "running");
+        expect(Object.keys(await statuses(page)).sort()).toEqual(["collect", "lookup", "report", "summary"]);
+        expect((await statuses(page)).report).toBe("pending");
+        // Its last attempt failed; the orchestrator dead-letters it when the worker step ends (waves: "collect", then
+        // "report" chained after it in the same worker; continuous: the pool drains).
+        await taskStatus(page, "lookup", "failed");
 
-      gates.get("collect")!.resolve();
-      await taskStatus(page, "collect", "done");
-      await taskStatus(page, "report", "running");
-      gates.get("report")!.resolve();
-      await taskStatus(page, "report", "done");
-      await taskStatus(page, "lookup", "dead");
-      await page.waitForSelector('[data-dead-letter="lookup"]');
-      expect(await page.textContent('[data-dead-letter="lookup"]')).toContain("worker: the upstream service is down");
-      await taskStatus(page, "summary", "skipped");
+        gates.get("collect")!.resolve();
+        await taskStatus(page, "collect", "done");
+        await taskStatus(page, "report", "running");
+        gates.get("report")!.resolve();
+        await taskStatus(page, "report", "done");
+        await taskStatus(page, "lookup", "dead");
+        await page.waitForSelector('[data-dead-letter="lookup"]');
+        expect(await page.textContent('[data-dead-letter="lookup"]')).toContain("worker: the upstream service is down");
+        await taskStatus(page, "summary", "skipped");
 
-      const summary = await run;
-      await web.settle();
-      expect(summary.status).toBe("partial");
-      await page.waitForSelector('[data-phase="idle"]');
-      await page.click('[data-task-id="lookup"]');
-      await page.waitForSelector('[data-panel-task="lookup"]');
-      expect(await page.textContent('[data-panel-task="lookup"]')).toMatch(/#1 failed[\s\S]*#2 failed/);
-      await screenshot(page, "web-view-dead-letter");
+        const summary = await run;
+        await web.settle();
+        expect(summary.status).toBe("partial");
+        await page.waitForSelector('[data-phase="idle"]');
+        await page.click('[data-task-id="lookup"]');
+        await page.waitForSelector('[data-panel-task="lookup"]');
+        expect(await page.textContent('[data-panel-task="lookup"]')).toMatch(/#1 failed[\s\S]*#2 failed/);
+        await screenshot(page, `web-view-dead-letter-${scheduling}`);
 
-      fix();
-      await page.click('[data-dead-letter="lookup"] button.redrive');
-      await taskStatus(page, "lookup", "done");
-      await taskStatus(page, "summary", "done");
-      await page.waitForSelector("[data-dead-letter]", { state: "detached" });
-      await page.waitForSelector("[data-answer]");
-      expect(await statuses(page)).toEqual({ collect: "done", lookup: "done", report: "done", summary: "done" });
-      expect((await orchestrator.state(threadId)).deadLetters).toEqual([]);
-      await screenshot(page, "web-view-redriven");
-      expect(browser.errors).toEqual([]);
-    } finally {
-      await web.close();
-      await orchestrator.close();
-    }
-  });
+        fix();
+        await page.click('[data-dead-letter="lookup"] button.redrive');
+        await taskStatus(page, "lookup", "done");
+        await taskStatus(page, "summary", "done");
+        await page.waitForSelector("[data-dead-letter]", { state: "detached" });
+        await page.waitForSelector("[data-answer]");
+        expect(await statuses(page)).toEqual({ collect: "done", lookup: "done", report: "done", summary: "done" });
+        expect((await orchestrator.state(threadId)).deadLetters).toEqual([]);
+        await screenshot(page, `web-view-redriven-${scheduling}`);
+        await page.close();
+        expect(browser.errors).toEqual([]);
+      } finally {
+        await web.close();
+        await orchestrator.close();
+      }
+    },
+  );
 });
 
 describe("the web view on the LangGraph dev server (http.app)", () => {
@@ -178,6 +183,56 @@ describe("the web view on the LangGraph dev server (http.app)", () => {
     await page.waitForSelector("[data-dead-letter]", { state: "detached" });
     expect(await page.textContent("[data-answer]")).toContain("FINAL ANSWER from the web view test");
     await screenshot(page, "web-view-dev-server");
+    await page.close();
+    expect(browser.errors).toEqual([]);
+  });
+});
+
+describe("npm run demo -- --ui", () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it("prints the web view's URL, which shows the trip's tasks with the follow-up, and stays up until Ctrl-C", async () => {
+    const url = deferred<string>();
+    const lingering = deferred<(signal: NodeJS.Signals) => void>();
+    const cli = spawnCli(["--example", "trip", "--checkpointer", "memory", "--ui"], {
+      onLine: (line, kill) => {
+        const shown = /^Web view: (http:\S+)/.exec(line);
+        if (shown && !url.settled) url.resolve(shown[1]!);
+        if (line.includes("stays up for 2 minutes (Ctrl-C to quit)")) lingering.resolve(kill);
+      },
+    });
+    const page = await browser.page();
+    await page.goto(await url.promise);
+    const kill = await lingering.promise;
+    await page.waitForSelector('[data-phase="idle"]');
+    const tasks = await statuses(page);
+    expect(Object.keys(tasks).sort()).toEqual([
+      "attractions",
+      "budget_check",
+      "extra_hotel_night",
+      "flight",
+      "hotel",
+      "itinerary",
+      "restaurants",
+      "transit_pass",
+      "weather_packing",
+    ]);
+    expect(new Set(Object.values(tasks))).toEqual(new Set(["done"]));
+    expect(await page.getAttribute('[data-edge="flight>extra_hotel_night"]', "class")).toBe("edge follow-up");
+    await page.click('[data-task-id="extra_hotel_night"]');
+    expect(await page.textContent('[data-panel-task="extra_hotel_night"]')).toMatch(/proposed by\s*flight[\s\S]*Extra night at Hôtel Rue Cler/);
+    expect(await page.textContent("[data-answer]")).toContain("# Plan a 3-day trip to Paris");
+    await screenshot(page, "web-view-demo");
+    await page.close();
+    kill("SIGINT");
+    const run = await cli.exited;
+    expect(run.code, run.stderr).toBe(0);
     expect(browser.errors).toEqual([]);
   });
 });
