@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseCli } from "../../src/cli/args.js";
 import { ViewFeed } from "../../src/web/feed.js";
-import { edgesOf, layout, NODE } from "../../src/web/layout.js";
+import { DAGRE_MAX_TASKS, edgesOf, layout, NODE } from "../../src/web/layout.js";
 import { escapeHtml, threadListPage } from "../../src/web/page.js";
 import { applyEvent, overlay, viewFromState, type LiveTask } from "../../src/web/run-view.js";
 import { ZERO_USAGE } from "../../src/usage.js";
@@ -111,6 +111,22 @@ describe("the layout", () => {
     expect(x.b! + NODE.width).toBeLessThan(x.c!);
     expect(laid.edges.every((edge) => edge.points.length >= 2)).toBe(true);
     expect(laid.width).toBeGreaterThan(3 * NODE.width);
+  });
+
+  it("lays a plan larger than dagre's share out in columns by dependency level, plan order within a column", () => {
+    const specs = Array.from({ length: DAGRE_MAX_TASKS + 1 }, (_, i) => task(`t${i}`, i === 0 ? [] : [`t${Math.floor((i - 1) / 2)}`]));
+    const laid = layout(viewFromState("t1", { tasks: table(...records(...specs)) }));
+    const column = (id: string) => laid.tasks.find((t) => t.id === id)!.x;
+    expect([column("t0"), column("t1"), column("t2"), column("t3"), column("t7")]).toEqual([16, 16 + 232, 16 + 232, 16 + 464, 16 + 696]);
+    const inSecond = laid.tasks.filter((t) => t.x === column("t1")).map((t) => [t.id, t.y]);
+    expect(inSecond).toEqual([
+      ["t1", 16],
+      ["t2", 16 + NODE.height + 18],
+    ]);
+    expect(laid.edges.find((edge) => edge.to === "t3")!.points).toEqual([
+      { x: column("t1") + NODE.width, y: 16 + NODE.height / 2 },
+      { x: column("t3"), y: 16 + NODE.height / 2 },
+    ]);
   });
 
   it("keeps positions when only statuses change, and lays out again when a task is added", () => {
