@@ -136,11 +136,13 @@ function abortableDelay(ms: number, stop: AbortSignal): Promise<void> {
   });
 }
 
+/** Listens on the port; a port that cannot be had is a `ConfigError` naming it. */
 function listen(server: ReturnType<typeof createServer>, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.once("error", reject);
+    server.once("error", (error: NodeJS.ErrnoException) =>
+      reject(new ConfigError(`Cannot serve the web view on ${host}:${port} (${error.code ?? error.message}); pick another --ui-port, or 0 for any free port.`)),
+    );
     server.listen(port, host, () => {
-      server.off("error", reject);
       const address = server.address();
       resolve(typeof address === "object" && address ? address.port : port);
     });

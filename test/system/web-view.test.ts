@@ -123,6 +123,21 @@ describe("the web view in Chromium, served the way the CLI serves it", () => {
   );
 });
 
+describe("the CLI's web view server", () => {
+  it("names the port it cannot listen on", async () => {
+    const options = { threadId: "t", goal: "g", state: async () => ({}), redrive: async () => undefined };
+    const first = await startWebView(options);
+    const port = Number(new URL(first.url).port);
+    try {
+      await expect(startWebView({ ...options, port })).rejects.toThrow(
+        `Cannot serve the web view on 127.0.0.1:${port} (EADDRINUSE); pick another --ui-port, or 0 for any free port.`,
+      );
+    } finally {
+      await first.close();
+    }
+  });
+});
+
 describe("the web view on the LangGraph dev server (http.app)", () => {
   const PLAN = [task("facts", [], { worker: "researcher" }), task("figures", [], { worker: "analyst" }), task("report", ["facts", "figures"], { worker: "writer" })];
   const factsGate = deferred();
