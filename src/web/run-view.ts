@@ -60,6 +60,8 @@ export interface ViewState {
 /** Outputs longer than this are cut in the view (the side panel says so). */
 export const OUTPUT_CHARS = 4_000;
 
+const errorText = (error: { kind: string; message: string }) => `${error.kind}: ${error.message}`;
+
 const clip = (text: string) => (text.length > OUTPUT_CHARS ? `${text.slice(0, OUTPUT_CHARS)}\n… (${text.length - OUTPUT_CHARS} more characters)` : text);
 
 const attemptView = (record: AttemptRecord): AttemptView => {
@@ -70,7 +72,7 @@ const attemptView = (record: AttemptRecord): AttemptView => {
     attempt: record.attempt,
     ok: record.ok,
     durationMs: Math.round(record.durationMs),
-    ...(record.error ? { error: `${record.error.kind}: ${record.error.message}` } : {}),
+    ...(record.error ? { error: errorText(record.error) } : {}),
     ...(params ? { params } : {}),
   };
 };
@@ -144,8 +146,6 @@ export function applyEvent(live: Map<string, LiveTask>, event: OrchestratorEvent
   for (const [id, patch] of livePatches(event, live)) live.set(id, { ...live.get(id), ...patch });
 }
 
-const errorText = (error: { kind: string; message: string }) => `${error.kind}: ${error.message}`;
-
 function livePatches(event: OrchestratorEvent, live: ReadonlyMap<string, LiveTask>): [string, LiveTask][] {
   switch (event.type) {
     case "plan.created":
@@ -158,7 +158,7 @@ function livePatches(event: OrchestratorEvent, live: ReadonlyMap<string, LiveTas
     case "task.failed":
       return [[event.taskId, { status: "failed", worker: event.worker, attempts: event.attempt, error: errorText(event.error) }]];
     case "task.done":
-      return [[event.taskId, { status: "done", worker: event.worker, attempts: event.attempts, durationMs: Math.round(event.durationMs) }]];
+      return [[event.taskId, { status: "done", worker: event.worker, attempts: event.attempts, durationMs: Math.round(event.durationMs), error: undefined }]];
     case "task.dead":
       return [[event.taskId, { status: "dead", worker: event.worker, attempts: event.attempts, error: errorText(event.error) }]];
     case "task.skipped":

@@ -70,7 +70,7 @@ describe("the live overlay", () => {
       ["c", "pending"],
     ]);
     applyEvent(live, { type: "task.done", ts, taskId: "a", worker: "echo", attempts: 2, durationMs: 12.4, usage: ZERO_USAGE });
-    expect(overlay(base, live, "running").tasks[0]).toMatchObject({ status: "done", attempts: 2, durationMs: 12 });
+    expect(overlay(base, live, "running").tasks[0]).toMatchObject({ status: "done", attempts: 2, durationMs: 12, error: undefined });
   });
 
   it("never lets a live status hide a checkpoint that is further along", () => {
