@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import { ConfigError } from "../errors.js";
@@ -113,7 +114,7 @@ export async function startWebView(options: WebViewOptions): Promise<WebView> {
     linger: async (ms, stop) => {
       while (!stop.aborted) {
         const before = redriving;
-        await abortableDelay(ms, stop);
+        await pause(ms, stop);
         if (redriving === before) break;
         await redriving?.catch(() => undefined);
       }
@@ -125,15 +126,6 @@ export async function startWebView(options: WebViewOptions): Promise<WebView> {
         server.close(() => done());
       }),
   };
-}
-
-/** Resolves after `ms`, or at once when `stop` is aborted. */
-function abortableDelay(ms: number, stop: AbortSignal): Promise<void> {
-  return new Promise((done) => {
-    if (stop.aborted) return done();
-    const timer = setTimeout(done, ms);
-    stop.addEventListener("abort", () => (clearTimeout(timer), done()), { once: true });
-  });
 }
 
 /** Listens on the port; a port that cannot be had is a `ConfigError` naming it. */
@@ -174,3 +166,6 @@ async function serve(request: IncomingMessage, response: ServerResponse, source:
   }
   response.end();
 }
+
+/** Waits `ms`, or less when `signal` is aborted. */
+const pause = (ms: number, signal: AbortSignal): Promise<unknown> => sleep(ms, undefined, { signal }).catch(() => undefined);

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { Client } from "@langchain/langgraph-sdk";
 import { ConfigError } from "../errors.js";
 import { isOrchestratorEvent } from "../events.js";
@@ -86,13 +87,13 @@ async function watch(client: Client, feed: ViewFeed, signal: AbortSignal): Promi
           else if (part.event === "values") feed.load(part.data as ViewState, false);
         }
       } else if (thread.updated_at === updatedAt) {
-        await delay(IDLE_POLL_MS, signal);
+        await pause(IDLE_POLL_MS, signal);
         continue;
       }
       updatedAt = thread.updated_at;
       if (!signal.aborted) feed.load((await client.threads.getState<ViewState>(feed.threadId)).values ?? {}, true);
     } catch {
-      if (!signal.aborted) await delay(IDLE_POLL_MS, signal);
+      if (!signal.aborted) await pause(IDLE_POLL_MS, signal);
     }
   }
 }
@@ -106,14 +107,6 @@ async function activeRun(client: Client, threadId: string, signal: AbortSignal):
   return undefined;
 }
 
-function delay(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((done) => {
-    if (signal.aborted) return done();
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", () => (clearTimeout(timer), done()), { once: true });
-  });
-}
-
 const clients = new Map<string, ViewSource>();
 
 /** The view source of the server answering at `origin` (the web view's requests reach the server they are on). */
@@ -125,3 +118,6 @@ export function viewSourceFor(origin: string): ViewSource {
   }
   return source;
 }
+
+/** Waits `ms`, or less when `signal` is aborted. */
+const pause = (ms: number, signal: AbortSignal): Promise<unknown> => sleep(ms, undefined, { signal }).catch(() => undefined);
