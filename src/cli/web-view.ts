@@ -85,6 +85,7 @@ export async function startWebView(options: WebViewOptions): Promise<WebView> {
   };
   const source: ViewSource = {
     threads: async () => [{ threadId: options.threadId, goal: feed.view().goal, status: running ? "running" : "idle" }],
+    has: async (threadId) => threadId === options.threadId,
     follow: async (threadId) => {
       if (threadId !== options.threadId) return undefined;
       if (running) refresher.poke();

@@ -32,6 +32,11 @@ export function serverViewSource(client: Client): ViewSource {
       const threads = await client.threads.search<ViewState>({ limit: 50, sortBy: "updated_at", sortOrder: "desc" });
       return threads.map((thread) => ({ threadId: thread.thread_id, goal: thread.values?.goal ?? "", status: thread.status, updatedAt: thread.updated_at }));
     },
+    has: (threadId) =>
+      client.threads.get(threadId).then(
+        () => true,
+        () => false,
+      ),
     follow: async (threadId, signal) => {
       let entry = followed.get(threadId);
       if (!entry) {

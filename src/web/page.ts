@@ -60,3 +60,7 @@ export const threadListPage = (threads: readonly ThreadEntry[]) =>
         : "<p>No threads yet.</p>"
     }</main>`,
   );
+
+/** The page of a thread that does not exist. */
+export const missingThreadPage = (threadId: string) =>
+  shell("No such thread", `<main class="threads"><h1>No thread "${escapeHtml(threadId)}"</h1><p><a href="${UI_BASE}">All runs</a></p></main>`);

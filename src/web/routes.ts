@@ -1,11 +1,13 @@
 import { OrchestratorError } from "../errors.js";
 import { assetResponse } from "./assets.js";
 import type { ViewFeed } from "./feed.js";
-import { threadListPage, threadPage, UI_BASE, type ThreadEntry } from "./page.js";
+import { missingThreadPage, threadListPage, threadPage, UI_BASE, type ThreadEntry } from "./page.js";
 
 /** Where the web view's pages get their data: the CLI's one run, or the threads of a LangGraph server. */
 export interface ViewSource {
   threads(): Promise<ThreadEntry[]>;
+  /** Whether the thread exists. */
+  has(threadId: string): Promise<boolean>;
   /** The thread's feed, kept live while `signal` is not aborted; undefined for an unknown thread. */
   follow(threadId: string, signal: AbortSignal): Promise<ViewFeed | undefined>;
   /** Re-drives dead letters of the thread (all when `taskIds` is empty). */
@@ -31,10 +33,14 @@ export async function handleUi(request: Request, source: ViewSource): Promise<Re
   const threadId = decodeURIComponent(match[1]!);
   if (match[2] === "/redrive") return request.method === "POST" ? redrive(request, source, threadId) : new Response("Use POST.", { status: 405 });
   if (match[2] === "/events") return eventStream(request, source, threadId);
-  return html(threadPage(threadId));
+  return (await source.has(threadId)) ? html(threadPage(threadId)) : html(missingThreadPage(threadId), 404);
 }
 
 async function redrive(request: Request, source: ViewSource, threadId: string): Promise<Response> {
+  // JSON only: a cross-site form cannot send it without a CORS preflight, which these routes never grant.
+  if (!request.headers.get("content-type")?.startsWith("application/json")) {
+    return Response.json({ error: "Send the re-drive as application/json." }, { status: 415 });
+  }
   let taskIds: string[];
   try {
     const body = (await request.json()) as { taskIds?: unknown };

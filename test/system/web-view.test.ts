@@ -124,6 +124,25 @@ describe("the web view in Chromium, served the way the CLI serves it", () => {
 });
 
 describe("the CLI's web view server", () => {
+  it("answers re-drives sent as JSON only, and unknown threads with 404", async () => {
+    const redrives: string[][] = [];
+    const web = await startWebView({ threadId: "t", goal: "g", state: async () => ({}), redrive: async (ids) => redrives.push(ids) });
+    const base = web.url.replace(/\/ui\/threads\/t$/, "");
+    try {
+      const form = await fetch(`${web.url}/redrive`, { method: "POST", headers: { "content-type": "text/plain" }, body: '{"taskIds":[]}' });
+      expect([form.status, await form.json()]).toEqual([415, { error: "Send the re-drive as application/json." }]);
+      const busy = await fetch(`${web.url}/redrive`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"taskIds":[]}' });
+      expect([busy.status, await busy.json()]).toEqual([409, { error: 'A run is in progress on thread "t"; re-drive once it has stopped.' }]);
+      const bad = await fetch(`${web.url}/redrive`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"taskIds":"all"}' });
+      expect(bad.status).toBe(400);
+      expect((await fetch(`${base}/ui/threads/other`)).status).toBe(404);
+      expect((await fetch(`${base}/`, { redirect: "manual" })).headers.get("location")).toBe("/ui/threads/t");
+      expect(redrives).toEqual([]);
+    } finally {
+      await web.close();
+    }
+  });
+
   it("names the port it cannot listen on", async () => {
     const options = { threadId: "t", goal: "g", state: async () => ({}), redrive: async () => undefined };
     const first = await startWebView(options);
@@ -189,6 +208,9 @@ describe("the web view on the LangGraph dev server (http.app)", () => {
     const list = await browser.page();
     await list.goto(`${server.url}/ui`);
     expect(await list.textContent(`[data-thread-id="${threadId}"]`)).toContain("Brief me on the harbour");
+    const missing = await fetch(`${server.url}/ui/threads/no-such-thread`);
+    expect([missing.status, await missing.text()]).toEqual([404, expect.stringContaining('No thread "no-such-thread"')]);
+    await list.close();
 
     figuresFixed = true;
     const [response] = await Promise.all([page.waitForResponse((r) => r.url().endsWith("/redrive")), page.click('[data-dead-letter="figures"] button.redrive')]);
