@@ -1,6 +1,7 @@
 import { OrchestratorError } from "../errors.js";
 import { assetResponse } from "./assets.js";
 import type { ViewFeed } from "./feed.js";
+import type { LaidOutView } from "./layout.js";
 import { missingThreadPage, threadListPage, threadPage, UI_BASE, type ThreadEntry } from "./page.js";
 
 /** Where the web view's pages get their data: the CLI's one run, or the threads of a LangGraph server. */
@@ -28,9 +29,10 @@ export async function handleUi(request: Request, source: ViewSource): Promise<Re
   const path = new URL(request.url).pathname;
   if (path === UI_BASE || path === `${UI_BASE}/`) return html(threadListPage(await source.threads()));
   if (path.startsWith(`${UI_BASE}/assets/`)) return assetResponse(path.slice(`${UI_BASE}/assets/`.length));
-  const match = /^\/ui\/threads\/([^/]+)(\/events|\/redrive)?$/.exec(path);
+  const match = /^\/ui\/threads\/([^/]+)(\/events|\/redrive|\/tasks\/[^/]+)?$/.exec(path);
   if (!match) return undefined;
   const threadId = decodeURIComponent(match[1]!);
+  if (match[2]?.startsWith("/tasks/")) return taskDetail(source, threadId, decodeURIComponent(match[2].slice("/tasks/".length)));
   if (match[2] === "/redrive") return request.method === "POST" ? redrive(request, source, threadId) : new Response("Use POST.", { status: 405 });
   if (match[2] === "/events") return eventStream(request, source, threadId);
   return (await source.has(threadId)) ? html(threadPage(threadId)) : html(missingThreadPage(threadId), 404);
@@ -58,7 +60,27 @@ async function redrive(request: Request, source: ViewSource, threadId: string): 
   }
 }
 
-/** Server-sent events: the whole laid-out picture as JSON, at once and after every change (coalesced). */
+/** One task with its output and attempts (the event stream leaves them out: they are the bulk of a run's picture). */
+async function taskDetail(source: ViewSource, threadId: string, taskId: string): Promise<Response> {
+  const stop = new AbortController();
+  try {
+    const task = (await source.follow(threadId, stop.signal))?.view().tasks.find((t) => t.id === taskId);
+    return task ? Response.json(task) : Response.json({ error: `No task "${taskId}" on thread "${threadId}".` }, { status: 404 });
+  } finally {
+    stop.abort();
+  }
+}
+
+/**
+ * The picture as the event stream sends it: each task's output and attempt log replaced by their sizes, so the page
+ * knows when to fetch them again.
+ */
+export const streamed = (view: LaidOutView) => ({
+  ...view,
+  tasks: view.tasks.map(({ output, attemptLog, ...task }) => ({ ...task, outputChars: output?.length ?? 0, attemptRecords: attemptLog.length })),
+});
+
+/** Server-sent events: the laid-out picture (without outputs and attempt logs) as JSON, at once and after every change (coalesced). */
 async function eventStream(request: Request, source: ViewSource, threadId: string): Promise<Response> {
   const stop = new AbortController();
   request.signal.addEventListener("abort", () => stop.abort(), { once: true });
@@ -75,7 +97,7 @@ async function eventStream(request: Request, source: ViewSource, threadId: strin
       const send = () => {
         timer = undefined;
         last = Date.now();
-        controller.enqueue(encoder.encode(`data: ${JSON.stringify(feed.view())}\n\n`));
+        controller.enqueue(encoder.encode(`data: ${JSON.stringify(streamed(feed.view()))}\n\n`));
       };
       const unsubscribe = feed.subscribe(() => {
         if (timer) return;

@@ -100,7 +100,7 @@ describe("the web view in Chromium, served the way the CLI serves it", () => {
         expect(summary.status).toBe("partial");
         await page.waitForSelector('[data-phase="idle"]');
         await page.click('[data-task-id="lookup"]');
-        await page.waitForSelector('[data-panel-task="lookup"]');
+        await page.waitForSelector('[data-panel-task="lookup"] .attempts');
         expect(await page.textContent('[data-panel-task="lookup"]')).toMatch(/#1 failed[\s\S]*#2 failed/);
         await screenshot(page, `web-view-dead-letter-${scheduling}`);
 
@@ -136,6 +136,8 @@ describe("the CLI's web view server", () => {
       const bad = await fetch(`${web.url}/redrive`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"taskIds":"all"}' });
       expect(bad.status).toBe(400);
       expect((await fetch(`${base}/ui/threads/other`)).status).toBe(404);
+      const task = await fetch(`${web.url}/tasks/nope`);
+      expect([task.status, await task.json()]).toEqual([404, { error: 'No task "nope" on thread "t".' }]);
       expect((await fetch(`${base}/`, { redirect: "manual" })).headers.get("location")).toBe("/ui/threads/t");
       expect(redrives).toEqual([]);
     } finally {
@@ -263,6 +265,7 @@ describe("npm run demo -- --ui", () => {
     expect(new Set(Object.values(tasks))).toEqual(new Set(["done"]));
     expect(await page.getAttribute('[data-edge="flight>extra_hotel_night"]', "class")).toBe("edge follow-up");
     await page.click('[data-task-id="extra_hotel_night"]');
+    await page.waitForSelector('[data-panel-task="extra_hotel_night"] .output');
     expect(await page.textContent('[data-panel-task="extra_hotel_night"]')).toMatch(/proposed by\s*flight[\s\S]*Extra night at Hôtel Rue Cler/);
     expect(await page.textContent("[data-answer]")).toContain("# Plan a 3-day trip to Paris");
     await screenshot(page, "web-view-demo");

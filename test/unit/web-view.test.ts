@@ -3,6 +3,7 @@ import { parseCli } from "../../src/cli/args.js";
 import { ViewFeed } from "../../src/web/feed.js";
 import { DAGRE_MAX_TASKS, edgesOf, layout, NODE } from "../../src/web/layout.js";
 import { escapeHtml, threadListPage } from "../../src/web/page.js";
+import { streamed } from "../../src/web/routes.js";
 import { applyEvent, overlay, viewFromState, type LiveTask } from "../../src/web/run-view.js";
 import { ZERO_USAGE } from "../../src/usage.js";
 import { as, failed, records, result, table } from "../helpers/boards.js";
@@ -137,6 +138,17 @@ describe("the layout", () => {
     expect(feed.view().tasks.map((t) => [t.id, t.status, t.x, t.y])).toEqual(first.tasks.map((t) => [t.id, t.id === "a" ? "running" : "pending", t.x, t.y]));
     feed.event({ type: "task.follow_up", ts, taskId: "extra", worker: "echo", from: "a", accepted: true });
     expect(feed.view().edges.map((edge) => `${edge.from}>${edge.to}`)).toEqual(["a>b", "a>extra"]);
+  });
+});
+
+describe("the event stream's picture", () => {
+  it("carries the sizes of outputs and attempt logs instead of the texts, which the page fetches per task", () => {
+    const feed = new ViewFeed("t1", "g");
+    feed.load({ tasks: table(as(a, { status: "done" })), results: { a: result("a", { output: "x".repeat(300) }) } }, true);
+    const [task] = streamed(feed.view()).tasks;
+    expect(task).toMatchObject({ id: "a", outputChars: 300, attemptRecords: 1 });
+    expect(task).not.toHaveProperty("output");
+    expect(task).not.toHaveProperty("attemptLog");
   });
 });
 

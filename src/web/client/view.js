@@ -64,7 +64,26 @@ function Graph({ view, selected, onSelect }) {
   </div>`;
 }
 
+// The task's output and attempts, fetched when it is selected and again whenever its status or their sizes change.
+function useDetail(task) {
+  const [detail, setDetail] = useState(undefined);
+  const key = task ? `${task.id}|${task.status}|${task.outputChars}|${task.attemptRecords}` : "";
+  useEffect(() => {
+    if (!task) return undefined;
+    let current = true;
+    fetch(`${threadPath}/tasks/${encodeURIComponent(task.id)}`)
+      .then((response) => (response.ok ? response.json() : undefined))
+      .then((body) => current && setDetail(body))
+      .catch(() => undefined);
+    return () => {
+      current = false;
+    };
+  }, [key]);
+  return detail && task && detail.id === task.id ? detail : undefined;
+}
+
 function Panel({ task }) {
+  const detail = useDetail(task);
   if (!task) return html`<section class="panel empty"><p>Select a task to see its output, attempts and errors.</p></section>`;
   return html`<section class="panel" data-panel-task=${task.id}>
     <h2>${task.title}</h2>
@@ -80,13 +99,13 @@ function Panel({ task }) {
     </dl>
     ${task.error && html`<h3>Error</h3><pre class="error">${task.error}</pre>`}
     ${
-      task.attemptLog.length > 0 &&
-      html`<h3>Attempts</h3><ol class="attempts">${task.attemptLog.map(
+      detail?.attemptLog.length > 0 &&
+      html`<h3>Attempts</h3><ol class="attempts">${detail.attemptLog.map(
         (a) =>
           html`<li class=${a.ok ? "ok" : "failed"}>#${a.attempt} ${a.ok ? "ok" : "failed"} · ${duration(a.durationMs)}${a.params ? ` · ${a.params}` : ""}${a.error ? html`<div class="error">${a.error}</div>` : ""}</li>`,
       )}</ol>`
     }
-    ${task.output && html`<h3>Output</h3><pre class="output">${task.output}</pre>`}
+    ${detail?.output && html`<h3>Output</h3><pre class="output">${detail.output}</pre>`}
   </section>`;
 }
 
