@@ -44,6 +44,8 @@ export interface RunView {
   deadLetters: { taskId: string; worker: string; error: string; attempts: number }[];
   answer: string;
   notes: string[];
+  /** A plan review waiting for a human: what it asks. */
+  review?: string;
 }
 
 /** The state keys the view reads (the graph's output, from a checkpoint or a `values` stream chunk). */
@@ -55,6 +57,7 @@ export interface ViewState {
   droppedEdges?: DroppedEdge[];
   answer?: string;
   notes?: string[];
+  pendingReview?: { kind: "approve_plan" | "manual_breakdown"; tasks: unknown[] } | null;
 }
 
 /** Outputs longer than this are cut in the view (the side panel says so). */
@@ -130,8 +133,14 @@ export function viewFromState(threadId: string, state: ViewState): RunView {
     })),
     answer: state.answer ?? "",
     notes: state.notes ?? [],
+    ...(state.pendingReview ? { review: reviewText(state.pendingReview) } : {}),
   };
 }
+
+const reviewText = (review: NonNullable<ViewState["pendingReview"]>) =>
+  review.kind === "approve_plan"
+    ? `Waiting for a plan review: ${review.tasks.length} proposed task(s) to approve, edit or reject.`
+    : "Planning failed: waiting for a human to write the plan.";
 
 const STAGE: Record<ViewStatus, number> = { pending: 0, running: 1, failed: 1, done: 2, dead: 2, skipped: 2 };
 

@@ -46,6 +46,14 @@ describe("the view of a checkpoint", () => {
     expect(view.answer).toBe("the answer");
   });
 
+  it("says when a plan review waits for a human", () => {
+    expect(viewFromState("t1", { pendingReview: { kind: "approve_plan", tasks: [{}, {}] } }).review).toBe(
+      "Waiting for a plan review: 2 proposed task(s) to approve, edit or reject.",
+    );
+    expect(viewFromState("t1", { pendingReview: { kind: "manual_breakdown", tasks: [] } }).review).toBe("Planning failed: waiting for a human to write the plan.");
+    expect(viewFromState("t1", { pendingReview: null })).not.toHaveProperty("review");
+  });
+
   it("cuts long outputs and says how much is left out", () => {
     const view = viewFromState("t1", { tasks: table(as(a, { status: "done" })), results: { a: result("a", { output: "x".repeat(5_000) }) } });
     expect(view.tasks[0]!.output).toMatch(/^x{4000}\n… \(1000 more characters\)$/);

@@ -169,7 +169,8 @@ function App() {
     </header>
     <div class="body">
       <div class="canvas">
-        ${view.tasks.length === 0 ? html`<p class="loading">No tasks yet: planning…</p>` : html`<${Graph} view=${view} selected=${selected} onSelect=${setSelected} />`}
+        ${view.review && html`<p class="review" role="status">${view.review}</p>`}
+        ${view.tasks.length === 0 ? !view.review && html`<p class="loading">No tasks yet: planning…</p>` : html`<${Graph} view=${view} selected=${selected} onSelect=${setSelected} />`}
         <section class="answer">
           <h2>Answer</h2>
           ${view.answer ? html`<pre data-answer>${view.answer}</pre>` : html`<p class="none">Not written yet.</p>`}
