@@ -149,7 +149,10 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
         goal: goal ?? "",
         port: options.uiPort,
         state: () => orchestrator.state(threadId),
-        redrive: (taskIds) => orchestrator.redrive(threadId, taskIds, { onEvent: (event) => (log?.event(event), web?.onEvent(event)) }),
+        redrive: (taskIds) =>
+          orchestrator
+            .redrive(threadId, taskIds, { onEvent: (event) => (log?.event(event), web?.onEvent(event)) })
+            .catch((error: unknown) => io.stderr(`Re-drive from the web view failed: ${(error as Error).message}\n`)),
       });
       io.stderr(`Web view: ${web.url}\n`);
     }

@@ -11,6 +11,8 @@ import type { ViewState } from "../web/run-view.js";
 
 /** How long the CLI keeps its web view up after the run, unless Ctrl-C ends it sooner. */
 export const LINGER_MS = 120_000;
+/** The least time between two checkpoint reads while a page is open: the run, in this process, comes first. */
+const REFRESH_SPACING_MS = 200;
 
 export interface WebViewOptions {
   threadId: string;
@@ -63,10 +65,12 @@ class Refresher {
   }
 
   private async loop(): Promise<void> {
-    do {
+    for (;;) {
       this.again = false;
       await this.read().catch(() => undefined);
-    } while (this.again);
+      if (!this.again) return;
+      await sleep(REFRESH_SPACING_MS);
+    }
   }
 }
 

@@ -2,12 +2,12 @@ import type { OrchestratorEvent } from "../events.js";
 import { layout, type LaidOutView } from "./layout.js";
 import { applyEvent, emptyView, overlay, phaseAfter, viewFromState, type LiveTask, type RunView, type ViewState } from "./run-view.js";
 
-/** Receives every new picture of the run. */
-export type ViewListener = (view: LaidOutView) => void;
+/** Told that the picture changed; it reads `view()` when it wants it (the event stream does, at most every 50 ms). */
+export type ViewListener = () => void;
 
 /**
  * The live picture of one thread: checkpointed state (`load`) with the current run's lifecycle events on top
- * (`event`), laid out once per change of the task graph, pushed to every subscriber.
+ * (`event`), laid out once per change of the task graph, its subscribers told of every change.
  */
 export class ViewFeed {
   private base: RunView;
@@ -69,9 +69,7 @@ export class ViewFeed {
 
   private changed(): void {
     this.laid = undefined;
-    if (this.listeners.size === 0) return;
-    const view = this.view();
-    for (const listener of this.listeners) listener(view);
+    for (const listener of this.listeners) listener();
   }
 
   /** Lays the view out again only when its nodes or edges changed; otherwise reuses the positions. */
