@@ -14,6 +14,7 @@ export const LINGER_MS = 120_000;
 /** The least time between two checkpoint reads while a page is open: the run, in this process, comes first. */
 const REFRESH_SPACING_MS = 200;
 
+/** What the CLI's web view shows and how it re-drives. */
 export interface WebViewOptions {
   threadId: string;
   goal: string;

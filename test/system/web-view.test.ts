@@ -99,6 +99,7 @@ describe("the web view in Chromium, served the way the CLI serves it", () => {
         await web.settle();
         expect(summary.status).toBe("partial");
         await page.waitForSelector('[data-phase="idle"]');
+        expect(await page.textContent("[data-phase]")).toBe("partial");
         await page.click('[data-task-id="lookup"]');
         await page.waitForSelector('[data-panel-task="lookup"] .attempts');
         expect(await page.textContent('[data-panel-task="lookup"]')).toMatch(/#1 failed[\s\S]*#2 failed/);
@@ -111,6 +112,8 @@ describe("the web view in Chromium, served the way the CLI serves it", () => {
         await page.waitForSelector("[data-dead-letter]", { state: "detached" });
         await page.waitForSelector("[data-answer]");
         expect(await statuses(page)).toEqual({ collect: "done", lookup: "done", report: "done", summary: "done" });
+        await page.waitForSelector('[data-phase="idle"]');
+        expect(await page.textContent("[data-phase]")).toBe("finished");
         expect((await orchestrator.state(threadId)).deadLetters).toEqual([]);
         await screenshot(page, `web-view-redriven-${scheduling}`);
         await page.close();

@@ -150,6 +150,13 @@ function Counts({ tasks }) {
   })}</ul>`;
 }
 
+// "finished" when every task is done, "partial" when the answer names gaps, "stopped" before any answer.
+function phaseLabel(view) {
+  if (view.phase !== "idle") return view.phase;
+  if (!view.answer) return "stopped";
+  return view.tasks.every((task) => task.status === "done") ? "finished" : "partial";
+}
+
 function App() {
   const { view, connected } = useRun();
   const [selected, setSelected] = useState(undefined);
@@ -158,7 +165,7 @@ function App() {
   return html`<header>
       <h1>${view.goal || `Thread ${view.threadId}`}</h1>
       <div class="status-line">
-        <span class=${`phase ${view.phase}`} data-phase=${view.phase}>${view.phase === "idle" ? (view.answer ? "finished" : "stopped") : view.phase}</span>
+        <span class=${`phase ${view.phase}`} data-phase=${view.phase}>${phaseLabel(view)}</span>
         <${Counts} tasks=${view.tasks} />
         <span class=${`link ${connected ? "up" : "down"}`}>${connected ? "live" : "reconnecting…"}</span>
       </div>
