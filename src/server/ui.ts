@@ -26,7 +26,8 @@ interface Followed {
  * thread its checkpoint and the stream of its active run (joined from the start: custom events and values).
  */
 export function serverViewSource(client: Client): ViewSource {
-  const followed = new Map<string, Followed>();
+  // One feed and one watcher per followed thread, however many pages show it (the promise: concurrent first looks share it).
+  const followed = new Map<string, Promise<Followed | undefined>>();
   return {
     threads: async () => {
       const threads = await client.threads.search<ViewState>({ limit: 50, sortBy: "updated_at", sortOrder: "desc" });
@@ -38,28 +39,27 @@ export function serverViewSource(client: Client): ViewSource {
         () => false,
       ),
     follow: async (threadId, signal) => {
-      let entry = followed.get(threadId);
-      if (!entry) {
-        const state = await client.threads.getState<ViewState>(threadId).catch(() => undefined);
-        if (!state) return undefined;
-        const feed = new ViewFeed(threadId, state.values?.goal ?? "");
-        feed.load(state.values ?? {}, true);
-        entry = { feed, followers: 0, stop: new AbortController() };
-        followed.set(threadId, entry);
-        void watch(client, feed, entry.stop.signal);
+      let opening = followed.get(threadId);
+      if (!opening) {
+        opening = startFollowing(client, threadId);
+        followed.set(threadId, opening);
       }
-      const current = entry;
-      current.followers++;
+      const entry = await opening;
+      if (!entry) {
+        if (followed.get(threadId) === opening) followed.delete(threadId);
+        return undefined;
+      }
+      entry.followers++;
       signal.addEventListener(
         "abort",
         () => {
-          if (--current.followers > 0) return;
-          current.stop.abort();
-          followed.delete(threadId);
+          if (--entry.followers > 0) return;
+          entry.stop.abort();
+          if (followed.get(threadId) === opening) followed.delete(threadId);
         },
         { once: true },
       );
-      return current.feed;
+      return entry.feed;
     },
     redrive: async (threadId, taskIds) => {
       const thread = await client.threads.get(threadId);
@@ -70,6 +70,17 @@ export function serverViewSource(client: Client): ViewSource {
       await client.runs.create(threadId, graphId, { input: null, streamMode: STREAM_MODES });
     },
   };
+}
+
+/** Loads a thread's checkpoint into a new feed and starts watching it; undefined for an unknown thread. */
+async function startFollowing(client: Client, threadId: string): Promise<Followed | undefined> {
+  const state = await client.threads.getState<ViewState>(threadId).catch(() => undefined);
+  if (!state) return undefined;
+  const feed = new ViewFeed(threadId, state.values?.goal ?? "");
+  feed.load(state.values ?? {}, true);
+  const stop = new AbortController();
+  void watch(client, feed, stop.signal);
+  return { feed, followers: 0, stop };
 }
 
 /**
