@@ -4,7 +4,7 @@ import { CHILD_DEADLINE_MS, executions, runChild, type ChildRun } from "./crash.
 import type { CrashChildOptions } from "./crash-child.js";
 import { describeRequest, HeldCall, startOpenAIServer, type OpenAIServer, type Reply, type RequestView } from "./openai-server.js";
 import type { ReviewDecision } from "../../src/state.js";
-import type { SettingsInput } from "../../src/settings.js";
+import { resolveSettings, type SettingsInput } from "../../src/settings.js";
 
 /** Longer than any test: a step with this latency is still running when the kill comes. */
 const HOLD_MS = 300_000;
@@ -28,6 +28,8 @@ interface KillPoint {
   finishedBefore: string[];
   /** No worker is in flight at the kill, so every task runs exactly once over both processes. */
   noWorkerInFlight?: boolean;
+  /** The kill comes inside an eager pool (continuous scheduling, the default): not a point of waves. */
+  eager?: boolean;
 }
 
 /** One way of running the crash goal, with its own uninterrupted baseline. */
@@ -53,13 +55,17 @@ const INPUT_PLAN: Configuration = {
     // Killed once a's result is stored (not merely returned), while b is still running.
     { name: "mid-wave, with one worker finished", when: (line) => line === "CHECKPOINTED a", held: { latencies: { b: HOLD_MS } }, finishedBefore: ["a"] },
     { name: "during synthesis", when: (line) => line === "EVENT synthesis.started", held: { synthesizerMs: HOLD_MS }, finishedBefore: ["a", "b", "c", "d"] },
+    // Killed once the pool has recorded that a landed (and so launched c), while b is still running: the resume
+    // replays that record, so c is launched in the same place of the call order.
+    { name: "mid-pool, after a landing is recorded", when: (line) => line === "LANDED a", held: { latencies: { b: HOLD_MS } }, finishedBefore: ["a"], eager: true },
   ],
 };
 
 /**
  * The planner plans a, b, c (after a, complex) and d (after b and c); c is expanded into c.one and c.two when it
  * becomes ready, and the planner is asked after every wave whether to replan. Rounds: plan → a, b → replan,
- * expand c → c.one, c.two → replan → d → synthesis.
+ * expand c → c.one, c.two → replan → d → synthesis. In an eager pool, a's landing hands back (c is ready to
+ * expand) while b finishes.
  */
 const PLANNER_MODEL: Configuration = {
   planner: true,
@@ -69,6 +75,15 @@ const PLANNER_MODEL: Configuration = {
   statuses: { a: "done", b: "done", c: "done", d: "done", "c.one": "done", "c.two": "done" },
   killPoints: [
     { name: "during planning", hold: "planning", finishedBefore: [], noWorkerInFlight: true },
+    // a landing makes the complex c ready, so the pool hands back to expand it while b is still running; the kill
+    // comes there, and the resume replays the hand-back, keeps a and runs b again.
+    {
+      name: "after a hand-back in the middle of a pool, with a task in flight",
+      when: (line) => line === "LANDED a",
+      held: { latencies: { b: HOLD_MS } },
+      finishedBefore: ["a"],
+      eager: true,
+    },
     { name: "during a replan", hold: "replan", finishedBefore: ["a", "b"], noWorkerInFlight: true },
     { name: "during a top-down expansion", hold: "expansion", finishedBefore: ["a", "b"], noWorkerInFlight: true },
     {
@@ -178,7 +193,8 @@ export function crashMatrix(
       expect(executions(join(dir(), "baseline.log"))).toEqual({ starts: once, ends: once });
     });
 
-    for (const point of config.killPoints) {
+    const eager = resolveSettings({ context: { ...config.settings, ...settings } }).scheduling === "continuous";
+    for (const point of config.killPoints.filter((point) => eager || !point.eager)) {
       // Two child processes, each bounded by its deadline.
       it(`resumes after a SIGKILL ${point.name}`, { timeout: 2 * CHILD_DEADLINE_MS + 10_000 }, async () => {
         const label = point.name.replace(/\W+/g, "-");
