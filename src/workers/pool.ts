@@ -52,6 +52,7 @@ export async function runPool(
     while (running.size < slots && ready.length > 0) {
       const { rank, ...step } = steps[ready.shift()!]!;
       emit({ type: "task.queued", taskId: step.task.id, worker: step.task.worker, rank });
+      launched++;
       running.set(step.task.id, landings.track(step.task.id, runStep(stepInput(assignment, step, results))));
     }
   };
@@ -61,8 +62,11 @@ export async function runPool(
     (handBack.afterFirstLevel === true && firstLevel.has(id) && [...firstLevel].every((first) => first in results)) ||
     (handBack.expandAfter ?? []).some((gate) => gate.includes(id) && gate.every((dep) => results[dep]?.status === "done"));
   let handingBack = false;
+  let launched = 0;
   launch();
-  while (running.size > 0) {
+  // Landings are recorded only while they decide what starts next: once every step is launched, or the pool hands
+  // back, the rest are simply awaited.
+  while (running.size > 0 && !handingBack && launched < steps.length) {
     const landing = await landings.next([...running.keys()]);
     for (const id of landing.taskIds) {
       const result = (results[id] = await running.get(id)!);
@@ -74,6 +78,7 @@ export async function runPool(
     if (landing.stop) handingBack = true;
     if (!handingBack) launch();
   }
+  for (const [id, pending] of running) results[id] = await pending;
   return results;
 
   function unlock(id: string): void {
