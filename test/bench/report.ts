@@ -15,8 +15,8 @@ export interface Goal {
 
 /** What a scenario hands back: figures for the JSON, tables for the terminal, goals for the verdict. */
 export interface ScenarioOutput {
-  /** The headline keys of the JSON object. */
-  headline: Record<string, number | boolean | null>;
+  /** The headline keys of the JSON object (figures, and the peers' list). */
+  headline: Record<string, unknown>;
   figures: Record<string, unknown>;
   tables: Table[];
   goals: Goal[];

@@ -67,7 +67,7 @@ export async function peersScenario(config: BenchConfig, log: (line: string) => 
     note: peer.note,
   }));
   return {
-    headline: {},
+    headline: { peers: rows.map(({ note: _note, ...peer }) => peer) },
     figures: { routingMs, boundMs: bound, peers: rows },
     tables: [
       {
