@@ -26,9 +26,9 @@ export function stopCheck(config: LangGraphRunnableConfig, meter?: RunMeter): ()
  * whose dependencies are done, at once. The pool stops launching and hands back to the orchestrator at the first
  * result that needs a decision (a follow-up, a failure under `handBack.onFailure`, the first level done under
  * `handBack.afterFirstLevel`, a complex task ready to expand) or when `stopReason` gives a reason (a run budget used
- * up, a graceful stop); tasks in flight finish and are kept. Which tasks landed, and that check after them, is itself
- * a durable record (`tasks_landed`), so a resumed run replays the same launches in the same order and every finished task
- * comes back from its checkpoint.
+ * up, a graceful stop); tasks in flight finish and are kept. Which tasks landed, and that check after them, is
+ * itself a durable record (`tasks_landed`), so a resumed run replays the same launches in the same order and every
+ * finished task comes back from its checkpoint.
  */
 export async function runPool(
   assignment: WorkerAssignment,
@@ -48,6 +48,8 @@ export async function runPool(
   const landings = landingTracker(stopReason);
   // Ready steps by position: the steps come highest rank first, so the lowest position is the best.
   const ready = steps.flatMap((_, i) => (waitingOn[i] === 0 ? [i] : []));
+  let launched = 0;
+  let handingBack = false;
   const launch = () => {
     while (running.size < slots && ready.length > 0) {
       const { rank, ...step } = steps[ready.shift()!]!;
@@ -61,8 +63,6 @@ export async function runPool(
     (result.status !== "done" && (handBack.onFailure === true || result.error?.kind === "budget")) ||
     (handBack.afterFirstLevel === true && firstLevel.has(id) && [...firstLevel].every((first) => first in results)) ||
     (handBack.expandAfter ?? []).some((gate) => gate.includes(id) && gate.every((dep) => results[dep]?.status === "done"));
-  let handingBack = false;
-  let launched = 0;
   launch();
   // Landings are recorded only while they decide what starts next: once every step is launched, or the pool hands
   // back, the rest are simply awaited.

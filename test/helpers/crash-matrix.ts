@@ -16,6 +16,8 @@ interface KillPoint {
   name: string;
   /** The stdout line of the child at which it is killed at once… */
   when?: (line: string) => boolean;
+  /** …or once every one of these lines was printed, in any order… */
+  whenAll?: string[];
   /** …or the model call the loopback server holds: the child is killed as soon as that call is held. */
   hold?: Phase;
   /** Latencies of the killed run that differ from the normal ones: what must still be running at the kill. */
@@ -55,9 +57,16 @@ const INPUT_PLAN: Configuration = {
     // Killed once a's result is stored (not merely returned), while b is still running.
     { name: "mid-wave, with one worker finished", when: (line) => line === "CHECKPOINTED a", held: { latencies: { b: HOLD_MS } }, finishedBefore: ["a"] },
     { name: "during synthesis", when: (line) => line === "EVENT synthesis.started", held: { synthesizerMs: HOLD_MS }, finishedBefore: ["a", "b", "c", "d"] },
-    // Killed once the pool has recorded that a landed (and so launched c), while b is still running: the resume
-    // replays that record, so c is launched in the same place of the call order.
-    { name: "mid-pool, after a landing is recorded", when: (line) => line === "LANDED a", held: { latencies: { b: HOLD_MS } }, finishedBefore: ["a"], eager: true },
+    // Killed once a's result is stored and the pool has recorded that a landed (and so launched c), while b is still
+    // running: the resume replays that record, so c is launched in the same place of the call order. (A checkpointer
+    // may store the record before a's own write, as Postgres can: a kill between them runs a again.)
+    {
+      name: "mid-pool, after a landing is recorded",
+      whenAll: ["CHECKPOINTED a", "LANDED a"],
+      held: { latencies: { b: HOLD_MS } },
+      finishedBefore: ["a"],
+      eager: true,
+    },
   ],
 };
 
@@ -80,7 +89,7 @@ const PLANNER_MODEL: Configuration = {
     // either, and every task runs once.
     {
       name: "after a hand-back in the middle of a pool",
-      when: (line) => line === "LANDED a",
+      whenAll: ["CHECKPOINTED a", "LANDED a"],
       settings: { maxParallel: 1 },
       finishedBefore: ["a"],
       noWorkerInFlight: true,
@@ -134,6 +143,12 @@ function plannerReply(view: RequestView): Reply {
     default:
       throw new Error(`unexpected model call: ${view.prompt.slice(0, 80)}`);
   }
+}
+
+/** A line predicate that is true once every one of `lines` has been seen. */
+function seenAll(lines: string[]): (line: string) => boolean {
+  const missing = new Set(lines);
+  return (line) => missing.delete(line) && missing.size === 0;
 }
 
 /**
@@ -209,7 +224,7 @@ export function crashMatrix(
             synthesizerMs: point.held?.synthesizerMs ?? normal.synthesizerMs,
             waitAtReview: true,
           },
-          point.hold ? call.arrived.promise : point.when,
+          point.hold ? call.arrived.promise : point.whenAll ? seenAll(point.whenAll) : point.when,
         ).finally(() => (holding = undefined));
         expect(killed.killed).toBe(true);
         expect(killed.summary).toBeUndefined();
