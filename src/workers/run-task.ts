@@ -9,16 +9,16 @@ import { classifyError } from "./classify.js";
 import { executeTask } from "./execute.js";
 import type { RunMeter } from "./meter.js";
 
-/** `run` as a LangGraph `task` named `name`: checkpointed as it ends, its result replayed on resume. */
-export const durableStep = (name: string, run: RunStep): RunStep => durableTask(name, run) as unknown as RunStep;
-
 /** Runs one task of a chain or a pool. */
 export type RunStep = (input: WorkerInput) => Promise<TaskResult>;
 
+/** `run` as a LangGraph `task` named `name`: checkpointed as it ends, its result replayed on resume. */
+const durableStep = (name: string, run: RunStep): RunStep => durableTask(name, run) as unknown as RunStep;
+
 /**
  * One task, traced as `<worker>:<task>` with its metadata and tags so traces can be filtered per subtask. With
- * `durable`, that traced run sits inside the task's durable LangGraph `task` of the same name (what Studio's
- * timeline shows; LangGraph gives that run no tags or metadata of ours).
+ * `durable`, that traced run sits inside the task's durable LangGraph `task` of the same name (what Studio shows;
+ * LangGraph gives that run no tags or metadata of ours).
  */
 export function traced(
   input: WorkerInput,
@@ -31,7 +31,7 @@ export function traced(
   const { task } = input;
   const runName = `${task.worker}:${task.id}`;
   const trace = (payload: WorkerInput) =>
-    RunnableLambda.from((traced: WorkerInput) => runTask(traced, deps, settings, config, meter)).invoke(payload, {
+    RunnableLambda.from((step: WorkerInput) => runTask(step, deps, settings, config, meter)).invoke(payload, {
       runName,
       tags: [`worker:${task.worker}`, `task:${task.id}`],
       metadata: {
