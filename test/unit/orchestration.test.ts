@@ -669,6 +669,12 @@ describe("dispatching a continuous pool", () => {
     expect(board.changes()).toEqual({ a: running(a), c: running(c), b: running(b) });
   });
 
+  it("hands back once the pool's tasks a complex task waits on are done, and keeps the rules it was given", () => {
+    const [a, b, big, late] = records(task("a"), task("b"), task("big", ["a", "b"], { complex: true }), task("late", ["big"]));
+    const board = boardOf(done(a), b!, big!, late!);
+    expect(dispatchPool(board, 2, (t) => t.complex, { onFailure: true })).toEqual([{ tasks: ["b"], pool: 2, handBack: { onFailure: true, expandAfter: [["b"]] } }]);
+  });
+
   it("returns nothing when no task can run", () => {
     const [a, b] = records(task("a", [], { complex: true }), task("b", ["a"]));
     const board = boardOf(a!, b!);
