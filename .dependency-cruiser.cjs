@@ -8,8 +8,9 @@
  * index.ts) import only each other; persistence imports only root files. examples/ sits beside the
  * kernel: it imports only workers/, plan/ and root files, and only cli/ imports it. server/ may import
  * cli/ (the SDK client reuses the CLI's event formatting), never the reverse. cli/ may import queue/ (the
- * --queue, executor, task-worker and status commands), never the reverse. src/app/ is the only src/
- * folder that imports graphs/. No cycles. Type-only imports count (tsPreCompilationDeps).
+ * --queue, executor, task-worker and status commands), never the reverse. src/web/ is the web view both
+ * serve (view model, layout, page, routes): it imports only root files, and only cli/ and server/ import it.
+ * src/app/ is the only src/ folder that imports graphs/. No cycles. Type-only imports count (tsPreCompilationDeps).
  * test/** is exempt from layering, but its imports of project files must resolve.
  *
  * Run: npm run lint (or: npx depcruise src nodes graphs test --config .dependency-cruiser.cjs).
@@ -30,6 +31,7 @@ const CLI = "src/cli/";
 const SERVER = "src/server/";
 const QUEUE = "src/queue/";
 const EXAMPLES = "src/examples/";
+const WEB = "src/web/";
 
 /** Anchors fragments at the start of a path (paths are relative to the directory depcruise runs in). */
 const any = (...fragments) => `^(?:${fragments.join("|")})`;
@@ -81,9 +83,20 @@ module.exports = {
       [EXAMPLES, WORKERS, PLAN, ROOT],
       "src/examples/ sits beside the kernel: it imports only workers/, plan/ and root files.",
     ),
-    onlyImports("cli-imports-only-below", CLI, [CLI, QUEUE, INDEX, EXAMPLES, ...KERNEL], "src/cli/ imports queue/, index, the kernel and examples/; never server/."),
-    onlyImports("server-imports-only-below", SERVER, [SERVER, CLI, INDEX, ...KERNEL], "src/server/ imports cli/, index and the kernel; never queue/ or examples/."),
-    onlyImports("queue-imports-only-below", QUEUE, [QUEUE, INDEX, ...KERNEL], "src/queue/ imports index and the kernel; never cli/, server/ or examples/."),
+    onlyImports("web-imports-only-root", WEB, [WEB, ROOT], "src/web/ (the web view the CLI and the server serve) imports only root files."),
+    onlyImports(
+      "cli-imports-only-below",
+      CLI,
+      [CLI, QUEUE, WEB, INDEX, EXAMPLES, ...KERNEL],
+      "src/cli/ imports queue/, web/, index, the kernel and examples/; never server/.",
+    ),
+    onlyImports(
+      "server-imports-only-below",
+      SERVER,
+      [SERVER, CLI, WEB, INDEX, ...KERNEL],
+      "src/server/ imports cli/, web/, index and the kernel; never queue/ or examples/.",
+    ),
+    onlyImports("queue-imports-only-below", QUEUE, [QUEUE, INDEX, ...KERNEL], "src/queue/ imports index and the kernel; never cli/, server/, web/ or examples/."),
     {
       name: "only-app-imports-graphs",
       comment: "src/app/ is the only src/ folder that imports graphs/ (src/index.ts re-exports the graph through the layering rule).",

@@ -10,13 +10,20 @@ export function routeFromOrchestrator(state: State): Send[] | typeof NODES.revie
   if (state.pendingReview) return NODES.review;
   if (state.dispatch.length === 0) return NODES.synthesizer;
   const ranks = ranksOf(state.tasks);
-  return state.dispatch.map(({ tasks, pool, budget }) => {
+  return state.dispatch.map(({ tasks, pool, handBack, budget }) => {
     const steps = tasks.map((id) => {
       const { goal: _goal, ...step } = workerInputFor(state.goal, state.tasks[id]!, state.tasks, state.results);
       return { ...step, rank: ranks.get(id)! };
     });
     const seed = state.fenceSeed ? { fenceSeed: state.fenceSeed } : {};
-    return new Send(NODES.worker, { goal: state.goal, ...seed, steps, ...(pool ? { pool } : {}), ...(budget ? { budget } : {}) } satisfies WorkerAssignment);
+    return new Send(NODES.worker, {
+      goal: state.goal,
+      ...seed,
+      steps,
+      ...(pool ? { pool } : {}),
+      ...(handBack ? { handBack } : {}),
+      ...(budget ? { budget } : {}),
+    } satisfies WorkerAssignment);
   });
 }
 

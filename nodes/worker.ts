@@ -1,34 +1,34 @@
 import { getMaxListeners, setMaxListeners } from "node:events";
-import { task as durableTask, type LangGraphRunnableConfig } from "@langchain/langgraph";
+import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import type { OrchestratorDeps } from "../src/deps.js";
 import { emitter } from "../src/events.js";
-import type { TaskResult, WorkerAssignment, WorkerInput } from "../src/schemas.js";
+import type { WorkerAssignment, WorkerInput } from "../src/schemas.js";
 import { resolveSettings } from "../src/settings.js";
 import type { Update } from "../src/state.js";
 import { runChain } from "../src/workers/assignment.js";
 import { waveMeter } from "../src/workers/meter.js";
-import { runPool } from "../src/workers/pool.js";
+import { runPool, stopCheck } from "../src/workers/pool.js";
 import { traced } from "../src/workers/run-task.js";
 
 /**
  * The worker node: runs its chain of tasks (usually one) through their registered workers, in order — or, with
- * continuous scheduling, a pool of tasks. Each task of a longer chain or a pool is a LangGraph `task`, so its
- * result is checkpointed the moment it finishes and is not run again on resume. Never throws: failure is a
- * result too.
+ * continuous scheduling, a pool of tasks. Each task of a longer chain or a pool is a LangGraph `task` named
+ * `<worker>:<task id>`, so its result is checkpointed the moment it finishes and is not run again on resume. Never
+ * throws: failure is a result too.
  */
 export function makeWorkerNode(deps: OrchestratorDeps) {
   return async function worker(assignment: WorkerAssignment, config: LangGraphRunnableConfig): Promise<Update> {
     const settings = resolveSettings(config, deps.settings);
     // Every worker in flight listens on the run's signal: allow one listener set per parallel task.
     if (config.signal) setMaxListeners(Math.max(getMaxListeners(config.signal), 4 * settings.maxParallel + 10), config.signal);
-    // Under a run budget, the wave's workers share one meter that every model call asks first.
+    // Under a run budget, the wave's workers share one meter that every model call (and every launch) asks first.
     const meter = assignment.budget ? waveMeter(config, assignment.budget, settings) : undefined;
+    const stopReason = stopCheck(config, meter);
     // A chain's steps are durable tasks, checkpointed one by one; a lone task is covered by the node's own write.
-    const run = (input: WorkerInput) => traced(input, deps, settings, config, meter);
     const durable = assignment.steps.length > 1 || assignment.pool !== undefined;
-    const runStep = (durable ? durableTask("run_task", run) : run) as (input: WorkerInput) => Promise<TaskResult>;
+    const runStep = (input: WorkerInput) => traced(input, deps, settings, config, meter, durable);
     const emit = emitter(config);
-    const results = assignment.pool ? await runPool(assignment, assignment.pool, runStep, emit) : await runChain(assignment, runStep, emit);
+    const results = assignment.pool ? await runPool(assignment, assignment.pool, runStep, emit, stopReason) : await runChain(assignment, runStep, emit, stopReason);
     return { results };
   };
 }

@@ -168,6 +168,17 @@ export const WorkerStepSchema = z.object({
   rank: z.number().describe("Critical-path rank: the order in which a pool starts ready tasks."),
 });
 
+/** When an eager pool stops launching and hands back to the orchestrator (a follow-up or a run budget always does). */
+export const HandBackSchema = z.object({
+  onFailure: z.boolean().optional().describe("At the first failed task: the orchestrator replans on a dead letter."),
+  afterFirstLevel: z.boolean().optional().describe("Once every task ready at the start has finished: a wave for `replan: after-wave`."),
+  expandAfter: z
+    .array(z.array(z.string()))
+    .optional()
+    .describe("Groups of pool tasks: once every task of a group is done, a complex task waiting on them is ready to expand."),
+});
+export type HandBack = z.infer<typeof HandBackSchema>;
+
 /**
  * The payload of one `Send("worker", …)`, declared as the worker node's input schema: a chain of tasks run in
  * order, each depending on the one before (usually a chain of one), or a pool run with `pool` slots. A later
@@ -178,6 +189,7 @@ export const WorkerAssignmentSchema = z.object({
   fenceSeed: z.string().optional().describe("The run's seed of the nonces that fence worker output in prompts."),
   steps: z.array(WorkerStepSchema).describe("The tasks to run, highest priority first."),
   pool: z.number().int().optional().describe("Continuous scheduling: run the steps as a list scheduler with this many slots."),
+  handBack: HandBackSchema.optional().describe("Continuous scheduling: the results at which the pool hands back to the orchestrator."),
   budget: BudgetSnapshotSchema.optional().describe("Under a run budget: what the run had spent, for the meter every model call asks first."),
 });
 export type WorkerAssignment = z.infer<typeof WorkerAssignmentSchema>;
@@ -189,5 +201,6 @@ export type WorkerInput = Omit<WorkerAssignment["steps"][number], "rank"> & { go
 export interface DispatchUnit {
   tasks: string[];
   pool?: number;
+  handBack?: HandBack;
   budget?: BudgetSnapshot;
 }

@@ -16,15 +16,13 @@ export const SettingsSchema = z.object({
   maxParallel: z.number().int().min(1).max(256).default(8).describe("Most subtasks in flight at once."),
   scheduling: z
     .enum(["waves", "continuous"])
-    .default("waves")
+    .default("continuous")
     .describe(
-      "waves: one Send per ready task, the next wave after the slowest; continuous: one worker runs every runnable " +
-        "task with maxParallel slots, a free slot taking the best ready task at once, each task checkpointed as it ends.",
+      "continuous (eager): one worker runs every runnable task with maxParallel slots, a free slot taking the best ready " +
+        "task at once, each task checkpointed as it ends, back to the orchestrator at the first result that needs a decision; " +
+        "waves: one Send per ready task, the next wave after the slowest (one superstep per wave, for step-by-step debugging).",
     ),
-  chainDispatch: z
-    .boolean()
-    .default(true)
-    .describe("Run a task's only newly-ready dependent right after it in the same worker, instead of in the next wave " + "(off under a run budget)."),
+  chainDispatch: z.boolean().default(true).describe("Waves: run a task's only newly-ready dependent right after it in the same worker, instead of in the next wave."),
   maxTasks: z.number().int().min(1).max(1000).default(30).describe("Most tasks in a run, follow-ups and subtasks included."),
   maxReplans: z.number().int().min(0).max(20).default(2).describe("Most times the planner may revise the plan."),
   replan: z.enum(["never", "on-failure", "after-wave"]).default("on-failure").describe("When the planner is asked whether to revise the plan."),

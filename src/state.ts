@@ -2,6 +2,7 @@ import { z } from "zod";
 import { DeltaValue, MessagesValue, StateSchema } from "@langchain/langgraph";
 import {
   BudgetSnapshotSchema,
+  HandBackSchema,
   DeadLetterSchema,
   DroppedEdgeSchema,
   PlanInputSchema,
@@ -94,7 +95,7 @@ const fields = {
   inputDigest: z.string().optional().describe("A digest of the input (goal and plans) the current run started from."),
   planSource: PlanSourceSchema.optional(),
   dispatch: z
-    .array(z.object({ tasks: z.array(z.string()), pool: z.number().int().optional(), budget: BudgetSnapshotSchema.optional() }))
+    .array(z.object({ tasks: z.array(z.string()), pool: z.number().int().optional(), handBack: HandBackSchema.optional(), budget: BudgetSnapshotSchema.optional() }))
     .default(() => [])
     .describe("What is sent to workers this round: per worker a chain of task ids run in order, or a pool run with `pool` slots."),
   droppedEdges: z.array(DroppedEdgeSchema).default(() => []),

@@ -6,6 +6,7 @@ import { isOrchestratorEvent, type OrchestratorEvent } from "../events.js";
 import { TASK_STATUSES, type DeadLetter, type TaskRecord, type TaskResult, type TaskStatus } from "../schemas.js";
 import { runUsage, type Usage } from "../usage.js";
 import type { ReviewRequest, State } from "../state.js";
+import { DRAIN_KEY } from "../workers/pool.js";
 
 /** The slice of a compiled graph the runner uses. */
 export interface RunnableGraph {
@@ -140,7 +141,8 @@ export async function runGraph(graph: RunnableGraph, input: { goal: string; plan
   let review: ReviewRequest | undefined;
   try {
     const stream = await graph.stream(input, {
-      configurable: { thread_id: options.threadId },
+      // A graceful stop also tells an eager pool to launch nothing more: its step then ends and is checkpointed.
+      configurable: { thread_id: options.threadId, ...(options.drain ? { [DRAIN_KEY]: options.drain } : {}) },
       context: options.settings ?? {},
       recursionLimit: recursionLimitFor(settings),
       streamMode: ["custom", "updates", "values", "checkpoints"],

@@ -20,6 +20,8 @@ export interface CliOptions {
   example?: string;
   approve: boolean;
   reject?: string;
+  /** Serve the live web view of the run on this port of 127.0.0.1 (0: any free port). */
+  uiPort?: number;
   /** Task ids to re-drive from the dead-letter queue; empty = all. */
   redrive?: string[];
   /** The job queue to submit to or follow (`--queue`). */
@@ -59,6 +61,8 @@ const BASE_OPTIONS = {
   detach: { type: "boolean", default: false },
   wait: { type: "string" },
   "task-queue": { type: "string" },
+  ui: { type: "boolean", default: false },
+  "ui-port": { type: "string" },
   help: { type: "boolean", short: "h", default: false },
 } as const;
 
@@ -125,6 +129,7 @@ export function parseCli(argv: readonly string[], examples: readonly string[] = 
     detach: values.detach as boolean,
     ...(values.wait !== undefined ? { wait: values.wait as string } : {}),
     ...(values["task-queue"] !== undefined ? { taskQueue: values["task-queue"] as string } : {}),
+    ...(values.ui || values["ui-port"] !== undefined ? { uiPort: parsePort(values["ui-port"] as string | undefined) } : {}),
     help: values.help as boolean,
     settings: settings as SettingsInput,
   };
@@ -139,6 +144,14 @@ function parseRedrive(value: string): string[] {
     .filter(Boolean);
   if (ids.length === 0) throw new ConfigError(`Invalid value for --redrive: ${JSON.stringify(value)} (use "all" or task ids separated by commas)`);
   return ids;
+}
+
+/** `--ui-port`: a TCP port; none given means any free port. */
+function parsePort(value: string | undefined): number {
+  if (value === undefined) return 0;
+  const port = Number(value);
+  if (!/^\d+$/.test(value.trim()) || port > 65_535) throw new ConfigError(`Invalid value for --ui-port: ${JSON.stringify(value)} (expected a port number, 0-65535)`);
+  return port;
 }
 
 function parseReport(value: string): string {
@@ -184,6 +197,9 @@ export function usage(examples: readonly string[]): string {
     "  --wait <thread>               With --queue: follow the queued run on this thread to its answer.",
     "  --task-queue <url>            Run each task on the task workers of this job queue (npm run task-worker).",
     "  --report <file.md>            Also write a Markdown report: answer, plan diagram, task timings, dead letters.",
+    "  --ui                          Serve a live web view of the run (the task DAG) and print its local URL; it stays up",
+    "                                2 minutes after the run (Ctrl-C ends it), for reading results and re-driving dead letters.",
+    "  --ui-port <port>              Port of the web view on 127.0.0.1 (implies --ui; default: any free port).",
     "  --json                        Print one JSON object with the result (and the run log's path) instead of text.",
     "  -h, --help                    Show this help.",
     "",

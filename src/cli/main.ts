@@ -10,6 +10,7 @@ import { ConfigError, ModelNotConfiguredError, OrchestratorError, PlanValidation
 import { EXAMPLES } from "../examples/index.js";
 import { isEntryPoint, processIO, type TextIO } from "./io.js";
 import { LiveView } from "./live-view.js";
+import { LINGER_MS, startWebView, type WebView } from "./web-view.js";
 import { openAIProvider, type ModelProvider } from "../models.js";
 import { fatalPlanIssues } from "../plan/validate.js";
 import { PlanInputSchema, type TaskRecord } from "../schemas.js";
@@ -142,10 +143,14 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
   const log = openRunLog(io, runLogPath(handle, threadId, io.cwd), { threadId, command, checkpointer: handle.kind, ...(resume ? {} : { goal: goal! }) });
   let live: LiveView | undefined;
   let tasks: TaskQueue | undefined;
+  let web: WebView | undefined;
+  let runOver = false;
+  const lingering = new AbortController();
   const drain = new AbortController();
   const cancel = new AbortController();
   const stopListening = onShutdown(io, {
     drain: () => {
+      if (web && runOver) return lingering.abort();
       live?.stop();
       io.stderr(`\nStopping after the current step so that finished work is checkpointed… (again to cancel it)\n`);
       drain.abort();
@@ -166,12 +171,26 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
       settings: options.settings,
       taskRunner: tasks?.runner,
     });
+    if (options.uiPort !== undefined) {
+      web = await startWebView({
+        threadId,
+        goal: goal ?? "",
+        port: options.uiPort,
+        state: () => orchestrator.state(threadId),
+        redrive: (taskIds) =>
+          orchestrator
+            .redrive(threadId, taskIds, { onEvent: (event) => (log?.event(event), web?.onEvent(event)) })
+            .catch((error: unknown) => io.stderr(`Re-drive from the web view failed: ${(error as Error).message}\n`)),
+      });
+      io.stderr(`Web view: ${web.url}\n`);
+    }
     if (!options.json && io.isTTY) {
       const before = resume ? await orchestrator.state(threadId) : undefined;
       live = startLiveView(io, goal ?? before?.goal ?? `thread ${threadId}`, Object.values(before?.tasks ?? {}));
     }
     const onEvent = (event: OrchestratorEvent) => {
       log?.event(event);
+      web?.onEvent(event);
       if (live) live.handle(event);
       else if (!options.json) io.stderr(`${formatEvent(event)}\n`);
     };
@@ -182,7 +201,14 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
         ? await orchestrator.resume(threadId, reviewAnswer(options), request)
         : await orchestrator.run(goal!, { ...request, threadId, ...(plan ? { plan } : {}) });
     live?.stop();
-    return finish(io, options, summary, (await orchestrator.state(threadId)).goal, log);
+    await web?.settle();
+    const code = finish(io, options, summary, (await orchestrator.state(threadId)).goal, log);
+    if (web) {
+      runOver = true;
+      io.stderr(`Web view: ${web.url} stays up for ${LINGER_MS / 60_000} minutes (Ctrl-C to quit).\n`);
+      await web.linger(LINGER_MS, lingering.signal);
+    }
+    return code;
   } catch (error) {
     live?.stop();
     log?.fail(error);
@@ -202,6 +228,7 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
     return EXIT.failed;
   } finally {
     stopListening();
+    await web?.close();
     log?.close();
     await tasks?.close();
     await release().catch((error: unknown) => io.stderr(`Could not release thread "${threadId}": ${(error as Error).message}\n`));

@@ -1,8 +1,9 @@
 import type { Emit } from "../events.js";
-import { dependencyResult, type DispatchUnit, type TaskRecord, type TaskResult, type WorkerInput } from "../schemas.js";
+import { dependencyResult, type DispatchUnit, type HandBack, type TaskRecord, type TaskResult, type WorkerInput } from "../schemas.js";
+import type { Settings } from "../settings.js";
 import type { State } from "../state.js";
 import type { Usage } from "../usage.js";
-import { hasRunBudget, stopDispatching } from "./budgets.js";
+import { stopDispatching } from "./budgets.js";
 import { awaitsExpansion, expandComplexTasks } from "./expansion.js";
 import { completeParents } from "./results.js";
 import type { Round } from "./round.js";
@@ -65,9 +66,10 @@ export function dispatchReady(board: TaskBoard, capacity: number, chains: boolea
 /**
  * Continuous scheduling: every pending task that can run without another orchestrator decision — its
  * dependencies done or themselves in the pool, not a complex task awaiting expansion — goes to one worker that
- * runs them with `capacity` slots. Returns that pool (highest rank first), or nothing.
+ * runs them with `capacity` slots. Returns that pool (highest rank first), or nothing. `handBack` says at which
+ * results the pool returns early; a complex task that the pool's tasks make ready adds the group it waits on.
  */
-export function dispatchPool(board: TaskBoard, capacity: number, expand: (task: TaskRecord) => boolean): DispatchUnit[] {
+export function dispatchPool(board: TaskBoard, capacity: number, expand: (task: TaskRecord) => boolean, handBack: HandBack = {}): DispatchUnit[] {
   const tasks = board.table as TaskTable;
   const pool = new Set<string>();
   for (let grew = true; grew; ) {
@@ -84,7 +86,19 @@ export function dispatchPool(board: TaskBoard, capacity: number, expand: (task: 
   const ranks = ranksOf(tasks);
   const members = [...pool].map((id) => tasks[id]!).sort(byPriority(ranks));
   for (const task of members) board.put({ ...task, status: "running", dispatches: task.dispatches + 1 });
-  return [{ tasks: members.map((task) => task.id), pool: capacity }];
+  const expandAfter = Object.values(tasks)
+    .filter((task) => task.status === "pending" && expand(task) && task.dependsOn.every((dep) => tasks[dep]?.status === "done" || pool.has(dep)))
+    .map((task) => task.dependsOn.filter((dep) => pool.has(dep)))
+    .filter((group) => group.length > 0);
+  const rules: HandBack = { ...handBack, ...(expandAfter.length ? { expandAfter } : {}) };
+  return [{ tasks: members.map((task) => task.id), pool: capacity, ...(Object.keys(rules).length ? { handBack: rules } : {}) }];
+}
+
+/** When a pool hands back under these settings, besides follow-ups and budgets (always). */
+export function handBackFor(settings: Pick<Settings, "replan">): HandBack {
+  if (settings.replan === "on-failure") return { onFailure: true };
+  if (settings.replan === "after-wave") return { afterFirstLevel: true };
+  return {};
 }
 
 /** The `Send` payload of a task: the goal, the task, and only the results of the tasks it depends on. */
@@ -116,12 +130,10 @@ export async function scheduleNext(
   skipBlocked(board, round.emit);
   if (stopReason) return { dispatch: [], usage, results: parentResults, stopReason };
   const { settings } = round;
-  // Under a run budget, no chains or pools: every task goes back through the orchestrator's budget check.
-  const budgeted = hasRunBudget(settings);
   const dispatch =
-    settings.scheduling === "continuous" && !budgeted
-      ? dispatchPool(board, settings.maxParallel, (task) => awaitsExpansion(task, settings, round.deps.models.configured))
-      : dispatchReady(board, settings.maxParallel, settings.chainDispatch && !budgeted, round.emit);
+    settings.scheduling === "continuous"
+      ? dispatchPool(board, settings.maxParallel, (task) => awaitsExpansion(task, settings, round.deps.models.configured), handBackFor(settings))
+      : dispatchReady(board, settings.maxParallel, settings.chainDispatch, round.emit);
   if (dispatch.length === 0 && !allTerminal(board.table)) skipPending(board, "its dependencies can never complete", round.emit);
   const budget = round.meter && { runId: round.runId, startedAt: round.meter.startedAt, used: round.meter.used() };
   return { dispatch: budget ? dispatch.map((unit) => ({ ...unit, budget })) : dispatch, usage, results: parentResults };

@@ -1,12 +1,15 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { SettingsSchema } from "../settings.js";
+import { handleUi } from "../web/routes.js";
+import { viewSourceFor } from "./ui.js";
 
 /** The run settings as a JSON schema Studio can render: the input side (defaults shown, nothing required), draft-07. */
 export const contextJsonSchema = () => z.toJSONSchema(SettingsSchema, { io: "input", target: "draft-7" });
 
 /**
- * Extra routes of the LangGraph server (`http.app` in langgraph.json): fills in the context schema when
+ * Extra routes of the LangGraph server (`http.app` in langgraph.json): the live web view of runs under `/ui`
+ * (`/ui` lists the threads, `/ui/threads/<threadId>` shows one), and the context schema filled in when
  * `@langchain/langgraph-api` returns none (1.5.1 and 2.0.0 do so for graphs whose state is a `StateSchema`), so
  * Studio can show and edit the settings per assistant.
  */
@@ -18,3 +21,5 @@ app.get("/assistants/:assistantId/schemas", async (c, next) => {
   const schema = body.context_schema ?? contextJsonSchema();
   c.res = Response.json({ ...body, config_schema: body.config_schema ?? schema, context_schema: schema });
 });
+app.all("/ui/*", async (c, next) => (await handleUi(c.req.raw, viewSourceFor(new URL(c.req.url).origin))) ?? next());
+app.all("/ui", async (c) => (await handleUi(c.req.raw, viewSourceFor(new URL(c.req.url).origin)))!);

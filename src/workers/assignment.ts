@@ -15,12 +15,18 @@ export function stepInput(assignment: WorkerAssignment, step: Omit<WorkerInput, 
 
 /**
  * Runs a chain of tasks in order, each step seeing the results of the steps before it. The chain stops early
- * at a failed task or one that proposes follow-ups (the orchestrator decides first); tasks not run go back to
- * pending.
+ * at a failed task, one that proposes follow-ups (the orchestrator decides first), or when `stopReason` gives a
+ * reason before the next step (a run budget reached, a graceful stop); tasks not run go back to pending.
  */
-export async function runChain(assignment: WorkerAssignment, runStep: (input: WorkerInput) => Promise<TaskResult>, emit: Emit): Promise<Record<string, TaskResult>> {
+export async function runChain(
+  assignment: WorkerAssignment,
+  runStep: (input: WorkerInput) => Promise<TaskResult>,
+  emit: Emit,
+  stopReason: () => string | undefined = () => undefined,
+): Promise<Record<string, TaskResult>> {
   const results: Record<string, TaskResult> = {};
   for (const [i, { rank, ...step }] of assignment.steps.entries()) {
+    if (i > 0 && stopReason()) break;
     if (i > 0) emit({ type: "task.queued", taskId: step.task.id, worker: step.task.worker, rank });
     const result = await runStep(stepInput(assignment, step, results));
     results[step.task.id] = result;

@@ -1,5 +1,5 @@
 import { RunnableLambda } from "@langchain/core/runnables";
-import type { LangGraphRunnableConfig } from "@langchain/langgraph";
+import { task as durableTask, type LangGraphRunnableConfig } from "@langchain/langgraph";
 import type { OrchestratorDeps } from "../deps.js";
 import { emitter } from "../events.js";
 import type { TaskResult, WorkerInput } from "../schemas.js";
@@ -11,20 +11,40 @@ import type { RunMeter } from "./meter.js";
 import type { ExecuteOptions } from "./attempt.js";
 import type { WorkerCatalog } from "../worker-contract.js";
 
-/** One task, traced as `<worker>:<task>` with its metadata so traces can be filtered per subtask. */
-export function traced(input: WorkerInput, deps: OrchestratorDeps, settings: Settings, config: LangGraphRunnableConfig, meter?: RunMeter): Promise<TaskResult> {
+/** Runs one task of a chain or a pool. */
+export type RunStep = (input: WorkerInput) => Promise<TaskResult>;
+
+/** `run` as a LangGraph `task` named `name`: checkpointed as it ends, its result replayed on resume. */
+const durableStep = (name: string, run: RunStep): RunStep => durableTask(name, run) as unknown as RunStep;
+
+/**
+ * One task, traced as `<worker>:<task>` with its metadata and tags so traces can be filtered per subtask. With
+ * `durable`, that traced run sits inside the task's durable LangGraph `task` of the same name (what Studio shows;
+ * LangGraph gives that run no tags or metadata of ours).
+ */
+export function traced(
+  input: WorkerInput,
+  deps: OrchestratorDeps,
+  settings: Settings,
+  config: LangGraphRunnableConfig,
+  meter?: RunMeter,
+  durable = false,
+): Promise<TaskResult> {
   const { task } = input;
-  return RunnableLambda.from((payload: WorkerInput) => runTask(payload, deps, settings, config, meter)).invoke(input, {
-    runName: `${task.worker}:${task.id}`,
-    tags: [`worker:${task.worker}`, `task:${task.id}`],
-    metadata: {
-      taskId: task.id,
-      worker: task.worker,
-      dispatch: input.dispatch,
-      dependsOn: task.dependsOn,
-      ...(task.parent ? { parentTask: task.parent } : {}),
-    },
-  });
+  const runName = `${task.worker}:${task.id}`;
+  const trace = (payload: WorkerInput) =>
+    RunnableLambda.from((step: WorkerInput) => runTask(step, deps, settings, config, meter)).invoke(payload, {
+      runName,
+      tags: [`worker:${task.worker}`, `task:${task.id}`],
+      metadata: {
+        taskId: task.id,
+        worker: task.worker,
+        dispatch: input.dispatch,
+        dependsOn: task.dependsOn,
+        ...(task.parent ? { parentTask: task.parent } : {}),
+      },
+    });
+  return durable ? durableStep(runName, trace)(input) : trace(input);
 }
 
 /** Runs the task here, or through the deps' task runner (not under a run budget: its meter lives in this process). */

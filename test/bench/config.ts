@@ -1,6 +1,6 @@
 import type { LatencyModel } from "./latency.js";
 
-export const SCENARIOS = ["makespan", "trip", "overhead", "checkpoint", "tokens", "throughput", "retry"] as const;
+export const SCENARIOS = ["makespan", "trip", "overhead", "checkpoint", "tokens", "throughput", "retry", "peers"] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 /** Everything a run depends on: same config, same plans, same latencies. */
@@ -18,11 +18,11 @@ export interface BenchConfig {
   /** A JSON file of an earlier run: print each headline figure and goal before and now. */
   compare?: string;
   only: ScenarioName[];
-  /** The scheduling setting of "ours" (waves, the default, or continuous). */
-  scheduling: "waves" | "continuous";
+  /** The scheduling setting of "ours"; unset, the product's default (continuous). */
+  scheduling?: "waves" | "continuous";
 }
 
-const USAGE = `Usage: npm run -s bench -- [--json] [--out bench.json] [--compare before.json] [--quick] [--only makespan,trip,overhead,checkpoint,tokens,throughput,retry]
+const USAGE = `Usage: npm run -s bench -- [--json] [--out bench.json] [--compare before.json] [--quick] [--only makespan,trip,overhead,checkpoint,tokens,throughput,retry,peers]
                        [--seed 1] [--unit 50] [--sigma 1] [--cap 4] [--dags 20] [--scheduling waves|continuous]`;
 
 /** Parses the bench's flags; throws with the usage on a bad one. */
@@ -35,7 +35,6 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
     quick: false,
     json: false,
     only: [...SCENARIOS],
-    scheduling: "waves",
   };
   const number = (flag: string, value: string | undefined) => {
     const parsed = Number(value);

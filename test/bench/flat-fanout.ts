@@ -14,15 +14,24 @@ const WorkerState = Annotation.Root({
   completed: Annotation<string[]>({ reducer: (a, b) => a.concat(b), default: () => [] }),
 });
 
+/** What the tutorial's nodes do: plan (its orchestrator's model call) and work one task; by default only the task's latency. */
+export interface FlatFanOutSteps {
+  plan?: () => Promise<unknown>;
+  work?: (task: BenchTask) => Promise<unknown>;
+}
+
 /**
  * The orchestrator-worker graph of LangGraph's tutorial: the orchestrator sends every task to a worker in one
  * superstep (no cap, dependencies ignored), then a synthesizer joins the results. No checkpointer, as there.
  */
-export function flatFanOutGraph() {
+export function flatFanOutGraph({ plan, work = (task) => sleep(task.latencyMs) }: FlatFanOutSteps = {}) {
   return new StateGraph(FlatState)
-    .addNode("orchestrator", (state: typeof FlatState.State) => ({ tasks: state.tasks }))
+    .addNode("orchestrator", async (state: typeof FlatState.State) => {
+      await plan?.();
+      return { tasks: state.tasks };
+    })
     .addNode("worker", async (state: typeof WorkerState.State) => {
-      await sleep(state.task.latencyMs);
+      await work(state.task);
       return { completed: [`done ${state.task.id}`] };
     })
     .addNode("synthesizer", (state: typeof FlatState.State) => ({ answer: state.completed.join("\n") }))
@@ -34,8 +43,8 @@ export function flatFanOutGraph() {
 }
 
 /** Runs the flat fan-out over the tasks and times it. */
-export async function runFlatFanOut(tasks: readonly BenchTask[]): Promise<number> {
-  const graph = flatFanOutGraph();
+export async function runFlatFanOut(tasks: readonly BenchTask[], steps?: FlatFanOutSteps): Promise<number> {
+  const graph = flatFanOutGraph(steps);
   // LangGraph adds one abort listener per Send to a signal it creates; over 10 Node prints a leak warning.
   // The tutorial does not raise the limit; the bench does, for this run only, to keep its output clean.
   const previous = EventEmitter.defaultMaxListeners;

@@ -6,6 +6,7 @@ import { formatTable, goalsTable, type ScenarioOutput } from "./report.js";
 import { checkpointScenario } from "./scenarios/checkpoint.js";
 import { makespanScenario } from "./scenarios/makespan.js";
 import { overheadScenario } from "./scenarios/overhead.js";
+import { peersScenario } from "./scenarios/peers.js";
 import { retryScenario } from "./scenarios/retry.js";
 import { throughputScenario } from "./scenarios/throughput.js";
 import { tokensScenario } from "./scenarios/tokens.js";
@@ -23,6 +24,7 @@ const RUNNERS: Record<ScenarioName, Scenario> = {
   tokens: tokensScenario,
   throughput: throughputScenario,
   retry: retryScenario,
+  peers: peersScenario,
 };
 
 const seconds = (since: number) => Number(((performance.now() - since) / 1000).toFixed(1));
@@ -36,7 +38,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     console.error((error as Error).message);
     return 2;
   }
-  oursSettings.scheduling = config.scheduling;
+  if (config.scheduling) oursSettings.scheduling = config.scheduling;
   const log = (line: string) => console.error(line);
   const started = performance.now();
   const loadBefore = loadavg();

@@ -6,7 +6,7 @@ export interface Table {
   notes?: string[];
 }
 
-/** A goal of issue 7, judged on the measured figure (never tuned to pass). */
+/** A goal of issues 7 and 12, judged on the measured figure (never tuned to pass). */
 export interface Goal {
   goal: string;
   measured: string;
@@ -15,8 +15,8 @@ export interface Goal {
 
 /** What a scenario hands back: figures for the JSON, tables for the terminal, goals for the verdict. */
 export interface ScenarioOutput {
-  /** The headline keys of the JSON object. */
-  headline: Record<string, number | boolean | null>;
+  /** The headline keys of the JSON object (figures, and the peers' list). */
+  headline: Record<string, unknown>;
   figures: Record<string, unknown>;
   tables: Table[];
   goals: Goal[];
@@ -50,5 +50,5 @@ export function formatTable(table: Table): string {
 
 /** The verdict table. */
 export function goalsTable(goals: readonly Goal[]): Table {
-  return { title: "Goals (issue 7)", columns: ["goal", "measured", "result"], rows: goals.map((g) => [g.goal, g.measured, g.pass ? "PASS" : "FAIL"]) };
+  return { title: "Goals (issues 7 and 12)", columns: ["goal", "measured", "result"], rows: goals.map((g) => [g.goal, g.measured, g.pass ? "PASS" : "FAIL"]) };
 }

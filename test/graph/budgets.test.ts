@@ -134,7 +134,7 @@ describe("the run meter", () => {
 
   it("travels with each wave's Sends: every dispatch carries the run's spend so far, so a resumed wave rebuilds it from state", async () => {
     const models = scriptedProvider({ worker: () => "done", synthesizer: () => "answer" });
-    const h = harness({ models, settings: { maxModelCalls: 5 }, workers: () => [agent()] });
+    const h = harness({ models, settings: { maxModelCalls: 5, scheduling: "waves", chainDispatch: false }, workers: () => [agent()] });
     await h.run({ goal: "g", plan: { tasks: [task("a", [], { worker: "agent" }), task("b", ["a"], { worker: "agent" })] } });
     // Each dispatch stays in state until the next round replaces it: one entry per round, oldest first.
     const dispatched = new Set<string>();

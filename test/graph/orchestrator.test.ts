@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { Command, MemorySaver } from "@langchain/langgraph";
 import { graph as exportedGraph } from "../../graphs/orchestrator.js";
+import { agentWorker } from "../../src/index.js";
 import { echoWorker, harness, planReply, task, type WorkLog } from "../helpers/fixtures.js";
 import { edgeList, TOPOLOGY } from "../helpers/topology.js";
 import { scriptedProvider, type ModelCall } from "../helpers/scripted-model.js";
@@ -165,7 +166,7 @@ describe("continuous scheduling", () => {
   });
 
   it("waits for the slow task in waves, as LangGraph supersteps do", async () => {
-    const h = harness({ settings: { maxParallel: 3 }, workers: slowWorkers });
+    const h = harness({ settings: { scheduling: "waves", maxParallel: 3 }, workers: slowWorkers });
     await h.run({ goal: "g", plan: slowPlan });
     expect(h.log.timeline.indexOf("start:b")).toBeGreaterThan(h.log.timeline.indexOf("end:slow"));
   });
@@ -197,6 +198,98 @@ describe("continuous scheduling", () => {
       ["d", "done"],
     ]);
     expect(h.log.started).not.toContain("b");
+  });
+});
+
+describe("handing back from an eager pool", () => {
+  const replanSpy = (onReplan: () => void) =>
+    scriptedProvider({
+      planner: () => {
+        onReplan();
+        return { structured: { decision: "continue", reason: "fine", addTasks: [], cancelTaskIds: [] } };
+      },
+      synthesizer: () => "answer",
+    });
+
+  it("stops launching at a proposed follow-up, so a follow-up that blocks a ready task runs before it", async () => {
+    const followUp = { id: "f", title: "F", worker: "echo", dependsOn: [], blocks: ["t"] };
+    const h = harness({
+      settings: { maxParallel: 1 },
+      workers: (log) => [echoWorker(log, { behaviour: (input) => (input.task.id === "a" ? { output: "a", followUps: [followUp] } : undefined) })],
+    });
+    const summary = await h.run({ goal: "g", plan: { tasks: [task("a"), task("t")] } });
+    expect(h.log.started).toEqual(["a", "f", "t"]);
+    expect(summary.tasks.find((t) => t.id === "t")!.dependsOn).toEqual(["f"]);
+  });
+
+  it("stops launching at a failure when replan is on-failure: the planner decides before another task starts", async () => {
+    const seen: string[][] = [];
+    const h = harness({
+      models: replanSpy(() => seen.push([...h.log.started])),
+      settings: { maxParallel: 1, maxRetries: 0, replan: "on-failure" },
+      workers: (log) => [
+        echoWorker(log, {
+          behaviour: (input) => {
+            if (input.task.id === "a") throw new Error("broken");
+            return undefined;
+          },
+        }),
+      ],
+    });
+    const summary = await h.run({ goal: "g", plan: { tasks: [task("a"), task("t")] } });
+    expect(seen).toEqual([["a"]]);
+    expect(summary.tasks.map((t) => [t.id, t.status])).toEqual([
+      ["a", "dead"],
+      ["t", "done"],
+    ]);
+  });
+
+  it("with replan after-wave, hands back once the tasks ready at the pool's start have finished", async () => {
+    const seen: string[][] = [];
+    const h = harness({ models: replanSpy(() => seen.push([...h.log.started])), settings: { replan: "after-wave", maxReplans: 5 } });
+    await h.run({ goal: "g", plan: { tasks: [task("a"), task("b", ["a"]), task("c", ["a"]), task("d", ["b", "c"])] } });
+    expect(seen).toEqual([["a"], ["a", "b", "c"], ["a", "b", "c", "d"]]);
+  });
+
+  it("hands back once a complex task is ready to expand (top-down), before the pool's other tasks start", async () => {
+    const seen: string[][] = [];
+    const h = harness({
+      models: scriptedProvider({
+        planner: (call) => {
+          if (isExpand(call)) seen.push([...h.log.started]);
+          return planReply([task("s1")]);
+        },
+        synthesizer: () => "answer",
+      }),
+      settings: { strategy: "top-down", maxDepth: 1, maxParallel: 1, replan: "never" },
+    });
+    const summary = await h.run({ goal: "g", plan: { tasks: [task("a"), task("big", ["a"], { complex: true }), task("x"), task("y")] } });
+    expect(seen).toEqual([["a"]]);
+    expect(summary.tasks.every((t) => t.status === "done")).toBe(true);
+  });
+
+  it("checks the run budget before every launch: under maxModelCalls 1 the pool starts no task after the call is made", async () => {
+    const models = scriptedProvider({ worker: () => "done", synthesizer: () => "partial answer" });
+    const agent = agentWorker({ name: "agent", description: "An LLM worker.", systemPrompt: "You do tasks well." });
+    const h = harness({ models, settings: { maxParallel: 1, maxModelCalls: 1 }, workers: () => [agent] });
+    const summary = await h.run({ goal: "g", plan: { tasks: ["a", "b", "c"].map((id) => task(id, [], { worker: "agent" })) } });
+    expect(h.events.filter((e) => e.type === "task.queued").map((e) => ("taskId" in e ? e.taskId : ""))).toEqual(["a"]);
+    expect(models.callsOf("worker")).toHaveLength(1);
+    expect(summary.tasks.map((t) => [t.id, t.status, t.reason])).toEqual([
+      ["a", "done", undefined],
+      ["b", "skipped", "run budget reached: 1 model calls made of 1"],
+      ["c", "skipped", "run budget reached: 1 model calls made of 1"],
+    ]);
+  });
+
+  it("streams each task's result in `updates` under `<worker>:<task id>` as it lands, and no `run_task`", async () => {
+    const h = harness({ settings: { maxParallel: 2 } });
+    const names: string[] = [];
+    const config = { configurable: { thread_id: "names" }, streamMode: "updates" as const };
+    for await (const chunk of await h.graph.stream({ goal: "g", plan: { tasks: [task("a"), task("b", ["a"])] } }, config)) names.push(...Object.keys(chunk));
+    expect(names.filter((name) => name.includes(":"))).toEqual(["echo:a", "echo:b"]);
+    expect(names).not.toContain("run_task");
+    expect(names.indexOf("echo:b")).toBeLessThan(names.lastIndexOf("worker"));
   });
 });
 

@@ -6,7 +6,8 @@
  *
  * Lines on stdout: `EVENT <type> [taskId]` per lifecycle event, `FINISHED <id>` when a worker returns,
  * `CHECKPOINTED <id>` once a write holding that task's result is stored by the checkpointer (the moment a
- * resume can reuse it), `REVIEW PENDING` once a plan review's interrupt is stored (the child then waits there
+ * resume can reuse it), `LANDED <ids>` once an eager pool's record of which tasks landed is stored (the point
+ * after which a resume replays that pool's next decision), `REVIEW PENDING` once a plan review's interrupt is stored (the child then waits there
  * to be killed), and `SUMMARY <json>` at the end.
  */
 import { appendFileSync } from "node:fs";
@@ -83,6 +84,10 @@ const putWrites = handle.saver.putWrites.bind(handle.saver);
 handle.saver.putWrites = async (config, writes, taskId) => {
   await putWrites(config, writes, taskId);
   for (const id of resultIds(writes)) say(`CHECKPOINTED ${id}`);
+  for (const [, value] of writes) {
+    const landing = value as { taskIds?: unknown } | null;
+    if (Array.isArray(landing?.taskIds)) say(`LANDED ${landing.taskIds.join(",")}`);
+  }
   if (writes.some(([channel]) => channel === "__interrupt__")) {
     say("REVIEW PENDING");
     // A timer, not a bare pending promise: it keeps the process alive until the kill.

@@ -4,7 +4,7 @@ import { CHILD_DEADLINE_MS, executions, runChild, type ChildRun } from "./crash.
 import type { CrashChildOptions } from "./crash-child.js";
 import { describeRequest, HeldCall, startOpenAIServer, type OpenAIServer, type Reply, type RequestView } from "./openai-server.js";
 import type { ReviewDecision } from "../../src/state.js";
-import type { SettingsInput } from "../../src/settings.js";
+import { resolveSettings, type SettingsInput } from "../../src/settings.js";
 
 /** Longer than any test: a step with this latency is still running when the kill comes. */
 const HOLD_MS = 300_000;
@@ -16,6 +16,8 @@ interface KillPoint {
   name: string;
   /** The stdout line of the child at which it is killed at once… */
   when?: (line: string) => boolean;
+  /** …or once every one of these lines was printed, in any order… */
+  whenAll?: string[];
   /** …or the model call the loopback server holds: the child is killed as soon as that call is held. */
   hold?: Phase;
   /** Latencies of the killed run that differ from the normal ones: what must still be running at the kill. */
@@ -28,6 +30,8 @@ interface KillPoint {
   finishedBefore: string[];
   /** No worker is in flight at the kill, so every task runs exactly once over both processes. */
   noWorkerInFlight?: boolean;
+  /** The kill comes inside an eager pool (continuous scheduling, the default): not a point of waves. */
+  eager?: boolean;
 }
 
 /** One way of running the crash goal, with its own uninterrupted baseline. */
@@ -53,13 +57,24 @@ const INPUT_PLAN: Configuration = {
     // Killed once a's result is stored (not merely returned), while b is still running.
     { name: "mid-wave, with one worker finished", when: (line) => line === "CHECKPOINTED a", held: { latencies: { b: HOLD_MS } }, finishedBefore: ["a"] },
     { name: "during synthesis", when: (line) => line === "EVENT synthesis.started", held: { synthesizerMs: HOLD_MS }, finishedBefore: ["a", "b", "c", "d"] },
+    // Killed once a's result is stored and the pool has recorded that a landed (and so launched c), while b is still
+    // running: the resume replays that record, so c is launched in the same place of the call order. (A checkpointer
+    // may store the record before a's own write, as Postgres can: a kill between them runs a again.)
+    {
+      name: "mid-pool, after a landing is recorded",
+      whenAll: ["CHECKPOINTED a", "LANDED a"],
+      held: { latencies: { b: HOLD_MS } },
+      finishedBefore: ["a"],
+      eager: true,
+    },
   ],
 };
 
 /**
  * The planner plans a, b, c (after a, complex) and d (after b and c); c is expanded into c.one and c.two when it
  * becomes ready, and the planner is asked after every wave whether to replan. Rounds: plan → a, b → replan,
- * expand c → c.one, c.two → replan → d → synthesis.
+ * expand c → c.one, c.two → replan → d → synthesis. In an eager pool, a's landing hands back (c is ready to
+ * expand).
  */
 const PLANNER_MODEL: Configuration = {
   planner: true,
@@ -69,8 +84,17 @@ const PLANNER_MODEL: Configuration = {
   statuses: { a: "done", b: "done", c: "done", d: "done", "c.one": "done", "c.two": "done" },
   killPoints: [
     { name: "during planning", hold: "planning", finishedBefore: [], noWorkerInFlight: true },
-    { name: "during a replan", hold: "replan", finishedBefore: ["a", "b"], noWorkerInFlight: true },
-    { name: "during a top-down expansion", hold: "expansion", finishedBefore: ["a", "b"], noWorkerInFlight: true },
+    // With one slot, a's landing makes the complex c ready while b is not launched yet: the pool records it and hands
+    // back to expand c. The kill comes right there; the resume replays the record, so b is not launched in that pool
+    // either, and every task runs once.
+    {
+      name: "after a hand-back in the middle of a pool",
+      whenAll: ["CHECKPOINTED a", "LANDED a"],
+      settings: { maxParallel: 1 },
+      finishedBefore: ["a"],
+      noWorkerInFlight: true,
+      eager: true,
+    },
     {
       name: "while a plan review is pending",
       when: (line) => line === "REVIEW PENDING",
@@ -119,6 +143,12 @@ function plannerReply(view: RequestView): Reply {
     default:
       throw new Error(`unexpected model call: ${view.prompt.slice(0, 80)}`);
   }
+}
+
+/** A line predicate that is true once every one of `lines` has been seen. */
+function seenAll(lines: string[]): (line: string) => boolean {
+  const missing = new Set(lines);
+  return (line) => missing.delete(line) && missing.size === 0;
 }
 
 /**
@@ -178,7 +208,8 @@ export function crashMatrix(
       expect(executions(join(dir(), "baseline.log"))).toEqual({ starts: once, ends: once });
     });
 
-    for (const point of config.killPoints) {
+    const eager = resolveSettings({ context: { ...config.settings, ...settings } }).scheduling === "continuous";
+    for (const point of config.killPoints.filter((point) => eager || !point.eager)) {
       // Two child processes, each bounded by its deadline.
       it(`resumes after a SIGKILL ${point.name}`, { timeout: 2 * CHILD_DEADLINE_MS + 10_000 }, async () => {
         const label = point.name.replace(/\W+/g, "-");
@@ -193,7 +224,7 @@ export function crashMatrix(
             synthesizerMs: point.held?.synthesizerMs ?? normal.synthesizerMs,
             waitAtReview: true,
           },
-          point.hold ? call.arrived.promise : point.when,
+          point.hold ? call.arrived.promise : point.whenAll ? seenAll(point.whenAll) : point.when,
         ).finally(() => (holding = undefined));
         expect(killed.killed).toBe(true);
         expect(killed.summary).toBeUndefined();

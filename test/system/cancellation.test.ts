@@ -130,9 +130,11 @@ describe("cancelling a run on the LangGraph dev server through the SDK", () => {
     context.onTestFailed(() => console.error(`dev server output (tail):\n${server?.output().slice(-6_000)}`));
   });
 
+  // Waves: the thread's state shows a finished worker's write before its step ends (an eager pool's tasks join the
+  // state when the pool's step ends; the in-process test above cancels both modes).
   it("aborts the model call in flight, ends the run without an answer, and a resume on the thread finishes with finished work kept", async () => {
     const { thread_id: threadId } = await client.threads.create();
-    const run = await client.runs.create(threadId, GRAPH, { input: { goal: "Brief me on the harbour" }, context: { replan: "never" } });
+    const run = await client.runs.create(threadId, GRAPH, { input: { goal: "Brief me on the harbour" }, context: { replan: "never", scheduling: "waves" } });
     await within(figures.arrived.promise, 20_000, "the figures call to be held");
     // The facts task finished: its result is in the thread's pending writes before the cancel.
     await waitFor(
@@ -151,7 +153,7 @@ describe("cancelling a run on the LangGraph dev server through the SDK", () => {
     expect(cancelled.values.answer ?? "").toBe("");
 
     figures.held = false;
-    const resumed = (await client.runs.wait(threadId, GRAPH, { input: null, context: { replan: "never" } })) as {
+    const resumed = (await client.runs.wait(threadId, GRAPH, { input: null, context: { replan: "never", scheduling: "waves" } })) as {
       answer: string;
       tasks: Record<string, { status: string }>;
     };

@@ -20,5 +20,5 @@ function sqliteMatrix(name: string, folder: string, options?: Parameters<typeof 
 }
 
 sqliteMatrix("SQLite", "input");
-sqliteMatrix("SQLite, continuous scheduling", "continuous", { settings: { scheduling: "continuous" } });
+sqliteMatrix("SQLite, waves scheduling", "waves", { settings: { scheduling: "waves" } });
 sqliteMatrix("SQLite, with a planner model", "planner", { planner: true });

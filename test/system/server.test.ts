@@ -238,6 +238,13 @@ describe("the orchestrator on the LangGraph dev server", () => {
       ["report", "writer", "done", "report done by writer"],
     ]);
     expect(run.results.findIndex((r) => r.taskId === "report")).toBe(2);
+    // The eager pool (the default): each task's result streams in `updates` under `<worker>:<task id>` as it lands,
+    // before the pool's own step (`worker`) ends.
+    const updated = run.chunks.filter((chunk) => chunk.event === "updates").flatMap((chunk) => Object.keys(chunk.data as object));
+    for (const name of ["researcher:facts", "analyst:figures", "writer:report"]) {
+      expect(updated.indexOf(name), name).toBeGreaterThanOrEqual(0);
+      expect(updated.indexOf(name), name).toBeLessThan(updated.indexOf("worker"));
+    }
     expect(run.lastValues?.answer).toBe("FINAL ANSWER built from facts, figures, report");
 
     const state = await client.threads.getState<{ answer: string; tasks: Record<string, { status: string }>; deadLetters: unknown[] }>(threadId);

@@ -98,6 +98,8 @@ describe("a fixture tree with one forbidden import per file", () => {
     { what: "the server importing graphs", rule: "only-app-imports-graphs", from: "src/server/client.ts", to: "graphs/main.ts" },
     { what: "the server importing an example", rule: "server-imports-only-below", from: "src/server/demo.ts", to: "src/examples/trip.ts" },
     { what: "the queue importing the CLI", rule: "queue-imports-only-below", from: "src/queue/job.ts", to: "src/cli/report.ts" },
+    { what: "the queue importing the web view", rule: "queue-imports-only-below", from: "src/queue/view.ts", to: "src/web/page.ts" },
+    { what: "the web view importing orchestration", rule: "web-imports-only-root", from: "src/web/feed.ts", to: "src/orchestration/dispatch.ts" },
     { what: "an import of a missing file", rule: "imports-resolve", from: "src/workers/broken.ts", to: "./missing.js" },
   ];
   let violations: Check;

@@ -14,9 +14,10 @@ import { openRound } from "../../src/orchestration/round.js";
 import { propagateSkips, skipBlocked, skipPending } from "../../src/orchestration/skips.js";
 import { byPriority, ranksOf, readyTasks, TaskBoard, toRecords } from "../../src/orchestration/task-board.js";
 import type { DeadLetter, TaskRecord, TaskSpec } from "../../src/schemas.js";
-import type { SettingsInput } from "../../src/settings.js";
+import { parseSettings, type SettingsInput } from "../../src/settings.js";
 import type { State } from "../../src/state.js";
 import { budgetExceeded, ZERO_USAGE } from "../../src/usage.js";
+import { RunMeter } from "../../src/workers/meter.js";
 import { planReply, task } from "../helpers/fixtures.js";
 import { estimateTokens, scriptedProvider, type Responder } from "../helpers/scripted-model.js";
 import { as, attempt, boardOf, configuredButUnused, failed, recorder, records, registryOf, result, roundOf, table, unconfigured } from "../helpers/boards.js";
@@ -668,6 +669,12 @@ describe("dispatching a continuous pool", () => {
     expect(board.changes()).toEqual({ a: running(a), c: running(c), b: running(b) });
   });
 
+  it("hands back once the pool's tasks a complex task waits on are done, and keeps the rules it was given", () => {
+    const [a, b, big, late] = records(task("a"), task("b"), task("big", ["a", "b"], { complex: true }), task("late", ["big"]));
+    const board = boardOf(done(a), b!, big!, late!);
+    expect(dispatchPool(board, 2, (t) => t.complex, { onFailure: true })).toEqual([{ tasks: ["b"], pool: 2, handBack: { onFailure: true, expandAfter: [["b"]] } }]);
+  });
+
   it("returns nothing when no task can run", () => {
     const [a, b] = records(task("a", [], { complex: true }), task("b", ["a"]));
     const board = boardOf(a!, b!);
@@ -682,8 +689,8 @@ describe("scheduling the next round", () => {
     return boardOf(a!, b!, c!);
   };
 
-  it("dispatches chains in waves by default, with no usage and no results of its own", async () => {
-    const round = roundOf();
+  it("dispatches chains with waves scheduling, with no usage and no results of its own", async () => {
+    const round = roundOf({ settings: { scheduling: "waves" } });
     const board = chainAndOne();
     expect(await scheduleNext(round, board, {})).toEqual({ dispatch: [{ tasks: ["a", "b"] }, { tasks: ["c"] }], usage: ZERO_USAGE, results: {} });
     expect(round.events).toEqual([
@@ -692,29 +699,37 @@ describe("scheduling the next round", () => {
     ]);
   });
 
-  it("dispatches one pool of maxParallel slots with continuous scheduling", async () => {
-    const round = roundOf({ settings: { scheduling: "continuous", maxParallel: 4 } });
+  it("dispatches one pool of maxParallel slots by default (continuous scheduling)", async () => {
+    const round = roundOf({ settings: { maxParallel: 4 } });
     const board = chainAndOne();
-    expect((await scheduleNext(round, board, {})).dispatch).toEqual([{ tasks: ["a", "b", "c"], pool: 4 }]);
+    expect((await scheduleNext(round, board, {})).dispatch).toEqual([{ tasks: ["a", "b", "c"], pool: 4, handBack: { onFailure: true } }]);
     expect(round.events).toEqual([]);
   });
 
-  it.each<[string, SettingsInput]>([
-    ["a deadline", { deadlineMs: 60_000 }],
-    ["a token budget", { maxTokens: 1000 }],
-    ["a model-call cap", { maxModelCalls: 5 }],
-    ["a deadline, even with continuous scheduling", { deadlineMs: 60_000, scheduling: "continuous" }],
-  ])("sends single tasks in waves under %s", async (_name, settings) => {
+  it.each<[SettingsInput, object | undefined]>([
+    [{ replan: "on-failure" }, { onFailure: true }],
+    [{ replan: "after-wave" }, { afterFirstLevel: true }],
+    [{ replan: "never" }, undefined],
+  ])("tells the pool when to hand back under %j", async (settings, handBack) => {
     const round = roundOf({ settings });
-    const board = chainAndOne();
-    expect((await scheduleNext(round, board, {})).dispatch).toEqual([{ tasks: ["a"] }, { tasks: ["c"] }]);
-    expect(board.get("b")!.status).toBe("pending");
+    expect((await scheduleNext(round, chainAndOne(), {})).dispatch[0]!.handBack).toEqual(handBack);
+  });
+
+  it.each<[string, SettingsInput, object[]]>([
+    ["a deadline", { deadlineMs: 60_000, replan: "never" }, [{ tasks: ["a", "b", "c"], pool: 8 }]],
+    ["a token budget", { maxTokens: 1000, replan: "never" }, [{ tasks: ["a", "b", "c"], pool: 8 }]],
+    ["a model-call cap, in waves", { maxModelCalls: 5, scheduling: "waves" }, [{ tasks: ["a", "b"] }, { tasks: ["c"] }]],
+  ])("dispatches as without a budget under %s, each unit carrying the run's spend for the meter", async (_name, settings, units) => {
+    const startedAt = new Date().toISOString();
+    const round = { ...roundOf({ settings }), runId: "run-1", meter: new RunMeter(parseSettings(settings), ZERO_USAGE, startedAt) };
+    const dispatch = (await scheduleNext(round, chainAndOne(), {})).dispatch;
+    expect(dispatch).toEqual(units.map((unit) => ({ ...unit, budget: { runId: "run-1", startedAt, used: ZERO_USAGE } })));
   });
 
   it("completes parents and skips blocked tasks before it dispatches, so a finished parent's dependents run at once", async () => {
     const [p, x, q, dead, z] = records(task("p"), task("p.x"), task("q", ["p"]), task("dead"), task("z", ["dead"]));
     const board = boardOf(as(p, { status: "running", children: ["p.x"], dependsOn: ["p.x"] }), done(x), q!, as(dead, { status: "dead" }), z!);
-    const round = roundOf();
+    const round = roundOf({ settings: { scheduling: "waves" } });
     const next = await scheduleNext(round, board, { "p.x": result("p.x") });
     expect(next.dispatch).toEqual([{ tasks: ["q"] }]);
     expect(Object.keys(next.results)).toEqual(["p"]);
@@ -749,7 +764,7 @@ describe("scheduling the next round", () => {
 
   it("expands a ready complex task with the planner first and dispatches its subtasks, counting the planner's usage", async () => {
     const models = scriptedProvider({ planner: () => planReply([task("x"), task("y", ["x"])]) });
-    const round = roundOf({ models, settings: { strategy: "top-down", maxDepth: 1 } });
+    const round = roundOf({ models, settings: { strategy: "top-down", maxDepth: 1, scheduling: "waves" } });
     const [a, b] = records(task("a", [], { complex: true }), task("b", ["a"]));
     const board = boardOf(a!, b!);
     const next = await scheduleNext(round, board, {});
@@ -768,7 +783,7 @@ describe("scheduling the next round", () => {
   });
 
   it("runs a complex task as it is in waves when no model can expand it", async () => {
-    const round = roundOf({ settings: { strategy: "top-down" } });
+    const round = roundOf({ settings: { strategy: "top-down", scheduling: "waves" } });
     const board = boardOf(...records(task("a", [], { complex: true })));
     expect((await scheduleNext(round, board, {})).dispatch).toEqual([{ tasks: ["a"] }]);
   });
@@ -776,7 +791,7 @@ describe("scheduling the next round", () => {
   it("runs a complex task as it is in a continuous pool when no model can expand it, instead of skipping it", async () => {
     const round = roundOf({ settings: { strategy: "top-down", scheduling: "continuous" } });
     const board = boardOf(...records(task("a", [], { complex: true }), task("b", ["a"])));
-    expect((await scheduleNext(round, board, {})).dispatch).toEqual([{ tasks: ["a", "b"], pool: 8 }]);
+    expect((await scheduleNext(round, board, {})).dispatch).toEqual([{ tasks: ["a", "b"], pool: 8, handBack: { onFailure: true } }]);
     expect(round.events).toEqual([]);
   });
 

@@ -1,0 +1,177 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { Readable } from "node:stream";
+import { ConfigError } from "../errors.js";
+import type { OrchestratorEvent } from "../events.js";
+import { NotDeadLetteredError } from "../orchestration/redrive.js";
+import { ViewFeed } from "../web/feed.js";
+import { threadPath } from "../web/page.js";
+import { handleUi, type ViewSource } from "../web/routes.js";
+import type { ViewState } from "../web/run-view.js";
+
+/** How long the CLI keeps its web view up after the run, unless Ctrl-C ends it sooner. */
+export const LINGER_MS = 120_000;
+/** The least time between two checkpoint reads while a page is open: the run, in this process, comes first. */
+const REFRESH_SPACING_MS = 200;
+
+/** What the CLI's web view shows and how it re-drives. */
+export interface WebViewOptions {
+  threadId: string;
+  goal: string;
+  /** Reads the thread's checkpointed state. */
+  state: () => Promise<ViewState>;
+  /** Re-drives dead letters (all when empty); events of that run go to `onEvent` of the returned view. */
+  redrive: (taskIds: string[]) => Promise<unknown>;
+  /** Port on 127.0.0.1 (default 0: any free port). */
+  port?: number;
+  host?: string;
+}
+
+/** The CLI's web view of one run: a local HTTP server with the page, fed by the run's events and checkpoints. */
+export interface WebView {
+  /** The page of the run. */
+  readonly url: string;
+  /** A lifecycle event of the run. */
+  onEvent(event: OrchestratorEvent): void;
+  /** The run stopped: the page shows the checkpointed state as it is now. */
+  settle(): Promise<void>;
+  /** Keeps the page up for `ms` after the last re-drive from the page finished, or until `stop` is aborted. */
+  linger(ms: number, stop: AbortSignal): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Reads checkpoints one at a time while events come in: a poke during a read asks for one more read after it,
+ * so the page catches up with the run without a read per event.
+ */
+class Refresher {
+  private reading: Promise<void> | undefined;
+  private again = false;
+
+  constructor(private readonly read: () => Promise<void>) {}
+
+  poke(): void {
+    if (this.reading) {
+      this.again = true;
+      return;
+    }
+    this.reading = this.loop().finally(() => {
+      this.reading = undefined;
+    });
+  }
+
+  /** Settles when no read is in flight. */
+  async idle(): Promise<void> {
+    while (this.reading) await this.reading;
+  }
+
+  private async loop(): Promise<void> {
+    for (;;) {
+      this.again = false;
+      await this.read().catch(() => undefined);
+      if (!this.again) return;
+      await sleep(REFRESH_SPACING_MS);
+    }
+  }
+}
+
+/** Starts the web view's server and shows the thread's checkpointed state at once. */
+export async function startWebView(options: WebViewOptions): Promise<WebView> {
+  const feed = new ViewFeed(options.threadId, options.goal);
+  let running = true;
+  let redriving: Promise<unknown> | undefined;
+  const refresher = new Refresher(async () => {
+    if (feed.subscribers > 0) feed.load(await options.state(), false);
+  });
+  const settle = async () => {
+    await refresher.idle();
+    feed.load(await options.state(), true);
+    running = false;
+  };
+  const source: ViewSource = {
+    threads: async () => [{ threadId: options.threadId, goal: feed.view().goal, status: running ? "running" : "idle" }],
+    has: async (threadId) => threadId === options.threadId,
+    follow: async (threadId) => {
+      if (threadId !== options.threadId) return undefined;
+      if (running) refresher.poke();
+      return feed;
+    },
+    redrive: async (threadId, taskIds) => {
+      if (running) throw new ConfigError(`A run is in progress on thread "${threadId}"; re-drive once it has stopped.`);
+      const dead = feed.view().deadLetters.map((letter) => letter.taskId);
+      for (const id of taskIds) if (!dead.includes(id)) throw new NotDeadLetteredError(id, dead);
+      if (dead.length === 0) throw new ConfigError(`Thread "${threadId}" has no dead letters to re-drive.`);
+      running = true;
+      feed.runStarted();
+      redriving = options.redrive(taskIds).finally(settle);
+    },
+  };
+  const server = createServer((request, response) => void serve(request, response, source, threadPath(options.threadId)));
+  const port = await listen(server, options.port ?? 0, options.host ?? "127.0.0.1");
+  const url = `http://${options.host ?? "127.0.0.1"}:${port}${threadPath(options.threadId)}`;
+  feed.runStarted();
+  return {
+    url,
+    onEvent: (event) => {
+      feed.event(event);
+      refresher.poke();
+    },
+    settle,
+    linger: async (ms, stop) => {
+      while (!stop.aborted) {
+        const before = redriving;
+        await pause(ms, stop);
+        if (redriving === before) break;
+        await redriving?.catch(() => undefined);
+      }
+      await redriving?.catch(() => undefined);
+    },
+    close: () =>
+      new Promise<void>((done) => {
+        server.closeAllConnections();
+        server.close(() => done());
+      }),
+  };
+}
+
+/** Listens on the port; a port that cannot be had is a `ConfigError` naming it. */
+function listen(server: ReturnType<typeof createServer>, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once("error", (error: NodeJS.ErrnoException) =>
+      reject(new ConfigError(`Cannot serve the web view on ${host}:${port} (${error.code ?? error.message}); pick another --ui-port, or 0 for any free port.`)),
+    );
+    server.listen(port, host, () => {
+      const address = server.address();
+      resolve(typeof address === "object" && address ? address.port : port);
+    });
+  });
+}
+
+/** Answers one request through the shared routes: node's request as a fetch `Request`, the `Response` streamed back. */
+async function serve(request: IncomingMessage, response: ServerResponse, source: ViewSource, home: string): Promise<void> {
+  const closed = new AbortController();
+  response.on("close", () => closed.abort());
+  const url = new URL(request.url ?? "/", `http://${request.headers.host ?? "localhost"}`);
+  if (url.pathname === "/") {
+    response.writeHead(302, { location: home }).end();
+    return;
+  }
+  const body = request.method === "POST" ? (Readable.toWeb(request) as ReadableStream<Uint8Array>) : undefined;
+  const answer = await handleUi(
+    new Request(url, { method: request.method, headers: request.headers as Record<string, string>, body, signal: closed.signal, duplex: "half" } as RequestInit),
+    source,
+  ).catch((error: unknown) => Response.json({ error: (error as Error).message }, { status: 500 }));
+  const reply = answer ?? new Response("Not found.", { status: 404 });
+  response.writeHead(reply.status, Object.fromEntries(reply.headers));
+  if (reply.body) {
+    try {
+      for await (const chunk of reply.body) response.write(chunk);
+    } catch {
+      // the client went away
+    }
+  }
+  response.end();
+}
+
+/** Waits `ms`, or less when `signal` is aborted. */
+const pause = (ms: number, signal: AbortSignal): Promise<unknown> => sleep(ms, undefined, { signal }).catch(() => undefined);

@@ -1,0 +1,139 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { Client } from "@langchain/langgraph-sdk";
+import { ConfigError } from "../errors.js";
+import { isOrchestratorEvent } from "../events.js";
+import { redriveUpdate } from "../orchestration/redrive.js";
+import type { State } from "../state.js";
+import { ViewFeed } from "../web/feed.js";
+import type { ViewSource } from "../web/routes.js";
+import type { ViewState } from "../web/run-view.js";
+
+/** How often a followed thread with no active run is asked for a new one (a run started from Studio, say). */
+export const IDLE_POLL_MS = 1_000;
+/** The node a re-drive's state update is written as: the graph's worker node, as `createOrchestrator().redrive` does. */
+const REDRIVE_AS_NODE = "worker";
+const STREAM_MODES: ("custom" | "values")[] = ["custom", "values"];
+const ACTIVE = ["running", "pending"] as const;
+
+interface Followed {
+  feed: ViewFeed;
+  followers: number;
+  stop: AbortController;
+}
+
+/**
+ * The web view's data on a LangGraph server, through the SDK: the threads the server keeps, and for each followed
+ * thread its checkpoint and the stream of its active run (joined from the start: custom events and values).
+ */
+export function serverViewSource(client: Client): ViewSource {
+  // One feed and one watcher per followed thread, however many pages show it (the promise: concurrent first looks share it).
+  const followed = new Map<string, Promise<Followed | undefined>>();
+  return {
+    threads: async () => {
+      const threads = await client.threads.search<ViewState>({ limit: 50, sortBy: "updated_at", sortOrder: "desc" });
+      return threads.map((thread) => ({ threadId: thread.thread_id, goal: thread.values?.goal ?? "", status: thread.status, updatedAt: thread.updated_at }));
+    },
+    has: (threadId) =>
+      client.threads.get(threadId).then(
+        () => true,
+        () => false,
+      ),
+    follow: async (threadId, signal) => {
+      let opening = followed.get(threadId);
+      if (!opening) {
+        opening = startFollowing(client, threadId);
+        followed.set(threadId, opening);
+      }
+      const entry = await opening;
+      if (!entry) {
+        if (followed.get(threadId) === opening) followed.delete(threadId);
+        return undefined;
+      }
+      entry.followers++;
+      signal.addEventListener(
+        "abort",
+        () => {
+          if (--entry.followers > 0) return;
+          entry.stop.abort();
+          if (followed.get(threadId) === opening) followed.delete(threadId);
+        },
+        { once: true },
+      );
+      return entry.feed;
+    },
+    redrive: async (threadId, taskIds) => {
+      const thread = await client.threads.get(threadId);
+      if (thread.status === "busy") throw new ConfigError(`A run is in progress on thread "${threadId}"; re-drive once it has stopped.`);
+      const { values } = await client.threads.getState<State>(threadId);
+      await client.threads.updateState(threadId, { values: redriveUpdate(values, taskIds).update, asNode: REDRIVE_AS_NODE });
+      const graphId = typeof thread.metadata?.graph_id === "string" ? thread.metadata.graph_id : "orchestrator";
+      await client.runs.create(threadId, graphId, { input: null, streamMode: STREAM_MODES });
+    },
+  };
+}
+
+/** Loads a thread's checkpoint into a new feed and starts watching it; undefined for an unknown thread. */
+async function startFollowing(client: Client, threadId: string): Promise<Followed | undefined> {
+  const state = await client.threads.getState<ViewState>(threadId).catch(() => undefined);
+  if (!state) return undefined;
+  const feed = new ViewFeed(threadId, state.values?.goal ?? "");
+  feed.load(state.values ?? {}, true);
+  const stop = new AbortController();
+  void watch(client, feed, stop.signal);
+  return { feed, followers: 0, stop };
+}
+
+/**
+ * Follows a thread until `signal`: joins the stream of each run that becomes active (from its start, so no event
+ * is missed) and loads the checkpoint whenever the thread changed, so a run that ended between two looks is caught
+ * up with too.
+ */
+async function watch(client: Client, feed: ViewFeed, signal: AbortSignal): Promise<void> {
+  let updatedAt: string | undefined;
+  let joined: string | undefined;
+  while (!signal.aborted) {
+    try {
+      const thread = await client.threads.get(feed.threadId, { signal });
+      const active = thread.status === "busy" ? await activeRun(client, feed.threadId, signal) : undefined;
+      if (active && active !== joined) {
+        joined = active;
+        feed.runStarted();
+        for await (const part of client.runs.joinStream(feed.threadId, active, { signal, lastEventId: "-1", streamMode: STREAM_MODES })) {
+          if (part.event === "custom" && isOrchestratorEvent(part.data)) feed.event(part.data);
+          else if (part.event === "values") feed.load(part.data as ViewState, false);
+        }
+      } else if (thread.updated_at === updatedAt) {
+        await pause(IDLE_POLL_MS, signal);
+        continue;
+      }
+      updatedAt = thread.updated_at;
+      if (!signal.aborted) feed.load((await client.threads.getState<ViewState>(feed.threadId)).values ?? {}, true);
+    } catch {
+      if (!signal.aborted) await pause(IDLE_POLL_MS, signal);
+    }
+  }
+}
+
+/** The id of the thread's running (or else pending) run, if any. */
+async function activeRun(client: Client, threadId: string, signal: AbortSignal): Promise<string | undefined> {
+  for (const status of ACTIVE) {
+    const [run] = await client.runs.list(threadId, { status, limit: 1, signal });
+    if (run) return run.run_id;
+  }
+  return undefined;
+}
+
+const clients = new Map<string, ViewSource>();
+
+/** The view source of the server answering at `origin` (the web view's requests reach the server they are on). */
+export function viewSourceFor(origin: string): ViewSource {
+  let source = clients.get(origin);
+  if (!source) {
+    source = serverViewSource(new Client({ apiUrl: origin }));
+    clients.set(origin, source);
+  }
+  return source;
+}
+
+/** Waits `ms`, or less when `signal` is aborted. */
+const pause = (ms: number, signal: AbortSignal): Promise<unknown> => sleep(ms, undefined, { signal }).catch(() => undefined);

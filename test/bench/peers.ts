@@ -1,0 +1,119 @@
+import { HumanMessage } from "@langchain/core/messages";
+import { createSupervisor } from "@langchain/langgraph-supervisor";
+import { ChatOpenAI } from "@langchain/openai";
+import { createAgent } from "langchain";
+import { runGraph } from "../../src/app/run.js";
+import { openAIProvider } from "../../src/models.js";
+import type { SettingsInput } from "../../src/settings.js";
+import { agentWorker } from "../../src/workers/registry.js";
+import { describeRequest, startOpenAIServer, type OpenAIServer, type Reply, type RequestView } from "../helpers/openai-server.js";
+import { topologicalOrder } from "./dag.js";
+import { runFlatFanOut } from "./flat-fanout.js";
+import type { BenchTask } from "./plans.js";
+import { benchGraph, oursSettings } from "./real.js";
+
+/** Every system's prompt for a task names it so: the loopback model answers that call after the task's latency. */
+const taskPrompt = (id: string) => `Your task "${id}": do ${id}.`;
+const GOAL = "Plan a 3-day trip to Paris (bench goal of the trip plan's shape).";
+
+/** One measured run of a system: its wall time and the model calls it made. */
+export interface PeerRun {
+  makespanMs: number;
+  modelCalls: number;
+}
+
+/**
+ * The loopback OpenAI-compatible model every system calls: a task's call (its prompt names the task) answers after
+ * the task's latency; every other call (planning, a supervisor's turn, synthesis) after `routingMs`. The planner
+ * answers with the plan, a supervisor hands the next task whose dependencies are done to its agent.
+ */
+export class PeerModel {
+  calls = 0;
+  private constructor(
+    private readonly server: OpenAIServer,
+    readonly url: string,
+  ) {}
+
+  static async start(tasks: readonly BenchTask[], routingMs: number): Promise<PeerModel> {
+    const latency = new Map(tasks.map((task) => [task.id, task.latencyMs]));
+    let model: PeerModel | undefined;
+    const server = await startOpenAIServer({
+      handler: (body) => {
+        model!.calls++;
+        const view = describeRequest(body);
+        if (view.tools.some((name) => name.startsWith("transfer_to_"))) return { ...supervisorTurn(view, tasks), delayMs: routingMs };
+        if (view.structured === "plan") return { structured: { rationale: "The trip's tasks.", tasks: planSpecs(tasks) }, delayMs: routingMs };
+        const id = /Your task "(\w+)"/.exec(`${view.system}\n${view.prompt}`)?.[1];
+        return id ? { content: `done ${id}`, delayMs: latency.get(id) ?? 0 } : { content: "ANSWER", delayMs: routingMs };
+      },
+    });
+    model = new PeerModel(server, server.url);
+    return model;
+  }
+
+  /** A chat model on the loopback server, as a user would configure it (no client retries). */
+  chat(): ChatOpenAI {
+    return new ChatOpenAI({ model: "gpt-4o-mini", apiKey: "test", configuration: { baseURL: this.url }, maxRetries: 0, timeout: 60_000 });
+  }
+
+  /** Times `run`, counting the model calls it makes. */
+  async measure(run: () => Promise<unknown>): Promise<PeerRun> {
+    const before = this.calls;
+    const started = performance.now();
+    await run();
+    return { makespanMs: performance.now() - started, modelCalls: this.calls - before };
+  }
+
+  close(): Promise<void> {
+    return this.server.close();
+  }
+}
+
+/** The plan as the planner model returns it: every task on the `sim` agent worker. */
+function planSpecs(tasks: readonly BenchTask[]) {
+  return tasks.map((task) => ({
+    id: task.id,
+    title: `Task ${task.id}`,
+    description: `Do ${task.id}.`,
+    worker: "sim",
+    dependsOn: task.dependsOn,
+    expectedOutput: "A short result.",
+    estimatedCost: task.cost,
+    complex: false,
+  }));
+}
+
+/** A supervisor's turn: hand the first task whose dependencies are done to its agent, or answer when all are done. */
+function supervisorTurn(view: RequestView, tasks: readonly BenchTask[]): Reply {
+  const done = new Set([...JSON.stringify(view.messages).matchAll(/done (\w+)/g)].map((match) => match[1]!));
+  const next = topologicalOrder(tasks).find((task) => !done.has(task.id) && task.dependsOn.every((dep) => done.has(dep)));
+  return next ? { toolCalls: [{ name: `transfer_to_${next.id}`, args: {}, id: `call_${next.id}` }] } : { content: "FINAL ANSWER" };
+}
+
+/** Ours: the orchestrator graph with an LLM agent worker, planning and synthesizing through the same model. */
+export function runOursWithModel(model: PeerModel, threadId: string, settings: SettingsInput = {}): Promise<unknown> {
+  const sim = agentWorker({ name: "sim", description: "Does one task with the model.", systemPrompt: "You do one task." });
+  const graph = benchGraph([sim], { models: openAIProvider({ openaiBaseUrl: model.url, openaiApiKey: "test" }) });
+  return runGraph(graph, { goal: GOAL }, { threadId, settings: { ...oursSettings, ...settings } });
+}
+
+/** @langchain/langgraph-supervisor: one createAgent agent per task; the supervisor hands work out one task at a time. */
+export async function runSupervisor(model: PeerModel, tasks: readonly BenchTask[]): Promise<unknown> {
+  const agents = tasks.map((task) => createAgent({ model: model.chat(), tools: [], name: task.id, systemPrompt: taskPrompt(task.id) }).graph);
+  const supervisor = createSupervisor({ agents, llm: model.chat(), prompt: "You hand each task to its agent once its dependencies are done." }).compile();
+  return supervisor.invoke({ messages: [new HumanMessage(GOAL)] }, { recursionLimit: 20 * tasks.length });
+}
+
+/** LangGraph's tutorial: a planning call, every task sent at once (dependencies ignored), joined without a model. */
+export function runFlatFanOutWithModel(model: PeerModel, tasks: readonly BenchTask[]): Promise<number> {
+  const chat = model.chat();
+  return runFlatFanOut(tasks, { plan: () => chat.invoke("Plan the trip."), work: (task) => chat.invoke(taskPrompt(task.id)) });
+}
+
+/** The seeds' sequential loop: a planning call, each task's call awaited in dependency order, a synthesis call. */
+export async function runSequentialWithModel(model: PeerModel, tasks: readonly BenchTask[]): Promise<void> {
+  const chat = model.chat();
+  await chat.invoke("Plan the trip.");
+  for (const task of topologicalOrder(tasks)) await chat.invoke(taskPrompt(task.id));
+  await chat.invoke("Write the answer.");
+}
