@@ -2,12 +2,13 @@
 /**
  * Import boundaries: imports point one way.
  *
- *   cli, server, queue → index → app → graphs → nodes → orchestration → plan → workers → persistence, root files
+ *   cli → queue, server → index → app → graphs → nodes → orchestration → plan → workers → persistence, root files
  *
  * A layer may import any layer below it, never one above. The root vocabulary files (src/*.ts but
  * index.ts) import only each other; persistence imports only root files. examples/ sits beside the
  * kernel: it imports only workers/, plan/ and root files, and only cli/ imports it. server/ may import
- * cli/ (the SDK client reuses the CLI's event formatting), never the reverse. src/web/ is the web view both
+ * cli/ (the SDK client reuses the CLI's event formatting), never the reverse. cli/ may import queue/ (the
+ * --queue, executor, task-worker and status commands), never the reverse. src/web/ is the web view both
  * serve (view model, layout, page, routes): it imports only root files, and only cli/ and server/ import it.
  * src/app/ is the only src/ folder that imports graphs/. No cycles. Type-only imports count (tsPreCompilationDeps).
  * test/** is exempt from layering, but its imports of project files must resolve.
@@ -86,8 +87,8 @@ module.exports = {
     onlyImports(
       "cli-imports-only-below",
       CLI,
-      [CLI, WEB, INDEX, EXAMPLES, ...KERNEL],
-      "src/cli/ imports web/, index, the kernel and examples/; never server/ or queue/.",
+      [CLI, QUEUE, WEB, INDEX, EXAMPLES, ...KERNEL],
+      "src/cli/ imports queue/, web/, index, the kernel and examples/; never server/.",
     ),
     onlyImports(
       "server-imports-only-below",

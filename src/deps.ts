@@ -1,4 +1,6 @@
-import type { SettingsInput } from "./settings.js";
+import type { Emit } from "./events.js";
+import type { TaskResult, WorkerInput } from "./schemas.js";
+import type { Settings, SettingsInput } from "./settings.js";
 import type { ModelProvider } from "./models.js";
 import type { WorkerCatalog } from "./worker-contract.js";
 
@@ -8,4 +10,17 @@ export interface OrchestratorDeps {
   models: ModelProvider;
   /** Defaults under the run's own config (`context` / `configurable`). */
   settings?: SettingsInput;
+  /** Runs each task elsewhere (a job queue's task workers) instead of in this process; none: here. */
+  taskRunner?: TaskRunner;
 }
+
+/** What a task runner is told besides the task: the thread, the run's settings, where events go, and the run's signal. */
+export interface TaskRunContext {
+  threadId: string;
+  settings: Settings;
+  emit: Emit;
+  signal?: AbortSignal;
+}
+
+/** Runs one task to its result record somewhere else; a rejection becomes the task's failed result. */
+export type TaskRunner = (input: WorkerInput, context: TaskRunContext) => Promise<TaskResult>;

@@ -4,6 +4,8 @@ export interface Environment {
   openaiBaseUrl?: string;
   postgresUrl?: string;
   checkpointer?: string;
+  /** The job queue of `--queue`, the executor, the task worker and `npm run queue` (a redis:// URL). */
+  queueUrl?: string;
   /** The LangGraph server the example client talks to, and its key. */
   langgraphApiUrl?: string;
   langgraphApiKey?: string;
@@ -19,6 +21,7 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
     openaiBaseUrl: clean(env.OPENAI_BASE_URL),
     postgresUrl: clean(env.POSTGRES_URL),
     checkpointer: clean(env.ORCHESTRATOR_CHECKPOINTER),
+    queueUrl: clean(env.ORCHESTRATOR_QUEUE),
     langgraphApiUrl: clean(env.LANGGRAPH_API_URL),
     langgraphApiKey: clean(env.LANGGRAPH_API_KEY) ?? clean(env.LANGSMITH_API_KEY),
     port: clean(env.PORT),

@@ -86,3 +86,41 @@ export class MissingGoalError extends OrchestratorError {
     super("The input has no goal and no human message: pass `goal` or `messages` ending in a human message.");
   }
 }
+
+/** A job queue URL that is not `redis://…` or `rediss://…`. */
+export class QueueUrlError extends ConfigError {
+  constructor(url: string) {
+    const why = /^postgres(ql)?:/.test(url)
+      ? " pg-boss (a queue on Postgres) needs Node 22.12 or later; this package supports Node 20, so runs queue on BullMQ and Redis."
+      : "";
+    super(`Unknown job queue URL ${JSON.stringify(url)}: use redis://host:port (or rediss:// for TLS).${why}`);
+  }
+}
+
+/** The run queue holds as many waiting runs as it may: the submission is refused, nothing was queued. */
+export class QueueFullError extends OrchestratorError {
+  constructor(
+    readonly waiting: number,
+    readonly maxQueued: number,
+  ) {
+    super(`The run queue is full: ${waiting} runs are waiting (maxQueued ${maxQueued}). Start more executors, or submit again later.`);
+  }
+}
+
+/** A queued run that ended in an error on its executor (or was given up by the queue). */
+export class QueuedRunFailedError extends OrchestratorError {
+  constructor(
+    readonly threadId: string,
+    reason: string,
+  ) {
+    super(`The queued run on thread "${threadId}" failed: ${reason}`);
+  }
+}
+
+/** The job queue's Redis cannot be reached. */
+export class QueueConnectionError extends OrchestratorError {
+  constructor(url: string, options?: { cause?: unknown }) {
+    const cause = options?.cause as NodeJS.ErrnoException | undefined;
+    super(`Cannot reach the job queue at ${url} (${cause?.code ?? cause?.message ?? "no answer"}): is Redis running there?`, options);
+  }
+}

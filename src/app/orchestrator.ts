@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Command, type BaseCheckpointSaver } from "@langchain/langgraph";
 import { compileOrchestrator, NODES } from "../../graphs/orchestrator.js";
+import type { TaskRunner } from "../deps.js";
 import { ConfigError } from "../errors.js";
 import type { OrchestratorEvent } from "../events.js";
 import { openAIProvider, type ModelProvider } from "../models.js";
@@ -30,6 +31,8 @@ export interface OrchestratorOptions {
   checkpointerOptions?: CheckpointerOptions;
   /** Overrides the thread lock (default: the checkpointer's own, or per process). */
   lock?: ThreadLock;
+  /** Runs each task elsewhere, e.g. on a job queue's task workers (`createTaskQueue`); default: in this process. */
+  taskRunner?: TaskRunner;
 }
 
 /** One run's options: the run loop's (settings, cancel and drain signals, events) plus its thread and plans. */
@@ -40,6 +43,8 @@ export interface RunRequest extends Omit<RunOptions, "threadId"> {
   plan?: PlanInput;
   /** A plan to run only if the planner fails. */
   fallbackPlan?: PlanInput;
+  /** The new run's id (default: a new one); a job queue names it so that a re-delivered job can tell it started. */
+  runId?: string;
 }
 
 /** An orchestrator bound to its workers, models and checkpointer. */
@@ -80,7 +85,10 @@ export async function createOrchestrator(options: OrchestratorOptions = {}): Pro
       await release();
     }
   };
-  const graph = compileOrchestrator({ registry, models: options.models ?? openAIProvider(), settings: options.settings }, { checkpointer: saver });
+  const graph = compileOrchestrator(
+    { registry, models: options.models ?? openAIProvider(), settings: options.settings, taskRunner: options.taskRunner },
+    { checkpointer: saver },
+  );
   /** The thread's state; a clear error when nothing was ever checkpointed on it. */
   const checkpointed = async (threadId: string): Promise<State> => {
     const snapshot = await graph.getState({ configurable: { thread_id: threadId } });
@@ -106,7 +114,7 @@ export async function createOrchestrator(options: OrchestratorOptions = {}): Pro
       // A new run id: every run() is a new run, whatever ran on the thread before.
       const input = {
         goal,
-        runId: randomUUID(),
+        runId: request.runId ?? randomUUID(),
         ...(request.plan ? { plan: request.plan } : {}),
         ...(request.fallbackPlan ? { fallbackPlan: request.fallbackPlan } : {}),
       };

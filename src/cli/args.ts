@@ -24,6 +24,14 @@ export interface CliOptions {
   uiPort?: number;
   /** Task ids to re-drive from the dead-letter queue; empty = all. */
   redrive?: string[];
+  /** The job queue to submit to or follow (`--queue`). */
+  queue?: string;
+  /** Queue the run and print its thread id instead of following it. */
+  detach: boolean;
+  /** Follow the queued run on this thread to its end. */
+  wait?: string;
+  /** Run each task on this job queue's task workers (`--task-queue`). */
+  taskQueue?: string;
   help: boolean;
   settings: SettingsInput;
 }
@@ -49,6 +57,10 @@ const BASE_OPTIONS = {
   approve: { type: "boolean", default: false },
   reject: { type: "string" },
   redrive: { type: "string" },
+  queue: { type: "string" },
+  detach: { type: "boolean", default: false },
+  wait: { type: "string" },
+  "task-queue": { type: "string" },
   ui: { type: "boolean", default: false },
   "ui-port": { type: "string" },
   help: { type: "boolean", short: "h", default: false },
@@ -113,6 +125,10 @@ export function parseCli(argv: readonly string[], examples: readonly string[] = 
     approve: values.approve as boolean,
     reject: values.reject as string | undefined,
     ...(values.redrive !== undefined ? { redrive: parseRedrive(values.redrive as string) } : {}),
+    ...(values.queue !== undefined ? { queue: values.queue as string } : {}),
+    detach: values.detach as boolean,
+    ...(values.wait !== undefined ? { wait: values.wait as string } : {}),
+    ...(values["task-queue"] !== undefined ? { taskQueue: values["task-queue"] as string } : {}),
     ...(values.ui || values["ui-port"] !== undefined ? { uiPort: parsePort(values["ui-port"] as string | undefined) } : {}),
     help: values.help as boolean,
     settings: settings as SettingsInput,
@@ -175,6 +191,11 @@ export function usage(examples: readonly string[]): string {
     "  --approve                     Answer a pending plan review: approve.",
     "  --reject <reason>             Answer a pending plan review: reject.",
     "  --redrive <ids|all>           Re-run dead-lettered tasks (and the tasks they blocked) on --thread.",
+    "  --queue <url>                 Run on the job queue (redis://…, default $ORCHESTRATOR_QUEUE): an executor runs it",
+    "                                (npm run executor) and this command follows its events to the answer.",
+    "  --detach                      With --queue: print the queued run's thread id and exit (--json: { threadId }).",
+    "  --wait <thread>               With --queue: follow the queued run on this thread to its answer.",
+    "  --task-queue <url>            Run each task on the task workers of this job queue (npm run task-worker).",
     "  --report <file.md>            Also write a Markdown report: answer, plan diagram, task timings, dead letters.",
     "  --ui                          Serve a live web view of the run (the task DAG) and print its local URL; it stays up",
     "                                2 minutes after the run (Ctrl-C ends it), for reading results and re-driving dead letters.",

@@ -23,6 +23,9 @@ import type { RunSummary, TaskSummary } from "../app/run.js";
 import type { OrchestratorEvent } from "../events.js";
 import { createOrchestrator, type ReviewDecision } from "../index.js";
 import { defaultRegistry } from "../workers/defaults.js";
+import type { QueueOptions } from "../queue/connection.js";
+import { followRun, submitRun } from "../queue/runs.js";
+import { createTaskQueue, type TaskQueue } from "../queue/tasks.js";
 
 /** Where the CLI writes: injectable for tests. */
 export interface CliIO extends TextIO {
@@ -92,6 +95,22 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
     io.stderr("Answering a review or resuming needs --thread <id>.\n");
     return EXIT.usage;
   }
+  const queueUrl = options.queue ?? env.queueUrl;
+  if (options.queue !== undefined || options.detach || options.wait !== undefined) {
+    if (!queueUrl || resume) {
+      io.stderr(
+        `${queueUrl ? "--queue runs a new goal or follows one (--wait); resume or answer a review without it." : "--detach and --wait need --queue redis://host:port (or ORCHESTRATOR_QUEUE)."}\n`,
+      );
+      return EXIT.usage;
+    }
+    // The executor brings the model: the submitter needs none.
+    const problem = options.wait ? undefined : checkStart(goal, plan, { configured: true }, registry, options);
+    if (problem) {
+      io.stderr(`${problem}\n`);
+      return EXIT.usage;
+    }
+    return queued(io, options, { url: queueUrl }, { goal: goal!, threadId: options.threadId, plan });
+  }
   const problem = resume ? undefined : checkStart(goal, plan, models, registry, options);
   if (problem) {
     io.stderr(`${problem}\n`);
@@ -123,6 +142,7 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
   const command = options.redrive ? "redrive" : resume ? "resume" : "run";
   const log = openRunLog(io, runLogPath(handle, threadId, io.cwd), { threadId, command, checkpointer: handle.kind, ...(resume ? {} : { goal: goal! }) });
   let live: LiveView | undefined;
+  let tasks: TaskQueue | undefined;
   let web: WebView | undefined;
   let runOver = false;
   const lingering = new AbortController();
@@ -142,7 +162,15 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
   });
   try {
     // The checkpointer's lock is held above; within this process a lock of its own is enough.
-    const orchestrator = await createOrchestrator({ checkpointer: handle.saver, lock: processLock(), workers: registry, models, settings: options.settings });
+    tasks = options.taskQueue ? await createTaskQueue({ url: options.taskQueue }) : undefined;
+    const orchestrator = await createOrchestrator({
+      checkpointer: handle.saver,
+      lock: processLock(),
+      workers: registry,
+      models,
+      settings: options.settings,
+      taskRunner: tasks?.runner,
+    });
     if (options.uiPort !== undefined) {
       web = await startWebView({
         threadId,
@@ -202,6 +230,7 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
     stopListening();
     await web?.close();
     log?.close();
+    await tasks?.close();
     await release().catch((error: unknown) => io.stderr(`Could not release thread "${threadId}": ${(error as Error).message}\n`));
     await handle.close();
   }
@@ -301,13 +330,44 @@ function shown(path: string, io: CliIO): string {
   return rel && !rel.startsWith("..") && !isAbsolute(rel) ? rel : path;
 }
 
-function checkStart(goal: string | undefined, plan: CliOptions["plan"], models: ModelProvider, registry: WorkerRegistry, options: CliOptions): string | undefined {
+function checkStart(
+  goal: string | undefined,
+  plan: CliOptions["plan"],
+  models: Pick<ModelProvider, "configured">,
+  registry: WorkerRegistry,
+  options: CliOptions,
+): string | undefined {
   if (!goal) return 'No goal given. Usage: orchestrator "<goal>" [options] (or --example <name>, --help).';
   if (!models.configured && !plan) return new ModelNotConfiguredError("planner").message;
   if (!plan) return undefined;
   const issues = fatalPlanIssues(PlanInputSchema.parse(plan).tasks, { workers: registry.names, maxTasks: parseSettings(options.settings).maxTasks });
   if (issues.length) return new PlanValidationError(issues, options.planFile ? `plan file ${options.planFile}` : "plan").message;
   return undefined;
+}
+
+/**
+ * A run on the job queue: submits it (`--detach` prints its thread id), or follows a queued run (`--wait`, or right
+ * after submitting) through its events to the same end a local run prints.
+ */
+async function queued(io: CliIO, options: CliOptions, queue: QueueOptions, run: { goal: string; threadId?: string; plan?: CliOptions["plan"] }): Promise<number> {
+  let threadId = options.wait;
+  try {
+    if (!threadId) {
+      ({ threadId } = await submitRun(queue, run.goal, { threadId: run.threadId, plan: run.plan, settings: options.settings }));
+      if (options.detach) {
+        io.stdout(options.json ? `${JSON.stringify({ threadId })}\n` : `${threadId}\n`);
+        return EXIT.done;
+      }
+      if (!options.json) io.stderr(`Queued on thread ${threadId}; waiting for an executor…\n`);
+    }
+    const onEvent = (event: OrchestratorEvent) => !options.json && io.stderr(`${formatEvent(event)}\n`);
+    const { summary, goal } = await followRun(queue, threadId, { onEvent });
+    return finish(io, options, summary, goal, undefined);
+  } catch (error) {
+    io.stderr(`${(error as Error).message}\n`);
+    if (error instanceof ThreadBusyError) return EXIT.busy;
+    return error instanceof ConfigError ? EXIT.usage : EXIT.failed;
+  }
 }
 
 function reviewAnswer(options: CliOptions): ReviewDecision | undefined {

@@ -22,6 +22,8 @@ export interface RunLogContext {
   command: "run" | "resume" | "redrive";
   goal?: string;
   checkpointer: string;
+  /** The queue executor running it: then every line of this run names it. */
+  executor?: string;
 }
 
 const LEVELS: Partial<Record<OrchestratorEvent["type"], Level>> = {
@@ -50,7 +52,10 @@ export class RunLog {
   /** Opens (creating its directory) the log file and records the start of a run; throws if it cannot be written. */
   static open(path: string, context: RunLogContext): RunLog {
     const destination = pino.destination({ dest: path, sync: true, mkdir: true, append: true });
-    const logger = pino({ base: { threadId: context.threadId }, timestamp: pino.stdTimeFunctions.isoTime }, destination);
+    const logger = pino(
+      { base: { threadId: context.threadId, ...(context.executor ? { executor: context.executor } : {}) }, timestamp: pino.stdTimeFunctions.isoTime },
+      destination,
+    );
     const log = new RunLog(path, logger, destination);
     logger.info(
       { event: "run.started", command: context.command, checkpointer: context.checkpointer, ...(context.goal ? { goal: context.goal } : {}) },

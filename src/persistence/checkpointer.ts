@@ -82,13 +82,29 @@ async function openPostgres(spec: string, options: CheckpointerOptions): Promise
   pool.on("error", () => {});
   const saver = new PostgresSaver(pool, undefined, schema ? { schema } : {});
   try {
-    if (schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
-    await saver.setup();
+    await setUpOnce(pool, schema, () => saver.setup());
   } catch (error) {
     await pool.end().catch(() => {});
     throw connectionError(error, url);
   }
   return { saver, kind: "postgres", lock: postgresLock(pool, schema), close: () => pool.end() };
+}
+
+/**
+ * Creates the schema and the checkpoint tables holding an advisory lock: processes starting together on a fresh
+ * schema (executors, say) would otherwise race on the migrations and fail with a duplicate key.
+ */
+async function setUpOnce(pool: import("pg").Pool, schema: string | undefined, setup: () => Promise<void>): Promise<void> {
+  const client = await pool.connect();
+  const key = `orchestrator:setup:${schema ?? "public"}`;
+  try {
+    await client.query("SELECT pg_advisory_lock(hashtextextended($1, 0))", [key]);
+    if (schema) await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+    await setup();
+  } finally {
+    await client.query("SELECT pg_advisory_unlock(hashtextextended($1, 0))", [key]).catch(() => {});
+    client.release();
+  }
 }
 
 const CONNECTION_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "ETIMEDOUT", "57P01", "57P02", "57P03", "08000", "08003", "08006"]);

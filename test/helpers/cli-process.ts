@@ -5,6 +5,13 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const TSX = pathToFileURL(resolve(ROOT, "node_modules/tsx/dist/loader.mjs")).href;
 const MAIN = resolve(ROOT, "src/cli/main.ts");
+/** The other commands' entry points, for {@link CliProcessOptions.entry}. */
+export const ENTRIES = {
+  main: MAIN,
+  executor: resolve(ROOT, "src/cli/executor.ts"),
+  queue: resolve(ROOT, "src/cli/queue-status.ts"),
+  taskWorker: resolve(ROOT, "src/cli/task-worker.ts"),
+} as const;
 /** How long one CLI run may take by default. */
 export const CLI_DEADLINE_MS = 60_000;
 
@@ -18,6 +25,8 @@ export interface CliRun {
 /** A running CLI process. */
 export interface CliProcess {
   pid: number;
+  /** Sends the process a signal. */
+  kill(signal: NodeJS.Signals): void;
   /** Settles when the process exits; rejects when it outlives its deadline (it is then killed). */
   exited: Promise<CliRun>;
 }
@@ -29,14 +38,16 @@ export interface CliProcessOptions {
   cwd?: string;
   /** Sees each stderr line and may signal the process. */
   onLine?: (line: string, kill: (signal: NodeJS.Signals) => void) => void;
+  /** The command to run (default: the CLI, src/cli/main.ts). */
+  entry?: string;
   /** A CLI still running after this is killed and the run rejected (default 60 s: a loaded machine can take many seconds to start one). */
   deadlineMs?: number;
 }
 
 /** Starts the real CLI (`src/cli/main.ts` under tsx) in its own process. */
 export function spawnCli(args: readonly string[], options: CliProcessOptions = {}): CliProcess {
-  const { env = {}, cwd = ROOT, onLine = () => {}, deadlineMs = CLI_DEADLINE_MS } = options;
-  const child = spawn(process.execPath, ["--import", TSX, MAIN, ...args], {
+  const { env = {}, cwd = ROOT, onLine = () => {}, deadlineMs = CLI_DEADLINE_MS, entry = MAIN } = options;
+  const child = spawn(process.execPath, ["--import", TSX, entry, ...args], {
     cwd,
     env: { ...process.env, LANGSMITH_TRACING: "false", ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -60,7 +71,7 @@ export function spawnCli(args: readonly string[], options: CliProcessOptions = {
     child.on("error", (error) => (clearTimeout(deadline), reject(error)));
     child.on("close", (code) => (clearTimeout(deadline), resolveRun({ code, stderr, stdout })));
   });
-  return { pid: child.pid!, exited };
+  return { pid: child.pid!, kill: (signal) => void child.kill(signal), exited };
 }
 
 /** Runs the real CLI to its exit. */

@@ -1,0 +1,51 @@
+import { redact } from "../persistence/checkpointer.js";
+import { usageErrorText } from "./args.js";
+import { readEnvironment } from "../env.js";
+import { ConfigError } from "../errors.js";
+import { isEntryPoint, processIO } from "./io.js";
+import { openAIProvider } from "../models.js";
+import { createTaskWorker, type TaskWorkerOptions } from "../queue/tasks.js";
+import type { CliIO } from "./main.js";
+import { parseServiceFlags, serveUntilSignal, SERVICE_USAGE, serviceIO } from "./service.js";
+
+const USAGE = [
+  "Usage: npm run task-worker -- --queue redis://host:6379 [options]",
+  "",
+  "Runs the registry's workers for orchestrators started with --task-queue, on any machine that reaches the queue,",
+  "until SIGTERM or SIGINT (the tasks in flight finish first; a second signal exits at once).",
+  "",
+  "Options:",
+  "  --concurrency <n>      Tasks at once (default 4).",
+  ...SERVICE_USAGE,
+  "Models: OPENAI_API_KEY and OPENAI_BASE_URL, as for the CLI.",
+].join("\n");
+
+/** Serves the task queue until a signal; returns the exit code. */
+export async function taskWorkerMain(argv: readonly string[], io: CliIO = serviceIO(processIO())): Promise<number> {
+  const env = readEnvironment(io.env);
+  let options: TaskWorkerOptions;
+  try {
+    const flags = parseServiceFlags(argv, env, []);
+    if (flags === "help") {
+      io.stdout(`${USAGE}\n`);
+      return 0;
+    }
+    const { url, registry, concurrency, lockMs, name } = flags;
+    options = { queue: { url }, registry, models: io.models ?? openAIProvider(env), concurrency, lockMs, name };
+  } catch (error) {
+    io.stderr(usageErrorText(error));
+    return 2;
+  }
+  try {
+    const worker = await createTaskWorker(options);
+    io.stderr(`Task worker ${worker.name} is serving ${redact(options.queue.url)} (concurrency ${options.concurrency ?? 4}).\n`);
+    return await serveUntilSignal(io, worker, "Stopping: the tasks in flight finish first…");
+  } catch (error) {
+    io.stderr(`Task worker failed: ${(error as Error).message}\n`);
+    return error instanceof ConfigError ? 2 : 1;
+  }
+}
+
+if (isEntryPoint(import.meta.url)) {
+  process.exitCode = await taskWorkerMain(process.argv.slice(2));
+}

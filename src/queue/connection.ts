@@ -1,0 +1,63 @@
+import { Redis } from "ioredis";
+import { z } from "zod";
+import { ConfigError, QueueConnectionError, QueueUrlError } from "../errors.js";
+import { redact } from "../persistence/checkpointer.js";
+
+/** Where the queue lives and how it is bounded: one schema for submitters, executors and the status command. */
+export const QueueOptionsSchema = z.object({
+  url: z.string().describe("The Redis server of the queue: redis://host:port[/db][?prefix=name] (rediss:// for TLS)."),
+  prefix: z
+    .string()
+    .regex(/^[\w.-]+$/, "letters, digits, '_', '.' or '-'")
+    .default("orchestrator")
+    .describe("Prefix of every Redis key of the queue: queues with different prefixes never see each other's jobs."),
+  maxQueued: z.number().int().positive().default(1000).describe("Most runs waiting for an executor; a submission beyond it fails with QueueFullError."),
+});
+export type QueueOptions = z.input<typeof QueueOptionsSchema>;
+export type ResolvedQueueOptions = z.infer<typeof QueueOptionsSchema>;
+
+/** Validates queue options, naming a bad URL or value; a `?prefix=` in the URL sets the prefix (as `?schema=` does for Postgres). */
+export function resolveQueueOptions(options: QueueOptions): ResolvedQueueOptions {
+  let url: URL;
+  try {
+    url = new URL(options.url);
+  } catch {
+    throw new QueueUrlError(redact(options.url));
+  }
+  if (url.protocol !== "redis:" && url.protocol !== "rediss:") throw new QueueUrlError(redact(options.url));
+  const prefix = options.prefix ?? url.searchParams.get("prefix") ?? undefined;
+  url.searchParams.delete("prefix");
+  const parsed = QueueOptionsSchema.safeParse({ ...options, url: url.href, prefix });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const key = issue.path.join(".");
+    throw new ConfigError(`Invalid queue option ${key}: ${JSON.stringify({ ...options, prefix }[key as keyof QueueOptions])} (${issue.message})`);
+  }
+  return parsed.data;
+}
+
+/**
+ * Connects to the queue's Redis, failing at once with `QueueConnectionError` when it cannot be reached; once connected,
+ * commands wait out an outage (BullMQ's workers need that) and connection errors surface through them.
+ */
+export async function connect(url: string): Promise<Redis> {
+  const connection = new Redis(url, { maxRetriesPerRequest: null, lazyConnect: true });
+  let refused: Error | undefined;
+  connection.on("error", (error: Error) => void (refused ??= error));
+  try {
+    await connection.connect();
+  } catch (error) {
+    connection.disconnect();
+    throw new QueueConnectionError(redact(url), { cause: refused ?? error });
+  }
+  return connection;
+}
+
+/** Names of the queues and keys under one prefix. */
+export const QUEUES = { runs: "runs", tasks: "tasks" } as const;
+
+/** The Redis stream that carries a queued run's events and outcome. */
+export const runEventsKey = (prefix: string, threadId: string): string => `${prefix}:run-events:${threadId}`;
+
+/** The Redis hash of per-executor counts (completed, failed, released runs). */
+export const executorCountsKey = (prefix: string): string => `${prefix}:executor-counts`;

@@ -1,0 +1,153 @@
+import { createHash } from "node:crypto";
+import { hostname } from "node:os";
+import { Queue, QueueEvents, Worker } from "bullmq";
+import type { TaskRunner } from "../deps.js";
+import { isOrchestratorEvent, type EventInit } from "../events.js";
+import type { ModelProvider } from "../models.js";
+import type { TaskResult, WorkerInput } from "../schemas.js";
+import type { Settings } from "../settings.js";
+import { runTaskHere } from "../workers/run-task.js";
+import type { WorkerCatalog } from "../worker-contract.js";
+import { connect, QUEUES, resolveQueueOptions, type QueueOptions } from "./connection.js";
+
+/** What a task job carries. */
+export interface TaskJobData {
+  threadId: string;
+  input: WorkerInput;
+  settings: Settings;
+}
+
+/** How long finished task jobs are kept: a resumed run finds its tasks' results for this long. */
+const KEEP_SECONDS = 7 * 24 * 3600;
+
+/**
+ * The job id of one dispatch of one task of one run: the same when a resumed run dispatches it again, different
+ * for another run on the thread (its fence seed differs) and for a retry dispatch.
+ */
+export function taskJobId(threadId: string, input: WorkerInput): string {
+  const digest = createHash("sha256")
+    .update(JSON.stringify([threadId, input.fenceSeed ?? "", input.task.id, input.dispatch]))
+    .digest("hex")
+    .slice(0, 24);
+  return `${input.task.id}.${input.dispatch}.${digest}`;
+}
+
+/** The orchestrator's side of the task queue: a task runner for `createOrchestrator`, and its connections. */
+export interface TaskQueue {
+  runner: TaskRunner;
+  close(): Promise<void>;
+}
+
+/**
+ * Connects to the task queue: each task becomes a job (id: thread, run, task, dispatch) and its result is awaited,
+ * the workers' events relayed to the run. A job that exists already — a resumed run dispatching again — is not added
+ * twice: its result, finished or to come, is the task's.
+ */
+export async function createTaskQueue(queue: QueueOptions): Promise<TaskQueue> {
+  const options = resolveQueueOptions(queue);
+  const connection = await connect(options.url);
+  const tasks = new Queue<TaskJobData, TaskResult>(QUEUES.tasks, { connection, prefix: options.prefix });
+  const eventsConnection = await connect(options.url);
+  const events = new QueueEvents(QUEUES.tasks, { connection: eventsConnection, prefix: options.prefix });
+  events.setMaxListeners(0);
+  await events.waitUntilReady();
+  const runner: TaskRunner = async (input, context) => {
+    const jobId = taskJobId(context.threadId, input);
+    const relay = ({ jobId: id, data }: { jobId: string; data: unknown }) => {
+      if (id === jobId && isOrchestratorEvent(data)) context.emit(data as EventInit);
+    };
+    events.on("progress", relay);
+    try {
+      const job = await tasks.add(
+        "task",
+        { threadId: context.threadId, input, settings: context.settings },
+        {
+          jobId,
+          // Retries and dead letters are the orchestrator's: the queue re-delivers only a job whose worker died.
+          attempts: 1,
+          removeOnComplete: { age: KEEP_SECONDS },
+          removeOnFail: { age: KEEP_SECONDS },
+        },
+      );
+      return await abortable(job.waitUntilFinished(events), context.signal);
+    } finally {
+      events.off("progress", relay);
+    }
+  };
+  return {
+    runner,
+    close: async () => {
+      await events.close();
+      await tasks.close();
+      eventsConnection.disconnect();
+      connection.disconnect();
+    },
+  };
+}
+
+/** Rejects with the signal's reason once it aborts (the job itself goes on: a resumed run picks its result up). */
+function abortable<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
+
+/** A task worker's options: the queue, the registry's workers and models, and how many tasks at once. */
+export interface TaskWorkerOptions {
+  queue: QueueOptions;
+  registry: WorkerCatalog;
+  models: ModelProvider;
+  /** Tasks at once (default 4). */
+  concurrency?: number;
+  /** Names this worker in the queue (default: host-pid). */
+  name?: string;
+  /** A dead worker's tasks go to another after about this long (default 30 s). */
+  lockMs?: number;
+  /** Times a task may be re-delivered after its worker died before the queue fails it (default 5). */
+  maxStalls?: number;
+}
+
+/** A process serving the task queue. */
+export interface TaskWorker {
+  readonly name: string;
+  /** Stops taking tasks and waits for those in flight. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a task worker: it runs queued tasks with the registry's workers under the run's settings (time limits and
+ * the retry ladder included) and returns each result record; lifecycle events go back to the run as job progress.
+ */
+export async function createTaskWorker(options: TaskWorkerOptions): Promise<TaskWorker> {
+  const queue = resolveQueueOptions(options.queue);
+  const name = options.name ?? `${hostname()}-${process.pid}`;
+  const connection = await connect(queue.url);
+  const worker = new Worker<TaskJobData, TaskResult>(
+    QUEUES.tasks,
+    (job, _token, signal) => {
+      const emit = (event: EventInit) => void job.updateProgress(event).catch(() => {});
+      return runTaskHere(job.data.input, options.registry, { provider: options.models, settings: job.data.settings, emit, signal });
+    },
+    {
+      connection,
+      prefix: queue.prefix,
+      name,
+      concurrency: options.concurrency ?? 4,
+      lockDuration: options.lockMs ?? 30_000,
+      stalledInterval: options.lockMs ?? 30_000,
+      maxStalledCount: options.maxStalls ?? 5,
+    },
+  );
+  await worker.waitUntilReady();
+  return {
+    name,
+    close: async () => {
+      await worker.close();
+      connection.disconnect();
+    },
+  };
+}

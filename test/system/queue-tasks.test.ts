@@ -1,0 +1,159 @@
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Queue } from "bullmq";
+import { Redis } from "ioredis";
+import pg from "pg";
+import { afterAll, describe, expect, it } from "vitest";
+import { createOrchestrator } from "../../src/index.js";
+import { followRun, submitRun } from "../../src/queue/runs.js";
+import { createTaskQueue } from "../../src/queue/tasks.js";
+import { ENTRIES, spawnCli, runCli, type CliProcess } from "../helpers/cli-process.js";
+import { loopbackServers } from "../helpers/loopback.js";
+import { HeldCall } from "../helpers/openai-server.js";
+import { countingHandler, queuePrefixes, REDIS_URL } from "../helpers/queue.js";
+import { scriptedProvider } from "../helpers/scripted-model.js";
+import { deferred } from "../helpers/wait.js";
+
+const POSTGRES_URL = process.env.POSTGRES_URL;
+const SCHEMA = `queue_tasks_${process.pid}_${Date.now()}`;
+const checkpointer = () => `${POSTGRES_URL}${POSTGRES_URL!.includes("?") ? "&" : "?"}schema=${SCHEMA}`;
+
+describe.runIf(REDIS_URL)("task worker processes on one Redis queue", () => {
+  const serve = loopbackServers();
+  const queues = queuePrefixes("tasks");
+  const dir = mkdtempSync(join(tmpdir(), "orchestrator-tasks-"));
+  const running: CliProcess[] = [];
+  const startTaskWorker = (queue: string, name: string, modelUrl: string) => {
+    const worker = spawnCli(["--queue", queue, "--name", name, "--lock-ms", "2000"], {
+      entry: ENTRIES.taskWorker,
+      cwd: dir,
+      env: { OPENAI_BASE_URL: modelUrl, OPENAI_API_KEY: "test" },
+      deadlineMs: 180_000,
+    });
+    running.push(worker);
+    return worker;
+  };
+
+  afterAll(async () => {
+    for (const worker of running) worker.kill("SIGKILL");
+    await Promise.allSettled(running.map((worker) => worker.exited));
+    if (POSTGRES_URL) {
+      const pool = new pg.Pool({ connectionString: POSTGRES_URL });
+      await pool.query(`DROP SCHEMA IF EXISTS "${SCHEMA}" CASCADE`);
+      await pool.end();
+    }
+    await queues.cleanUp();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("retries a task on the other worker when the worker running it is SIGKILLed", async () => {
+    const queue = queues.url();
+    const counts = new Map<string, number>();
+    const held = new HeldCall();
+    const server = await serve(
+      countingHandler(counts, (marker, request) => (marker === "0/a" && counts.get(marker) === 1 ? held.serve(request, { content: "lost" }) : undefined)),
+    );
+    const workers = ["tw-0", "tw-1"].map((name) => ({ name, process: startTaskWorker(queue, name, server.url) }));
+    const tasks = await createTaskQueue({ url: queue });
+    const orchestrator = await createOrchestrator({ checkpointer: "memory", models: scriptedProvider({}, { configured: false }), taskRunner: tasks.runner });
+    const plan = { tasks: [{ id: "a", title: "Collect", description: "Collect the facts.", worker: "researcher" }] };
+    const run = orchestrator.run("queued run 0", { plan, settings: { replan: "never" } });
+
+    await held.arrived.promise;
+    const connection = new Redis(REDIS_URL!);
+    const taskJobs = new Queue("tasks", { connection, prefix: queues.prefixOf(queue) });
+    const victim = (await taskJobs.getActive())[0]!.processedBy!;
+    await taskJobs.close();
+    connection.disconnect();
+    workers.find((worker) => worker.name === victim)!.process.kill("SIGKILL");
+
+    const summary = await run;
+    await tasks.close();
+    expect(summary.status).toBe("done");
+    expect(summary.tasks.map((task) => [task.id, task.output, task.attempts])).toEqual([["a", "result of 0/a", 1]]);
+    expect(counts.get("0/a")).toBe(2);
+    expect((await workers.find((worker) => worker.name === victim)!.process.exited).code).toBeNull();
+  }, 120_000);
+
+  it.runIf(POSTGRES_URL)(
+    "resumes a SIGKILLed orchestrator without running any task again: finished tasks come back from their jobs, a task in flight is awaited",
+    async () => {
+      const queue = queues.url();
+      const counts = new Map<string, number>();
+      const gate = deferred();
+      const bArrived = deferred();
+      const server = await serve(
+        countingHandler(counts, (marker) => {
+          if (marker !== "0/b") return undefined;
+          bArrived.resolve();
+          return gate.promise.then(() => ({ content: "b's result" }));
+        }),
+      );
+      startTaskWorker(queue, "tw", server.url);
+      const planFile = join(dir, "plan.json");
+      writeFileSync(
+        planFile,
+        JSON.stringify({
+          tasks: [
+            { id: "a", title: "Collect", description: "Collect the facts.", worker: "researcher" },
+            { id: "b", title: "Compare", description: "Compare the options.", worker: "analyst" },
+            { id: "c", title: "Write", description: "Write it up.", worker: "writer", dependsOn: ["a", "b"] },
+          ],
+        }),
+      );
+      const thread = `tasks-${randomUUID()}`;
+      const common = ["--task-queue", queue, "--checkpointer", checkpointer(), "--thread", thread, "--json"];
+      const first = spawnCli([...common, "--plan", planFile, "--replan", "never", "queued run 0"], { cwd: dir });
+      await bArrived.promise;
+      first.kill("SIGKILL");
+      expect((await first.exited).code).toBeNull();
+
+      const resumed = runCli([...common, "--resume"], { cwd: dir, deadlineMs: 120_000 });
+      gate.resolve();
+      const result = await resumed;
+      expect(result.code, result.stderr).toBe(0);
+      const summary = JSON.parse(result.stdout) as { status: string; tasks: { id: string; output: string }[] };
+      expect(summary.status).toBe("done");
+      expect(summary.tasks.map((task) => [task.id, task.output])).toEqual([
+        ["a", "result of 0/a"],
+        ["b", "b's result"],
+        ["c", "result of 0/c"],
+      ]);
+      expect(Object.fromEntries(counts)).toEqual({ "0/a": 1, "0/b": 1, "0/c": 1 });
+    },
+    120_000,
+  );
+
+  it.runIf(POSTGRES_URL)(
+    "runs a queued run's tasks on the task workers when the executor has --task-queue, and the run log names the executor on every line",
+    async () => {
+      const queue = queues.url();
+      const counts = new Map<string, number>();
+      const server = await serve(countingHandler(counts));
+      startTaskWorker(queue, "tw", server.url);
+      // The executor has no model: its tasks can only succeed on the task worker (the synthesizer writes the template).
+      const executor = spawnCli(["--queue", queue, "--task-queue", queue, "--checkpointer", checkpointer(), "--name", "ex-remote"], {
+        entry: ENTRIES.executor,
+        cwd: dir,
+        deadlineMs: 120_000,
+      });
+      running.push(executor);
+      const plan = { tasks: [{ id: "a", title: "Collect", description: "Collect the facts.", worker: "researcher" }] };
+      const { threadId } = await submitRun({ url: queue }, "queued run 7", { plan, settings: { replan: "never" } });
+      const { summary } = await followRun({ url: queue }, threadId);
+      expect(summary.tasks.map((task) => [task.id, task.status, task.output])).toEqual([["a", "done", "result of 7/a"]]);
+      expect(Object.fromEntries(counts)).toEqual({ "7/a": 1 });
+      executor.kill("SIGTERM");
+      expect((await executor.exited).code).toBe(0);
+      const lines = readFileSync(join(dir, ".orchestrator", "runs", `${threadId}.log`), "utf8")
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line) as { executor?: string; event?: string });
+      expect(lines.map((line) => line.event)).toEqual(expect.arrayContaining(["run.started", "task.started", "task.done", "run.finished"]));
+      expect(new Set(lines.map((line) => line.executor))).toEqual(new Set(["ex-remote"]));
+    },
+    120_000,
+  );
+});
