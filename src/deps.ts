@@ -1,4 +1,4 @@
-import type { SettingsInput } from "./settings.js";
+import type { Settings, SettingsInput } from "./settings.js";
 import type { ModelProvider } from "./models.js";
 import type { WorkerCatalog } from "./worker-contract.js";
 
@@ -8,4 +8,20 @@ export interface OrchestratorDeps {
   models: ModelProvider;
   /** Defaults under the run's own config (`context` / `configurable`). */
   settings?: SettingsInput;
+}
+
+/** Every model a run may create: the four role settings and each worker's own models. */
+export function modelSettings(settings: Settings, registry: WorkerCatalog): string[] {
+  const own = registry
+    .list()
+    .flatMap((worker) => [
+      ...(worker.kind === "agent" && worker.model ? [worker.model] : []),
+      ...(worker.retryLadder ?? []).flatMap((rung) => (rung.model ? [rung.model] : [])),
+    ]);
+  return [settings.plannerModel, settings.workerModel, settings.synthesizerModel, settings.fallbackModel, ...own];
+}
+
+/** Loads what the provider needs for the run's models (a provider package): a node awaits it before its first model. */
+export async function prepareModels(deps: OrchestratorDeps, settings: Settings): Promise<void> {
+  await deps.models.prepare?.(modelSettings(settings, deps.registry));
 }

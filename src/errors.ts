@@ -42,6 +42,16 @@ export class ModelNotConfiguredError extends OrchestratorError {
   }
 }
 
+/** A "provider:model" setting names a provider whose LangChain package is not installed. */
+export class ModelPackageMissingError extends ConfigError {
+  constructor(
+    readonly model: string,
+    readonly packageName: string,
+  ) {
+    super(`The model "${model}" needs the package ${packageName}, which is not installed. Install it with: npm install ${packageName}`);
+  }
+}
+
 /** The checkpointer spec is not one of memory, sqlite:PATH, postgres://… */
 export class CheckpointerSpecError extends ConfigError {
   constructor(spec: string) {

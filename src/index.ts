@@ -6,7 +6,7 @@ export { buildOrchestratorGraph, compileOrchestrator, graph } from "../graphs/or
 export * from "./errors.js";
 export { OrchestratorEventSchema, isOrchestratorEvent } from "./events.js";
 export type { OrchestratorEvent } from "./events.js";
-export { openAIProvider } from "./models.js";
+export { chatModelProvider, openAIProvider, parseModelSpec } from "./models.js";
 export type { ModelProvider, ModelRequest, ModelRole } from "./models.js";
 export { NotDeadLetteredError, redriveUpdate } from "./orchestration/redrive.js";
 export { openCheckpointer, DEFAULT_CHECKPOINTER, CheckpointerConnectionError } from "./persistence/checkpointer.js";

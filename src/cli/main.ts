@@ -10,6 +10,7 @@ import { ConfigError, ModelNotConfiguredError, OrchestratorError, PlanValidation
 import { EXAMPLES } from "../examples/index.js";
 import { isEntryPoint, processIO, type TextIO } from "./io.js";
 import { LiveView } from "./live-view.js";
+import { prepareModels } from "../deps.js";
 import { openAIProvider, type ModelProvider } from "../models.js";
 import { fatalPlanIssues } from "../plan/validate.js";
 import { PlanInputSchema, type TaskRecord } from "../schemas.js";
@@ -89,6 +90,12 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
   const resume = options.resume || options.approve || options.reject !== undefined || options.redrive !== undefined;
   if (resume && !options.threadId) {
     io.stderr("Answering a review or resuming needs --thread <id>.\n");
+    return EXIT.usage;
+  }
+  try {
+    await prepareModels({ registry, models }, parseSettings(options.settings));
+  } catch (error) {
+    io.stderr(`${(error as Error).message}\n`);
     return EXIT.usage;
   }
   const problem = resume ? undefined : checkStart(goal, plan, models, registry, options);

@@ -1,6 +1,6 @@
 import { RunnableLambda } from "@langchain/core/runnables";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
-import type { OrchestratorDeps } from "../deps.js";
+import { prepareModels, type OrchestratorDeps } from "../deps.js";
 import { emitter } from "../events.js";
 import type { TaskResult, WorkerInput } from "../schemas.js";
 import type { Settings } from "../settings.js";
@@ -28,6 +28,7 @@ export function traced(input: WorkerInput, deps: OrchestratorDeps, settings: Set
 async function runTask(input: WorkerInput, deps: OrchestratorDeps, settings: Settings, config: LangGraphRunnableConfig, meter?: RunMeter): Promise<TaskResult> {
   const started = new Date();
   try {
+    await prepareModels(deps, settings);
     return await executeTask(input, deps.registry.get(input.task.worker), {
       provider: deps.models,
       settings,
