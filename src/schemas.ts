@@ -13,6 +13,7 @@ export const TaskInputSchema = z.object({
   expectedOutput: z.string().default("").describe("What a good result looks like."),
   estimatedCost: z.number().positive().max(100).default(1).describe("Relative effort; used for critical-path priority."),
   complex: z.boolean().default(false).describe("Top-down strategy: expand into subtasks before running."),
+  requires: z.array(z.string().min(1)).optional().describe("Capabilities the task's worker must declare."),
   blocks: z.array(z.string()).default([]).describe("Follow-ups only: ids of pending tasks that must wait for this one."),
   blocksWorkers: z.array(z.string()).optional().describe("Follow-ups only: names of workers whose pending tasks must wait for this one, whatever their ids."),
 });

@@ -41,6 +41,8 @@ export interface WorkerCommon {
   name: string;
   /** What the worker is good at; the planner chooses workers by it. */
   description: string;
+  /** Tags of what the worker can do ("web_search", "memory"): a task that `requires` one must go to a worker that has it. */
+  capabilities?: readonly string[];
   /** Output contract: structured output is requested and validated against it. */
   outputSchema?: z.ZodType;
   check?: ResultCheck;

@@ -12,7 +12,7 @@ import { isEntryPoint, processIO, type TextIO } from "./io.js";
 import { LiveView } from "./live-view.js";
 import { prepareModels } from "../deps.js";
 import { openAIProvider, type ModelProvider } from "../models.js";
-import { fatalPlanIssues } from "../plan/validate.js";
+import { catalogRules, fatalPlanIssues } from "../plan/validate.js";
 import { PlanInputSchema, type TaskRecord } from "../schemas.js";
 import { parseSettings } from "../settings.js";
 import { formatEvent, partialLines, planOutline, reviewListing, runTally, timingTable } from "./event-lines.js";
@@ -285,7 +285,7 @@ function checkStart(goal: string | undefined, plan: CliOptions["plan"], models: 
   if (!goal) return 'No goal given. Usage: orchestrator "<goal>" [options] (or --example <name>, --help).';
   if (!models.configured && !plan) return new ModelNotConfiguredError("planner").message;
   if (!plan) return undefined;
-  const issues = fatalPlanIssues(PlanInputSchema.parse(plan).tasks, { workers: registry.names, maxTasks: parseSettings(options.settings).maxTasks });
+  const issues = fatalPlanIssues(PlanInputSchema.parse(plan).tasks, { ...catalogRules(registry), maxTasks: parseSettings(options.settings).maxTasks });
   if (issues.length) return new PlanValidationError(issues, options.planFile ? `plan file ${options.planFile}` : "plan").message;
   return undefined;
 }

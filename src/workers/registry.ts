@@ -11,6 +11,7 @@ export const functionWorker = (definition: Omit<FunctionWorker, "kind">): Functi
 });
 
 const NAME_PATTERN = /^[a-z][a-z0-9]*(_[a-z0-9]+)*$/;
+const CAPABILITY_PATTERN = /^[a-z][a-z0-9_-]*$/;
 
 /** The single source of truth about workers: validated once, read by the planner, the plan validator and the worker node. */
 export class WorkerRegistry implements WorkerCatalog {
@@ -30,6 +31,10 @@ export class WorkerRegistry implements WorkerCatalog {
       if (!worker.description?.trim()) throw new RegistryError(`Worker "${worker.name}" has no description.`);
       if (worker.kind === "agent" && !worker.systemPrompt?.trim()) {
         throw new RegistryError(`Agent worker "${worker.name}" has no system prompt.`);
+      }
+      const badCapability = worker.capabilities?.find((capability) => !CAPABILITY_PATTERN.test(capability));
+      if (badCapability !== undefined) {
+        throw new RegistryError(`Worker "${worker.name}" has capability "${badCapability}": capabilities are lowercase words (e.g. "web_search").`);
       }
       byName.set(worker.name, worker);
     }
