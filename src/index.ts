@@ -18,5 +18,5 @@ export type { Settings, SettingsInput } from "./settings.js";
 export { OrchestratorState, ReviewDecisionSchema } from "./state.js";
 export type { ReviewDecision } from "./state.js";
 export { llmCheck, llmReview } from "./workers/checks.js";
-export { agentWorker, functionWorker, WorkerRegistry } from "./workers/registry.js";
+export { agentWorker, functionWorker, graphWorker, WorkerRegistry } from "./workers/registry.js";
 export type { WorkerDefinition, WorkerOutput, WorkerRunContext, AgentWorker, FunctionWorker, WorkerCatalog, ResultCheck, ModelAccess } from "./worker-contract.js";

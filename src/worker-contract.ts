@@ -69,7 +69,23 @@ export interface FunctionWorker extends WorkerCommon {
   run(input: WorkerInput, context: WorkerRunContext): Promise<WorkerOutput | string>;
 }
 
-export type WorkerDefinition = AgentWorker | FunctionWorker;
+/** A graph a graph worker runs: anything LangGraph can invoke (a compiled graph, a `RemoteGraph`), or a `createAgent` agent. */
+export type WorkerGraph = { invoke(input: never, config?: never): Promise<unknown> } | { graph: { invoke(input: never, config?: never): Promise<unknown> } };
+
+/**
+ * Any LangGraph graph run as a subgraph of the worker node: the parent's config (callbacks, checkpoint namespace,
+ * store, streaming) passes through, and an interrupt inside it pauses the run and resumes there.
+ */
+export interface GraphWorker extends WorkerCommon {
+  kind: "graph";
+  graph: WorkerGraph;
+  /** The graph's input for a task; by default `{ messages: [the task prompt as a human message] }`. */
+  input?(input: WorkerInput, prompt: string): unknown;
+  /** The result from the graph's final state; by default its structured response, else its last AI message's text. */
+  output?(state: unknown, input: WorkerInput): WorkerOutput | string;
+}
+
+export type WorkerDefinition = AgentWorker | FunctionWorker | GraphWorker;
 
 /** The workers a run can use, as the orchestrator sees them: implemented by `WorkerRegistry`. */
 export interface WorkerCatalog {

@@ -1,8 +1,11 @@
 import { RegistryError, UnknownWorkerError } from "../errors.js";
-import type { AgentWorker, FunctionWorker, WorkerCatalog, WorkerDefinition } from "../worker-contract.js";
+import type { AgentWorker, FunctionWorker, GraphWorker, WorkerCatalog, WorkerDefinition } from "../worker-contract.js";
 
 /** Declares an LLM agent worker. */
 export const agentWorker = (definition: Omit<AgentWorker, "kind">): AgentWorker => ({ kind: "agent", ...definition });
+
+/** Declares a worker that runs a compiled graph, a `createAgent` agent or a `RemoteGraph` as a subgraph. */
+export const graphWorker = (definition: Omit<GraphWorker, "kind">): GraphWorker => ({ kind: "graph", ...definition });
 
 /** Declares a plain-function worker. */
 export const functionWorker = (definition: Omit<FunctionWorker, "kind">): FunctionWorker => ({

@@ -1,5 +1,5 @@
 import { RunnableLambda } from "@langchain/core/runnables";
-import type { LangGraphRunnableConfig } from "@langchain/langgraph";
+import { isGraphBubbleUp, type LangGraphRunnableConfig } from "@langchain/langgraph";
 import { prepareModels, type OrchestratorDeps } from "../deps.js";
 import { emitter } from "../events.js";
 import type { TaskResult, WorkerInput } from "../schemas.js";
@@ -37,6 +37,7 @@ async function runTask(input: WorkerInput, deps: OrchestratorDeps, settings: Set
       meter,
     });
   } catch (error) {
+    if (isGraphBubbleUp(error)) throw error;
     return {
       taskId: input.task.id,
       worker: input.task.worker,
