@@ -16,7 +16,8 @@ export function routeFromOrchestrator(state: State): Send[] | typeof NODES.revie
       return { ...step, rank: ranks.get(id)! };
     });
     const seed = state.fenceSeed ? { fenceSeed: state.fenceSeed } : {};
-    return new Send(NODES.worker, { goal: state.goal, ...seed, steps, ...(pool ? { pool } : {}), ...(budget ? { budget } : {}) } satisfies WorkerAssignment);
+    const run = state.runId ? { runId: state.runId } : {};
+    return new Send(NODES.worker, { goal: state.goal, ...seed, steps, ...(pool ? { pool } : {}), ...(budget ? { budget } : {}), ...run } satisfies WorkerAssignment);
   });
 }
 

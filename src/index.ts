@@ -19,4 +19,5 @@ export { OrchestratorState, ReviewDecisionSchema } from "./state.js";
 export type { ReviewDecision } from "./state.js";
 export { llmCheck, llmReview } from "./workers/checks.js";
 export { agentWorker, functionWorker, graphWorker, WorkerRegistry } from "./workers/registry.js";
+export { memoryOf, runNamespace, workerMemory } from "./workers/memory.js";
 export type { WorkerDefinition, WorkerOutput, WorkerRunContext, AgentWorker, FunctionWorker, WorkerCatalog, ResultCheck, ModelAccess } from "./worker-contract.js";

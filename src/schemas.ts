@@ -114,6 +114,10 @@ export const TaskResultSchema = z.object({
   followUps: z.array(TaskInputSchema).default([]),
   clarifiedDescription: z.string().optional().describe("The task description as rewritten after a worker found it underspecified."),
   notes: z.array(z.string()).optional().describe("What the worker boundary changed in the result, e.g. structured data dropped for its size."),
+  stored: z
+    .object({ namespace: z.array(z.string()), key: z.string() })
+    .optional()
+    .describe("Where the full result is kept in the store when its output or data was too large for state."),
 });
 export type TaskResult = z.infer<typeof TaskResultSchema>;
 
@@ -180,11 +184,12 @@ export const WorkerAssignmentSchema = z.object({
   steps: z.array(WorkerStepSchema).describe("The tasks to run, highest priority first."),
   pool: z.number().int().optional().describe("Continuous scheduling: run the steps as a list scheduler with this many slots."),
   budget: BudgetSnapshotSchema.optional().describe("Under a run budget: what the run had spent, for the meter every model call asks first."),
+  runId: z.string().optional().describe("The run the tasks belong to: its shared memory's namespace."),
 });
 export type WorkerAssignment = z.infer<typeof WorkerAssignmentSchema>;
 
 /** What a worker is given for one task: the task, the goal and only its dependencies' results (and the run's fence seed). */
-export type WorkerInput = Omit<WorkerAssignment["steps"][number], "rank"> & { goal: string; fenceSeed?: string };
+export type WorkerInput = Omit<WorkerAssignment["steps"][number], "rank"> & { goal: string; fenceSeed?: string; runId?: string };
 
 /** One unit of dispatch: a chain of task ids for one worker, or a pool run with `pool` slots. */
 export interface DispatchUnit {

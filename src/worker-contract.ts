@@ -1,6 +1,7 @@
 /** The handoff contract between the orchestrator and its workers: what a worker is, is given and returns. */
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import type { StructuredToolInterface } from "@langchain/core/tools";
+import type { BaseStore } from "@langchain/langgraph";
 import type { z } from "zod";
 import type { ModelRole } from "./models.js";
 import type { AttemptParams, TaskInput, WorkerInput } from "./schemas.js";
@@ -25,8 +26,25 @@ export interface ModelAccess {
   signal: AbortSignal;
 }
 
+/** Where a memory entry lives: the run's own namespace, or the caller's long-term one. */
+export type MemoryScope = "run" | "long-term";
+
+/** The shared memory as a worker sees it: LangGraph's store under the run's namespace and the caller's long-term one. */
+export interface WorkerMemory {
+  store: BaseStore;
+  /** The run's own namespace: every worker of the run may read and write it. */
+  run: string[];
+  /** The caller's long-term namespace (setting `memoryNamespace`), if any. */
+  longTerm?: string[];
+  /** An entry's value, or undefined. */
+  get<T extends Record<string, unknown> = Record<string, unknown>>(key: string, scope?: MemoryScope): Promise<T | undefined>;
+  put(key: string, value: Record<string, unknown>, scope?: MemoryScope): Promise<void>;
+}
+
 /** What a plain-function worker is given besides its input. */
 export interface WorkerRunContext extends ModelAccess {
+  /** The run's shared memory: absent when the graph runs without a store. */
+  memory?: WorkerMemory;
   attempt: number;
   params: AttemptParams;
   /** Why the previous attempt failed, when this is a retry. */

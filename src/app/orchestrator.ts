@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { Command, type BaseCheckpointSaver } from "@langchain/langgraph";
+import { Command, InMemoryStore, type BaseCheckpointSaver, type BaseStore } from "@langchain/langgraph";
 import { compileOrchestrator, NODES } from "../../graphs/orchestrator.js";
 import { ConfigError } from "../errors.js";
 import type { OrchestratorEvent } from "../events.js";
@@ -18,6 +18,11 @@ import { runGraph, type RunOptions, type RunSummary } from "./run.js";
 export interface OrchestratorOptions {
   /** A checkpointer, or a spec: `memory`, `sqlite:PATH`, `postgres://…` (default: the CLI's SQLite file). */
   checkpointer?: BaseCheckpointSaver | string;
+  /**
+   * Workers' shared memory (LangGraph's `BaseStore`); default: the store beside a checkpointer opened from a spec
+   * (in memory, the SQLite file, Postgres), else an in-memory one.
+   */
+  store?: BaseStore;
   /** Workers (or a registry); default: the general-purpose researcher/analyst/writer/reviewer. */
   workers?: readonly WorkerDefinition[] | WorkerRegistry;
   /** Model provider; default: ChatOpenAI from OPENAI_API_KEY / OPENAI_BASE_URL. */
@@ -80,7 +85,13 @@ export async function createOrchestrator(options: OrchestratorOptions = {}): Pro
       await release();
     }
   };
-  const graph = compileOrchestrator({ registry, models: options.models ?? openAIProvider(), settings: options.settings }, { checkpointer: saver });
+  const graph = compileOrchestrator(
+    { registry, models: options.models ?? openAIProvider(), settings: options.settings },
+    {
+      checkpointer: saver,
+      store: options.store ?? handle?.store ?? new InMemoryStore(),
+    },
+  );
   /** The thread's state; a clear error when nothing was ever checkpointed on it. */
   const checkpointed = async (threadId: string): Promise<State> => {
     const snapshot = await graph.getState({ configurable: { thread_id: threadId } });

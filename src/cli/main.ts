@@ -144,7 +144,14 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
   });
   try {
     // The checkpointer's lock is held above; within this process a lock of its own is enough.
-    const orchestrator = await createOrchestrator({ checkpointer: handle.saver, lock: processLock(), workers: registry, models, settings: options.settings });
+    const orchestrator = await createOrchestrator({
+      checkpointer: handle.saver,
+      store: handle.store,
+      lock: processLock(),
+      workers: registry,
+      models,
+      settings: options.settings,
+    });
     if (!options.json && io.isTTY) {
       const before = resume ? await orchestrator.state(threadId) : undefined;
       live = startLiveView(io, goal ?? before?.goal ?? `thread ${threadId}`, Object.values(before?.tasks ?? {}));

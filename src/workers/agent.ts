@@ -7,6 +7,7 @@ import type { WorkerInput } from "../schemas.js";
 import type { AgentWorker, WorkerOutput } from "../worker-contract.js";
 import type { Attempt } from "./attempt.js";
 import { AttemptFailure } from "./classify.js";
+import { memoryConfigurable } from "./memory.js";
 
 /** What the agent is told once its tool rounds are spent. */
 export const FINAL_ANSWER_REQUEST = "The tool-call budget is used up. Give your final answer now, without tools.";
@@ -68,6 +69,8 @@ export async function runAgent(input: WorkerInput, worker: AgentWorker, feedback
         tags: [`worker:${worker.name}`, `task:${input.task.id}`],
         metadata: { taskId: input.task.id, worker: worker.name, attempt: attempt.number, model: attempt.params.model },
         recursionLimit: 2 * (worker.maxToolRounds ?? attempt.maxToolRounds) + 10,
+        // Its tools find the run's shared memory through `memoryOf(config)`.
+        configurable: memoryConfigurable(attempt.memory),
       },
     )
     .catch((error: unknown) => {

@@ -5,7 +5,7 @@ import type { ModelProvider, ModelRole } from "../models.js";
 import type { AttemptParams } from "../schemas.js";
 import type { Settings } from "../settings.js";
 import { addUsage, usageOf, ZERO_USAGE, type Usage } from "../usage.js";
-import type { ModelAccess } from "../worker-contract.js";
+import type { ModelAccess, WorkerMemory } from "../worker-contract.js";
 import { meteredModel, RunMeter, type CallObserver } from "./meter.js";
 
 export interface ExecuteOptions {
@@ -16,6 +16,8 @@ export interface ExecuteOptions {
   signal?: AbortSignal;
   /** The run's meter, shared by the wave's workers: every model call asks it first. None: no run budget. */
   meter?: RunMeter;
+  /** The run's shared memory, when the graph has a store. */
+  memory?: WorkerMemory;
 }
 
 /**
@@ -27,6 +29,7 @@ export class Attempt implements ModelAccess, CallObserver {
   usage: Usage = ZERO_USAGE;
   readonly modelConfigured: boolean;
   readonly maxToolRounds: number;
+  readonly memory?: WorkerMemory;
   private readonly runMeter: RunMeter;
   private readonly open = new Set<object>();
 
@@ -40,6 +43,7 @@ export class Attempt implements ModelAccess, CallObserver {
   ) {
     this.modelConfigured = options.provider.configured;
     this.maxToolRounds = options.settings.maxToolRounds;
+    this.memory = options.memory;
     this.runMeter = options.meter ?? new RunMeter({ deadlineMs: 0, maxTokens: 0, maxModelCalls: 0 });
   }
 

@@ -6,6 +6,7 @@ import type { WorkerInput } from "../schemas.js";
 import type { GraphWorker, WorkerDefinition, WorkerGraph, WorkerOutput } from "../worker-contract.js";
 import type { Attempt } from "./attempt.js";
 import { AttemptFailure } from "./classify.js";
+import { memoryConfigurable } from "./memory.js";
 
 type Invocable = { invoke(input: unknown, config?: unknown): Promise<unknown> };
 
@@ -39,7 +40,7 @@ export async function runGraphWorker(input: WorkerInput, worker: GraphWorker, fe
   const state = await invocable(worker.graph).invoke(graphInput, {
     signal: attempt.signal,
     // A nested run otherwise keeps the parent run's abort signal: the attempt's (its time limit) must reach it.
-    configurable: { __pregel_abort_signals: undefined },
+    configurable: { __pregel_abort_signals: undefined, ...memoryConfigurable(attempt.memory) },
     runName: `${worker.name}:${input.task.id}`,
     tags: [`worker:${worker.name}`, `task:${input.task.id}`],
     metadata: { taskId: input.task.id, worker: worker.name, attempt: attempt.number },

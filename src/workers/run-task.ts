@@ -7,6 +7,7 @@ import type { Settings } from "../settings.js";
 import { ZERO_USAGE } from "../usage.js";
 import { classifyError } from "./classify.js";
 import { executeTask } from "./execute.js";
+import { workerMemory } from "./memory.js";
 import type { RunMeter } from "./meter.js";
 
 /** One task, traced as `<worker>:<task>` with its metadata so traces can be filtered per subtask. */
@@ -35,6 +36,7 @@ async function runTask(input: WorkerInput, deps: OrchestratorDeps, settings: Set
       emit: emitter(config),
       signal: config.signal,
       meter,
+      ...(config.store && input.runId ? { memory: workerMemory(config.store, input.runId, settings.memoryNamespace) } : {}),
     });
   } catch (error) {
     if (isGraphBubbleUp(error)) throw error;
