@@ -52,6 +52,17 @@ export class ModelPackageMissingError extends ConfigError {
   }
 }
 
+/** An MCP server a worker takes tools from could not be started or reached, or went away during a call. */
+export class McpServerError extends OrchestratorError {
+  constructor(
+    readonly servers: readonly string[],
+    reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`MCP server ${servers.map((server) => `"${server}"`).join(", ")} ${reason}`, options);
+  }
+}
+
 /** The checkpointer spec is not one of memory, sqlite:PATH, postgres://… */
 export class CheckpointerSpecError extends ConfigError {
   constructor(spec: string) {

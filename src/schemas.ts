@@ -65,6 +65,7 @@ export const ERROR_KINDS = [
   "check",
   "refusal",
   "not_configured",
+  "mcp",
   "worker",
   "aborted",
   "budget",

@@ -79,7 +79,14 @@ export interface AgentWorker extends WorkerCommon {
   model?: string;
   temperature?: number;
   maxToolRounds?: number;
+  /** MCP servers the agent takes tools from, by name: `{ command, args, env, cwd }` (stdio) or `{ url }` (HTTP). */
+  mcpServers?: Record<string, McpServer>;
+  /** Only these MCP tools (by name); default: every tool of its servers. */
+  mcpTools?: readonly string[];
 }
+
+/** How to reach an MCP server: a local command speaking stdio, or a streamable-HTTP or SSE URL. */
+export type McpServer = { command: string; args?: string[]; env?: Record<string, string>; cwd?: string } | { url: string; headers?: Record<string, string> };
 
 /** A plain async function. */
 export interface FunctionWorker extends WorkerCommon {

@@ -1,5 +1,6 @@
 import { AIMessage, HumanMessage, type BaseMessage } from "@langchain/core/messages";
-import { createAgent, createMiddleware, MiddlewareError, toolStrategy } from "langchain";
+import type { StructuredToolInterface } from "@langchain/core/tools";
+import { createAgent, createMiddleware, MiddlewareError, toolStrategy, type AgentMiddleware } from "langchain";
 import { taskNonce, withDataRule } from "../fence.js";
 import { textOf } from "../models.js";
 import { workerTaskPrompt } from "../prompts.js";
@@ -7,6 +8,7 @@ import type { WorkerInput } from "../schemas.js";
 import type { AgentWorker, WorkerOutput } from "../worker-contract.js";
 import type { Attempt } from "./attempt.js";
 import { AttemptFailure } from "./classify.js";
+import { mcpFailures, withMcpTools } from "./mcp.js";
 import { memoryConfigurable } from "./memory.js";
 
 /** What the agent is told once its tool rounds are spent. */
@@ -40,20 +42,38 @@ function unwrapped(error: unknown): unknown {
 }
 
 /**
- * Runs an agent worker's attempt as a `createAgent` agent: the worker's system prompt, tools and output schema, the
- * attempt's metered model, its signal and the tool-round budget. Tool errors go back to the model as tool messages.
+ * Runs an agent worker's attempt as a `createAgent` agent: the worker's system prompt, tools (its MCP servers' too)
+ * and output schema, the attempt's metered model, its signal and the tool-round budget. Tool errors go back to the
+ * model as tool messages; an MCP server that goes away fails the attempt.
  */
-export async function runAgent(input: WorkerInput, worker: AgentWorker, feedback: string | undefined, attempt: Attempt): Promise<WorkerOutput> {
+export function runAgent(input: WorkerInput, worker: AgentWorker, feedback: string | undefined, attempt: Attempt): Promise<WorkerOutput> {
+  const servers = worker.mcpServers ?? {};
+  if (!Object.keys(servers).length) return runAgentWith(input, worker, feedback, attempt, worker.tools ?? []);
+  return withMcpTools(servers, worker.mcpTools, (mcpTools) => {
+    const failures = mcpFailures(Object.keys(servers), new Set(mcpTools.map((tool) => tool.name)));
+    return runAgentWith(input, worker, feedback, attempt, [...(worker.tools ?? []), ...mcpTools], [failures]);
+  });
+}
+
+async function runAgentWith(
+  input: WorkerInput,
+  worker: AgentWorker,
+  feedback: string | undefined,
+  attempt: Attempt,
+  tools: StructuredToolInterface[],
+  middleware: AgentMiddleware[] = [],
+): Promise<WorkerOutput> {
   const model = attempt.model("worker");
-  if (worker.tools?.length && !model.bindTools) throw new AttemptFailure("worker", "the worker's model does not support tool calling", false);
+  if (tools.length && !model.bindTools) throw new AttemptFailure("worker", "the worker's model does not support tool calling", false);
   const nonce = taskNonce(input, "task");
   // Dependencies' results come fenced: the system prompt says that fenced text is data.
   const systemPrompt = Object.keys(input.dependencies).length ? withDataRule(worker.systemPrompt, nonce) : worker.systemPrompt;
+  const maxRounds = worker.maxToolRounds ?? attempt.maxToolRounds;
   const agent = createAgent({
     model,
-    tools: worker.tools ?? [],
+    tools,
     systemPrompt,
-    middleware: [attemptMiddleware(attempt, worker.maxToolRounds ?? attempt.maxToolRounds)],
+    middleware: [attemptMiddleware(attempt, maxRounds), ...middleware],
     ...(worker.outputSchema ? { responseFormat: toolStrategy(worker.outputSchema as never, { toolMessageContent: "Result recorded." }) } : {}),
     checkpointer: false,
     name: worker.name,
@@ -68,7 +88,7 @@ export async function runAgent(input: WorkerInput, worker: AgentWorker, feedback
         runName: `${worker.name}:${input.task.id}`,
         tags: [`worker:${worker.name}`, `task:${input.task.id}`],
         metadata: { taskId: input.task.id, worker: worker.name, attempt: attempt.number, model: attempt.params.model },
-        recursionLimit: 2 * (worker.maxToolRounds ?? attempt.maxToolRounds) + 10,
+        recursionLimit: 2 * maxRounds + 10,
         // Its tools find the run's shared memory through `memoryOf(config)`.
         configurable: memoryConfigurable(attempt.memory),
       },

@@ -1,0 +1,102 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { agentWorker, createOrchestrator, type Orchestrator } from "../../src/index.js";
+import { openAIProvider } from "../../src/models.js";
+import { task } from "../helpers/fixtures.js";
+import { fixtureMcpServer } from "../helpers/mcp.js";
+import { describeRequest, messageText, startOpenAIServer, type ChatRequest, type OpenAIServer, type Reply } from "../helpers/openai-server.js";
+
+/** The task a request belongs to: named in its first user message. */
+const taskOf = (body: ChatRequest) => /Your task "([^"]+)"/.exec(messageText(body.messages.find((m) => m.role === "user")))?.[1];
+const lastToolResult = (body: ChatRequest) => messageText(body.messages.filter((m) => m.role === "tool").at(-1));
+
+/** Per task: the first request calls one MCP tool, the next answers from its result. */
+const SCRIPTS: Record<string, (body: ChatRequest, turn: number) => Reply> = {
+  apples: (body, turn) =>
+    turn === 0 ? { toolCalls: [{ id: "call_apples", name: "lookup_price", args: { item: "apples", quantity: 4 } }] } : { content: `Priced: ${lastToolResult(body)}` },
+  stock: (body, turn) =>
+    turn === 0 ? { toolCalls: [{ id: "call_stock", name: "out_of_stock", args: { item: "pears" } }] } : { content: `Noted: ${lastToolResult(body)}` },
+  crash: () => ({ toolCalls: [{ id: "call_crash", name: "crash", args: {} }] }),
+};
+
+describe("MCP tools of an agent worker, through the real OpenAI client", () => {
+  let server: OpenAIServer;
+  let orchestrator: Orchestrator;
+  const byTask: Record<string, ChatRequest[]> = {};
+
+  beforeAll(async () => {
+    server = await startOpenAIServer({
+      handler: (body) => {
+        if (describeRequest(body).system.includes("You write the final answer")) return { content: "the answer" };
+        const id = taskOf(body)!;
+        byTask[id] ??= [];
+        byTask[id].push(body);
+        return SCRIPTS[id]!(body, byTask[id].length - 1);
+      },
+    });
+    orchestrator = await createOrchestrator({
+      checkpointer: "memory",
+      models: openAIProvider({ openaiBaseUrl: server.url, openaiApiKey: "test-key" }),
+      workers: [
+        agentWorker({ name: "shopper", description: "Prices things.", systemPrompt: "Use the price tools.", mcpServers: { prices: fixtureMcpServer() } }),
+        agentWorker({
+          name: "picky",
+          description: "Prices with one tool.",
+          systemPrompt: "Price it.",
+          mcpServers: { prices: fixtureMcpServer() },
+          mcpTools: ["lookup_price"],
+        }),
+        agentWorker({
+          name: "stranded",
+          description: "Its server does not start.",
+          systemPrompt: "Use the ghost tools.",
+          mcpServers: { ghost: { command: process.execPath, args: ["/nonexistent/ghost-server.js"] } },
+        }),
+      ],
+      settings: { maxRetries: 0, replan: "never" },
+    });
+  });
+  afterAll(async () => {
+    await orchestrator?.close();
+    await server?.close();
+  });
+
+  const run = async (id: string, worker: string) => {
+    const summary = await orchestrator.run(`price ${id}`, { plan: { tasks: [task(id, [], { worker })] } });
+    return { summary, state: await orchestrator.state(summary.threadId) };
+  };
+
+  it("offers the server's tools to the model, calls the one it chose with its arguments and hands back the result", async () => {
+    const { state } = await run("apples", "shopper");
+    expect(byTask.apples).toHaveLength(2);
+    expect(byTask.apples![0]!.tools?.map((t) => t.function.name).sort()).toEqual(["crash", "lookup_price", "out_of_stock"]);
+    expect(state.results.apples).toMatchObject({ status: "done", output: "Priced: 4 × apples: 12 EUR" });
+  });
+
+  it("offers only the tools a worker names", async () => {
+    byTask.apples = [];
+    await run("apples", "picky");
+    expect(byTask.apples[0]!.tools?.map((t) => t.function.name)).toEqual(["lookup_price"]);
+  });
+
+  it("sends a tool's own error back to the model, and the task goes on", async () => {
+    const { state } = await run("stock", "shopper");
+    expect(state.results.stock).toMatchObject({ status: "done" });
+    expect(state.results.stock!.output).toContain("pears is out of stock");
+  });
+
+  it("fails the task of a server that dies during a call with a classified mcp error, and the run goes on to its answer", async () => {
+    const { summary, state } = await run("crash", "shopper");
+    expect(state.results.crash!.error).toMatchObject({ kind: "mcp", retryable: true });
+    expect(state.results.crash!.error!.message).toMatch(/^MCP server "prices" went away during a call of "crash"/);
+    expect(summary.deadLetters.map((letter) => letter.taskId)).toEqual(["crash"]);
+    expect(summary.answer).toBe("the answer");
+  });
+
+  it("fails the task of a server that does not start with a classified mcp error naming it, before any model call", async () => {
+    const { summary, state } = await run("ghost", "stranded");
+    expect(state.results.ghost!.error!.kind).toBe("mcp");
+    expect(state.results.ghost!.error!.message).toMatch(/^MCP server "ghost" could not be started or reached/);
+    expect(byTask.ghost).toBeUndefined();
+    expect(summary.answer).toBe("the answer");
+  });
+});
