@@ -84,7 +84,7 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
   const env = readEnvironment(io.env);
   const models = io.models ?? openAIProvider(env);
   const example = options.example ? EXAMPLES[options.example] : undefined;
-  const registry = example?.registry() ?? defaultRegistry();
+  const registry = options.workers ?? example?.registry() ?? defaultRegistry();
   const goal = options.goal ?? example?.goal;
   const plan = options.plan ?? (example && !models.configured ? example.plan : undefined);
   const resume = options.resume || options.approve || options.reject !== undefined || options.redrive !== undefined;

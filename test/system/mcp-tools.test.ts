@@ -1,8 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { main, type CliIO } from "../../src/cli/main.js";
 import { agentWorker, createOrchestrator, type Orchestrator } from "../../src/index.js";
-import { openAIProvider } from "../../src/models.js";
+import { openAIProvider, type ModelProvider } from "../../src/models.js";
 import { task } from "../helpers/fixtures.js";
 import { fixtureMcpServer } from "../helpers/mcp.js";
+import { scriptedProvider } from "../helpers/scripted-model.js";
 import { describeRequest, messageText, startOpenAIServer, type ChatRequest, type OpenAIServer, type Reply } from "../helpers/openai-server.js";
 
 /** The task a request belongs to: named in its first user message. */
@@ -98,5 +103,54 @@ describe("MCP tools of an agent worker, through the real OpenAI client", () => {
     expect(state.results.ghost!.error!.message).toMatch(/^MCP server "ghost" could not be started or reached/);
     expect(byTask.ghost).toBeUndefined();
     expect(summary.answer).toBe("the answer");
+  });
+});
+
+describe("a workers file in the CLI", () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), "workers-cli-"));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const capture = (models?: ModelProvider) => {
+    const out = { stdout: "", stderr: "" };
+    const io: CliIO = { stdout: (t) => void (out.stdout += t), stderr: (t) => void (out.stderr += t), env: {}, isTTY: false, cwd: dir, ...(models ? { models } : {}) };
+    return { out, io };
+  };
+
+  it("runs a team declared without code: an agent with the fixture MCP server's tool", async () => {
+    const { command, args } = fixtureMcpServer() as { command: string; args: string[] };
+    const workers = join(dir, "team.json");
+    writeFileSync(
+      workers,
+      JSON.stringify({
+        workers: [
+          { name: "pricer", description: "Prices things.", systemPrompt: "Price with the tool.", mcpServers: { prices: { command, args } }, tools: ["lookup_price"] },
+        ],
+      }),
+    );
+    const plan = join(dir, "plan.json");
+    writeFileSync(plan, JSON.stringify({ tasks: [{ id: "pears", title: "Price pears", worker: "pricer" }] }));
+    const models = scriptedProvider({
+      worker: (call) =>
+        call.messages.some((m) => m._getType() === "tool")
+          ? `Priced: ${call.messages.at(-1)!.content}`
+          : { toolCalls: [{ name: "lookup_price", args: { item: "pears", quantity: 2 } }] },
+      synthesizer: (call) => call.prompt.match(/Priced: [^\n]*/)?.[0] ?? "no price",
+    });
+    const { out, io } = capture(models);
+    const code = await main(["Price pears", "--workers", workers, "--plan", plan, "--checkpointer", "memory"], io);
+    expect(code).toBe(0);
+    expect(out.stdout.split("\n")[0]).toBe("Priced: 2 × pears: 6 EUR");
+    expect(models.callsOf("worker")[0]!.tools).toEqual(["lookup_price"]);
+  });
+
+  it("exits 2 naming the bad field of a workers file", async () => {
+    const workers = join(dir, "team.json");
+    writeFileSync(workers, JSON.stringify({ workers: [{ name: "pricer", description: "Prices things." }] }));
+    const { out, io } = capture();
+    expect(await main(["Price pears", "--workers", workers], io)).toBe(2);
+    expect(out.stderr).toContain(`Invalid workers file ${workers}:\n  - workers.0.systemPrompt: Invalid input: expected string, received undefined`);
   });
 });
