@@ -1,12 +1,14 @@
+import { BaseCallbackHandler } from "@langchain/core/callbacks/base";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import type { BaseMessage } from "@langchain/core/messages";
+import type { LLMResult } from "@langchain/core/outputs";
 import type { EventInit } from "../events.js";
 import type { ModelProvider, ModelRole } from "../models.js";
 import type { AttemptParams } from "../schemas.js";
 import type { Settings } from "../settings.js";
 import { addUsage, usageOf, ZERO_USAGE, type Usage } from "../usage.js";
 import type { ModelAccess, WorkerMemory } from "../worker-contract.js";
-import { meteredModel, RunMeter, type CallObserver } from "./meter.js";
+import { meteredModel, RunMeter, tokensOf, type CallObserver } from "./meter.js";
 
 export interface ExecuteOptions {
   provider: ModelProvider;
@@ -81,9 +83,43 @@ export class Attempt implements ModelAccess, CallObserver {
     };
   }
 
+  /**
+   * Meters the model calls of a graph worker's own models, which `model()` did not create: each call asks the run's
+   * meter first (a refused call throws from the model's callbacks) and its tokens count when it ends.
+   */
+  foreignCalls(): BaseCallbackHandler {
+    return new ForeignCallMeter(this.runMeter, (usage) => this.recordUsage(usage));
+  }
+
   /** Ends the attempt: calls still running (cut by a time limit) count as made. */
   close(): void {
     for (const _call of this.open) this.recordUsage({});
     this.open.clear();
+  }
+}
+
+/** Meters calls of models the attempt did not create, through their callbacks (awaited, so a refusal stops the call). */
+class ForeignCallMeter extends BaseCallbackHandler {
+  name = "orchestrator_foreign_call_meter";
+
+  constructor(
+    private readonly meter: RunMeter,
+    private readonly record: (usage: Partial<Usage>) => void,
+  ) {
+    super({ raiseError: true, _awaitHandler: true });
+  }
+
+  override handleChatModelStart(): void {
+    this.meter.admit();
+  }
+
+  override handleLLMEnd(output: LLMResult): void {
+    const usage = tokensOf(output);
+    this.meter.settle(usage);
+    this.record({ ...usage, modelCalls: 1 });
+  }
+
+  override handleLLMError(): void {
+    this.record({});
   }
 }

@@ -41,6 +41,8 @@ export async function runGraphWorker(input: WorkerInput, worker: GraphWorker, fe
     signal: attempt.signal,
     // A nested run otherwise keeps the parent run's abort signal: the attempt's (its time limit) must reach it.
     configurable: { __pregel_abort_signals: undefined, ...memoryConfigurable(attempt.memory) },
+    // The graph's own models: metered through their callbacks (counted, and refused past a run budget).
+    callbacks: [attempt.foreignCalls()],
     runName: `${worker.name}:${input.task.id}`,
     tags: [`worker:${worker.name}`, `task:${input.task.id}`],
     metadata: { taskId: input.task.id, worker: worker.name, attempt: attempt.number },

@@ -1,4 +1,5 @@
 import { AIMessage, HumanMessage } from "@langchain/core/messages";
+import { tool } from "@langchain/core/tools";
 import { Command, interrupt, MessagesValue, StateGraph, StateSchema, START, END, type LangGraphRunnableConfig } from "@langchain/langgraph";
 import { createAgent } from "langchain";
 import { describe, expect, it } from "vitest";
@@ -45,6 +46,23 @@ describe("a graph worker", () => {
     expect(summary.tasks[0]).toMatchObject({ status: "done" });
     expect(state.values.results.a.data).toEqual({ city: "Lyon" });
     expect(models.callsOf("worker")[0]!.prompt).toContain('Your task "a"');
+  });
+
+  it("meters the calls of the graph's own models: counted in the task's usage, refused past the run's budget", async () => {
+    const models = scriptedProvider({ worker: (call) => (call.messages.some((m) => m._getType() === "tool") ? "done" : { toolCalls: [{ name: "ping", args: {} }] }) });
+    const ping = tool(async () => "pong", { name: "ping", description: "Pings.", schema: z.object({}) });
+    const agent = () => createAgent({ model: models.create({ role: "worker", model: "m", timeoutMs: 1000 }), tools: [ping] });
+    const metered = harness({ workers: () => [graphWorker({ name: "pinger", description: "Pings.", graph: agent() })] });
+    await metered.run({ goal: "g", plan: { tasks: [task("a", [], { worker: "pinger" })] } });
+    const usage = (await metered.graph.getState(thread("thread-1"))).values.results.a.usage;
+    expect(usage.modelCalls).toBe(2);
+    expect(usage.totalTokens).toBeGreaterThan(0);
+
+    const capped = harness({ workers: () => [graphWorker({ name: "pinger", description: "Pings.", graph: agent() })], settings: { maxModelCalls: 1, maxRetries: 0 } });
+    const summary = await capped.run({ goal: "g", plan: { tasks: [task("a", [], { worker: "pinger" })] } });
+    const result = (await capped.graph.getState(thread("thread-1"))).values.results.a;
+    expect(result.error.kind).toBe("budget");
+    expect(summary.stopReason).toBe("run budget reached: 1 model calls made of 1");
   });
 
   it("takes its own input and output mapping", async () => {
