@@ -2,20 +2,19 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { main, type CliIO } from "../../src/cli/main.js";
+import { main } from "../../src/cli/main.js";
 import { agentWorker, createOrchestrator, type Orchestrator } from "../../src/index.js";
 import { openAIProvider, type ModelProvider } from "../../src/models.js";
 import { task } from "../helpers/fixtures.js";
 import { fixtureMcpServer } from "../helpers/mcp.js";
 import { scriptedProvider } from "../helpers/scripted-model.js";
-import { describeRequest, messageText, startOpenAIServer, type ChatRequest, type OpenAIServer, type Reply } from "../helpers/openai-server.js";
+import { messageText, taskScriptServer, type ChatRequest, type OpenAIServer, type TaskScript } from "../helpers/openai-server.js";
+import { captureCli } from "../helpers/cli-io.js";
 
-/** The task a request belongs to: named in its first user message. */
-const taskOf = (body: ChatRequest) => /Your task "([^"]+)"/.exec(messageText(body.messages.find((m) => m.role === "user")))?.[1];
 const lastToolResult = (body: ChatRequest) => messageText(body.messages.filter((m) => m.role === "tool").at(-1));
 
 /** Per task: the first request calls one MCP tool, the next answers from its result. */
-const SCRIPTS: Record<string, (body: ChatRequest, turn: number) => Reply> = {
+const SCRIPTS: Record<string, TaskScript> = {
   apples: (body, turn) =>
     turn === 0 ? { toolCalls: [{ id: "call_apples", name: "lookup_price", args: { item: "apples", quantity: 4 } }] } : { content: `Priced: ${lastToolResult(body)}` },
   stock: (body, turn) =>
@@ -26,18 +25,10 @@ const SCRIPTS: Record<string, (body: ChatRequest, turn: number) => Reply> = {
 describe("MCP tools of an agent worker, through the real OpenAI client", () => {
   let server: OpenAIServer;
   let orchestrator: Orchestrator;
-  const byTask: Record<string, ChatRequest[]> = {};
+  let byTask: Record<string, ChatRequest[]>;
 
   beforeAll(async () => {
-    server = await startOpenAIServer({
-      handler: (body) => {
-        if (describeRequest(body).system.includes("You write the final answer")) return { content: "the answer" };
-        const id = taskOf(body)!;
-        byTask[id] ??= [];
-        byTask[id].push(body);
-        return SCRIPTS[id]!(body, byTask[id].length - 1);
-      },
-    });
+    ({ server, byTask } = await taskScriptServer(SCRIPTS));
     orchestrator = await createOrchestrator({
       checkpointer: "memory",
       models: openAIProvider({ openaiBaseUrl: server.url, openaiApiKey: "test-key" }),
@@ -113,11 +104,7 @@ describe("a workers file in the CLI", () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  const capture = (models?: ModelProvider) => {
-    const out = { stdout: "", stderr: "" };
-    const io: CliIO = { stdout: (t) => void (out.stdout += t), stderr: (t) => void (out.stderr += t), env: {}, isTTY: false, cwd: dir, ...(models ? { models } : {}) };
-    return { out, io };
-  };
+  const capture = (models?: ModelProvider) => captureCli(dir, models);
 
   it("runs a team declared without code: an agent with the fixture MCP server's tool", async () => {
     const { command, args } = fixtureMcpServer() as { command: string; args: string[] };

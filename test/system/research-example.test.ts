@@ -2,9 +2,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { main, type CliIO } from "../../src/cli/main.js";
+import { main } from "../../src/cli/main.js";
 import { RESEARCH_GOAL } from "../../src/examples/research/index.js";
 import type { ModelProvider } from "../../src/models.js";
+import { captureCli } from "../helpers/cli-io.js";
 import { planReply, task } from "../helpers/fixtures.js";
 import { scriptedProvider, type ModelCall } from "../helpers/scripted-model.js";
 
@@ -14,11 +15,7 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-const capture = (models?: ModelProvider) => {
-  const out = { stdout: "", stderr: "" };
-  const io: CliIO = { stdout: (t) => void (out.stdout += t), stderr: (t) => void (out.stderr += t), env: {}, isTTY: false, cwd: dir, ...(models ? { models } : {}) };
-  return { out, io };
-};
+const capture = (models?: ModelProvider) => captureCli(dir, models);
 
 const toolResults = (call: ModelCall) => call.messages.filter((m) => m._getType() === "tool").map((m) => String(m.content));
 
