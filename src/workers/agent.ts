@@ -12,7 +12,7 @@ import { mcpFailures, withMcpTools } from "./mcp.js";
 import { memoryConfigurable } from "./memory.js";
 
 /** What the agent is told once its tool rounds are spent. */
-export const FINAL_ANSWER_REQUEST = "The tool-call budget is used up. Give your final answer now, without tools.";
+const FINAL_ANSWER_REQUEST = "The tool-call budget is used up. Give your final answer now, without tools.";
 
 /** Tool rounds so far: the agent's replies that called tools. */
 const toolRounds = (messages: BaseMessage[]) => messages.filter((m) => AIMessage.isInstance(m) && m.tool_calls?.length).length;

@@ -1,5 +1,6 @@
 import { AIMessage, HumanMessage, type BaseMessage } from "@langchain/core/messages";
 import { CompiledStateGraph } from "@langchain/langgraph";
+import { dataRule, taskNonce } from "../fence.js";
 import { textOf } from "../models.js";
 import { workerTaskPrompt } from "../prompts.js";
 import type { WorkerInput } from "../schemas.js";
@@ -35,7 +36,10 @@ export function defaultGraphOutput(state: unknown): WorkerOutput {
  * parent's callbacks, checkpointer, store and streaming; an interrupt inside it propagates to the parent.
  */
 export async function runGraphWorker(input: WorkerInput, worker: GraphWorker, feedback: string | undefined, attempt: Attempt): Promise<WorkerOutput> {
-  const prompt = workerTaskPrompt(input, feedback);
+  const nonce = taskNonce(input, "task");
+  // A graph has no system prompt of ours: the rule that fenced dependency results are data leads the prompt.
+  const task = workerTaskPrompt(input, feedback, nonce);
+  const prompt = Object.keys(input.dependencies).length ? `${dataRule(nonce)}\n\n${task}` : task;
   const graphInput = worker.input ? worker.input(input, prompt) : { messages: [new HumanMessage(prompt)] };
   const state = await invocable(worker.graph).invoke(graphInput, {
     signal: attempt.signal,

@@ -5,7 +5,8 @@ import { createAgent } from "langchain";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { graphWorker } from "../../src/index.js";
-import { harness, task } from "../helpers/fixtures.js";
+import { dataRule, taskNonce } from "../../src/fence.js";
+import { echoWorker, harness, task } from "../helpers/fixtures.js";
 import { scriptedProvider } from "../helpers/scripted-model.js";
 
 const MessagesState = new StateSchema({ messages: MessagesValue });
@@ -35,6 +36,19 @@ describe("a graph worker", () => {
     expect(summary.tasks[0]).toMatchObject({ status: "done" });
     const state = await h.graph.getState(thread("thread-1"));
     expect(state.values.results.a.output).toMatch(/^answered: /);
+  });
+
+  it("gets its dependencies' results fenced, after the rule that fenced text is data", async () => {
+    const prompts: string[] = [];
+    const recorder = new StateGraph(MessagesState)
+      .addNode("record", (state) => (prompts.push(lastHuman(state.messages)), { messages: [new AIMessage("noted")] }))
+      .addEdge(START, "record")
+      .compile();
+    const h = harness({ workers: (log) => [echoWorker(log), graphWorker({ name: "recorder", description: "Records.", graph: recorder })] });
+    await h.run({ goal: "g", plan: { tasks: [task("a"), task("b", ["a"], { worker: "recorder" })] } });
+    const nonce = taskNonce({ task: { id: "b" }, dispatch: 1, fenceSeed: (await h.graph.getState(thread("thread-1"))).values.fenceSeed }, "task");
+    expect(prompts[0]!.startsWith(dataRule(nonce))).toBe(true);
+    expect(prompts[0]).toContain(`<worker-output-${nonce}>\na:\n</worker-output-${nonce}>`);
   });
 
   it("runs a createAgent agent and returns its structured response as the task's data", async () => {
