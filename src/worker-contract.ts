@@ -70,7 +70,7 @@ export interface WorkerCommon {
   retryLadder?: AttemptParams[];
 }
 
-/** An LLM agent with its own system prompt, tools and bounded tool-calling loop. */
+/** An LLM agent run by `createAgent`: its own system prompt, tools (its MCP servers' too) and bounded tool rounds. */
 export interface AgentWorker extends WorkerCommon {
   kind: "agent";
   systemPrompt: string;

@@ -52,8 +52,8 @@ export interface Orchestrator {
   graph: ReturnType<typeof compileOrchestrator>;
   /** Runs a goal on a (new) thread to its answer, or to a pending review: always a new run, with its own id. */
   run(goal: string, request?: RunRequest): Promise<RunSummary>;
-  /** Resumes a thread from its last checkpoint, optionally answering a pending review. */
-  resume(threadId: string, answer?: ReviewDecision, request?: Omit<RunRequest, "threadId" | "plan">): Promise<RunSummary>;
+  /** Resumes a thread from its last checkpoint, optionally answering a pending review or a graph worker's interrupt. */
+  resume(threadId: string, answer?: ReviewDecision | unknown, request?: Omit<RunRequest, "threadId" | "plan">): Promise<RunSummary>;
   /**
    * Re-queues dead letters (all, or the given task ids) on an existing thread and resumes the run: only those
    * tasks and the tasks skipped because of them run again, then the answer is written anew.

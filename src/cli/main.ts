@@ -306,6 +306,11 @@ function reviewAnswer(options: CliOptions): ReviewDecision | undefined {
 
 /** The human-readable end of a run. */
 export function render(summary: RunSummary): string {
+  if (summary.status === "interrupted" && !summary.review) {
+    return [`A worker waits for an answer: ${JSON.stringify(summary.interrupt)}`, `Answer it from code: orchestrator.resume("${summary.threadId}", answer)`, ""].join(
+      "\n",
+    );
+  }
   if (summary.status === "interrupted") {
     const review = summary.review!;
     return [

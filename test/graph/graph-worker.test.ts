@@ -4,7 +4,8 @@ import { Command, interrupt, MessagesValue, StateGraph, StateSchema, START, END,
 import { createAgent } from "langchain";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { graphWorker } from "../../src/index.js";
+import { render } from "../../src/cli/main.js";
+import { createOrchestrator, graphWorker } from "../../src/index.js";
 import { dataRule, taskNonce } from "../../src/fence.js";
 import { echoWorker, harness, task } from "../helpers/fixtures.js";
 import { scriptedProvider } from "../helpers/scripted-model.js";
@@ -112,6 +113,24 @@ describe("a graph worker", () => {
     const after = (await h.graph.getState(config)).values;
     expect(after.tasks.a.status).toBe("done");
     expect(after.results.a.output).toBe("answered: Lyon");
+  });
+
+  it("pauses a createOrchestrator run with the interrupt's value in its summary, and resume answers it", async () => {
+    const orchestrator = await createOrchestrator({
+      checkpointer: "memory",
+      workers: [graphWorker({ name: "asker", description: "Asks first.", graph: echoGraph({ ask: "Which city?" }) })],
+    });
+    try {
+      const paused = await orchestrator.run("g", { plan: { tasks: [task("a", [], { worker: "asker" })] } });
+      expect(paused).toMatchObject({ status: "interrupted", interrupt: { question: "Which city?" } });
+      expect(paused.review).toBeUndefined();
+      expect(render(paused)).toBe(`A worker waits for an answer: {"question":"Which city?"}\nAnswer it from code: orchestrator.resume("${paused.threadId}", answer)\n`);
+      const done = await orchestrator.resume(paused.threadId, "Oslo");
+      expect(done.status).toBe("done");
+      expect(done.tasks[0]!.output).toBe("answered: Oslo");
+    } finally {
+      await orchestrator.close();
+    }
   });
 
   it("streams its own steps under the worker's namespace with subgraphs: true, and shows in the xray view", async () => {
