@@ -6,7 +6,7 @@ import { textOf } from "../models.js";
 import { workerTaskPrompt } from "../prompts.js";
 import type { WorkerInput } from "../schemas.js";
 import type { AgentWorker, WorkerOutput } from "../worker-contract.js";
-import type { Attempt } from "./attempt.js";
+import { NESTED_RUN_CONFIGURABLE, type Attempt } from "./attempt.js";
 import { AttemptFailure } from "./classify.js";
 import { mcpFailures, withMcpTools } from "./mcp.js";
 import { memoryConfigurable } from "./memory.js";
@@ -77,8 +77,6 @@ async function runAgentWith(
     ...(worker.outputSchema ? { responseFormat: toolStrategy(worker.outputSchema as never, { toolMessageContent: "Result recorded." }) } : {}),
     checkpointer: false,
     name: worker.name,
-    // Inside the graph's node, a nested run takes the run's own abort signal: the attempt's reaches calls through this.
-    signal: attempt.signal,
   });
   const state = await agent
     .invoke(
@@ -90,7 +88,7 @@ async function runAgentWith(
         metadata: { taskId: input.task.id, worker: worker.name, attempt: attempt.number, model: attempt.params.model },
         recursionLimit: 2 * maxRounds + 10,
         // Its tools find the run's shared memory through `memoryOf(config)`.
-        configurable: memoryConfigurable(attempt.memory),
+        configurable: { ...NESTED_RUN_CONFIGURABLE, ...memoryConfigurable(attempt.memory) },
       },
     )
     .catch((error: unknown) => {

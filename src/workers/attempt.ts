@@ -23,6 +23,12 @@ export interface ExecuteOptions {
 }
 
 /**
+ * The configurable of a graph run nested in an attempt (an agent, a graph worker): LangGraph would hand it the parent
+ * run's abort signal, ignoring its own; without that it stops with the attempt's, and listens on it, not the run's.
+ */
+export const NESTED_RUN_CONFIGURABLE = { __pregel_abort_signals: undefined } as const;
+
+/**
  * One attempt's view of the task: its parameters, its time limit and signal, and a meter for the tokens it spends.
  * Its models are metered: each call asks the run's meter first, and a call that fails (or is still running when the
  * attempt ends) is counted here, as no reply reports it.

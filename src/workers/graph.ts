@@ -5,7 +5,7 @@ import { textOf } from "../models.js";
 import { workerTaskPrompt } from "../prompts.js";
 import type { WorkerInput } from "../schemas.js";
 import type { GraphWorker, WorkerDefinition, WorkerGraph, WorkerOutput } from "../worker-contract.js";
-import type { Attempt } from "./attempt.js";
+import { NESTED_RUN_CONFIGURABLE, type Attempt } from "./attempt.js";
 import { AttemptFailure } from "./classify.js";
 import { memoryConfigurable } from "./memory.js";
 
@@ -43,8 +43,7 @@ export async function runGraphWorker(input: WorkerInput, worker: GraphWorker, fe
   const graphInput = worker.input ? worker.input(input, prompt) : { messages: [new HumanMessage(prompt)] };
   const state = await invocable(worker.graph).invoke(graphInput, {
     signal: attempt.signal,
-    // A nested run otherwise keeps the parent run's abort signal: the attempt's (its time limit) must reach it.
-    configurable: { __pregel_abort_signals: undefined, ...memoryConfigurable(attempt.memory) },
+    configurable: { ...NESTED_RUN_CONFIGURABLE, ...memoryConfigurable(attempt.memory) },
     // The graph's own models: metered through their callbacks (counted, and refused past a run budget).
     callbacks: [attempt.foreignCalls()],
     runName: `${worker.name}:${input.task.id}`,

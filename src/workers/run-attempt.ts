@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { isGraphBubbleUp } from "@langchain/langgraph";
 import { RunBudgetReachedError } from "../errors.js";
 import type { TaskError, WorkerInput, AttemptParams } from "../schemas.js";
@@ -38,6 +39,8 @@ export async function runAttempt(
   const timeoutMs = worker.timeoutMs ?? options.settings.workerTimeoutMs;
   // One controller per attempt, aborted by its timeout, the run's deadline or the run's signal (one listener, removed after).
   const controller = new AbortController();
+  // An agent's loop listens on it once per model and tool call (createAgent merges it into each call's signal).
+  setMaxListeners(0, controller.signal);
   const attempt = new Attempt(number, params, controller.signal, timeoutMs, options);
   const onRunAbort = () => controller.abort(new AttemptFailure("aborted", "the run was cancelled", false));
   if (options.signal?.aborted) onRunAbort();
