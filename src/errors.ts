@@ -37,7 +37,8 @@ export class ModelNotConfiguredError extends OrchestratorError {
   constructor(role: string) {
     super(
       `No model is configured for the ${role} role. Set OPENAI_API_KEY (and optionally OPENAI_BASE_URL for any ` +
-        `OpenAI-compatible server), pass a model factory to createOrchestrator, or pass a plan (--plan).`,
+        `OpenAI-compatible server), set the model to "provider:model" (e.g. --planner-model anthropic:claude-sonnet-4-5 ` +
+        `with its package installed and its key set), pass a model factory to createOrchestrator, or pass a plan (--plan).`,
     );
   }
 }

@@ -49,6 +49,8 @@ describe("npm start -- --example research", () => {
   it("says what it needs when no model is configured", async () => {
     const { out, io } = capture();
     expect(await main(["--example", "research", "--checkpointer", "memory"], io)).toBe(2);
-    expect(out.stderr).toContain("No model is configured for the planner role. Set OPENAI_API_KEY (and optionally OPENAI_BASE_URL");
+    expect(out.stderr).toBe(
+      'No model is configured for the planner role. Set OPENAI_API_KEY (and optionally OPENAI_BASE_URL for any OpenAI-compatible server), set the model to "provider:model" (e.g. --planner-model anthropic:claude-sonnet-4-5 with its package installed and its key set), pass a model factory to createOrchestrator, or pass a plan (--plan).\n',
+    );
   });
 });
