@@ -22,6 +22,7 @@ describe("the LangGraph dev server's graph with a workers file (ORCHESTRATOR_WOR
         turn === 0
           ? { toolCalls: [{ id: "call_pears", name: "lookup_price", args: { item: "pears", quantity: 2 } }] }
           : { content: `Priced: ${messageText(body.messages.filter((m) => m.role === "tool").at(-1))}` },
+      essay: () => ({ content: "pears ".repeat(50) }),
     }));
     const { command, args } = fixtureMcpServer() as { command: string; args: string[] };
     const team = join(dir, "team.json");
@@ -46,6 +47,19 @@ describe("the LangGraph dev server's graph with a workers file (ORCHESTRATOR_WOR
     })) as { results: Record<string, { status: string; worker: string; output: string }>; answer: string };
     expect(state.results.pears).toMatchObject({ status: "done", worker: "pricer", output: "Priced: 2 × pears: 6 EUR" });
     expect(state.answer).toBe("the answer");
+    await client.threads.delete(thread_id);
+  });
+
+  it("gives the workers the server's own store: a result too large for state is kept there whole", async () => {
+    const client = new Client({ apiUrl: server.url, apiKey: null });
+    const { thread_id } = await client.threads.create();
+    const state = (await client.runs.wait(thread_id, GRAPH, {
+      input: { goal: "Write about pears", plan: { tasks: [{ id: "essay", title: "Write about pears", worker: "pricer" }] } },
+      context: { maxOutputChars: 100 },
+    })) as { runId: string; results: Record<string, { stored?: { namespace: string[]; key: string } }> };
+    expect(state.results.essay!.stored).toEqual({ namespace: ["orchestrator", "runs", state.runId], key: "result:essay" });
+    const item = await client.store.getItem(["orchestrator", "runs", state.runId], "result:essay");
+    expect(item?.value).toMatchObject({ output: "pears ".repeat(50) });
     await client.threads.delete(thread_id);
   });
 });
