@@ -4,7 +4,8 @@ import type { OrchestratorDeps } from "../src/deps.js";
 import { openAIProvider } from "../src/models.js";
 import { WorkerAssignmentSchema } from "../src/schemas.js";
 import { OrchestratorInput, OrchestratorOutput, OrchestratorState } from "../src/state.js";
-import { defaultRegistry } from "../src/workers/defaults.js";
+import { workerSubgraphs } from "../src/workers/graph.js";
+import { serverRegistry } from "../src/workers/workers-file.js";
 import { NODES } from "../nodes/names.js";
 import { makeOrchestratorNode } from "../nodes/orchestrator.js";
 import { makeReviewNode, routeFromReview } from "../nodes/review.js";
@@ -18,7 +19,7 @@ export { NODES };
 export function buildOrchestratorGraph(deps: OrchestratorDeps) {
   return new StateGraph({ state: OrchestratorState, input: OrchestratorInput, output: OrchestratorOutput, context: SettingsSchema })
     .addNode(NODES.orchestrator, makeOrchestratorNode(deps))
-    .addNode(NODES.worker, makeWorkerNode(deps), { input: WorkerAssignmentSchema })
+    .addNode(NODES.worker, makeWorkerNode(deps), { input: WorkerAssignmentSchema, subgraphs: workerSubgraphs(deps.registry.list()) })
     .addNode(NODES.review, makeReviewNode(deps))
     .addNode(NODES.synthesizer, makeSynthesizerNode(deps))
     .addEdge(START, NODES.orchestrator)
@@ -35,5 +36,5 @@ export function compileOrchestrator(deps: OrchestratorDeps, options: { checkpoin
     .withConfig({ recursionLimit: RECURSION_LIMIT_CEILING });
 }
 
-/** The graph for Studio and the LangGraph server: default workers, OpenAI-compatible models, no checkpointer. */
-export const graph = compileOrchestrator({ registry: defaultRegistry(), models: openAIProvider() });
+/** The graph for Studio and the LangGraph server: the workers file's workers (or the defaults), any chat model, no checkpointer. */
+export const graph = compileOrchestrator({ registry: serverRegistry(), models: openAIProvider() });

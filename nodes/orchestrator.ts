@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { Overwrite, type LangGraphRunnableConfig } from "@langchain/langgraph";
-import type { OrchestratorDeps } from "../src/deps.js";
+import { prepareModels, type OrchestratorDeps } from "../src/deps.js";
 import { promptNonce } from "../src/fence.js";
 import { askReplan } from "../src/plan/planner.js";
 import { stopDispatching } from "../src/orchestration/budgets.js";
@@ -14,6 +14,7 @@ import { openRound, type Round } from "../src/orchestration/round.js";
 import { inputDigest, newRunId, startsNewRun } from "../src/orchestration/runs.js";
 import { skipBlocked } from "../src/orchestration/skips.js";
 import { TaskBoard } from "../src/orchestration/task-board.js";
+import { resolveSettings } from "../src/settings.js";
 import type { State, Update } from "../src/state.js";
 import { addUsage, budgetUsage, ZERO_USAGE } from "../src/usage.js";
 import { forgetWaveMeter } from "../src/workers/meter.js";
@@ -23,6 +24,7 @@ export function makeOrchestratorNode(deps: OrchestratorDeps) {
   return async function orchestrator(state: State, config: LangGraphRunnableConfig): Promise<Update> {
     // The last wave is over: its usage is in state now.
     forgetWaveMeter(config, state.runId);
+    await prepareModels(deps, resolveSettings(config, deps.settings));
     if (startsNewRun(state)) {
       const run = { runId: newRunId(state), startedAt: new Date().toISOString(), used: ZERO_USAGE };
       return startPlan(openRound({ ...state, ...runGoal(state) }, config, deps, run), run);

@@ -2,7 +2,7 @@ import { interrupt, Overwrite, type LangGraphRunnableConfig } from "@langchain/l
 import { resolveSettings } from "../src/settings.js";
 import type { OrchestratorDeps } from "../src/deps.js";
 import { emitter } from "../src/events.js";
-import { fatalPlanIssues } from "../src/plan/validate.js";
+import { catalogRules, fatalPlanIssues } from "../src/plan/validate.js";
 import { announcePlan } from "../src/orchestration/chat.js";
 import { ReviewAnswerSchema, reviewInterrupt, toReviewDecision } from "../src/orchestration/plan-review.js";
 import { adoptPlan, asSpecs, withoutBlocks } from "../src/orchestration/initial-plan.js";
@@ -37,7 +37,7 @@ export function makeReviewNode(deps: OrchestratorDeps) {
 
 function applyPlan(request: ReviewRequest, specs: TaskSpec[], deps: OrchestratorDeps, config: LangGraphRunnableConfig): Update {
   const settings = resolveSettings(config, deps.settings);
-  const fatal = fatalPlanIssues(specs, { workers: deps.registry.names, maxTasks: settings.maxTasks });
+  const fatal = fatalPlanIssues(specs, { ...catalogRules(deps.registry), maxTasks: settings.maxTasks });
   if (fatal.length > 0) return { pendingReview: { ...request, tasks: withoutBlocks(specs), errors: fatal } };
   const notes = ["The plan was written or edited by a human reviewer."];
   const { table, dropped } = adoptPlan(specs, "human", emitter(config), notes);

@@ -23,6 +23,7 @@ export function routeFromOrchestrator(state: State): Send[] | typeof NODES.revie
       ...(pool ? { pool } : {}),
       ...(handBack ? { handBack } : {}),
       ...(budget ? { budget } : {}),
+      ...(state.runId ? { runId: state.runId } : {}),
     } satisfies WorkerAssignment);
   });
 }

@@ -1,7 +1,7 @@
 import { AIMessage, HumanMessage, SystemMessage } from "@langchain/core/messages";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { resolveSettings } from "../src/settings.js";
-import type { OrchestratorDeps } from "../src/deps.js";
+import { prepareModels, type OrchestratorDeps } from "../src/deps.js";
 import { emitter } from "../src/events.js";
 import { boundedCall, textOf } from "../src/models.js";
 import { classifyError } from "../src/workers/classify.js";
@@ -18,6 +18,7 @@ export function makeSynthesizerNode(deps: OrchestratorDeps) {
     const settings = resolveSettings(config, deps.settings);
     const emit = emitter(config);
     forgetWaveMeter(config, state.runId);
+    await prepareModels(deps, settings);
     const started = performance.now();
     const tasks = Object.values(state.tasks).sort((a, b) => a.order - b.order);
     emit({ type: "synthesis.started", tasks: tasks.length });

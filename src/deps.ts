@@ -24,3 +24,19 @@ export interface TaskRunContext {
 
 /** Runs one task to its result record somewhere else; a rejection becomes the task's failed result. */
 export type TaskRunner = (input: WorkerInput, context: TaskRunContext) => Promise<TaskResult>;
+
+/** Every model a run may create: the four role settings and each worker's own models. */
+export function modelSettings(settings: Settings, registry: WorkerCatalog): string[] {
+  const own = registry
+    .list()
+    .flatMap((worker) => [
+      ...(worker.kind === "agent" && worker.model ? [worker.model] : []),
+      ...(worker.retryLadder ?? []).flatMap((rung) => (rung.model ? [rung.model] : [])),
+    ]);
+  return [settings.plannerModel, settings.workerModel, settings.synthesizerModel, settings.fallbackModel, ...own];
+}
+
+/** Loads what the provider needs for the run's models (a provider package): a node awaits it before its first model. */
+export async function prepareModels(deps: Pick<OrchestratorDeps, "registry" | "models">, settings: Settings): Promise<void> {
+  await deps.models.prepare?.(modelSettings(settings, deps.registry));
+}

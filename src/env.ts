@@ -11,6 +11,8 @@ export interface Environment {
   langgraphApiKey?: string;
   /** Port of `npm run dev`. */
   port?: string;
+  /** A workers file (JSON) the server's graph takes its workers from instead of the defaults. */
+  workersFile?: string;
 }
 
 /** Reads the environment variables the package understands. */
@@ -25,5 +27,6 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
     langgraphApiUrl: clean(env.LANGGRAPH_API_URL),
     langgraphApiKey: clean(env.LANGGRAPH_API_KEY) ?? clean(env.LANGSMITH_API_KEY),
     port: clean(env.PORT),
+    workersFile: clean(env.ORCHESTRATOR_WORKERS),
   };
 }

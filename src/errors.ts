@@ -37,8 +37,30 @@ export class ModelNotConfiguredError extends OrchestratorError {
   constructor(role: string) {
     super(
       `No model is configured for the ${role} role. Set OPENAI_API_KEY (and optionally OPENAI_BASE_URL for any ` +
-        `OpenAI-compatible server), pass a model factory to createOrchestrator, or pass a plan (--plan).`,
+        `OpenAI-compatible server), set the model to "provider:model" (e.g. --planner-model anthropic:claude-sonnet-4-5 ` +
+        `with its package installed and its key set), pass a model factory to createOrchestrator, or pass a plan (--plan).`,
     );
+  }
+}
+
+/** A "provider:model" setting names a provider whose LangChain package is not installed. */
+export class ModelPackageMissingError extends ConfigError {
+  constructor(
+    readonly model: string,
+    readonly packageName: string,
+  ) {
+    super(`The model "${model}" needs the package ${packageName}, which is not installed. Install it with: npm install ${packageName}`);
+  }
+}
+
+/** An MCP server a worker takes tools from could not be started or reached, or went away during a call. */
+export class McpServerError extends OrchestratorError {
+  constructor(
+    readonly servers: readonly string[],
+    reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`MCP server ${servers.map((server) => `"${server}"`).join(", ")} ${reason}`, options);
   }
 }
 

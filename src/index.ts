@@ -6,7 +6,7 @@ export { buildOrchestratorGraph, compileOrchestrator, graph } from "../graphs/or
 export * from "./errors.js";
 export { OrchestratorEventSchema, isOrchestratorEvent } from "./events.js";
 export type { OrchestratorEvent } from "./events.js";
-export { openAIProvider } from "./models.js";
+export { chatModelProvider, openAIProvider, parseModelSpec } from "./models.js";
 export type { ModelProvider, ModelRequest, ModelRole } from "./models.js";
 export { NotDeadLetteredError, redriveUpdate } from "./orchestration/redrive.js";
 export { openCheckpointer, DEFAULT_CHECKPOINTER, CheckpointerConnectionError } from "./persistence/checkpointer.js";
@@ -18,5 +18,6 @@ export type { Settings, SettingsInput } from "./settings.js";
 export { OrchestratorState, ReviewDecisionSchema } from "./state.js";
 export type { ReviewDecision } from "./state.js";
 export { llmCheck, llmReview } from "./workers/checks.js";
-export { agentWorker, functionWorker, WorkerRegistry } from "./workers/registry.js";
+export { agentWorker, functionWorker, graphWorker, WorkerRegistry } from "./workers/registry.js";
+export { memoryOf, runNamespace, workerMemory } from "./workers/memory.js";
 export type { WorkerDefinition, WorkerOutput, WorkerRunContext, AgentWorker, FunctionWorker, WorkerCatalog, ResultCheck, ModelAccess } from "./worker-contract.js";

@@ -1,8 +1,9 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import type { BaseMessage } from "@langchain/core/messages";
 import { ChatOpenAI } from "@langchain/openai";
+import { getChatModelByClassName, MODEL_PROVIDER_CONFIG } from "langchain/chat_models/universal";
 import { readEnvironment, type Environment } from "./env.js";
-import { ModelCallTimeoutError, ModelNotConfiguredError, RunBudgetReachedError } from "./errors.js";
+import { ModelCallTimeoutError, ModelNotConfiguredError, ModelPackageMissingError, OrchestratorError, RunBudgetReachedError } from "./errors.js";
 
 /** A model reply's text: its string content, or its text parts joined. */
 export function textOf(message: BaseMessage): string {
@@ -26,6 +27,36 @@ export interface ModelProvider {
   /** False when no endpoint is configured; nodes then use their offline paths. */
   readonly configured: boolean;
   create(request: ModelRequest): BaseChatModel;
+  /** Loads what `create` needs for these model settings (provider packages); nodes await it before creating models. */
+  prepare?(models: readonly string[]): Promise<void>;
+}
+
+type ProviderName = keyof typeof MODEL_PROVIDER_CONFIG;
+
+/**
+ * A model setting split into provider and model: "provider:model" for any provider `initChatModel` knows
+ * ("anthropic:claude-sonnet-4-5"); a bare name, or an unknown prefix ("llama3:8b"), is an OpenAI-compatible model.
+ */
+export function parseModelSpec(spec: string): { provider?: ProviderName; model: string } {
+  const at = spec.indexOf(":");
+  const provider = spec.slice(0, at);
+  if (at <= 0 || !Object.hasOwn(MODEL_PROVIDER_CONFIG, provider)) return { model: spec };
+  return { provider: provider as ProviderName, model: spec.slice(at + 1) };
+}
+
+type ChatModelClass = new (fields: Record<string, unknown>) => BaseChatModel;
+
+/** Imports a provider's chat model class the way `initChatModel` does; a missing package names itself. */
+async function importChatModel(spec: string, provider: ProviderName): Promise<ChatModelClass> {
+  const { className, package: packageName } = MODEL_PROVIDER_CONFIG[provider];
+  try {
+    const found = await getChatModelByClassName(className, provider);
+    if (!found) throw new Error(`no ${className} in ${packageName}`);
+    return found as unknown as ChatModelClass;
+  } catch (error) {
+    if (/Unable to import|Cannot find (package|module)/.test((error as Error).message)) throw new ModelPackageMissingError(spec, packageName);
+    throw error;
+  }
 }
 
 /**
@@ -48,15 +79,32 @@ export async function boundedCall<T>(timeoutMs: number, signal: AbortSignal | un
 const CLIENT_MAX_RETRIES = 0;
 
 /**
- * The default provider: `ChatOpenAI` against OPENAI_BASE_URL (any OpenAI-compatible server) with
- * OPENAI_API_KEY, explicit retries and timeouts.
+ * The default provider. A bare model name is `ChatOpenAI` against OPENAI_BASE_URL (any OpenAI-compatible server)
+ * with OPENAI_API_KEY; "provider:model" is that provider's LangChain chat model (its package installed, its key in
+ * its own environment variable), resolved as `initChatModel` resolves it. Every model gets explicit retries (none)
+ * and its call's time limit. Configured once OpenAI is, or once a model of another provider was prepared.
  */
-export function openAIProvider(env: Environment = readEnvironment()): ModelProvider {
-  const configured = Boolean(env.openaiApiKey || env.openaiBaseUrl);
+export function chatModelProvider(env: Environment = readEnvironment()): ModelProvider {
+  const openAIConfigured = Boolean(env.openaiApiKey || env.openaiBaseUrl);
+  const classes = new Map<ProviderName, ChatModelClass>();
   return {
-    configured,
-    create({ role, model, temperature, timeoutMs }) {
-      if (!configured) throw new ModelNotConfiguredError(role);
+    get configured() {
+      return openAIConfigured || [...classes.keys()].some((provider) => provider !== "openai");
+    },
+    async prepare(models) {
+      for (const spec of new Set(models)) {
+        const { provider } = parseModelSpec(spec);
+        if (provider && provider !== "openai" && !classes.has(provider)) classes.set(provider, await importChatModel(spec, provider));
+      }
+    },
+    create({ role, model: spec, temperature, timeoutMs }) {
+      const { provider, model } = parseModelSpec(spec);
+      if (provider && provider !== "openai") {
+        const ChatModel = classes.get(provider);
+        if (!ChatModel) throw new OrchestratorError(`The model "${spec}" was not prepared: await provider.prepare([...]) before creating it.`);
+        return new ChatModel({ model, temperature, maxRetries: CLIENT_MAX_RETRIES, timeout: timeoutMs });
+      }
+      if (!openAIConfigured) throw new ModelNotConfiguredError(role);
       return new ChatOpenAI({
         model,
         temperature,
@@ -68,3 +116,6 @@ export function openAIProvider(env: Environment = readEnvironment()): ModelProvi
     },
   };
 }
+
+/** The default provider under its first name: bare names are OpenAI-compatible, "provider:model" any provider. */
+export const openAIProvider = chatModelProvider;

@@ -5,10 +5,13 @@ import type { Settings } from "./settings.js";
 
 /** The planner's system prompt; the worker list comes from the registry. */
 export function plannerSystemPrompt(registry: WorkerCatalog, settings: Pick<Settings, "strategy" | "maxTasks">): string {
-  const workers = registry
-    .list()
-    .map((worker) => `- ${worker.name}: ${worker.description}`)
+  const listed = registry.list();
+  const workers = listed
+    .map((worker) => `- ${worker.name}: ${worker.description}${worker.capabilities?.length ? ` (capabilities: ${worker.capabilities.join(", ")})` : ""}`)
     .join("\n");
+  const capabilities = listed.some((worker) => worker.capabilities?.length)
+    ? ["A task that needs a capability lists it in `requires`; assign it to a worker that has that capability."]
+    : [];
   const strategy =
     settings.strategy === "top-down"
       ? "Break the goal into a few high-level tasks. Mark a task `complex: true` when it should itself be broken " +
@@ -23,6 +26,7 @@ export function plannerSystemPrompt(registry: WorkerCatalog, settings: Pick<Sett
     "Give each task a self-contained description, the expected output, and an estimatedCost (1 = small, 5 = large).",
     "Assign each task to exactly one of these workers:",
     workers,
+    ...capabilities,
   ].join("\n\n");
 }
 

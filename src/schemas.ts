@@ -13,6 +13,7 @@ export const TaskInputSchema = z.object({
   expectedOutput: z.string().default("").describe("What a good result looks like."),
   estimatedCost: z.number().positive().max(100).default(1).describe("Relative effort; used for critical-path priority."),
   complex: z.boolean().default(false).describe("Top-down strategy: expand into subtasks before running."),
+  requires: z.array(z.string().min(1)).optional().describe("Capabilities the task's worker must declare."),
   blocks: z.array(z.string()).default([]).describe("Follow-ups only: ids of pending tasks that must wait for this one."),
   blocksWorkers: z.array(z.string()).optional().describe("Follow-ups only: names of workers whose pending tasks must wait for this one, whatever their ids."),
 });
@@ -64,6 +65,7 @@ export const ERROR_KINDS = [
   "check",
   "refusal",
   "not_configured",
+  "mcp",
   "worker",
   "aborted",
   "budget",
@@ -113,6 +115,10 @@ export const TaskResultSchema = z.object({
   followUps: z.array(TaskInputSchema).default([]),
   clarifiedDescription: z.string().optional().describe("The task description as rewritten after a worker found it underspecified."),
   notes: z.array(z.string()).optional().describe("What the worker boundary changed in the result, e.g. structured data dropped for its size."),
+  stored: z
+    .object({ namespace: z.array(z.string()), key: z.string() })
+    .optional()
+    .describe("Where the full result is kept in the store when its output or data was too large for state."),
 });
 export type TaskResult = z.infer<typeof TaskResultSchema>;
 
@@ -191,11 +197,12 @@ export const WorkerAssignmentSchema = z.object({
   pool: z.number().int().optional().describe("Continuous scheduling: run the steps as a list scheduler with this many slots."),
   handBack: HandBackSchema.optional().describe("Continuous scheduling: the results at which the pool hands back to the orchestrator."),
   budget: BudgetSnapshotSchema.optional().describe("Under a run budget: what the run had spent, for the meter every model call asks first."),
+  runId: z.string().optional().describe("The run the tasks belong to: its shared memory's namespace."),
 });
 export type WorkerAssignment = z.infer<typeof WorkerAssignmentSchema>;
 
 /** What a worker is given for one task: the task, the goal and only its dependencies' results (and the run's fence seed). */
-export type WorkerInput = Omit<WorkerAssignment["steps"][number], "rank"> & { goal: string; fenceSeed?: string };
+export type WorkerInput = Omit<WorkerAssignment["steps"][number], "rank"> & { goal: string; fenceSeed?: string; runId?: string };
 
 /** One unit of dispatch: a chain of task ids for one worker, or a pool run with `pool` slots. */
 export interface DispatchUnit {

@@ -45,6 +45,11 @@ export const SettingsSchema = z.object({
     .min(100)
     .default(100_000)
     .describe("A worker's structured data whose JSON is longer is dropped from the result, with a note; the text output stays."),
+  memoryNamespace: z
+    .string()
+    .regex(/^([^/.]+(\/[^/.]+)*)?$/, "a namespace is labels separated by '/', without '.' (e.g. users/alice)")
+    .default("")
+    .describe("Long-term memory every worker may read and write besides the run's own, as labels separated by '/' (e.g. users/alice); empty = none."),
   deadlineMs: z.number().int().min(0).default(0).describe("Run budget: wall-clock ms from the start of planning (or of a re-drive); 0 = none."),
   maxTokens: z.number().int().min(0).default(0).describe("Run budget: total tokens of every model call; 0 = none."),
   maxModelCalls: z.number().int().min(0).default(0).describe("Run budget: number of model calls; 0 = none."),

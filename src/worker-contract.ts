@@ -1,6 +1,7 @@
 /** The handoff contract between the orchestrator and its workers: what a worker is, is given and returns. */
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import type { StructuredToolInterface } from "@langchain/core/tools";
+import type { BaseStore } from "@langchain/langgraph";
 import type { z } from "zod";
 import type { ModelRole } from "./models.js";
 import type { AttemptParams, TaskInput, WorkerInput } from "./schemas.js";
@@ -25,8 +26,25 @@ export interface ModelAccess {
   signal: AbortSignal;
 }
 
+/** Where a memory entry lives: the run's own namespace, or the caller's long-term one. */
+export type MemoryScope = "run" | "long-term";
+
+/** The shared memory as a worker sees it: LangGraph's store under the run's namespace and the caller's long-term one. */
+export interface WorkerMemory {
+  store: BaseStore;
+  /** The run's own namespace: every worker of the run may read and write it. */
+  run: string[];
+  /** The caller's long-term namespace (setting `memoryNamespace`), if any. */
+  longTerm?: string[];
+  /** An entry's value, or undefined. */
+  get<T extends Record<string, unknown> = Record<string, unknown>>(key: string, scope?: MemoryScope): Promise<T | undefined>;
+  put(key: string, value: Record<string, unknown>, scope?: MemoryScope): Promise<void>;
+}
+
 /** What a plain-function worker is given besides its input. */
 export interface WorkerRunContext extends ModelAccess {
+  /** The run's shared memory: absent when the graph runs without a store. */
+  memory?: WorkerMemory;
   attempt: number;
   params: AttemptParams;
   /** Why the previous attempt failed, when this is a retry. */
@@ -41,6 +59,8 @@ export interface WorkerCommon {
   name: string;
   /** What the worker is good at; the planner chooses workers by it. */
   description: string;
+  /** Tags of what the worker can do ("web_search", "memory"): a task that `requires` one must go to a worker that has it. */
+  capabilities?: readonly string[];
   /** Output contract: structured output is requested and validated against it. */
   outputSchema?: z.ZodType;
   check?: ResultCheck;
@@ -50,7 +70,7 @@ export interface WorkerCommon {
   retryLadder?: AttemptParams[];
 }
 
-/** An LLM agent with its own system prompt, tools and bounded tool-calling loop. */
+/** An LLM agent run by `createAgent`: its own system prompt, tools (its MCP servers' too) and bounded tool rounds. */
 export interface AgentWorker extends WorkerCommon {
   kind: "agent";
   systemPrompt: string;
@@ -59,7 +79,14 @@ export interface AgentWorker extends WorkerCommon {
   model?: string;
   temperature?: number;
   maxToolRounds?: number;
+  /** MCP servers the agent takes tools from, by name: `{ command, args, env, cwd }` (stdio) or `{ url }` (HTTP). */
+  mcpServers?: Record<string, McpServer>;
+  /** Only these MCP tools (by name); default: every tool of its servers. */
+  mcpTools?: readonly string[];
 }
+
+/** How to reach an MCP server: a local command speaking stdio, or a streamable-HTTP or SSE URL. */
+export type McpServer = { command: string; args?: string[]; env?: Record<string, string>; cwd?: string } | { url: string; headers?: Record<string, string> };
 
 /** A plain async function. */
 export interface FunctionWorker extends WorkerCommon {
@@ -67,7 +94,23 @@ export interface FunctionWorker extends WorkerCommon {
   run(input: WorkerInput, context: WorkerRunContext): Promise<WorkerOutput | string>;
 }
 
-export type WorkerDefinition = AgentWorker | FunctionWorker;
+/** A graph a graph worker runs: anything LangGraph can invoke (a compiled graph, a `RemoteGraph`), or a `createAgent` agent. */
+export type WorkerGraph = { invoke(input: never, config?: never): Promise<unknown> } | { graph: { invoke(input: never, config?: never): Promise<unknown> } };
+
+/**
+ * Any LangGraph graph run as a subgraph of the worker node: the parent's config (callbacks, checkpoint namespace,
+ * store, streaming) passes through, and an interrupt inside it pauses the run and resumes there.
+ */
+export interface GraphWorker extends WorkerCommon {
+  kind: "graph";
+  graph: WorkerGraph;
+  /** The graph's input for a task; by default `{ messages: [the task prompt as a human message] }`. */
+  input?(input: WorkerInput, prompt: string): unknown;
+  /** The result from the graph's final state; by default its structured response, else its last AI message's text. */
+  output?(state: unknown, input: WorkerInput): WorkerOutput | string;
+}
+
+export type WorkerDefinition = AgentWorker | FunctionWorker | GraphWorker;
 
 /** The workers a run can use, as the orchestrator sees them: implemented by `WorkerRegistry`. */
 export interface WorkerCatalog {

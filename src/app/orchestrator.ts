@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { Command, type BaseCheckpointSaver } from "@langchain/langgraph";
+import { Command, InMemoryStore, type BaseCheckpointSaver, type BaseStore } from "@langchain/langgraph";
 import { compileOrchestrator, NODES } from "../../graphs/orchestrator.js";
 import type { TaskRunner } from "../deps.js";
 import { ConfigError } from "../errors.js";
@@ -19,6 +19,11 @@ import { runGraph, type RunOptions, type RunSummary } from "./run.js";
 export interface OrchestratorOptions {
   /** A checkpointer, or a spec: `memory`, `sqlite:PATH`, `postgres://…` (default: the CLI's SQLite file). */
   checkpointer?: BaseCheckpointSaver | string;
+  /**
+   * Workers' shared memory (LangGraph's `BaseStore`); default: the store beside a checkpointer opened from a spec
+   * (in memory, the SQLite file, Postgres), else an in-memory one.
+   */
+  store?: BaseStore;
   /** Workers (or a registry); default: the general-purpose researcher/analyst/writer/reviewer. */
   workers?: readonly WorkerDefinition[] | WorkerRegistry;
   /** Model provider; default: ChatOpenAI from OPENAI_API_KEY / OPENAI_BASE_URL. */
@@ -52,8 +57,8 @@ export interface Orchestrator {
   graph: ReturnType<typeof compileOrchestrator>;
   /** Runs a goal on a (new) thread to its answer, or to a pending review: always a new run, with its own id. */
   run(goal: string, request?: RunRequest): Promise<RunSummary>;
-  /** Resumes a thread from its last checkpoint, optionally answering a pending review. */
-  resume(threadId: string, answer?: ReviewDecision, request?: Omit<RunRequest, "threadId" | "plan">): Promise<RunSummary>;
+  /** Resumes a thread from its last checkpoint, optionally answering a pending review or a graph worker's interrupt. */
+  resume(threadId: string, answer?: ReviewDecision | unknown, request?: Omit<RunRequest, "threadId" | "plan">): Promise<RunSummary>;
   /**
    * Re-queues dead letters (all, or the given task ids) on an existing thread and resumes the run: only those
    * tasks and the tasks skipped because of them run again, then the answer is written anew.
@@ -87,7 +92,7 @@ export async function createOrchestrator(options: OrchestratorOptions = {}): Pro
   };
   const graph = compileOrchestrator(
     { registry, models: options.models ?? openAIProvider(), settings: options.settings, taskRunner: options.taskRunner },
-    { checkpointer: saver },
+    { checkpointer: saver, store: options.store ?? handle?.store ?? new InMemoryStore() },
   );
   /** The thread's state; a clear error when nothing was ever checkpointed on it. */
   const checkpointed = async (threadId: string): Promise<State> => {

@@ -103,14 +103,16 @@ export interface RunSummary {
   notes: string[];
   /** Set when the run waits for a human (plan review or manual breakdown). */
   review?: ReviewRequest;
+  /** Set when the run waits at an `interrupt()` inside a graph worker: its value; `resume` answers it. */
+  interrupt?: unknown;
 }
 
 /** Summarises graph state. */
-export function summarize(threadId: string, state: State, review?: ReviewRequest): RunSummary {
+export function summarize(threadId: string, state: State, review?: ReviewRequest, interrupt?: unknown): RunSummary {
   const tasks = taskSummaries(state);
   return {
     threadId,
-    status: review ? "interrupted" : finishedStatus(tasks),
+    status: review || interrupt !== undefined ? "interrupted" : finishedStatus(tasks),
     ...(state.stopReason ? { stopReason: state.stopReason } : {}),
     answer: state.answer ?? "",
     tasks,
@@ -120,13 +122,24 @@ export function summarize(threadId: string, state: State, review?: ReviewRequest
     droppedEdges: state.droppedEdges ?? [],
     notes: state.notes ?? [],
     ...(review ? { review } : {}),
+    ...(interrupt !== undefined ? { interrupt } : {}),
   };
 }
 
-/** The review a run paused for, if this `updates` chunk (of a stream, or of the SDK's) carries its interrupt. */
+/** The interrupt values an `updates` chunk (of a stream, or of the SDK's) carries. */
+const interruptsOf = (update: unknown): unknown[] => ((update as { __interrupt__?: { value: unknown }[] } | undefined)?.__interrupt__ ?? []).map((i) => i.value);
+
+/** Whether an interrupt value is the orchestrator's own plan review. */
+const isReview = (value: unknown): value is ReviewRequest => ["approve_plan", "manual_breakdown"].includes((value as { kind?: string } | null)?.kind ?? "");
+
+/** The review a run paused for, if this `updates` chunk carries its interrupt. */
 export function pendingReview(update: unknown): ReviewRequest | undefined {
-  const interrupts = (update as { __interrupt__?: { value: ReviewRequest }[] } | undefined)?.__interrupt__;
-  return interrupts?.length ? interrupts[0]!.value : undefined;
+  return interruptsOf(update).find(isReview);
+}
+
+/** The value of an interrupt raised inside a graph worker, if this `updates` chunk carries one. */
+export function workerInterrupt(update: unknown): unknown {
+  return interruptsOf(update).find((value) => !isReview(value));
 }
 
 /**
@@ -139,6 +152,7 @@ export async function runGraph(graph: RunnableGraph, input: { goal: string; plan
   const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
   let state: State | undefined;
   let review: ReviewRequest | undefined;
+  let interrupt: unknown;
   try {
     const stream = await graph.stream(input, {
       // A graceful stop also tells an eager pool to launch nothing more: its step then ends and is checkpointed.
@@ -155,7 +169,10 @@ export async function runGraph(graph: RunnableGraph, input: { goal: string; plan
       if (mode === "custom" && isOrchestratorEvent(payload)) options.onEvent?.(payload);
       else if (mode === "values") state = payload as State;
       else if (mode === "checkpoints" && options.drain?.aborted) stop.abort(new RunStoppedError(options.threadId));
-      else if (mode === "updates") review = pendingReview(payload) ?? review;
+      else if (mode === "updates") {
+        review = pendingReview(payload) ?? review;
+        interrupt = workerInterrupt(payload) ?? interrupt;
+      }
     }
   } catch (error) {
     // LangGraph rejects an aborted run with a bare "Abort": say which run, and that it resumes.
@@ -164,7 +181,7 @@ export async function runGraph(graph: RunnableGraph, input: { goal: string; plan
     throw error;
   }
   if (!state) throw new Error(`The run on thread "${options.threadId}" produced no state.`);
-  return summarize(options.threadId, state, review);
+  return summarize(options.threadId, state, review, interrupt);
 }
 
 export { Command };

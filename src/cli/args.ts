@@ -5,6 +5,8 @@ import { SettingsSchema, type SettingsInput } from "../settings.js";
 import { ConfigError } from "../errors.js";
 import { parsePlanInput } from "../plan/validate.js";
 import type { PlanInput } from "../schemas.js";
+import type { WorkerRegistry } from "../workers/registry.js";
+import { loadWorkersFile } from "../workers/workers-file.js";
 
 /** What the command line asks for. */
 export interface CliOptions {
@@ -18,6 +20,8 @@ export interface CliOptions {
   /** Where to write the Markdown run report. */
   report?: string;
   example?: string;
+  /** The team of a workers file (`--workers`), instead of the defaults or an example's. */
+  workers?: WorkerRegistry;
   approve: boolean;
   reject?: string;
   /** Serve the live web view of the run on this port of 127.0.0.1 (0: any free port). */
@@ -54,6 +58,7 @@ const BASE_OPTIONS = {
   json: { type: "boolean", default: false },
   report: { type: "string" },
   example: { type: "string" },
+  workers: { type: "string" },
   approve: { type: "boolean", default: false },
   reject: { type: "string" },
   redrive: { type: "string" },
@@ -122,6 +127,7 @@ export function parseCli(argv: readonly string[], examples: readonly string[] = 
     json: values.json as boolean,
     ...(values.report !== undefined ? { report: parseReport(values.report as string) } : {}),
     example,
+    ...(values.workers !== undefined ? { workers: loadWorkersFile(values.workers as string) } : {}),
     approve: values.approve as boolean,
     reject: values.reject as string | undefined,
     ...(values.redrive !== undefined ? { redrive: parseRedrive(values.redrive as string) } : {}),
@@ -188,6 +194,7 @@ export function usage(examples: readonly string[]): string {
     "  --checkpointer <spec>         memory | sqlite:PATH | postgres://… (default: sqlite:.orchestrator/checkpoints.db)",
     "  --plan <file.json>            Run this plan instead of asking the planner ({ tasks: [...] }).",
     `  --example <name>              Run a bundled example: ${examples.join(", ") || "none"}.`,
+    "  --workers <file.json>         Take the team from a workers file (agents with prompts, models and MCP servers).",
     "  --approve                     Answer a pending plan review: approve.",
     "  --reject <reason>             Answer a pending plan review: reject.",
     "  --redrive <ids|all>           Re-run dead-lettered tasks (and the tasks they blocked) on --thread.",

@@ -11,8 +11,9 @@ import { EXAMPLES } from "../examples/index.js";
 import { isEntryPoint, processIO, type TextIO } from "./io.js";
 import { LiveView } from "./live-view.js";
 import { LINGER_MS, startWebView, type WebView } from "./web-view.js";
+import { prepareModels } from "../deps.js";
 import { openAIProvider, type ModelProvider } from "../models.js";
-import { fatalPlanIssues } from "../plan/validate.js";
+import { catalogRules, fatalPlanIssues } from "../plan/validate.js";
 import { PlanInputSchema, type TaskRecord } from "../schemas.js";
 import { parseSettings } from "../settings.js";
 import { formatEvent, partialLines, planOutline, reviewListing, runTally, timingTable } from "./event-lines.js";
@@ -87,7 +88,7 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
   const env = readEnvironment(io.env);
   const models = io.models ?? openAIProvider(env);
   const example = options.example ? EXAMPLES[options.example] : undefined;
-  const registry = example?.registry() ?? defaultRegistry();
+  const registry = options.workers ?? example?.registry() ?? defaultRegistry();
   const goal = options.goal ?? example?.goal;
   const plan = options.plan ?? (example && !models.configured ? example.plan : undefined);
   const resume = options.resume || options.approve || options.reject !== undefined || options.redrive !== undefined;
@@ -110,6 +111,12 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
       return EXIT.usage;
     }
     return queued(io, options, { url: queueUrl }, { goal: goal!, threadId: options.threadId, plan });
+  }
+  try {
+    await prepareModels({ registry, models }, parseSettings(options.settings));
+  } catch (error) {
+    io.stderr(`${(error as Error).message}\n`);
+    return EXIT.usage;
   }
   const problem = resume ? undefined : checkStart(goal, plan, models, registry, options);
   if (problem) {
@@ -165,6 +172,7 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
     tasks = options.taskQueue ? await createTaskQueue({ url: options.taskQueue }) : undefined;
     const orchestrator = await createOrchestrator({
       checkpointer: handle.saver,
+      store: handle.store,
       lock: processLock(),
       workers: registry,
       models,
@@ -340,7 +348,7 @@ function checkStart(
   if (!goal) return 'No goal given. Usage: orchestrator "<goal>" [options] (or --example <name>, --help).';
   if (!models.configured && !plan) return new ModelNotConfiguredError("planner").message;
   if (!plan) return undefined;
-  const issues = fatalPlanIssues(PlanInputSchema.parse(plan).tasks, { workers: registry.names, maxTasks: parseSettings(options.settings).maxTasks });
+  const issues = fatalPlanIssues(PlanInputSchema.parse(plan).tasks, { ...catalogRules(registry), maxTasks: parseSettings(options.settings).maxTasks });
   if (issues.length) return new PlanValidationError(issues, options.planFile ? `plan file ${options.planFile}` : "plan").message;
   return undefined;
 }
@@ -379,6 +387,11 @@ function reviewAnswer(options: CliOptions): ReviewDecision | undefined {
 
 /** The human-readable end of a run. */
 export function render(summary: RunSummary): string {
+  if (summary.status === "interrupted" && !summary.review) {
+    return [`A worker waits for an answer: ${JSON.stringify(summary.interrupt)}`, `Answer it from code: orchestrator.resume("${summary.threadId}", answer)`, ""].join(
+      "\n",
+    );
+  }
   if (summary.status === "interrupted") {
     const review = summary.review!;
     return [

@@ -1,5 +1,5 @@
 import { findCycleBreaks } from "../plan/cycles.js";
-import { validatePlan } from "../plan/validate.js";
+import { catalogRules, validatePlan } from "../plan/validate.js";
 import type { TaskRecord, TaskSpec } from "../schemas.js";
 import type { WorkerCatalog } from "../worker-contract.js";
 import type { Absorbed } from "./results.js";
@@ -35,7 +35,7 @@ export function addTasks(board: TaskBoard, specs: readonly TaskSpec[], options: 
   for (const proposed of specs) {
     const { spec, issues: workerIssues } = resolveWorkerBlocks(board, proposed, options.registry);
     const issues = validatePlan([spec], {
-      workers: options.registry.names,
+      ...catalogRules(options.registry),
       maxTasks: options.maxTasks,
       existingIds: new Set(Object.keys(board.table)),
       existingCount: board.size,

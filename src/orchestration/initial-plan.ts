@@ -1,7 +1,7 @@
 import { PlanValidationError } from "../errors.js";
 import { planGoal } from "../plan/planner.js";
 import { breakCycles } from "../plan/cycles.js";
-import { fatalPlanIssues } from "../plan/validate.js";
+import { catalogRules, fatalPlanIssues } from "../plan/validate.js";
 import type { Emit } from "../events.js";
 import type { DroppedEdge, TaskSpec } from "../schemas.js";
 import type { PlanSource, ReviewRequest, State } from "../state.js";
@@ -38,7 +38,7 @@ export function singleTaskPlan(goal: string, worker: string): TaskSpec[] {
  */
 export async function choosePlan(round: Round, conversation?: { text: string; nonce: string }): Promise<InitialPlan> {
   const { state, settings, deps, notes } = round;
-  const fatal = (specs: readonly TaskSpec[]) => fatalPlanIssues(specs, { workers: deps.registry.names, maxTasks: settings.maxTasks });
+  const fatal = (specs: readonly TaskSpec[]) => fatalPlanIssues(specs, { ...catalogRules(deps.registry), maxTasks: settings.maxTasks });
   if (state.plan) {
     const specs = asSpecs(state.plan.tasks);
     const issues = fatal(specs);

@@ -1,15 +1,18 @@
 import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { MemorySaver, type BaseCheckpointSaver } from "@langchain/langgraph";
+import { InMemoryStore, MemorySaver, type BaseCheckpointSaver, type BaseStore } from "@langchain/langgraph";
 import { CheckpointerSpecError, ConfigError, OrchestratorError } from "../errors.js";
+import { SqliteStore } from "./sqlite-store.js";
 import { fileLock, postgresLock, processLock, type ThreadLock } from "./thread-lock.js";
 
 /** Where the CLI keeps checkpoints by default. */
 export const DEFAULT_CHECKPOINTER = "sqlite:.orchestrator/checkpoints.db";
 
-/** An open checkpointer, its thread lock, and how to release it. */
+/** An open checkpointer, the store kept beside it, its thread lock, and how to release them. */
 export interface CheckpointerHandle {
   saver: BaseCheckpointSaver;
+  /** Workers' shared memory, persisted like the checkpoints: in memory, in the SQLite file, or in Postgres. */
+  store: BaseStore;
   kind: "memory" | "sqlite" | "postgres";
   /** The SQLite file, when there is one (run logs go next to it). */
   path?: string;
@@ -33,7 +36,7 @@ export class CheckpointerConnectionError extends OrchestratorError {}
  * `postgres://…[?schema=NAME&pool_size=N]`.
  */
 export async function openCheckpointer(spec: string, options: CheckpointerOptions = {}): Promise<CheckpointerHandle> {
-  if (spec === "memory") return { saver: new MemorySaver(), kind: "memory", lock: processLock(), close: async () => {} };
+  if (spec === "memory") return { saver: new MemorySaver(), store: new InMemoryStore(), kind: "memory", lock: processLock(), close: async () => {} };
   if (spec.startsWith("sqlite:")) return openSqlite(spec);
   if (/^postgres(ql)?:\/\//.test(spec)) return openPostgres(spec, options);
   throw new CheckpointerSpecError(spec);
@@ -48,6 +51,7 @@ async function openSqlite(spec: string): Promise<CheckpointerHandle> {
   const saver = SqliteSaver.fromConnString(path);
   return {
     saver,
+    store: new SqliteStore(saver.db),
     kind: "sqlite",
     ...(inMemory ? {} : { path }),
     lock: inMemory ? processLock() : fileLock(join(dirname(path), "locks")),
@@ -76,18 +80,26 @@ export function parsePostgresSpec(spec: string, options: CheckpointerOptions = {
 
 async function openPostgres(spec: string, options: CheckpointerOptions): Promise<CheckpointerHandle> {
   const { url, schema, poolSize } = parsePostgresSpec(spec, options);
-  const [{ PostgresSaver }, { default: pg }] = await Promise.all([import("@langchain/langgraph-checkpoint-postgres"), import("pg")]);
+  const [{ PostgresSaver }, { PostgresStore }, { default: pg }] = await Promise.all([
+    import("@langchain/langgraph-checkpoint-postgres"),
+    import("@langchain/langgraph-checkpoint-postgres/store"),
+    import("pg"),
+  ]);
   const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 10_000 });
   // An idle client losing its connection must not crash the process; the next query reports it.
   pool.on("error", () => {});
   const saver = new PostgresSaver(pool, undefined, schema ? { schema } : {});
+  const store = new PostgresStore({ connectionOptions: { connectionString: url, max: 2, connectionTimeoutMillis: 10_000 }, ...(schema ? { schema } : {}) });
   try {
-    await setUpOnce(pool, schema, () => saver.setup());
+    await setUpOnce(pool, schema, async () => {
+      await saver.setup();
+      await store.setup();
+    });
   } catch (error) {
-    await pool.end().catch(() => {});
+    await Promise.all([pool.end().catch(() => {}), store.stop()]);
     throw connectionError(error, url);
   }
-  return { saver, kind: "postgres", lock: postgresLock(pool, schema), close: () => pool.end() };
+  return { saver, store, kind: "postgres", lock: postgresLock(pool, schema), close: async () => void (await Promise.all([pool.end(), store.stop()])) };
 }
 
 /**

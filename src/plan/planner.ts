@@ -5,7 +5,7 @@ import { boundedCall } from "../models.js";
 import type { Settings } from "../settings.js";
 import { classifyError } from "../workers/classify.js";
 import { breakCycles } from "./cycles.js";
-import { REPAIRABLE_ISSUES, validatePlan, type PlanIssue, type ValidationOptions } from "./validate.js";
+import { catalogRules, REPAIRABLE_ISSUES, validatePlan, type PlanIssue, type ValidationOptions } from "./validate.js";
 import { promptNonce, withDataRule } from "../fence.js";
 import { expandRequest, planRequest, plannerSystemPrompt, repairRequest, replanRequest } from "../prompts.js";
 import type { WorkerCatalog } from "../worker-contract.js";
@@ -23,6 +23,10 @@ export function plannedTaskSchema(registry: WorkerCatalog) {
     expectedOutput: z.string().describe("What a good result contains."),
     estimatedCost: z.number().describe("Relative effort, 1 (small) to 5 (large)."),
     complex: z.boolean().describe("True only if the task should be broken into subtasks before it runs."),
+    // Asked for only when some worker declares capabilities: plans of other teams keep their shape.
+    ...(registry.list().some((worker) => worker.capabilities?.length)
+      ? { requires: z.array(z.string()).describe("Capabilities from the worker list that this task needs; [] if none.") }
+      : {}),
   });
 }
 
@@ -129,7 +133,7 @@ export function planGoal(
   conversation: { text: string; nonce: string } = { text: "", nonce: "" },
 ): Promise<PlanOutcome> {
   const messages = [new SystemMessage(plannerSystemPrompt(registry, settings)), new HumanMessage(planRequest(goal, conversation.text, conversation.nonce))];
-  const validation = { workers: registry.names, maxTasks: settings.maxTasks };
+  const validation = { ...catalogRules(registry), maxTasks: settings.maxTasks };
   return requestValidPlan(model, messages, planSchema(registry), validation, settings.planRepairs, {
     signal,
     timeoutMs: settings.plannerTimeoutMs,
@@ -147,7 +151,7 @@ export function expandTask(
   signal?: AbortSignal,
 ): Promise<PlanOutcome> {
   const messages = [new SystemMessage(plannerSystemPrompt(registry, settings)), new HumanMessage(expandRequest(goal, task, maxSubtasks))];
-  const validation = { workers: registry.names, maxTasks: maxSubtasks };
+  const validation = { ...catalogRules(registry), maxTasks: maxSubtasks };
   return requestValidPlan(model, messages, planSchema(registry), validation, settings.planRepairs, {
     signal,
     timeoutMs: settings.plannerTimeoutMs,

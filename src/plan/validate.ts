@@ -1,5 +1,6 @@
 import { PlanValidationError } from "../errors.js";
 import { PlanInputSchema, type TaskSpec } from "../schemas.js";
+import type { WorkerCatalog } from "../worker-contract.js";
 import { findCycleBreaks } from "./cycles.js";
 
 export type PlanIssueCode =
@@ -7,6 +8,7 @@ export type PlanIssueCode =
   | "dangling_dependency"
   | "self_dependency"
   | "unknown_worker"
+  | "missing_capability"
   | "too_many_tasks"
   | "cycle"
   | "invalid_task"
@@ -24,6 +26,8 @@ export const REPAIRABLE_ISSUES: ReadonlySet<PlanIssueCode> = new Set(["cycle", "
 
 export interface ValidationOptions {
   workers: readonly string[];
+  /** Each worker's capabilities, for tasks that state what they `require`. */
+  capabilities?: Readonly<Record<string, readonly string[]>>;
   maxTasks: number;
   /** Ids already in the run (for follow-ups and replans): valid dependencies, invalid new ids. */
   existingIds?: ReadonlySet<string>;
@@ -56,7 +60,7 @@ export function validatePlan(tasks: readonly TaskSpec[], options: ValidationOpti
         code: "unknown_worker",
         message: `Task "${task.id}" names unknown worker "${task.worker}"; use one of: ${options.workers.join(", ")}.`,
       });
-    }
+    } else issues.push(...capabilityIssues(task, options));
     for (const dep of task.dependsOn) {
       if (dep === task.id) {
         issues.push({ code: "self_dependency", message: `Task "${task.id}" depends on itself.` });
@@ -74,6 +78,24 @@ export function validatePlan(tasks: readonly TaskSpec[], options: ValidationOpti
     }
   }
   return issues;
+}
+
+/** A task's required capabilities that its worker lacks, each naming the workers that have it. */
+function capabilityIssues(task: TaskSpec, options: ValidationOptions): PlanIssue[] {
+  const capabilities = options.capabilities ?? {};
+  const has = capabilities[task.worker] ?? [];
+  return (task.requires ?? [])
+    .filter((capability) => !has.includes(capability))
+    .map((capability) => {
+      const holders = options.workers.filter((worker) => capabilities[worker]?.includes(capability));
+      const use = holders.length ? `use ${holders.join(" or ")}` : "no worker has it; drop the requirement or the task";
+      return { code: "missing_capability", message: `Task "${task.id}" requires capability "${capability}", which worker "${task.worker}" lacks: ${use}.` };
+    });
+}
+
+/** What a plan is checked against from the registry: its worker names and their capabilities. */
+export function catalogRules(registry: WorkerCatalog): Pick<ValidationOptions, "workers" | "capabilities"> {
+  return { workers: registry.names, capabilities: Object.fromEntries(registry.list().map((worker) => [worker.name, worker.capabilities ?? []])) };
 }
 
 /** The messages of a plan's issues that cycle-breaking cannot repair: the plan cannot run as it is. */

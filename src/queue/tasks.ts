@@ -130,7 +130,7 @@ export async function createTaskWorker(options: TaskWorkerOptions): Promise<Task
     QUEUES.tasks,
     (job, _token, signal) => {
       const emit = (event: EventInit) => void job.updateProgress(event).catch(() => {});
-      return runTaskHere(job.data.input, options.registry, { provider: options.models, settings: job.data.settings, emit, signal });
+      return runTaskHere(job.data.input, options, { provider: options.models, settings: job.data.settings, emit, signal });
     },
     {
       connection,

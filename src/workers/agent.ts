@@ -1,72 +1,101 @@
-import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
-import { HumanMessage, SystemMessage, ToolMessage, type AIMessage, type BaseMessage } from "@langchain/core/messages";
-import type { RunnableConfig } from "@langchain/core/runnables";
+import { AIMessage, HumanMessage, type BaseMessage } from "@langchain/core/messages";
+import type { StructuredToolInterface } from "@langchain/core/tools";
+import { createAgent, createMiddleware, MiddlewareError, toolStrategy, type AgentMiddleware } from "langchain";
 import { taskNonce, withDataRule } from "../fence.js";
 import { textOf } from "../models.js";
 import { workerTaskPrompt } from "../prompts.js";
 import type { WorkerInput } from "../schemas.js";
-import type { Attempt } from "./attempt.js";
-import { AttemptFailure } from "./classify.js";
 import type { AgentWorker, WorkerOutput } from "../worker-contract.js";
+import { NESTED_RUN_CONFIGURABLE, type Attempt } from "./attempt.js";
+import { AttemptFailure } from "./classify.js";
+import { mcpFailures, withMcpTools } from "./mcp.js";
+import { memoryConfigurable } from "./memory.js";
 
-export async function runAgent(input: WorkerInput, worker: AgentWorker, feedback: string | undefined, attempt: Attempt): Promise<WorkerOutput> {
-  const model = attempt.model("worker");
-  const config: RunnableConfig = {
-    signal: attempt.signal,
-    runName: `${worker.name}:${input.task.id}`,
-    tags: [`worker:${worker.name}`, `task:${input.task.id}`],
-    metadata: { taskId: input.task.id, worker: worker.name, attempt: attempt.number, model: attempt.params.model },
-  };
-  const nonce = taskNonce(input, "task");
-  // Dependencies' results come fenced: the system prompt says that fenced text is data.
-  const system = Object.keys(input.dependencies).length ? withDataRule(worker.systemPrompt, nonce) : worker.systemPrompt;
-  const messages: BaseMessage[] = [new SystemMessage(system), new HumanMessage(workerTaskPrompt(input, feedback, nonce))];
-  let final: AIMessage | undefined;
-  if (worker.tools?.length) {
-    final = await toolLoop(model, worker.tools, messages, worker.maxToolRounds ?? attempt.maxToolRounds, config, attempt);
-  } else if (!worker.outputSchema) {
-    final = (await model.invoke(messages, config)) as AIMessage;
-    attempt.meter(final);
-  }
-  if (!worker.outputSchema) return { output: textOf(final!) };
-  const structured = model.withStructuredOutput(worker.outputSchema, { name: `${worker.name}_result`, includeRaw: true });
-  const { raw, parsed } = (await structured.invoke(final ? [...messages, final] : messages, config)) as { raw: BaseMessage; parsed: unknown };
-  attempt.meter(raw);
-  if (parsed === null || parsed === undefined) throw new AttemptFailure("schema", "the model returned no parsable structured output");
-  return { output: JSON.stringify(parsed, null, 2), data: parsed };
+/** What the agent is told once its tool rounds are spent. */
+const FINAL_ANSWER_REQUEST = "The tool-call budget is used up. Give your final answer now, without tools.";
+
+/** Tool rounds so far: the agent's replies that called tools. */
+const toolRounds = (messages: BaseMessage[]) => messages.filter((m) => AIMessage.isInstance(m) && m.tool_calls?.length).length;
+
+/**
+ * The attempt's middleware: records the usage of every model reply, and once `maxRounds` rounds of tool calls are
+ * spent asks for a final answer without the worker's tools (tool calls in that reply are dropped, so the loop ends).
+ */
+function attemptMiddleware(attempt: Attempt, maxRounds: number) {
+  return createMiddleware({
+    name: "OrchestratorAttempt",
+    wrapModelCall: async (request, handler) => {
+      const spent = toolRounds(request.messages) >= maxRounds;
+      const reply = spent ? await handler({ ...request, tools: [], messages: [...request.messages, new HumanMessage(FINAL_ANSWER_REQUEST)] }) : await handler(request);
+      attempt.meter(reply);
+      if (!spent || !reply.tool_calls?.length || request.responseFormat) return reply;
+      return new AIMessage({ content: reply.content, id: reply.id, usage_metadata: reply.usage_metadata });
+    },
+  });
 }
 
-async function toolLoop(
-  model: BaseChatModel,
-  tools: NonNullable<AgentWorker["tools"]>,
-  messages: BaseMessage[],
-  maxRounds: number,
-  config: RunnableConfig,
+/** The error a middleware passed on (a model's own error, with its status), as `createAgent` wraps it. */
+function unwrapped(error: unknown): unknown {
+  let inner = error;
+  while (MiddlewareError.isInstance(inner) && (inner as Error).cause !== undefined) inner = (inner as Error).cause;
+  return inner;
+}
+
+/**
+ * Runs an agent worker's attempt as a `createAgent` agent: the worker's system prompt, tools (its MCP servers' too)
+ * and output schema, the attempt's metered model, its signal and the tool-round budget. Tool errors go back to the
+ * model as tool messages; an MCP server that goes away fails the attempt.
+ */
+export function runAgent(input: WorkerInput, worker: AgentWorker, feedback: string | undefined, attempt: Attempt): Promise<WorkerOutput> {
+  const servers = worker.mcpServers ?? {};
+  if (!Object.keys(servers).length) return runAgentWith(input, worker, feedback, attempt, worker.tools ?? []);
+  return withMcpTools(servers, worker.mcpTools, (mcpTools) => {
+    const failures = mcpFailures(Object.keys(servers), new Set(mcpTools.map((tool) => tool.name)));
+    return runAgentWith(input, worker, feedback, attempt, [...(worker.tools ?? []), ...mcpTools], [failures]);
+  });
+}
+
+async function runAgentWith(
+  input: WorkerInput,
+  worker: AgentWorker,
+  feedback: string | undefined,
   attempt: Attempt,
-): Promise<AIMessage> {
-  if (!model.bindTools) throw new AttemptFailure("worker", "the worker's model does not support tool calling", false);
-  const bound = model.bindTools(tools);
-  const byName = new Map(tools.map((tool) => [tool.name, tool]));
-  for (let round = 0; round < maxRounds; round++) {
-    const reply = (await bound.invoke(messages, config)) as AIMessage;
-    attempt.meter(reply);
-    if (!reply.tool_calls?.length) return reply;
-    messages.push(reply);
-    for (const call of reply.tool_calls) {
-      let content: string;
-      try {
-        const tool = byName.get(call.name);
-        if (!tool) throw new Error(`no tool named "${call.name}"`);
-        const result: unknown = await tool.invoke(call.args, config);
-        content = typeof result === "string" ? result : JSON.stringify(result);
-      } catch (error) {
-        content = `Tool error: ${(error as Error).message}`;
-      }
-      messages.push(new ToolMessage({ content, tool_call_id: call.id ?? call.name, name: call.name }));
-    }
-  }
-  messages.push(new HumanMessage("The tool-call budget is used up. Give your final answer now, without tools."));
-  const reply = (await model.invoke(messages, config)) as AIMessage;
-  attempt.meter(reply);
-  return reply;
+  tools: StructuredToolInterface[],
+  middleware: AgentMiddleware[] = [],
+): Promise<WorkerOutput> {
+  const model = attempt.model("worker");
+  if (tools.length && !model.bindTools) throw new AttemptFailure("worker", "the worker's model does not support tool calling", false);
+  const nonce = taskNonce(input, "task");
+  // Dependencies' results come fenced: the system prompt says that fenced text is data.
+  const systemPrompt = Object.keys(input.dependencies).length ? withDataRule(worker.systemPrompt, nonce) : worker.systemPrompt;
+  const maxRounds = worker.maxToolRounds ?? attempt.maxToolRounds;
+  const agent = createAgent({
+    model,
+    tools,
+    systemPrompt,
+    middleware: [attemptMiddleware(attempt, maxRounds), ...middleware],
+    ...(worker.outputSchema ? { responseFormat: toolStrategy(worker.outputSchema as never, { toolMessageContent: "Result recorded." }) } : {}),
+    checkpointer: false,
+    name: worker.name,
+  });
+  const state = await agent
+    .invoke(
+      { messages: [new HumanMessage(workerTaskPrompt(input, feedback, nonce))] },
+      {
+        signal: attempt.signal,
+        runName: `${worker.name}:${input.task.id}`,
+        tags: [`worker:${worker.name}`, `task:${input.task.id}`],
+        metadata: { taskId: input.task.id, worker: worker.name, attempt: attempt.number, model: attempt.params.model },
+        recursionLimit: 2 * maxRounds + 10,
+        // Its tools find the run's shared memory through `memoryOf(config)`.
+        configurable: { ...NESTED_RUN_CONFIGURABLE, ...memoryConfigurable(attempt.memory) },
+      },
+    )
+    .catch((error: unknown) => {
+      throw unwrapped(error);
+    });
+  if (!worker.outputSchema) return { output: textOf(state.messages.at(-1)!) };
+  const parsed = (state as { structuredResponse?: unknown }).structuredResponse;
+  if (parsed === null || parsed === undefined) throw new AttemptFailure("schema", "the model returned no parsable structured output");
+  return { output: JSON.stringify(parsed, null, 2), data: parsed };
 }

@@ -10,7 +10,8 @@ export function stepInput(assignment: WorkerAssignment, step: Omit<WorkerInput, 
     const title = assignment.steps.find((other) => other.task.id === id)?.task.title ?? id;
     dependencies[id] = dependencyResult(title, result);
   }
-  return { goal: assignment.goal, ...(assignment.fenceSeed ? { fenceSeed: assignment.fenceSeed } : {}), ...step, dependencies };
+  const run = assignment.runId ? { runId: assignment.runId } : {};
+  return { goal: assignment.goal, ...(assignment.fenceSeed ? { fenceSeed: assignment.fenceSeed } : {}), ...run, ...step, dependencies };
 }
 
 /**

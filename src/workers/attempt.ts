@@ -1,12 +1,14 @@
+import { BaseCallbackHandler } from "@langchain/core/callbacks/base";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import type { BaseMessage } from "@langchain/core/messages";
+import type { LLMResult } from "@langchain/core/outputs";
 import type { EventInit } from "../events.js";
 import type { ModelProvider, ModelRole } from "../models.js";
 import type { AttemptParams } from "../schemas.js";
 import type { Settings } from "../settings.js";
 import { addUsage, usageOf, ZERO_USAGE, type Usage } from "../usage.js";
-import type { ModelAccess } from "../worker-contract.js";
-import { meteredModel, RunMeter, type CallObserver } from "./meter.js";
+import type { ModelAccess, WorkerMemory } from "../worker-contract.js";
+import { meteredModel, RunMeter, tokensOf, type CallObserver } from "./meter.js";
 
 export interface ExecuteOptions {
   provider: ModelProvider;
@@ -16,7 +18,15 @@ export interface ExecuteOptions {
   signal?: AbortSignal;
   /** The run's meter, shared by the wave's workers: every model call asks it first. None: no run budget. */
   meter?: RunMeter;
+  /** The run's shared memory, when the graph has a store. */
+  memory?: WorkerMemory;
 }
+
+/**
+ * The configurable of a graph run nested in an attempt (an agent, a graph worker): LangGraph would hand it the parent
+ * run's abort signal, ignoring its own; without that it stops with the attempt's, and listens on it, not the run's.
+ */
+export const NESTED_RUN_CONFIGURABLE = { __pregel_abort_signals: undefined } as const;
 
 /**
  * One attempt's view of the task: its parameters, its time limit and signal, and a meter for the tokens it spends.
@@ -27,6 +37,7 @@ export class Attempt implements ModelAccess, CallObserver {
   usage: Usage = ZERO_USAGE;
   readonly modelConfigured: boolean;
   readonly maxToolRounds: number;
+  readonly memory?: WorkerMemory;
   private readonly runMeter: RunMeter;
   private readonly open = new Set<object>();
 
@@ -40,6 +51,7 @@ export class Attempt implements ModelAccess, CallObserver {
   ) {
     this.modelConfigured = options.provider.configured;
     this.maxToolRounds = options.settings.maxToolRounds;
+    this.memory = options.memory;
     this.runMeter = options.meter ?? new RunMeter({ deadlineMs: 0, maxTokens: 0, maxModelCalls: 0 });
   }
 
@@ -77,9 +89,43 @@ export class Attempt implements ModelAccess, CallObserver {
     };
   }
 
+  /**
+   * Meters the model calls of a graph worker's own models, which `model()` did not create: each call asks the run's
+   * meter first (a refused call throws from the model's callbacks) and its tokens count when it ends.
+   */
+  foreignCalls(): BaseCallbackHandler {
+    return new ForeignCallMeter(this.runMeter, (usage) => this.recordUsage(usage));
+  }
+
   /** Ends the attempt: calls still running (cut by a time limit) count as made. */
   close(): void {
     for (const _call of this.open) this.recordUsage({});
     this.open.clear();
+  }
+}
+
+/** Meters calls of models the attempt did not create, through their callbacks (awaited, so a refusal stops the call). */
+class ForeignCallMeter extends BaseCallbackHandler {
+  name = "orchestrator_foreign_call_meter";
+
+  constructor(
+    private readonly meter: RunMeter,
+    private readonly record: (usage: Partial<Usage>) => void,
+  ) {
+    super({ raiseError: true, _awaitHandler: true });
+  }
+
+  override handleChatModelStart(): void {
+    this.meter.admit();
+  }
+
+  override handleLLMEnd(output: LLMResult): void {
+    const usage = tokensOf(output);
+    this.meter.settle(usage);
+    this.record({ ...usage, modelCalls: 1 });
+  }
+
+  override handleLLMError(): void {
+    this.record({});
   }
 }

@@ -1,4 +1,4 @@
-import { ModelNotConfiguredError, OrchestratorError, RunBudgetReachedError } from "../errors.js";
+import { McpServerError, ModelNotConfiguredError, OrchestratorError, RunBudgetReachedError } from "../errors.js";
 import type { ErrorKind, TaskError } from "../schemas.js";
 
 /** A failed attempt with a known kind: empty output, a failed contract or check, a timeout. */
@@ -26,6 +26,7 @@ const RETRYABLE: Record<ErrorKind, boolean> = {
   check: true,
   refusal: true,
   not_configured: false,
+  mcp: true,
   worker: true,
   aborted: false,
   budget: false,
@@ -47,6 +48,7 @@ function retryAfterOf(error: unknown): number | undefined {
 function kindOf(error: unknown): ErrorKind {
   if (error instanceof AttemptFailure) return error.kind;
   if (error instanceof ModelNotConfiguredError) return "not_configured";
+  if (error instanceof McpServerError) return "mcp";
   if (error instanceof RunBudgetReachedError) return "budget";
   const status = statusOf(error);
   if (status === 429) return "rate_limit";

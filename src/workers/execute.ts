@@ -9,6 +9,7 @@ import type { Attempt, ExecuteOptions } from "./attempt.js";
 import { runAttempt } from "./run-attempt.js";
 import { capData, capOutput } from "./verify.js";
 import { retryLadder } from "./ladder.js";
+import { keepFullResult } from "./memory.js";
 import type { WorkerDefinition } from "../worker-contract.js";
 
 /** Longest wait a Retry-After header may impose between attempts. */
@@ -71,11 +72,16 @@ export async function executeTask(input: WorkerInput, worker: WorkerDefinition, 
       const { output, data, followUps } = outcome.output;
       const capped = capData(data, settings.maxDataChars);
       const text = capOutput(output, settings.maxOutputChars);
+      // What state cannot hold whole is kept whole in the run's memory, with a reference in state.
+      const cut = text !== output || capped.note !== undefined;
+      const stored = cut && options.memory ? await keepFullResult(options.memory, input.task.id, outcome.output) : undefined;
+      const notes = [...(capped.note ? [capped.note] : []), ...(stored ? [`the full result is in the store at ${stored.namespace.join("/")} "${stored.key}"`] : [])];
       const result = finish({
         status: "done",
-        output: capped.note ? `${text}\n\n[${capped.note}]` : text,
+        output: notes.length ? `${text}\n\n[${notes.join("; ")}]` : text,
         ...("data" in capped ? { data: capped.data } : {}),
-        ...(capped.note ? { notes: [capped.note] } : {}),
+        ...(notes.length ? { notes } : {}),
+        ...(stored ? { stored } : {}),
         followUps: followUps as TaskSpec[],
       });
       emit({ type: "task.done", ...ref, attempts: number, durationMs: result.durationMs, usage: result.usage });

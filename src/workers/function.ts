@@ -12,6 +12,7 @@ export async function runFunction(input: WorkerInput, worker: FunctionWorker, fe
     modelConfigured: attempt.modelConfigured,
     model: (role) => attempt.model(role),
     recordUsage: (usage) => attempt.recordUsage(usage),
+    ...(attempt.memory ? { memory: attempt.memory } : {}),
   });
   const output = typeof raw === "string" ? { output: raw } : raw;
   if (output?.usage) attempt.recordUsage({ modelCalls: 0, ...output.usage });

@@ -68,7 +68,7 @@ type Generate = BaseChatModel["generate"];
 type StreamIterator = BaseChatModel["_streamIterator"];
 
 /** The tokens of a generation batch: each message's `usage_metadata`. */
-const tokensOf = (result: LLMResult): Usage => {
+export const tokensOf = (result: LLMResult): Usage => {
   let usage = ZERO_USAGE;
   for (const generation of result.generations.flat()) usage = addUsage(usage, { ...usageOf((generation as { message?: never }).message), modelCalls: 0 });
   return usage;

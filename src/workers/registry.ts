@@ -1,8 +1,11 @@
 import { RegistryError, UnknownWorkerError } from "../errors.js";
-import type { AgentWorker, FunctionWorker, WorkerCatalog, WorkerDefinition } from "../worker-contract.js";
+import type { AgentWorker, FunctionWorker, GraphWorker, WorkerCatalog, WorkerDefinition } from "../worker-contract.js";
 
 /** Declares an LLM agent worker. */
 export const agentWorker = (definition: Omit<AgentWorker, "kind">): AgentWorker => ({ kind: "agent", ...definition });
+
+/** Declares a worker that runs a compiled graph, a `createAgent` agent or a `RemoteGraph` as a subgraph. */
+export const graphWorker = (definition: Omit<GraphWorker, "kind">): GraphWorker => ({ kind: "graph", ...definition });
 
 /** Declares a plain-function worker. */
 export const functionWorker = (definition: Omit<FunctionWorker, "kind">): FunctionWorker => ({
@@ -11,6 +14,7 @@ export const functionWorker = (definition: Omit<FunctionWorker, "kind">): Functi
 });
 
 const NAME_PATTERN = /^[a-z][a-z0-9]*(_[a-z0-9]+)*$/;
+const CAPABILITY_PATTERN = /^[a-z][a-z0-9_-]*$/;
 
 /** The single source of truth about workers: validated once, read by the planner, the plan validator and the worker node. */
 export class WorkerRegistry implements WorkerCatalog {
@@ -30,6 +34,10 @@ export class WorkerRegistry implements WorkerCatalog {
       if (!worker.description?.trim()) throw new RegistryError(`Worker "${worker.name}" has no description.`);
       if (worker.kind === "agent" && !worker.systemPrompt?.trim()) {
         throw new RegistryError(`Agent worker "${worker.name}" has no system prompt.`);
+      }
+      const badCapability = worker.capabilities?.find((capability) => !CAPABILITY_PATTERN.test(capability));
+      if (badCapability !== undefined) {
+        throw new RegistryError(`Worker "${worker.name}" has capability "${badCapability}": capabilities are lowercase words (e.g. "web_search").`);
       }
       byName.set(worker.name, worker);
     }

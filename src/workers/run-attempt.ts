@@ -1,3 +1,5 @@
+import { setMaxListeners } from "node:events";
+import { isGraphBubbleUp } from "@langchain/langgraph";
 import { RunBudgetReachedError } from "../errors.js";
 import type { TaskError, WorkerInput, AttemptParams } from "../schemas.js";
 import { runAgent } from "./agent.js";
@@ -5,6 +7,7 @@ import { Attempt, type ExecuteOptions } from "./attempt.js";
 import { AttemptFailure, classifyError } from "./classify.js";
 import { verify } from "./verify.js";
 import { runFunction } from "./function.js";
+import { runGraphWorker } from "./graph.js";
 import type { WorkerDefinition, WorkerOutput } from "../worker-contract.js";
 
 export type AttemptOutcome = { ok: true; output: WorkerOutput; attempt: Attempt } | { ok: false; error: TaskError; retryAfterMs?: number; attempt: Attempt };
@@ -15,6 +18,13 @@ function stopOf(number: number, timeoutMs: number, options: ExecuteOptions): { i
   const toDeadline = deadlineAt === undefined ? Number.POSITIVE_INFINITY : deadlineAt - Date.now();
   if (toDeadline <= timeoutMs) return { inMs: Math.max(0, toDeadline), reason: () => new RunBudgetReachedError(options.meter!.reached() ?? "the deadline passed") };
   return { inMs: timeoutMs, reason: () => new AttemptFailure("timeout", `attempt ${number} timed out after ${timeoutMs} ms`) };
+}
+
+/** The attempt's work, by the worker's kind. */
+function work(input: WorkerInput, worker: WorkerDefinition, feedback: string | undefined, attempt: Attempt): Promise<WorkerOutput> {
+  if (worker.kind === "agent") return runAgent(input, worker, feedback, attempt);
+  if (worker.kind === "graph") return runGraphWorker(input, worker, feedback, attempt);
+  return runFunction(input, worker, feedback, attempt);
 }
 
 /** One attempt under its time limit (and the run's deadline): the work, then the result contract. */
@@ -29,6 +39,8 @@ export async function runAttempt(
   const timeoutMs = worker.timeoutMs ?? options.settings.workerTimeoutMs;
   // One controller per attempt, aborted by its timeout, the run's deadline or the run's signal (one listener, removed after).
   const controller = new AbortController();
+  // An agent's loop listens on it once per model and tool call (createAgent merges it into each call's signal).
+  setMaxListeners(0, controller.signal);
   const attempt = new Attempt(number, params, controller.signal, timeoutMs, options);
   const onRunAbort = () => controller.abort(new AttemptFailure("aborted", "the run was cancelled", false));
   if (options.signal?.aborted) onRunAbort();
@@ -42,13 +54,15 @@ export async function runAttempt(
   try {
     // The result contract (a check may call a model) runs inside the attempt's limit too.
     const run = async () => {
-      const output = await (worker.kind === "agent" ? runAgent(input, worker, feedback, attempt) : runFunction(input, worker, feedback, attempt));
+      const output = await work(input, worker, feedback, attempt);
       await verify(output, input, worker, attempt);
       return output;
     };
     const output = await Promise.race([run(), stopped]);
     return { ok: true, output, attempt };
   } catch (error) {
+    // An interrupt inside a graph worker pauses the run: it reaches the parent graph, which resumes it there.
+    if (isGraphBubbleUp(error)) throw error;
     const { retryAfterMs, ...failure } = classifyError(error);
     return { ok: false, error: failure, ...(retryAfterMs === undefined ? {} : { retryAfterMs }), attempt };
   } finally {

@@ -1,15 +1,15 @@
 import { RunnableLambda } from "@langchain/core/runnables";
-import { task as durableTask, type LangGraphRunnableConfig } from "@langchain/langgraph";
-import type { OrchestratorDeps } from "../deps.js";
+import { task as durableTask, isGraphBubbleUp, type LangGraphRunnableConfig } from "@langchain/langgraph";
+import { prepareModels, type OrchestratorDeps } from "../deps.js";
 import { emitter } from "../events.js";
 import type { TaskResult, WorkerInput } from "../schemas.js";
 import type { Settings } from "../settings.js";
 import { ZERO_USAGE } from "../usage.js";
 import { classifyError } from "./classify.js";
 import { executeTask } from "./execute.js";
+import { workerMemory } from "./memory.js";
 import type { RunMeter } from "./meter.js";
 import type { ExecuteOptions } from "./attempt.js";
-import type { WorkerCatalog } from "../worker-contract.js";
 
 /** Runs one task of a chain or a pool. */
 export type RunStep = (input: WorkerInput) => Promise<TaskResult>;
@@ -50,18 +50,26 @@ export function traced(
 /** Runs the task here, or through the deps' task runner (not under a run budget: its meter lives in this process). */
 async function runTask(input: WorkerInput, deps: OrchestratorDeps, settings: Settings, config: LangGraphRunnableConfig, meter?: RunMeter): Promise<TaskResult> {
   const emit = emitter(config);
-  if (!deps.taskRunner || meter) return runTaskHere(input, deps.registry, { provider: deps.models, settings, emit, signal: config.signal, meter });
+  if (!deps.taskRunner || meter) {
+    const memory = config.store && input.runId ? { memory: workerMemory(config.store, input.runId, settings.memoryNamespace) } : {};
+    return runTaskHere(input, deps, { provider: deps.models, settings, emit, signal: config.signal, meter, ...memory });
+  }
   const started = new Date();
   const threadId = String(config.configurable?.thread_id ?? "");
   return deps.taskRunner(input, { threadId, settings, emit, signal: config.signal }).catch((error: unknown) => failedResult(input, error, started));
 }
 
-/** Runs one task in this process to its result record; a worker that throws (or is unknown) gives a failed one. Never throws. */
-export async function runTaskHere(input: WorkerInput, registry: WorkerCatalog, options: ExecuteOptions): Promise<TaskResult> {
+/**
+ * Runs one task in this process to its result record; a worker that throws (or is unknown) gives a failed one. Never
+ * throws, but for an interrupt inside a graph worker, which goes up to the parent graph.
+ */
+export async function runTaskHere(input: WorkerInput, deps: Pick<OrchestratorDeps, "registry" | "models">, options: ExecuteOptions): Promise<TaskResult> {
   const started = new Date();
   try {
-    return await executeTask(input, registry.get(input.task.worker), options);
+    await prepareModels(deps, options.settings);
+    return await executeTask(input, deps.registry.get(input.task.worker), options);
   } catch (error) {
+    if (isGraphBubbleUp(error)) throw error;
     return failedResult(input, error, started);
   }
 }

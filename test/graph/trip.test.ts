@@ -1,4 +1,5 @@
-import { MemorySaver } from "@langchain/langgraph";
+import { InMemoryStore, MemorySaver } from "@langchain/langgraph";
+import { runNamespace } from "../../src/workers/memory.js";
 import { describe, expect, it } from "vitest";
 import { compileOrchestrator } from "../../graphs/orchestrator.js";
 import { FlightBookingSchema, type FlightBooking } from "../../src/examples/trip/bookings.js";
@@ -12,6 +13,7 @@ import {
   tripRegistry,
   tripRequestFor,
   loadTripPlan,
+  TRIP_MEMORY_KEY,
 } from "../../src/examples/trip/index.js";
 import type { Itinerary } from "../../src/examples/trip/itinerary.js";
 import { tripSearchTools } from "../../src/examples/trip/tools.js";
@@ -469,6 +471,17 @@ describe("trip plan and registry", () => {
 });
 
 describe("the trip demo end to end", () => {
+  it("has the hotel agent take the trip's dates and budget from the memory the flight agent left them in", async () => {
+    const store = new InMemoryStore();
+    const graph = compileOrchestrator({ registry: tripRegistry(), models: scriptedProvider({}, { configured: false }) }, { checkpointer: new MemorySaver(), store });
+    await runGraph(graph, { goal: TRIP_GOAL, plan: tripPlan }, { threadId: "memory" });
+    const { results, runId } = (await graph.getState({ configurable: { thread_id: "memory" } })).values;
+    const remembered = (await store.get(runNamespace(runId), TRIP_MEMORY_KEY))?.value;
+    expect(remembered).toEqual({ arrivalDate: results.flight.data.arrivalDate, returnDate: "2026-05-15", budget: 3000 });
+    expect(results.hotel.output).toContain("Dates and budget: from the team's memory, as the flight agent fixed them.");
+    expect(results.hotel.data).toMatchObject({ checkIn: results.flight.data.arrivalDate, checkOut: "2026-05-15" });
+  });
+
   it("takes the red-eye, books the extra night before the budget check, and finishes every task", async () => {
     const graph = compileOrchestrator({ registry: tripRegistry(), models: scriptedProvider({}, { configured: false }) }, { checkpointer: new MemorySaver() });
     const summary = await runGraph(graph, { goal: TRIP_GOAL, plan: tripPlan }, { threadId: "t" });

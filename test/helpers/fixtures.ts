@@ -1,4 +1,4 @@
-import { MemorySaver, type BaseCheckpointSaver } from "@langchain/langgraph";
+import { MemorySaver, type BaseCheckpointSaver, type BaseStore } from "@langchain/langgraph";
 import { compileOrchestrator } from "../../graphs/orchestrator.js";
 import type { SettingsInput } from "../../src/settings.js";
 import type { ModelProvider } from "../../src/models.js";
@@ -88,14 +88,20 @@ export interface Harness {
 
 /** A compiled orchestrator over echo workers with a memory checkpointer, recording events and work. */
 export function harness(
-  options: { models?: ModelProvider; workers?: (log: WorkLog) => WorkerDefinition[]; settings?: SettingsInput; checkpointer?: BaseCheckpointSaver } = {},
+  options: {
+    models?: ModelProvider;
+    workers?: (log: WorkLog) => WorkerDefinition[];
+    settings?: SettingsInput;
+    checkpointer?: BaseCheckpointSaver;
+    store?: BaseStore;
+  } = {},
 ): Harness {
   const log = new WorkLog();
   const events: OrchestratorEvent[] = [];
   const registry = new WorkerRegistry(options.workers?.(log) ?? [echoWorker(log)]);
   const graph = compileOrchestrator(
     { registry, models: options.models ?? scriptedProvider({}, { configured: false }), settings: options.settings },
-    { checkpointer: options.checkpointer ?? new MemorySaver() },
+    { checkpointer: options.checkpointer ?? new MemorySaver(), ...(options.store ? { store: options.store } : {}) },
   );
   return {
     graph,

@@ -378,3 +378,29 @@ export function scriptedHandler(routes: Route[]): Handler {
     return typeof route.reply === "function" ? route.reply(view) : route.reply;
   };
 }
+
+/** A task's script: what the model answers to the `turn`-th request of that task's own loop. */
+export type TaskScript = (body: ChatRequest, turn: number) => Reply;
+
+/** The task a worker's request belongs to: named in its first user message (later turns are tool results or reminders). */
+export const taskOf = (body: ChatRequest): string | undefined => /Your task "([^"]+)"/.exec(messageText(body.messages.find((m) => m.role === "user")))?.[1];
+
+/**
+ * A loopback server where each task's requests follow that task's script and the synthesizer answers "the answer";
+ * `byTask` keeps every task's requests in arrival order. Any other request fails the call.
+ */
+export async function taskScriptServer(scripts: Record<string, TaskScript>): Promise<{ server: OpenAIServer; byTask: Record<string, ChatRequest[]> }> {
+  const byTask: Record<string, ChatRequest[]> = {};
+  const server = await startOpenAIServer({
+    handler: (body) => {
+      if (describeRequest(body).system.includes("You write the final answer")) return { content: "the answer" };
+      const id = taskOf(body);
+      const script = id ? scripts[id] : undefined;
+      if (!id || !script) throw new Error(`unexpected request: ${messageText(body.messages.at(-1)).slice(0, 80)}`);
+      byTask[id] ??= [];
+      byTask[id].push(body);
+      return script(body, byTask[id].length - 1);
+    },
+  });
+  return { server, byTask };
+}

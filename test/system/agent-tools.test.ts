@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { agentWorker, createOrchestrator, type Orchestrator } from "../../src/index.js";
 import { openAIProvider } from "../../src/models.js";
-import { describeRequest, messageText, startOpenAIServer, type ChatMessage, type ChatRequest, type OpenAIServer, type Reply } from "../helpers/openai-server.js";
+import { messageText, taskScriptServer, type ChatMessage, type ChatRequest, type OpenAIServer, type TaskScript } from "../helpers/openai-server.js";
 import { task } from "../helpers/fixtures.js";
 
 /** Calls of the price tool, with the arguments it was given, in order. */
@@ -22,9 +22,6 @@ const priceTool = tool(
   },
 );
 
-/** The task a request belongs to: named in its first user message (later turns are tool results or reminders). */
-const taskOf = (body: ChatRequest) => /Your task "([^"]+)"/.exec(messageText(body.messages.find((m) => m.role === "user")))?.[1];
-
 /** The tool results a request carries back to the model. */
 const toolMessages = (body: ChatRequest): ChatMessage[] => body.messages.filter((m) => m.role === "tool");
 
@@ -32,7 +29,7 @@ const toolMessages = (body: ChatRequest): ChatMessage[] => body.messages.filter(
 const asksForFinalAnswer = (body: ChatRequest) => /final answer/i.test(messageText(body.messages.at(-1)));
 
 /** What the model does per task: each one follows a script over the requests of its own tool loop. */
-const SCRIPTS: Record<string, (body: ChatRequest, turn: number) => Reply> = {
+const SCRIPTS: Record<string, TaskScript> = {
   // One tool call with arguments, then an answer from the tool's result.
   apples: (body, turn) =>
     turn === 0
@@ -58,20 +55,10 @@ describe("an agent worker's tool loop through the real OpenAI client", () => {
   let server: OpenAIServer;
   let orchestrator: Orchestrator;
   /** Chat requests per task, in arrival order. */
-  const byTask: Record<string, ChatRequest[]> = {};
+  let byTask: Record<string, ChatRequest[]>;
 
   beforeAll(async () => {
-    server = await startOpenAIServer({
-      handler: (body) => {
-        if (describeRequest(body).system.includes("You write the final answer")) return { content: "the answer" };
-        const id = taskOf(body);
-        const script = id ? SCRIPTS[id] : undefined;
-        if (!id || !script) throw new Error(`unexpected request: ${messageText(body.messages.at(-1)).slice(0, 80)}`);
-        byTask[id] ??= [];
-        byTask[id].push(body);
-        return script(body, byTask[id].length - 1);
-      },
-    });
+    ({ server, byTask } = await taskScriptServer(SCRIPTS));
     orchestrator = await createOrchestrator({
       checkpointer: "memory",
       models: openAIProvider({ openaiBaseUrl: server.url, openaiApiKey: "test-key" }),

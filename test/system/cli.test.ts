@@ -323,6 +323,14 @@ describe("the CLI's exit codes", () => {
     expect(JSON.parse(json.out.stdout)).toMatchObject({ status: "partial", stopReason: expect.stringMatching(/^run budget reached: /) });
   });
 
+  it("exits 2 naming the package to install when a model setting names a provider whose package is missing", async () => {
+    const { out, io } = capture({ env: { OPENAI_API_KEY: "test-key" } });
+    expect(await main(["A goal", "--checkpointer", "memory", "--worker-model", "anthropic:claude-sonnet-4-5"], io)).toBe(2);
+    expect(out.stderr).toBe(
+      'The model "anthropic:claude-sonnet-4-5" needs the package @langchain/anthropic, which is not installed. Install it with: npm install @langchain/anthropic\n',
+    );
+  });
+
   it("are documented in --help", async () => {
     const help = capture();
     expect(await main(["--help"], help.io)).toBe(0);

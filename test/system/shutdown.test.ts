@@ -136,15 +136,24 @@ describe("graceful shutdown of the CLI", () => {
       stdout: () => {},
       stderr: (text) => {
         stderr += text;
-        if (text.startsWith("started   research") || text.includes("Stopping after the current step") || text.startsWith("Cancelling:")) signals.emit("SIGINT");
+        if (text.includes("Stopping after the current step") || text.startsWith("Cancelling:")) signals.emit("SIGINT");
       },
       env: {},
       isTTY: false,
       cwd: dir,
       signals: signals as unknown as CliIO["signals"],
       exit: ((code: number) => void exits.push(code)) as CliIO["exit"],
-      // The research call would take a minute: only the cancel ends it.
-      models: scriptedProvider({ worker: () => "research result" }, { latencyMs: 60_000, onAbort: () => aborted.resolve() }),
+      // The research call would take a minute: only the cancel ends it. The first signal comes once it is under way.
+      models: scriptedProvider(
+        { worker: () => "research result" },
+        {
+          latencyMs: () => {
+            queueMicrotask(() => signals.emit("SIGINT"));
+            return 60_000;
+          },
+          onAbort: () => aborted.resolve(),
+        },
+      ),
     };
     const code = await main(args("third"), io);
     expect(exits).toEqual([130]);

@@ -33,6 +33,16 @@ describe("plan validation", () => {
     ]);
   });
 
+  it("reports a task whose worker lacks a capability it requires, naming the workers that have it", () => {
+    const capabilities = { echo: ["memory"], writer: ["web_search", "memory"] };
+    expect(
+      validatePlan([task("a", [], { requires: ["web_search", "memory"] }), task("b", [], { worker: "writer", requires: ["web_search"] })], { ...options, capabilities }),
+    ).toEqual([{ code: "missing_capability", message: 'Task "a" requires capability "web_search", which worker "echo" lacks: use writer.' }]);
+    expect(validatePlan([task("a", [], { requires: ["maps"] })], { ...options, capabilities })).toEqual([
+      { code: "missing_capability", message: 'Task "a" requires capability "maps", which worker "echo" lacks: no worker has it; drop the requirement or the task.' },
+    ]);
+  });
+
   it("reports more tasks than maxTasks, counting tasks already in the run", () => {
     expect(validatePlan([task("a"), task("b")], { ...options, maxTasks: 3, existingCount: 2 })).toEqual([
       { code: "too_many_tasks", message: "4 tasks exceed maxTasks=3; merge or drop 1." },

@@ -207,12 +207,12 @@ describe("the worker node's declared input", () => {
 
   type NodeSpecs = Record<string, { input?: Record<string, { lc_graph_name?: string }> }>;
 
-  it("is WorkerAssignmentSchema: addNode keeps the schema's channels (goal, fenceSeed, steps, pool, handBack, budget) as the worker node's input", () => {
+  it("is WorkerAssignmentSchema: addNode keeps the schema's channels (goal, fenceSeed, steps, pool, handBack, budget, runId) as the worker node's input", () => {
     const builder = buildOrchestratorGraph(deps) as unknown as { nodes: NodeSpecs; _schemaDefinition: object };
     const input = builder.nodes.worker!.input!;
-    expect(assignmentKeys).toEqual(["budget", "fenceSeed", "goal", "handBack", "pool", "steps"]);
+    expect(assignmentKeys).toEqual(["budget", "fenceSeed", "goal", "handBack", "pool", "runId", "steps"]);
     expect(Object.keys(input).sort()).toEqual(assignmentKeys);
-    expect(Object.values(input).map((channel) => channel.lc_graph_name)).toEqual(["LastValue", "LastValue", "LastValue", "LastValue", "LastValue", "LastValue"]);
+    expect(Object.values(input).map((channel) => channel.lc_graph_name)).toEqual(Array(assignmentKeys.length).fill("LastValue"));
     // Nodes without an input option read the whole state.
     expect(builder.nodes.orchestrator!.input).toBe(builder._schemaDefinition);
     expect(Object.keys(builder.nodes.orchestrator!.input!)).toEqual(expect.arrayContaining(["tasks", "results", "dispatch", "goal"]));
@@ -223,7 +223,7 @@ describe("the worker node's declared input", () => {
     const builder = (graph as unknown as { builder: { nodes: NodeSpecs } }).builder;
     expect(Object.keys(builder.nodes.worker!.input!).sort()).toEqual(assignmentKeys);
     const worker = (graph.nodes as unknown as Record<string, { channels: unknown; mapper?: (input: Record<string, unknown>) => unknown }>).worker!;
-    expect(worker.channels).toEqual({ goal: "goal", fenceSeed: "fenceSeed", steps: "steps", pool: "pool", handBack: "handBack", budget: "budget" });
+    expect(worker.channels).toEqual({ goal: "goal", fenceSeed: "fenceSeed", steps: "steps", pool: "pool", handBack: "handBack", budget: "budget", runId: "runId" });
     expect(worker.mapper!({ goal: "g", fenceSeed: "s", steps: [], pool: 2, tasks: {}, results: {} })).toEqual({ goal: "g", fenceSeed: "s", steps: [], pool: 2 });
   });
 });

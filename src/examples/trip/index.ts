@@ -43,4 +43,4 @@ export { EXTRA_NIGHT_TASK_ID, TRIP_TASK_IDS } from "./plan-ids.js";
 export { TRIP_DATA, type TripDataset } from "./data.js";
 export { parseTripRequest, tripRequestFor, TripRequestSchema, type TripRequest } from "./request.js";
 export { BUDGET_SHARES } from "./select.js";
-export { tripRegistry, TRIP_WORKERS } from "./workers.js";
+export { tripRegistry, TRIP_MEMORY_KEY, TRIP_WORKERS, type TripMemory } from "./workers.js";

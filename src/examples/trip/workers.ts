@@ -160,18 +160,38 @@ export function runFlightAgent(input: WorkerInput, data: TripDataset = TRIP_DATA
   };
 }
 
-/** Books the hotel from the flight's arrival date to the return, or, for the extra-night task, the arrival night. */
-export function runHotelAgent(input: WorkerInput, data: TripDataset = TRIP_DATA): WorkerOutput {
+/** What the flight agent keeps in the team's shared memory for the hotel agent: the trip's dates and budget. */
+export interface TripMemory extends Record<string, unknown> {
+  arrivalDate: string;
+  returnDate: string;
+  budget: number;
+}
+
+/** The memory key of the trip's dates and budget. */
+export const TRIP_MEMORY_KEY = "trip";
+
+/** The dates and budget the flight agent fixed, as it remembers them. */
+export const tripMemoryOf = (booking: FlightBooking, request: TripRequest): TripMemory => ({
+  arrivalDate: booking.arrivalDate,
+  returnDate: booking.returnDate,
+  budget: request.budget,
+});
+
+/**
+ * Books the hotel from the arrival date to the return, or, for the extra-night task, the arrival night. The dates and
+ * budget come from the team's memory when the flight agent left them there, else from its flight result and request.
+ */
+export function runHotelAgent(input: WorkerInput, data: TripDataset = TRIP_DATA, remembered?: TripMemory): WorkerOutput {
   const request = requestOf(input);
   const city = cityOf(request, data);
   const flight = dependencyData(input, FlightBookingSchema)[0]?.data;
-  const arrival = flight?.arrivalDate ?? request.startDate;
+  const arrival = remembered?.arrivalDate ?? flight?.arrivalDate ?? request.startDate;
   const extraNight = input.task.id === EXTRA_NIGHT_TASK_ID;
   const checkIn = extraNight ? addDays(arrival, -1) : arrival;
-  const lastDay = flight?.returnDate ?? request.endDate;
+  const lastDay = remembered?.returnDate ?? flight?.returnDate ?? request.endDate;
   const checkOut = extraNight ? arrival : lastDay > checkIn ? lastDay : addDays(checkIn, 1);
   const nights = daysBetween(checkIn, checkOut);
-  const budget = nightlyBudget(request);
+  const budget = nightlyBudget(remembered ? { ...request, budget: remembered.budget } : request);
   const hotel = chooseHotel(
     data.hotels.filter((h) => h.city === city.id),
     budget,
@@ -204,8 +224,9 @@ export function runHotelAgent(input: WorkerInput, data: TripDataset = TRIP_DATA)
     flight
       ? `${flight.number} lands at ${flight.arrives} on ${formatDate(flight.arrivalDate)}${extraNight ? ", so the room is ready on arrival" : "; check-in follows the arrival"}.`
       : "No flight result: check-in on the trip's first day.",
-    `Rule: the best-rated hotel within the nightly budget of ${usd(budget)} (${percent(BUDGET_SHARES.hotel)} of ${usd(request.budget)} over ` +
+    `Rule: the best-rated hotel within the nightly budget of ${usd(budget)} (${percent(BUDGET_SHARES.hotel)} of ${usd(remembered?.budget ?? request.budget)} over ` +
       `${plural(tripNights(request), "night")} and ${plural(rooms, "room")})${booking.withinBudget ? "" : "; none fits, so the cheapest"}.`,
+    ...(remembered ? ["Dates and budget: from the team's memory, as the flight agent fixed them."] : []),
   ];
   return { output: lines.join("\n"), data: booking };
 }
@@ -380,14 +401,18 @@ export const TRIP_WORKER_DEFINITIONS: readonly WorkerDefinition[] = [
     description:
       "Reads the trip request (origin, destination, dates, travellers, budget) and chooses the round-trip flight within " +
       "the flight share of the budget; proposes an extra hotel night when the flight lands after midnight.",
-    run: async (input) => runFlightAgent(input),
+    run: async (input, context) => {
+      const result = runFlightAgent(input);
+      await context.memory?.put(TRIP_MEMORY_KEY, tripMemoryOf(result.data as FlightBooking, requestOf(input)));
+      return result;
+    },
   }),
   functionWorker({
     name: TRIP_WORKERS.hotel,
     description:
       "Books the best-rated hotel within the nightly budget from the flight's arrival date to the return; for the " +
       "extra-night task, books the arrival night. Needs the flight result.",
-    run: async (input) => runHotelAgent(input),
+    run: async (input, context) => runHotelAgent(input, TRIP_DATA, await context.memory?.get<TripMemory>(TRIP_MEMORY_KEY)),
   }),
   functionWorker({
     name: TRIP_WORKERS.attractions,

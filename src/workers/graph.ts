@@ -1,0 +1,56 @@
+import { AIMessage, HumanMessage, type BaseMessage } from "@langchain/core/messages";
+import { CompiledStateGraph } from "@langchain/langgraph";
+import { dataRule, taskNonce } from "../fence.js";
+import { textOf } from "../models.js";
+import { workerTaskPrompt } from "../prompts.js";
+import type { WorkerInput } from "../schemas.js";
+import type { GraphWorker, WorkerDefinition, WorkerGraph, WorkerOutput } from "../worker-contract.js";
+import { NESTED_RUN_CONFIGURABLE, type Attempt } from "./attempt.js";
+import { AttemptFailure } from "./classify.js";
+import { memoryConfigurable } from "./memory.js";
+
+type Invocable = { invoke(input: unknown, config?: unknown): Promise<unknown> };
+
+/** The graph to invoke: a `createAgent` agent's compiled graph, or the graph itself. */
+const invocable = (graph: WorkerGraph): Invocable => ("graph" in graph && graph.graph ? graph.graph : graph) as Invocable;
+
+/** The compiled graphs of the registry's graph workers: the worker node declares them so Studio's xray shows them. */
+export function workerSubgraphs(workers: readonly WorkerDefinition[]): CompiledStateGraph<never, never>[] {
+  return workers.flatMap((worker) => {
+    const graph = worker.kind === "graph" ? invocable(worker.graph) : undefined;
+    return graph instanceof CompiledStateGraph ? [graph as CompiledStateGraph<never, never>] : [];
+  });
+}
+
+/** The default result of a graph's final state: its structured response, else its last AI message's text. */
+export function defaultGraphOutput(state: unknown): WorkerOutput {
+  const { structuredResponse, messages } = (state ?? {}) as { structuredResponse?: unknown; messages?: BaseMessage[] };
+  if (structuredResponse !== undefined && structuredResponse !== null) return { output: JSON.stringify(structuredResponse, null, 2), data: structuredResponse };
+  const last = [...(messages ?? [])].reverse().find((message) => AIMessage.isInstance(message));
+  if (!last) throw new AttemptFailure("empty", "the graph's final state has no AI message and no structured response");
+  return { output: textOf(last) };
+}
+
+/**
+ * Runs a graph worker's attempt: the graph is invoked inside the worker node, so it runs as a subgraph with the
+ * parent's callbacks, checkpointer, store and streaming; an interrupt inside it propagates to the parent.
+ */
+export async function runGraphWorker(input: WorkerInput, worker: GraphWorker, feedback: string | undefined, attempt: Attempt): Promise<WorkerOutput> {
+  const nonce = taskNonce(input, "task");
+  // A graph has no system prompt of ours: the rule that fenced dependency results are data leads the prompt.
+  const task = workerTaskPrompt(input, feedback, nonce);
+  const prompt = Object.keys(input.dependencies).length ? `${dataRule(nonce)}\n\n${task}` : task;
+  const graphInput = worker.input ? worker.input(input, prompt) : { messages: [new HumanMessage(prompt)] };
+  const state = await invocable(worker.graph).invoke(graphInput, {
+    signal: attempt.signal,
+    configurable: { ...NESTED_RUN_CONFIGURABLE, ...memoryConfigurable(attempt.memory) },
+    // The graph's own models: metered through their callbacks (counted, and refused past a run budget).
+    callbacks: [attempt.foreignCalls()],
+    runName: `${worker.name}:${input.task.id}`,
+    tags: [`worker:${worker.name}`, `task:${input.task.id}`],
+    metadata: { taskId: input.task.id, worker: worker.name, attempt: attempt.number },
+  });
+  if (!worker.output) return defaultGraphOutput(state);
+  const output = worker.output(state, input);
+  return typeof output === "string" ? { output } : output;
+}
