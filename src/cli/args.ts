@@ -181,7 +181,7 @@ export function usage(examples: readonly string[]): string {
   const settings = SETTING_FLAGS.map(({ flag, boolean, description, schema }) => {
     const fallback = (schema as z.ZodDefault<z.ZodType>).parse(undefined);
     const name = boolean ? (fallback ? `--no-${flag}` : `--${flag}`) : `--${flag} <value>`;
-    return `  ${name}`.padEnd(32) + `${description} (default: ${JSON.stringify(fallback)})`;
+    return `${`  ${name}`.padEnd(30)}  ${description} (default: ${JSON.stringify(fallback)})`;
   });
   return [
     'Usage: orchestrator "<goal>" [options]',
