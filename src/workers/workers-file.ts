@@ -53,11 +53,8 @@ const anchored = (server: McpServer, base: string): McpServer => ("command" in s
 
 /** The registry a parsed workers file declares; `base` anchors relative paths (the file's directory). */
 export function registryFromFile(file: WorkersFile, base: string, source = "workers file"): WorkerRegistry {
-  const parsed = WorkersFileSchema.safeParse(file);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((issue) => `  - ${issue.path.join(".") || "(root)"}: ${issue.message}`);
-    throw new ConfigError(`Invalid ${source}:\n${issues.join("\n")}`);
-  }
+  const parsed = WorkersFileSchema.safeParse(file, { reportInput: true });
+  if (!parsed.success) throw new ConfigError(`Invalid ${source}:\n${issueLines(parsed.error.issues).join("\n")}`);
   const workers = parsed.data.workers.map(({ mcpServers, tools, ...worker }) =>
     agentWorker({
       ...worker,
@@ -70,6 +67,23 @@ export function registryFromFile(file: WorkersFile, base: string, source = "work
   } catch (error) {
     throw new ConfigError(`Invalid ${source}: ${(error as Error).message}`, { cause: error });
   }
+}
+
+/**
+ * One line per problem, naming the field and the bad value. A value that fits no form of a union (an MCP server) is
+ * reported against the form it comes closest to: the one with the fewest problems.
+ */
+function issueLines(issues: readonly z.core.$ZodIssue[], at: readonly PropertyKey[] = []): string[] {
+  return issues.flatMap((issue) => {
+    const path = [...at, ...issue.path];
+    if (issue.code === "invalid_union" && issue.errors.length > 0) {
+      const closest = issue.errors.reduce((best, branch) => (branch.length < best.length ? branch : best));
+      return issueLines(closest, path);
+    }
+    const got = issue.code === "unrecognized_keys" || issue.input === undefined ? undefined : JSON.stringify(issue.input);
+    const value = got === undefined ? "" : ` (got ${got.length > 80 ? `${got.slice(0, 77)}...` : got})`;
+    return [`  - ${path.map(String).join(".") || "(root)"}: ${issue.message}${value}`];
+  });
 }
 
 /** The server graph's workers: those of the workers file ORCHESTRATOR_WORKERS names, else the defaults. */

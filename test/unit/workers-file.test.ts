@@ -36,7 +36,7 @@ describe("a workers file", () => {
     });
   });
 
-  it("names every bad field with its path", () => {
+  it("names every bad field with its path and bad value, and an MCP server's against the form it comes closest to", () => {
     const bad = { workers: [{ ...researcher, mcpServers: { files: { args: ["x"] } }, temperature: "hot", extra: 1 }] };
     const error = (() => {
       try {
@@ -46,10 +46,12 @@ describe("a workers file", () => {
       }
     })();
     expect(error).toBeInstanceOf(ConfigError);
-    expect(error?.message.split("\n")[0]).toBe("Invalid workers file team.json:");
-    expect(error?.message).toContain('  - workers.0: Unrecognized key: "extra"');
-    expect(error?.message).toContain("  - workers.0.temperature: Invalid input: expected number, received string");
-    expect(error?.message).toContain("  - workers.0.mcpServers.files: Invalid input");
+    expect(error?.message.split("\n").sort()).toEqual([
+      "  - workers.0.mcpServers.files.command: Invalid input: expected string, received undefined",
+      '  - workers.0.temperature: Invalid input: expected number, received string (got "hot")',
+      '  - workers.0: Unrecognized key: "extra"',
+      "Invalid workers file team.json:",
+    ]);
   });
 
   it("reports what the registry rejects, a missing file and malformed JSON, naming the file", () => {
