@@ -56,7 +56,7 @@ async function startPlan(round: Round, { runId, startedAt }: { runId: string; st
     dispatch: [],
     pendingReview: null,
     startedAt,
-    stopReason: undefined,
+    stopReason: null,
     fenceSeed: randomUUID(),
   };
   const conversation = { text: conversationContext(state.messages), nonce: promptNonce(reset.fenceSeed, "conversation") };

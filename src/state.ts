@@ -75,7 +75,7 @@ const fields = {
   fallbackPlan: PlanInputSchema.optional().describe("A plan to run only if the planner fails."),
   startedAt: z.string().optional().describe("When the run's budget window opened (ISO time): planning, or the last re-drive. The deadline counts from here."),
   budgetBase: UsageSchema.optional().describe("The run's usage when its budget window opened (a re-drive): its budgets count what was spent since."),
-  stopReason: z.string().optional().describe("Why dispatching stopped early (a run budget), if it did."),
+  stopReason: z.string().nullable().optional().describe("Why dispatching stopped early (a run budget), if it did; null once a new run or a re-drive clears it."),
   fenceSeed: z
     .string()
     .optional()

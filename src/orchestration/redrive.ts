@@ -42,7 +42,8 @@ export function redriveUpdate(state: State, taskIds?: readonly string[]): { upda
       tasks: update,
       deadLetters: state.deadLetters.filter((letter) => !requeued.has(letter.taskId)),
       answer: "",
-      stopReason: undefined,
+      // null, not undefined: the update may travel as JSON (the server's updateState), which drops undefined.
+      stopReason: null,
       startedAt: new Date().toISOString(),
       budgetBase: runUsage(state),
       dispatch: [],

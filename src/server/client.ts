@@ -139,14 +139,16 @@ async function runGoal(client: Client, options: ClientOptions & { goal: string }
     rejected = decision.action === "reject";
     payload = { command: { resume: decision } };
   }
-  const { values } = await client.threads.getState<{ answer?: string; deadLetters?: unknown[]; tasks?: Record<string, TaskRecord>; stopReason?: string }>(threadId);
+  const { values } = await client.threads.getState<{ answer?: string; deadLetters?: unknown[]; tasks?: Record<string, TaskRecord>; stopReason?: string | null }>(
+    threadId,
+  );
   const tasks = taskSummaries(values);
   const tally = runTally({ threadId, tasks, deadLetters: values.deadLetters?.length ?? 0 });
   io.stdout(`\n${values.answer ?? ""}\n\n${tally}\n`);
   if (rejected) return CLIENT_EXIT.rejected;
   if (!values.answer) return CLIENT_EXIT.failed;
   if (finishedStatus(tasks) === "done") return CLIENT_EXIT.done;
-  io.stderr(`\n${partialLines({ tasks, stopReason: values.stopReason }).join("\n")}\n`);
+  io.stderr(`\n${partialLines({ tasks, stopReason: values.stopReason ?? undefined }).join("\n")}\n`);
   return CLIENT_EXIT.partial;
 }
 

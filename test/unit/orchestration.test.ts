@@ -10,6 +10,7 @@ import { acceptFollowUps, addTasks } from "../../src/orchestration/follow-ups.js
 import { adoptPlan, choosePlan, singleTaskPlan } from "../../src/orchestration/initial-plan.js";
 import { applyReplan, shouldReplan } from "../../src/orchestration/replans.js";
 import { absorbResults, completeParents, mergeDeadLetters, type Absorbed } from "../../src/orchestration/results.js";
+import { redriveUpdate } from "../../src/orchestration/redrive.js";
 import { openRound } from "../../src/orchestration/round.js";
 import { propagateSkips, skipBlocked, skipPending } from "../../src/orchestration/skips.js";
 import { byPriority, ranksOf, readyTasks, TaskBoard, toRecords } from "../../src/orchestration/task-board.js";
@@ -20,7 +21,7 @@ import { budgetExceeded, ZERO_USAGE } from "../../src/usage.js";
 import { RunMeter } from "../../src/workers/meter.js";
 import { planReply, task } from "../helpers/fixtures.js";
 import { estimateTokens, scriptedProvider, type Responder } from "../helpers/scripted-model.js";
-import { as, attempt, boardOf, configuredButUnused, failed, recorder, records, registryOf, result, roundOf, table, unconfigured } from "../helpers/boards.js";
+import { as, attempt, boardOf, configuredButUnused, failed, recorder, records, registryOf, result, roundOf, stateOf, table, unconfigured } from "../helpers/boards.js";
 
 const ids = (tasks: readonly { id: string }[]) => tasks.map((t) => t.id);
 const running = (record: TaskRecord | undefined, dispatches = 1) => as(record, { status: "running", dispatches });
@@ -1017,5 +1018,19 @@ describe("opening a round", () => {
     expect(created).toEqual(["planner:planner-x"]);
     round.emit({ type: "task.queued", taskId: "a", worker: "echo", rank: 1 });
     expect(written).toEqual([{ type: "task.queued", taskId: "a", worker: "echo", rank: 1, ts: expect.any(String) }]);
+  });
+});
+
+describe("re-driving dead letters", () => {
+  it("clears a budget's stop reason in a form that survives the server's JSON transport", () => {
+    const [a, b] = records(task("a"), task("b", ["a"]));
+    const state = stateOf({
+      tasks: table(as(a, { status: "dead" }), as(b, { status: "skipped", blockedBy: "a", reason: 'dependency "a" is dead' })),
+      deadLetters: [{ taskId: "a" } as DeadLetter],
+      stopReason: "run budget reached: 2 model calls made of 2",
+    });
+    const { update, requeued } = redriveUpdate(state, ["a"]);
+    expect(requeued).toEqual(["a", "b"]);
+    expect(JSON.parse(JSON.stringify(update))).toMatchObject({ stopReason: null, deadLetters: [], tasks: { a: { status: "pending" }, b: { status: "pending" } } });
   });
 });
