@@ -162,8 +162,14 @@ export class DeepAgentsPeer {
   /** One run of the deep agent on the trip goal. */
   async run(): Promise<void> {
     this.child.send({ type: "run" });
-    const [reply] = (await once(this.child, "message")) as [{ type: string; message?: string }];
-    if (reply.type !== "done") throw new Error(`the deepagents peer failed: ${reply.message}`);
+    const done = new AbortController();
+    const exited = once(this.child, "exit", { signal: done.signal }).then(([code]) => [{ type: "exit", message: `its process exited (${code})` }]);
+    try {
+      const [reply] = (await Promise.race([once(this.child, "message"), exited])) as [{ type: string; message?: string }];
+      if (reply.type !== "done") throw new Error(`the deepagents peer failed: ${reply.message}`);
+    } finally {
+      done.abort();
+    }
   }
 
   close(): void {
@@ -172,6 +178,6 @@ export class DeepAgentsPeer {
 }
 
 function installDeepAgents(): void {
-  const npm = spawnSync("npm", ["ci", "--no-audit", "--no-fund"], { cwd: DEEPAGENTS_DIR, stdio: ["ignore", "inherit", "inherit"] });
+  const npm = spawnSync("npm", ["ci", "--no-audit", "--no-fund", "--loglevel=warn"], { cwd: DEEPAGENTS_DIR, stdio: ["ignore", "inherit", "inherit"] });
   if (npm.status !== 0) throw new Error(`npm ci in ${DEEPAGENTS_DIR} failed (exit ${npm.status ?? npm.signal})`);
 }
