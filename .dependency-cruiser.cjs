@@ -121,7 +121,8 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: ["node_modules"] },
-    exclude: { path: ["(^|/)node_modules/", "^test/fixtures/", "^\\.langgraph_api/", "^\\.orchestrator/", "^coverage/"] },
+    // test/bench/deepagents/ is the deepagents peer's own package, installed by the bench on demand (not by `npm ci`).
+    exclude: { path: ["(^|/)node_modules/", "^test/fixtures/", "^test/bench/deepagents/", "^\\.langgraph_api/", "^\\.orchestrator/", "^coverage/"] },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: "tsconfig.json" },
     enhancedResolveOptions: {

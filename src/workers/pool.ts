@@ -91,10 +91,14 @@ export async function runPool(
 
 /**
  * Tracks which running tasks have landed, in order, and records each batch of landings as a durable task: on replay
- * the batch comes back from its checkpoint, whatever the timing of the replayed tasks.
+ * the batch comes back from its checkpoint, whatever the timing of the replayed tasks. A batch takes every task that
+ * lands within one turn of the event loop after the first: each record is a durable task, and LangGraph's cost per
+ * durable task grows with the step's writes, so one record per landing would make a large pool quadratic.
  */
 function landingTracker(stopReason: () => string | undefined) {
-  const landed: string[] = [];
+  // Landed and not yet handed out by a record (insertion order is landing order); `taken` also holds ids a replayed
+  // record handed out before they landed again.
+  const untaken = new Set<string>();
   const taken = new Set<string>();
   let failure: { error: unknown } | undefined;
   let wake: (() => void) | undefined;
@@ -102,20 +106,20 @@ function landingTracker(stopReason: () => string | undefined) {
     wake?.();
     wake = undefined;
   };
-  const untaken = () => landed.filter((id) => !taken.has(id));
   const record = durableTask("tasks_landed", async (_running: string[]): Promise<Landing> => {
-    while (untaken().length === 0) {
+    while (untaken.size === 0) {
       if (failure) throw failure.error;
       await new Promise<void>((resolve) => (wake = resolve));
     }
+    await new Promise<void>((resolve) => setImmediate(resolve));
     const stop = stopReason();
-    return { taskIds: untaken(), ...(stop ? { stop } : {}) };
+    return { taskIds: [...untaken], ...(stop ? { stop } : {}) };
   });
   return {
     track(id: string, pending: Promise<TaskResult>): Promise<TaskResult> {
       pending.then(
         () => {
-          landed.push(id);
+          if (!taken.has(id)) untaken.add(id);
           notify();
         },
         (error: unknown) => {
@@ -127,7 +131,10 @@ function landingTracker(stopReason: () => string | undefined) {
     },
     async next(running: string[]): Promise<Landing> {
       const landing = await record(running);
-      for (const id of landing.taskIds) taken.add(id);
+      for (const id of landing.taskIds) {
+        taken.add(id);
+        untaken.delete(id);
+      }
       return landing;
     },
   };

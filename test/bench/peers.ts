@@ -1,3 +1,8 @@
+import { fork, spawnSync, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { HumanMessage } from "@langchain/core/messages";
 import { createSupervisor } from "@langchain/langgraph-supervisor";
 import { ChatOpenAI } from "@langchain/openai";
@@ -41,6 +46,7 @@ export class PeerModel {
       handler: (body) => {
         model!.calls++;
         const view = describeRequest(body);
+        if (view.tools.includes("task")) return { ...deepAgentTurn(view, tasks), delayMs: routingMs };
         if (view.tools.some((name) => name.startsWith("transfer_to_"))) return { ...supervisorTurn(view, tasks), delayMs: routingMs };
         if (view.structured === "plan") return { structured: { rationale: "The trip's tasks.", tasks: planSpecs(tasks) }, delayMs: routingMs };
         const id = /Your task "(\w+)"/.exec(`${view.system}\n${view.prompt}`)?.[1];
@@ -83,11 +89,28 @@ function planSpecs(tasks: readonly BenchTask[]) {
   }));
 }
 
+/** The tasks whose results the conversation holds (a worker answers `done <id>`). */
+function doneTasks(view: RequestView): Set<string> {
+  return new Set([...JSON.stringify(view.messages).matchAll(/done (\w+)/g)].map((match) => match[1]!));
+}
+
+/** The tasks not done yet whose dependencies are all done, in dependency order. */
+function readyTasks(view: RequestView, tasks: readonly BenchTask[]): BenchTask[] {
+  const done = doneTasks(view);
+  return topologicalOrder(tasks).filter((task) => !done.has(task.id) && task.dependsOn.every((dep) => done.has(dep)));
+}
+
 /** A supervisor's turn: hand the first task whose dependencies are done to its agent, or answer when all are done. */
 function supervisorTurn(view: RequestView, tasks: readonly BenchTask[]): Reply {
-  const done = new Set([...JSON.stringify(view.messages).matchAll(/done (\w+)/g)].map((match) => match[1]!));
-  const next = topologicalOrder(tasks).find((task) => !done.has(task.id) && task.dependsOn.every((dep) => done.has(dep)));
+  const next = readyTasks(view, tasks)[0];
   return next ? { toolCalls: [{ name: `transfer_to_${next.id}`, args: {}, id: `call_${next.id}` }] } : { content: "FINAL ANSWER" };
+}
+
+/** A deep agent's turn: one `task` call to the `sim` subagent per ready task, all at once, or the answer when all are done. */
+function deepAgentTurn(view: RequestView, tasks: readonly BenchTask[]): Reply {
+  const ready = readyTasks(view, tasks);
+  if (ready.length === 0) return { content: "FINAL ANSWER" };
+  return { toolCalls: ready.map((task) => ({ name: "task", args: { description: taskPrompt(task.id), subagent_type: "sim" }, id: `call_${task.id}` })) };
 }
 
 /** Ours: the orchestrator graph with an LLM agent worker, planning and synthesizing through the same model. */
@@ -116,4 +139,45 @@ export async function runSequentialWithModel(model: PeerModel, tasks: readonly B
   await chat.invoke("Plan the trip.");
   for (const task of topologicalOrder(tasks)) await chat.invoke(taskPrompt(task.id));
   await chat.invoke("Write the answer.");
+}
+
+/** The deepagents peer's own package folder: deepagents 1.14.1 wants langsmith <0.10, the product pins 0.12.0. */
+const DEEPAGENTS_DIR = fileURLToPath(new URL("./deepagents/", import.meta.url));
+
+/**
+ * deepagents JS: a deep agent whose `sim` subagent does each task, delegated with its `task` tool. It runs in a child
+ * process that resolves the folder's own packages; the folder is installed with `npm ci` on first use.
+ */
+export class DeepAgentsPeer {
+  private constructor(private readonly child: ChildProcess) {}
+
+  static async start(model: PeerModel): Promise<DeepAgentsPeer> {
+    if (!existsSync(join(DEEPAGENTS_DIR, "node_modules"))) installDeepAgents();
+    const child = fork(join(DEEPAGENTS_DIR, "peer.mjs"), [model.url, GOAL], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    const [ready] = await Promise.race([once(child, "message"), once(child, "exit").then(() => [undefined])]);
+    if ((ready as { type?: string } | undefined)?.type !== "ready") throw new Error(`the deepagents peer (${DEEPAGENTS_DIR}peer.mjs) exited before it was ready`);
+    return new DeepAgentsPeer(child);
+  }
+
+  /** One run of the deep agent on the trip goal. */
+  async run(): Promise<void> {
+    this.child.send({ type: "run" });
+    const done = new AbortController();
+    const exited = once(this.child, "exit", { signal: done.signal }).then(([code]) => [{ type: "exit", message: `its process exited (${code})` }]);
+    try {
+      const [reply] = (await Promise.race([once(this.child, "message"), exited])) as [{ type: string; message?: string }];
+      if (reply.type !== "done") throw new Error(`the deepagents peer failed: ${reply.message}`);
+    } finally {
+      done.abort();
+    }
+  }
+
+  close(): void {
+    this.child.kill();
+  }
+}
+
+function installDeepAgents(): void {
+  const npm = spawnSync("npm", ["ci", "--no-audit", "--no-fund", "--loglevel=warn"], { cwd: DEEPAGENTS_DIR, stdio: ["ignore", "inherit", "inherit"] });
+  if (npm.status !== 0) throw new Error(`npm ci in ${DEEPAGENTS_DIR} failed (exit ${npm.status ?? npm.signal})`);
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { Command, MemorySaver } from "@langchain/langgraph";
 import { graph as exportedGraph } from "../../graphs/orchestrator.js";
-import { agentWorker } from "../../src/index.js";
+import { agentWorker, functionWorker } from "../../src/index.js";
 import { echoWorker, harness, planReply, task, type WorkLog } from "../helpers/fixtures.js";
 import { edgeList, TOPOLOGY } from "../helpers/topology.js";
 import { scriptedProvider, type ModelCall } from "../helpers/scripted-model.js";
@@ -290,6 +290,33 @@ describe("handing back from an eager pool", () => {
     expect(names.filter((name) => name.includes(":"))).toEqual(["echo:a", "echo:b"]);
     expect(names).not.toContain("run_task");
     expect(names.indexOf("echo:b")).toBeLessThan(names.lastIndexOf("worker"));
+  });
+});
+
+describe("the eager pool's record of landings", () => {
+  it("records tasks that land in the same turn of the event loop as one batch, not one record per task", async () => {
+    // The first five tasks wait until all five have started, then each ends in its own setImmediate callback: the
+    // five land one after another within one turn of the event loop.
+    let release: () => void;
+    const allStarted = new Promise<void>((resolve) => (release = resolve));
+    let started = 0;
+    const worker = functionWorker({
+      name: "echo",
+      description: "Ends in a setImmediate callback once five tasks have started.",
+      async run(input) {
+        if (++started === 5) release();
+        await allStarted;
+        await new Promise((resolve) => setImmediate(resolve));
+        return input.task.id;
+      },
+    });
+    const h = harness({ settings: { maxParallel: 5 }, workers: () => [worker] });
+    const names: string[] = [];
+    const config = { configurable: { thread_id: "batches" }, streamMode: "updates" as const };
+    const plan = { tasks: Array.from({ length: 10 }, (_, i) => task(`t${i}`)) };
+    for await (const chunk of await h.graph.stream({ goal: "g", plan }, config)) names.push(...Object.keys(chunk));
+    expect(names.filter((name) => name.startsWith("echo:"))).toHaveLength(10);
+    expect(names.filter((name) => name === "tasks_landed")).toEqual(["tasks_landed"]);
   });
 });
 

@@ -1,6 +1,6 @@
 import type { BenchConfig } from "../config.js";
 import { dagFigures } from "../dag.js";
-import { PeerModel, runFlatFanOutWithModel, runOursWithModel, runSequentialWithModel, runSupervisor, type PeerRun } from "../peers.js";
+import { DeepAgentsPeer, PeerModel, runFlatFanOutWithModel, runOursWithModel, runSequentialWithModel, runSupervisor, type PeerRun } from "../peers.js";
 import { REPEATS } from "../repeat.js";
 import type { ScenarioOutput } from "../report.js";
 import { simulate } from "../simulate.js";
@@ -40,6 +40,9 @@ export async function peersScenario(config: BenchConfig, log: (line: string) => 
     { name: "sequential loop", note: "planning call, each task awaited in dependency order, synthesis call", run: (m) => runSequentialWithModel(m, tasks) },
   ];
   const model = await PeerModel.start(tasks, routingMs);
+  const deepAgents = await DeepAgentsPeer.start(model).catch((error: Error) => log(`  deepagents left out: ${error.message}`));
+  if (deepAgents)
+    peers.push({ name: "deepagents", note: "createDeepAgent, one `sim` subagent: every ready task delegated at once per turn", run: () => deepAgents.run() });
   const measured: (PeerRun & Peer)[] = [];
   try {
     for (const peer of peers) {
@@ -47,6 +50,7 @@ export async function peersScenario(config: BenchConfig, log: (line: string) => 
       log(`  ${peer.name}: ${measured.at(-1)!.makespanMs.toFixed(0)} ms, ${measured.at(-1)!.modelCalls} model calls`);
     }
   } finally {
+    deepAgents?.close();
     await model.close();
   }
   const fifo = simulate(tasks, { cap: CAP, dispatch: "waves", priority: "fifo" }).makespanMs + 2 * routingMs;
