@@ -1,4 +1,4 @@
-import { AIMessage, HumanMessage, type BaseMessage } from "@langchain/core/messages";
+import { AIMessage, coerceMessageLikeToMessage, HumanMessage, type BaseMessageLike } from "@langchain/core/messages";
 import { CompiledStateGraph } from "@langchain/langgraph";
 import { dataRule, taskNonce } from "../fence.js";
 import { textOf } from "../models.js";
@@ -22,11 +22,23 @@ export function workerSubgraphs(workers: readonly WorkerDefinition[]): CompiledS
   });
 }
 
+/** A message of a final state, as a message: a `RemoteGraph`'s state holds them as plain objects (`{ type: "ai", … }`). */
+const asMessage = (message: BaseMessageLike) => {
+  try {
+    return coerceMessageLikeToMessage(message);
+  } catch {
+    return undefined;
+  }
+};
+
 /** The default result of a graph's final state: its structured response, else its last AI message's text. */
 export function defaultGraphOutput(state: unknown): WorkerOutput {
-  const { structuredResponse, messages } = (state ?? {}) as { structuredResponse?: unknown; messages?: BaseMessage[] };
+  const { structuredResponse, messages } = (state ?? {}) as { structuredResponse?: unknown; messages?: BaseMessageLike[] };
   if (structuredResponse !== undefined && structuredResponse !== null) return { output: JSON.stringify(structuredResponse, null, 2), data: structuredResponse };
-  const last = [...(messages ?? [])].reverse().find((message) => AIMessage.isInstance(message));
+  const last = [...(messages ?? [])]
+    .reverse()
+    .map(asMessage)
+    .find((message) => AIMessage.isInstance(message));
   if (!last) throw new AttemptFailure("empty", "the graph's final state has no AI message and no structured response");
   return { output: textOf(last) };
 }

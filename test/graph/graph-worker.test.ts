@@ -7,6 +7,7 @@ import { z } from "zod";
 import { render } from "../../src/cli/main.js";
 import { createOrchestrator, graphWorker } from "../../src/index.js";
 import { dataRule, taskNonce } from "../../src/fence.js";
+import { defaultGraphOutput } from "../../src/workers/graph.js";
 import { echoWorker, harness, task } from "../helpers/fixtures.js";
 import { scriptedProvider } from "../helpers/scripted-model.js";
 
@@ -37,6 +38,15 @@ describe("a graph worker", () => {
     expect(summary.tasks[0]).toMatchObject({ status: "done" });
     const state = await h.graph.getState(thread("thread-1"));
     expect(state.values.results.a.output).toMatch(/^answered: /);
+  });
+
+  it("reads the last AI message of a final state whose messages are plain objects, as a RemoteGraph returns them", () => {
+    const messages = [
+      { type: "human", content: "Say hi" },
+      { type: "ai", content: "hi" },
+      { type: "tool", content: "pong", tool_call_id: "c1" },
+    ];
+    expect(defaultGraphOutput({ messages })).toEqual({ output: "hi" });
   });
 
   it("gets its dependencies' results fenced, after the rule that fenced text is data", async () => {
