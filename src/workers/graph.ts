@@ -53,15 +53,21 @@ export async function runGraphWorker(input: WorkerInput, worker: GraphWorker, fe
   const task = workerTaskPrompt(input, feedback, nonce);
   const prompt = Object.keys(input.dependencies).length ? `${dataRule(nonce)}\n\n${task}` : task;
   const graphInput = worker.input ? worker.input(input, prompt) : { messages: [new HumanMessage(prompt)] };
-  const state = await invocable(worker.graph).invoke(graphInput, {
-    signal: attempt.signal,
-    configurable: { ...NESTED_RUN_CONFIGURABLE, ...memoryConfigurable(attempt.memory) },
-    // The graph's own models: metered through their callbacks (counted, and refused past a run budget).
-    callbacks: [attempt.foreignCalls()],
-    runName: `${worker.name}:${input.task.id}`,
-    tags: [`worker:${worker.name}`, `task:${input.task.id}`],
-    metadata: { taskId: input.task.id, worker: worker.name, attempt: attempt.number },
-  });
+  const foreign = attempt.foreignCalls();
+  const state = await invocable(worker.graph)
+    .invoke(graphInput, {
+      signal: foreign.signal,
+      configurable: { ...NESTED_RUN_CONFIGURABLE, ...memoryConfigurable(attempt.memory) },
+      // The graph's own models: metered through their callbacks (counted, and refused past a run budget).
+      callbacks: [foreign.handler],
+      runName: `${worker.name}:${input.task.id}`,
+      tags: [`worker:${worker.name}`, `task:${input.task.id}`],
+      metadata: { taskId: input.task.id, worker: worker.name, attempt: attempt.number },
+    })
+    .catch((error: unknown) => {
+      // A refused call fails as its model reports an abort (or not at all): the refusal is the reason.
+      throw foreign.refused() ?? error;
+    });
   if (!worker.output) return defaultGraphOutput(state);
   const output = worker.output(state, input);
   return typeof output === "string" ? { output } : output;
