@@ -91,10 +91,17 @@ export class Attempt implements ModelAccess, CallObserver {
 
   /**
    * Meters the model calls of a graph worker's own models, which `model()` did not create: each call asks the run's
-   * meter first (a refused call throws from the model's callbacks) and its tokens count when it ends.
+   * meter first and its tokens count when it ends. A refused call aborts `signal` (the attempt's, to run the graph
+   * with) with the `RunBudgetReachedError` before its request is made: the call fails at once and the graph stops.
    */
-  foreignCalls(): BaseCallbackHandler {
-    return new ForeignCallMeter(this.runMeter, (usage) => this.recordUsage(usage));
+  foreignCalls(): ForeignCalls {
+    const refusal = new AbortController();
+    const handler = new ForeignCallMeter(
+      this.runMeter,
+      (usage) => this.recordUsage(usage),
+      (error) => refusal.abort(error),
+    );
+    return { handler, signal: AbortSignal.any([this.signal, refusal.signal]), refused: () => (refusal.signal.aborted ? (refusal.signal.reason as Error) : undefined) };
   }
 
   /** Ends the attempt: calls still running (cut by a time limit) count as made. */
@@ -104,19 +111,38 @@ export class Attempt implements ModelAccess, CallObserver {
   }
 }
 
-/** Meters calls of models the attempt did not create, through their callbacks (awaited, so a refusal stops the call). */
+/** The metering of a graph's own model calls: its callback handler, the signal to run it with, and the refusal if any. */
+export interface ForeignCalls {
+  handler: BaseCallbackHandler;
+  signal: AbortSignal;
+  /** The `RunBudgetReachedError` that refused a call, once one was refused. */
+  refused(): Error | undefined;
+}
+
+/**
+ * Meters calls of models the attempt did not create, through their callbacks (awaited, so a refusal comes before the
+ * request). A refusal is delivered through `refuse`, not thrown: @langchain/core logs every error a handler throws.
+ */
 class ForeignCallMeter extends BaseCallbackHandler {
   name = "orchestrator_foreign_call_meter";
+  /** Runs of refused calls: their abort is not a call made. */
+  private readonly refusedRuns = new Set<string>();
 
   constructor(
     private readonly meter: RunMeter,
     private readonly record: (usage: Partial<Usage>) => void,
+    private readonly refuse: (error: unknown) => void,
   ) {
-    super({ raiseError: true, _awaitHandler: true });
+    super({ _awaitHandler: true });
   }
 
-  override handleChatModelStart(): void {
-    this.meter.admit();
+  override handleChatModelStart(_llm: unknown, _messages: unknown, runId: string): void {
+    try {
+      this.meter.admit();
+    } catch (error) {
+      this.refusedRuns.add(runId);
+      this.refuse(error);
+    }
   }
 
   override handleLLMEnd(output: LLMResult): void {
@@ -125,7 +151,7 @@ class ForeignCallMeter extends BaseCallbackHandler {
     this.record({ ...usage, modelCalls: 1 });
   }
 
-  override handleLLMError(): void {
-    this.record({});
+  override handleLLMError(_error: unknown, runId: string): void {
+    if (!this.refusedRuns.delete(runId)) this.record({});
   }
 }

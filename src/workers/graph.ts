@@ -1,4 +1,4 @@
-import { AIMessage, HumanMessage, type BaseMessage } from "@langchain/core/messages";
+import { AIMessage, coerceMessageLikeToMessage, HumanMessage, type BaseMessageLike } from "@langchain/core/messages";
 import { CompiledStateGraph } from "@langchain/langgraph";
 import { dataRule, taskNonce } from "../fence.js";
 import { textOf } from "../models.js";
@@ -22,11 +22,23 @@ export function workerSubgraphs(workers: readonly WorkerDefinition[]): CompiledS
   });
 }
 
+/** A message of a final state, as a message: a `RemoteGraph`'s state holds them as plain objects (`{ type: "ai", … }`). */
+const asMessage = (message: BaseMessageLike) => {
+  try {
+    return coerceMessageLikeToMessage(message);
+  } catch {
+    return undefined;
+  }
+};
+
 /** The default result of a graph's final state: its structured response, else its last AI message's text. */
 export function defaultGraphOutput(state: unknown): WorkerOutput {
-  const { structuredResponse, messages } = (state ?? {}) as { structuredResponse?: unknown; messages?: BaseMessage[] };
+  const { structuredResponse, messages } = (state ?? {}) as { structuredResponse?: unknown; messages?: BaseMessageLike[] };
   if (structuredResponse !== undefined && structuredResponse !== null) return { output: JSON.stringify(structuredResponse, null, 2), data: structuredResponse };
-  const last = [...(messages ?? [])].reverse().find((message) => AIMessage.isInstance(message));
+  const last = [...(messages ?? [])]
+    .reverse()
+    .map(asMessage)
+    .find((message) => AIMessage.isInstance(message));
   if (!last) throw new AttemptFailure("empty", "the graph's final state has no AI message and no structured response");
   return { output: textOf(last) };
 }
@@ -41,15 +53,21 @@ export async function runGraphWorker(input: WorkerInput, worker: GraphWorker, fe
   const task = workerTaskPrompt(input, feedback, nonce);
   const prompt = Object.keys(input.dependencies).length ? `${dataRule(nonce)}\n\n${task}` : task;
   const graphInput = worker.input ? worker.input(input, prompt) : { messages: [new HumanMessage(prompt)] };
-  const state = await invocable(worker.graph).invoke(graphInput, {
-    signal: attempt.signal,
-    configurable: { ...NESTED_RUN_CONFIGURABLE, ...memoryConfigurable(attempt.memory) },
-    // The graph's own models: metered through their callbacks (counted, and refused past a run budget).
-    callbacks: [attempt.foreignCalls()],
-    runName: `${worker.name}:${input.task.id}`,
-    tags: [`worker:${worker.name}`, `task:${input.task.id}`],
-    metadata: { taskId: input.task.id, worker: worker.name, attempt: attempt.number },
-  });
+  const foreign = attempt.foreignCalls();
+  const state = await invocable(worker.graph)
+    .invoke(graphInput, {
+      signal: foreign.signal,
+      configurable: { ...NESTED_RUN_CONFIGURABLE, ...memoryConfigurable(attempt.memory) },
+      // The graph's own models: metered through their callbacks (counted, and refused past a run budget).
+      callbacks: [foreign.handler],
+      runName: `${worker.name}:${input.task.id}`,
+      tags: [`worker:${worker.name}`, `task:${input.task.id}`],
+      metadata: { taskId: input.task.id, worker: worker.name, attempt: attempt.number },
+    })
+    .catch((error: unknown) => {
+      // A refused call fails as its model reports an abort (or not at all): the refusal is the reason.
+      throw foreign.refused() ?? error;
+    });
   if (!worker.output) return defaultGraphOutput(state);
   const output = worker.output(state, input);
   return typeof output === "string" ? { output } : output;

@@ -1,6 +1,8 @@
 import type { StructuredToolInterface } from "@langchain/core/tools";
 import { isGraphInterrupt } from "@langchain/langgraph";
-import { MultiServerMCPClient } from "@langchain/mcp-adapters";
+import { loadMcpTools, MultiServerMCPClient } from "@langchain/mcp-adapters";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { createMiddleware, ToolInvocationError, ToolMessage } from "langchain";
 import { McpServerError } from "../errors.js";
 import type { McpServer } from "../worker-contract.js";
@@ -8,15 +10,79 @@ import type { McpServer } from "../worker-contract.js";
 /** A tool error that means the server itself is gone (crashed, exited, disconnected), not that the tool failed. */
 const SERVER_GONE = /Connection closed|Not connected|EPIPE|ECONNREFUSED|ECONNRESET|fetch failed/i;
 
-/** The adapters' connection settings for a server: stdio servers keep their stderr off ours. */
-const connectionOf = (server: McpServer) =>
-  "url" in server
-    ? { url: server.url, ...(server.headers ? { headers: server.headers } : {}) }
-    : { transport: "stdio" as const, stderr: "ignore" as const, ...server, args: server.args ?? [] };
+/** How much of a stdio server's stderr a start failure quotes: its last lines, within a few thousand characters. */
+const STDERR_TAIL_LINES = 20;
+const STDERR_TAIL_CHARS = 2_000;
+
+/** The last `lines` non-empty lines of `text`, at most `chars` characters of them. */
+export function tailOf(text: string, lines = STDERR_TAIL_LINES, chars = STDERR_TAIL_CHARS): string {
+  return text
+    .split(/\r?\n/)
+    .filter((line) => line.trim())
+    .slice(-lines)
+    .join("\n")
+    .slice(-chars);
+}
+
+/** One connected server: its tools, and how to close it. */
+interface OpenServer {
+  tools: StructuredToolInterface[];
+  close(): Promise<void>;
+}
+
+type StdioServer = Extract<McpServer, { command: string }>;
+
+const startFailure = (name: string, error: unknown, stderr = "") =>
+  new McpServerError([name], `could not be started or reached: ${(error as Error).message}${stderr ? `; its stderr ended with:\n${stderr}` : ""}`, {
+    cause: error,
+  });
 
 /**
- * Runs `work` with the tools of `servers` (only `only`, when given): one client for the attempt, closed after it.
- * A server that cannot be started or reached is an `McpServerError` naming it.
+ * Starts a stdio server and loads its tools. Its stderr is read (so it never blocks on a full pipe) and its last
+ * lines kept: a server that will not start fails with what it said, e.g. a missing module or a bad argument.
+ */
+async function openStdio(name: string, server: StdioServer): Promise<OpenServer> {
+  const transport = new StdioClientTransport({ command: server.command, args: server.args ?? [], env: server.env, cwd: server.cwd, stderr: "pipe" });
+  let stderr = "";
+  const stream = transport.stderr!;
+  const ended = new Promise<void>((done) => stream.once("end", done).once("close", done));
+  stream.on("data", (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString("utf8")).slice(-4 * STDERR_TAIL_CHARS);
+  });
+  const client = new Client({ name: "langgraph-orchestrator", version: "1" });
+  try {
+    await client.connect(transport);
+    const tools = await loadMcpTools(name, client, { throwOnLoadError: true, prefixToolNameWithServerName: false });
+    return { tools, close: () => client.close() };
+  } catch (error) {
+    await client.close().catch(() => {});
+    // The server is stopped: its stderr ends once the pipe is drained (bounded, in case a child of it holds the pipe).
+    await Promise.race([ended, new Promise((done) => setTimeout(done, 2_000).unref())]);
+    throw startFailure(name, error, tailOf(stderr));
+  }
+}
+
+/** Connects to a streamable-HTTP or SSE server through the adapters' client and loads its tools. */
+async function openUrl(name: string, server: Extract<McpServer, { url: string }>): Promise<OpenServer> {
+  const client = new MultiServerMCPClient({
+    mcpServers: { [name]: { url: server.url, ...(server.headers ? { headers: server.headers } : {}) } },
+    throwOnLoadError: true,
+    onConnectionError: "throw",
+    prefixToolNameWithServerName: false,
+  });
+  try {
+    return { tools: await client.getTools(), close: () => client.close() };
+  } catch (error) {
+    await client.close().catch(() => {});
+    throw startFailure(name, error);
+  }
+}
+
+const openServer = (name: string, server: McpServer) => ("url" in server ? openUrl(name, server) : openStdio(name, server));
+
+/**
+ * Runs `work` with the tools of `servers` (only `only`, when given): the servers are opened for the attempt and
+ * closed after it. A server that cannot be started or reached is an `McpServerError` naming it.
  */
 export async function withMcpTools<T>(
   servers: Record<string, McpServer>,
@@ -24,25 +90,18 @@ export async function withMcpTools<T>(
   work: (tools: StructuredToolInterface[]) => Promise<T>,
 ): Promise<T> {
   const names = Object.keys(servers);
-  const client = new MultiServerMCPClient({
-    mcpServers: Object.fromEntries(names.map((name) => [name, connectionOf(servers[name]!)])),
-    throwOnLoadError: true,
-    onConnectionError: "throw",
-    prefixToolNameWithServerName: false,
-  });
+  const opening = await Promise.allSettled(names.map((name) => openServer(name, servers[name]!)));
+  const open = opening.flatMap((outcome) => (outcome.status === "fulfilled" ? [outcome.value] : []));
   try {
-    let tools: StructuredToolInterface[];
-    try {
-      tools = await client.getTools();
-    } catch (error) {
-      throw new McpServerError(names, `could not be started or reached: ${(error as Error).message}`, { cause: error });
-    }
+    const failed = opening.find((outcome) => outcome.status === "rejected");
+    if (failed) throw failed.reason;
+    const tools = open.flatMap((server) => server.tools);
     const missing = only?.filter((name) => !tools.some((tool) => tool.name === name)) ?? [];
     if (missing.length)
       throw new McpServerError(names, `offers no tool ${missing.map((name) => `"${name}"`).join(", ")}; it offers: ${tools.map((tool) => tool.name).join(", ")}`);
     return await work(only ? tools.filter((tool) => only.includes(tool.name)) : tools);
   } finally {
-    await client.close().catch(() => {});
+    await Promise.all(open.map((server) => server.close().catch(() => {})));
   }
 }
 

@@ -2,11 +2,12 @@ import { AIMessage, HumanMessage } from "@langchain/core/messages";
 import { tool } from "@langchain/core/tools";
 import { Command, interrupt, MessagesValue, StateGraph, StateSchema, START, END, type LangGraphRunnableConfig } from "@langchain/langgraph";
 import { createAgent } from "langchain";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { render } from "../../src/cli/main.js";
 import { createOrchestrator, graphWorker } from "../../src/index.js";
 import { dataRule, taskNonce } from "../../src/fence.js";
+import { defaultGraphOutput } from "../../src/workers/graph.js";
 import { echoWorker, harness, task } from "../helpers/fixtures.js";
 import { scriptedProvider } from "../helpers/scripted-model.js";
 
@@ -37,6 +38,15 @@ describe("a graph worker", () => {
     expect(summary.tasks[0]).toMatchObject({ status: "done" });
     const state = await h.graph.getState(thread("thread-1"));
     expect(state.values.results.a.output).toMatch(/^answered: /);
+  });
+
+  it("reads the last AI message of a final state whose messages are plain objects, as a RemoteGraph returns them", () => {
+    const messages = [
+      { type: "human", content: "Say hi" },
+      { type: "ai", content: "hi" },
+      { type: "tool", content: "pong", tool_call_id: "c1" },
+    ];
+    expect(defaultGraphOutput({ messages })).toEqual({ output: "hi" });
   });
 
   it("gets its dependencies' results fenced, after the rule that fenced text is data", async () => {
@@ -78,6 +88,27 @@ describe("a graph worker", () => {
     const result = (await capped.graph.getState(thread("thread-1"))).values.results.a;
     expect(result.error.kind).toBe("budget");
     expect(summary.stopReason).toBe("run budget reached: 1 model calls made of 1");
+  });
+
+  it("refuses a graph's own model call past the run's budget quietly: the call is never made and nothing goes to stderr", async () => {
+    const models = scriptedProvider({ worker: () => ({ toolCalls: [{ name: "ping", args: {} }] }) });
+    const ping = tool(async () => "pong", { name: "ping", description: "Pings.", schema: z.object({}) });
+    const agent = createAgent({ model: models.create({ role: "worker", model: "m", timeoutMs: 1000 }), tools: [ping] });
+    const h = harness({ workers: () => [graphWorker({ name: "pinger", description: "Pings.", graph: agent })], settings: { maxModelCalls: 2, maxRetries: 0 } });
+    const stderr = vi.spyOn(process.stderr, "write");
+    const logged = [vi.spyOn(console, "error"), vi.spyOn(console, "warn")];
+    try {
+      const summary = await h.run({ goal: "g", plan: { tasks: [task("a", [], { worker: "pinger" })] } });
+      const result = (await h.graph.getState(thread("thread-1"))).values.results.a;
+      expect(models.callsOf("worker")).toHaveLength(2);
+      expect(result.error).toMatchObject({ kind: "budget", message: "run budget reached: 2 model calls made of 2" });
+      expect(result.usage.modelCalls).toBe(2);
+      expect(summary.stopReason).toBe("run budget reached: 2 model calls made of 2");
+      expect(stderr).not.toHaveBeenCalled();
+      for (const spy of logged) expect(spy).not.toHaveBeenCalled();
+    } finally {
+      for (const spy of [stderr, ...logged]) spy.mockRestore();
+    }
   });
 
   it("takes its own input and output mapping", async () => {

@@ -20,6 +20,8 @@ export interface DevServerOptions {
   env?: Record<string, string>;
   /** How long to wait for the server to answer `GET /ok` (default 45 s). */
   bootTimeoutMs?: number;
+  /** More arguments for `langgraphjs dev`, e.g. `["--config", "test/fixtures/x/langgraph.json"]`. */
+  args?: string[];
 }
 
 const MAX_OUTPUT_CHARS = 200_000;
@@ -59,7 +61,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     BROWSER: "none",
     ...options.env,
   };
-  const child = spawn(process.execPath, [tsx, "src/server/dev-server.ts", "--port", String(port), "--host", "127.0.0.1"], {
+  const child = spawn(process.execPath, [tsx, "src/server/dev-server.ts", "--port", String(port), "--host", "127.0.0.1", ...(options.args ?? [])], {
     cwd,
     env,
     detached: true,

@@ -1,10 +1,19 @@
 /**
  * A stdio MCP server for tests: `lookup_price` answers, `out_of_stock` returns an MCP tool error, and `crash`
  * ends the process without answering (a server that dies mid-call). Run it as `node --import tsx <this file>`.
+ * Any argument makes it fail at start as a server given a bad one does: 50 lines of start-up noise and then the
+ * reason and a usage line on stderr, and exit code 2.
  */
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { z } from "zod";
+
+const [bad] = process.argv.slice(2);
+if (bad !== undefined) {
+  for (let line = 1; line <= 50; line++) process.stderr.write(`price-fixture: starting (${line})\n`);
+  process.stderr.write(`price-fixture: unknown option ${bad}\nusage: price-fixture\n`);
+  process.exit(2);
+}
 
 const server = new McpServer({ name: "price-fixture", version: "1.0.0" });
 

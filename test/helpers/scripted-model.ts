@@ -48,6 +48,8 @@ class ScriptedChatModel extends BaseChatModel {
   }
 
   async _generate(messages: BaseMessage[], options: this["ParsedCallOptions"]): Promise<ChatResult> {
+    // As a real client does (fetch rejects at once): a call whose signal is already aborted is never made.
+    options.signal?.throwIfAborted();
     const tools = (options as { tools?: { name: string }[] }).tools ?? [];
     const call: ModelCall = {
       ...this.request,

@@ -47,6 +47,12 @@ describe("MCP tools of an agent worker, through the real OpenAI client", () => {
           systemPrompt: "Use the ghost tools.",
           mcpServers: { ghost: { command: process.execPath, args: ["/nonexistent/ghost-server.js"] } },
         }),
+        agentWorker({
+          name: "misconfigured",
+          description: "Its server is given a bad argument.",
+          systemPrompt: "Price it.",
+          mcpServers: { prices: fixtureMcpServer("--currency=XYZ") },
+        }),
       ],
       settings: { maxRetries: 0, replan: "never" },
     });
@@ -92,8 +98,20 @@ describe("MCP tools of an agent worker, through the real OpenAI client", () => {
     const { summary, state } = await run("ghost", "stranded");
     expect(state.results.ghost!.error!.kind).toBe("mcp");
     expect(state.results.ghost!.error!.message).toMatch(/^MCP server "ghost" could not be started or reached/);
+    expect(state.results.ghost!.error!.message).toMatch(/its stderr ended with:\n.*Cannot find module '\/nonexistent\/ghost-server\.js'/s);
     expect(byTask.ghost).toBeUndefined();
     expect(summary.answer).toBe("the answer");
+  });
+
+  it("quotes the last lines of a server's stderr when it exits at start, so the error says why", async () => {
+    const { state } = await run("bad_option", "misconfigured");
+    const { kind, message } = state.results.bad_option!.error!;
+    expect(kind).toBe("mcp");
+    expect(message).toMatch(/^MCP server "prices" could not be started or reached: .*Connection closed; its stderr ended with:\n/);
+    expect(message.endsWith("price-fixture: unknown option --currency=XYZ\nusage: price-fixture")).toBe(true);
+    // Bounded: the last 20 lines, not the 50 lines of noise before them.
+    expect(message).toContain("price-fixture: starting (33)");
+    expect(message).not.toContain("price-fixture: starting (32)");
   });
 });
 
