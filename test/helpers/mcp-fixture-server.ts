@@ -1,6 +1,6 @@
 /**
  * A stdio MCP server for tests: `lookup_price` answers, `out_of_stock` returns an MCP tool error, and `crash`
- * ends the process without answering (a server that dies mid-call). Run it as `node --import tsx <this file>`.
+ * says why on stderr and ends the process without answering (a server that dies mid-call). Run it as `node --import tsx <this file>`.
  * Any argument makes it fail at start as a server given a bad one does: 50 lines of start-up noise and then the
  * reason and a usage line on stderr, and exit code 2.
  */
@@ -31,6 +31,10 @@ server.registerTool("out_of_stock", { description: "Reports an item as out of st
   content: [{ type: "text", text: `${item} is out of stock` }],
 }));
 
-server.registerTool("crash", { description: "Ends the server without answering." }, async () => process.exit(3));
+server.registerTool(
+  "crash",
+  { description: "Ends the server without answering." },
+  () => new Promise<never>(() => process.stderr.write("price-fixture: out of memory in crash\n", () => process.exit(3))),
+);
 
 await server.connect(new StdioServerTransport());

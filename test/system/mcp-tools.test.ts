@@ -86,10 +86,12 @@ describe("MCP tools of an agent worker, through the real OpenAI client", () => {
     expect(state.results.stock!.output).toContain("pears is out of stock");
   });
 
-  it("fails the task of a server that dies during a call with a classified mcp error, and the run goes on to its answer", async () => {
+  it("fails the task of a server that dies during a call with a classified mcp error quoting its stderr, and the run goes on to its answer", async () => {
     const { summary, state } = await run("crash", "shopper");
     expect(state.results.crash!.error).toMatchObject({ kind: "mcp", retryable: true });
-    expect(state.results.crash!.error!.message).toMatch(/^MCP server "prices" went away during a call of "crash"/);
+    expect(state.results.crash!.error!.message).toMatch(
+      /^MCP server "prices" went away during a call of "crash": .*Connection closed; its stderr ended with:\nprice-fixture: out of memory in crash$/s,
+    );
     expect(summary.deadLetters.map((letter) => letter.taskId)).toEqual(["crash"]);
     expect(summary.answer).toBe("the answer");
   });
