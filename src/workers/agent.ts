@@ -49,10 +49,9 @@ function unwrapped(error: unknown): unknown {
 export function runAgent(input: WorkerInput, worker: AgentWorker, feedback: string | undefined, attempt: Attempt): Promise<WorkerOutput> {
   const servers = worker.mcpServers ?? {};
   if (!Object.keys(servers).length) return runAgentWith(input, worker, feedback, attempt, worker.tools ?? []);
-  return withMcpTools(servers, worker.mcpTools, (mcpTools) => {
-    const failures = mcpFailures(Object.keys(servers), new Set(mcpTools.map((tool) => tool.name)));
-    return runAgentWith(input, worker, feedback, attempt, [...(worker.tools ?? []), ...mcpTools], [failures]);
-  });
+  return withMcpTools(servers, worker.mcpTools, (mcpTools, gone) =>
+    runAgentWith(input, worker, feedback, attempt, [...(worker.tools ?? []), ...mcpTools], [mcpFailures(gone)]),
+  );
 }
 
 async function runAgentWith(

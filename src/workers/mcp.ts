@@ -24,28 +24,36 @@ export function tailOf(text: string, lines = STDERR_TAIL_LINES, chars = STDERR_T
     .slice(-chars);
 }
 
-/** One connected server: its tools, and how to close it. */
+/** One connected server: its name, its tools, the last lines of its stderr (once it ended), and how to close it. */
 interface OpenServer {
+  name: string;
   tools: StructuredToolInterface[];
+  stderrTail(): Promise<string>;
   close(): Promise<void>;
 }
 
 type StdioServer = Extract<McpServer, { command: string }>;
 
-const startFailure = (name: string, error: unknown, stderr = "") =>
-  new McpServerError([name], `could not be started or reached: ${(error as Error).message}${stderr ? `; its stderr ended with:\n${stderr}` : ""}`, {
-    cause: error,
-  });
+const messageOf = (error: unknown) => (error as Error)?.message ?? String(error);
+
+/** An `McpServerError` naming `name`, quoting its stderr tail when there is one. */
+const serverFailure = (name: string, reason: string, error: unknown, stderr = "") =>
+  new McpServerError([name], `${reason}: ${messageOf(error)}${stderr ? `; its stderr ended with:\n${stderr}` : ""}`, { cause: error });
 
 /**
  * Starts a stdio server and loads its tools. Its stderr is read (so it never blocks on a full pipe) and its last
- * lines kept: a server that will not start fails with what it said, e.g. a missing module or a bad argument.
+ * lines kept: a server that will not start, or dies later, fails with what it said, e.g. a missing module.
  */
 async function openStdio(name: string, server: StdioServer): Promise<OpenServer> {
   const transport = new StdioClientTransport({ command: server.command, args: server.args ?? [], env: server.env, cwd: server.cwd, stderr: "pipe" });
   let stderr = "";
   const stream = transport.stderr!;
   const ended = new Promise<void>((done) => stream.once("end", done).once("close", done));
+  // Once the server is stopped its stderr ends when the pipe is drained (bounded, in case a child of it holds the pipe).
+  const stderrTail = async () => {
+    await Promise.race([ended, new Promise((done) => setTimeout(done, 2_000).unref())]);
+    return tailOf(stderr);
+  };
   stream.on("data", (chunk: Buffer) => {
     stderr = (stderr + chunk.toString("utf8")).slice(-4 * STDERR_TAIL_CHARS);
   });
@@ -53,12 +61,10 @@ async function openStdio(name: string, server: StdioServer): Promise<OpenServer>
   try {
     await client.connect(transport);
     const tools = await loadMcpTools(name, client, { throwOnLoadError: true, prefixToolNameWithServerName: false });
-    return { tools, close: () => client.close() };
+    return { name, tools, stderrTail, close: () => client.close() };
   } catch (error) {
     await client.close().catch(() => {});
-    // The server is stopped: its stderr ends once the pipe is drained (bounded, in case a child of it holds the pipe).
-    await Promise.race([ended, new Promise((done) => setTimeout(done, 2_000).unref())]);
-    throw startFailure(name, error, tailOf(stderr));
+    throw serverFailure(name, "could not be started or reached", error, await stderrTail());
   }
 }
 
@@ -71,23 +77,39 @@ async function openUrl(name: string, server: Extract<McpServer, { url: string }>
     prefixToolNameWithServerName: false,
   });
   try {
-    return { tools: await client.getTools(), close: () => client.close() };
+    return { name, tools: await client.getTools(), stderrTail: async () => "", close: () => client.close() };
   } catch (error) {
     await client.close().catch(() => {});
-    throw startFailure(name, error);
+    throw serverFailure(name, "could not be started or reached", error);
   }
 }
 
 const openServer = (name: string, server: McpServer) => ("url" in server ? openUrl(name, server) : openStdio(name, server));
 
 /**
- * Runs `work` with the tools of `servers` (only `only`, when given): the servers are opened for the attempt and
- * closed after it. A server that cannot be started or reached is an `McpServerError` naming it.
+ * Tells whether a failed call of tool `toolName` means its MCP server went away: then an `McpServerError` naming
+ * that server and quoting its stderr tail, else undefined (not an MCP tool, or the tool's own error).
+ */
+export type McpGone = (toolName: string, error: unknown) => Promise<McpServerError | undefined>;
+
+/** The `McpGone` of `tools` from the open servers: a tool's server is the one that offered it. */
+function goneOf(open: readonly OpenServer[], tools: readonly StructuredToolInterface[]): McpGone {
+  const owners = new Map(open.flatMap((server) => server.tools.filter((tool) => tools.includes(tool)).map((tool) => [tool.name, server] as const)));
+  return async (toolName, error) => {
+    const server = owners.get(toolName);
+    if (!server || !SERVER_GONE.test(messageOf(error))) return undefined;
+    return serverFailure(server.name, `went away during a call of "${toolName}"`, error, await server.stderrTail());
+  };
+}
+
+/**
+ * Runs `work` with the tools of `servers` (only `only`, when given) and their `McpGone`: the servers are opened for
+ * the attempt and closed after it. A server that cannot be started or reached is an `McpServerError` naming it.
  */
 export async function withMcpTools<T>(
   servers: Record<string, McpServer>,
   only: readonly string[] | undefined,
-  work: (tools: StructuredToolInterface[]) => Promise<T>,
+  work: (tools: StructuredToolInterface[], gone: McpGone) => Promise<T>,
 ): Promise<T> {
   const names = Object.keys(servers);
   const opening = await Promise.allSettled(names.map((name) => openServer(name, servers[name]!)));
@@ -99,7 +121,8 @@ export async function withMcpTools<T>(
     const missing = only?.filter((name) => !tools.some((tool) => tool.name === name)) ?? [];
     if (missing.length)
       throw new McpServerError(names, `offers no tool ${missing.map((name) => `"${name}"`).join(", ")}; it offers: ${tools.map((tool) => tool.name).join(", ")}`);
-    return await work(only ? tools.filter((tool) => only.includes(tool.name)) : tools);
+    const given = only ? tools.filter((tool) => only.includes(tool.name)) : tools;
+    return await work(given, goneOf(open, given));
   } finally {
     await Promise.all(open.map((server) => server.close().catch(() => {})));
   }
@@ -109,7 +132,7 @@ export async function withMcpTools<T>(
  * The agent middleware for MCP tools: a tool whose server went away fails the attempt with an `McpServerError`
  * (classified `mcp`, retried with a fresh server); any other tool error goes back to the model, as without it.
  */
-export function mcpFailures(servers: readonly string[], toolNames: ReadonlySet<string>) {
+export function mcpFailures(gone: McpGone) {
   return createMiddleware({
     name: "McpServerFailures",
     wrapToolCall: async (request, handler) => {
@@ -117,10 +140,9 @@ export function mcpFailures(servers: readonly string[], toolNames: ReadonlySet<s
         return await handler(request);
       } catch (error) {
         if (isGraphInterrupt(error)) throw error;
-        const message = (error as Error)?.message ?? String(error);
-        if (toolNames.has(request.toolCall.name) && SERVER_GONE.test(message)) {
-          throw new McpServerError(servers, `went away during a call of "${request.toolCall.name}": ${message}`, { cause: error });
-        }
+        const failure = await gone(request.toolCall.name, error);
+        if (failure) throw failure;
+        const message = messageOf(error);
         const content = ToolInvocationError.isInstance(error) ? message : `${error}\n Please fix your mistakes.`;
         return new ToolMessage({ content, tool_call_id: request.toolCall.id ?? "", name: request.toolCall.name, status: "error" });
       }

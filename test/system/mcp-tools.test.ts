@@ -6,7 +6,7 @@ import { main } from "../../src/cli/main.js";
 import { agentWorker, createOrchestrator, type Orchestrator } from "../../src/index.js";
 import { openAIProvider, type ModelProvider } from "../../src/models.js";
 import { task } from "../helpers/fixtures.js";
-import { fixtureMcpServer } from "../helpers/mcp.js";
+import { fixtureMcpServer, prefixedFixtureMcpServer } from "../helpers/mcp.js";
 import { scriptedProvider } from "../helpers/scripted-model.js";
 import { messageText, taskScriptServer, type ChatRequest, type OpenAIServer, type TaskScript } from "../helpers/openai-server.js";
 import { captureCli } from "../helpers/cli-io.js";
@@ -20,6 +20,7 @@ const SCRIPTS: Record<string, TaskScript> = {
   stock: (body, turn) =>
     turn === 0 ? { toolCalls: [{ id: "call_stock", name: "out_of_stock", args: { item: "pears" } }] } : { content: `Noted: ${lastToolResult(body)}` },
   crash: () => ({ toolCalls: [{ id: "call_crash", name: "crash", args: {} }] }),
+  crash_spare: () => ({ toolCalls: [{ id: "call_spare_crash", name: "spare_crash", args: {} }] }),
 };
 
 describe("MCP tools of an agent worker, through the real OpenAI client", () => {
@@ -40,6 +41,12 @@ describe("MCP tools of an agent worker, through the real OpenAI client", () => {
           systemPrompt: "Price it.",
           mcpServers: { prices: fixtureMcpServer() },
           mcpTools: ["lookup_price"],
+        }),
+        agentWorker({
+          name: "pair",
+          description: "Prices with two servers.",
+          systemPrompt: "Use the price tools.",
+          mcpServers: { prices: fixtureMcpServer(), spare: prefixedFixtureMcpServer("spare_") },
         }),
         agentWorker({
           name: "stranded",
@@ -86,12 +93,21 @@ describe("MCP tools of an agent worker, through the real OpenAI client", () => {
     expect(state.results.stock!.output).toContain("pears is out of stock");
   });
 
-  it("fails the task of a server that dies during a call with a classified mcp error, and the run goes on to its answer", async () => {
+  it("fails the task of a server that dies during a call with a classified mcp error quoting its stderr, and the run goes on to its answer", async () => {
     const { summary, state } = await run("crash", "shopper");
     expect(state.results.crash!.error).toMatchObject({ kind: "mcp", retryable: true });
-    expect(state.results.crash!.error!.message).toMatch(/^MCP server "prices" went away during a call of "crash"/);
+    expect(state.results.crash!.error!.message).toMatch(
+      /^MCP server "prices" went away during a call of "crash": .*Connection closed; its stderr ended with:\nprice-fixture: out of memory in crash$/s,
+    );
     expect(summary.deadLetters.map((letter) => letter.taskId)).toEqual(["crash"]);
     expect(summary.answer).toBe("the answer");
+  });
+
+  it("names only the server that died when a worker has two", async () => {
+    const { state } = await run("crash_spare", "pair");
+    expect(state.results.crash_spare!.error!.message).toMatch(
+      /^MCP server "spare" went away during a call of "spare_crash": .*; its stderr ended with:\nprice-fixture: out of memory in crash$/s,
+    );
   });
 
   it("fails the task of a server that does not start with a classified mcp error naming it, before any model call", async () => {
