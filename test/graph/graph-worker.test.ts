@@ -5,7 +5,7 @@ import { createAgent } from "langchain";
 import { describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { render } from "../../src/cli/main.js";
-import { createOrchestrator, graphWorker } from "../../src/index.js";
+import { createOrchestrator, functionWorker, graphWorker } from "../../src/index.js";
 import { dataRule, taskNonce } from "../../src/fence.js";
 import { defaultGraphOutput } from "../../src/workers/graph.js";
 import { echoWorker, harness, task } from "../helpers/fixtures.js";
@@ -144,6 +144,46 @@ describe("a graph worker", () => {
     const after = (await h.graph.getState(config)).values;
     expect(after.tasks.a.status).toBe("done");
     expect(after.results.a.output).toBe("answered: Lyon");
+  });
+
+  it("lets the tasks beside it in an eager pool finish before the run pauses, and does not run them again on resume", async () => {
+    let asked!: () => void;
+    const asking = new Promise<void>((resolve) => (asked = resolve));
+    const slowAsker = new StateGraph(MessagesState)
+      .addNode("answer", () => {
+        asked();
+        return { messages: [new AIMessage(`answered: ${String(interrupt({ question: "Which city?" }))}`)] };
+      })
+      .addEdge(START, "answer")
+      .addEdge("answer", END)
+      .compile();
+    // b is still running when a's interrupt goes up: it ends a while after a asked.
+    const h = harness({
+      workers: (log) => [
+        graphWorker({ name: "asker", description: "Asks first.", graph: slowAsker }),
+        functionWorker({
+          name: "slow",
+          description: "Ends a while after the asker asked.",
+          async run(input) {
+            log.started.push(input.task.id);
+            await asking;
+            await new Promise((resolve) => setTimeout(resolve, 50));
+            log.timeline.push(`end:${input.task.id}`);
+            return "slow done";
+          },
+        }),
+      ],
+    });
+    const config = thread("pool-interrupted");
+    const plan = { tasks: [task("a", [], { worker: "asker" }), task("b", [], { worker: "slow" })] };
+    const paused = await h.graph.invoke({ goal: "g", plan }, config);
+    expect((paused as { __interrupt__?: unknown[] }).__interrupt__).toHaveLength(1);
+    expect(h.log.timeline).toEqual(["end:b"]);
+    await h.graph.invoke(new Command({ resume: "Lyon" }), config);
+    const after = (await h.graph.getState(config)).values;
+    expect(after.results.a.output).toBe("answered: Lyon");
+    expect(after.results.b.status).toBe("done");
+    expect(h.log.started).toEqual(["b"]);
   });
 
   it("pauses a createOrchestrator run with the interrupt's value in its summary, and resume answers it", async () => {
