@@ -90,7 +90,8 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
   const example = options.example ? EXAMPLES[options.example] : undefined;
   const registry = options.workers ?? example?.registry() ?? defaultRegistry();
   const goal = options.goal ?? example?.goal;
-  const plan = options.plan ?? (example && !models.configured ? example.plan : undefined);
+  // An example runs its bundled plan when no model is configured (a provider's model counts once prepared, below).
+  const planFor = () => options.plan ?? (example && !models.configured ? example.plan : undefined);
   const resume = options.resume || options.approve || options.reject !== undefined || options.redrive !== undefined;
   if (resume && !options.threadId) {
     io.stderr("Answering a review or resuming needs --thread <id>.\n");
@@ -105,6 +106,7 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
       return EXIT.usage;
     }
     // The executor brings the model: the submitter needs none.
+    const plan = planFor();
     const problem = options.wait ? undefined : checkStart(goal, plan, { configured: true }, registry, options);
     if (problem) {
       io.stderr(`${problem}\n`);
@@ -118,6 +120,7 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
     io.stderr(`${(error as Error).message}\n`);
     return EXIT.usage;
   }
+  const plan = planFor();
   const problem = resume ? undefined : checkStart(goal, plan, models, registry, options);
   if (problem) {
     io.stderr(`${problem}\n`);

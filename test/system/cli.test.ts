@@ -8,7 +8,8 @@ import { main, type CliIO } from "../../src/cli/main.js";
 import { parseCli } from "../../src/cli/args.js";
 import { TRIP_GOAL } from "../../src/examples/trip/index.js";
 import type { RunSummary } from "../../src/app/run.js";
-import { task } from "../helpers/fixtures.js";
+import type { ModelProvider } from "../../src/models.js";
+import { planReply, task } from "../helpers/fixtures.js";
 import { scriptedProvider } from "../helpers/scripted-model.js";
 
 let dir: string;
@@ -267,6 +268,22 @@ describe("the CLI without a terminal", () => {
     const bad = capture();
     expect(await main(["--example", "trip", "--report", ""], bad.io)).toBe(2);
     expect(bad.out.stderr).toBe('Invalid value for --report: "" (expected a file name such as report.md)\nRun with --help for usage.\n');
+  });
+
+  it("plans with a model that counts as configured only once prepared (another provider's), instead of running the example's bundled plan", async () => {
+    const scripted = scriptedProvider({ planner: () => planReply([task("attractions", [], { worker: "attractions_agent" })]), synthesizer: () => "Planned." });
+    let prepared = false;
+    const models: ModelProvider = {
+      get configured() {
+        return prepared;
+      },
+      prepare: async () => void (prepared = true),
+      create: (options) => scripted.create(options),
+    };
+    const { out, io } = capture({ models });
+    expect(await main(trip("--json"), io)).toBe(0);
+    expect(scripted.callsOf("planner")).toHaveLength(1);
+    expect(JSON.parse(out.stdout)).toMatchObject({ planSource: "planner", answer: "Planned.", tasks: [{ id: "attractions", status: "done" }] });
   });
 });
 
