@@ -6,10 +6,9 @@ import { textOf } from "../models.js";
 import { workerTaskPrompt } from "../prompts.js";
 import type { WorkerInput } from "../schemas.js";
 import type { AgentWorker, WorkerOutput } from "../worker-contract.js";
-import { NESTED_RUN_CONFIGURABLE, type Attempt } from "./attempt.js";
+import { nestedRunConfig, type Attempt } from "./attempt.js";
 import { AttemptFailure } from "./classify.js";
 import { mcpFailures, withMcpTools } from "./mcp.js";
-import { memoryConfigurable } from "./memory.js";
 
 /** What the agent is told once its tool rounds are spent. */
 const FINAL_ANSWER_REQUEST = "The tool-call budget is used up. Give your final answer now, without tools.";
@@ -77,17 +76,16 @@ async function runAgentWith(
     checkpointer: false,
     name: worker.name,
   });
+  const run = nestedRunConfig(input, worker.name, attempt);
   const state = await agent
     .invoke(
       { messages: [new HumanMessage(workerTaskPrompt(input, feedback, nonce))] },
       {
-        signal: attempt.signal,
-        runName: `${worker.name}:${input.task.id}`,
-        tags: [`worker:${worker.name}`, `task:${input.task.id}`],
-        metadata: { taskId: input.task.id, worker: worker.name, attempt: attempt.number, model: attempt.params.model },
-        recursionLimit: 2 * maxRounds + 10,
         // Its tools find the run's shared memory through `memoryOf(config)`.
-        configurable: { ...NESTED_RUN_CONFIGURABLE, ...memoryConfigurable(attempt.memory) },
+        ...run,
+        metadata: { ...run.metadata, model: attempt.params.model },
+        signal: attempt.signal,
+        recursionLimit: 2 * maxRounds + 10,
       },
     )
     .catch((error: unknown) => {

@@ -4,10 +4,11 @@ import type { BaseMessage } from "@langchain/core/messages";
 import type { LLMResult } from "@langchain/core/outputs";
 import type { EventInit } from "../events.js";
 import type { ModelProvider, ModelRole } from "../models.js";
-import type { AttemptParams } from "../schemas.js";
+import type { AttemptParams, WorkerInput } from "../schemas.js";
 import type { Settings } from "../settings.js";
 import { addUsage, usageOf, ZERO_USAGE, type Usage } from "../usage.js";
 import type { ModelAccess, WorkerMemory } from "../worker-contract.js";
+import { memoryConfigurable } from "./memory.js";
 import { meteredModel, RunMeter, tokensOf, type CallObserver } from "./meter.js";
 
 export interface ExecuteOptions {
@@ -26,7 +27,20 @@ export interface ExecuteOptions {
  * The configurable of a graph run nested in an attempt (an agent, a graph worker): LangGraph would hand it the parent
  * run's abort signal, ignoring its own; without that it stops with the attempt's, and listens on it, not the run's.
  */
-export const NESTED_RUN_CONFIGURABLE = { __pregel_abort_signals: undefined } as const;
+const NESTED_RUN_CONFIGURABLE = { __pregel_abort_signals: undefined } as const;
+
+/**
+ * The config of a graph run nested in an attempt (an agent, a graph worker): named `<worker>:<task>` and tagged and
+ * labelled with the task like the task's own run, on its own signal, with the run's memory for its tools and nodes.
+ */
+export function nestedRunConfig(input: WorkerInput, worker: string, attempt: Attempt) {
+  return {
+    runName: `${worker}:${input.task.id}`,
+    tags: [`worker:${worker}`, `task:${input.task.id}`],
+    metadata: { taskId: input.task.id, worker, attempt: attempt.number },
+    configurable: { ...NESTED_RUN_CONFIGURABLE, ...memoryConfigurable(attempt.memory) },
+  };
+}
 
 /**
  * One attempt's view of the task: its parameters, its time limit and signal, and a meter for the tokens it spends.

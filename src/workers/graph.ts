@@ -5,9 +5,8 @@ import { textOf } from "../models.js";
 import { workerTaskPrompt } from "../prompts.js";
 import type { WorkerInput } from "../schemas.js";
 import type { GraphWorker, WorkerDefinition, WorkerGraph, WorkerOutput } from "../worker-contract.js";
-import { NESTED_RUN_CONFIGURABLE, type Attempt } from "./attempt.js";
+import { nestedRunConfig, type Attempt } from "./attempt.js";
 import { AttemptFailure } from "./classify.js";
-import { memoryConfigurable } from "./memory.js";
 
 type Invocable = { invoke(input: unknown, config?: unknown): Promise<unknown> };
 
@@ -56,13 +55,10 @@ export async function runGraphWorker(input: WorkerInput, worker: GraphWorker, fe
   const foreign = attempt.foreignCalls();
   const state = await invocable(worker.graph)
     .invoke(graphInput, {
+      ...nestedRunConfig(input, worker.name, attempt),
       signal: foreign.signal,
-      configurable: { ...NESTED_RUN_CONFIGURABLE, ...memoryConfigurable(attempt.memory) },
       // The graph's own models: metered through their callbacks (counted, and refused past a run budget).
       callbacks: [foreign.handler],
-      runName: `${worker.name}:${input.task.id}`,
-      tags: [`worker:${worker.name}`, `task:${input.task.id}`],
-      metadata: { taskId: input.task.id, worker: worker.name, attempt: attempt.number },
     })
     .catch((error: unknown) => {
       // A refused call fails as its model reports an abort (or not at all): the refusal is the reason.
