@@ -22,11 +22,11 @@ const KEEP_SECONDS = 7 * 24 * 3600;
 
 /**
  * The job id of one dispatch of one task of one run: the same when a resumed run dispatches it again, different
- * for another run on the thread (its fence seed differs) and for a retry dispatch.
+ * for another run on the thread (its run id and fence seed differ) and for a retry dispatch.
  */
 export function taskJobId(threadId: string, input: WorkerInput): string {
   const digest = createHash("sha256")
-    .update(JSON.stringify([threadId, input.fenceSeed ?? "", input.task.id, input.dispatch]))
+    .update(JSON.stringify([threadId, input.runId ?? "", input.fenceSeed ?? "", input.task.id, input.dispatch]))
     .digest("hex")
     .slice(0, 24);
   return `${input.task.id}.${input.dispatch}.${digest}`;

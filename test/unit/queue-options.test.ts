@@ -6,6 +6,8 @@ import { resolveQueueOptions } from "../../src/queue/connection.js";
 import { executorMain } from "../../src/cli/executor.js";
 import { main } from "../../src/cli/main.js";
 import { taskWorkerMain } from "../../src/cli/task-worker.js";
+import { taskJobId } from "../../src/queue/tasks.js";
+import { task } from "../helpers/fixtures.js";
 
 describe("queue options", () => {
   it("take the key prefix from the URL's ?prefix= and connect without it", () => {
@@ -47,6 +49,22 @@ describe("the queue entry point", () => {
     expect(Object.keys(queue).sort()).toEqual(
       ["QueueOptionsSchema", "createExecutor", "createTaskQueue", "createTaskWorker", "followRun", "queueStatus", "resolveQueueOptions", "submitRun", "taskJobId"].sort(),
     );
+  });
+});
+
+describe("a task's job id", () => {
+  const input = { goal: "g", runId: "run-1", fenceSeed: "seed", task: task("a"), dependencies: {}, dispatch: 1 };
+
+  it("is the same for the same thread, run, task and dispatch, and differs when any of them does", () => {
+    expect(taskJobId("t-1", input)).toBe(taskJobId("t-1", { ...input }));
+    expect(taskJobId("t-1", input)).toMatch(/^a\.1\.[0-9a-f]{24}$/);
+    for (const other of [taskJobId("t-2", input), taskJobId("t-1", { ...input, task: task("b") }), taskJobId("t-1", { ...input, dispatch: 2 })]) {
+      expect(other).not.toBe(taskJobId("t-1", input));
+    }
+  });
+
+  it("differs for another run on the thread even when its fence seed is the same", () => {
+    expect(taskJobId("t-1", { ...input, runId: "run-2" })).not.toBe(taskJobId("t-1", input));
   });
 });
 
