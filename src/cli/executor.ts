@@ -71,6 +71,7 @@ export async function executorMain(argv: readonly string[], io: CliIO = serviceI
       queue: { url: flags.url },
       ...(taskQueue ? { taskQueue: { url: taskQueue } } : {}),
       checkpointer: handle.saver,
+      store: handle.store,
       lock: handle.lock,
       workers: flags.registry,
       models: io.models ?? openAIProvider(env),

@@ -2,8 +2,8 @@ import { ConfigError } from "../errors.js";
 import { EXAMPLES } from "../examples/index.js";
 import type { Environment } from "../env.js";
 import { resolveQueueOptions } from "../queue/connection.js";
-import { defaultRegistry } from "../workers/defaults.js";
 import type { WorkerRegistry } from "../workers/registry.js";
+import { loadWorkersFile, serverRegistry } from "../workers/workers-file.js";
 import { parseFlags } from "./args.js";
 import type { CliIO } from "./main.js";
 
@@ -13,7 +13,7 @@ export interface ServiceFlags {
   concurrency?: number;
   lockMs?: number;
   name?: string;
-  /** The default workers, or a bundled example's (`--example`). */
+  /** A workers file's team (`--workers`), a bundled example's (`--example`), else `serverRegistry`'s (ORCHESTRATOR_WORKERS, or the defaults). */
   registry: WorkerRegistry;
   /** The command's own string flags. */
   extra: Record<string, string | undefined>;
@@ -24,6 +24,7 @@ export const SERVICE_USAGE = [
   "  --queue <url>          The job queue (default: $ORCHESTRATOR_QUEUE); ?prefix=name keeps queues apart on one Redis.",
   "  --name <name>          This process's name in the queue status and run logs (default: host-pid).",
   "  --lock-ms <ms>         A dead process's jobs go to another after about this long (default 30000).",
+  "  --workers <file.json>  Run the team of a workers file (default: $ORCHESTRATOR_WORKERS, else the default workers).",
   `  --example <name>       Run the workers of a bundled example: ${Object.keys(EXAMPLES).join(", ")}.`,
   "  -h, --help             Show this help.",
 ];
@@ -40,6 +41,7 @@ export function parseServiceFlags(argv: readonly string[], env: Environment, ext
       name: { type: "string" },
       "lock-ms": { type: "string" },
       example: { type: "string" },
+      workers: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
@@ -52,12 +54,14 @@ export function parseServiceFlags(argv: readonly string[], env: Environment, ext
   const exampleName = flags.example as string | undefined;
   const example = exampleName === undefined ? undefined : EXAMPLES[exampleName];
   if (exampleName !== undefined && !example) throw new ConfigError(`Unknown example ${JSON.stringify(exampleName)}; available: ${Object.keys(EXAMPLES).join(", ")}`);
+  const workersFile = flags.workers as string | undefined;
+  if (workersFile !== undefined && example) throw new ConfigError("Pass --workers or --example, not both: each names the whole team.");
   return {
     url,
     concurrency: positiveInt("concurrency", flags.concurrency as string | undefined),
     lockMs: positiveInt("lock-ms", flags["lock-ms"] as string | undefined),
     name: flags.name as string | undefined,
-    registry: example?.registry() ?? defaultRegistry(),
+    registry: workersFile !== undefined ? loadWorkersFile(workersFile) : (example?.registry() ?? serverRegistry(env)),
     extra: Object.fromEntries(extra.map((flag) => [flag, flags[flag] as string | undefined])),
   };
 }

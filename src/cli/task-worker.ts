@@ -1,4 +1,4 @@
-import { redact } from "../persistence/checkpointer.js";
+import { connectionError, openCheckpointer, redact, type CheckpointerHandle } from "../persistence/checkpointer.js";
 import { usageErrorText } from "./args.js";
 import { readEnvironment } from "../env.js";
 import { ConfigError } from "../errors.js";
@@ -15,6 +15,8 @@ const USAGE = [
   "until SIGTERM or SIGINT (the tasks in flight finish first; a second signal exits at once).",
   "",
   "Options:",
+  "  --checkpointer <spec>  The orchestrators' shared checkpointer, whose store holds each run's memory: postgres://…",
+  "                         (default: $ORCHESTRATOR_CHECKPOINTER, $POSTGRES_URL; without one, tasks get no memory).",
   "  --concurrency <n>      Tasks at once (default 4).",
   ...SERVICE_USAGE,
   "Models: OPENAI_API_KEY and OPENAI_BASE_URL, as for the CLI.",
@@ -24,25 +26,34 @@ const USAGE = [
 export async function taskWorkerMain(argv: readonly string[], io: CliIO = serviceIO(processIO())): Promise<number> {
   const env = readEnvironment(io.env);
   let options: TaskWorkerOptions;
+  let handle: CheckpointerHandle | undefined;
   try {
-    const flags = parseServiceFlags(argv, env, []);
+    const flags = parseServiceFlags(argv, env, ["checkpointer"]);
     if (flags === "help") {
       io.stdout(`${USAGE}\n`);
       return 0;
     }
     const { url, registry, concurrency, lockMs, name } = flags;
+    const spec = flags.extra.checkpointer ?? env.checkpointer ?? env.postgresUrl;
+    if (spec === "memory") {
+      throw new ConfigError('A task worker shares its orchestrators\' store: pass --checkpointer postgres://… (got "memory", which no other process sees).');
+    }
     options = { queue: { url }, registry, models: io.models ?? openAIProvider(env), concurrency, lockMs, name };
+    handle = spec ? await openCheckpointer(spec) : undefined;
   } catch (error) {
     io.stderr(usageErrorText(error));
     return 2;
   }
   try {
-    const worker = await createTaskWorker(options);
-    io.stderr(`Task worker ${worker.name} is serving ${redact(options.queue.url)} (concurrency ${options.concurrency ?? 4}).\n`);
+    const worker = await createTaskWorker({ ...options, ...(handle ? { store: handle.store } : {}) });
+    const memory = handle ? `memory in the ${handle.kind} store` : "no memory: no --checkpointer";
+    io.stderr(`Task worker ${worker.name} is serving ${redact(options.queue.url)} (concurrency ${options.concurrency ?? 4}; ${memory}).\n`);
     return await serveUntilSignal(io, worker, "Stopping: the tasks in flight finish first…");
   } catch (error) {
-    io.stderr(`Task worker failed: ${(error as Error).message}\n`);
+    io.stderr(`Task worker failed: ${(connectionError(error) as Error).message}\n`);
     return error instanceof ConfigError ? 2 : 1;
+  } finally {
+    await handle?.close();
   }
 }
 

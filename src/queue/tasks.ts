@@ -1,12 +1,13 @@
 import { createHash } from "node:crypto";
 import { hostname } from "node:os";
 import { Queue, QueueEvents, Worker } from "bullmq";
+import type { BaseStore } from "@langchain/langgraph";
 import type { TaskRunner } from "../deps.js";
 import { isOrchestratorEvent, type EventInit } from "../events.js";
 import type { ModelProvider } from "../models.js";
 import type { TaskResult, WorkerInput } from "../schemas.js";
 import type { Settings } from "../settings.js";
-import { runTaskHere } from "../workers/run-task.js";
+import { runTaskHere, taskMemory } from "../workers/run-task.js";
 import type { WorkerCatalog } from "../worker-contract.js";
 import { connect, QUEUES, resolveQueueOptions, type QueueOptions } from "./connection.js";
 
@@ -22,11 +23,11 @@ const KEEP_SECONDS = 7 * 24 * 3600;
 
 /**
  * The job id of one dispatch of one task of one run: the same when a resumed run dispatches it again, different
- * for another run on the thread (its fence seed differs) and for a retry dispatch.
+ * for another run on the thread (its run id and fence seed differ) and for a retry dispatch.
  */
 export function taskJobId(threadId: string, input: WorkerInput): string {
   const digest = createHash("sha256")
-    .update(JSON.stringify([threadId, input.fenceSeed ?? "", input.task.id, input.dispatch]))
+    .update(JSON.stringify([threadId, input.runId ?? "", input.fenceSeed ?? "", input.task.id, input.dispatch]))
     .digest("hex")
     .slice(0, 24);
   return `${input.task.id}.${input.dispatch}.${digest}`;
@@ -96,11 +97,13 @@ function abortable<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
   });
 }
 
-/** A task worker's options: the queue, the registry's workers and models, and how many tasks at once. */
+/** A task worker's options: the queue, the registry's workers and models, the shared store, and how many tasks at once. */
 export interface TaskWorkerOptions {
   queue: QueueOptions;
   registry: WorkerCatalog;
   models: ModelProvider;
+  /** The store the orchestrators share (their checkpointer's): each task's run memory lives there. Without it, tasks get no memory. */
+  store?: BaseStore;
   /** Tasks at once (default 4). */
   concurrency?: number;
   /** Names this worker in the queue (default: host-pid). */
@@ -130,7 +133,8 @@ export async function createTaskWorker(options: TaskWorkerOptions): Promise<Task
     QUEUES.tasks,
     (job, _token, signal) => {
       const emit = (event: EventInit) => void job.updateProgress(event).catch(() => {});
-      return runTaskHere(job.data.input, options, { provider: options.models, settings: job.data.settings, emit, signal });
+      const { input, settings } = job.data;
+      return runTaskHere(input, options, { provider: options.models, settings, emit, signal, ...taskMemory(options.store, input, settings) });
     },
     {
       connection,

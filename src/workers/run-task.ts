@@ -1,5 +1,5 @@
 import { RunnableLambda } from "@langchain/core/runnables";
-import { task as durableTask, isGraphBubbleUp, type LangGraphRunnableConfig } from "@langchain/langgraph";
+import { type BaseStore, task as durableTask, isGraphBubbleUp, type LangGraphRunnableConfig } from "@langchain/langgraph";
 import { prepareModels, type OrchestratorDeps } from "../deps.js";
 import { emitter } from "../events.js";
 import type { TaskResult, WorkerInput } from "../schemas.js";
@@ -51,12 +51,16 @@ export function traced(
 async function runTask(input: WorkerInput, deps: OrchestratorDeps, settings: Settings, config: LangGraphRunnableConfig, meter?: RunMeter): Promise<TaskResult> {
   const emit = emitter(config);
   if (!deps.taskRunner || meter) {
-    const memory = config.store && input.runId ? { memory: workerMemory(config.store, input.runId, settings.memoryNamespace) } : {};
-    return runTaskHere(input, deps, { provider: deps.models, settings, emit, signal: config.signal, meter, ...memory });
+    return runTaskHere(input, deps, { provider: deps.models, settings, emit, signal: config.signal, meter, ...taskMemory(config.store, input, settings) });
   }
   const started = new Date();
   const threadId = String(config.configurable?.thread_id ?? "");
   return deps.taskRunner(input, { threadId, settings, emit, signal: config.signal }).catch((error: unknown) => failedResult(input, error, started));
+}
+
+/** The task's run memory over `store` (an in-process run's, or a task worker's shared one), for `runTaskHere`'s options; none without a store or run id. */
+export function taskMemory(store: BaseStore | undefined, input: WorkerInput, settings: Settings): Pick<ExecuteOptions, "memory"> {
+  return store && input.runId ? { memory: workerMemory(store, input.runId, settings.memoryNamespace) } : {};
 }
 
 /**

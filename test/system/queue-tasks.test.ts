@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { createOrchestrator } from "../../src/index.js";
 import { followRun, submitRun } from "../../src/queue/runs.js";
 import { createTaskQueue } from "../../src/queue/tasks.js";
+import { openCheckpointer } from "../../src/persistence/checkpointer.js";
 import { ENTRIES, spawnCli, runCli, type CliProcess } from "../helpers/cli-process.js";
 import { loopbackServers } from "../helpers/loopback.js";
 import { HeldCall } from "../helpers/openai-server.js";
@@ -25,8 +26,8 @@ describe.runIf(REDIS_URL)("task worker processes on one Redis queue", () => {
   const queues = queuePrefixes("tasks");
   const dir = mkdtempSync(join(tmpdir(), "orchestrator-tasks-"));
   const running: CliProcess[] = [];
-  const startTaskWorker = (queue: string, name: string, modelUrl: string) => {
-    const worker = spawnCli(["--queue", queue, "--name", name, "--lock-ms", "2000"], {
+  const startTaskWorker = (queue: string, name: string, modelUrl: string, extra: string[] = []) => {
+    const worker = spawnCli(["--queue", queue, "--name", name, "--lock-ms", "2000", ...extra], {
       entry: ENTRIES.taskWorker,
       cwd: dir,
       env: { OPENAI_BASE_URL: modelUrl, OPENAI_API_KEY: "test" },
@@ -153,6 +154,50 @@ describe.runIf(REDIS_URL)("task worker processes on one Redis queue", () => {
         .map((line) => JSON.parse(line) as { executor?: string; event?: string });
       expect(lines.map((line) => line.event)).toEqual(expect.arrayContaining(["run.started", "task.started", "task.done", "run.finished"]));
       expect(new Set(lines.map((line) => line.executor))).toEqual(new Set(["ex-remote"]));
+    },
+    120_000,
+  );
+
+  it.runIf(POSTGRES_URL)(
+    "keeps a result too long for state in the shared checkpointer's store, whether a task worker or the executor ran the task",
+    async () => {
+      // Set up the schema before the processes start; the test reads the store through it at the end.
+      const handle = await openCheckpointer(checkpointer());
+      const [remoteRuns, localRuns, taskQueue] = [queues.url(), queues.url(), queues.url()];
+      const long = (marker: string) => `long result of ${marker} ${"x".repeat(300)}`;
+      const server = await serve(countingHandler(new Map(), (marker) => (marker.endsWith("/a") ? { content: long(marker) } : undefined)));
+      startTaskWorker(taskQueue, "tw-store", server.url, ["--checkpointer", checkpointer()]);
+      const executors = [
+        ["ex-remote-store", remoteRuns, "--task-queue", taskQueue],
+        ["ex-local-store", localRuns],
+      ].map(([name, queue, ...extra]) => {
+        const executor = spawnCli(["--queue", queue!, ...extra, "--checkpointer", checkpointer(), "--name", name!], {
+          entry: ENTRIES.executor,
+          cwd: dir,
+          env: { OPENAI_BASE_URL: server.url, OPENAI_API_KEY: "test" },
+          deadlineMs: 120_000,
+        });
+        running.push(executor);
+        return executor;
+      });
+      const plan = { tasks: [{ id: "a", title: "Collect", description: "Collect the facts.", worker: "researcher" }] };
+      const settings = { replan: "never" as const, maxOutputChars: 100 };
+      const kept = async (queue: string, run: number) => {
+        const { threadId } = await submitRun({ url: queue }, `queued run ${run}`, { plan, settings });
+        const { summary } = await followRun({ url: queue }, threadId);
+        const output = summary.tasks[0]!.output;
+        const where = /the full result is in the store at (\S+) "result:a"/.exec(output)?.[1];
+        expect(where, output).toBeDefined();
+        return (await handle.store.get(where!.split("/"), "result:a"))?.value;
+      };
+      try {
+        expect(await kept(remoteRuns, 8)).toEqual({ output: long("8/a") });
+        expect(await kept(localRuns, 9)).toEqual({ output: long("9/a") });
+      } finally {
+        await handle.close();
+      }
+      for (const executor of executors) executor.kill("SIGTERM");
+      expect((await Promise.all(executors.map((executor) => executor.exited))).map((exit) => exit.code)).toEqual([0, 0]);
     },
     120_000,
   );

@@ -1,4 +1,4 @@
-import { MemorySaver } from "@langchain/langgraph";
+import { InMemoryStore, MemorySaver } from "@langchain/langgraph";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { QueuedRunFailedError, QueueFullError } from "../../src/errors.js";
 import { queueMain } from "../../src/cli/queue-status.js";
@@ -223,6 +223,45 @@ describe.runIf(REDIS_URL)("tasks on the job queue (in-process task workers)", ()
     ]);
     expect(ran.sort()).toEqual(["a", "b", "c"]);
     for (const id of ["a", "b", "c"]) expect(events).toEqual(expect.arrayContaining([`task.started ${id}`, `task.done ${id}`]));
+  });
+
+  it("gives tasks on a task worker with the orchestrator's store the run's shared memory: what one writes, the next reads and the run's store holds", async () => {
+    const queue = { url: url() };
+    const store = new InMemoryStore();
+    const writer = functionWorker({
+      name: "writer",
+      description: "Writes a finding.",
+      run: async (_input, context) => (await context.memory!.put("finding", { boats: 42 }), "wrote it"),
+    });
+    const reader = functionWorker({
+      name: "reader",
+      description: "Reads the finding.",
+      run: async (_input, context) => `boats: ${(await context.memory!.get<{ boats: number }>("finding"))?.boats}`,
+    });
+    const models = scriptedProvider({}, { configured: false });
+    const worker = await createTaskWorker({ queue, registry: new WorkerRegistry([writer, reader]), models, store });
+    closers.push(() => worker.close());
+    const tasks = await createTaskQueue(queue);
+    closers.push(() => tasks.close());
+    const local = (name: string) =>
+      functionWorker({
+        name,
+        description: "Must not run here.",
+        run: async () => {
+          throw new Error("ran in the orchestrator's process");
+        },
+      });
+    const orchestrator = await createOrchestrator({ checkpointer: "memory", store, workers: [local("writer"), local("reader")], models, taskRunner: tasks.runner });
+    const summary = await orchestrator.run("remote memory", {
+      plan: { tasks: [task("a", [], { worker: "writer" }), task("b", ["a"], { worker: "reader" })] },
+      settings: { replan: "never" },
+    });
+    expect(summary.tasks.map((t) => [t.id, t.status, t.output])).toEqual([
+      ["a", "done", "wrote it"],
+      ["b", "done", "boats: 42"],
+    ]);
+    const kept = await store.search(["orchestrator", "runs"]);
+    expect(kept.map((item) => [item.namespace.length, item.key, item.value])).toEqual([[3, "finding", { boats: 42 }]]);
   });
 
   it("gives a task dispatched again with the same job id (a resumed run) the finished job's result without running it again", async () => {

@@ -1,3 +1,5 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, QueueConnectionError, QueueUrlError } from "../../src/errors.js";
 import { followRun, submitRun } from "../../src/queue/runs.js";
@@ -6,6 +8,15 @@ import { resolveQueueOptions } from "../../src/queue/connection.js";
 import { executorMain } from "../../src/cli/executor.js";
 import { main } from "../../src/cli/main.js";
 import { taskWorkerMain } from "../../src/cli/task-worker.js";
+import { parseServiceFlags, type ServiceFlags } from "../../src/cli/service.js";
+import { readEnvironment } from "../../src/env.js";
+import { EXAMPLES } from "../../src/examples/index.js";
+import { defaultRegistry } from "../../src/workers/defaults.js";
+import { taskJobId } from "../../src/queue/tasks.js";
+import { task } from "../helpers/fixtures.js";
+import { tempDirs } from "../helpers/temp-dirs.js";
+
+const tempDir = tempDirs("service-flags-");
 
 describe("queue options", () => {
   it("take the key prefix from the URL's ?prefix= and connect without it", () => {
@@ -47,6 +58,22 @@ describe("the queue entry point", () => {
     expect(Object.keys(queue).sort()).toEqual(
       ["QueueOptionsSchema", "createExecutor", "createTaskQueue", "createTaskWorker", "followRun", "queueStatus", "resolveQueueOptions", "submitRun", "taskJobId"].sort(),
     );
+  });
+});
+
+describe("a task's job id", () => {
+  const input = { goal: "g", runId: "run-1", fenceSeed: "seed", task: task("a"), dependencies: {}, dispatch: 1 };
+
+  it("is the same for the same thread, run, task and dispatch, and differs when any of them does", () => {
+    expect(taskJobId("t-1", input)).toBe(taskJobId("t-1", { ...input }));
+    expect(taskJobId("t-1", input)).toMatch(/^a\.1\.[0-9a-f]{24}$/);
+    for (const other of [taskJobId("t-2", input), taskJobId("t-1", { ...input, task: task("b") }), taskJobId("t-1", { ...input, dispatch: 2 })]) {
+      expect(other).not.toBe(taskJobId("t-1", input));
+    }
+  });
+
+  it("differs for another run on the thread even when its fence seed is the same", () => {
+    expect(taskJobId("t-1", { ...input, runId: "run-2" })).not.toBe(taskJobId("t-1", input));
   });
 });
 
@@ -114,5 +141,33 @@ describe("the executor and task worker commands", () => {
       code: 2,
       stderr: 'An executor needs a checkpointer every executor shares: pass --checkpointer postgres://… (got "none").\nRun with --help for usage.\n',
     });
+  });
+});
+
+describe("an executor's or task worker's team", () => {
+  const teamFile = (name: string) => {
+    const path = join(tempDir(), `${name}.json`);
+    writeFileSync(path, JSON.stringify({ workers: [{ name, description: `The ${name} team's only worker.`, systemPrompt: "You work." }] }));
+    return path;
+  };
+  const team = (argv: string[], env: NodeJS.ProcessEnv = {}) =>
+    (parseServiceFlags(["--queue", "redis://h", ...argv], readEnvironment(env), []) as ServiceFlags).registry.names;
+
+  it("is the workers file --workers names, else ORCHESTRATOR_WORKERS's, else the defaults", () => {
+    const flagged = teamFile("flagged");
+    const fromEnv = teamFile("from_env");
+    expect(team(["--workers", flagged])).toEqual(["flagged"]);
+    expect(team(["--workers", flagged], { ORCHESTRATOR_WORKERS: fromEnv })).toEqual(["flagged"]);
+    expect(team([], { ORCHESTRATOR_WORKERS: fromEnv })).toEqual(["from_env"]);
+    expect(team([])).toEqual(defaultRegistry().names);
+  });
+
+  it("is an example's when --example names one, even with ORCHESTRATOR_WORKERS set, and refuses --workers beside it", () => {
+    expect(team(["--example", "trip"], { ORCHESTRATOR_WORKERS: teamFile("from_env") })).toEqual(EXAMPLES.trip!.registry().names);
+    expect(() => team(["--example", "trip", "--workers", teamFile("flagged")])).toThrow("Pass --workers or --example, not both");
+  });
+
+  it("names a workers file that cannot be read", () => {
+    expect(() => team(["--workers", "/nonexistent/team.json"])).toThrow(/^Cannot read the workers file \/nonexistent\/team.json/);
   });
 });
