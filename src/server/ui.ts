@@ -50,15 +50,14 @@ export function serverViewSource(client: Client): ViewSource {
         return undefined;
       }
       entry.followers++;
-      signal.addEventListener(
-        "abort",
-        () => {
-          if (--entry.followers > 0) return;
-          entry.stop.abort();
-          if (followed.get(threadId) === opening) followed.delete(threadId);
-        },
-        { once: true },
-      );
+      const release = () => {
+        if (--entry.followers > 0) return;
+        entry.stop.abort();
+        if (followed.get(threadId) === opening) followed.delete(threadId);
+      };
+      // A page that left while the feed was opening is released at once: its abort has already fired.
+      if (signal.aborted) release();
+      else signal.addEventListener("abort", release, { once: true });
       return entry.feed;
     },
     redrive: async (threadId, taskIds) => {
