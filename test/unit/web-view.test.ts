@@ -1,3 +1,5 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import type { Client } from "@langchain/langgraph-sdk";
 import { describe, expect, it, vi } from "vitest";
 import { parseCli } from "../../src/cli/args.js";
@@ -5,6 +7,7 @@ import { ViewFeed } from "../../src/web/feed.js";
 import { DAGRE_MAX_TASKS, edgesOf, layout, NODE } from "../../src/web/layout.js";
 import { escapeHtml, threadListPage } from "../../src/web/page.js";
 import { handleUi, streamed, type ViewSource } from "../../src/web/routes.js";
+import { app } from "../../src/server/app.js";
 import { serverViewSource } from "../../src/server/ui.js";
 import { applyEvent, overlay, viewFromState, type LiveTask } from "../../src/web/run-view.js";
 import { ZERO_USAGE } from "../../src/usage.js";
@@ -218,6 +221,32 @@ describe("a page that leaves while its feed is opening", () => {
       expect(await response!.text()).toBe("");
     } finally {
       vi.useRealTimers();
+    }
+  });
+});
+
+describe("the web view on a LangGraph server (http.app)", () => {
+  it("reads threads from the server's own API at PORT on loopback, whatever Host a request names", async () => {
+    const seen: string[] = [];
+    const api = createServer((request, response) => {
+      seen.push(`${request.method} ${request.headers.host} ${request.url}`);
+      response.setHeader("content-type", "application/json");
+      response.end(JSON.stringify([{ thread_id: "t-own", values: { goal: "own goal" }, status: "idle", updated_at: "2026-01-01T00:00:00Z" }]));
+    });
+    await new Promise<void>((listening) => api.listen(0, "127.0.0.1", listening));
+    const { port } = api.address() as AddressInfo;
+    vi.stubEnv("PORT", String(port));
+    try {
+      const forged = { host: "attacker.invalid:9" };
+      const response = await app.fetch(new Request("http://attacker.invalid:9/ui", { headers: forged }));
+      expect(response.status).toBe(200);
+      expect(await response.text()).toContain("own goal");
+      const again = await app.fetch(new Request("http://other.invalid/ui", { headers: { host: "other.invalid" } }));
+      expect(again.status).toBe(200);
+      expect(seen).toEqual([`POST localhost:${port} /threads/search`, `POST localhost:${port} /threads/search`]);
+    } finally {
+      vi.unstubAllEnvs();
+      api.close();
     }
   });
 });
