@@ -9,7 +9,7 @@ export interface Environment {
   /** The LangGraph server the example client talks to, and its key. */
   langgraphApiUrl?: string;
   langgraphApiKey?: string;
-  /** Port of `npm run dev`. */
+  /** Port of `npm run dev`; in the LangGraph server, the port it listens on (it sets PORT), where the web view calls its API. */
   port?: string;
   /** A workers file (JSON) the server's graph takes its workers from instead of the defaults. */
   workersFile?: string;

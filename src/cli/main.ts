@@ -188,10 +188,18 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
         goal: goal ?? "",
         port: options.uiPort,
         state: () => orchestrator.state(threadId),
+        // The first signal drains a re-drive from the page (during the linger, as it ends the linger), the second cancels it.
         redrive: (taskIds) =>
           orchestrator
-            .redrive(threadId, taskIds, { onEvent: (event) => (log?.event(event), web?.onEvent(event)) })
-            .catch((error: unknown) => io.stderr(`Re-drive from the web view failed: ${(error as Error).message}\n`)),
+            .redrive(threadId, taskIds, {
+              onEvent: (event) => (log?.event(event), web?.onEvent(event)),
+              drain: AbortSignal.any([drain.signal, lingering.signal]),
+              signal: cancel.signal,
+            })
+            .catch((error: unknown) => {
+              const ended = error instanceof RunStoppedError || error instanceof RunCancelledError ? "ended" : "failed";
+              io.stderr(`Re-drive from the web view ${ended}: ${(error as Error).message}\n`);
+            }),
       });
       io.stderr(`Web view: ${web.url}\n`);
     }

@@ -1,8 +1,8 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { SettingsSchema } from "../settings.js";
-import { handleUi } from "../web/routes.js";
-import { viewSourceFor } from "./ui.js";
+import { handleUi, type ViewSource } from "../web/routes.js";
+import { ownViewSource } from "./ui.js";
 
 /** The run settings as a JSON schema Studio can render: the input side (defaults shown, nothing required), draft-07. */
 export const contextJsonSchema = () => z.toJSONSchema(SettingsSchema, { io: "input", target: "draft-7" });
@@ -21,5 +21,16 @@ app.get("/assistants/:assistantId/schemas", async (c, next) => {
   const schema = body.context_schema ?? contextJsonSchema();
   c.res = Response.json({ ...body, config_schema: body.config_schema ?? schema, context_schema: schema });
 });
-app.all("/ui/*", async (c, next) => (await handleUi(c.req.raw, viewSourceFor(new URL(c.req.url).origin))) ?? next());
-app.all("/ui", async (c) => (await handleUi(c.req.raw, viewSourceFor(new URL(c.req.url).origin)))!);
+app.all("/ui/*", async (c, next) => (await ui(c.req.raw)) ?? next());
+app.all("/ui", async (c) => (await ui(c.req.raw))!);
+
+/** The web view's answer from this server's own API; a 503 saying why when that API cannot be reached. */
+async function ui(request: Request): Promise<Response | undefined> {
+  let source: ViewSource;
+  try {
+    source = ownViewSource();
+  } catch (error) {
+    return Response.json({ error: (error as Error).message }, { status: 503 });
+  }
+  return handleUi(request, source);
+}

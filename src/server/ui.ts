@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { Client } from "@langchain/langgraph-sdk";
+import { readEnvironment } from "../env.js";
 import { ConfigError } from "../errors.js";
 import { isOrchestratorEvent } from "../events.js";
 import { redriveUpdate } from "../orchestration/redrive.js";
@@ -50,15 +51,14 @@ export function serverViewSource(client: Client): ViewSource {
         return undefined;
       }
       entry.followers++;
-      signal.addEventListener(
-        "abort",
-        () => {
-          if (--entry.followers > 0) return;
-          entry.stop.abort();
-          if (followed.get(threadId) === opening) followed.delete(threadId);
-        },
-        { once: true },
-      );
+      const release = () => {
+        if (--entry.followers > 0) return;
+        entry.stop.abort();
+        if (followed.get(threadId) === opening) followed.delete(threadId);
+      };
+      // A page that left while the feed was opening is released at once: its abort has already fired.
+      if (signal.aborted) release();
+      else signal.addEventListener("abort", release, { once: true });
       return entry.feed;
     },
     redrive: async (threadId, taskIds) => {
@@ -123,16 +123,19 @@ async function activeRun(client: Client, threadId: string, signal: AbortSignal):
   return undefined;
 }
 
-const clients = new Map<string, ViewSource>();
+let own: ViewSource | undefined;
 
-/** The view source of the server answering at `origin` (the web view's requests reach the server they are on). */
-export function viewSourceFor(origin: string): ViewSource {
-  let source = clients.get(origin);
-  if (!source) {
-    source = serverViewSource(new Client({ apiUrl: origin }));
-    clients.set(origin, source);
+/**
+ * The view source of this LangGraph server: its own API on loopback, at the port the server exports to its app as
+ * `PORT` (never the origin a request names: its Host header is the client's to choose).
+ */
+export function ownViewSource(): ViewSource {
+  if (!own) {
+    const { port } = readEnvironment();
+    if (!port) throw new ConfigError("The web view cannot reach this server's API: PORT is not set (the LangGraph server sets it to the port it listens on).");
+    own = serverViewSource(new Client({ apiUrl: `http://localhost:${port}` }));
   }
-  return source;
+  return own;
 }
 
 /** Waits `ms`, or less when `signal` is aborted. */

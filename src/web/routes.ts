@@ -83,7 +83,8 @@ export const streamed = (view: LaidOutView) => ({
 /** Server-sent events: the laid-out picture (without outputs and attempt logs) as JSON, at once and after every change (coalesced). */
 async function eventStream(request: Request, source: ViewSource, threadId: string): Promise<Response> {
   const stop = new AbortController();
-  request.signal.addEventListener("abort", () => stop.abort(), { once: true });
+  if (request.signal.aborted) stop.abort();
+  else request.signal.addEventListener("abort", () => stop.abort(), { once: true });
   const feed = await source.follow(threadId, stop.signal);
   if (!feed) {
     stop.abort();
@@ -94,16 +95,21 @@ async function eventStream(request: Request, source: ViewSource, threadId: strin
   let last = 0;
   const stream = new ReadableStream<Uint8Array>({
     start(controller) {
+      // The page left while its feed was opening: nothing to send, nothing to keep alive.
+      if (stop.signal.aborted) return controller.close();
+      const enqueue = (text: string) => {
+        if (!stop.signal.aborted) controller.enqueue(encoder.encode(text));
+      };
       const send = () => {
         timer = undefined;
         last = Date.now();
-        controller.enqueue(encoder.encode(`data: ${JSON.stringify(streamed(feed.view()))}\n\n`));
+        enqueue(`data: ${JSON.stringify(streamed(feed.view()))}\n\n`);
       };
       const unsubscribe = feed.subscribe(() => {
         if (timer) return;
         timer = setTimeout(send, Math.max(0, last + SSE_INTERVAL_MS - Date.now()));
       });
-      const heartbeat = setInterval(() => controller.enqueue(encoder.encode(": keep-alive\n\n")), HEARTBEAT_MS);
+      const heartbeat = setInterval(() => enqueue(": keep-alive\n\n"), HEARTBEAT_MS);
       stop.signal.addEventListener(
         "abort",
         () => {

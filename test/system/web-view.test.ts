@@ -1,6 +1,11 @@
 import { MemorySaver } from "@langchain/langgraph";
 import { Client } from "@langchain/langgraph-sdk";
+import { EventEmitter } from "node:events";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { main, type CliIO } from "../../src/cli/main.js";
 import { startWebView, type WebView } from "../../src/cli/web-view.js";
 import { createOrchestrator, functionWorker, type Orchestrator } from "../../src/index.js";
 import { launchBrowser, screenshot, statuses, taskStatus, type Browser } from "../helpers/browser.js";
@@ -8,8 +13,8 @@ import { spawnCli } from "../helpers/cli-process.js";
 import { startDevServer, type DevServer } from "../helpers/dev-server.js";
 import { task } from "../helpers/fixtures.js";
 import { describeRequest, startOpenAIServer, type OpenAIServer, type Reply, type RequestView } from "../helpers/openai-server.js";
-import { scriptedProvider } from "../helpers/scripted-model.js";
-import { deferred, type Deferred } from "../helpers/wait.js";
+import { httpError, scriptedProvider } from "../helpers/scripted-model.js";
+import { deferred, within, type Deferred } from "../helpers/wait.js";
 
 describe("the web view in Chromium, served the way the CLI serves it", () => {
   let browser: Browser;
@@ -146,6 +151,85 @@ describe("the CLI's web view server", () => {
     } finally {
       await web.close();
     }
+  });
+
+  /**
+   * `main` with the web view on a plan of "lookup" then "write", whose one model call fails for good: during the
+   * linger the page re-drives everything, and the re-drive's "lookup" call takes `redriveCall` (a minute unless
+   * told otherwise, ended early only by a cancel through its signal). Resolves `redriveCalled` once that call runs.
+   */
+  function lingeringCli(thread: string, redriveCall: { latencyMs: number; reply?: () => Promise<string> }) {
+    const dir = mkdtempSync(join(tmpdir(), "orchestrator-web-redrive-"));
+    const plan = { tasks: [task("lookup", [], { worker: "researcher" }), task("write", ["lookup"], { worker: "writer" })] };
+    writeFileSync(join(dir, "plan.json"), JSON.stringify(plan));
+    const signals = new EventEmitter();
+    const exits: number[] = [];
+    const redriveCalled = deferred();
+    const aborted = deferred();
+    const prompts: string[] = [];
+    let redriving = false;
+    let url = "";
+    let stderr = "";
+    const io: CliIO = {
+      stdout: () => {},
+      stderr: (text) => {
+        stderr += text;
+        url ||= /Web view: (\S+)/.exec(text)?.[1] ?? "";
+        if (text.includes("stays up for")) {
+          redriving = true;
+          void fetch(`${url}/redrive`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"taskIds":[]}' });
+        }
+      },
+      env: {},
+      isTTY: false,
+      cwd: dir,
+      signals: signals as unknown as CliIO["signals"],
+      exit: ((code: number) => void exits.push(code)) as CliIO["exit"],
+      models: scriptedProvider(
+        {
+          worker: (call) => {
+            prompts.push(call.prompt);
+            if (!redriving) throw httpError(400, "bad request");
+            return call.prompt.includes('Your task "lookup"') && redriveCall.reply ? redriveCall.reply() : "done";
+          },
+          synthesizer: () => "the answer",
+        },
+        {
+          latencyMs: (call) => {
+            if (!redriving || !call.prompt.includes('Your task "lookup"')) return 0;
+            redriveCalled.resolve();
+            return redriveCall.latencyMs;
+          },
+          onAbort: () => aborted.resolve(),
+        },
+      ),
+    };
+    const args = ["x", "--plan", join(dir, "plan.json"), "--checkpointer", `sqlite:${join(dir, "cp.db")}`, "--thread", thread, "--ui", "--max-retries", "0"];
+    const done = main(args, io).finally(() => rmSync(dir, { recursive: true, force: true }));
+    return { done, signals, exits, redriveCalled, aborted, prompts, stderr: () => stderr };
+  }
+
+  it("drains a re-drive started from the page on the first Ctrl-C of the linger: its current step ends, no other starts", async () => {
+    const gate = deferred();
+    const cli = lingeringCli("drained", { latencyMs: 0, reply: () => gate.promise.then(() => "found it") });
+    await within(cli.redriveCalled.promise, 10_000, "the re-drive's lookup call");
+    cli.signals.emit("SIGINT");
+    gate.resolve();
+    await within(cli.done, 10_000, "the CLI to end after one signal");
+    expect(cli.stderr()).toContain('Re-drive from the web view ended: The run on thread "drained" stopped after its current step');
+    expect(cli.prompts.filter((prompt) => prompt.includes('Your task "write"'))).toEqual([]);
+    expect(cli.exits).toEqual([]);
+  });
+
+  it("cancels a re-drive started from the page on the second Ctrl-C of the linger", async () => {
+    const cli = lingeringCli("cancelled", { latencyMs: 60_000 });
+    await within(cli.redriveCalled.promise, 10_000, "the re-drive's lookup call");
+    cli.signals.emit("SIGINT");
+    cli.signals.emit("SIGINT");
+    await within(cli.done, 10_000, "the CLI to end after two signals");
+    expect(cli.aborted.settled).toBe(true);
+    expect(cli.stderr()).toContain('Re-drive from the web view ended: The run on thread "cancelled" was cancelled');
+    expect(cli.exits).toEqual([]);
   });
 
   it("names the port it cannot listen on", async () => {

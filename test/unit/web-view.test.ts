@@ -1,9 +1,14 @@
-import { describe, expect, it } from "vitest";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Client } from "@langchain/langgraph-sdk";
+import { describe, expect, it, vi } from "vitest";
 import { parseCli } from "../../src/cli/args.js";
 import { ViewFeed } from "../../src/web/feed.js";
 import { DAGRE_MAX_TASKS, edgesOf, layout, NODE } from "../../src/web/layout.js";
 import { escapeHtml, threadListPage } from "../../src/web/page.js";
-import { streamed } from "../../src/web/routes.js";
+import { handleUi, streamed, type ViewSource } from "../../src/web/routes.js";
+import { app } from "../../src/server/app.js";
+import { serverViewSource } from "../../src/server/ui.js";
 import { applyEvent, overlay, viewFromState, type LiveTask } from "../../src/web/run-view.js";
 import { ZERO_USAGE } from "../../src/usage.js";
 import { as, failed, records, result, table } from "../helpers/boards.js";
@@ -174,5 +179,74 @@ describe("--ui and --ui-port", () => {
     expect(parseCli(["g", "--ui-port", "8123"]).uiPort).toBe(8123);
     expect(() => parseCli(["g", "--ui-port", "http"])).toThrow('Invalid value for --ui-port: "http" (expected a port number, 0-65535)');
     expect(() => parseCli(["g", "--ui-port", "70000"])).toThrow(/--ui-port: "70000"/);
+  });
+});
+
+describe("a page that leaves while its feed is opening", () => {
+  it("lets the server's watcher of the thread stop instead of polling it forever", async () => {
+    let opened!: (state: { values: object }) => void;
+    const watched: AbortSignal[] = [];
+    const client = {
+      threads: {
+        getState: () => new Promise((resolve) => (opened = resolve)),
+        get: (_threadId: string, options: { signal: AbortSignal }) => {
+          watched.push(options.signal);
+          return new Promise(() => {});
+        },
+      },
+    } as unknown as Client;
+    const page = new AbortController();
+    const following = serverViewSource(client).follow("t1", page.signal);
+    page.abort();
+    opened({ values: { goal: "g" } });
+    expect(await following).toBeInstanceOf(ViewFeed);
+    expect(watched.map((signal) => signal.aborted)).toEqual([true]);
+  });
+
+  it("gets an event stream that is closed at once, with no heartbeat left running", async () => {
+    vi.useFakeTimers();
+    try {
+      const request = new AbortController();
+      const source: ViewSource = {
+        threads: async () => [],
+        has: async () => true,
+        follow: async () => {
+          request.abort();
+          return new ViewFeed("t1", "g");
+        },
+        redrive: async () => {},
+      };
+      const response = await handleUi(new Request("http://127.0.0.1/ui/threads/t1/events", { signal: request.signal }), source);
+      expect(vi.getTimerCount()).toBe(0);
+      expect(await response!.text()).toBe("");
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
+describe("the web view on a LangGraph server (http.app)", () => {
+  it("reads threads from the server's own API at PORT on loopback, whatever Host a request names", async () => {
+    const seen: string[] = [];
+    const api = createServer((request, response) => {
+      seen.push(`${request.method} ${request.headers.host} ${request.url}`);
+      response.setHeader("content-type", "application/json");
+      response.end(JSON.stringify([{ thread_id: "t-own", values: { goal: "own goal" }, status: "idle", updated_at: "2026-01-01T00:00:00Z" }]));
+    });
+    await new Promise<void>((listening) => api.listen(0, "127.0.0.1", listening));
+    const { port } = api.address() as AddressInfo;
+    vi.stubEnv("PORT", String(port));
+    try {
+      const forged = { host: "attacker.invalid:9" };
+      const response = await app.fetch(new Request("http://attacker.invalid:9/ui", { headers: forged }));
+      expect(response.status).toBe(200);
+      expect(await response.text()).toContain("own goal");
+      const again = await app.fetch(new Request("http://other.invalid/ui", { headers: { host: "other.invalid" } }));
+      expect(again.status).toBe(200);
+      expect(seen).toEqual([`POST localhost:${port} /threads/search`, `POST localhost:${port} /threads/search`]);
+    } finally {
+      vi.unstubAllEnvs();
+      api.close();
+    }
   });
 });
