@@ -2,6 +2,7 @@ import { parseFlags, usageErrorText } from "./args.js";
 import { readEnvironment } from "../env.js";
 import { ConfigError } from "../errors.js";
 import { isEntryPoint, processIO, type TextIO } from "./io.js";
+import { queueUrlOf } from "./service.js";
 import { queueStatus, type QueueStatus } from "../queue/status.js";
 
 const USAGE = [
@@ -28,9 +29,7 @@ export async function queueMain(argv: readonly string[], io: TextIO = processIO(
       return 0;
     }
     if (positionals.join(" ") !== "status") throw new ConfigError(`Unknown queue command ${JSON.stringify(positionals.join(" "))}: the command is "status".`);
-    const given = values.queue ?? readEnvironment(io.env).queueUrl;
-    if (!given) throw new ConfigError("No job queue given: pass --queue redis://host:6379 (or set ORCHESTRATOR_QUEUE).");
-    url = given;
+    url = queueUrlOf(values.queue ?? readEnvironment(io.env).queueUrl);
     json = values.json;
   } catch (error) {
     io.stderr(usageErrorText(error));

@@ -29,6 +29,12 @@ export const SERVICE_USAGE = [
   "  -h, --help             Show this help.",
 ];
 
+/** The queue's URL from `--queue` or ORCHESTRATOR_QUEUE; a clear error when neither gives one. */
+export function queueUrlOf(given: string | undefined): string {
+  if (!given) throw new ConfigError("No job queue given: pass --queue redis://host:6379 (or set ORCHESTRATOR_QUEUE).");
+  return given;
+}
+
 /** Parses a service's command line (`extra`: its own string flags); "help" for --help. Throws a `ConfigError` naming a bad flag or value. */
 export function parseServiceFlags(argv: readonly string[], env: Environment, extra: readonly string[]): ServiceFlags | "help" {
   const own = Object.fromEntries(extra.map((flag) => [flag, { type: "string" as const }]));
@@ -48,8 +54,7 @@ export function parseServiceFlags(argv: readonly string[], env: Environment, ext
   });
   const flags = values as Record<string, string | boolean | undefined>;
   if (flags.help) return "help";
-  const url = (flags.queue as string | undefined) ?? env.queueUrl;
-  if (!url) throw new ConfigError("No job queue given: pass --queue redis://host:6379 (or set ORCHESTRATOR_QUEUE).");
+  const url = queueUrlOf((flags.queue as string | undefined) ?? env.queueUrl);
   resolveQueueOptions({ url });
   const exampleName = flags.example as string | undefined;
   const example = exampleName === undefined ? undefined : EXAMPLES[exampleName];

@@ -4,7 +4,7 @@ import { Readable } from "node:stream";
 import { ConfigError } from "../errors.js";
 import type { OrchestratorEvent } from "../events.js";
 import { NotDeadLetteredError } from "../orchestration/redrive.js";
-import { ViewFeed } from "../web/feed.js";
+import { pause, ViewFeed } from "../web/feed.js";
 import { threadPath } from "../web/page.js";
 import { handleUi, type ViewSource } from "../web/routes.js";
 import type { ViewState } from "../web/run-view.js";
@@ -174,4 +174,3 @@ async function serve(request: IncomingMessage, response: ServerResponse, source:
 }
 
 /** Waits `ms`, or less when `signal` is aborted. */
-const pause = (ms: number, signal: AbortSignal): Promise<unknown> => sleep(ms, undefined, { signal }).catch(() => undefined);

@@ -1,3 +1,4 @@
+import { hostname } from "node:os";
 import { Redis } from "ioredis";
 import { z } from "zod";
 import { ConfigError, QueueConnectionError, QueueUrlError } from "../errors.js";
@@ -52,6 +53,12 @@ export async function connect(url: string): Promise<Redis> {
   }
   return connection;
 }
+
+/** How long finished jobs (runs and tasks) and a run's events are kept: for `--wait`, `status` and resumed runs. */
+export const KEEP_SECONDS = 7 * 24 * 3600;
+
+/** The default name of an executor or task worker in the queue: its host and process. */
+export const processName = (): string => `${hostname()}-${process.pid}`;
 
 /** Names of the queues and keys under one prefix. */
 export const QUEUES = { runs: "runs", tasks: "tasks" } as const;

@@ -1,4 +1,3 @@
-import { hostname } from "node:os";
 import { DelayedError, type Job, WaitingError, Worker } from "bullmq";
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import { summarize, type RunSummary } from "../app/run.js";
@@ -7,7 +6,7 @@ import type { OrchestratorEvent } from "../events.js";
 import { createOrchestrator, type Orchestrator, type OrchestratorOptions } from "../index.js";
 import { CheckpointerConnectionError, connectionError } from "../persistence/checkpointer.js";
 import { ThreadBusyError } from "../persistence/thread-lock.js";
-import { connect, executorCountsKey, QUEUES, resolveQueueOptions, type QueueOptions } from "./connection.js";
+import { connect, executorCountsKey, processName, QUEUES, resolveQueueOptions, type QueueOptions } from "./connection.js";
 import { publish, type RunEntry, type RunJobData } from "./runs.js";
 import { createTaskQueue } from "./tasks.js";
 
@@ -64,7 +63,7 @@ export async function createExecutor(options: ExecutorOptions): Promise<Executor
     lockMs = 30_000,
     maxStalls = 5,
     busyRetryMs = 1000,
-    name = `${hostname()}-${process.pid}`,
+    name = processName(),
     onEvent,
     onRun,
     ...orchestratorOptions

@@ -7,7 +7,7 @@ import type { OrchestratorEvent } from "../events.js";
 import { ThreadBusyError } from "../persistence/thread-lock.js";
 import type { PlanInput } from "../schemas.js";
 import type { SettingsInput } from "../settings.js";
-import { connect, QUEUES, resolveQueueOptions, runEventsKey, type QueueOptions, type ResolvedQueueOptions } from "./connection.js";
+import { connect, KEEP_SECONDS, QUEUES, resolveQueueOptions, runEventsKey, type QueueOptions, type ResolvedQueueOptions } from "./connection.js";
 
 /** What a run job carries: the job's id is the thread id. */
 export interface RunJobData {
@@ -36,9 +36,6 @@ export interface SubmitRequest {
   fallbackPlan?: PlanInput;
   settings?: SettingsInput;
 }
-
-/** How long a finished run's job and events are kept for `--wait` and `status`. */
-const KEEP_SECONDS = 7 * 24 * 3600;
 
 /** The queue of runs, as submitters and followers see it. */
 export const runQueue = (options: ResolvedQueueOptions, connection: Redis): Queue<RunJobData> =>

@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import { hostname } from "node:os";
 import { Queue, QueueEvents, Worker } from "bullmq";
 import type { BaseStore } from "@langchain/langgraph";
 import type { TaskRunner } from "../deps.js";
@@ -9,7 +8,7 @@ import type { TaskResult, WorkerInput } from "../schemas.js";
 import type { Settings } from "../settings.js";
 import { runTaskHere, taskMemory } from "../workers/run-task.js";
 import type { WorkerCatalog } from "../worker-contract.js";
-import { connect, QUEUES, resolveQueueOptions, type QueueOptions } from "./connection.js";
+import { connect, KEEP_SECONDS, processName, QUEUES, resolveQueueOptions, type QueueOptions } from "./connection.js";
 
 /** What a task job carries. */
 export interface TaskJobData {
@@ -17,9 +16,6 @@ export interface TaskJobData {
   input: WorkerInput;
   settings: Settings;
 }
-
-/** How long finished task jobs are kept: a resumed run finds its tasks' results for this long. */
-const KEEP_SECONDS = 7 * 24 * 3600;
 
 /**
  * The job id of one dispatch of one task of one run: the same when a resumed run dispatches it again, different
@@ -127,7 +123,7 @@ export interface TaskWorker {
  */
 export async function createTaskWorker(options: TaskWorkerOptions): Promise<TaskWorker> {
   const queue = resolveQueueOptions(options.queue);
-  const name = options.name ?? `${hostname()}-${process.pid}`;
+  const name = options.name ?? processName();
   const connection = await connect(queue.url);
   const worker = new Worker<TaskJobData, TaskResult>(
     QUEUES.tasks,

@@ -1,11 +1,10 @@
-import { setTimeout as sleep } from "node:timers/promises";
 import { Client } from "@langchain/langgraph-sdk";
 import { readEnvironment } from "../env.js";
 import { ConfigError } from "../errors.js";
 import { isOrchestratorEvent } from "../events.js";
 import { redriveUpdate } from "../orchestration/redrive.js";
 import type { State } from "../state.js";
-import { ViewFeed } from "../web/feed.js";
+import { pause, ViewFeed } from "../web/feed.js";
 import type { ViewSource } from "../web/routes.js";
 import type { ViewState } from "../web/run-view.js";
 
@@ -139,4 +138,3 @@ export function ownViewSource(): ViewSource {
 }
 
 /** Waits `ms`, or less when `signal` is aborted. */
-const pause = (ms: number, signal: AbortSignal): Promise<unknown> => sleep(ms, undefined, { signal }).catch(() => undefined);
