@@ -29,17 +29,14 @@ export async function executorMain(argv: readonly string[], io: CliIO = serviceI
   let flags: ServiceFlags;
   let handle: CheckpointerHandle;
   try {
-    const parsed = parseServiceFlags(argv, env, ["checkpointer", "task-queue"]);
+    const parsed = parseServiceFlags(argv, env, ["task-queue"]);
     if (parsed === "help") {
       io.stdout(`${USAGE}\n`);
       return 0;
     }
     flags = parsed;
-    const spec = flags.extra.checkpointer ?? env.checkpointer ?? env.postgresUrl;
-    if (!spec || spec === "memory") {
-      throw new ConfigError(`An executor needs a checkpointer every executor shares: pass --checkpointer postgres://… (got ${JSON.stringify(spec ?? "none")}).`);
-    }
-    handle = await openCheckpointer(spec);
+    if (!flags.checkpointer) throw new ConfigError('An executor needs a checkpointer every executor shares: pass --checkpointer postgres://… (got "none").');
+    handle = await openCheckpointer(flags.checkpointer);
   } catch (error) {
     io.stderr(usageErrorText(error));
     return 2;

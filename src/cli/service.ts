@@ -13,6 +13,8 @@ export interface ServiceFlags {
   concurrency?: number;
   lockMs?: number;
   name?: string;
+  /** The checkpointer the orchestrators share (`--checkpointer`, else ORCHESTRATOR_CHECKPOINTER, else POSTGRES_URL); never `memory`. */
+  checkpointer?: string;
   /** A workers file's team (`--workers`), a bundled example's (`--example`), else `serverRegistry`'s (ORCHESTRATOR_WORKERS, or the defaults). */
   registry: WorkerRegistry;
   /** The command's own string flags. */
@@ -43,6 +45,7 @@ export function parseServiceFlags(argv: readonly string[], env: Environment, ext
     options: {
       ...own,
       queue: { type: "string" },
+      checkpointer: { type: "string" },
       concurrency: { type: "string" },
       name: { type: "string" },
       "lock-ms": { type: "string" },
@@ -61,8 +64,13 @@ export function parseServiceFlags(argv: readonly string[], env: Environment, ext
   if (exampleName !== undefined && !example) throw new ConfigError(`Unknown example ${JSON.stringify(exampleName)}; available: ${Object.keys(EXAMPLES).join(", ")}`);
   const workersFile = flags.workers as string | undefined;
   if (workersFile !== undefined && example) throw new ConfigError("Pass --workers or --example, not both: each names the whole team.");
+  const checkpointer = (flags.checkpointer as string | undefined) ?? env.checkpointer ?? env.postgresUrl;
+  if (checkpointer === "memory") {
+    throw new ConfigError('A queue service shares its checkpointer with other processes: pass --checkpointer postgres://… (got "memory", which no other process sees).');
+  }
   return {
     url,
+    ...(checkpointer ? { checkpointer } : {}),
     concurrency: positiveInt("concurrency", flags.concurrency as string | undefined),
     lockMs: positiveInt("lock-ms", flags["lock-ms"] as string | undefined),
     name: flags.name as string | undefined,

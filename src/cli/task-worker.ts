@@ -28,18 +28,14 @@ export async function taskWorkerMain(argv: readonly string[], io: CliIO = servic
   let options: TaskWorkerOptions;
   let handle: CheckpointerHandle | undefined;
   try {
-    const flags = parseServiceFlags(argv, env, ["checkpointer"]);
+    const flags = parseServiceFlags(argv, env, []);
     if (flags === "help") {
       io.stdout(`${USAGE}\n`);
       return 0;
     }
-    const { url, registry, concurrency, lockMs, name } = flags;
-    const spec = flags.extra.checkpointer ?? env.checkpointer ?? env.postgresUrl;
-    if (spec === "memory") {
-      throw new ConfigError('A task worker shares its orchestrators\' store: pass --checkpointer postgres://… (got "memory", which no other process sees).');
-    }
+    const { url, registry, concurrency, lockMs, name, checkpointer } = flags;
     options = { queue: { url }, registry, models: io.models ?? openAIProvider(env), concurrency, lockMs, name };
-    handle = spec ? await openCheckpointer(spec) : undefined;
+    handle = checkpointer ? await openCheckpointer(checkpointer) : undefined;
   } catch (error) {
     io.stderr(usageErrorText(error));
     return 2;

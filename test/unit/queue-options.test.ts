@@ -141,6 +141,14 @@ describe("the executor and task worker commands", () => {
       code: 2,
       stderr: 'An executor needs a checkpointer every executor shares: pass --checkpointer postgres://… (got "none").\nRun with --help for usage.\n',
     });
+    for (const command of [executorMain, taskWorkerMain]) {
+      expect(await run(command, ["--queue", "redis://h", "--checkpointer", "memory"])).toEqual({
+        code: 2,
+        stderr:
+          'A queue service shares its checkpointer with other processes: pass --checkpointer postgres://… (got "memory", which no other process sees).\n' +
+          "Run with --help for usage.\n",
+      });
+    }
   });
 });
 
