@@ -29,14 +29,16 @@ export interface ExecuteOptions {
  */
 const NESTED_RUN_CONFIGURABLE = { __pregel_abort_signals: undefined } as const;
 
+/** How every run of a task is named and tagged in traces: `<worker>:<task>`, `worker:…` and `task:…`. */
+export const taskRunLabels = (worker: string, taskId: string) => ({ runName: `${worker}:${taskId}`, tags: [`worker:${worker}`, `task:${taskId}`] });
+
 /**
  * The config of a graph run nested in an attempt (an agent, a graph worker): named `<worker>:<task>` and tagged and
  * labelled with the task like the task's own run, on its own signal, with the run's memory for its tools and nodes.
  */
 export function nestedRunConfig(input: WorkerInput, worker: string, attempt: Attempt) {
   return {
-    runName: `${worker}:${input.task.id}`,
-    tags: [`worker:${worker}`, `task:${input.task.id}`],
+    ...taskRunLabels(worker, input.task.id),
     metadata: { taskId: input.task.id, worker, attempt: attempt.number },
     configurable: { ...NESTED_RUN_CONFIGURABLE, ...memoryConfigurable(attempt.memory) },
   };

@@ -9,7 +9,7 @@ import { classifyError } from "./classify.js";
 import { executeTask } from "./execute.js";
 import { workerMemory } from "./memory.js";
 import type { RunMeter } from "./meter.js";
-import type { ExecuteOptions } from "./attempt.js";
+import { taskRunLabels, type ExecuteOptions } from "./attempt.js";
 
 /** Runs one task of a chain or a pool. */
 export type RunStep = (input: WorkerInput) => Promise<TaskResult>;
@@ -31,11 +31,10 @@ export function traced(
   durable = false,
 ): Promise<TaskResult> {
   const { task } = input;
-  const runName = `${task.worker}:${task.id}`;
+  const labels = taskRunLabels(task.worker, task.id);
   const trace = (payload: WorkerInput) =>
     RunnableLambda.from((step: WorkerInput) => runTask(step, deps, settings, config, meter)).invoke(payload, {
-      runName,
-      tags: [`worker:${task.worker}`, `task:${task.id}`],
+      ...labels,
       metadata: {
         taskId: task.id,
         worker: task.worker,
@@ -44,7 +43,7 @@ export function traced(
         ...(task.parent ? { parentTask: task.parent } : {}),
       },
     });
-  return durable ? durableStep(runName, trace)(input) : trace(input);
+  return durable ? durableStep(labels.runName, trace)(input) : trace(input);
 }
 
 /** Runs the task here, or through the deps' task runner (not under a run budget: its meter lives in this process). */
