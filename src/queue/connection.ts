@@ -57,6 +57,15 @@ export async function connect(url: string): Promise<Redis> {
 /** How long finished jobs (runs and tasks) and a run's events are kept: for `--wait`, `status` and resumed runs. */
 export const KEEP_SECONDS = 7 * 24 * 3600;
 
+/**
+ * How runs and tasks are queued: retries and dead letters are the orchestrator's, so the queue delivers a job once,
+ * and again only when the process running it died; finished jobs are kept for `KEEP_SECONDS`.
+ */
+export const DELIVER_ONCE = { attempts: 1, removeOnComplete: { age: KEEP_SECONDS }, removeOnFail: { age: KEEP_SECONDS } } as const;
+
+/** A worker's lease on its jobs: a process that stops renewing it for about `lockMs` is taken for dead, its jobs re-delivered up to `maxStalls` times. */
+export const lease = (lockMs = 30_000, maxStalls = 5) => ({ lockDuration: lockMs, stalledInterval: lockMs, maxStalledCount: maxStalls });
+
 /** The default name of an executor or task worker in the queue: its host and process. */
 export const processName = (): string => `${hostname()}-${process.pid}`;
 

@@ -6,7 +6,7 @@ import type { OrchestratorEvent } from "../events.js";
 import { createOrchestrator, type Orchestrator, type OrchestratorOptions } from "../index.js";
 import { CheckpointerConnectionError, connectionError } from "../persistence/checkpointer.js";
 import { ThreadBusyError } from "../persistence/thread-lock.js";
-import { connect, executorCountsKey, processName, QUEUES, resolveQueueOptions, type QueueOptions } from "./connection.js";
+import { connect, executorCountsKey, lease, processName, QUEUES, resolveQueueOptions, type QueueOptions } from "./connection.js";
 import { publish, type RunEntry, type RunJobData } from "./runs.js";
 import { createTaskQueue } from "./tasks.js";
 
@@ -60,8 +60,8 @@ export async function createExecutor(options: ExecutorOptions): Promise<Executor
     queue: queueOptions,
     taskQueue,
     concurrency = 1,
-    lockMs = 30_000,
-    maxStalls = 5,
+    lockMs,
+    maxStalls,
     busyRetryMs = 1000,
     name = processName(),
     onEvent,
@@ -125,9 +125,7 @@ export async function createExecutor(options: ExecutorOptions): Promise<Executor
     prefix: queue.prefix,
     name,
     concurrency,
-    lockDuration: lockMs,
-    stalledInterval: lockMs,
-    maxStalledCount: maxStalls,
+    ...lease(lockMs, maxStalls),
   });
   await worker.waitUntilReady();
   let closing: Promise<void> | undefined;

@@ -7,7 +7,7 @@ import type { OrchestratorEvent } from "../events.js";
 import { ThreadBusyError } from "../persistence/thread-lock.js";
 import type { PlanInput } from "../schemas.js";
 import type { SettingsInput } from "../settings.js";
-import { connect, KEEP_SECONDS, QUEUES, resolveQueueOptions, runEventsKey, type QueueOptions, type ResolvedQueueOptions } from "./connection.js";
+import { connect, DELIVER_ONCE, KEEP_SECONDS, QUEUES, resolveQueueOptions, runEventsKey, type QueueOptions, type ResolvedQueueOptions } from "./connection.js";
 
 /** What a run job carries: the job's id is the thread id. */
 export interface RunJobData {
@@ -71,10 +71,7 @@ export async function submitRun(queue: QueueOptions, goal: string, request: Subm
     await connection.del(runEventsKey(options.prefix, threadId));
     await runs.add("run", data, {
       jobId: threadId,
-      // Retries are the orchestrator's (inside the run); the queue re-delivers only a job whose executor died.
-      attempts: 1,
-      removeOnComplete: { age: KEEP_SECONDS },
-      removeOnFail: { age: KEEP_SECONDS },
+      ...DELIVER_ONCE,
     });
     // Adding an id that exists is a no-op: a submission that raced this one on the thread may have won.
     const stored = await runs.getJob(threadId);

@@ -8,7 +8,7 @@ import type { TaskResult, WorkerInput } from "../schemas.js";
 import type { Settings } from "../settings.js";
 import { runTaskHere, taskMemory } from "../workers/run-task.js";
 import type { WorkerCatalog } from "../worker-contract.js";
-import { connect, KEEP_SECONDS, processName, QUEUES, resolveQueueOptions, type QueueOptions } from "./connection.js";
+import { connect, DELIVER_ONCE, lease, processName, QUEUES, resolveQueueOptions, type QueueOptions } from "./connection.js";
 
 /** What a task job carries. */
 export interface TaskJobData {
@@ -60,10 +60,7 @@ export async function createTaskQueue(queue: QueueOptions): Promise<TaskQueue> {
         { threadId: context.threadId, input, settings: context.settings },
         {
           jobId,
-          // Retries and dead letters are the orchestrator's: the queue re-delivers only a job whose worker died.
-          attempts: 1,
-          removeOnComplete: { age: KEEP_SECONDS },
-          removeOnFail: { age: KEEP_SECONDS },
+          ...DELIVER_ONCE,
         },
       );
       return await abortable(job.waitUntilFinished(events), context.signal);
@@ -137,9 +134,7 @@ export async function createTaskWorker(options: TaskWorkerOptions): Promise<Task
       prefix: queue.prefix,
       name,
       concurrency: options.concurrency ?? 4,
-      lockDuration: options.lockMs ?? 30_000,
-      stalledInterval: options.lockMs ?? 30_000,
-      maxStalledCount: options.maxStalls ?? 5,
+      ...lease(options.lockMs, options.maxStalls),
     },
   );
   await worker.waitUntilReady();
