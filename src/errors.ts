@@ -64,6 +64,13 @@ export class McpServerError extends OrchestratorError {
   }
 }
 
+/** A re-drive asked for while a run is in progress on the thread. */
+export class RunInProgressError extends ConfigError {
+  constructor(threadId: string) {
+    super(`A run is in progress on thread "${threadId}"; re-drive once it has stopped.`);
+  }
+}
+
 /** The checkpointer spec is not one of memory, sqlite:PATH, postgres://… */
 export class CheckpointerSpecError extends ConfigError {
   constructor(spec: string) {

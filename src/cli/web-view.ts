@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { Readable } from "node:stream";
-import { ConfigError } from "../errors.js";
+import { ConfigError, RunInProgressError } from "../errors.js";
 import type { OrchestratorEvent } from "../events.js";
 import { NotDeadLetteredError } from "../orchestration/redrive.js";
 import { pause, ViewFeed } from "../web/feed.js";
@@ -97,7 +97,7 @@ export async function startWebView(options: WebViewOptions): Promise<WebView> {
       return feed;
     },
     redrive: async (threadId, taskIds) => {
-      if (running) throw new ConfigError(`A run is in progress on thread "${threadId}"; re-drive once it has stopped.`);
+      if (running) throw new RunInProgressError(threadId);
       const dead = feed.view().deadLetters.map((letter) => letter.taskId);
       for (const id of taskIds) if (!dead.includes(id)) throw new NotDeadLetteredError(id, dead);
       if (dead.length === 0) throw new ConfigError(`Thread "${threadId}" has no dead letters to re-drive.`);
@@ -172,5 +172,3 @@ async function serve(request: IncomingMessage, response: ServerResponse, source:
   }
   response.end();
 }
-
-/** Waits `ms`, or less when `signal` is aborted. */

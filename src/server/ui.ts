@@ -1,6 +1,6 @@
 import { Client } from "@langchain/langgraph-sdk";
 import { readEnvironment } from "../env.js";
-import { ConfigError } from "../errors.js";
+import { ConfigError, RunInProgressError } from "../errors.js";
 import { isOrchestratorEvent } from "../events.js";
 import { redriveUpdate } from "../orchestration/redrive.js";
 import type { State } from "../state.js";
@@ -62,7 +62,7 @@ export function serverViewSource(client: Client): ViewSource {
     },
     redrive: async (threadId, taskIds) => {
       const thread = await client.threads.get(threadId);
-      if (thread.status === "busy") throw new ConfigError(`A run is in progress on thread "${threadId}"; re-drive once it has stopped.`);
+      if (thread.status === "busy") throw new RunInProgressError(threadId);
       const { values } = await client.threads.getState<State>(threadId);
       await client.threads.updateState(threadId, { values: redriveUpdate(values, taskIds).update, asNode: REDRIVE_AS_NODE });
       const graphId = typeof thread.metadata?.graph_id === "string" ? thread.metadata.graph_id : "orchestrator";
@@ -136,5 +136,3 @@ export function ownViewSource(): ViewSource {
   }
   return own;
 }
-
-/** Waits `ms`, or less when `signal` is aborted. */
