@@ -14,7 +14,7 @@ import type { ReviewDecision, State } from "../state.js";
 import { defaultRegistry } from "../workers/defaults.js";
 import { WorkerRegistry } from "../workers/registry.js";
 import type { WorkerDefinition } from "../worker-contract.js";
-import { runGraph, type RunOptions, type RunSummary } from "./run.js";
+import { runGraph, summarize, type RunOptions, type RunSummary } from "./run.js";
 
 export interface OrchestratorOptions {
   /** A checkpointer, or a spec: `memory`, `sqlite:PATH`, `postgres://…` (default: the CLI's SQLite file). */
@@ -48,14 +48,23 @@ export interface RunRequest extends Omit<RunOptions, "threadId"> {
   plan?: PlanInput;
   /** A plan to run only if the planner fails. */
   fallbackPlan?: PlanInput;
-  /** The new run's id (default: a new one); a job queue names it so that a re-delivered job can tell it started. */
+  /**
+   * The run's id (default: a new one). Naming one makes `run()` idempotent: when the thread already holds this run,
+   * it continues from its last checkpoint (a finished one is only summarised) instead of starting again, so a job
+   * delivered twice runs once. The check is made holding the thread.
+   */
   runId?: string;
+  /** Called holding the thread, as the run starts (`false`) or continues an earlier start of its `runId` (`true`). */
+  onStart?: (resumed: boolean) => void | Promise<void>;
 }
 
 /** An orchestrator bound to its workers, models and checkpointer. */
 export interface Orchestrator {
   graph: ReturnType<typeof compileOrchestrator>;
-  /** Runs a goal on a (new) thread to its answer, or to a pending review: always a new run, with its own id. */
+  /**
+   * Runs a goal on a (new) thread to its answer, or to a pending review: a new run with its own id, unless
+   * `request.runId` names the run the thread already holds (then that run continues).
+   */
   run(goal: string, request?: RunRequest): Promise<RunSummary>;
   /** Resumes a thread from its last checkpoint, optionally answering a pending review or a graph worker's interrupt. */
   resume(threadId: string, answer?: ReviewDecision | unknown, request?: Omit<RunRequest, "threadId" | "plan">): Promise<RunSummary>;
@@ -94,13 +103,14 @@ export async function createOrchestrator(options: OrchestratorOptions = {}): Pro
     { registry, models: options.models ?? openAIProvider(), settings: options.settings, taskRunner: options.taskRunner },
     { checkpointer: saver, store: options.store ?? handle?.store ?? new InMemoryStore() },
   );
+  const currentState = async (threadId: string): Promise<State> => (await graph.getState({ configurable: { thread_id: threadId } })).values as State;
   /** The thread's state; a clear error when nothing was ever checkpointed on it. */
   const checkpointed = async (threadId: string): Promise<State> => {
-    const snapshot = await graph.getState({ configurable: { thread_id: threadId } });
-    if (!(snapshot.values as Partial<State>).goal) {
+    const state = await currentState(threadId);
+    if (!state.goal) {
       throw new ConfigError(`Thread "${threadId}" has no checkpoint to resume: start the run again with its goal.`);
     }
-    return snapshot.values as State;
+    return state;
   };
   const runOptions = (threadId: string, request: Omit<RunRequest, "threadId" | "plan">): RunOptions => ({
     threadId,
@@ -116,14 +126,26 @@ export async function createOrchestrator(options: OrchestratorOptions = {}): Pro
     graph,
     run: (goal, request = {}) => {
       const threadId = request.threadId ?? randomUUID();
-      // A new run id: every run() is a new run, whatever ran on the thread before.
+      // A new run id: every run() is a new run, whatever ran on the thread before, unless it names the thread's own.
       const input = {
         goal,
         runId: request.runId ?? randomUUID(),
         ...(request.plan ? { plan: request.plan } : {}),
         ...(request.fallbackPlan ? { fallbackPlan: request.fallbackPlan } : {}),
       };
-      return exclusive(threadId, () => runGraph(graph, input, runOptions(threadId, request)));
+      return exclusive(threadId, async () => {
+        if (request.runId !== undefined) {
+          const state = await currentState(threadId);
+          // Planned under this id: the run started before. (Input checkpointed but not planned yet starts it afresh.)
+          if (state.runId === input.runId && state.planRunId === input.runId) {
+            if (state.answer) return summarize(threadId, state);
+            await request.onStart?.(true);
+            return runGraph(graph, null, runOptions(threadId, request));
+          }
+        }
+        await request.onStart?.(false);
+        return runGraph(graph, input, runOptions(threadId, request));
+      });
     },
     resume: (threadId, answer, request = {}) =>
       exclusive(threadId, async () => {
@@ -136,7 +158,7 @@ export async function createOrchestrator(options: OrchestratorOptions = {}): Pro
         await graph.updateState({ configurable: { thread_id: threadId } }, redriveUpdate(state, taskIds).update, NODES.worker);
         return runGraph(graph, null, runOptions(threadId, request));
       }),
-    state: async (threadId) => (await graph.getState({ configurable: { thread_id: threadId } })).values as State,
+    state: currentState,
     close: async () => handle?.close(),
   };
 }

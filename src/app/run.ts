@@ -1,5 +1,6 @@
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import { Command } from "@langchain/langgraph";
+import { uuid6 } from "@langchain/langgraph-checkpoint";
 import { recursionLimitFor, resolveSettings, type SettingsInput } from "../settings.js";
 import { RunCancelledError, RunStoppedError } from "../errors.js";
 import { isOrchestratorEvent, type OrchestratorEvent } from "../events.js";
@@ -153,6 +154,13 @@ export async function runGraph(graph: RunnableGraph, input: { goal: string; plan
   let state: State | undefined;
   let review: ReviewRequest | undefined;
   let interrupt: unknown;
+  // A graceful stop ends the run at the first checkpoint written after it was asked for: the step in flight finishes
+  // and is kept. The stream runs behind the graph, so a checkpoint read after the stop may be an older one; the mark
+  // tells them apart, as checkpoint ids are time-ordered uuid6 from the same generator.
+  let drainMark: string | undefined;
+  const markDrain = () => void (drainMark ??= uuid6(-1));
+  if (options.drain?.aborted) markDrain();
+  else options.drain?.addEventListener("abort", markDrain, { once: true });
   try {
     const stream = await graph.stream(input, {
       // A graceful stop also tells an eager pool to launch nothing more: its step then ends and is checkpointed.
@@ -168,7 +176,7 @@ export async function runGraph(graph: RunnableGraph, input: { goal: string; plan
       const [mode, payload] = chunk as [string, unknown];
       if (mode === "custom" && isOrchestratorEvent(payload)) options.onEvent?.(payload);
       else if (mode === "values") state = payload as State;
-      else if (mode === "checkpoints" && options.drain?.aborted) stop.abort(new RunStoppedError(options.threadId));
+      else if (mode === "checkpoints" && drainMark !== undefined && checkpointId(payload) > drainMark) stop.abort(new RunStoppedError(options.threadId));
       else if (mode === "updates") {
         review = pendingReview(payload) ?? review;
         interrupt = workerInterrupt(payload) ?? interrupt;
@@ -179,9 +187,14 @@ export async function runGraph(graph: RunnableGraph, input: { goal: string; plan
     if (options.signal?.aborted) throw new RunCancelledError(options.threadId, { cause: options.signal.reason ?? error });
     if (stop.signal.aborted) throw stop.signal.reason;
     throw error;
+  } finally {
+    options.drain?.removeEventListener("abort", markDrain);
   }
   if (!state) throw new Error(`The run on thread "${options.threadId}" produced no state.`);
   return summarize(options.threadId, state, review, interrupt);
 }
+
+/** The id of the checkpoint a `checkpoints` stream chunk announces. */
+const checkpointId = (payload: unknown): string => (payload as { config: { configurable: { checkpoint_id: string } } }).config.configurable.checkpoint_id;
 
 export { Command };

@@ -1,9 +1,9 @@
 import { DelayedError, type Job, WaitingError, Worker } from "bullmq";
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
-import { summarize, type RunSummary } from "../app/run.js";
+import type { RunSummary } from "../app/run.js";
 import { RunStoppedError } from "../errors.js";
 import type { OrchestratorEvent } from "../events.js";
-import { createOrchestrator, type Orchestrator, type OrchestratorOptions } from "../index.js";
+import { createOrchestrator, type OrchestratorOptions } from "../index.js";
 import { CheckpointerConnectionError, connectionError } from "../persistence/checkpointer.js";
 import { ThreadBusyError } from "../persistence/thread-lock.js";
 import { connect, executorCountsKey, lease, processName, QUEUES, resolveQueueOptions, type QueueOptions } from "./connection.js";
@@ -82,7 +82,15 @@ export async function createExecutor(options: ExecutorOptions): Promise<Executor
       onRun?.({ threadId, goal: job.data.goal, executor: name, ...what } as RunReport);
     const entry = (value: DistributiveOmit<RunEntry, "executor">) => publish(connection, queue.prefix, threadId, { executor: name, ...value } as RunEntry);
     try {
-      const summary = await execute(orchestrator, job.data, threadId, {
+      // The orchestrator decides, holding the thread, whether the run starts, continues (the job was delivered
+      // before) or is only summarised (it finished): a job delivered twice runs once.
+      const { goal, runId, plan, fallbackPlan, settings } = job.data;
+      const summary = await orchestrator.run(goal, {
+        threadId,
+        runId,
+        plan,
+        fallbackPlan,
+        settings,
         signal,
         drain: drain.signal,
         onEvent: (event) => {
@@ -146,21 +154,3 @@ export async function createExecutor(options: ExecutorOptions): Promise<Executor
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 const describe = (error: unknown): string => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
-
-interface ExecuteHooks {
-  signal?: AbortSignal;
-  drain: AbortSignal;
-  onEvent: (event: OrchestratorEvent) => void;
-  onStart: (resumed: boolean) => Promise<void>;
-}
-
-/** Starts the job's run, or resumes it when a previous delivery started it; a finished run is just summarised. */
-async function execute(orchestrator: Orchestrator, data: RunJobData, threadId: string, hooks: ExecuteHooks): Promise<RunSummary> {
-  const state = await orchestrator.state(threadId);
-  const started = state.runId === data.runId && state.planRunId === data.runId;
-  if (started && state.answer) return summarize(threadId, state);
-  await hooks.onStart(started);
-  const request = { signal: hooks.signal, drain: hooks.drain, onEvent: hooks.onEvent, settings: data.settings };
-  if (started) return orchestrator.resume(threadId, undefined, request);
-  return orchestrator.run(data.goal, { ...request, threadId, runId: data.runId, plan: data.plan, fallbackPlan: data.fallbackPlan });
-}

@@ -5,7 +5,7 @@
 import { MemorySaver } from "@langchain/langgraph";
 import { describe, expect, it } from "vitest";
 import { compileOrchestrator } from "../../graphs/orchestrator.js";
-import { agentWorker, createOrchestrator, functionWorker } from "../../src/index.js";
+import { agentWorker, createOrchestrator, functionWorker, RunStoppedError } from "../../src/index.js";
 import type { State } from "../../src/state.js";
 import { WorkerRegistry } from "../../src/workers/registry.js";
 import { echoWorker, planReply, task, WorkLog } from "../helpers/fixtures.js";
@@ -56,6 +56,44 @@ describe("every run() on a thread is a new run", () => {
       ["b", "done"],
     ]);
     expect(second.usage.modelCalls).toBe(4);
+    await orchestrator.close();
+  });
+});
+
+describe("run() with a named run id runs that run once", () => {
+  const plan = { tasks: [task("a"), task("b", ["a"])] };
+
+  it("only summarises a finished run named again: no task runs twice, and the run is not reported as started", async () => {
+    const log = new WorkLog();
+    const orchestrator = await createOrchestrator({ checkpointer: "memory", models: offline(), workers: [echoWorker(log)] });
+    const starts: boolean[] = [];
+    const request = { threadId: "t", runId: "run-1", plan, onStart: (resumed: boolean) => void starts.push(resumed) };
+    const first = await orchestrator.run("g", request);
+    const again = await orchestrator.run("g", request);
+    expect(log.started).toEqual(["a", "b"]);
+    expect(starts).toEqual([false]);
+    expect(again).toEqual(first);
+    await orchestrator.close();
+  });
+
+  it("continues a stopped run named again from its checkpoint: finished tasks keep their results", async () => {
+    const log = new WorkLog();
+    const drain = new AbortController();
+    // a asks for a graceful stop as it runs: it finishes and is checkpointed, and b is not launched.
+    const worker = echoWorker(log, { behaviour: (input) => void (input.task.id === "a" && drain.abort()) });
+    const orchestrator = await createOrchestrator({ checkpointer: "memory", models: offline(), workers: [worker] });
+    const starts: boolean[] = [];
+    const request = { threadId: "t", runId: "run-1", plan, onStart: (resumed: boolean) => void starts.push(resumed) };
+    await expect(orchestrator.run("g", { ...request, drain: drain.signal })).rejects.toThrow(RunStoppedError);
+    expect(log.started).toEqual(["a"]);
+    const summary = await orchestrator.run("g", request);
+    expect(summary.tasks.map((t) => [t.id, t.status])).toEqual([
+      ["a", "done"],
+      ["b", "done"],
+    ]);
+    expect(log.started).toEqual(["a", "b"]);
+    expect(starts).toEqual([false, true]);
+    expect((await orchestrator.state("t")).runId).toBe("run-1");
     await orchestrator.close();
   });
 });

@@ -11,7 +11,7 @@ import { ENTRIES, runCli, spawnCli, type CliProcess } from "../helpers/cli-proce
 import { loopbackServers } from "../helpers/loopback.js";
 import { HeldCall } from "../helpers/openai-server.js";
 import { countingHandler, queuePrefixes, REDIS_URL } from "../helpers/queue.js";
-import { deferred } from "../helpers/wait.js";
+import { deferred, waitFor } from "../helpers/wait.js";
 
 const POSTGRES_URL = process.env.POSTGRES_URL;
 const SCHEMA = `queue_${process.pid}_${Date.now()}`;
@@ -22,7 +22,7 @@ const PLAN = {
     { id: "b", title: "Write", description: "Write it up.", worker: "writer", dependsOn: ["a"] },
   ],
 };
-// Separate supersteps for a and b (no chain), so a's result is checkpointed before b starts.
+// a and b are separate tasks (no chain), so a's result is stored on its own.
 const SETTINGS = { replan: "never", chainDispatch: false } as const;
 
 const checkpointer = () => `${POSTGRES_URL}${POSTGRES_URL!.includes("?") ? "&" : "?"}schema=${SCHEMA}`;
@@ -89,6 +89,17 @@ describe.runIf(POSTGRES_URL && REDIS_URL)("executor processes on one Redis queue
 
     await held.arrived.promise;
     const heldThread = threads[Number(heldRun)]!;
+    // The pool launches b as soon as a lands, while LangGraph may still be writing a's result: the kill comes once it
+    // is stored, so that a is a checkpointed task.
+    const shared = await openCheckpointer(checkpointer());
+    await waitFor(
+      async () => {
+        const tuple = await shared.saver.getTuple({ configurable: { thread_id: heldThread } });
+        return JSON.stringify(tuple?.pendingWrites ?? []).includes(`result of ${heldRun}/a`);
+      },
+      { timeoutMs: 30_000, what: `run ${heldRun}'s result of a to be stored` },
+    );
+    await shared.close();
     const connection = new Redis(REDIS_URL!);
     const runs = new Queue("runs", { connection, prefix: queues.prefixOf(queue) });
     const victim = (await runs.getJob(heldThread))!.processedBy!;
