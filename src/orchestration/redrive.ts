@@ -11,7 +11,7 @@ export class NotDeadLetteredError extends ConfigError {
 }
 
 /**
- * The state update that re-queues dead letters (all, or the given ids): the tasks go back to pending, and so
+ * The state update that re-queues dead letters (all, or the given ids; a run without any is refused): the tasks go back to pending, and so
  * does every task skipped because of them, transitively; expanded parents wait for their subtasks again. The run
  * continues with a new budget window: the deadline counts from now, tokens and calls from what was spent so far
  * (which stays in the run's totals).
@@ -20,6 +20,7 @@ export function redriveUpdate(state: State, taskIds?: readonly string[]): { upda
   const dead = state.deadLetters.map((letter) => letter.taskId);
   const chosen = taskIds?.length ? [...new Set(taskIds)] : dead;
   for (const id of chosen) if (!dead.includes(id)) throw new NotDeadLetteredError(id, dead);
+  if (chosen.length === 0) throw new ConfigError("The run has no dead letters to re-drive.");
   const requeued = new Set(chosen);
   const tasks = Object.values(state.tasks);
   let grew = true;

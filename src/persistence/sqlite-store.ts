@@ -44,11 +44,25 @@ function meets(namespace: readonly string[], condition: MatchCondition): boolean
  * search under a namespace prefix and namespace listing. No semantic (`query`) search: items come in update order.
  */
 export class SqliteStore extends BaseStore {
+  /** The statements, prepared once. */
+  private readonly sql: Record<"get" | "delete" | "upsert" | "under" | "all" | "namespaces", ReturnType<Database["prepare"]>>;
+
   constructor(private readonly db: Database) {
     super();
     db.exec(`CREATE TABLE IF NOT EXISTS store (
       namespace TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
       created_at TEXT NOT NULL, updated_at TEXT NOT NULL, PRIMARY KEY (namespace, key))`);
+    this.sql = {
+      get: db.prepare("SELECT * FROM store WHERE namespace = ? AND key = ?"),
+      delete: db.prepare("DELETE FROM store WHERE namespace = ? AND key = ?"),
+      upsert: db.prepare(
+        `INSERT INTO store (namespace, key, value, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+      ),
+      under: db.prepare("SELECT * FROM store WHERE namespace = ? OR substr(namespace, 1, ?) = ? ORDER BY updated_at DESC"),
+      all: db.prepare("SELECT * FROM store ORDER BY updated_at DESC"),
+      namespaces: db.prepare("SELECT DISTINCT namespace FROM store ORDER BY namespace"),
+    };
   }
 
   async batch<Op extends Operation[]>(operations: Op): Promise<OperationResults<Op>> {
@@ -64,31 +78,22 @@ export class SqliteStore extends BaseStore {
   }
 
   private getItem({ namespace, key }: GetOperation): Item | null {
-    const row = this.db.prepare("SELECT * FROM store WHERE namespace = ? AND key = ?").get(joinNs(namespace), key) as Row | undefined;
+    const row = this.sql.get.get(joinNs(namespace), key) as Row | undefined;
     return row ? toItem(row) : null;
   }
 
   private putItem({ namespace, key, value }: PutOperation): void {
     if (value === null) {
-      this.db.prepare("DELETE FROM store WHERE namespace = ? AND key = ?").run(joinNs(namespace), key);
+      this.sql.delete.run(joinNs(namespace), key);
       return;
     }
     const now = new Date().toISOString();
-    this.db
-      .prepare(
-        `INSERT INTO store (namespace, key, value, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
-      )
-      .run(joinNs(namespace), key, JSON.stringify(value), now, now);
+    this.sql.upsert.run(joinNs(namespace), key, JSON.stringify(value), now, now);
   }
 
   private searchItems({ namespacePrefix, filter, limit = 10, offset = 0 }: SearchOperation): Item[] {
     const prefix = joinNs(namespacePrefix);
-    const rows = (
-      prefix
-        ? this.db.prepare("SELECT * FROM store WHERE namespace = ? OR substr(namespace, 1, ?) = ? ORDER BY updated_at DESC").all(prefix, prefix.length + 1, prefix + SEP)
-        : this.db.prepare("SELECT * FROM store ORDER BY updated_at DESC").all()
-    ) as Row[];
+    const rows = (prefix ? this.sql.under.all(prefix, prefix.length + 1, prefix + SEP) : this.sql.all.all()) as Row[];
     return rows
       .map(toItem)
       .filter((item) => matches(item.value, filter))
@@ -96,7 +101,7 @@ export class SqliteStore extends BaseStore {
   }
 
   private listNamespaceRows({ matchConditions = [], maxDepth, limit, offset }: ListNamespacesOperation): string[][] {
-    const rows = this.db.prepare("SELECT DISTINCT namespace FROM store ORDER BY namespace").all() as { namespace: string }[];
+    const rows = this.sql.namespaces.all() as { namespace: string }[];
     const found = new Map<string, string[]>();
     for (const { namespace } of rows) {
       const labels = namespace.split(SEP);

@@ -68,9 +68,9 @@ const errorText = (error: { kind: string; message: string }) => `${error.kind}: 
 const clip = (text: string) => (text.length > OUTPUT_CHARS ? `${text.slice(0, OUTPUT_CHARS)}\n… (${text.length - OUTPUT_CHARS} more characters)` : text);
 
 const attemptView = (record: AttemptRecord): AttemptView => {
-  const params = [record.params.model, record.params.temperature === undefined ? undefined : `t=${record.params.temperature}`, record.params.note]
-    .filter(Boolean)
-    .join(" ");
+  // The model settings of an attempt that called no model (a plain function) would only mislead.
+  const { model, temperature, note } = record.usage.modelCalls > 0 ? record.params : {};
+  const params = [model, temperature === undefined ? undefined : `t=${temperature}`, note].filter(Boolean).join(" ");
   return {
     attempt: record.attempt,
     ok: record.ok,

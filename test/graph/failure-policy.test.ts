@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { Command } from "@langchain/langgraph";
+import { Command, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph";
 import { z } from "zod";
-import { agentWorker, createOrchestrator, functionWorker, llmReview } from "../../src/index.js";
+import { agentWorker, createOrchestrator, functionWorker, graphWorker, llmReview } from "../../src/index.js";
 import { retryLadder } from "../../src/workers/ladder.js";
 import { parseSettings } from "../../src/settings.js";
 import { echoWorker, harness, planReply, task, type WorkLog } from "../helpers/fixtures.js";
@@ -22,6 +22,11 @@ describe("retry ladder", () => {
     expect(retryLadder(agent(), parseSettings({ maxRetries: 0 }))).toEqual([{ model: "gpt-4o-mini", temperature: 0.2 }]);
     const custom = { ...agent(), retryLadder: [{ model: "small" }, { model: "big", note: "bigger" }] };
     expect(retryLadder(custom, parseSettings({ maxRetries: 2 }))).toEqual([{ model: "small" }, { model: "big", note: "bigger" }, { model: "big", note: "bigger" }]);
+  });
+
+  it("changes no model settings of a graph worker, which brings its own models", () => {
+    const graph = graphWorker({ name: "graph", description: "A compiled graph.", graph: new StateGraph(MessagesAnnotation).addNode("echo", () => ({})).addEdge(START, "echo").compile() });
+    expect(retryLadder(graph, parseSettings({ maxRetries: 2 }))).toEqual([{}, {}, {}]);
   });
 });
 
@@ -266,6 +271,7 @@ describe("re-driving dead letters", () => {
     expect(second.answer).not.toContain("## Gaps");
     expect(second.notes).toContain("Re-driven: a (and 1 dependent task(s)).");
     await expect(orchestrator.redrive("t", ["sib"])).rejects.toThrow('Task "sib" is not in the dead-letter queue. Dead letters: none.');
+    await expect(orchestrator.redrive("t")).rejects.toThrow("The run has no dead letters to re-drive.");
   });
 });
 

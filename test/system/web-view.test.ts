@@ -14,7 +14,7 @@ import { startDevServer, type DevServer } from "../helpers/dev-server.js";
 import { task } from "../helpers/fixtures.js";
 import { describeRequest, startOpenAIServer, type OpenAIServer, type Reply, type RequestView } from "../helpers/openai-server.js";
 import { httpError, scriptedProvider } from "../helpers/scripted-model.js";
-import { deferred, within, type Deferred } from "../helpers/wait.js";
+import { deferred, waitFor, within, type Deferred } from "../helpers/wait.js";
 
 describe("the web view in Chromium, served the way the CLI serves it", () => {
   let browser: Browser;
@@ -308,6 +308,9 @@ describe("the web view on the LangGraph dev server (http.app)", () => {
     await taskStatus(page, "report", "done");
     await page.waitForSelector("[data-dead-letter]", { state: "detached" });
     expect(await page.textContent("[data-answer]")).toContain("FINAL ANSWER from the web view test");
+    await waitFor(async () => (await client.threads.get(threadId)).status === "idle", { what: "the re-drive's run to end" });
+    const again = await fetch(`${server.url}/ui/threads/${threadId}/redrive`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"taskIds":[]}' });
+    expect([again.status, await again.text()]).toEqual([409, expect.stringContaining("The run has no dead letters to re-drive.")]);
     await screenshot(page, "web-view-dev-server");
     await page.close();
     expect(browser.errors).toEqual([]);

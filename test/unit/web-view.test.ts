@@ -51,6 +51,20 @@ describe("the view of a checkpoint", () => {
     expect(view.answer).toBe("the answer");
   });
 
+  it("shows an attempt's model and temperature only when the attempt called a model", () => {
+    const params = { model: "gpt-4o-mini", temperature: 0.7, note: "changed temperature" };
+    const attempt = { attempt: 1, params, ok: true, durationMs: 1 };
+    const view = viewFromState("t1", {
+      goal: "g",
+      tasks: table(as(a, { status: "done" }), as(b, { status: "done" })),
+      results: {
+        a: result("a", { attempts: [{ ...attempt, usage: { ...ZERO_USAGE, modelCalls: 1 } }] }),
+        b: result("b", { attempts: [{ ...attempt, usage: ZERO_USAGE }] }),
+      },
+    });
+    expect(view.tasks.map((t) => t.attemptLog?.[0]?.params)).toEqual(["gpt-4o-mini t=0.7 changed temperature", undefined]);
+  });
+
   it("says when a plan review waits for a human", () => {
     expect(viewFromState("t1", { pendingReview: { kind: "approve_plan", tasks: [{}, {}] } }).review).toBe(
       "Waiting for a plan review: 2 proposed task(s) to approve, edit or reject.",
