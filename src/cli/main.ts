@@ -11,6 +11,7 @@ import { EXAMPLES } from "../examples/index.js";
 import { isEntryPoint, processIO, type TextIO } from "./io.js";
 import { LiveView } from "./live-view.js";
 import { LINGER_MS, startWebView, type WebView } from "./web-view.js";
+import { viewStateOf } from "../web/run-view.js";
 import { prepareModels } from "../deps.js";
 import { openAIProvider, type ModelProvider } from "../models.js";
 import { catalogRules, fatalPlanIssues } from "../plan/validate.js";
@@ -187,7 +188,7 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
         threadId,
         goal: goal ?? "",
         port: options.uiPort,
-        state: () => orchestrator.state(threadId),
+        state: async () => viewStateOf(await orchestrator.graph.getState({ configurable: { thread_id: threadId } })),
         // The first signal drains a re-drive from the page (during the linger, as it ends the linger), the second cancels it.
         redrive: (taskIds) =>
           orchestrator

@@ -6,7 +6,7 @@ import { redriveUpdate } from "../orchestration/redrive.js";
 import type { State } from "../state.js";
 import { pause, ViewFeed } from "../web/feed.js";
 import type { ViewSource } from "../web/routes.js";
-import type { ViewState } from "../web/run-view.js";
+import { viewStateOf, type ViewState } from "../web/run-view.js";
 
 /** How often a followed thread with no active run is asked for a new one (a run started from Studio, say). */
 export const IDLE_POLL_MS = 1_000;
@@ -73,10 +73,10 @@ export function serverViewSource(client: Client): ViewSource {
 
 /** Loads a thread's checkpoint into a new feed and starts watching it; undefined for an unknown thread. */
 async function startFollowing(client: Client, threadId: string): Promise<Followed | undefined> {
-  const state = await client.threads.getState<ViewState>(threadId).catch(() => undefined);
-  if (!state) return undefined;
-  const feed = new ViewFeed(threadId, state.values?.goal ?? "");
-  feed.load(state.values ?? {}, true);
+  const snapshot = await client.threads.getState<ViewState>(threadId).catch(() => undefined);
+  if (!snapshot) return undefined;
+  const feed = new ViewFeed(threadId, snapshot.values?.goal ?? "");
+  feed.load(viewStateOf(snapshot), true);
   const stop = new AbortController();
   void watch(client, feed, stop.signal);
   return { feed, followers: 0, stop };
@@ -106,7 +106,7 @@ async function watch(client: Client, feed: ViewFeed, signal: AbortSignal): Promi
         continue;
       }
       updatedAt = thread.updated_at;
-      if (!signal.aborted) feed.load((await client.threads.getState<ViewState>(feed.threadId)).values ?? {}, true);
+      if (!signal.aborted) feed.load(viewStateOf(await client.threads.getState<ViewState>(feed.threadId)), true);
     } catch {
       if (!signal.aborted) await pause(IDLE_POLL_MS, signal);
     }

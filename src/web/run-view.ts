@@ -46,6 +46,8 @@ export interface RunView {
   notes: string[];
   /** A plan review waiting for a human: what it asks. */
   review?: string;
+  /** An interrupt inside a worker (a graph worker's `interrupt()`) waiting for an answer: what it asks. */
+  question?: string;
 }
 
 /** The state keys the view reads (the graph's output, from a checkpoint or a `values` stream chunk). */
@@ -58,7 +60,15 @@ export interface ViewState {
   answer?: string;
   notes?: string[];
   pendingReview?: { kind: "approve_plan" | "manual_breakdown"; tasks: unknown[] } | null;
+  /** The values of the interrupts the thread waits at: from the checkpoint's pending tasks, not a state key. */
+  interrupts?: unknown[];
 }
+
+/** A thread's snapshot as the view reads it: a `getState` result of the graph or of the SDK. */
+export const viewStateOf = (snapshot: { values?: unknown; tasks?: readonly { interrupts?: readonly { value?: unknown }[] }[] }): ViewState => ({
+  ...(snapshot.values as ViewState | undefined),
+  interrupts: (snapshot.tasks ?? []).flatMap((task) => (task.interrupts ?? []).map((pending) => pending.value)),
+});
 
 /** Outputs longer than this are cut in the view (the side panel says so). */
 export const OUTPUT_CHARS = 4_000;
@@ -133,7 +143,12 @@ export function viewFromState(threadId: string, state: ViewState): RunView {
     })),
     answer: state.answer ?? "",
     notes: state.notes ?? [],
-    ...(state.pendingReview ? { review: reviewText(state.pendingReview) } : {}),
+    // A plan review is an interrupt too, shown as the review it is.
+    ...(state.pendingReview
+      ? { review: reviewText(state.pendingReview) }
+      : state.interrupts?.length
+        ? { question: state.interrupts.map((value) => `A worker waits for an answer: ${JSON.stringify(value)}`).join("\n") }
+        : {}),
   };
 }
 

@@ -25,7 +25,14 @@ describe("retry ladder", () => {
   });
 
   it("changes no model settings of a graph worker, which brings its own models", () => {
-    const graph = graphWorker({ name: "graph", description: "A compiled graph.", graph: new StateGraph(MessagesAnnotation).addNode("echo", () => ({})).addEdge(START, "echo").compile() });
+    const graph = graphWorker({
+      name: "graph",
+      description: "A compiled graph.",
+      graph: new StateGraph(MessagesAnnotation)
+        .addNode("echo", () => ({}))
+        .addEdge(START, "echo")
+        .compile(),
+    });
     expect(retryLadder(graph, parseSettings({ maxRetries: 2 }))).toEqual([{}, {}, {}]);
   });
 });

@@ -1,4 +1,5 @@
-import { MemorySaver } from "@langchain/langgraph";
+import { AIMessage } from "@langchain/core/messages";
+import { interrupt, MemorySaver, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph";
 import { Client } from "@langchain/langgraph-sdk";
 import { EventEmitter } from "node:events";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -7,7 +8,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { main, type CliIO } from "../../src/cli/main.js";
 import { startWebView, type WebView } from "../../src/cli/web-view.js";
-import { createOrchestrator, functionWorker, type Orchestrator } from "../../src/index.js";
+import { createOrchestrator, functionWorker, graphWorker, type Orchestrator } from "../../src/index.js";
+import { viewStateOf } from "../../src/web/run-view.js";
 import { launchBrowser, screenshot, statuses, taskStatus, type Browser } from "../helpers/browser.js";
 import { spawnCli } from "../helpers/cli-process.js";
 import { startDevServer, type DevServer } from "../helpers/dev-server.js";
@@ -129,6 +131,52 @@ describe("the web view in Chromium, served the way the CLI serves it", () => {
       }
     },
   );
+});
+
+describe("the web view of a run a worker interrupts, in Chromium", () => {
+  it("shows what the worker asks while the run waits, and the task done once it is answered", async () => {
+    const asker = new StateGraph(MessagesAnnotation)
+      .addNode("ask", () => ({ messages: [new AIMessage(`It is ${String(interrupt({ question: "Which city?" }))}.`)] }))
+      .addEdge(START, "ask")
+      .compile();
+    const orchestrator = await createOrchestrator({
+      checkpointer: new MemorySaver(),
+      workers: [graphWorker({ name: "asker", description: "Asks a human which city.", graph: asker })],
+      models: scriptedProvider({}, { configured: false }),
+    });
+    const threadId = "web-view-interrupt";
+    const web = await startWebView({
+      threadId,
+      goal: "Pick the city",
+      state: async () => viewStateOf(await orchestrator.graph.getState({ configurable: { thread_id: threadId } })),
+      redrive: async () => undefined,
+    });
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.page();
+      await page.goto(web.url);
+      const paused = await orchestrator.run("Pick the city", {
+        threadId,
+        plan: { tasks: [task("city", [], { worker: "asker" })] },
+        onEvent: (event) => web.onEvent(event),
+      });
+      expect(paused.status).toBe("interrupted");
+      await web.settle();
+      await page.waitForSelector("[data-question]");
+      expect(await page.textContent("[data-question]")).toBe('A worker waits for an answer: {"question":"Which city?"}');
+
+      const done = await orchestrator.resume(threadId, "Oslo", { onEvent: (event) => web.onEvent(event) });
+      expect(done.tasks.map((t) => [t.id, t.status, t.output])).toEqual([["city", "done", "It is Oslo."]]);
+      await web.settle();
+      await taskStatus(page, "city", "done");
+      await page.waitForSelector("[data-question]", { state: "detached" });
+      expect(browser.errors).toEqual([]);
+    } finally {
+      await browser.close();
+      await web.close();
+      await orchestrator.close();
+    }
+  });
 });
 
 describe("the CLI's web view server", () => {
@@ -309,7 +357,11 @@ describe("the web view on the LangGraph dev server (http.app)", () => {
     await page.waitForSelector("[data-dead-letter]", { state: "detached" });
     expect(await page.textContent("[data-answer]")).toContain("FINAL ANSWER from the web view test");
     await waitFor(async () => (await client.threads.get(threadId)).status === "idle", { what: "the re-drive's run to end" });
-    const again = await fetch(`${server.url}/ui/threads/${threadId}/redrive`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"taskIds":[]}' });
+    const again = await fetch(`${server.url}/ui/threads/${threadId}/redrive`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: '{"taskIds":[]}',
+    });
     expect([again.status, await again.text()]).toEqual([409, expect.stringContaining("The run has no dead letters to re-drive.")]);
     await screenshot(page, "web-view-dev-server");
     await page.close();

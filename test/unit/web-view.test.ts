@@ -9,7 +9,7 @@ import { escapeHtml, threadListPage } from "../../src/web/page.js";
 import { handleUi, streamed, type ViewSource } from "../../src/web/routes.js";
 import { app } from "../../src/server/app.js";
 import { serverViewSource } from "../../src/server/ui.js";
-import { applyEvent, overlay, viewFromState, type LiveTask } from "../../src/web/run-view.js";
+import { applyEvent, overlay, viewFromState, viewStateOf, type LiveTask } from "../../src/web/run-view.js";
 import { ZERO_USAGE } from "../../src/usage.js";
 import { as, failed, records, result, table } from "../helpers/boards.js";
 import { task } from "../helpers/fixtures.js";
@@ -63,6 +63,12 @@ describe("the view of a checkpoint", () => {
       },
     });
     expect(view.tasks.map((t) => t.attemptLog?.[0]?.params)).toEqual(["gpt-4o-mini t=0.7 changed temperature", undefined]);
+  });
+
+  it("says what a worker's interrupt asks, from the interrupts of a getState snapshot", () => {
+    const snapshot = { values: { goal: "g", tasks: table(as(a, { status: "running" })) }, tasks: [{ interrupts: [{ value: { question: "Which city?" } }] }] };
+    expect(viewFromState("t1", viewStateOf(snapshot)).question).toBe('A worker waits for an answer: {"question":"Which city?"}');
+    expect(viewFromState("t1", viewStateOf({ values: { goal: "g" }, tasks: [{ interrupts: [] }] })).question).toBeUndefined();
   });
 
   it("says when a plan review waits for a human", () => {

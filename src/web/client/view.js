@@ -177,7 +177,8 @@ function App() {
     <div class="body">
       <div class="canvas">
         ${view.review && html`<p class="review" role="status">${view.review}</p>`}
-        ${view.tasks.length === 0 ? !view.review && html`<p class="loading">No tasks yet: planning…</p>` : html`<${Graph} view=${view} selected=${selected} onSelect=${setSelected} />`}
+        ${view.question && html`<p class="review" role="status" data-question>${view.question}</p>`}
+        ${view.tasks.length === 0 ? !view.review && !view.question && html`<p class="loading">No tasks yet: planning…</p>` : html`<${Graph} view=${view} selected=${selected} onSelect=${setSelected} />`}
         <section class="answer">
           <h2>Answer</h2>
           ${view.answer ? html`<pre data-answer>${view.answer}</pre>` : html`<p class="none">Not written yet.</p>`}
