@@ -1,6 +1,7 @@
 import type { Emit } from "./events.js";
 import type { TaskResult, WorkerInput } from "./schemas.js";
 import type { Settings, SettingsInput } from "./settings.js";
+import type { BudgetShare } from "./usage.js";
 import type { ModelProvider } from "./models.js";
 import type { WorkerCatalog } from "./worker-contract.js";
 
@@ -20,6 +21,8 @@ export interface TaskRunContext {
   settings: Settings;
   emit: Emit;
   signal?: AbortSignal;
+  /** Under a run budget: the wave's share of it, so that the task's model calls count with the rest of the wave's. */
+  budget?: BudgetShare;
 }
 
 /** Runs one task to its result record somewhere else; a rejection becomes the task's failed result. */

@@ -41,6 +41,17 @@ export interface RunBudgets {
   maxModelCalls: number;
 }
 
+/**
+ * What a wave's meter gives the meter of a process running some of its tasks (a task worker's): the ledger every
+ * such process counts the wave's calls under, the budgets, and what the run had spent before the wave.
+ */
+export interface BudgetShare {
+  ledger: string;
+  budgets: RunBudgets;
+  base: Usage;
+  startedAt?: string;
+}
+
 /** Which run budget is used up, if any: the wall-clock deadline, the token budget or the model-call cap. */
 export function budgetExceeded(budget: RunBudgets, usage: Usage, startedAt: string | undefined, now = Date.now()): string | undefined {
   const elapsed = startedAt ? now - Date.parse(startedAt) : 0;

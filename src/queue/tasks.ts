@@ -7,7 +7,9 @@ import type { ModelProvider } from "../models.js";
 import type { TaskResult, WorkerInput } from "../schemas.js";
 import type { Settings } from "../settings.js";
 import { runTaskHere, taskMemory } from "../workers/run-task.js";
+import type { BudgetShare } from "../usage.js";
 import type { WorkerCatalog } from "../worker-contract.js";
+import { SharedMeter } from "./budget.js";
 import { connect, DELIVER_ONCE, lease, processName, QUEUES, resolveQueueOptions, type QueueOptions } from "./connection.js";
 
 /** What a task job carries. */
@@ -15,6 +17,8 @@ export interface TaskJobData {
   threadId: string;
   input: WorkerInput;
   settings: Settings;
+  /** Under a run budget: the wave's share, metered in Redis with the wave's other tasks. */
+  budget?: BudgetShare;
 }
 
 /**
@@ -57,7 +61,7 @@ export async function createTaskQueue(queue: QueueOptions): Promise<TaskQueue> {
     try {
       const job = await tasks.add(
         "task",
-        { threadId: context.threadId, input, settings: context.settings },
+        { threadId: context.threadId, input, settings: context.settings, ...(context.budget ? { budget: context.budget } : {}) },
         {
           jobId,
           ...DELIVER_ONCE,
@@ -122,12 +126,15 @@ export async function createTaskWorker(options: TaskWorkerOptions): Promise<Task
   const queue = resolveQueueOptions(options.queue);
   const name = options.name ?? processName();
   const connection = await connect(queue.url);
+  // The budget ledgers' own connection: the worker's blocks while it waits for jobs.
+  const ledgers = await connect(queue.url);
   const worker = new Worker<TaskJobData, TaskResult>(
     QUEUES.tasks,
     (job, _token, signal) => {
       const emit = (event: EventInit) => void job.updateProgress(event).catch(() => {});
-      const { input, settings } = job.data;
-      return runTaskHere(input, options, { provider: options.models, settings, emit, signal, ...taskMemory(options.store, input, settings) });
+      const { input, settings, budget } = job.data;
+      const meter = budget ? new SharedMeter(ledgers, queue.prefix, budget) : undefined;
+      return runTaskHere(input, options, { provider: options.models, settings, emit, signal, meter, ...taskMemory(options.store, input, settings) });
     },
     {
       connection,
@@ -143,6 +150,7 @@ export async function createTaskWorker(options: TaskWorkerOptions): Promise<Task
     close: async () => {
       await worker.close();
       connection.disconnect();
+      ledgers.disconnect();
     },
   };
 }

@@ -152,9 +152,9 @@ class ForeignCallMeter extends BaseCallbackHandler {
     super({ _awaitHandler: true });
   }
 
-  override handleChatModelStart(_llm: unknown, _messages: unknown, runId: string): void {
+  override async handleChatModelStart(_llm: unknown, _messages: unknown, runId: string): Promise<void> {
     try {
-      this.meter.admit();
+      await this.meter.admit();
     } catch (error) {
       this.refusedRuns.add(runId);
       this.refuse(error);

@@ -3,7 +3,7 @@ import type { LLMResult } from "@langchain/core/outputs";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { RunBudgetReachedError } from "../errors.js";
 import type { BudgetSnapshot } from "../schemas.js";
-import { addUsage, budgetExceeded, usageOf, ZERO_USAGE, type RunBudgets, type Usage } from "../usage.js";
+import { addUsage, budgetExceeded, usageOf, ZERO_USAGE, type BudgetShare, type RunBudgets, type Usage } from "../usage.js";
 
 /**
  * The run-wide meter that every model call asks before it starts: the usage counted against the run's budgets so
@@ -15,9 +15,11 @@ export class RunMeter {
 
   constructor(
     readonly budgets: RunBudgets,
-    private readonly base: Usage = ZERO_USAGE,
+    protected readonly base: Usage = ZERO_USAGE,
     /** When the budget window opened (ISO time): the deadline counts from here. */
     readonly startedAt?: string,
+    /** Names the wave, for the meters of other processes running its tasks (`share`). */
+    private readonly ledger?: string,
   ) {}
 
   /** Usage counted against the budgets: the base plus everything metered since. */
@@ -35,8 +37,11 @@ export class RunMeter {
     return this.budgets.deadlineMs > 0 && this.startedAt ? Date.parse(this.startedAt) + this.budgets.deadlineMs : undefined;
   }
 
-  /** Admits `calls` model calls, counting them, or throws `RunBudgetReachedError` naming the budget used up. */
-  admit(calls = 1): void {
+  /**
+   * Admits `calls` model calls, counting them, or throws `RunBudgetReachedError` naming the budget used up. (A meter
+   * shared between processes asks its ledger, so callers await it.)
+   */
+  admit(calls = 1): void | Promise<void> {
     const reached = this.reached();
     if (reached) throw new RunBudgetReachedError(reached);
     this.live = addUsage(this.live, { modelCalls: calls });
@@ -45,6 +50,17 @@ export class RunMeter {
   /** Adds the tokens of calls that ended. */
   settle(usage: Partial<Usage>): void {
     this.live = addUsage(this.live, { ...usage, modelCalls: 0 });
+  }
+
+  /** Adds what a task that ran in another process spent (its calls were metered there): launches from here on see it. */
+  record(usage: Usage): void {
+    this.live = addUsage(this.live, usage);
+  }
+
+  /** What another process's meter needs to count this wave's calls with this one's (`undefined` outside a wave). */
+  share(): BudgetShare | undefined {
+    const { deadlineMs, maxTokens, maxModelCalls } = this.budgets;
+    return this.ledger === undefined ? undefined : { ledger: this.ledger, budgets: { deadlineMs, maxTokens, maxModelCalls }, base: this.base, startedAt: this.startedAt };
   }
 
   /** `signal` (the run's), also aborted at the deadline with a `RunBudgetReachedError`; as it is without a deadline. */
@@ -87,7 +103,7 @@ const streamsItself = (model: BaseChatModel): boolean => !model.disableStreaming
 export function meteredModel<T extends BaseChatModel>(model: T, meter: RunMeter, observer?: CallObserver): T {
   const view = Object.create(model) as T;
   const generate: Generate = async function (this: T, messages, options, callbacks) {
-    meter.admit(messages.length);
+    await meter.admit(messages.length);
     const ended = observer?.callStarted();
     try {
       const result = await model.generate.call(this, messages, options, callbacks);
@@ -101,7 +117,7 @@ export function meteredModel<T extends BaseChatModel>(model: T, meter: RunMeter,
   };
   const streamIterator: StreamIterator = async function* (this: T, input, options) {
     if (!streamsItself(model)) return yield* model._streamIterator.call(this, input, options);
-    meter.admit();
+    await meter.admit();
     const ended = observer?.callStarted();
     let usage = ZERO_USAGE;
     let ok = false;
@@ -144,7 +160,7 @@ export function waveMeter(config: LangGraphRunnableConfig, snapshot: BudgetSnaps
   const wave = String((config.metadata as { langgraph_step?: number } | undefined)?.langgraph_step ?? "");
   const current = waveMeters.get(scope);
   if (current?.wave === wave) return current.meter;
-  const meter = new RunMeter(budgets, snapshot.used, snapshot.startedAt);
+  const meter = new RunMeter(budgets, snapshot.used, snapshot.startedAt, `${scope}\u0000${wave}`);
   waveMeters.delete(scope);
   waveMeters.set(scope, { wave, meter });
   if (waveMeters.size > MAX_SCOPES) waveMeters.delete(waveMeters.keys().next().value!);

@@ -46,15 +46,23 @@ export function traced(
   return durable ? durableStep(labels.runName, trace)(input) : trace(input);
 }
 
-/** Runs the task here, or through the deps' task runner (not under a run budget: its meter lives in this process). */
+/**
+ * Runs the task here, or through the deps' task runner. Under a run budget a task that runs elsewhere gets the wave's
+ * share of it, and what it spent counts here once it lands.
+ */
 async function runTask(input: WorkerInput, deps: OrchestratorDeps, settings: Settings, config: LangGraphRunnableConfig, meter?: RunMeter): Promise<TaskResult> {
   const emit = emitter(config);
-  if (!deps.taskRunner || meter) {
+  if (!deps.taskRunner) {
     return runTaskHere(input, deps, { provider: deps.models, settings, emit, signal: config.signal, meter, ...taskMemory(config.store, input, settings) });
   }
   const started = new Date();
   const threadId = String(config.configurable?.thread_id ?? "");
-  return deps.taskRunner(input, { threadId, settings, emit, signal: config.signal }).catch((error: unknown) => failedResult(input, error, started));
+  const budget = meter?.share();
+  const result = await deps
+    .taskRunner(input, { threadId, settings, emit, signal: config.signal, ...(budget ? { budget } : {}) })
+    .catch((error: unknown) => failedResult(input, error, started));
+  meter?.record(result.usage);
+  return result;
 }
 
 /** The task's run memory over `store` (an in-process run's, or a task worker's shared one), for `runTaskHere`'s options; none without a store or run id. */

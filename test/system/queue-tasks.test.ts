@@ -8,7 +8,9 @@ import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { createOrchestrator } from "../../src/index.js";
 import { followRun, submitRun } from "../../src/queue/runs.js";
+import { SharedMeter } from "../../src/queue/budget.js";
 import { createTaskQueue } from "../../src/queue/tasks.js";
+import { ZERO_USAGE, type BudgetShare, type RunBudgets, type Usage } from "../../src/usage.js";
 import { openCheckpointer } from "../../src/persistence/checkpointer.js";
 import { ENTRIES, spawnCli, runCli, type CliProcess } from "../helpers/cli-process.js";
 import { loopbackServers } from "../helpers/loopback.js";
@@ -76,6 +78,25 @@ describe.runIf(REDIS_URL)("task worker processes on one Redis queue", () => {
     expect(summary.tasks.map((task) => [task.id, task.output, task.attempts])).toEqual([["a", "result of 0/a", 1]]);
     expect(counts.get("0/a")).toBe(2);
     expect((await workers.find((worker) => worker.name === victim)!.process.exited).code).toBeNull();
+  }, 120_000);
+
+  it("keeps a run's model-call cap exact across task workers: every call asks one ledger in Redis", async () => {
+    const queue = queues.url();
+    const counts = new Map<string, number>();
+    const server = await serve(countingHandler(counts));
+    for (const name of ["tw-budget-0", "tw-budget-1"]) startTaskWorker(queue, name, server.url);
+    const tasks = await createTaskQueue({ url: queue });
+    // No model here: the tasks can only run on the task workers.
+    const orchestrator = await createOrchestrator({ checkpointer: "memory", models: scriptedProvider({}, { configured: false }), taskRunner: tasks.runner });
+    const plan = { tasks: ["a", "b", "c", "d", "e"].map((id) => ({ id, title: `Task ${id}`, description: `Find ${id}.`, worker: "researcher" })) };
+    const summary = await orchestrator.run("queued run 5", { plan, settings: { replan: "never", maxModelCalls: 3 } });
+    await tasks.close();
+
+    expect([...counts.values()].reduce((sum, n) => sum + n, 0)).toBe(3);
+    expect(summary.tasks.filter((task) => task.status === "done")).toHaveLength(3);
+    for (const task of summary.tasks.filter((t) => t.status !== "done")) expect(task.reason).toBe("run budget reached: 3 model calls made of 3");
+    expect(summary.stopReason).toBe("run budget reached: 3 model calls made of 3");
+    expect(summary.usage.modelCalls).toBe(3);
   }, 120_000);
 
   it.runIf(POSTGRES_URL)(
@@ -201,4 +222,42 @@ describe.runIf(REDIS_URL)("task worker processes on one Redis queue", () => {
     },
     120_000,
   );
+});
+
+describe.runIf(REDIS_URL)("a wave's budget shared between processes (SharedMeter on Redis)", () => {
+  const prefix = `i15-budget-${process.pid}-${randomUUID().slice(0, 8)}`;
+  const connections = [new Redis(REDIS_URL!), new Redis(REDIS_URL!)];
+  afterAll(async () => {
+    const keys = await connections[0]!.keys(`${prefix}:*`);
+    if (keys.length) await connections[0]!.del(...keys);
+    for (const connection of connections) connection.disconnect();
+  });
+  const share = (ledger: string, budgets: Partial<RunBudgets>, base: Partial<Usage> = {}, startedAt = new Date().toISOString()): BudgetShare => ({
+    ledger,
+    budgets: { deadlineMs: 0, maxTokens: 0, maxModelCalls: 0, ...budgets },
+    base: { ...ZERO_USAGE, ...base },
+    startedAt,
+  });
+  const outcomes = (admissions: Promise<void>[]) =>
+    Promise.allSettled(admissions).then((all) => all.map((one) => (one.status === "fulfilled" ? "admitted" : (one.reason as Error).message)));
+
+  it("admits exactly the calls left under the cap, whichever process asks, all at once", async () => {
+    const wave = share("cap", { maxModelCalls: 5 }, { modelCalls: 1 });
+    const meters = connections.map((connection) => new SharedMeter(connection, prefix, wave));
+    const results = await outcomes(Array.from({ length: 10 }, (_, i) => meters[i % 2]!.admit()));
+    expect(results.filter((r) => r === "admitted")).toHaveLength(4);
+    expect(results.filter((r) => r !== "admitted")).toEqual(Array(6).fill("run budget reached: 5 model calls made of 5"));
+  });
+
+  it("counts one process's tokens in the other's admission, and refuses a wave past its deadline", async () => {
+    const wave = share("tokens", { maxTokens: 100 });
+    const [first, second] = connections.map((connection) => new SharedMeter(connection, prefix, wave));
+    await first!.admit();
+    first!.settle({ totalTokens: 60 });
+    await second!.admit();
+    second!.settle({ totalTokens: 50 });
+    await expect(first!.admit()).rejects.toThrow("run budget reached: 110 tokens used of 100");
+    const late = new SharedMeter(connections[0]!, prefix, share("late", { deadlineMs: 1_000 }, {}, new Date(Date.now() - 5_000).toISOString()));
+    await expect(late.admit()).rejects.toThrow(/^run budget reached: the deadline of 1000 ms passed/);
+  });
 });
