@@ -1,5 +1,5 @@
 import { AIMessage, coerceMessageLikeToMessage, HumanMessage, type BaseMessageLike } from "@langchain/core/messages";
-import { CompiledStateGraph } from "@langchain/langgraph";
+import { CompiledStateGraph, isGraphInterrupt, RemoteException } from "@langchain/langgraph";
 import { dataRule, taskNonce } from "../fence.js";
 import { textOf } from "../models.js";
 import { workerTaskPrompt } from "../prompts.js";
@@ -43,6 +43,21 @@ export function defaultGraphOutput(state: unknown): WorkerOutput {
 }
 
 /**
+ * The failure of a `RemoteGraph` that stopped at an interrupt: its run on the server is stateless, so the server
+ * refuses the interrupt ("No checkpointer set") and no answer could reach it anyway. Another attempt cannot help.
+ */
+async function remoteInterruptFailure(graph: WorkerGraph, error: unknown): Promise<AttemptFailure | undefined> {
+  const stopped = isGraphInterrupt(error) || (error instanceof RemoteException && /No checkpointer set/.test(error.message));
+  // Loaded only here: the SDK client behind RemoteGraph is not needed to run a graph of this process.
+  if (!stopped || !(graph instanceof (await import("@langchain/langgraph/remote")).RemoteGraph)) return undefined;
+  return new AttemptFailure(
+    "worker",
+    "The remote graph stopped at an interrupt, which its stateless run on the server cannot take an answer to: answer inside the remote graph, or run the graph here as a compiled graph.",
+    false,
+  );
+}
+
+/**
  * Runs a graph worker's attempt: the graph is invoked inside the worker node, so it runs as a subgraph with the
  * parent's callbacks, checkpointer, store and streaming; an interrupt inside it propagates to the parent.
  */
@@ -60,9 +75,9 @@ export async function runGraphWorker(input: WorkerInput, worker: GraphWorker, fe
       // The graph's own models: metered through their callbacks (counted, and refused past a run budget).
       callbacks: [foreign.handler],
     })
-    .catch((error: unknown) => {
+    .catch(async (error: unknown) => {
       // A refused call fails as its model reports an abort (or not at all): the refusal is the reason.
-      throw foreign.refused() ?? error;
+      throw foreign.refused() ?? (await remoteInterruptFailure(worker.graph, error)) ?? error;
     });
   if (!worker.output) return defaultGraphOutput(state);
   const output = worker.output(state, input);

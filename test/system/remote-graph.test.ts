@@ -24,4 +24,23 @@ describe("a graph worker wrapping a RemoteGraph of a graph on a LangGraph dev se
     expect(results.a).toMatchObject({ status: "done", worker: "remote_echo" });
     expect(results.a.output).toBe('remote answered: Your task "a": Task a');
   });
+
+  it("fails the task clearly when the served graph stops at an interrupt, which its stateless run can never take an answer to", async () => {
+    const remote = new RemoteGraph({ graphId: "asker", url: server.url });
+    const h = harness({ workers: () => [graphWorker({ name: "remote_asker", description: "Asks remotely.", graph: remote })] });
+    const summary = await h.run({ goal: "g", plan: { tasks: [task("a", [], { worker: "remote_asker" })] } });
+    expect(summary.status).toBe("partial");
+    expect(summary.deadLetters).toEqual([
+      expect.objectContaining({
+        taskId: "a",
+        attempts: [expect.anything()],
+        error: {
+          kind: "worker",
+          retryable: false,
+          message:
+            "The remote graph stopped at an interrupt, which its stateless run on the server cannot take an answer to: answer inside the remote graph, or run the graph here as a compiled graph.",
+        },
+      }),
+    ]);
+  });
 });
