@@ -150,7 +150,8 @@ export async function createTaskWorker(options: TaskWorkerOptions): Promise<Task
     close: async () => {
       await worker.close();
       connection.disconnect();
-      ledgers.disconnect();
+      // After the budget ledgers' last writes (a task's tokens), which nothing awaits.
+      await ledgers.quit().catch(() => ledgers.disconnect());
     },
   };
 }
