@@ -11,10 +11,10 @@ export class NotDeadLetteredError extends ConfigError {
 }
 
 /**
- * The state update that re-queues dead letters (all, or the given ids; a run without any is refused): the tasks go back to pending, and so
- * does every task skipped because of them, transitively; expanded parents wait for their subtasks again. The run
- * continues with a new budget window: the deadline counts from now, tokens and calls from what was spent so far
- * (which stays in the run's totals).
+ * The state update that re-queues dead letters (all, or the given ids; a run without any is refused): the tasks go
+ * back to pending, and so does every task skipped because of them, transitively; expanded parents wait for their
+ * subtasks again. The run continues with a new budget window: the deadline counts from now, tokens and calls from
+ * what was spent so far (which stays in the run's totals).
  */
 export function redriveUpdate(state: State, taskIds?: readonly string[]): { update: Update; requeued: string[] } {
   const dead = state.deadLetters.map((letter) => letter.taskId);
