@@ -1,5 +1,8 @@
 import { AIMessage, coerceMessageLikeToMessage, HumanMessage, type BaseMessageLike } from "@langchain/core/messages";
-import { CompiledStateGraph, isGraphInterrupt, RemoteException } from "@langchain/langgraph";
+import { randomUUID } from "node:crypto";
+import type { RunnableConfig } from "@langchain/core/runnables";
+import { Command, CompiledStateGraph, interrupt, isGraphInterrupt } from "@langchain/langgraph";
+import { RemoteGraph } from "@langchain/langgraph/remote";
 import { dataRule, taskNonce } from "../fence.js";
 import { textOf } from "../models.js";
 import { workerTaskPrompt } from "../prompts.js";
@@ -43,18 +46,28 @@ export function defaultGraphOutput(state: unknown): WorkerOutput {
 }
 
 /**
- * The failure of a `RemoteGraph` that stopped at an interrupt: its run on the server is stateless, so the server
- * refuses the interrupt ("No checkpointer set") and no answer could reach it anyway. Another attempt cannot help.
+ * Runs a `RemoteGraph` to its final state on a new thread of its server, so that it can stop at an interrupt. Each of
+ * its questions is asked here with LangGraph's `interrupt()`: the first time, that pauses the run with the question;
+ * when the run resumes, the task runs again, the remote graph from its start on a new thread, and each question it
+ * asks again is answered with the answer given before, in order, as LangGraph replays a node's interrupts.
  */
-async function remoteInterruptFailure(graph: WorkerGraph, error: unknown): Promise<AttemptFailure | undefined> {
-  const stopped = isGraphInterrupt(error) || (error instanceof RemoteException && /No checkpointer set/.test(error.message));
-  // Loaded only here: the SDK client behind RemoteGraph is not needed to run a graph of this process.
-  if (!stopped || !(graph instanceof (await import("@langchain/langgraph/remote")).RemoteGraph)) return undefined;
-  return new AttemptFailure(
-    "worker",
-    "The remote graph stopped at an interrupt, which its stateless run on the server cannot take an answer to: answer inside the remote graph, or run the graph here as a compiled graph.",
-    false,
-  );
+async function runRemote(graph: RemoteGraph, graphInput: unknown, config: RunnableConfig): Promise<unknown> {
+  const onThread = { ...config, configurable: { ...config.configurable, thread_id: randomUUID() } };
+  let next: unknown = graphInput;
+  for (;;) {
+    try {
+      return await graph.invoke(next, onThread);
+    } catch (error) {
+      if (!isGraphInterrupt(error)) throw error;
+      // The stream stops at the first question; the thread holds every one pending (parallel steps may ask at once).
+      const snapshot = await graph.getState(onThread);
+      const asked = snapshot.tasks.flatMap((task) => task.interrupts ?? []) as { interrupt_id?: string; value?: unknown }[];
+      // One question is answered as such; several, by their ids.
+      next = new Command({
+        resume: asked.length === 1 ? interrupt(asked[0]!.value) : Object.fromEntries(asked.map((question) => [question.interrupt_id, interrupt(question.value)])),
+      });
+    }
+  }
 }
 
 /**
@@ -68,17 +81,17 @@ export async function runGraphWorker(input: WorkerInput, worker: GraphWorker, fe
   const prompt = Object.keys(input.dependencies).length ? `${dataRule(nonce)}\n\n${task}` : task;
   const graphInput = worker.input ? worker.input(input, prompt) : { messages: [new HumanMessage(prompt)] };
   const foreign = attempt.foreignCalls();
-  const state = await invocable(worker.graph)
-    .invoke(graphInput, {
-      ...nestedRunConfig(input, worker.name, attempt),
-      signal: foreign.signal,
-      // The graph's own models: metered through their callbacks (counted, and refused past a run budget).
-      callbacks: [foreign.handler],
-    })
-    .catch(async (error: unknown) => {
-      // A refused call fails as its model reports an abort (or not at all): the refusal is the reason.
-      throw foreign.refused() ?? (await remoteInterruptFailure(worker.graph, error)) ?? error;
-    });
+  const config = {
+    ...nestedRunConfig(input, worker.name, attempt),
+    signal: foreign.signal,
+    // The graph's own models: metered through their callbacks (counted, and refused past a run budget).
+    callbacks: [foreign.handler],
+  };
+  const run = worker.graph instanceof RemoteGraph ? runRemote(worker.graph, graphInput, config) : invocable(worker.graph).invoke(graphInput, config);
+  const state = await run.catch((error: unknown) => {
+    // A refused call fails as its model reports an abort (or not at all): the refusal is the reason.
+    throw foreign.refused() ?? error;
+  });
   if (!worker.output) return defaultGraphOutput(state);
   const output = worker.output(state, input);
   return typeof output === "string" ? { output } : output;

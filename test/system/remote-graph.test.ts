@@ -1,8 +1,9 @@
 import { RemoteGraph } from "@langchain/langgraph/remote";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { graphWorker } from "../../src/index.js";
+import { createOrchestrator, graphWorker } from "../../src/index.js";
 import { startDevServer, type DevServer } from "../helpers/dev-server.js";
 import { harness, task } from "../helpers/fixtures.js";
+import { scriptedProvider } from "../helpers/scripted-model.js";
 
 describe("a graph worker wrapping a RemoteGraph of a graph on a LangGraph dev server", () => {
   let server: DevServer;
@@ -25,22 +26,44 @@ describe("a graph worker wrapping a RemoteGraph of a graph on a LangGraph dev se
     expect(results.a.output).toBe('remote answered: Your task "a": Task a');
   });
 
-  it("fails the task clearly when the served graph stops at an interrupt, which its stateless run can never take an answer to", async () => {
+  it("pauses the run at each question the served graph asks, and resumes it with each answer in order", async () => {
     const remote = new RemoteGraph({ graphId: "asker", url: server.url });
-    const h = harness({ workers: () => [graphWorker({ name: "remote_asker", description: "Asks remotely.", graph: remote })] });
-    const summary = await h.run({ goal: "g", plan: { tasks: [task("a", [], { worker: "remote_asker" })] } });
-    expect(summary.status).toBe("partial");
-    expect(summary.deadLetters).toEqual([
-      expect.objectContaining({
-        taskId: "a",
-        attempts: [expect.anything()],
-        error: {
-          kind: "worker",
-          retryable: false,
-          message:
-            "The remote graph stopped at an interrupt, which its stateless run on the server cannot take an answer to: answer inside the remote graph, or run the graph here as a compiled graph.",
-        },
-      }),
-    ]);
+    const orchestrator = await createOrchestrator({
+      checkpointer: "memory",
+      models: scriptedProvider({}, { configured: false }),
+      workers: [graphWorker({ name: "remote_asker", description: "Asks remotely.", graph: remote })],
+    });
+    try {
+      const first = await orchestrator.run("g", { plan: { tasks: [task("a", [], { worker: "remote_asker" })] } });
+      expect(first).toMatchObject({ status: "interrupted", interrupt: { question: "Which city?" } });
+      const second = await orchestrator.resume(first.threadId, "Oslo");
+      expect(second).toMatchObject({ status: "interrupted", interrupt: { question: "Which month?" } });
+      const done = await orchestrator.resume(first.threadId, "May");
+      expect(done.status).toBe("done");
+      expect(done.tasks.map((t) => [t.id, t.status, t.output])).toEqual([["a", "done", "It is Oslo in May."]]);
+    } finally {
+      await orchestrator.close();
+    }
+  });
+
+  it("answers questions the served graph asks at once, from parallel steps, each by its interrupt id", async () => {
+    const remote = new RemoteGraph({ graphId: "pair", url: server.url });
+    const orchestrator = await createOrchestrator({
+      checkpointer: "memory",
+      models: scriptedProvider({}, { configured: false }),
+      workers: [graphWorker({ name: "remote_pair", description: "Asks twice at once.", graph: remote })],
+    });
+    try {
+      const first = await orchestrator.run("g", { plan: { tasks: [task("a", [], { worker: "remote_pair" })] } });
+      expect(first.status).toBe("interrupted");
+      const second = await orchestrator.resume(first.threadId, "Oslo");
+      expect(second.status).toBe("interrupted");
+      expect(second.interrupt).not.toEqual(first.interrupt);
+      const done = await orchestrator.resume(first.threadId, "May");
+      const [cityAnswer, monthAnswer] = (first.interrupt as { question: string }).question === "Which city?" ? ["Oslo", "May"] : ["May", "Oslo"];
+      expect(done.tasks.map((t) => [t.status, t.output])).toEqual([["done", `city: ${cityAnswer}, month: ${monthAnswer}`]]);
+    } finally {
+      await orchestrator.close();
+    }
   });
 });
