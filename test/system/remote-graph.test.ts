@@ -26,15 +26,17 @@ describe("a graph worker wrapping a RemoteGraph of a graph on a LangGraph dev se
     expect(results.a.output).toBe('remote answered: Your task "a": Task a');
   });
 
+  /** An orchestrator whose one worker is the served graph `graphId`, and a run of one task on it. */
+  async function remoteRun(graphId: string) {
+    const worker = graphWorker({ name: `remote_${graphId}`, description: `Runs ${graphId} remotely.`, graph: new RemoteGraph({ graphId, url: server.url }) });
+    const orchestrator = await createOrchestrator({ checkpointer: "memory", models: scriptedProvider({}, { configured: false }), workers: [worker] });
+    return { orchestrator, start: () => orchestrator.run("g", { plan: { tasks: [task("a", [], { worker: worker.name })] } }) };
+  }
+
   it("pauses the run at each question the served graph asks, and resumes it with each answer in order", async () => {
-    const remote = new RemoteGraph({ graphId: "asker", url: server.url });
-    const orchestrator = await createOrchestrator({
-      checkpointer: "memory",
-      models: scriptedProvider({}, { configured: false }),
-      workers: [graphWorker({ name: "remote_asker", description: "Asks remotely.", graph: remote })],
-    });
+    const { orchestrator, start } = await remoteRun("asker");
     try {
-      const first = await orchestrator.run("g", { plan: { tasks: [task("a", [], { worker: "remote_asker" })] } });
+      const first = await start();
       expect(first).toMatchObject({ status: "interrupted", interrupt: { question: "Which city?" } });
       const second = await orchestrator.resume(first.threadId, "Oslo");
       expect(second).toMatchObject({ status: "interrupted", interrupt: { question: "Which month?" } });
@@ -47,14 +49,9 @@ describe("a graph worker wrapping a RemoteGraph of a graph on a LangGraph dev se
   });
 
   it("answers questions the served graph asks at once, from parallel steps, each by its interrupt id", async () => {
-    const remote = new RemoteGraph({ graphId: "pair", url: server.url });
-    const orchestrator = await createOrchestrator({
-      checkpointer: "memory",
-      models: scriptedProvider({}, { configured: false }),
-      workers: [graphWorker({ name: "remote_pair", description: "Asks twice at once.", graph: remote })],
-    });
+    const { orchestrator, start } = await remoteRun("pair");
     try {
-      const first = await orchestrator.run("g", { plan: { tasks: [task("a", [], { worker: "remote_pair" })] } });
+      const first = await start();
       expect(first.status).toBe("interrupted");
       const second = await orchestrator.resume(first.threadId, "Oslo");
       expect(second.status).toBe("interrupted");
