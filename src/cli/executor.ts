@@ -7,6 +7,7 @@ import { openAIProvider } from "../models.js";
 import { createExecutor, type RunReport } from "../queue/executor.js";
 import { RunLog, runLogPath } from "./run-log.js";
 import type { CliIO } from "./main.js";
+import { noTaskWorkerWarning } from "../queue/status.js";
 import { parseServiceFlags, serveUntilSignal, SERVICE_USAGE, serviceIO, type ServiceFlags } from "./service.js";
 
 const USAGE = [
@@ -80,6 +81,7 @@ export async function executorMain(argv: readonly string[], io: CliIO = serviceI
     });
     const tasks = taskQueue ? `; tasks go to ${redact(taskQueue)}` : "";
     io.stderr(`Executor ${executor.name} is taking runs from ${redact(flags.url)} (concurrency ${flags.concurrency ?? 1}${tasks}).\n`);
+    if (taskQueue) io.stderr(await noTaskWorkerWarning(taskQueue));
     return await serveUntilSignal(io, executor, "Draining: runs in flight finish their current step and go back to the queue…");
   } catch (error) {
     io.stderr(`Executor failed: ${(connectionError(error) as Error).message}\n`);

@@ -28,6 +28,7 @@ import { defaultRegistry } from "../workers/defaults.js";
 import type { QueueOptions } from "../queue/connection.js";
 import { followRun, submitRun } from "../queue/runs.js";
 import { createTaskQueue, type TaskQueue } from "../queue/tasks.js";
+import { noTaskWorkerWarning } from "../queue/status.js";
 
 /** Where the CLI writes: injectable for tests. */
 export interface CliIO extends TextIO {
@@ -174,6 +175,7 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
   try {
     // The checkpointer's lock is held above; within this process a lock of its own is enough.
     tasks = options.taskQueue ? await createTaskQueue({ url: options.taskQueue }) : undefined;
+    if (options.taskQueue) io.stderr(await noTaskWorkerWarning(options.taskQueue));
     const orchestrator = await createOrchestrator({
       checkpointer: handle.saver,
       store: handle.store,

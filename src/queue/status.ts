@@ -1,4 +1,6 @@
-import { connect, executorCountsKey, resolveQueueOptions, type QueueOptions } from "./connection.js";
+import { Queue } from "bullmq";
+import { redact } from "../persistence/checkpointer.js";
+import { connect, executorCountsKey, QUEUES, resolveQueueOptions, type QueueOptions } from "./connection.js";
 import { runQueue } from "./runs.js";
 
 /** One executor as the queue sees it. */
@@ -58,6 +60,25 @@ export async function queueStatus(queue: QueueOptions): Promise<QueueStatus> {
     };
   } finally {
     await runs.close();
+    connection.disconnect();
+  }
+}
+
+/** A line saying that no task worker serves the task queue at `url` yet (its tasks wait for one); else "". */
+export async function noTaskWorkerWarning(url: string): Promise<string> {
+  if ((await taskWorkersOnline({ url })) > 0) return "";
+  return `No task worker is connected to ${redact(url)} yet: its tasks wait until one starts (npm run task-worker -- --queue <url>).\n`;
+}
+
+/** How many task workers (`npm run task-worker`, `createTaskWorker`) are connected to the task queue now. */
+export async function taskWorkersOnline(queue: QueueOptions): Promise<number> {
+  const options = resolveQueueOptions(queue);
+  const connection = await connect(options.url);
+  const tasks = new Queue(QUEUES.tasks, { connection, prefix: options.prefix });
+  try {
+    return await tasks.getWorkersCount();
+  } finally {
+    await tasks.close();
     connection.disconnect();
   }
 }

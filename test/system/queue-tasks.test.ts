@@ -80,6 +80,26 @@ describe.runIf(REDIS_URL)("task worker processes on one Redis queue", () => {
     expect((await workers.find((worker) => worker.name === victim)!.process.exited).code).toBeNull();
   }, 120_000);
 
+  it("warns that no task worker is connected to --task-queue, and the run waits for one instead of failing", async () => {
+    const queue = queues.url();
+    const counts = new Map<string, number>();
+    const server = await serve(countingHandler(counts));
+    const warned = deferred();
+    const planFile = join(dir, "plan-wait.json");
+    writeFileSync(planFile, JSON.stringify({ tasks: [{ id: "a", title: "Collect", description: "Collect the facts.", worker: "researcher" }] }));
+    const cli = spawnCli(["--task-queue", queue, "--plan", planFile, "--replan", "never", "--json", "queued run 8"], {
+      cwd: dir,
+      deadlineMs: 120_000,
+      onLine: (line) => line.startsWith("No task worker is connected to ") && warned.resolve(),
+    });
+    await warned.promise;
+    startTaskWorker(queue, "tw-late", server.url);
+    const result = await cli.exited;
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain(`No task worker is connected to ${queue} yet: its tasks wait until one starts`);
+    expect(JSON.parse(result.stdout).tasks.map((task: { id: string; output: string }) => [task.id, task.output])).toEqual([["a", "result of 8/a"]]);
+  }, 120_000);
+
   it("keeps a run's model-call cap exact across task workers: every call asks one ledger in Redis", async () => {
     const queue = queues.url();
     const counts = new Map<string, number>();
