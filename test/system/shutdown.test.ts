@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EventEmitter } from "node:events";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { main, type CliIO } from "../../src/cli/main.js";
+import { main } from "../../src/cli/main.js";
+import { signalledCli } from "../helpers/cli-io.js";
 import { CLI_DEADLINE_MS, runCli } from "../helpers/cli-process.js";
 import { describeRequest, startOpenAIServer, type OpenAIServer } from "../helpers/openai-server.js";
 import { scriptedProvider } from "../helpers/scripted-model.js";
@@ -128,23 +128,11 @@ describe("graceful shutdown of the CLI", () => {
   );
 
   it("exits at once on a third signal, when cancelling has not ended the run yet", async () => {
-    const signals = new EventEmitter();
-    const exits: number[] = [];
-    let stderr = "";
     const aborted = deferred();
-    const io: CliIO = {
-      stdout: () => {},
-      stderr: (text) => {
-        stderr += text;
-        if (text.includes("Stopping after the current step") || text.startsWith("Cancelling:")) signals.emit("SIGINT");
-      },
-      env: {},
-      isTTY: false,
-      cwd: dir,
-      signals: signals as unknown as CliIO["signals"],
-      exit: ((code: number) => void exits.push(code)) as CliIO["exit"],
+    const { io, signals, exits, stderr } = signalledCli(
+      dir,
       // The research call would take a minute: only the cancel ends it. The first signal comes once it is under way.
-      models: scriptedProvider(
+      scriptedProvider(
         { worker: () => "research result" },
         {
           latencyMs: () => {
@@ -154,12 +142,15 @@ describe("graceful shutdown of the CLI", () => {
           onAbort: () => aborted.resolve(),
         },
       ),
-    };
+      (text) => {
+        if (text.includes("Stopping after the current step") || text.startsWith("Cancelling:")) signals.emit("SIGINT");
+      },
+    );
     const code = await main(args("third"), io);
     expect(exits).toEqual([130]);
     expect(aborted.settled).toBe(true);
     expect(code).toBe(130);
-    expect(stderr).toContain('Cancelled. The run on thread "third" was cancelled');
+    expect(stderr()).toContain('Cancelled. The run on thread "third" was cancelled');
     expect(signals.listenerCount("SIGINT")).toBe(0);
   });
 });

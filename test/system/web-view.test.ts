@@ -1,12 +1,12 @@
 import { AIMessage } from "@langchain/core/messages";
 import { interrupt, MemorySaver, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph";
 import { Client } from "@langchain/langgraph-sdk";
-import { EventEmitter } from "node:events";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { main, type CliIO } from "../../src/cli/main.js";
+import { main } from "../../src/cli/main.js";
+import { signalledCli } from "../helpers/cli-io.js";
 import { startWebView, type WebView } from "../../src/cli/web-view.js";
 import { createOrchestrator, functionWorker, graphWorker, type Orchestrator } from "../../src/index.js";
 import { viewStateOf } from "../../src/web/run-view.js";
@@ -210,30 +210,14 @@ describe("the CLI's web view server", () => {
     const dir = mkdtempSync(join(tmpdir(), "orchestrator-web-redrive-"));
     const plan = { tasks: [task("lookup", [], { worker: "researcher" }), task("write", ["lookup"], { worker: "writer" })] };
     writeFileSync(join(dir, "plan.json"), JSON.stringify(plan));
-    const signals = new EventEmitter();
-    const exits: number[] = [];
     const redriveCalled = deferred();
     const aborted = deferred();
     const prompts: string[] = [];
     let redriving = false;
     let url = "";
-    let stderr = "";
-    const io: CliIO = {
-      stdout: () => {},
-      stderr: (text) => {
-        stderr += text;
-        url ||= /Web view: (\S+)/.exec(text)?.[1] ?? "";
-        if (text.includes("stays up for")) {
-          redriving = true;
-          void fetch(`${url}/redrive`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"taskIds":[]}' });
-        }
-      },
-      env: {},
-      isTTY: false,
-      cwd: dir,
-      signals: signals as unknown as CliIO["signals"],
-      exit: ((code: number) => void exits.push(code)) as CliIO["exit"],
-      models: scriptedProvider(
+    const { io, signals, exits, stderr } = signalledCli(
+      dir,
+      scriptedProvider(
         {
           worker: (call) => {
             prompts.push(call.prompt);
@@ -251,10 +235,17 @@ describe("the CLI's web view server", () => {
           onAbort: () => aborted.resolve(),
         },
       ),
-    };
+      (text) => {
+        url ||= /Web view: (\S+)/.exec(text)?.[1] ?? "";
+        if (text.includes("stays up for")) {
+          redriving = true;
+          void fetch(`${url}/redrive`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"taskIds":[]}' });
+        }
+      },
+    );
     const args = ["x", "--plan", join(dir, "plan.json"), "--checkpointer", `sqlite:${join(dir, "cp.db")}`, "--thread", thread, "--ui", "--max-retries", "0"];
     const done = main(args, io).finally(() => rmSync(dir, { recursive: true, force: true }));
-    return { done, signals, exits, redriveCalled, aborted, prompts, stderr: () => stderr };
+    return { done, signals, exits, redriveCalled, aborted, prompts, stderr };
   }
 
   it("drains a re-drive started from the page on the first Ctrl-C of the linger: its current step ends, no other starts", async () => {
