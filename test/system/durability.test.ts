@@ -1,6 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { join } from "node:path";
-import pg from "pg";
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
 import { createOrchestrator, functionWorker, RunStoppedError, ThreadBusyError } from "../../src/index.js";
 import { openCheckpointer, parsePostgresSpec, CheckpointerConnectionError } from "../../src/persistence/checkpointer.js";
@@ -10,6 +9,7 @@ import { scriptedProvider } from "../helpers/scripted-model.js";
 import { storedBytes, storedText } from "../helpers/sqlite-bytes.js";
 import { tempDirs } from "../helpers/temp-dirs.js";
 import { deferred, within } from "../helpers/wait.js";
+import { dropSchemas, POSTGRES_URL, schemaSpec } from "../helpers/postgres.js";
 
 const tempDir = tempDirs("orchestrator-");
 
@@ -145,17 +145,13 @@ describe("postgres specs", () => {
   });
 });
 
-const POSTGRES_URL = process.env.POSTGRES_URL;
-
 describe.runIf(POSTGRES_URL)("postgres for many processes", () => {
   const schema = `orch_test_${process.pid}_${Date.now()}`;
-  const spec = () => `${POSTGRES_URL}${POSTGRES_URL!.includes("?") ? "&" : "?"}schema=${schema}&pool_size=3`;
+  const spec = () => schemaSpec(schema, "pool_size=3");
   // Thread locks are per database, not per schema: another run of this file at the same time must not share a thread id.
   const thread = (name: string) => `${name}-${schema}`;
   afterAll(async () => {
-    const pool = new pg.Pool({ connectionString: POSTGRES_URL });
-    await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await pool.end();
+    await dropSchemas(schema);
   });
 
   it("runs two goals at once from two orchestrators, and resumes one's thread from the other", async () => {

@@ -1,13 +1,12 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createOrchestrator, functionWorker } from "../../src/index.js";
 import { openCheckpointer } from "../../src/persistence/checkpointer.js";
 import { task } from "../helpers/fixtures.js";
+import { dropSchemas, POSTGRES_URL, schemaSpec } from "../helpers/postgres.js";
 
-const POSTGRES_URL = process.env.POSTGRES_URL;
 let dir: string;
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), "memory-store-"));
@@ -71,13 +70,11 @@ describe("the store beside the checkpointer", () => {
   describe.runIf(POSTGRES_URL)("in Postgres", () => {
     const schema = `memory_${process.pid}_${Date.now()}`;
     afterAll(async () => {
-      const pool = new pg.Pool({ connectionString: POSTGRES_URL });
-      await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-      await pool.end();
+      await dropSchemas(schema);
     });
 
     it("keeps the workers' memory in the checkpoint database, for the next orchestrator that opens it", async () => {
-      const spec = `${POSTGRES_URL}${POSTGRES_URL!.includes("?") ? "&" : "?"}schema=${schema}`;
+      const spec = schemaSpec(schema);
       expect([await countOnce(spec), await countOnce(spec)]).toEqual(["found 0", "found 1"]);
     });
   });

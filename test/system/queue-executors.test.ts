@@ -3,7 +3,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
-import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { openCheckpointer } from "../../src/persistence/checkpointer.js";
 import { followRun, submitRun, type RunEntry } from "../../src/queue/runs.js";
@@ -12,8 +11,8 @@ import { loopbackServers } from "../helpers/loopback.js";
 import { HeldCall } from "../helpers/openai-server.js";
 import { countingHandler, queuePrefixes, REDIS_URL } from "../helpers/queue.js";
 import { deferred, waitFor } from "../helpers/wait.js";
+import { dropSchemas, POSTGRES_URL, schemaSpec } from "../helpers/postgres.js";
 
-const POSTGRES_URL = process.env.POSTGRES_URL;
 const SCHEMA = `queue_${process.pid}_${Date.now()}`;
 const queues = queuePrefixes("exec");
 const PLAN = {
@@ -25,7 +24,7 @@ const PLAN = {
 // a and b are separate tasks (no chain), so a's result is stored on its own.
 const SETTINGS = { replan: "never", chainDispatch: false } as const;
 
-const checkpointer = () => `${POSTGRES_URL}${POSTGRES_URL!.includes("?") ? "&" : "?"}schema=${SCHEMA}`;
+const checkpointer = () => schemaSpec(SCHEMA);
 const queueUrl = queues.url;
 
 describe.runIf(POSTGRES_URL && REDIS_URL)("executor processes on one Redis queue and one Postgres", () => {
@@ -47,23 +46,19 @@ describe.runIf(POSTGRES_URL && REDIS_URL)("executor processes on one Redis queue
   afterAll(async () => {
     for (const executor of running) executor.kill("SIGKILL");
     await Promise.allSettled(running.map((executor) => executor.exited));
-    const pool = new pg.Pool({ connectionString: POSTGRES_URL });
-    await pool.query(`DROP SCHEMA IF EXISTS "${SCHEMA}" CASCADE`);
-    await pool.end();
+    await dropSchemas(SCHEMA);
     await queues.cleanUp();
     rmSync(dir, { recursive: true, force: true });
   });
 
   it("opens one fresh schema from four processes' worth of checkpointers at once: the setup is serialised, none fails on the migrations", async () => {
     const fresh = `queue_setup_${process.pid}_${Date.now()}`;
-    const spec = `${POSTGRES_URL}${POSTGRES_URL!.includes("?") ? "&" : "?"}schema=${fresh}`;
+    const spec = schemaSpec(fresh);
     try {
       const handles = await Promise.all(Array.from({ length: 4 }, () => openCheckpointer(spec)));
       await Promise.all(handles.map((handle) => handle.close()));
     } finally {
-      const pool = new pg.Pool({ connectionString: POSTGRES_URL });
-      await pool.query(`DROP SCHEMA IF EXISTS "${fresh}" CASCADE`);
-      await pool.end();
+      await dropSchemas(fresh);
     }
   });
 

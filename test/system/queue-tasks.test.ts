@@ -4,7 +4,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
-import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { createOrchestrator } from "../../src/index.js";
 import { followRun, submitRun } from "../../src/queue/runs.js";
@@ -18,10 +17,10 @@ import { HeldCall } from "../helpers/openai-server.js";
 import { countingHandler, queuePrefixes, REDIS_URL } from "../helpers/queue.js";
 import { scriptedProvider } from "../helpers/scripted-model.js";
 import { deferred } from "../helpers/wait.js";
+import { dropSchemas, POSTGRES_URL, schemaSpec } from "../helpers/postgres.js";
 
-const POSTGRES_URL = process.env.POSTGRES_URL;
 const SCHEMA = `queue_tasks_${process.pid}_${Date.now()}`;
-const checkpointer = () => `${POSTGRES_URL}${POSTGRES_URL!.includes("?") ? "&" : "?"}schema=${SCHEMA}`;
+const checkpointer = () => schemaSpec(SCHEMA);
 
 describe.runIf(REDIS_URL)("task worker processes on one Redis queue", () => {
   const serve = loopbackServers();
@@ -43,9 +42,7 @@ describe.runIf(REDIS_URL)("task worker processes on one Redis queue", () => {
     for (const worker of running) worker.kill("SIGKILL");
     await Promise.allSettled(running.map((worker) => worker.exited));
     if (POSTGRES_URL) {
-      const pool = new pg.Pool({ connectionString: POSTGRES_URL });
-      await pool.query(`DROP SCHEMA IF EXISTS "${SCHEMA}" CASCADE`);
-      await pool.end();
+      await dropSchemas(SCHEMA);
     }
     await queues.cleanUp();
     rmSync(dir, { recursive: true, force: true });

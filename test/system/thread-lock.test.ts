@@ -15,10 +15,10 @@ import { describeRequest, startOpenAIServer, type OpenAIServer } from "../helper
 import { scriptedProvider } from "../helpers/scripted-model.js";
 import { tempDirs } from "../helpers/temp-dirs.js";
 import { deferred, within } from "../helpers/wait.js";
+import { dropSchemas, POSTGRES_URL, schemaSpec } from "../helpers/postgres.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const RACER = fileURLToPath(new URL("../helpers/lock-racer.ts", import.meta.url));
-const POSTGRES_URL = process.env.POSTGRES_URL;
 
 const tempDir = tempDirs("orchestrator-locks-");
 
@@ -44,9 +44,7 @@ describe("two CLI processes on one thread", () => {
   afterAll(async () => {
     await server.close();
     if (!POSTGRES_URL) return;
-    const pool = new pg.Pool({ connectionString: POSTGRES_URL });
-    await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await pool.end();
+    await dropSchemas(schema);
   });
 
   const tiers = [
@@ -55,7 +53,7 @@ describe("two CLI processes on one thread", () => {
       ? [
           {
             name: "Postgres",
-            spec: () => `${POSTGRES_URL}${POSTGRES_URL.includes("?") ? "&" : "?"}schema=${schema}`,
+            spec: () => schemaSpec(schema),
             logDir: (dir: string) => join(dir, ".orchestrator", "runs"),
             where: () => "in another process on this database",
           },
