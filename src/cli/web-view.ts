@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import { Readable } from "node:stream";
 import { ConfigError, RunInProgressError } from "../errors.js";
 import type { OrchestratorEvent } from "../events.js";
-import { NotDeadLetteredError } from "../orchestration/redrive.js";
+import { chosenDeadLetters } from "../orchestration/redrive.js";
 import { pause, ViewFeed } from "../web/feed.js";
 import { threadPath } from "../web/page.js";
 import { handleUi, type ViewSource } from "../web/routes.js";
@@ -98,9 +98,11 @@ export async function startWebView(options: WebViewOptions): Promise<WebView> {
     },
     redrive: async (threadId, taskIds) => {
       if (running) throw new RunInProgressError(threadId);
-      const dead = feed.view().deadLetters.map((letter) => letter.taskId);
-      for (const id of taskIds) if (!dead.includes(id)) throw new NotDeadLetteredError(id, dead);
-      if (dead.length === 0) throw new ConfigError(`Thread "${threadId}" has no dead letters to re-drive.`);
+      // Checked before the re-drive starts: the page's request is answered before the run ends.
+      chosenDeadLetters(
+        feed.view().deadLetters.map((letter) => letter.taskId),
+        taskIds,
+      );
       running = true;
       feed.runStarted();
       redriving = options.redrive(taskIds).finally(settle);

@@ -10,6 +10,14 @@ export class NotDeadLetteredError extends ConfigError {
   }
 }
 
+/** The dead letters a re-drive takes: the given ids, each of which must be one, or else all; none at all is refused. */
+export function chosenDeadLetters(dead: readonly string[], taskIds?: readonly string[]): string[] {
+  const chosen = taskIds?.length ? [...new Set(taskIds)] : [...dead];
+  for (const id of chosen) if (!dead.includes(id)) throw new NotDeadLetteredError(id, dead);
+  if (chosen.length === 0) throw new ConfigError("The run has no dead letters to re-drive.");
+  return chosen;
+}
+
 /**
  * The state update that re-queues dead letters (all, or the given ids; a run without any is refused): the tasks go
  * back to pending, and so does every task skipped because of them, transitively; expanded parents wait for their
@@ -17,10 +25,10 @@ export class NotDeadLetteredError extends ConfigError {
  * what was spent so far (which stays in the run's totals).
  */
 export function redriveUpdate(state: State, taskIds?: readonly string[]): { update: Update; requeued: string[] } {
-  const dead = state.deadLetters.map((letter) => letter.taskId);
-  const chosen = taskIds?.length ? [...new Set(taskIds)] : dead;
-  for (const id of chosen) if (!dead.includes(id)) throw new NotDeadLetteredError(id, dead);
-  if (chosen.length === 0) throw new ConfigError("The run has no dead letters to re-drive.");
+  const chosen = chosenDeadLetters(
+    state.deadLetters.map((letter) => letter.taskId),
+    taskIds,
+  );
   const requeued = new Set(chosen);
   const tasks = Object.values(state.tasks);
   let grew = true;
