@@ -64,26 +64,66 @@ module.exports = {
       [ROOT],
       "A root vocabulary file (src/*.ts but index.ts) imports only other root files: nothing in a subfolder, graphs/ or nodes/.",
     ),
-    onlyImports("persistence-imports-only-root", PERSISTENCE, [PERSISTENCE, ROOT], "src/persistence/ imports only root files."),
-    onlyImports("workers-imports-only-below", WORKERS, [WORKERS, ...below(WORKERS)], "src/workers/ imports only persistence/ and root files."),
-    onlyImports("plan-imports-only-below", PLAN, [PLAN, ...below(PLAN)], "src/plan/ imports only workers/, persistence/ and root files."),
+    onlyImports(
+      "persistence-imports-only-root",
+      PERSISTENCE,
+      [PERSISTENCE, ROOT],
+      "src/persistence/ imports only root files.",
+    ),
+    onlyImports(
+      "workers-imports-only-below",
+      WORKERS,
+      [WORKERS, ...below(WORKERS)],
+      "src/workers/ imports only persistence/ and root files.",
+    ),
+    onlyImports(
+      "plan-imports-only-below",
+      PLAN,
+      [PLAN, ...below(PLAN)],
+      "src/plan/ imports only workers/, persistence/ and root files.",
+    ),
     onlyImports(
       "orchestration-imports-only-below",
       ORCHESTRATION,
       [ORCHESTRATION, ...below(ORCHESTRATION)],
       "src/orchestration/ imports only plan/, workers/, persistence/ and root files.",
     ),
-    onlyImports("nodes-imports-only-below", NODES, [NODES, ...below(NODES)], "nodes/ imports only orchestration/, plan/, workers/, persistence/ and root files."),
-    onlyImports("graphs-imports-only-below", GRAPHS, [GRAPHS, ...below(GRAPHS)], "graphs/ imports only nodes/ and the layers below it."),
-    onlyImports("app-imports-only-below", APP, [APP, ...below(APP)], "src/app/ imports only graphs/ and the layers below it."),
-    onlyImports("index-imports-only-below", INDEX, [...KERNEL], "src/index.ts re-exports the kernel (app/ and below); never cli/, server/, queue/ or examples/."),
+    onlyImports(
+      "nodes-imports-only-below",
+      NODES,
+      [NODES, ...below(NODES)],
+      "nodes/ imports only orchestration/, plan/, workers/, persistence/ and root files.",
+    ),
+    onlyImports(
+      "graphs-imports-only-below",
+      GRAPHS,
+      [GRAPHS, ...below(GRAPHS)],
+      "graphs/ imports only nodes/ and the layers below it.",
+    ),
+    onlyImports(
+      "app-imports-only-below",
+      APP,
+      [APP, ...below(APP)],
+      "src/app/ imports only graphs/ and the layers below it.",
+    ),
+    onlyImports(
+      "index-imports-only-below",
+      INDEX,
+      [...KERNEL],
+      "src/index.ts re-exports the kernel (app/ and below); never cli/, server/, queue/ or examples/.",
+    ),
     onlyImports(
       "examples-imports-only-workers-plan-root",
       EXAMPLES,
       [EXAMPLES, WORKERS, PLAN, ROOT],
       "src/examples/ sits beside the kernel: it imports only workers/, plan/ and root files.",
     ),
-    onlyImports("web-imports-only-root", WEB, [WEB, ROOT], "src/web/ (the web view the CLI and the server serve) imports only root files."),
+    onlyImports(
+      "web-imports-only-root",
+      WEB,
+      [WEB, ROOT],
+      "src/web/ (the web view the CLI and the server serve) imports only root files.",
+    ),
     onlyImports(
       "cli-imports-only-below",
       CLI,
@@ -96,10 +136,16 @@ module.exports = {
       [SERVER, CLI, WEB, INDEX, ...KERNEL],
       "src/server/ imports cli/, web/, index and the kernel; never queue/ or examples/.",
     ),
-    onlyImports("queue-imports-only-below", QUEUE, [QUEUE, INDEX, ...KERNEL], "src/queue/ imports index and the kernel; never cli/, server/, web/ or examples/."),
+    onlyImports(
+      "queue-imports-only-below",
+      QUEUE,
+      [QUEUE, INDEX, ...KERNEL],
+      "src/queue/ imports index and the kernel; never cli/, server/, web/ or examples/.",
+    ),
     {
       name: "only-app-imports-graphs",
-      comment: "src/app/ is the only src/ folder that imports graphs/ (src/index.ts re-exports the graph through the layering rule).",
+      comment:
+        "src/app/ is the only src/ folder that imports graphs/ (src/index.ts re-exports the graph through the layering rule).",
       severity: "error",
       from: { path: "^src/", pathNot: any(APP, INDEX) },
       to: { path: any(GRAPHS) },
@@ -122,7 +168,16 @@ module.exports = {
   options: {
     doNotFollow: { path: ["node_modules"] },
     // test/bench/deepagents/ is the deepagents peer's own package, installed by the bench on demand (not by `npm ci`).
-    exclude: { path: ["(^|/)node_modules/", "^test/fixtures/", "^test/bench/deepagents/", "^\\.langgraph_api/", "^\\.orchestrator/", "^coverage/"] },
+    exclude: {
+      path: [
+        "(^|/)node_modules/",
+        "^test/fixtures/",
+        "^test/bench/deepagents/",
+        "^\\.langgraph_api/",
+        "^\\.orchestrator/",
+        "^coverage/",
+      ],
+    },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: "tsconfig.json" },
     enhancedResolveOptions: {

@@ -17,9 +17,17 @@ export { NODES };
 
 /** Wires the orchestrator-worker graph (uncompiled). */
 export function buildOrchestratorGraph(deps: OrchestratorDeps) {
-  return new StateGraph({ state: OrchestratorState, input: OrchestratorInput, output: OrchestratorOutput, context: SettingsSchema })
+  return new StateGraph({
+    state: OrchestratorState,
+    input: OrchestratorInput,
+    output: OrchestratorOutput,
+    context: SettingsSchema,
+  })
     .addNode(NODES.orchestrator, makeOrchestratorNode(deps))
-    .addNode(NODES.worker, makeWorkerNode(deps), { input: WorkerAssignmentSchema, subgraphs: workerSubgraphs(deps.registry.list()) })
+    .addNode(NODES.worker, makeWorkerNode(deps), {
+      input: WorkerAssignmentSchema,
+      subgraphs: workerSubgraphs(deps.registry.list()),
+    })
     .addNode(NODES.review, makeReviewNode(deps))
     .addNode(NODES.synthesizer, makeSynthesizerNode(deps))
     .addEdge(START, NODES.orchestrator)
@@ -30,7 +38,10 @@ export function buildOrchestratorGraph(deps: OrchestratorDeps) {
 }
 
 /** Compiles the graph with any checkpointer (and store); `name` shows in traces and Studio. */
-export function compileOrchestrator(deps: OrchestratorDeps, options: { checkpointer?: BaseCheckpointSaver | false; store?: BaseStore; name?: string } = {}) {
+export function compileOrchestrator(
+  deps: OrchestratorDeps,
+  options: { checkpointer?: BaseCheckpointSaver | false; store?: BaseStore; name?: string } = {},
+) {
   return buildOrchestratorGraph(deps)
     .compile({ checkpointer: options.checkpointer, store: options.store, name: options.name ?? "orchestrator" })
     .withConfig({ recursionLimit: RECURSION_LIMIT_CEILING });

@@ -29,7 +29,9 @@ export function makeOrchestratorNode(deps: OrchestratorDeps) {
       const run = { runId: newRunId(state), startedAt: new Date().toISOString(), used: ZERO_USAGE };
       return startPlan(openRound({ ...state, ...runGoal(state) }, config, deps, run), run);
     }
-    return runRound(openRound(state, config, deps, { runId: state.runId, startedAt: state.startedAt, used: budgetUsage(state) }));
+    return runRound(
+      openRound(state, config, deps, { runId: state.runId, startedAt: state.startedAt, used: budgetUsage(state) }),
+    );
   };
 }
 
@@ -59,13 +61,23 @@ async function startPlan(round: Round, { runId, startedAt }: { runId: string; st
     stopReason: null,
     fenceSeed: randomUUID(),
   };
-  const conversation = { text: conversationContext(state.messages), nonce: promptNonce(reset.fenceSeed, "conversation") };
+  const conversation = {
+    text: conversationContext(state.messages),
+    nonce: promptNonce(reset.fenceSeed, "conversation"),
+  };
   const chosen = await choosePlan(round, conversation);
   const orchestrationUsage = chosen.usage;
-  if (chosen.kind === "human") return { ...reset, orchestrationUsage, notes: new Overwrite(notes), pendingReview: chosen.request };
+  if (chosen.kind === "human")
+    return { ...reset, orchestrationUsage, notes: new Overwrite(notes), pendingReview: chosen.request };
 
   const { tasks, table, dropped } = adoptPlan(chosen.specs, chosen.source, round.emit, notes);
-  const planned: Update = { ...reset, planSource: chosen.source, droppedEdges: dropped, notes: new Overwrite(notes), orchestrationUsage };
+  const planned: Update = {
+    ...reset,
+    planSource: chosen.source,
+    droppedEdges: dropped,
+    notes: new Overwrite(notes),
+    orchestrationUsage,
+  };
   if (settings.reviewPlan) {
     // The plan is announced once a reviewer has approved or edited it.
     const review = { kind: "approve_plan" as const, goal: state.goal, tasks: withoutBlocks(tasks), errors: [] };
@@ -108,7 +120,16 @@ async function runRound(round: Round): Promise<Update> {
     replans++;
     const results = { ...state.results, ...parentResults };
     const nonce = promptNonce(state.fenceSeed, `replan:${replans}`);
-    const decision = await askReplan(round.planner(), state.goal, board.all(), results, deps.registry, settings, round.signal, nonce);
+    const decision = await askReplan(
+      round.planner(),
+      state.goal,
+      board.all(),
+      results,
+      deps.registry,
+      settings,
+      round.signal,
+      nonce,
+    );
     usage = addUsage(usage, decision.usage);
     applyReplan(round, board, decision);
   }

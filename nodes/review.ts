@@ -18,7 +18,12 @@ export function makeReviewNode(deps: OrchestratorDeps) {
     const request = state.pendingReview!;
     const answer = ReviewAnswerSchema.safeParse(interrupt(reviewInterrupt(request)));
     if (!answer.success) {
-      return { pendingReview: { ...request, errors: [`The review answer was not understood: ${answer.error.issues[0]?.message}`] } };
+      return {
+        pendingReview: {
+          ...request,
+          errors: [`The review answer was not understood: ${answer.error.issues[0]?.message}`],
+        },
+      };
     }
     const decision = toReviewDecision(answer.data);
     if ("action" in decision && decision.action === "reject") {
@@ -35,13 +40,25 @@ export function makeReviewNode(deps: OrchestratorDeps) {
   };
 }
 
-function applyPlan(request: ReviewRequest, specs: TaskSpec[], deps: OrchestratorDeps, config: LangGraphRunnableConfig): Update {
+function applyPlan(
+  request: ReviewRequest,
+  specs: TaskSpec[],
+  deps: OrchestratorDeps,
+  config: LangGraphRunnableConfig,
+): Update {
   const settings = resolveSettings(config, deps.settings);
   const fatal = fatalPlanIssues(specs, { ...catalogRules(deps.registry), maxTasks: settings.maxTasks });
   if (fatal.length > 0) return { pendingReview: { ...request, tasks: withoutBlocks(specs), errors: fatal } };
   const notes = ["The plan was written or edited by a human reviewer."];
   const { table, dropped } = adoptPlan(specs, "human", emitter(config), notes);
-  return { pendingReview: null, planSource: "human", tasks: new Overwrite(table), droppedEdges: dropped, notes, ...announcePlan(settings, specs) };
+  return {
+    pendingReview: null,
+    planSource: "human",
+    tasks: new Overwrite(table),
+    droppedEdges: dropped,
+    notes,
+    ...announcePlan(settings, specs),
+  };
 }
 
 /** After a review: ask again while the answer is unusable, else back to the orchestrator. */

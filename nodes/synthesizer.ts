@@ -26,13 +26,20 @@ export function makeSynthesizerNode(deps: OrchestratorDeps) {
     if (deps.models.configured) {
       try {
         const timeoutMs = settings.synthesizerTimeoutMs;
-        const model = deps.models.create({ role: "synthesizer", model: settings.synthesizerModel, temperature: 0.3, timeoutMs });
+        const model = deps.models.create({
+          role: "synthesizer",
+          model: settings.synthesizerModel,
+          temperature: 0.3,
+          timeoutMs,
+        });
         const nonce = promptNonce(state.fenceSeed, "synthesizer");
         const messages = [
           new SystemMessage(withDataRule(SYNTHESIZER_SYSTEM_PROMPT, nonce)),
           new HumanMessage(synthesizerRequest(state.goal, tasks, state.results, state.notes, nonce)),
         ];
-        const reply = await boundedCall(timeoutMs, config.signal, "the synthesizer call", (signal) => model.invoke(messages, { signal, runName: "synthesizer" }));
+        const reply = await boundedCall(timeoutMs, config.signal, "the synthesizer call", (signal) =>
+          model.invoke(messages, { signal, runName: "synthesizer" }),
+        );
         const answer = textOf(reply);
         const orchestrationUsage = addUsage(state.orchestrationUsage, usageOf(reply));
         if (answer.trim()) {
@@ -44,7 +51,13 @@ export function makeSynthesizerNode(deps: OrchestratorDeps) {
         notes.push(`The synthesizer failed (${classifyError(error).message}); a template report is shown instead.`);
       }
     }
-    const answer = templateAnswer(state.goal, tasks, state.results, [...state.notes, ...notes], deps.models.configured ? "fallback" : "offline");
+    const answer = templateAnswer(
+      state.goal,
+      tasks,
+      state.results,
+      [...state.notes, ...notes],
+      deps.models.configured ? "fallback" : "offline",
+    );
     emit({ type: "synthesis.finished", durationMs: performance.now() - started, mode: "template" });
     return { answer, messages: [new AIMessage(answer)], notes };
   };

@@ -20,7 +20,8 @@ export function makeWorkerNode(deps: OrchestratorDeps) {
   return async function worker(assignment: WorkerAssignment, config: LangGraphRunnableConfig): Promise<Update> {
     const settings = resolveSettings(config, deps.settings);
     // Every worker in flight listens on the run's signal: allow one listener set per parallel task.
-    if (config.signal) setMaxListeners(Math.max(getMaxListeners(config.signal), 4 * settings.maxParallel + 10), config.signal);
+    if (config.signal)
+      setMaxListeners(Math.max(getMaxListeners(config.signal), 4 * settings.maxParallel + 10), config.signal);
     // Under a run budget, the wave's workers share one meter that every model call (and every launch) asks first.
     const meter = assignment.budget ? waveMeter(config, assignment.budget, settings) : undefined;
     const stopReason = stopCheck(config, meter);
@@ -28,7 +29,9 @@ export function makeWorkerNode(deps: OrchestratorDeps) {
     const durable = assignment.steps.length > 1 || assignment.pool !== undefined;
     const runStep = (input: WorkerInput) => traced(input, deps, settings, config, meter, durable);
     const emit = emitter(config);
-    const results = assignment.pool ? await runPool(assignment, assignment.pool, runStep, emit, stopReason) : await runChain(assignment, runStep, emit, stopReason);
+    const results = assignment.pool
+      ? await runPool(assignment, assignment.pool, runStep, emit, stopReason)
+      : await runChain(assignment, runStep, emit, stopReason);
     return { results };
   };
 }

@@ -40,6 +40,9 @@ export function modelSettings(settings: Settings, registry: WorkerCatalog): stri
 }
 
 /** Loads what the provider needs for the run's models (a provider package): a node awaits it before its first model. */
-export async function prepareModels(deps: Pick<OrchestratorDeps, "registry" | "models">, settings: Settings): Promise<void> {
+export async function prepareModels(
+  deps: Pick<OrchestratorDeps, "registry" | "models">,
+  settings: Settings,
+): Promise<void> {
   await deps.models.prepare?.(modelSettings(settings, deps.registry));
 }

@@ -49,7 +49,9 @@ export class ModelPackageMissingError extends ConfigError {
     readonly model: string,
     readonly packageName: string,
   ) {
-    super(`The model "${model}" needs the package ${packageName}, which is not installed. Install it with: npm install ${packageName}`);
+    super(
+      `The model "${model}" needs the package ${packageName}, which is not installed. Install it with: npm install ${packageName}`,
+    );
   }
 }
 
@@ -95,7 +97,9 @@ export class RunBudgetReachedError extends OrchestratorError {
 /** A run stopped on request after its current step; everything up to that step is checkpointed. */
 export class RunStoppedError extends OrchestratorError {
   constructor(readonly threadId: string) {
-    super(`The run on thread "${threadId}" stopped after its current step; its checkpoints are saved and it can be resumed.`);
+    super(
+      `The run on thread "${threadId}" stopped after its current step; its checkpoints are saved and it can be resumed.`,
+    );
   }
 }
 
@@ -105,7 +109,10 @@ export class RunCancelledError extends OrchestratorError {
     readonly threadId: string,
     options?: { cause?: unknown },
   ) {
-    super(`The run on thread "${threadId}" was cancelled; the work it had finished is checkpointed and the thread can be resumed.`, options);
+    super(
+      `The run on thread "${threadId}" was cancelled; the work it had finished is checkpointed and the thread can be resumed.`,
+      options,
+    );
   }
 }
 
@@ -132,7 +139,9 @@ export class QueueFullError extends OrchestratorError {
     readonly waiting: number,
     readonly maxQueued: number,
   ) {
-    super(`The run queue is full: ${waiting} runs are waiting (maxQueued ${maxQueued}). Start more executors, or submit again later.`);
+    super(
+      `The run queue is full: ${waiting} runs are waiting (maxQueued ${maxQueued}). Start more executors, or submit again later.`,
+    );
   }
 }
 
@@ -150,6 +159,9 @@ export class QueuedRunFailedError extends OrchestratorError {
 export class QueueConnectionError extends OrchestratorError {
   constructor(url: string, options?: { cause?: unknown }) {
     const cause = options?.cause as NodeJS.ErrnoException | undefined;
-    super(`Cannot reach the job queue at ${url} (${cause?.code ?? cause?.message ?? "no answer"}): is Redis running there?`, options);
+    super(
+      `Cannot reach the job queue at ${url} (${cause?.code ?? cause?.message ?? "no answer"}): is Redis running there?`,
+      options,
+    );
   }
 }

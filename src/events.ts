@@ -27,7 +27,13 @@ export const OrchestratorEventSchema = z.discriminatedUnion("type", [
   }),
   z.object({ type: z.literal("task.dead"), ...taskRef, attempts: z.number(), error: TaskErrorSchema }),
   z.object({ type: z.literal("task.skipped"), ...taskRef, reason: z.string() }),
-  z.object({ type: z.literal("task.follow_up"), ...taskRef, from: z.string(), accepted: z.boolean(), reason: z.string().optional() }),
+  z.object({
+    type: z.literal("task.follow_up"),
+    ...taskRef,
+    from: z.string(),
+    accepted: z.boolean(),
+    reason: z.string().optional(),
+  }),
   z.object({ type: z.literal("task.expanded"), ...taskRef, children: z.array(z.string()) }),
   z.object({
     type: z.literal("plan.replanned"),
@@ -37,7 +43,12 @@ export const OrchestratorEventSchema = z.discriminatedUnion("type", [
     cancelled: z.array(z.string()),
   }),
   z.object({ type: z.literal("synthesis.started"), ...base, tasks: z.number() }),
-  z.object({ type: z.literal("synthesis.finished"), ...base, durationMs: z.number(), mode: z.enum(["llm", "template"]) }),
+  z.object({
+    type: z.literal("synthesis.finished"),
+    ...base,
+    durationMs: z.number(),
+    mode: z.enum(["llm", "template"]),
+  }),
 ]);
 export type OrchestratorEvent = z.infer<typeof OrchestratorEventSchema>;
 export type OrchestratorEventType = OrchestratorEvent["type"];
@@ -56,7 +67,9 @@ export function emitter(config: LangGraphRunnableConfig | undefined): Emit {
   return (event) => write({ ...event, ts: new Date().toISOString() });
 }
 
-const EVENT_TYPES: ReadonlySet<string> = new Set(OrchestratorEventSchema.options.map((option) => option.shape.type.value));
+const EVENT_TYPES: ReadonlySet<string> = new Set(
+  OrchestratorEventSchema.options.map((option) => option.shape.type.value),
+);
 
 /**
  * True for values on the custom stream that are orchestrator events (by their `type`: they come from our own

@@ -21,8 +21,10 @@ export function promptNonce(seed: string | undefined, scope: string): string {
 }
 
 /** The nonce of a prompt about one dispatch of a task: its worker's prompt, its result check, its clarification. */
-export const taskNonce = (input: { fenceSeed?: string; task: { id: string }; dispatch: number }, purpose: "task" | "check" | "clarify"): string =>
-  promptNonce(input.fenceSeed, `${purpose}:${input.task.id}:${input.dispatch}`);
+export const taskNonce = (
+  input: { fenceSeed?: string; task: { id: string }; dispatch: number },
+  purpose: "task" | "check" | "clarify",
+): string => promptNonce(input.fenceSeed, `${purpose}:${input.task.id}:${input.dispatch}`);
 
 /** Worker output as data: between the nonce's tags, every worker-output tag inside it escaped. */
 export function fence(text: string, nonce: string): string {

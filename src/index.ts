@@ -20,4 +20,13 @@ export type { ReviewDecision } from "./state.js";
 export { llmCheck, llmReview } from "./workers/checks.js";
 export { agentWorker, functionWorker, graphWorker, WorkerRegistry } from "./workers/registry.js";
 export { memoryOf, runNamespace, workerMemory } from "./workers/memory.js";
-export type { WorkerDefinition, WorkerOutput, WorkerRunContext, AgentWorker, FunctionWorker, WorkerCatalog, ResultCheck, ModelAccess } from "./worker-contract.js";
+export type {
+  WorkerDefinition,
+  WorkerOutput,
+  WorkerRunContext,
+  AgentWorker,
+  FunctionWorker,
+  WorkerCatalog,
+  ResultCheck,
+  ModelAccess,
+} from "./worker-contract.js";

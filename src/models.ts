@@ -3,12 +3,20 @@ import type { BaseMessage } from "@langchain/core/messages";
 import { ChatOpenAI } from "@langchain/openai";
 import { getChatModelByClassName, MODEL_PROVIDER_CONFIG } from "langchain/chat_models/universal";
 import { readEnvironment, type Environment } from "./env.js";
-import { ModelCallTimeoutError, ModelNotConfiguredError, ModelPackageMissingError, OrchestratorError, RunBudgetReachedError } from "./errors.js";
+import {
+  ModelCallTimeoutError,
+  ModelNotConfiguredError,
+  ModelPackageMissingError,
+  OrchestratorError,
+  RunBudgetReachedError,
+} from "./errors.js";
 
 /** A model reply's text: its string content, or its text parts joined. */
 export function textOf(message: BaseMessage): string {
   if (typeof message.content === "string") return message.content;
-  return message.content.map((part) => (typeof part === "string" ? part : part.type === "text" ? (part as { text: string }).text : "")).join("");
+  return message.content
+    .map((part) => (typeof part === "string" ? part : part.type === "text" ? (part as { text: string }).text : ""))
+    .join("");
 }
 
 export type ModelRole = "planner" | "worker" | "synthesizer" | "fallback";
@@ -54,7 +62,8 @@ async function importChatModel(spec: string, provider: ProviderName): Promise<Ch
     if (!found) throw new Error(`no ${className} in ${packageName}`);
     return found as unknown as ChatModelClass;
   } catch (error) {
-    if (/Unable to import|Cannot find (package|module)/.test((error as Error).message)) throw new ModelPackageMissingError(spec, packageName);
+    if (/Unable to import|Cannot find (package|module)/.test((error as Error).message))
+      throw new ModelPackageMissingError(spec, packageName);
     throw error;
   }
 }
@@ -63,7 +72,12 @@ async function importChatModel(spec: string, provider: ProviderName): Promise<Ch
  * Runs one model call with a signal that aborts after `timeoutMs` or with `signal` (the run's), whichever comes
  * first; a call cut by the limit fails with a `ModelCallTimeoutError` naming `what` and the limit.
  */
-export async function boundedCall<T>(timeoutMs: number, signal: AbortSignal | undefined, what: string, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export async function boundedCall<T>(
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+  what: string,
+  call: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
   const limit = AbortSignal.timeout(timeoutMs);
   try {
     return await call(signal ? AbortSignal.any([signal, limit]) : limit);
@@ -94,14 +108,18 @@ export function chatModelProvider(env: Environment = readEnvironment()): ModelPr
     async prepare(models) {
       for (const spec of new Set(models)) {
         const { provider } = parseModelSpec(spec);
-        if (provider && provider !== "openai" && !classes.has(provider)) classes.set(provider, await importChatModel(spec, provider));
+        if (provider && provider !== "openai" && !classes.has(provider))
+          classes.set(provider, await importChatModel(spec, provider));
       }
     },
     create({ role, model: spec, temperature, timeoutMs }) {
       const { provider, model } = parseModelSpec(spec);
       if (provider && provider !== "openai") {
         const ChatModel = classes.get(provider);
-        if (!ChatModel) throw new OrchestratorError(`The model "${spec}" was not prepared: await provider.prepare([...]) before creating it.`);
+        if (!ChatModel)
+          throw new OrchestratorError(
+            `The model "${spec}" was not prepared: await provider.prepare([...]) before creating it.`,
+          );
         return new ChatModel({ model, temperature, maxRetries: CLIENT_MAX_RETRIES, timeout: timeoutMs });
       }
       if (!openAIConfigured) throw new ModelNotConfiguredError(role);

@@ -4,10 +4,16 @@ import type { TaskRecord, TaskResult, WorkerInput } from "./schemas.js";
 import type { Settings } from "./settings.js";
 
 /** The planner's system prompt; the worker list comes from the registry. */
-export function plannerSystemPrompt(registry: WorkerCatalog, settings: Pick<Settings, "strategy" | "maxTasks">): string {
+export function plannerSystemPrompt(
+  registry: WorkerCatalog,
+  settings: Pick<Settings, "strategy" | "maxTasks">,
+): string {
   const listed = registry.list();
   const workers = listed
-    .map((worker) => `- ${worker.name}: ${worker.description}${worker.capabilities?.length ? ` (capabilities: ${worker.capabilities.join(", ")})` : ""}`)
+    .map(
+      (worker) =>
+        `- ${worker.name}: ${worker.description}${worker.capabilities?.length ? ` (capabilities: ${worker.capabilities.join(", ")})` : ""}`,
+    )
     .join("\n");
   const capabilities = listed.some((worker) => worker.capabilities?.length)
     ? ["A task that needs a capability lists it in `requires`; assign it to a worker that has that capability."]
@@ -38,7 +44,8 @@ export const planRequest = (goal: string, conversation = "", nonce = ""): string
     : `Goal:\n${goal}\n\nReturn the plan.`;
 
 /** Sent back to the planner when its plan failed validation. */
-export const repairRequest = (issues: readonly string[]): string => `The plan is invalid:\n${issues.map((issue) => `- ${issue}`).join("\n")}\n\nReturn a corrected plan.`;
+export const repairRequest = (issues: readonly string[]): string =>
+  `The plan is invalid:\n${issues.map((issue) => `- ${issue}`).join("\n")}\n\nReturn a corrected plan.`;
 
 /** Asks the planner to break one complex task into subtasks. */
 export function expandRequest(goal: string, task: TaskRecord, maxSubtasks: number): string {
@@ -59,7 +66,13 @@ const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0
 const fencedReason = (task: TaskRecord, nonce: string): string => fence(task.reason ?? "no result", nonce);
 
 /** Asks the planner whether the plan needs revising, given the results so far (worker output fenced with `nonce`). */
-export function replanRequest(goal: string, tasks: readonly TaskRecord[], results: Record<string, TaskResult>, remaining: number, nonce: string): string {
+export function replanRequest(
+  goal: string,
+  tasks: readonly TaskRecord[],
+  results: Record<string, TaskResult>,
+  remaining: number,
+  nonce: string,
+): string {
   const lines = tasks.map((task) => {
     const result = results[task.id];
     const detail =
@@ -84,14 +97,17 @@ export function replanRequest(goal: string, tasks: readonly TaskRecord[], result
  * with `nonce` (by default the nonce of the task's dispatch).
  */
 export function workerTaskPrompt(input: WorkerInput, feedback?: string, nonce = taskNonce(input, "task")): string {
-  const deps = Object.entries(input.dependencies).map(([id, dep]) => `### ${id}: ${dep.title} (by ${dep.worker})\n${fence(dep.output, nonce)}`);
+  const deps = Object.entries(input.dependencies).map(
+    ([id, dep]) => `### ${id}: ${dep.title} (by ${dep.worker})\n${fence(dep.output, nonce)}`,
+  );
   return [
     `Overall goal (for context):\n${input.goal}`,
     `Your task "${input.task.id}": ${input.task.title}\n${input.task.description}`,
     input.task.expectedOutput ? `Expected output: ${input.task.expectedOutput}` : "",
     deps.length ? `Results of the tasks yours depends on:\n\n${deps.join("\n\n")}` : "",
     feedback ? `Your previous attempt was not accepted: ${feedback}\nFix this in your answer.` : "",
-    "Answer with the result of your task only. If the task cannot be done as stated, begin your answer with " + "UNDERSPECIFIED: and say what is missing.",
+    "Answer with the result of your task only. If the task cannot be done as stated, begin your answer with " +
+      "UNDERSPECIFIED: and say what is missing.",
   ]
     .filter(Boolean)
     .join("\n\n");
@@ -104,11 +120,19 @@ export const SYNTHESIZER_SYSTEM_PROMPT =
   "that failed or were skipped: name each such gap explicitly, in a short section titled 'Gaps'.";
 
 /** The synthesizer's user message: every result and every gap's reason fenced with `nonce`. */
-export function synthesizerRequest(goal: string, tasks: readonly TaskRecord[], results: Record<string, TaskResult>, notes: readonly string[], nonce: string): string {
+export function synthesizerRequest(
+  goal: string,
+  tasks: readonly TaskRecord[],
+  results: Record<string, TaskResult>,
+  notes: readonly string[],
+  nonce: string,
+): string {
   const done = tasks
     .filter((task) => task.status === "done" && !task.children?.length)
     .map((task) => `### ${task.id}: ${task.title} (${task.worker})\n${fence(results[task.id]?.output ?? "", nonce)}`);
-  const gaps = tasks.filter((task) => task.status !== "done").map((task) => `- ${task.id} (${task.title}): ${task.status}, reason:\n${fencedReason(task, nonce)}`);
+  const gaps = tasks
+    .filter((task) => task.status !== "done")
+    .map((task) => `- ${task.id} (${task.title}): ${task.status}, reason:\n${fencedReason(task, nonce)}`);
   return [
     `Goal:\n${goal}`,
     `Results:\n\n${done.join("\n\n") || "(none)"}`,

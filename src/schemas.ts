@@ -11,11 +11,22 @@ export const TaskInputSchema = z.object({
   worker: z.string().min(1).describe("Name of the registered worker that does the task."),
   dependsOn: z.array(z.string()).default([]).describe("Ids of tasks whose results this task needs."),
   expectedOutput: z.string().default("").describe("What a good result looks like."),
-  estimatedCost: z.number().positive().max(100).default(1).describe("Relative effort; used for critical-path priority."),
+  estimatedCost: z
+    .number()
+    .positive()
+    .max(100)
+    .default(1)
+    .describe("Relative effort; used for critical-path priority."),
   complex: z.boolean().default(false).describe("Top-down strategy: expand into subtasks before running."),
   requires: z.array(z.string().min(1)).optional().describe("Capabilities the task's worker must declare."),
-  blocks: z.array(z.string()).default([]).describe("Follow-ups only: ids of pending tasks that must wait for this one."),
-  blocksWorkers: z.array(z.string()).optional().describe("Follow-ups only: names of workers whose pending tasks must wait for this one, whatever their ids."),
+  blocks: z
+    .array(z.string())
+    .default([])
+    .describe("Follow-ups only: ids of pending tasks that must wait for this one."),
+  blocksWorkers: z
+    .array(z.string())
+    .optional()
+    .describe("Follow-ups only: names of workers whose pending tasks must wait for this one, whatever their ids."),
 });
 export type TaskInput = z.input<typeof TaskInputSchema>;
 /** The fields only a follow-up has: which pending tasks must wait for it. */
@@ -111,10 +122,18 @@ export const TaskResultSchema = z.object({
   startedAt: z.string(),
   durationMs: z.number(),
   usage: UsageSchema,
-  earlierUsage: UsageSchema.optional().describe("Usage of the task's earlier dispatches in this run (before a re-drive), kept in the run's totals."),
+  earlierUsage: UsageSchema.optional().describe(
+    "Usage of the task's earlier dispatches in this run (before a re-drive), kept in the run's totals.",
+  ),
   followUps: z.array(TaskInputSchema).default([]),
-  clarifiedDescription: z.string().optional().describe("The task description as rewritten after a worker found it underspecified."),
-  notes: z.array(z.string()).optional().describe("What the worker boundary changed in the result, e.g. structured data dropped for its size."),
+  clarifiedDescription: z
+    .string()
+    .optional()
+    .describe("The task description as rewritten after a worker found it underspecified."),
+  notes: z
+    .array(z.string())
+    .optional()
+    .describe("What the worker boundary changed in the result, e.g. structured data dropped for its size."),
   stored: z
     .object({ namespace: z.array(z.string()), key: z.string() })
     .optional()
@@ -148,7 +167,10 @@ export const DependencyResultSchema = z.object({
 export type DependencyResult = z.infer<typeof DependencyResultSchema>;
 
 /** How a task sees a dependency's result. */
-export const dependencyResult = (title: string, result: Pick<TaskResult, "worker" | "output" | "data">): DependencyResult => ({
+export const dependencyResult = (
+  title: string,
+  result: Pick<TaskResult, "worker" | "output" | "data">,
+): DependencyResult => ({
   title,
   worker: result.worker,
   output: result.output,
@@ -158,7 +180,10 @@ export const dependencyResult = (title: string, result: Pick<TaskResult, "worker
 /** Where the run's budgets stood when a wave was dispatched: the base of the workers' shared meter. */
 export const BudgetSnapshotSchema = z.object({
   runId: z.string().optional().describe("The run the wave belongs to."),
-  startedAt: z.string().optional().describe("When the run's budget window opened (ISO time): the deadline counts from here."),
+  startedAt: z
+    .string()
+    .optional()
+    .describe("When the run's budget window opened (ISO time): the deadline counts from here."),
   used: UsageSchema.describe("Usage counted against the run's budgets before the wave."),
 });
 export type BudgetSnapshot = z.infer<typeof BudgetSnapshotSchema>;
@@ -169,7 +194,9 @@ export const WorkerStepSchema = z.object({
     depth: z.number().int().optional().describe("Nesting depth of a subtask (top-down)."),
     parent: z.string().optional().describe("The task this subtask was expanded from."),
   }),
-  dependencies: z.record(z.string(), DependencyResultSchema).describe("Results of the tasks this one depends on, by id."),
+  dependencies: z
+    .record(z.string(), DependencyResultSchema)
+    .describe("Results of the tasks this one depends on, by id."),
   dispatch: z.number().int().describe("Which dispatch of the task this is (1 for the first)."),
   rank: z.number().describe("Critical-path rank: the order in which a pool starts ready tasks."),
 });
@@ -177,11 +204,16 @@ export const WorkerStepSchema = z.object({
 /** When an eager pool stops launching and hands back to the orchestrator (a follow-up or a run budget always does). */
 export const HandBackSchema = z.object({
   onFailure: z.boolean().optional().describe("At the first failed task: the orchestrator replans on a dead letter."),
-  afterFirstLevel: z.boolean().optional().describe("Once every task ready at the start has finished: a wave for `replan: after-wave`."),
+  afterFirstLevel: z
+    .boolean()
+    .optional()
+    .describe("Once every task ready at the start has finished: a wave for `replan: after-wave`."),
   expandAfter: z
     .array(z.array(z.string()))
     .optional()
-    .describe("Groups of pool tasks: once every task of a group is done, a complex task waiting on them is ready to expand."),
+    .describe(
+      "Groups of pool tasks: once every task of a group is done, a complex task waiting on them is ready to expand.",
+    ),
 });
 export type HandBack = z.infer<typeof HandBackSchema>;
 
@@ -194,15 +226,27 @@ export const WorkerAssignmentSchema = z.object({
   goal: z.string().describe("The run's goal."),
   fenceSeed: z.string().optional().describe("The run's seed of the nonces that fence worker output in prompts."),
   steps: z.array(WorkerStepSchema).describe("The tasks to run, highest priority first."),
-  pool: z.number().int().optional().describe("Continuous scheduling: run the steps as a list scheduler with this many slots."),
-  handBack: HandBackSchema.optional().describe("Continuous scheduling: the results at which the pool hands back to the orchestrator."),
-  budget: BudgetSnapshotSchema.optional().describe("Under a run budget: what the run had spent, for the meter every model call asks first."),
+  pool: z
+    .number()
+    .int()
+    .optional()
+    .describe("Continuous scheduling: run the steps as a list scheduler with this many slots."),
+  handBack: HandBackSchema.optional().describe(
+    "Continuous scheduling: the results at which the pool hands back to the orchestrator.",
+  ),
+  budget: BudgetSnapshotSchema.optional().describe(
+    "Under a run budget: what the run had spent, for the meter every model call asks first.",
+  ),
   runId: z.string().optional().describe("The run the tasks belong to: its shared memory's namespace."),
 });
 export type WorkerAssignment = z.infer<typeof WorkerAssignmentSchema>;
 
 /** What a worker is given for one task: the task, the goal and only its dependencies' results (and the run's fence seed). */
-export type WorkerInput = Omit<WorkerAssignment["steps"][number], "rank"> & { goal: string; fenceSeed?: string; runId?: string };
+export type WorkerInput = Omit<WorkerAssignment["steps"][number], "rank"> & {
+  goal: string;
+  fenceSeed?: string;
+  runId?: string;
+};
 
 /** One unit of dispatch: a chain of task ids for one worker, or a pool run with `pool` slots. */
 export interface DispatchUnit {

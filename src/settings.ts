@@ -22,13 +22,33 @@ export const SettingsSchema = z.object({
         "task at once, each task checkpointed as it ends, back to the orchestrator at the first result that needs a decision; " +
         "waves: one Send per ready task, the next wave after the slowest (one superstep per wave, for step-by-step debugging).",
     ),
-  chainDispatch: z.boolean().default(true).describe("Waves: run a task's only newly-ready dependent right after it in the same worker, instead of in the next wave."),
-  maxTasks: z.number().int().min(1).max(1000).default(30).describe("Most tasks in a run, follow-ups and subtasks included."),
+  chainDispatch: z
+    .boolean()
+    .default(true)
+    .describe(
+      "Waves: run a task's only newly-ready dependent right after it in the same worker, instead of in the next wave.",
+    ),
+  maxTasks: z
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .default(30)
+    .describe("Most tasks in a run, follow-ups and subtasks included."),
   maxReplans: z.number().int().min(0).max(20).default(2).describe("Most times the planner may revise the plan."),
-  replan: z.enum(["never", "on-failure", "after-wave"]).default("on-failure").describe("When the planner is asked whether to revise the plan."),
+  replan: z
+    .enum(["never", "on-failure", "after-wave"])
+    .default("on-failure")
+    .describe("When the planner is asked whether to revise the plan."),
   maxDepth: z.number().int().min(0).max(5).default(2).describe("Deepest nesting of subtasks in top-down planning."),
   planRepairs: z.number().int().min(0).max(5).default(2).describe("Times an invalid plan is sent back to the planner."),
-  maxRetries: z.number().int().min(0).max(5).default(2).describe("Retries of a failed subtask before it is dead-lettered."),
+  maxRetries: z
+    .number()
+    .int()
+    .min(0)
+    .max(5)
+    .default(2)
+    .describe("Retries of a failed subtask before it is dead-lettered."),
   workerTimeoutMs: z.number().int().min(1).default(30_000).describe("Time limit of one worker attempt, in ms."),
   plannerTimeoutMs: z
     .number()
@@ -36,26 +56,51 @@ export const SettingsSchema = z.object({
     .min(1)
     .default(120_000)
     .describe("Time limit of one planner call (plan, repair, expansion, replan, clarification, result check), in ms."),
-  synthesizerTimeoutMs: z.number().int().min(1).default(120_000).describe("Time limit of the synthesizer's call, in ms; past it the template answer is written."),
+  synthesizerTimeoutMs: z
+    .number()
+    .int()
+    .min(1)
+    .default(120_000)
+    .describe("Time limit of the synthesizer's call, in ms; past it the template answer is written."),
   maxToolRounds: z.number().int().min(1).max(50).default(6).describe("Most tool-calling rounds of an LLM worker."),
-  maxOutputChars: z.number().int().min(100).default(20_000).describe("Longer worker outputs are truncated with a note."),
+  maxOutputChars: z
+    .number()
+    .int()
+    .min(100)
+    .default(20_000)
+    .describe("Longer worker outputs are truncated with a note."),
   maxDataChars: z
     .number()
     .int()
     .min(100)
     .default(100_000)
-    .describe("A worker's structured data whose JSON is longer is dropped from the result, with a note; the text output stays."),
+    .describe(
+      "A worker's structured data whose JSON is longer is dropped from the result, with a note; the text output stays.",
+    ),
   memoryNamespace: z
     .string()
     .regex(/^([^/.]+(\/[^/.]+)*)?$/, "a namespace is labels separated by '/', without '.' (e.g. users/alice)")
     .default("")
-    .describe("Long-term memory every worker may read and write besides the run's own, as labels separated by '/' (e.g. users/alice); empty = none."),
-  deadlineMs: z.number().int().min(0).default(0).describe("Run budget: wall-clock ms from the start of planning (or of a re-drive); 0 = none."),
+    .describe(
+      "Long-term memory every worker may read and write besides the run's own, as labels separated by '/' (e.g. users/alice); empty = none.",
+    ),
+  deadlineMs: z
+    .number()
+    .int()
+    .min(0)
+    .default(0)
+    .describe("Run budget: wall-clock ms from the start of planning (or of a re-drive); 0 = none."),
   maxTokens: z.number().int().min(0).default(0).describe("Run budget: total tokens of every model call; 0 = none."),
   maxModelCalls: z.number().int().min(0).default(0).describe("Run budget: number of model calls; 0 = none."),
   reviewPlan: z.boolean().default(false).describe("Pause for a human to approve, edit or reject the plan."),
-  humanFallback: z.boolean().default(false).describe("When planning fails, pause for a human breakdown instead of a single-task plan."),
-  announcePlan: z.boolean().default(true).describe("When the plan is made, add one short AI message to `messages` listing its tasks."),
+  humanFallback: z
+    .boolean()
+    .default(false)
+    .describe("When planning fails, pause for a human breakdown instead of a single-task plan."),
+  announcePlan: z
+    .boolean()
+    .default(true)
+    .describe("When the plan is made, add one short AI message to `messages` listing its tasks."),
 });
 
 /** Resolved run settings, every field present. */
@@ -84,7 +129,9 @@ const SETTING_KEYS = Object.keys(SettingsSchema.shape) as (keyof Settings)[];
 export function resolveSettings(config?: RunnableConfig & { context?: unknown }, base: SettingsInput = {}): Settings {
   const pick = (source: unknown) =>
     Object.fromEntries(
-      Object.entries((source ?? {}) as Record<string, unknown>).filter(([key, value]) => SETTING_KEYS.includes(key as keyof Settings) && value !== undefined),
+      Object.entries((source ?? {}) as Record<string, unknown>).filter(
+        ([key, value]) => SETTING_KEYS.includes(key as keyof Settings) && value !== undefined,
+      ),
     );
   return parseSettings({ ...base, ...pick(config?.configurable), ...pick(config?.context) });
 }

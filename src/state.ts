@@ -18,7 +18,10 @@ import { addUsage, UsageSchema, ZERO_USAGE } from "./usage.js";
  * Merges batches of task records by id: a record in a later write replaces the one before it. Batching-invariant,
  * as LangGraph's delta channels require (they replay checkpointed writes in larger batches).
  */
-export function mergeTasks(current: Record<string, TaskRecord>, writes: readonly Record<string, TaskRecord>[]): Record<string, TaskRecord> {
+export function mergeTasks(
+  current: Record<string, TaskRecord>,
+  writes: readonly Record<string, TaskRecord>[],
+): Record<string, TaskRecord> {
   return Object.assign({}, current, ...writes);
 }
 
@@ -27,13 +30,20 @@ export function mergeTasks(current: Record<string, TaskRecord>, writes: readonly
  * re-drive) replaces its older result, whose usage moves into the new one's `earlierUsage`, so the run's totals
  * keep it. Write by write, so batching-invariant too.
  */
-export function mergeResults(current: Record<string, TaskResult>, writes: readonly Record<string, TaskResult>[]): Record<string, TaskResult> {
+export function mergeResults(
+  current: Record<string, TaskResult>,
+  writes: readonly Record<string, TaskResult>[],
+): Record<string, TaskResult> {
   const merged = { ...current };
   for (const write of writes) {
     for (const [id, result] of Object.entries(write)) {
       const before = merged[id];
       const earlier =
-        before === undefined ? undefined : before.dispatch === result.dispatch ? before.earlierUsage : addUsage(before.earlierUsage ?? ZERO_USAGE, before.usage);
+        before === undefined
+          ? undefined
+          : before.dispatch === result.dispatch
+            ? before.earlierUsage
+            : addUsage(before.earlierUsage ?? ZERO_USAGE, before.usage);
       merged[id] = earlier ? { ...result, earlierUsage: earlier } : result;
     }
   }
@@ -67,19 +77,42 @@ export const ReviewDecisionSchema = z.union([
 export type ReviewDecision = z.input<typeof ReviewDecisionSchema>;
 
 const fields = {
-  goal: z.string().describe("What the run should achieve. Without one, the last human message of `messages` is the goal."),
+  goal: z
+    .string()
+    .describe("What the run should achieve. Without one, the last human message of `messages` is the goal."),
   messages: MessagesValue,
-  chatTurn: z.string().optional().describe("The id of the human message the current run answers: a newer one starts a new run."),
-  runId: z.string().optional().describe("The run's id. A new id starts a new run on the thread (createOrchestrator's run() sets one); without one the graph assigns it."),
+  chatTurn: z
+    .string()
+    .optional()
+    .describe("The id of the human message the current run answers: a newer one starts a new run."),
+  runId: z
+    .string()
+    .optional()
+    .describe(
+      "The run's id. A new id starts a new run on the thread (createOrchestrator's run() sets one); without one the graph assigns it.",
+    ),
   plan: PlanInputSchema.optional().describe("A plan to run instead of asking the planner."),
   fallbackPlan: PlanInputSchema.optional().describe("A plan to run only if the planner fails."),
-  startedAt: z.string().optional().describe("When the run's budget window opened (ISO time): planning, or the last re-drive. The deadline counts from here."),
-  budgetBase: UsageSchema.optional().describe("The run's usage when its budget window opened (a re-drive): its budgets count what was spent since."),
-  stopReason: z.string().nullable().optional().describe("Why dispatching stopped early (a run budget), if it did; null once a new run or a re-drive clears it."),
+  startedAt: z
+    .string()
+    .optional()
+    .describe(
+      "When the run's budget window opened (ISO time): planning, or the last re-drive. The deadline counts from here.",
+    ),
+  budgetBase: UsageSchema.optional().describe(
+    "The run's usage when its budget window opened (a re-drive): its budgets count what was spent since.",
+  ),
+  stopReason: z
+    .string()
+    .nullable()
+    .optional()
+    .describe("Why dispatching stopped early (a run budget), if it did; null once a new run or a re-drive clears it."),
   fenceSeed: z
     .string()
     .optional()
-    .describe("A random seed per run: each prompt's nonce for fencing worker output is derived from it, so replays build the same prompts."),
+    .describe(
+      "A random seed per run: each prompt's nonce for fencing worker output is derived from it, so replays build the same prompts.",
+    ),
   // Delta channels: checkpoints keep each write once instead of re-serialising the whole table every step,
   // so checkpoint bytes grow linearly with the work (LangGraph beta API).
   tasks: new DeltaValue(
@@ -95,9 +128,18 @@ const fields = {
   inputDigest: z.string().optional().describe("A digest of the input (goal and plans) the current run started from."),
   planSource: PlanSourceSchema.optional(),
   dispatch: z
-    .array(z.object({ tasks: z.array(z.string()), pool: z.number().int().optional(), handBack: HandBackSchema.optional(), budget: BudgetSnapshotSchema.optional() }))
+    .array(
+      z.object({
+        tasks: z.array(z.string()),
+        pool: z.number().int().optional(),
+        handBack: HandBackSchema.optional(),
+        budget: BudgetSnapshotSchema.optional(),
+      }),
+    )
     .default(() => [])
-    .describe("What is sent to workers this round: per worker a chain of task ids run in order, or a pool run with `pool` slots."),
+    .describe(
+      "What is sent to workers this round: per worker a chain of task ids run in order, or a pool run with `pool` slots.",
+    ),
   droppedEdges: z.array(DroppedEdgeSchema).default(() => []),
   deadLetters: z.array(DeadLetterSchema).default(() => []),
   replans: z.number().int().default(0),

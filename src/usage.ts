@@ -23,8 +23,15 @@ export function addUsage(a: Usage, b: Partial<Usage> | undefined): Usage {
 
 /** The usage of one model reply: its `usage_metadata` tokens, and one call. */
 export function usageOf(reply: BaseMessage | undefined): Usage {
-  const meta = (reply as { usage_metadata?: { input_tokens?: number; output_tokens?: number; total_tokens?: number } } | undefined)?.usage_metadata;
-  return { inputTokens: meta?.input_tokens ?? 0, outputTokens: meta?.output_tokens ?? 0, totalTokens: meta?.total_tokens ?? 0, modelCalls: 1 };
+  const meta = (
+    reply as { usage_metadata?: { input_tokens?: number; output_tokens?: number; total_tokens?: number } } | undefined
+  )?.usage_metadata;
+  return {
+    inputTokens: meta?.input_tokens ?? 0,
+    outputTokens: meta?.output_tokens ?? 0,
+    totalTokens: meta?.total_tokens ?? 0,
+    modelCalls: 1,
+  };
 }
 
 /** The sum of many usages (task results, attempts), on top of `base`. */
@@ -53,11 +60,19 @@ export interface BudgetShare {
 }
 
 /** Which run budget is used up, if any: the wall-clock deadline, the token budget or the model-call cap. */
-export function budgetExceeded(budget: RunBudgets, usage: Usage, startedAt: string | undefined, now = Date.now()): string | undefined {
+export function budgetExceeded(
+  budget: RunBudgets,
+  usage: Usage,
+  startedAt: string | undefined,
+  now = Date.now(),
+): string | undefined {
   const elapsed = startedAt ? now - Date.parse(startedAt) : 0;
-  if (budget.deadlineMs > 0 && elapsed >= budget.deadlineMs) return `the deadline of ${budget.deadlineMs} ms passed (${elapsed} ms)`;
-  if (budget.maxTokens > 0 && usage.totalTokens >= budget.maxTokens) return `${usage.totalTokens} tokens used of ${budget.maxTokens}`;
-  if (budget.maxModelCalls > 0 && usage.modelCalls >= budget.maxModelCalls) return `${usage.modelCalls} model calls made of ${budget.maxModelCalls}`;
+  if (budget.deadlineMs > 0 && elapsed >= budget.deadlineMs)
+    return `the deadline of ${budget.deadlineMs} ms passed (${elapsed} ms)`;
+  if (budget.maxTokens > 0 && usage.totalTokens >= budget.maxTokens)
+    return `${usage.totalTokens} tokens used of ${budget.maxTokens}`;
+  if (budget.maxModelCalls > 0 && usage.modelCalls >= budget.maxModelCalls)
+    return `${usage.modelCalls} model calls made of ${budget.maxModelCalls}`;
   return undefined;
 }
 
@@ -87,4 +102,5 @@ export const subtractUsage = (a: Usage, b: Partial<Usage> | undefined): Usage =>
 });
 
 /** What counts against the run's budgets: its usage since its budget window opened (at planning, or a re-drive). */
-export const budgetUsage = (run: Parameters<typeof runUsage>[0] & { budgetBase?: Partial<Usage> }): Usage => subtractUsage(runUsage(run), run.budgetBase);
+export const budgetUsage = (run: Parameters<typeof runUsage>[0] & { budgetBase?: Partial<Usage> }): Usage =>
+  subtractUsage(runUsage(run), run.budgetBase);

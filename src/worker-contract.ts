@@ -37,7 +37,10 @@ export interface WorkerMemory {
   /** The caller's long-term namespace (setting `memoryNamespace`), if any. */
   longTerm?: string[];
   /** An entry's value, or undefined. */
-  get<T extends Record<string, unknown> = Record<string, unknown>>(key: string, scope?: MemoryScope): Promise<T | undefined>;
+  get<T extends Record<string, unknown> = Record<string, unknown>>(
+    key: string,
+    scope?: MemoryScope,
+  ): Promise<T | undefined>;
   put(key: string, value: Record<string, unknown>, scope?: MemoryScope): Promise<void>;
 }
 
@@ -52,7 +55,11 @@ export interface WorkerRunContext extends ModelAccess {
 }
 
 /** A semantic check: returns a reason when the output is not acceptable. */
-export type ResultCheck = (result: WorkerOutput, input: WorkerInput, context: ModelAccess) => string | undefined | Promise<string | undefined>;
+export type ResultCheck = (
+  result: WorkerOutput,
+  input: WorkerInput,
+  context: ModelAccess,
+) => string | undefined | Promise<string | undefined>;
 
 export interface WorkerCommon {
   /** snake_case, unique in the registry: the value of a task's `worker` field. */
@@ -86,7 +93,9 @@ export interface AgentWorker extends WorkerCommon {
 }
 
 /** How to reach an MCP server: a local command speaking stdio, or a streamable-HTTP or SSE URL. */
-export type McpServer = { command: string; args?: string[]; env?: Record<string, string>; cwd?: string } | { url: string; headers?: Record<string, string> };
+export type McpServer =
+  | { command: string; args?: string[]; env?: Record<string, string>; cwd?: string }
+  | { url: string; headers?: Record<string, string> };
 
 /** A plain async function. */
 export interface FunctionWorker extends WorkerCommon {
@@ -95,7 +104,9 @@ export interface FunctionWorker extends WorkerCommon {
 }
 
 /** A graph a graph worker runs: anything LangGraph can invoke (a compiled graph, a `RemoteGraph`), or a `createAgent` agent. */
-export type WorkerGraph = { invoke(input: never, config?: never): Promise<unknown> } | { graph: { invoke(input: never, config?: never): Promise<unknown> } };
+export type WorkerGraph =
+  | { invoke(input: never, config?: never): Promise<unknown> }
+  | { graph: { invoke(input: never, config?: never): Promise<unknown> } };
 
 /**
  * Any LangGraph graph run as a subgraph of the worker node: the parent's config (callbacks, checkpoint namespace,

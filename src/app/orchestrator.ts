@@ -6,7 +6,13 @@ import { ConfigError } from "../errors.js";
 import type { OrchestratorEvent } from "../events.js";
 import { openAIProvider, type ModelProvider } from "../models.js";
 import { redriveUpdate } from "../orchestration/redrive.js";
-import { connectionError, DEFAULT_CHECKPOINTER, openCheckpointer, type CheckpointerHandle, type CheckpointerOptions } from "../persistence/checkpointer.js";
+import {
+  connectionError,
+  DEFAULT_CHECKPOINTER,
+  openCheckpointer,
+  type CheckpointerHandle,
+  type CheckpointerOptions,
+} from "../persistence/checkpointer.js";
 import { processLock, type ThreadLock } from "../persistence/thread-lock.js";
 import type { PlanInput } from "../schemas.js";
 import type { SettingsInput } from "../settings.js";
@@ -67,12 +73,20 @@ export interface Orchestrator {
    */
   run(goal: string, request?: RunRequest): Promise<RunSummary>;
   /** Resumes a thread from its last checkpoint, optionally answering a pending review or a graph worker's interrupt. */
-  resume(threadId: string, answer?: ReviewDecision | unknown, request?: Omit<RunRequest, "threadId" | "plan">): Promise<RunSummary>;
+  resume(
+    threadId: string,
+    answer?: ReviewDecision | unknown,
+    request?: Omit<RunRequest, "threadId" | "plan">,
+  ): Promise<RunSummary>;
   /**
    * Re-queues dead letters (all, or the given task ids) on an existing thread and resumes the run: only those
    * tasks and the tasks skipped because of them run again, then the answer is written anew.
    */
-  redrive(threadId: string, taskIds?: readonly string[], request?: Omit<RunRequest, "threadId" | "plan">): Promise<RunSummary>;
+  redrive(
+    threadId: string,
+    taskIds?: readonly string[],
+    request?: Omit<RunRequest, "threadId" | "plan">,
+  ): Promise<RunSummary>;
   /** The thread's current state. */
   state(threadId: string): Promise<State>;
   /** Closes the checkpointer it opened. */
@@ -81,9 +95,16 @@ export interface Orchestrator {
 
 /** Creates an orchestrator for programmatic use. */
 export async function createOrchestrator(options: OrchestratorOptions = {}): Promise<Orchestrator> {
-  const registry = options.workers instanceof WorkerRegistry ? options.workers : options.workers ? new WorkerRegistry(options.workers) : defaultRegistry();
+  const registry =
+    options.workers instanceof WorkerRegistry
+      ? options.workers
+      : options.workers
+        ? new WorkerRegistry(options.workers)
+        : defaultRegistry();
   const handle: CheckpointerHandle | undefined =
-    typeof options.checkpointer === "object" ? undefined : await openCheckpointer(options.checkpointer ?? DEFAULT_CHECKPOINTER, options.checkpointerOptions);
+    typeof options.checkpointer === "object"
+      ? undefined
+      : await openCheckpointer(options.checkpointer ?? DEFAULT_CHECKPOINTER, options.checkpointerOptions);
   const saver = handle?.saver ?? (options.checkpointer as BaseCheckpointSaver);
   const lock = options.lock ?? handle?.lock ?? processLock();
   /** Runs `work` holding the thread; database connection losses become a clear, resumable error. */
@@ -100,10 +121,16 @@ export async function createOrchestrator(options: OrchestratorOptions = {}): Pro
     }
   };
   const graph = compileOrchestrator(
-    { registry, models: options.models ?? openAIProvider(), settings: options.settings, taskRunner: options.taskRunner },
+    {
+      registry,
+      models: options.models ?? openAIProvider(),
+      settings: options.settings,
+      taskRunner: options.taskRunner,
+    },
     { checkpointer: saver, store: options.store ?? handle?.store ?? new InMemoryStore() },
   );
-  const currentState = async (threadId: string): Promise<State> => (await graph.getState({ configurable: { thread_id: threadId } })).values as State;
+  const currentState = async (threadId: string): Promise<State> =>
+    (await graph.getState({ configurable: { thread_id: threadId } })).values as State;
   /** The thread's state; a clear error when nothing was ever checkpointed on it. */
   const checkpointed = async (threadId: string): Promise<State> => {
     const state = await currentState(threadId);
@@ -150,12 +177,20 @@ export async function createOrchestrator(options: OrchestratorOptions = {}): Pro
     resume: (threadId, answer, request = {}) =>
       exclusive(threadId, async () => {
         await checkpointed(threadId);
-        return runGraph(graph, answer === undefined ? null : new Command({ resume: answer }), runOptions(threadId, request));
+        return runGraph(
+          graph,
+          answer === undefined ? null : new Command({ resume: answer }),
+          runOptions(threadId, request),
+        );
       }),
     redrive: (threadId, taskIds, request = {}) =>
       exclusive(threadId, async () => {
         const state = await checkpointed(threadId);
-        await graph.updateState({ configurable: { thread_id: threadId } }, redriveUpdate(state, taskIds).update, NODES.worker);
+        await graph.updateState(
+          { configurable: { thread_id: threadId } },
+          redriveUpdate(state, taskIds).update,
+          NODES.worker,
+        );
         return runGraph(graph, null, runOptions(threadId, request));
       }),
     state: currentState,

@@ -47,7 +47,10 @@ export interface TaskSummary {
 }
 
 /** The summaries of a run's tasks, in plan order. */
-export function taskSummaries(state: { tasks?: Record<string, TaskRecord>; results?: Record<string, TaskResult> }): TaskSummary[] {
+export function taskSummaries(state: {
+  tasks?: Record<string, TaskRecord>;
+  results?: Record<string, TaskResult>;
+}): TaskSummary[] {
   const results = state.results ?? {};
   return Object.values(state.tasks ?? {})
     .sort((a, b) => a.order - b.order)
@@ -84,10 +87,12 @@ export function countStatuses(tasks: readonly { status: TaskStatus }[]): Record<
 export type RunStatus = "done" | "partial" | "interrupted";
 
 /** The tasks of a finished run that have no result: every task not done, in the order given. */
-export const missingTasks = <T extends { status: TaskStatus }>(tasks: readonly T[]): T[] => tasks.filter((task) => task.status !== "done");
+export const missingTasks = <T extends { status: TaskStatus }>(tasks: readonly T[]): T[] =>
+  tasks.filter((task) => task.status !== "done");
 
 /** `done` when every task is done, `partial` otherwise. */
-export const finishedStatus = (tasks: readonly { status: TaskStatus }[]): "done" | "partial" => (missingTasks(tasks).length ? "partial" : "done");
+export const finishedStatus = (tasks: readonly { status: TaskStatus }[]): "done" | "partial" =>
+  missingTasks(tasks).length ? "partial" : "done";
 
 /** What a finished (or paused) run comes to: the CLI's `--json` object. */
 export interface RunSummary {
@@ -128,10 +133,12 @@ export function summarize(threadId: string, state: State, review?: ReviewRequest
 }
 
 /** The interrupt values an `updates` chunk (of a stream, or of the SDK's) carries. */
-const interruptsOf = (update: unknown): unknown[] => ((update as { __interrupt__?: { value: unknown }[] } | undefined)?.__interrupt__ ?? []).map((i) => i.value);
+const interruptsOf = (update: unknown): unknown[] =>
+  ((update as { __interrupt__?: { value: unknown }[] } | undefined)?.__interrupt__ ?? []).map((i) => i.value);
 
 /** Whether an interrupt value is the orchestrator's own plan review. */
-const isReview = (value: unknown): value is ReviewRequest => ["approve_plan", "manual_breakdown"].includes((value as { kind?: string } | null)?.kind ?? "");
+const isReview = (value: unknown): value is ReviewRequest =>
+  ["approve_plan", "manual_breakdown"].includes((value as { kind?: string } | null)?.kind ?? "");
 
 /** The review a run paused for, if this `updates` chunk carries its interrupt. */
 export function pendingReview(update: unknown): ReviewRequest | undefined {
@@ -147,7 +154,11 @@ export function workerInterrupt(update: unknown): unknown {
  * Streams a run to its end (or its next interrupt), forwarding lifecycle events, and returns its summary.
  * `input` is the goal input, `null` to resume, or a `Command` to answer an interrupt.
  */
-export async function runGraph(graph: RunnableGraph, input: { goal: string; plan?: unknown } | null | Command, options: RunOptions): Promise<RunSummary> {
+export async function runGraph(
+  graph: RunnableGraph,
+  input: { goal: string; plan?: unknown } | null | Command,
+  options: RunOptions,
+): Promise<RunSummary> {
   const settings = resolveSettings({ context: options.settings });
   const stop = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
@@ -176,7 +187,8 @@ export async function runGraph(graph: RunnableGraph, input: { goal: string; plan
       const [mode, payload] = chunk as [string, unknown];
       if (mode === "custom" && isOrchestratorEvent(payload)) options.onEvent?.(payload);
       else if (mode === "values") state = payload as State;
-      else if (mode === "checkpoints" && drainMark !== undefined && checkpointId(payload) > drainMark) stop.abort(new RunStoppedError(options.threadId));
+      else if (mode === "checkpoints" && drainMark !== undefined && checkpointId(payload) > drainMark)
+        stop.abort(new RunStoppedError(options.threadId));
       else if (mode === "updates") {
         review = pendingReview(payload) ?? review;
         interrupt = workerInterrupt(payload) ?? interrupt;
@@ -184,7 +196,8 @@ export async function runGraph(graph: RunnableGraph, input: { goal: string; plan
     }
   } catch (error) {
     // LangGraph rejects an aborted run with a bare "Abort": say which run, and that it resumes.
-    if (options.signal?.aborted) throw new RunCancelledError(options.threadId, { cause: options.signal.reason ?? error });
+    if (options.signal?.aborted)
+      throw new RunCancelledError(options.threadId, { cause: options.signal.reason ?? error });
     if (stop.signal.aborted) throw stop.signal.reason;
     throw error;
   } finally {
@@ -195,6 +208,7 @@ export async function runGraph(graph: RunnableGraph, input: { goal: string; plan
 }
 
 /** The id of the checkpoint a `checkpoints` stream chunk announces. */
-const checkpointId = (payload: unknown): string => (payload as { config: { configurable: { checkpoint_id: string } } }).config.configurable.checkpoint_id;
+const checkpointId = (payload: unknown): string =>
+  (payload as { config: { configurable: { checkpoint_id: string } } }).config.configurable.checkpoint_id;
 
 export { Command };

@@ -88,7 +88,9 @@ export const usageErrorText = (error: unknown): string => `${(error as Error).me
 
 /** Parses argv (without node and the script), naming any bad flag or value. */
 export function parseCli(argv: readonly string[], examples: readonly string[] = []): CliOptions {
-  const options: Record<string, { type: "string" | "boolean"; short?: string; default?: boolean }> = { ...BASE_OPTIONS };
+  const options: Record<string, { type: "string" | "boolean"; short?: string; default?: boolean }> = {
+    ...BASE_OPTIONS,
+  };
   for (const setting of SETTING_FLAGS) {
     options[setting.flag] = { type: setting.boolean ? "boolean" : "string" };
     if (setting.boolean) options[`no-${setting.flag}`] = { type: "boolean" };
@@ -135,7 +137,9 @@ export function parseCli(argv: readonly string[], examples: readonly string[] = 
     detach: values.detach as boolean,
     ...(values.wait !== undefined ? { wait: values.wait as string } : {}),
     ...(values["task-queue"] !== undefined ? { taskQueue: values["task-queue"] as string } : {}),
-    ...(values.ui || values["ui-port"] !== undefined ? { uiPort: parsePort(values["ui-port"] as string | undefined) } : {}),
+    ...(values.ui || values["ui-port"] !== undefined
+      ? { uiPort: parsePort(values["ui-port"] as string | undefined) }
+      : {}),
     help: values.help as boolean,
     settings: settings as SettingsInput,
   };
@@ -148,7 +152,10 @@ function parseRedrive(value: string): string[] {
     .split(",")
     .map((id) => id.trim())
     .filter(Boolean);
-  if (ids.length === 0) throw new ConfigError(`Invalid value for --redrive: ${JSON.stringify(value)} (use "all" or task ids separated by commas)`);
+  if (ids.length === 0)
+    throw new ConfigError(
+      `Invalid value for --redrive: ${JSON.stringify(value)} (use "all" or task ids separated by commas)`,
+    );
   return ids;
 }
 
@@ -156,13 +163,16 @@ function parseRedrive(value: string): string[] {
 function parsePort(value: string | undefined): number {
   if (value === undefined) return 0;
   const port = Number(value);
-  if (!/^\d+$/.test(value.trim()) || port > 65_535) throw new ConfigError(`Invalid value for --ui-port: ${JSON.stringify(value)} (expected a port number, 0-65535)`);
+  if (!/^\d+$/.test(value.trim()) || port > 65_535)
+    throw new ConfigError(`Invalid value for --ui-port: ${JSON.stringify(value)} (expected a port number, 0-65535)`);
   return port;
 }
 
 function parseReport(value: string): string {
   if (value.trim() === "" || value.startsWith("-"))
-    throw new ConfigError(`Invalid value for --report: ${JSON.stringify(value)} (expected a file name such as report.md)`);
+    throw new ConfigError(
+      `Invalid value for --report: ${JSON.stringify(value)} (expected a file name such as report.md)`,
+    );
   return value;
 }
 
@@ -171,7 +181,9 @@ function readPlanFile(path: string): PlanInput {
   try {
     text = readFileSync(path, "utf8");
   } catch (error) {
-    throw new ConfigError(`Cannot read plan file ${JSON.stringify(path)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new ConfigError(
+      `Cannot read plan file ${JSON.stringify(path)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
   }
   return parsePlanInput(text, `plan file ${path}`);
 }

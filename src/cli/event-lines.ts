@@ -45,13 +45,20 @@ export function formatEvent(event: OrchestratorEvent): string {
 export function reviewListing(review: ReviewRequest, failedHeading: string): string[] {
   return [
     review.kind === "approve_plan" ? "The plan waits for your review:" : failedHeading,
-    ...review.tasks.map((t) => `  - ${t.id} [${t.worker}] ${t.title}${t.dependsOn.length ? ` (after ${t.dependsOn.join(", ")})` : ""}`),
+    ...review.tasks.map(
+      (t) => `  - ${t.id} [${t.worker}] ${t.title}${t.dependsOn.length ? ` (after ${t.dependsOn.join(", ")})` : ""}`,
+    ),
     ...review.errors.map((error) => `  ! ${error}`),
   ];
 }
 
 /** The closing line of a run for a person: tasks done, dead letters, the usage if known, and the thread. */
-export function runTally(run: { threadId: string; tasks: readonly { status: TaskStatus }[]; deadLetters: number; usage?: Usage }): string {
+export function runTally(run: {
+  threadId: string;
+  tasks: readonly { status: TaskStatus }[];
+  deadLetters: number;
+  usage?: Usage;
+}): string {
   const usage = run.usage ? `, ${run.usage.totalTokens} tokens in ${run.usage.modelCalls} model calls` : "";
   return `— ${countStatuses(run.tasks).done}/${run.tasks.length} tasks done, ${run.deadLetters} dead-lettered${usage} (thread ${run.threadId})`;
 }
@@ -60,7 +67,10 @@ export function runTally(run: { threadId: string; tasks: readonly { status: Task
  * The stderr lines of a partial run: how many tasks have no result, each with its status and reason, and why
  * dispatching stopped early, if a run budget stopped it. Shared by the CLI and the SDK client.
  */
-export function partialLines(run: { tasks: readonly { id: string; status: TaskStatus; reason?: string }[]; stopReason?: string }): string[] {
+export function partialLines(run: {
+  tasks: readonly { id: string; status: TaskStatus; reason?: string }[];
+  stopReason?: string;
+}): string[] {
   const missing = missingTasks(run.tasks);
   const width = Math.max(0, ...missing.map((task) => task.id.length));
   return [
@@ -94,7 +104,9 @@ export function dependencyLevels<T extends Pick<TaskSummary, "id" | "dependsOn">
     const known = level.get(row.id);
     if (known !== undefined) return known;
     path.add(row.id);
-    const deps = row.dependsOn.map((id) => byId.get(id)).filter((dep): dep is T => dep !== undefined && !path.has(dep.id));
+    const deps = row.dependsOn
+      .map((id) => byId.get(id))
+      .filter((dep): dep is T => dep !== undefined && !path.has(dep.id));
     const value = deps.length ? 1 + Math.max(...deps.map((dep) => visit(dep, path))) : 0;
     path.delete(row.id);
     level.set(row.id, value);
@@ -110,7 +122,12 @@ export function planOutline(rows: readonly PlanRow[]): string {
   const levels = dependencyLevels(rows);
   const idWidth = Math.min(28, Math.max(...rows.map((row) => row.id.length)));
   const mark = (row: PlanRow) =>
-    [row.origin === "follow-up" ? "(follow-up)" : "", row.status === "dead" || row.status === "skipped" ? `[${row.status}]` : ""].filter(Boolean).join(" ");
+    [
+      row.origin === "follow-up" ? "(follow-up)" : "",
+      row.status === "dead" || row.status === "skipped" ? `[${row.status}]` : "",
+    ]
+      .filter(Boolean)
+      .join(" ");
   const lines = levels.flatMap((tasks, i) =>
     tasks.map((row, j) => {
       const label = j === 0 ? `L${i + 1}`.padEnd(4) : "    ";
@@ -118,14 +135,19 @@ export function planOutline(rows: readonly PlanRow[]): string {
       return `  ${label}${fit(row.id, idWidth).padEnd(idWidth)}  ${[deps, mark(row)].filter(Boolean).join("  ")}`.trimEnd();
     }),
   );
-  return [`Plan: ${rows.length} task${rows.length === 1 ? "" : "s"} in ${levels.length} level${levels.length === 1 ? "" : "s"} (a ← b: a needs b)`, ...lines].join("\n");
+  return [
+    `Plan: ${rows.length} task${rows.length === 1 ? "" : "s"} in ${levels.length} level${levels.length === 1 ? "" : "s"} (a ← b: a needs b)`,
+    ...lines,
+  ].join("\n");
 }
 
 const TIMELINE_WIDTH = 24;
 
 /** The final view's timing table: status, attempts, time, tokens and a timeline bar per task. */
 export function timingTable(rows: readonly TaskSummary[]): string {
-  const spans = rows.filter((row) => row.startedAt).map((row) => ({ start: Date.parse(row.startedAt!), end: Date.parse(row.startedAt!) + row.durationMs }));
+  const spans = rows
+    .filter((row) => row.startedAt)
+    .map((row) => ({ start: Date.parse(row.startedAt!), end: Date.parse(row.startedAt!) + row.durationMs }));
   const t0 = Math.min(...spans.map((span) => span.start));
   const wall = spans.length ? Math.max(...spans.map((span) => span.end)) - t0 : 0;
   const idWidth = Math.min(28, Math.max(4, ...rows.map((row) => row.id.length)));
@@ -143,9 +165,25 @@ export function timingTable(rows: readonly TaskSummary[]): string {
   const tokens = rows.reduce((sum, row) => sum + row.tokens, 0);
   return [
     "Timing:",
-    line(["task", "worker", "status", "attempts", "time", "tokens", wall > 0 ? `timeline (${shortDuration(wall)})` : ""]),
+    line([
+      "task",
+      "worker",
+      "status",
+      "attempts",
+      "time",
+      "tokens",
+      wall > 0 ? `timeline (${shortDuration(wall)})` : "",
+    ]),
     ...rows.map((row) =>
-      line([row.id, row.worker, row.status, String(row.attempts), row.startedAt ? shortDuration(row.durationMs) : "–", String(row.tokens), timeline(row)]),
+      line([
+        row.id,
+        row.worker,
+        row.status,
+        String(row.attempts),
+        row.startedAt ? shortDuration(row.durationMs) : "–",
+        String(row.tokens),
+        timeline(row),
+      ]),
     ),
     `  ${rows.length} tasks: ${count.done} done, ${count.dead} dead, ${count.skipped} skipped; ${tokens} worker tokens` +
       (wall > 0 ? `; first start to last finish ${shortDuration(wall)}` : ""),

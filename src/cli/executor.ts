@@ -36,7 +36,10 @@ export async function executorMain(argv: readonly string[], io: CliIO = serviceI
       return 0;
     }
     flags = parsed;
-    if (!flags.checkpointer) throw new ConfigError('An executor needs a checkpointer every executor shares: pass --checkpointer postgres://… (got "none").');
+    if (!flags.checkpointer)
+      throw new ConfigError(
+        'An executor needs a checkpointer every executor shares: pass --checkpointer postgres://… (got "none").',
+      );
     handle = await openCheckpointer(flags.checkpointer);
   } catch (error) {
     io.stderr(usageErrorText(error));
@@ -45,7 +48,9 @@ export async function executorMain(argv: readonly string[], io: CliIO = serviceI
   const logs = new Map<string, RunLog>();
   /** Each run's log names the executor on every line; the log closes with the run here. */
   const onRun = (report: RunReport) => {
-    io.stderr(`${report.what.padEnd(9)} ${report.threadId}${report.what === "finished" ? ` (${report.summary.status})` : ""}\n`);
+    io.stderr(
+      `${report.what.padEnd(9)} ${report.threadId}${report.what === "finished" ? ` (${report.summary.status})` : ""}\n`,
+    );
     if (report.what === "started" || report.what === "resumed") {
       const context = {
         threadId: report.threadId,
@@ -80,9 +85,15 @@ export async function executorMain(argv: readonly string[], io: CliIO = serviceI
       onRun,
     });
     const tasks = taskQueue ? `; tasks go to ${redact(taskQueue)}` : "";
-    io.stderr(`Executor ${executor.name} is taking runs from ${redact(flags.url)} (concurrency ${flags.concurrency ?? 1}${tasks}).\n`);
+    io.stderr(
+      `Executor ${executor.name} is taking runs from ${redact(flags.url)} (concurrency ${flags.concurrency ?? 1}${tasks}).\n`,
+    );
     if (taskQueue) io.stderr(await noTaskWorkerWarning(taskQueue));
-    return await serveUntilSignal(io, executor, "Draining: runs in flight finish their current step and go back to the queue…");
+    return await serveUntilSignal(
+      io,
+      executor,
+      "Draining: runs in flight finish their current step and go back to the queue…",
+    );
   } catch (error) {
     io.stderr(`Executor failed: ${(connectionError(error) as Error).message}\n`);
     return 1;

@@ -5,7 +5,16 @@ import { fit, shortDuration } from "./event-lines.js";
 import type { TaskRecord } from "../schemas.js";
 
 /** Where a task stands in the live view; finer than the state's status (queued, retrying, failed). */
-export type TaskPhase = "waiting" | "queued" | "running" | "retrying" | "failed" | "done" | "dead" | "skipped" | "expanded";
+export type TaskPhase =
+  | "waiting"
+  | "queued"
+  | "running"
+  | "retrying"
+  | "failed"
+  | "done"
+  | "dead"
+  | "skipped"
+  | "expanded";
 
 /** One task line of the live view. */
 export interface TaskLine {
@@ -36,7 +45,14 @@ export class RunProgress {
   seed(records: readonly Pick<TaskRecord, "id" | "worker" | "status" | "attempts" | "reason">[]): void {
     for (const record of records) {
       const phase: TaskPhase = record.status === "pending" || record.status === "running" ? "waiting" : record.status;
-      this.tasks.set(record.id, { id: record.id, worker: record.worker, phase, attempt: record.attempts, tokens: 0, ...(record.reason ? { note: record.reason } : {}) });
+      this.tasks.set(record.id, {
+        id: record.id,
+        worker: record.worker,
+        phase,
+        attempt: record.attempts,
+        tokens: 0,
+        ...(record.reason ? { note: record.reason } : {}),
+      });
     }
   }
 
@@ -52,13 +68,18 @@ export class RunProgress {
         return;
       case "plan.replanned":
         for (const id of event.added) this.ensure(id, "").note = "added by replan";
-        for (const id of event.cancelled) Object.assign(this.ensure(id, ""), { phase: "skipped", note: `cancelled by replan: ${event.reason}` });
+        for (const id of event.cancelled)
+          Object.assign(this.ensure(id, ""), { phase: "skipped", note: `cancelled by replan: ${event.reason}` });
         return;
       case "synthesis.started":
         this.synthesis = { startedAt: at };
         return;
       case "synthesis.finished":
-        this.synthesis = { startedAt: this.synthesis?.startedAt ?? at - event.durationMs, durationMs: event.durationMs, mode: event.mode };
+        this.synthesis = {
+          startedAt: this.synthesis?.startedAt ?? at - event.durationMs,
+          durationMs: event.durationMs,
+          mode: event.mode,
+        };
         return;
       case "task.follow_up":
         if (event.accepted) this.ensure(event.taskId, event.worker).note = `follow-up of ${event.from}`;
@@ -67,14 +88,26 @@ export class RunProgress {
     const task = this.ensure(event.taskId, event.worker);
     switch (event.type) {
       case "task.queued":
-        Object.assign(task, { phase: "queued", attempt: 0, startedAt: undefined, endedAt: undefined, note: undefined, tokens: 0 });
+        Object.assign(task, {
+          phase: "queued",
+          attempt: 0,
+          startedAt: undefined,
+          endedAt: undefined,
+          note: undefined,
+          tokens: 0,
+        });
         return;
       case "task.started":
         if (event.attempt === 1 || task.startedAt === undefined) task.startedAt = at;
         Object.assign(task, { phase: "running", attempt: event.attempt, endedAt: undefined, note: undefined });
         return;
       case "task.failed":
-        Object.assign(task, { phase: "failed", attempt: event.attempt, endedAt: at, note: `${event.error.kind}: ${event.error.message}` });
+        Object.assign(task, {
+          phase: "failed",
+          attempt: event.attempt,
+          endedAt: at,
+          note: `${event.error.kind}: ${event.error.message}`,
+        });
         return;
       case "task.retrying":
         Object.assign(task, { phase: "retrying", endedAt: undefined, note: event.reason });
@@ -90,7 +123,11 @@ export class RunProgress {
         });
         return;
       case "task.dead":
-        Object.assign(task, { phase: "dead", endedAt: task.endedAt ?? at, note: `${event.error.kind}: ${event.error.message}` });
+        Object.assign(task, {
+          phase: "dead",
+          endedAt: task.endedAt ?? at,
+          note: `${event.error.kind}: ${event.error.message}`,
+        });
         return;
       case "task.skipped":
         Object.assign(task, { phase: "skipped", note: event.reason });
@@ -109,7 +146,19 @@ export class RunProgress {
 
   /** Known tasks, terminal ones, and how many are in each phase. */
   counts(): { known: number; terminal: number } & Record<TaskPhase, number> {
-    const counts = { known: 0, terminal: 0, waiting: 0, queued: 0, running: 0, retrying: 0, failed: 0, done: 0, dead: 0, skipped: 0, expanded: 0 };
+    const counts = {
+      known: 0,
+      terminal: 0,
+      waiting: 0,
+      queued: 0,
+      running: 0,
+      retrying: 0,
+      failed: 0,
+      done: 0,
+      dead: 0,
+      skipped: 0,
+      expanded: 0,
+    };
     for (const task of this.tasks.values()) {
       counts.known++;
       counts[task.phase]++;
@@ -221,7 +270,8 @@ function visible(tasks: TaskLine[], room: number): (TaskLine | string)[] {
   const hidden = new Set<TaskLine>();
   const budget = Math.max(0, room - 1);
   for (const task of tasks) if (tasks.length - hidden.size > budget && TERMINAL.has(task.phase)) hidden.add(task);
-  for (const task of [...tasks].reverse()) if (tasks.length - hidden.size > budget && !ACTIVE.has(task.phase)) hidden.add(task);
+  for (const task of [...tasks].reverse())
+    if (tasks.length - hidden.size > budget && !ACTIVE.has(task.phase)) hidden.add(task);
   for (const task of tasks) if (tasks.length - hidden.size > budget) hidden.add(task);
   const done = [...hidden].filter((task) => TERMINAL.has(task.phase)).length;
   const summary = `  … ${hidden.size} more not shown (${done} finished, ${hidden.size - done} not yet)`;
@@ -275,7 +325,9 @@ export class LiveView {
         return terminal.rows || 24;
       },
     };
-    this.update = createLogUpdate(stream as unknown as NodeJS.WritableStream, { showCursor: options.showCursor ?? false });
+    this.update = createLogUpdate(stream as unknown as NodeJS.WritableStream, {
+      showCursor: options.showCursor ?? false,
+    });
   }
 
   /** Draws the first frame and starts the ticker. */

@@ -2,11 +2,23 @@ import { randomUUID } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, relative, resolve, isAbsolute } from "node:path";
 import picocolors from "picocolors";
-import { connectionError, DEFAULT_CHECKPOINTER, openCheckpointer, type CheckpointerHandle } from "../persistence/checkpointer.js";
+import {
+  connectionError,
+  DEFAULT_CHECKPOINTER,
+  openCheckpointer,
+  type CheckpointerHandle,
+} from "../persistence/checkpointer.js";
 import { processLock, type Release, ThreadBusyError } from "../persistence/thread-lock.js";
 import { parseCli, usage, usageErrorText, type CliOptions } from "./args.js";
 import { readEnvironment } from "../env.js";
-import { ConfigError, ModelNotConfiguredError, OrchestratorError, PlanValidationError, RunCancelledError, RunStoppedError } from "../errors.js";
+import {
+  ConfigError,
+  ModelNotConfiguredError,
+  OrchestratorError,
+  PlanValidationError,
+  RunCancelledError,
+  RunStoppedError,
+} from "../errors.js";
 import { EXAMPLES } from "../examples/index.js";
 import { isEntryPoint, processIO, type TextIO } from "./io.js";
 import { LiveView } from "./live-view.js";
@@ -27,6 +39,7 @@ import { createOrchestrator, type ReviewDecision } from "../index.js";
 import { defaultRegistry } from "../workers/defaults.js";
 import type { QueueOptions } from "../queue/connection.js";
 import { followRun, submitRun } from "../queue/runs.js";
+import { EXIT } from "./exit-codes.js";
 import { createTaskQueue, type TaskQueue } from "../queue/tasks.js";
 import { noTaskWorkerWarning } from "../queue/status.js";
 
@@ -62,17 +75,6 @@ const defaultIO: CliIO = {
   signals: process,
   exit: (code) => process.exit(code),
 };
-
-/** Exit codes of the CLI (one per line, as `--help` lists them). */
-export const EXIT = {
-  done: 0,
-  failed: 1,
-  usage: 2,
-  review: 3,
-  partial: 4,
-  busy: 5,
-  stopped: 130,
-} as const;
 
 /** Runs the CLI; returns the exit code. */
 export async function main(argv: readonly string[], io: CliIO = defaultIO): Promise<number> {
@@ -152,7 +154,12 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
     return EXIT.failed;
   }
   const command = options.redrive ? "redrive" : resume ? "resume" : "run";
-  const log = openRunLog(io, runLogPath(handle, threadId, io.cwd), { threadId, command, checkpointer: handle.kind, ...(resume ? {} : { goal: goal! }) });
+  const log = openRunLog(io, runLogPath(handle, threadId, io.cwd), {
+    threadId,
+    command,
+    checkpointer: handle.kind,
+    ...(resume ? {} : { goal: goal! }),
+  });
   let live: LiveView | undefined;
   let tasks: TaskQueue | undefined;
   let web: WebView | undefined;
@@ -168,7 +175,9 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
       drain.abort();
     },
     cancel: () => {
-      io.stderr("Cancelling: the model calls in flight are aborted and their steps run again on resume… (again to exit at once)\n");
+      io.stderr(
+        "Cancelling: the model calls in flight are aborted and their steps run again on resume… (again to exit at once)\n",
+      );
       cancel.abort();
     },
   });
@@ -253,7 +262,9 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
     await web?.close();
     log?.close();
     await tasks?.close();
-    await release().catch((error: unknown) => io.stderr(`Could not release thread "${threadId}": ${(error as Error).message}\n`));
+    await release().catch((error: unknown) =>
+      io.stderr(`Could not release thread "${threadId}": ${(error as Error).message}\n`),
+    );
     await handle.close();
   }
 }
@@ -302,7 +313,9 @@ function openRunLog(io: CliIO, path: string, context: Parameters<typeof RunLog.o
   try {
     return RunLog.open(path, context);
   } catch (error) {
-    io.stderr(`Cannot write the run log ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); the run goes on without it.\n`);
+    io.stderr(
+      `Cannot write the run log ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); the run goes on without it.\n`,
+    );
     return undefined;
   }
 }
@@ -311,7 +324,8 @@ function openRunLog(io: CliIO, path: string, context: Parameters<typeof RunLog.o
 function finish(io: CliIO, options: CliOptions, summary: RunSummary, goal: string, log: RunLog | undefined): number {
   log?.finish(summary, goal);
   let reportFile: string | undefined;
-  let code: number = summary.status === "interrupted" ? EXIT.review : summary.status === "partial" ? EXIT.partial : EXIT.done;
+  let code: number =
+    summary.status === "interrupted" ? EXIT.review : summary.status === "partial" ? EXIT.partial : EXIT.done;
   if (options.report) {
     try {
       reportFile = resolve(io.cwd ?? process.cwd(), options.report);
@@ -324,7 +338,9 @@ function finish(io: CliIO, options: CliOptions, summary: RunSummary, goal: strin
     }
   }
   if (options.json) {
-    io.stdout(`${JSON.stringify({ ...summary, ...(log ? { logFile: log.path } : {}), ...(reportFile ? { reportFile } : {}) }, null, 2)}\n`);
+    io.stdout(
+      `${JSON.stringify({ ...summary, ...(log ? { logFile: log.path } : {}), ...(reportFile ? { reportFile } : {}) }, null, 2)}\n`,
+    );
     return code;
   }
   if (summary.status !== "interrupted") io.stderr(finalView(summary.tasks));
@@ -337,7 +353,9 @@ function finish(io: CliIO, options: CliOptions, summary: RunSummary, goal: strin
 
 /** What a partial run prints on stderr: the tasks without a result, why dispatching stopped, how to re-drive. */
 function partialText(summary: RunSummary): string {
-  const redrive = summary.deadLetters.length ? [`Re-drive the dead letters with: npm start -- --thread ${summary.threadId} --redrive all`] : [];
+  const redrive = summary.deadLetters.length
+    ? [`Re-drive the dead letters with: npm start -- --thread ${summary.threadId} --redrive all`]
+    : [];
   return `\n${[...partialLines(summary), ...redrive].join("\n")}\n`;
 }
 
@@ -362,8 +380,12 @@ function checkStart(
   if (!goal) return 'No goal given. Usage: orchestrator "<goal>" [options] (or --example <name>, --help).';
   if (!models.configured && !plan) return new ModelNotConfiguredError("planner").message;
   if (!plan) return undefined;
-  const issues = fatalPlanIssues(PlanInputSchema.parse(plan).tasks, { ...catalogRules(registry), maxTasks: parseSettings(options.settings).maxTasks });
-  if (issues.length) return new PlanValidationError(issues, options.planFile ? `plan file ${options.planFile}` : "plan").message;
+  const issues = fatalPlanIssues(PlanInputSchema.parse(plan).tasks, {
+    ...catalogRules(registry),
+    maxTasks: parseSettings(options.settings).maxTasks,
+  });
+  if (issues.length)
+    return new PlanValidationError(issues, options.planFile ? `plan file ${options.planFile}` : "plan").message;
   return undefined;
 }
 
@@ -371,11 +393,20 @@ function checkStart(
  * A run on the job queue: submits it (`--detach` prints its thread id), or follows a queued run (`--wait`, or right
  * after submitting) through its events to the same end a local run prints.
  */
-async function queued(io: CliIO, options: CliOptions, queue: QueueOptions, run: { goal: string; threadId?: string; plan?: CliOptions["plan"] }): Promise<number> {
+async function queued(
+  io: CliIO,
+  options: CliOptions,
+  queue: QueueOptions,
+  run: { goal: string; threadId?: string; plan?: CliOptions["plan"] },
+): Promise<number> {
   let threadId = options.wait;
   try {
     if (!threadId) {
-      ({ threadId } = await submitRun(queue, run.goal, { threadId: run.threadId, plan: run.plan, settings: options.settings }));
+      ({ threadId } = await submitRun(queue, run.goal, {
+        threadId: run.threadId,
+        plan: run.plan,
+        settings: options.settings,
+      }));
       if (options.detach) {
         io.stdout(options.json ? `${JSON.stringify({ threadId })}\n` : `${threadId}\n`);
         return EXIT.done;
@@ -402,9 +433,11 @@ function reviewAnswer(options: CliOptions): ReviewDecision | undefined {
 /** The human-readable end of a run. */
 export function render(summary: RunSummary): string {
   if (summary.status === "interrupted" && !summary.review) {
-    return [`A worker waits for an answer: ${JSON.stringify(summary.interrupt)}`, `Answer it from code: orchestrator.resume("${summary.threadId}", answer)`, ""].join(
-      "\n",
-    );
+    return [
+      `A worker waits for an answer: ${JSON.stringify(summary.interrupt)}`,
+      `Answer it from code: orchestrator.resume("${summary.threadId}", answer)`,
+      "",
+    ].join("\n");
   }
   if (summary.status === "interrupted") {
     const review = summary.review!;

@@ -20,7 +20,11 @@ export async function queueMain(argv: readonly string[], io: TextIO = processIO(
   try {
     const { values, positionals } = parseFlags({
       args: [...argv],
-      options: { queue: { type: "string" }, json: { type: "boolean", default: false }, help: { type: "boolean", short: "h", default: false } },
+      options: {
+        queue: { type: "string" },
+        json: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
       allowPositionals: true,
       strict: true,
     });
@@ -28,7 +32,8 @@ export async function queueMain(argv: readonly string[], io: TextIO = processIO(
       io.stdout(`${USAGE}\n`);
       return 0;
     }
-    if (positionals.join(" ") !== "status") throw new ConfigError(`Unknown queue command ${JSON.stringify(positionals.join(" "))}: the command is "status".`);
+    if (positionals.join(" ") !== "status")
+      throw new ConfigError(`Unknown queue command ${JSON.stringify(positionals.join(" "))}: the command is "status".`);
     url = queueUrlOf(values.queue ?? readEnvironment(io.env).queueUrl);
     json = values.json;
   } catch (error) {

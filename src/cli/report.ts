@@ -10,8 +10,12 @@ const mermaidText = (text: string) => text.replace(/"/g, "#quot;").replace(/</g,
  */
 export function planDiagram(rows: readonly Pick<TaskSummary, "id" | "worker" | "dependsOn" | "status">[]): string {
   const key = new Map(rows.map((row, i) => [row.id, `t${i}`]));
-  const nodes = rows.map((row) => `  ${key.get(row.id)}["${mermaidText(row.id)}<br/><i>${mermaidText(row.worker)}</i>"]`);
-  const edges = rows.flatMap((row) => row.dependsOn.filter((dep) => key.has(dep)).map((dep) => `  ${key.get(dep)} --> ${key.get(row.id)}`));
+  const nodes = rows.map(
+    (row) => `  ${key.get(row.id)}["${mermaidText(row.id)}<br/><i>${mermaidText(row.worker)}</i>"]`,
+  );
+  const edges = rows.flatMap((row) =>
+    row.dependsOn.filter((dep) => key.has(dep)).map((dep) => `  ${key.get(dep)} --> ${key.get(row.id)}`),
+  );
   const styled = (status: TaskStatus) => rows.filter((row) => row.status === status).map((row) => key.get(row.id)!);
   const dead = styled("dead");
   const skipped = styled("skipped");
@@ -19,8 +23,15 @@ export function planDiagram(rows: readonly Pick<TaskSummary, "id" | "worker" | "
     "graph TD",
     ...nodes,
     ...edges,
-    ...(dead.length ? ["  classDef dead fill:#fde2e2,stroke:#c0392b,color:#7b241c", `  class ${dead.join(",")} dead`] : []),
-    ...(skipped.length ? ["  classDef skipped fill:#eeeeee,stroke:#999999,color:#666666,stroke-dasharray:4 3", `  class ${skipped.join(",")} skipped`] : []),
+    ...(dead.length
+      ? ["  classDef dead fill:#fde2e2,stroke:#c0392b,color:#7b241c", `  class ${dead.join(",")} dead`]
+      : []),
+    ...(skipped.length
+      ? [
+          "  classDef skipped fill:#eeeeee,stroke:#999999,color:#666666,stroke-dasharray:4 3",
+          `  class ${skipped.join(",")} skipped`,
+        ]
+      : []),
   ].join("\n");
 }
 
@@ -35,7 +46,11 @@ export function formatDuration(ms: number): string {
 const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
 
 /** What a Markdown run report is built from: the run's summary, its goal and where its log is. */
-export interface ReportInput extends Pick<RunSummary, "threadId" | "status" | "stopReason" | "answer" | "tasks" | "deadLetters" | "usage" | "notes" | "planSource"> {
+export interface ReportInput
+  extends Pick<
+    RunSummary,
+    "threadId" | "status" | "stopReason" | "answer" | "tasks" | "deadLetters" | "usage" | "notes" | "planSource"
+  > {
   goal: string;
   logFile?: string;
 }

@@ -32,7 +32,13 @@ const LEVELS: Partial<Record<OrchestratorEvent["type"], Level>> = {
   "task.skipped": "warn",
   "task.dead": "error",
 };
-const RESULT_LEVELS: Record<TaskSummary["status"], Level> = { done: "info", pending: "warn", running: "warn", skipped: "warn", dead: "error" };
+const RESULT_LEVELS: Record<TaskSummary["status"], Level> = {
+  done: "info",
+  pending: "warn",
+  running: "warn",
+  skipped: "warn",
+  dead: "error",
+};
 
 /**
  * The structured log of one thread's runs (pino, JSON lines, appended): a line when a run starts, one per
@@ -53,12 +59,20 @@ export class RunLog {
   static open(path: string, context: RunLogContext): RunLog {
     const destination = pino.destination({ dest: path, sync: true, mkdir: true, append: true });
     const logger = pino(
-      { base: { threadId: context.threadId, ...(context.executor ? { executor: context.executor } : {}) }, timestamp: pino.stdTimeFunctions.isoTime },
+      {
+        base: { threadId: context.threadId, ...(context.executor ? { executor: context.executor } : {}) },
+        timestamp: pino.stdTimeFunctions.isoTime,
+      },
       destination,
     );
     const log = new RunLog(path, logger, destination);
     logger.info(
-      { event: "run.started", command: context.command, checkpointer: context.checkpointer, ...(context.goal ? { goal: context.goal } : {}) },
+      {
+        event: "run.started",
+        command: context.command,
+        checkpointer: context.checkpointer,
+        ...(context.goal ? { goal: context.goal } : {}),
+      },
       `${context.command} started`,
     );
     return log;
@@ -68,7 +82,10 @@ export class RunLog {
   event(event: OrchestratorEvent): void {
     if (this.closed) return;
     const { type, ...fields } = event;
-    this.logger[LEVELS[type] ?? "info"]({ event: type, ...fields, elapsedMs: Date.now() - this.started }, formatEvent(event));
+    this.logger[LEVELS[type] ?? "info"](
+      { event: type, ...fields, elapsedMs: Date.now() - this.started },
+      formatEvent(event),
+    );
   }
 
   /** Logs one result line per task (status, attempts, timing, tokens, the start of its output), then the outcome. */

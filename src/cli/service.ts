@@ -38,7 +38,11 @@ export function queueUrlOf(given: string | undefined): string {
 }
 
 /** Parses a service's command line (`extra`: its own string flags); "help" for --help. Throws a `ConfigError` naming a bad flag or value. */
-export function parseServiceFlags(argv: readonly string[], env: Environment, extra: readonly string[]): ServiceFlags | "help" {
+export function parseServiceFlags(
+  argv: readonly string[],
+  env: Environment,
+  extra: readonly string[],
+): ServiceFlags | "help" {
   const own = Object.fromEntries(extra.map((flag) => [flag, { type: "string" as const }]));
   const { values } = parseFlags({
     args: [...argv],
@@ -61,12 +65,18 @@ export function parseServiceFlags(argv: readonly string[], env: Environment, ext
   resolveQueueOptions({ url });
   const exampleName = flags.example as string | undefined;
   const example = exampleName === undefined ? undefined : EXAMPLES[exampleName];
-  if (exampleName !== undefined && !example) throw new ConfigError(`Unknown example ${JSON.stringify(exampleName)}; available: ${Object.keys(EXAMPLES).join(", ")}`);
+  if (exampleName !== undefined && !example)
+    throw new ConfigError(
+      `Unknown example ${JSON.stringify(exampleName)}; available: ${Object.keys(EXAMPLES).join(", ")}`,
+    );
   const workersFile = flags.workers as string | undefined;
-  if (workersFile !== undefined && example) throw new ConfigError("Pass --workers or --example, not both: each names the whole team.");
+  if (workersFile !== undefined && example)
+    throw new ConfigError("Pass --workers or --example, not both: each names the whole team.");
   const checkpointer = (flags.checkpointer as string | undefined) ?? env.checkpointer ?? env.postgresUrl;
   if (checkpointer === "memory") {
-    throw new ConfigError('A queue service shares its checkpointer with other processes: pass --checkpointer postgres://… (got "memory", which no other process sees).');
+    throw new ConfigError(
+      'A queue service shares its checkpointer with other processes: pass --checkpointer postgres://… (got "memory", which no other process sees).',
+    );
   }
   return {
     url,
@@ -83,7 +93,10 @@ export function parseServiceFlags(argv: readonly string[], env: Environment, ext
 function positiveInt(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const number = Number(value);
-  if (!Number.isInteger(number) || number < 1) throw new ConfigError(`Invalid value for --${flag}: ${JSON.stringify(value)} (expected a whole number of at least 1)`);
+  if (!Number.isInteger(number) || number < 1)
+    throw new ConfigError(
+      `Invalid value for --${flag}: ${JSON.stringify(value)} (expected a whole number of at least 1)`,
+    );
   return number;
 }
 
@@ -91,7 +104,11 @@ function positiveInt(flag: string, value: string | undefined): number | undefine
  * Keeps a queue service (an executor, a task worker) up until the first SIGTERM or SIGINT, then closes it gracefully;
  * a second signal exits at once. Returns the exit code.
  */
-export async function serveUntilSignal(io: CliIO, service: { close(): Promise<void> }, stopping: string): Promise<number> {
+export async function serveUntilSignal(
+  io: CliIO,
+  service: { close(): Promise<void> },
+  stopping: string,
+): Promise<number> {
   await new Promise<void>((resolve) => {
     const once = () => {
       io.signals?.off("SIGTERM", once);
@@ -111,4 +128,8 @@ export async function serveUntilSignal(io: CliIO, service: { close(): Promise<vo
 }
 
 /** The process's own IO, signals and exit, for the service commands. */
-export const serviceIO = (base: Omit<CliIO, "signals" | "exit">): CliIO => ({ ...base, signals: process, exit: (code) => process.exit(code) });
+export const serviceIO = (base: Omit<CliIO, "signals" | "exit">): CliIO => ({
+  ...base,
+  signals: process,
+  exit: (code) => process.exit(code),
+});

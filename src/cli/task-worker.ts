@@ -43,7 +43,9 @@ export async function taskWorkerMain(argv: readonly string[], io: CliIO = servic
   try {
     const worker = await createTaskWorker({ ...options, ...(handle ? { store: handle.store } : {}) });
     const memory = handle ? `memory in the ${handle.kind} store` : "no memory: no --checkpointer";
-    io.stderr(`Task worker ${worker.name} is serving ${redact(options.queue.url)} (concurrency ${options.concurrency ?? 4}; ${memory}).\n`);
+    io.stderr(
+      `Task worker ${worker.name} is serving ${redact(options.queue.url)} (concurrency ${options.concurrency ?? 4}; ${memory}).\n`,
+    );
     return await serveUntilSignal(io, worker, "Stopping: the tasks in flight finish first…");
   } catch (error) {
     io.stderr(`Task worker failed: ${(connectionError(error) as Error).message}\n`);

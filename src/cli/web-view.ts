@@ -108,7 +108,9 @@ export async function startWebView(options: WebViewOptions): Promise<WebView> {
       redriving = options.redrive(taskIds).finally(settle);
     },
   };
-  const server = createServer((request, response) => void serve(request, response, source, threadPath(options.threadId)));
+  const server = createServer(
+    (request, response) => void serve(request, response, source, threadPath(options.threadId)),
+  );
   const port = await listen(server, options.port ?? 0, options.host ?? "127.0.0.1");
   const url = `http://${options.host ?? "127.0.0.1"}:${port}${threadPath(options.threadId)}`;
   feed.runStarted();
@@ -140,7 +142,11 @@ export async function startWebView(options: WebViewOptions): Promise<WebView> {
 function listen(server: ReturnType<typeof createServer>, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once("error", (error: NodeJS.ErrnoException) =>
-      reject(new ConfigError(`Cannot serve the web view on ${host}:${port} (${error.code ?? error.message}); pick another --ui-port, or 0 for any free port.`)),
+      reject(
+        new ConfigError(
+          `Cannot serve the web view on ${host}:${port} (${error.code ?? error.message}); pick another --ui-port, or 0 for any free port.`,
+        ),
+      ),
     );
     server.listen(port, host, () => {
       const address = server.address();
@@ -150,7 +156,12 @@ function listen(server: ReturnType<typeof createServer>, port: number, host: str
 }
 
 /** Answers one request through the shared routes: node's request as a fetch `Request`, the `Response` streamed back. */
-async function serve(request: IncomingMessage, response: ServerResponse, source: ViewSource, home: string): Promise<void> {
+async function serve(
+  request: IncomingMessage,
+  response: ServerResponse,
+  source: ViewSource,
+  home: string,
+): Promise<void> {
   const closed = new AbortController();
   response.on("close", () => closed.abort());
   const url = new URL(request.url ?? "/", `http://${request.headers.host ?? "localhost"}`);
@@ -160,7 +171,13 @@ async function serve(request: IncomingMessage, response: ServerResponse, source:
   }
   const body = request.method === "POST" ? (Readable.toWeb(request) as ReadableStream<Uint8Array>) : undefined;
   const answer = await handleUi(
-    new Request(url, { method: request.method, headers: request.headers as Record<string, string>, body, signal: closed.signal, duplex: "half" } as RequestInit),
+    new Request(url, {
+      method: request.method,
+      headers: request.headers as Record<string, string>,
+      body,
+      signal: closed.signal,
+      duplex: "half",
+    } as RequestInit),
     source,
   ).catch((error: unknown) => Response.json({ error: (error as Error).message }, { status: 500 }));
   const reply = answer ?? new Response("Not found.", { status: 404 });

@@ -12,7 +12,8 @@ const CONTEXT_CHARS = 400;
 const isHuman = (message: BaseMessage) => message.type === "human";
 
 /** The thread's last human message, if any. */
-export const lastHuman = (messages: readonly BaseMessage[] | undefined): BaseMessage | undefined => [...(messages ?? [])].reverse().find(isHuman);
+export const lastHuman = (messages: readonly BaseMessage[] | undefined): BaseMessage | undefined =>
+  [...(messages ?? [])].reverse().find(isHuman);
 
 /** Whether the thread has a human message that no run has taken as its goal yet. */
 export function hasNewHumanMessage(state: Pick<State, "messages" | "chatTurn">): boolean {
@@ -24,7 +25,10 @@ export function hasNewHumanMessage(state: Pick<State, "messages" | "chatTurn">):
  * The goal a new run starts from: a goal the input gave (one not yet planned), else the new last human message's
  * text, else the goal on the thread. None is a `MissingGoalError`.
  */
-export function runGoal(state: Pick<State, "goal" | "planGoal" | "messages" | "chatTurn">): { goal: string; chatTurn?: string } {
+export function runGoal(state: Pick<State, "goal" | "planGoal" | "messages" | "chatTurn">): {
+  goal: string;
+  chatTurn?: string;
+} {
   const human = lastHuman(state.messages);
   const inputGoal = state.goal?.trim() && state.goal !== state.planGoal ? state.goal : undefined;
   const goal = inputGoal ?? (hasNewHumanMessage(state) ? human?.text : state.goal);
@@ -39,7 +43,9 @@ export function runGoal(state: Pick<State, "goal" | "planGoal" | "messages" | "c
 export function conversationContext(messages: readonly BaseMessage[] | undefined): string {
   const all = messages ?? [];
   const current = all.lastIndexOf(lastHuman(all) as BaseMessage);
-  const earlier = all.slice(0, Math.max(current, 0)).filter((m) => (isHuman(m) || m.type === "ai") && m.name !== PLAN_MESSAGE_NAME && m.text.trim());
+  const earlier = all
+    .slice(0, Math.max(current, 0))
+    .filter((m) => (isHuman(m) || m.type === "ai") && m.name !== PLAN_MESSAGE_NAME && m.text.trim());
   if (earlier.length === 0) return "";
   const lines = earlier.slice(-CONTEXT_MESSAGES).map((m) => `${isHuman(m) ? "user" : "assistant"}: ${clip(m.text)}`);
   return lines.join("\n");
@@ -50,9 +56,14 @@ const clip = (text: string) => (text.length > CONTEXT_CHARS ? `${text.slice(0, C
 /** The one short AI message that lists a plan's tasks: id, worker and title, one line each. */
 export function planMessage(tasks: readonly Pick<TaskSpec, "id" | "worker" | "title">[]): AIMessage {
   const lines = tasks.map((task) => `- ${task.id} (${task.worker}): ${task.title}`);
-  return new AIMessage({ content: [`Plan (${tasks.length} task${tasks.length === 1 ? "" : "s"}):`, ...lines].join("\n"), name: PLAN_MESSAGE_NAME });
+  return new AIMessage({
+    content: [`Plan (${tasks.length} task${tasks.length === 1 ? "" : "s"}):`, ...lines].join("\n"),
+    name: PLAN_MESSAGE_NAME,
+  });
 }
 
 /** The state update that announces a plan in `messages`, unless `announcePlan` is off. */
-export const announcePlan = (settings: { announcePlan: boolean }, tasks: readonly Pick<TaskSpec, "id" | "worker" | "title">[]): { messages?: AIMessage[] } =>
-  settings.announcePlan ? { messages: [planMessage(tasks)] } : {};
+export const announcePlan = (
+  settings: { announcePlan: boolean },
+  tasks: readonly Pick<TaskSpec, "id" | "worker" | "title">[],
+): { messages?: AIMessage[] } => (settings.announcePlan ? { messages: [planMessage(tasks)] } : {});

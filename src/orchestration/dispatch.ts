@@ -1,5 +1,12 @@
 import type { Emit } from "../events.js";
-import { dependencyResult, type DispatchUnit, type HandBack, type TaskRecord, type TaskResult, type WorkerInput } from "../schemas.js";
+import {
+  dependencyResult,
+  type DispatchUnit,
+  type HandBack,
+  type TaskRecord,
+  type TaskResult,
+  type WorkerInput,
+} from "../schemas.js";
 import type { Settings } from "../settings.js";
 import type { State } from "../state.js";
 import type { Usage } from "../usage.js";
@@ -33,7 +40,10 @@ export function chainFrom(
   for (let current = head; ; ) {
     const unlocked = (dependents.get(current.id) ?? []).filter(
       (task) =>
-        task.status === "pending" && !taken.has(task.id) && !inChain.has(task.id) && task.dependsOn.every((dep) => dep === current.id || tasks[dep]?.status === "done"),
+        task.status === "pending" &&
+        !taken.has(task.id) &&
+        !inChain.has(task.id) &&
+        task.dependsOn.every((dep) => dep === current.id || tasks[dep]?.status === "done"),
     );
     if (unlocked.length !== 1 || unlocked[0]!.complex) return chain;
     current = unlocked[0]!;
@@ -69,7 +79,12 @@ export function dispatchReady(board: TaskBoard, capacity: number, chains: boolea
  * runs them with `capacity` slots. Returns that pool (highest rank first), or nothing. `handBack` says at which
  * results the pool returns early; a complex task that the pool's tasks make ready adds the group it waits on.
  */
-export function dispatchPool(board: TaskBoard, capacity: number, expand: (task: TaskRecord) => boolean, handBack: HandBack = {}): DispatchUnit[] {
+export function dispatchPool(
+  board: TaskBoard,
+  capacity: number,
+  expand: (task: TaskRecord) => boolean,
+  handBack: HandBack = {},
+): DispatchUnit[] {
   const tasks = board.table as TaskTable;
   const pool = new Set<string>();
   for (let grew = true; grew; ) {
@@ -87,11 +102,22 @@ export function dispatchPool(board: TaskBoard, capacity: number, expand: (task: 
   const members = [...pool].map((id) => tasks[id]!).sort(byPriority(ranks));
   for (const task of members) board.put({ ...task, status: "running", dispatches: task.dispatches + 1 });
   const expandAfter = Object.values(tasks)
-    .filter((task) => task.status === "pending" && expand(task) && task.dependsOn.every((dep) => tasks[dep]?.status === "done" || pool.has(dep)))
+    .filter(
+      (task) =>
+        task.status === "pending" &&
+        expand(task) &&
+        task.dependsOn.every((dep) => tasks[dep]?.status === "done" || pool.has(dep)),
+    )
     .map((task) => task.dependsOn.filter((dep) => pool.has(dep)))
     .filter((group) => group.length > 0);
   const rules: HandBack = { ...handBack, ...(expandAfter.length ? { expandAfter } : {}) };
-  return [{ tasks: members.map((task) => task.id), pool: capacity, ...(Object.keys(rules).length ? { handBack: rules } : {}) }];
+  return [
+    {
+      tasks: members.map((task) => task.id),
+      pool: capacity,
+      ...(Object.keys(rules).length ? { handBack: rules } : {}),
+    },
+  ];
 }
 
 /** When a pool hands back under these settings, besides follow-ups and budgets (always). */
@@ -102,14 +128,28 @@ export function handBackFor(settings: Pick<Settings, "replan">): HandBack {
 }
 
 /** The `Send` payload of a task: the goal, the task, and only the results of the tasks it depends on. */
-export function workerInputFor(goal: string, task: TaskRecord, tasks: TaskTable, results: Record<string, TaskResult>): WorkerInput {
+export function workerInputFor(
+  goal: string,
+  task: TaskRecord,
+  tasks: TaskTable,
+  results: Record<string, TaskResult>,
+): WorkerInput {
   const dependencies: WorkerInput["dependencies"] = {};
   for (const dep of task.dependsOn) {
     const result = results[dep];
     if (!result) continue;
     dependencies[dep] = dependencyResult(tasks[dep]?.title ?? dep, result);
   }
-  const { status: _status, origin: _origin, order: _order, attempts: _a, dispatches, reason: _r, blockedBy: _b, ...spec } = task;
+  const {
+    status: _status,
+    origin: _origin,
+    order: _order,
+    attempts: _a,
+    dispatches,
+    reason: _r,
+    blockedBy: _b,
+    ...spec
+  } = task;
   return { goal, task: { blocks: [], ...spec }, dependencies, dispatch: dispatches };
 }
 
@@ -132,9 +172,15 @@ export async function scheduleNext(
   const { settings } = round;
   const dispatch =
     settings.scheduling === "continuous"
-      ? dispatchPool(board, settings.maxParallel, (task) => awaitsExpansion(task, settings, round.deps.models.configured), handBackFor(settings))
+      ? dispatchPool(
+          board,
+          settings.maxParallel,
+          (task) => awaitsExpansion(task, settings, round.deps.models.configured),
+          handBackFor(settings),
+        )
       : dispatchReady(board, settings.maxParallel, settings.chainDispatch, round.emit);
-  if (dispatch.length === 0 && !allTerminal(board.table)) skipPending(board, "its dependencies can never complete", round.emit);
+  if (dispatch.length === 0 && !allTerminal(board.table))
+    skipPending(board, "its dependencies can never complete", round.emit);
   const budget = round.meter && { runId: round.runId, startedAt: round.meter.startedAt, used: round.meter.used() };
   return { dispatch: budget ? dispatch.map((unit) => ({ ...unit, budget })) : dispatch, usage, results: parentResults };
 }

@@ -6,8 +6,16 @@ import type { Round } from "./round.js";
 import { readyTasks, toRecords, type TaskBoard } from "./task-board.js";
 
 /** True for a task the top-down strategy breaks into subtasks before it runs (only a planner model can). */
-export const awaitsExpansion = (task: TaskRecord, settings: Pick<Settings, "strategy" | "maxDepth">, modelConfigured: boolean): boolean =>
-  modelConfigured && settings.strategy === "top-down" && task.complex && task.depth < settings.maxDepth && !task.children;
+export const awaitsExpansion = (
+  task: TaskRecord,
+  settings: Pick<Settings, "strategy" | "maxDepth">,
+  modelConfigured: boolean,
+): boolean =>
+  modelConfigured &&
+  settings.strategy === "top-down" &&
+  task.complex &&
+  task.depth < settings.maxDepth &&
+  !task.children;
 
 /**
  * Top-down strategy: breaks ready complex tasks into subtasks, generation by generation, so that no ready task
@@ -16,7 +24,9 @@ export const awaitsExpansion = (task: TaskRecord, settings: Pick<Settings, "stra
 export async function expandComplexTasks(round: Round, board: TaskBoard): Promise<Usage> {
   let usage = ZERO_USAGE;
   for (;;) {
-    const candidates = readyTasks(board.table).filter((task) => awaitsExpansion(task, round.settings, round.deps.models.configured));
+    const candidates = readyTasks(board.table).filter((task) =>
+      awaitsExpansion(task, round.settings, round.deps.models.configured),
+    );
     if (candidates.length === 0) return usage;
     usage = addUsage(usage, await expandGeneration(round, board, candidates));
   }
@@ -29,7 +39,15 @@ async function expandGeneration(round: Round, board: TaskBoard, candidates: read
   const room = () => settings.maxTasks - board.size;
   const outcomes = await Promise.all(
     candidates.map((task) =>
-      expandTask(round.planner(), round.state.goal, task, deps.registry, settings, Math.max(2, Math.floor(room() / candidates.length)), round.signal),
+      expandTask(
+        round.planner(),
+        round.state.goal,
+        task,
+        deps.registry,
+        settings,
+        Math.max(2, Math.floor(room() / candidates.length)),
+        round.signal,
+      ),
     ),
   );
   candidates.forEach((parent, i) => {

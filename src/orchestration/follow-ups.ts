@@ -17,10 +17,18 @@ export interface AddOptions {
  * A follow-up's `blocksWorkers` turned into `blocks`: every pending task of those workers waits for it, found by
  * what it does rather than by its id. Unknown worker names are issues.
  */
-export function resolveWorkerBlocks(board: TaskBoard, spec: TaskSpec, registry: WorkerCatalog): { spec: TaskSpec; issues: string[] } {
+export function resolveWorkerBlocks(
+  board: TaskBoard,
+  spec: TaskSpec,
+  registry: WorkerCatalog,
+): { spec: TaskSpec; issues: string[] } {
   const { blocksWorkers = [], ...rest } = spec;
-  const issues = blocksWorkers.filter((name) => !registry.has(name)).map((name) => `blocks the tasks of unknown worker "${name}"`);
-  const byWorker = board.all().filter((task) => task.status === "pending" && task.id !== spec.id && blocksWorkers.includes(task.worker));
+  const issues = blocksWorkers
+    .filter((name) => !registry.has(name))
+    .map((name) => `blocks the tasks of unknown worker "${name}"`);
+  const byWorker = board
+    .all()
+    .filter((task) => task.status === "pending" && task.id !== spec.id && blocksWorkers.includes(task.worker));
   const blocks = [...new Set([...rest.blocks, ...byWorker.map((task) => task.id)])];
   return { spec: { ...rest, blocks }, issues };
 }
@@ -29,7 +37,11 @@ export function resolveWorkerBlocks(board: TaskBoard, spec: TaskSpec, registry: 
  * Adds tasks to a running plan one by one, each validated like a plan (id, worker, dependencies, size, and
  * no cycle through its `blocks` edges). Returns the ids accepted and the reasons for those rejected.
  */
-export function addTasks(board: TaskBoard, specs: readonly TaskSpec[], options: AddOptions): { accepted: string[]; rejected: { id: string; reason: string }[] } {
+export function addTasks(
+  board: TaskBoard,
+  specs: readonly TaskSpec[],
+  options: AddOptions,
+): { accepted: string[]; rejected: { id: string; reason: string }[] } {
   const accepted: string[] = [];
   const rejected: { id: string; reason: string }[] = [];
   for (const proposed of specs) {
@@ -79,8 +91,14 @@ export function acceptFollowUps({ settings, deps, emit, notes }: Round, board: T
     });
     for (const id of accepted) {
       emit({ type: "task.follow_up", taskId: id, worker: spec.worker, from: from.id, accepted: true });
-      for (const late of board.all().filter((task) => (task.status === "running" || task.status === "done") && spec.blocksWorkers?.includes(task.worker))) {
-        notes.push(`Follow-up "${id}" could not hold back "${late.id}" (${late.worker}): it is already ${late.status}.`);
+      for (const late of board
+        .all()
+        .filter(
+          (task) => (task.status === "running" || task.status === "done") && spec.blocksWorkers?.includes(task.worker),
+        )) {
+        notes.push(
+          `Follow-up "${id}" could not hold back "${late.id}" (${late.worker}): it is already ${late.status}.`,
+        );
       }
     }
     for (const { id, reason } of rejected) {

@@ -10,9 +10,12 @@ import type { Round } from "./round.js";
 import { tableOf, toRecords, type TaskTable } from "./task-board.js";
 
 /** Where the first plan comes from: a plan to run, or a request for a human breakdown. */
-export type InitialPlan = { kind: "plan"; specs: TaskSpec[]; source: PlanSource; usage: Usage } | { kind: "human"; request: ReviewRequest; usage: Usage };
+export type InitialPlan =
+  | { kind: "plan"; specs: TaskSpec[]; source: PlanSource; usage: Usage }
+  | { kind: "human"; request: ReviewRequest; usage: Usage };
 
-export const asSpecs = (tasks: NonNullable<State["plan"]>["tasks"]): TaskSpec[] => tasks.map((task) => ({ ...task, blocks: [] }) as TaskSpec);
+export const asSpecs = (tasks: NonNullable<State["plan"]>["tasks"]): TaskSpec[] =>
+  tasks.map((task) => ({ ...task, blocks: [] }) as TaskSpec);
 
 /** The single-task plan used when planning fails and no better fallback exists. */
 export function singleTaskPlan(goal: string, worker: string): TaskSpec[] {
@@ -38,7 +41,8 @@ export function singleTaskPlan(goal: string, worker: string): TaskSpec[] {
  */
 export async function choosePlan(round: Round, conversation?: { text: string; nonce: string }): Promise<InitialPlan> {
   const { state, settings, deps, notes } = round;
-  const fatal = (specs: readonly TaskSpec[]) => fatalPlanIssues(specs, { ...catalogRules(deps.registry), maxTasks: settings.maxTasks });
+  const fatal = (specs: readonly TaskSpec[]) =>
+    fatalPlanIssues(specs, { ...catalogRules(deps.registry), maxTasks: settings.maxTasks });
   if (state.plan) {
     const specs = asSpecs(state.plan.tasks);
     const issues = fatal(specs);
@@ -47,7 +51,13 @@ export async function choosePlan(round: Round, conversation?: { text: string; no
   }
   const outcome = deps.models.configured
     ? await planGoal(round.planner(), state.goal, deps.registry, settings, round.signal, conversation)
-    : { ok: false as const, draft: [], errors: ["no model is configured for the planner"], usage: ZERO_USAGE, repairs: 0 };
+    : {
+        ok: false as const,
+        draft: [],
+        errors: ["no model is configured for the planner"],
+        usage: ZERO_USAGE,
+        repairs: 0,
+      };
   const { usage } = outcome;
   if (outcome.ok) {
     if (outcome.repairs > 0) notes.push(`The plan was repaired ${outcome.repairs} time(s) before it validated.`);
@@ -60,7 +70,12 @@ export async function choosePlan(round: Round, conversation?: { text: string; no
   }
   if (settings.humanFallback) {
     notes.push(`${failure}; waiting for a human breakdown.`);
-    const request: ReviewRequest = { kind: "manual_breakdown", goal: state.goal, tasks: withoutBlocks(outcome.draft), errors: outcome.errors };
+    const request: ReviewRequest = {
+      kind: "manual_breakdown",
+      goal: state.goal,
+      tasks: withoutBlocks(outcome.draft),
+      errors: outcome.errors,
+    };
     return { kind: "human", request, usage };
   }
   notes.push(`${failure}; the goal runs as a single task.`);
@@ -68,15 +83,22 @@ export async function choosePlan(round: Round, conversation?: { text: string; no
 }
 
 /** Task specs as a human reviewer sees them (without follow-up `blocks` edges). */
-export const withoutBlocks = (specs: readonly TaskSpec[]) => specs.map(({ blocks: _b, blocksWorkers: _w, ...task }) => task);
+export const withoutBlocks = (specs: readonly TaskSpec[]) =>
+  specs.map(({ blocks: _b, blocksWorkers: _w, ...task }) => task);
 
 /**
  * Adopts a validated plan: breaks its cycles (each dropped edge noted), announces it with `plan.created`, and
  * returns its task table.
  */
-export function adoptPlan(specs: readonly TaskSpec[], source: PlanSource, emit: Emit, notes: string[]): { tasks: TaskSpec[]; table: TaskTable; dropped: DroppedEdge[] } {
+export function adoptPlan(
+  specs: readonly TaskSpec[],
+  source: PlanSource,
+  emit: Emit,
+  notes: string[],
+): { tasks: TaskSpec[]; table: TaskTable; dropped: DroppedEdge[] } {
   const { tasks, dropped } = breakCycles(specs);
-  for (const edge of dropped) notes.push(`Dropped dependency ${edge.task} → ${edge.dependsOn} to break the cycle ${edge.cycle.join(" → ")}.`);
+  for (const edge of dropped)
+    notes.push(`Dropped dependency ${edge.task} → ${edge.dependsOn} to break the cycle ${edge.cycle.join(" → ")}.`);
   emit({
     type: "plan.created",
     source,

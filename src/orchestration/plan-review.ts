@@ -15,7 +15,10 @@ const HitlDecisionSchema = z.union([
 ]);
 
 /** A review answer: the orchestrator's own forms, or a human-in-the-loop response (`{ decisions: [...] }`). */
-export const ReviewAnswerSchema = z.union([z.object({ decisions: z.array(HitlDecisionSchema).min(1) }), ReviewDecisionSchema]);
+export const ReviewAnswerSchema = z.union([
+  z.object({ decisions: z.array(HitlDecisionSchema).min(1) }),
+  ReviewDecisionSchema,
+]);
 
 /** What the review node interrupts with: the request, plus the human-in-the-loop shape Agent Chat UI renders. */
 export function reviewInterrupt(request: ReviewRequest) {

@@ -56,7 +56,9 @@ export function redriveUpdate(state: State, taskIds?: readonly string[]): { upda
       startedAt: new Date().toISOString(),
       budgetBase: runUsage(state),
       dispatch: [],
-      notes: [`Re-driven: ${chosen.join(", ")}${requeued.size > chosen.length ? ` (and ${requeued.size - chosen.length} dependent task(s))` : ""}.`],
+      notes: [
+        `Re-driven: ${chosen.join(", ")}${requeued.size > chosen.length ? ` (and ${requeued.size - chosen.length} dependent task(s))` : ""}.`,
+      ],
     },
     requeued: [...requeued],
   };

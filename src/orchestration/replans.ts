@@ -31,7 +31,8 @@ export function applyReplan({ settings, deps, emit, notes }: Round, board: TaskB
     origin: "replan",
     depth: 0,
   });
-  for (const { id, reason } of rejected) notes.push(`Replanned task "${id}" was rejected: ${reason.replace(/\.$/, "")}.`);
+  for (const { id, reason } of rejected)
+    notes.push(`Replanned task "${id}" was rejected: ${reason.replace(/\.$/, "")}.`);
   notes.push(`Replanned: ${decision.reason}`);
   emit({ type: "plan.replanned", reason: decision.reason, added: accepted, cancelled });
 }

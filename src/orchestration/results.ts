@@ -72,7 +72,11 @@ export function absorbResults(board: TaskBoard, results: Record<string, TaskResu
  * Completes expanded parents whose subtasks are all terminal: done with the subtasks' results joined when
  * every subtask is done, skipped otherwise. Returns the parents' synthetic results.
  */
-export function completeParents(board: TaskBoard, results: Record<string, TaskResult>, emit: Emit): Record<string, TaskResult> {
+export function completeParents(
+  board: TaskBoard,
+  results: Record<string, TaskResult>,
+  emit: Emit,
+): Record<string, TaskResult> {
   const written: Record<string, TaskResult> = {};
   let progress = true;
   while (progress) {

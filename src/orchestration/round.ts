@@ -34,12 +34,23 @@ export interface BudgetWindow {
 }
 
 /** Opens a round: the run's settings, its event stream, its budget meter and a lazily created planner model. */
-export function openRound(state: State, config: LangGraphRunnableConfig, deps: OrchestratorDeps, window?: BudgetWindow): Round {
+export function openRound(
+  state: State,
+  config: LangGraphRunnableConfig,
+  deps: OrchestratorDeps,
+  window?: BudgetWindow,
+): Round {
   const settings = resolveSettings(config, deps.settings);
   const meter = window && hasRunBudget(settings) ? new RunMeter(settings, window.used, window.startedAt) : undefined;
   const signal = meter ? meter.withDeadline(config.signal) : config.signal;
   let planner: BaseChatModel | undefined;
-  const create = () => deps.models.create({ role: "planner", model: settings.plannerModel, temperature: 0, timeoutMs: settings.plannerTimeoutMs });
+  const create = () =>
+    deps.models.create({
+      role: "planner",
+      model: settings.plannerModel,
+      temperature: 0,
+      timeoutMs: settings.plannerTimeoutMs,
+    });
   return {
     state,
     settings,

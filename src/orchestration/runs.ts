@@ -20,12 +20,14 @@ export function startsNewRun(state: State): boolean {
   if (namedRun(state) || hasNewHumanMessage(state)) return true;
   if (state.planGoal === undefined) return true;
   // A run checkpointed before run ids and digests existed compares its goal only.
-  if (state.inputDigest === undefined ? state.planGoal !== state.goal : state.inputDigest !== inputDigest(state)) return true;
+  if (state.inputDigest === undefined ? state.planGoal !== state.goal : state.inputDigest !== inputDigest(state))
+    return true;
   return state.answer !== "";
 }
 
 /** The run id the input names, if it is not the current run's (an empty one, as a form may send, names none). */
-const namedRun = (state: State): string | undefined => (state.runId && state.runId !== state.planRunId ? state.runId : undefined);
+const namedRun = (state: State): string | undefined =>
+  state.runId && state.runId !== state.planRunId ? state.runId : undefined;
 
 /** The id of a run that starts now: the one the input named, or a new one. */
 export const newRunId = (state: State): string => namedRun(state) ?? randomUUID();

@@ -17,7 +17,12 @@ export function propagateSkips(tasks: TaskTable): TaskTable {
       const blocker = task.dependsOn.find((dep) => table[dep]?.status === "dead" || table[dep]?.status === "skipped");
       if (!blocker) continue;
       const why = table[blocker]!.status === "dead" ? "was dead-lettered" : "was skipped";
-      const record: TaskRecord = { ...task, status: "skipped", reason: `dependency "${blocker}" ${why}`, blockedBy: blocker };
+      const record: TaskRecord = {
+        ...task,
+        status: "skipped",
+        reason: `dependency "${blocker}" ${why}`,
+        blockedBy: blocker,
+      };
       table[task.id] = skipped[task.id] = record;
       changed = true;
     }

@@ -11,7 +11,9 @@ export const allTerminal = (tasks: TaskTable): boolean => Object.values(tasks).e
 
 /** Pending tasks whose dependencies are all done. */
 export function readyTasks(tasks: TaskTable): TaskRecord[] {
-  return Object.values(tasks).filter((task) => task.status === "pending" && task.dependsOn.every((dep) => tasks[dep]?.status === "done"));
+  return Object.values(tasks).filter(
+    (task) => task.status === "pending" && task.dependsOn.every((dep) => tasks[dep]?.status === "done"),
+  );
 }
 
 /** Critical-path ranks of the whole table; derived on demand, never stored (they change as the plan grows). */
@@ -68,7 +70,8 @@ export class TaskBoard {
 }
 
 /** A task table of records, keyed by id. */
-export const tableOf = (records: readonly TaskRecord[]): TaskTable => Object.fromEntries(records.map((record) => [record.id, record]));
+export const tableOf = (records: readonly TaskRecord[]): TaskTable =>
+  Object.fromEntries(records.map((record) => [record.id, record]));
 
 /** Turns task specs into pending task records. */
 export function toRecords(

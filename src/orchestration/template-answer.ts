@@ -15,8 +15,12 @@ export function templateAnswer(
     mode === "offline"
       ? "_Offline mode: no model is configured, so this is a template report of the workers' results._"
       : "_The synthesizer model was unavailable, so this is a template report of the workers' results._";
-  const sections = tasks.filter((task) => task.status === "done" && !task.children?.length).map((task) => `## ${task.title}\n\n${results[task.id]?.output.trim() ?? ""}`);
-  const gaps = tasks.filter((task) => task.status !== "done").map((task) => `- **${task.id}** (${task.title}): ${task.status}${task.reason ? ` — ${task.reason}` : ""}`);
+  const sections = tasks
+    .filter((task) => task.status === "done" && !task.children?.length)
+    .map((task) => `## ${task.title}\n\n${results[task.id]?.output.trim() ?? ""}`);
+  const gaps = tasks
+    .filter((task) => task.status !== "done")
+    .map((task) => `- **${task.id}** (${task.title}): ${task.status}${task.reason ? ` — ${task.reason}` : ""}`);
   return [
     `# ${goal}`,
     label,

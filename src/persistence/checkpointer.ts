@@ -36,7 +36,14 @@ export class CheckpointerConnectionError extends OrchestratorError {}
  * `postgres://…[?schema=NAME&pool_size=N]`.
  */
 export async function openCheckpointer(spec: string, options: CheckpointerOptions = {}): Promise<CheckpointerHandle> {
-  if (spec === "memory") return { saver: new MemorySaver(), store: new InMemoryStore(), kind: "memory", lock: processLock(), close: async () => {} };
+  if (spec === "memory")
+    return {
+      saver: new MemorySaver(),
+      store: new InMemoryStore(),
+      kind: "memory",
+      lock: processLock(),
+      close: async () => {},
+    };
   if (spec.startsWith("sqlite:")) return openSqlite(spec);
   if (/^postgres(ql)?:\/\//.test(spec)) return openPostgres(spec, options);
   throw new CheckpointerSpecError(spec);
@@ -62,7 +69,10 @@ async function openSqlite(spec: string): Promise<CheckpointerHandle> {
 }
 
 /** Splits our options (`schema`, `pool_size`) off a Postgres URL; the rest goes to the driver. */
-export function parsePostgresSpec(spec: string, options: CheckpointerOptions = {}): { url: string; schema?: string; poolSize: number } {
+export function parsePostgresSpec(
+  spec: string,
+  options: CheckpointerOptions = {},
+): { url: string; schema?: string; poolSize: number } {
   const url = new URL(spec);
   const schema = url.searchParams.get("schema") ?? options.schema;
   const rawPool = url.searchParams.get("pool_size");
@@ -70,7 +80,9 @@ export function parsePostgresSpec(spec: string, options: CheckpointerOptions = {
   url.searchParams.delete("pool_size");
   const poolSize = rawPool === null ? (options.poolSize ?? 10) : Number(rawPool);
   if (!Number.isInteger(poolSize) || poolSize < 2) {
-    throw new ConfigError(`Invalid pool_size ${JSON.stringify(rawPool ?? options.poolSize)}: use an integer of at least 2 (one connection holds the thread lock).`);
+    throw new ConfigError(
+      `Invalid pool_size ${JSON.stringify(rawPool ?? options.poolSize)}: use an integer of at least 2 (one connection holds the thread lock).`,
+    );
   }
   if (schema !== undefined && schema !== null && !/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) {
     throw new ConfigError(`Invalid Postgres schema ${JSON.stringify(schema)}: use letters, digits and underscores.`);
@@ -89,7 +101,10 @@ async function openPostgres(spec: string, options: CheckpointerOptions): Promise
   // An idle client losing its connection must not crash the process; the next query reports it.
   pool.on("error", () => {});
   const saver = new PostgresSaver(pool, undefined, schema ? { schema } : {});
-  const store = new PostgresStore({ connectionOptions: { connectionString: url, max: 2, connectionTimeoutMillis: 10_000 }, ...(schema ? { schema } : {}) });
+  const store = new PostgresStore({
+    connectionOptions: { connectionString: url, max: 2, connectionTimeoutMillis: 10_000 },
+    ...(schema ? { schema } : {}),
+  });
   try {
     await setUpOnce(pool, schema, async () => {
       await saver.setup();
@@ -99,14 +114,24 @@ async function openPostgres(spec: string, options: CheckpointerOptions): Promise
     await Promise.all([pool.end().catch(() => {}), store.stop()]);
     throw connectionError(error, url);
   }
-  return { saver, store, kind: "postgres", lock: postgresLock(pool, schema), close: async () => void (await Promise.all([pool.end(), store.stop()])) };
+  return {
+    saver,
+    store,
+    kind: "postgres",
+    lock: postgresLock(pool, schema),
+    close: async () => void (await Promise.all([pool.end(), store.stop()])),
+  };
 }
 
 /**
  * Creates the schema and the checkpoint tables holding an advisory lock: processes starting together on a fresh
  * schema (executors, say) would otherwise race on the migrations and fail with a duplicate key.
  */
-async function setUpOnce(pool: import("pg").Pool, schema: string | undefined, setup: () => Promise<void>): Promise<void> {
+async function setUpOnce(
+  pool: import("pg").Pool,
+  schema: string | undefined,
+  setup: () => Promise<void>,
+): Promise<void> {
   const client = await pool.connect();
   const key = `orchestrator:setup:${schema ?? "public"}`;
   try {
@@ -119,16 +144,32 @@ async function setUpOnce(pool: import("pg").Pool, schema: string | undefined, se
   }
 }
 
-const CONNECTION_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "ETIMEDOUT", "57P01", "57P02", "57P03", "08000", "08003", "08006"]);
+const CONNECTION_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ENOTFOUND",
+  "ETIMEDOUT",
+  "57P01",
+  "57P02",
+  "57P03",
+  "08000",
+  "08003",
+  "08006",
+]);
 
 /** Turns a lost or refused database connection into a clear error; other errors pass through. */
 export function connectionError(error: unknown, url?: string): unknown {
   const code = (error as { code?: string })?.code;
   const message = (error as Error)?.message ?? String(error);
-  if (!(code && CONNECTION_CODES.has(code)) && !/Connection terminated|connect ECONNREFUSED|timeout expired/i.test(message)) return error;
+  if (
+    !(code && CONNECTION_CODES.has(code)) &&
+    !/Connection terminated|connect ECONNREFUSED|timeout expired/i.test(message)
+  )
+    return error;
   const where = url ? ` at ${redact(url)}` : "";
   return new CheckpointerConnectionError(
-    `Lost the connection to the checkpoint database${where} (${code ?? message}). Finished work is checkpointed; ` + "resume the thread once the database is back.",
+    `Lost the connection to the checkpoint database${where} (${code ?? message}). Finished work is checkpointed; ` +
+      "resume the thread once the database is back.",
     { cause: error },
   );
 }

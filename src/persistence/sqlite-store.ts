@@ -36,7 +36,9 @@ const pathMatches = (labels: readonly string[], path: readonly string[]) =>
 /** Whether a namespace meets a list-namespaces condition: a prefix or suffix path, "*" matching any label. */
 function meets(namespace: readonly string[], condition: MatchCondition): boolean {
   const { path } = condition;
-  return condition.matchType === "prefix" ? pathMatches(namespace, path) : pathMatches([...namespace].reverse(), [...path].reverse());
+  return condition.matchType === "prefix"
+    ? pathMatches(namespace, path)
+    : pathMatches([...namespace].reverse(), [...path].reverse());
 }
 
 /**
@@ -45,7 +47,10 @@ function meets(namespace: readonly string[], condition: MatchCondition): boolean
  */
 export class SqliteStore extends BaseStore {
   /** The statements, prepared once. */
-  private readonly sql: Record<"get" | "delete" | "upsert" | "under" | "all" | "namespaces", ReturnType<Database["prepare"]>>;
+  private readonly sql: Record<
+    "get" | "delete" | "upsert" | "under" | "all" | "namespaces",
+    ReturnType<Database["prepare"]>
+  >;
 
   constructor(private readonly db: Database) {
     super();
@@ -59,7 +64,9 @@ export class SqliteStore extends BaseStore {
         `INSERT INTO store (namespace, key, value, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
       ),
-      under: db.prepare("SELECT * FROM store WHERE namespace = ? OR substr(namespace, 1, ?) = ? ORDER BY updated_at DESC"),
+      under: db.prepare(
+        "SELECT * FROM store WHERE namespace = ? OR substr(namespace, 1, ?) = ? ORDER BY updated_at DESC",
+      ),
       all: db.prepare("SELECT * FROM store ORDER BY updated_at DESC"),
       namespaces: db.prepare("SELECT DISTINCT namespace FROM store ORDER BY namespace"),
     };

@@ -98,11 +98,16 @@ export function fileLock(directory: string): ThreadLock {
         await releaseLocal();
         if (error instanceof OrchestratorError) throw error;
         const why = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-        throw new LockFileError(`Cannot take the lock file ${path} of thread "${threadId}" (${why}).`, { cause: error });
+        throw new LockFileError(`Cannot take the lock file ${path} of thread "${threadId}" (${why}).`, {
+          cause: error,
+        });
       }
       if (claim !== "won") {
         await releaseLocal();
-        throw new ThreadBusyError(threadId, claim === "contended" ? "in another process (its lock file kept changing hands)" : `in process ${claim}`);
+        throw new ThreadBusyError(
+          threadId,
+          claim === "contended" ? "in another process (its lock file kept changing hands)" : `in process ${claim}`,
+        );
       }
       return async () => {
         try {
@@ -213,7 +218,10 @@ export function postgresLock(pool: pg.Pool, schema = "public"): ThreadLock {
       const key = `orchestrator:${schema}:thread:${threadId}`;
       let locked: boolean;
       try {
-        const { rows } = await client.query<{ locked: boolean }>("SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked", [key]);
+        const { rows } = await client.query<{ locked: boolean }>(
+          "SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked",
+          [key],
+        );
         locked = rows[0]?.locked === true;
       } catch (error) {
         broken ??= error as Error;

@@ -25,7 +25,9 @@ export function plannedTaskSchema(registry: WorkerCatalog) {
     complex: z.boolean().describe("True only if the task should be broken into subtasks before it runs."),
     // Asked for only when some worker declares capabilities: plans of other teams keep their shape.
     ...(registry.list().some((worker) => worker.capabilities?.length)
-      ? { requires: z.array(z.string()).describe("Capabilities from the worker list that this task needs; [] if none.") }
+      ? {
+          requires: z.array(z.string()).describe("Capabilities from the worker list that this task needs; [] if none."),
+        }
       : {}),
   });
 }
@@ -64,7 +66,11 @@ function toSpecs(tasks: readonly unknown[]): { specs: TaskSpec[]; issues: PlanIs
   for (const task of tasks) {
     const parsed = TaskInputSchema.safeParse(task);
     if (parsed.success) specs.push(parsed.data);
-    else issues.push({ code: "invalid_task", message: `Task ${JSON.stringify((task as { id?: unknown }).id)}: ${parsed.error.issues[0]?.message}` });
+    else
+      issues.push({
+        code: "invalid_task",
+        message: `Task ${JSON.stringify((task as { id?: unknown }).id)}: ${parsed.error.issues[0]?.message}`,
+      });
   }
   return { specs, issues };
 }
@@ -111,9 +117,14 @@ async function requestValidPlan(
     draft = normalised.specs;
     issues = [...normalised.issues, ...validatePlan(draft, validation)];
     if (draft.length === 0) issues.push({ code: "empty_plan", message: "The plan has no tasks." });
-    if (issues.length === 0) return { ok: true, tasks: draft, dropped: [], rationale: reply.parsed.rationale, usage, repairs: round };
+    if (issues.length === 0)
+      return { ok: true, tasks: draft, dropped: [], rationale: reply.parsed.rationale, usage, repairs: round };
     if (round < repairs) {
-      messages = [...messages, new AIMessage(JSON.stringify(reply.parsed)), new HumanMessage(repairRequest(issues.map((issue) => issue.message)))];
+      messages = [
+        ...messages,
+        new AIMessage(JSON.stringify(reply.parsed)),
+        new HumanMessage(repairRequest(issues.map((issue) => issue.message))),
+      ];
     }
   }
   if (draft.length > 0 && issues.every((issue) => REPAIRABLE_ISSUES.has(issue.code))) {
@@ -132,7 +143,10 @@ export function planGoal(
   signal?: AbortSignal,
   conversation: { text: string; nonce: string } = { text: "", nonce: "" },
 ): Promise<PlanOutcome> {
-  const messages = [new SystemMessage(plannerSystemPrompt(registry, settings)), new HumanMessage(planRequest(goal, conversation.text, conversation.nonce))];
+  const messages = [
+    new SystemMessage(plannerSystemPrompt(registry, settings)),
+    new HumanMessage(planRequest(goal, conversation.text, conversation.nonce)),
+  ];
   const validation = { ...catalogRules(registry), maxTasks: settings.maxTasks };
   return requestValidPlan(model, messages, planSchema(registry), validation, settings.planRepairs, {
     signal,
@@ -150,7 +164,10 @@ export function expandTask(
   maxSubtasks: number,
   signal?: AbortSignal,
 ): Promise<PlanOutcome> {
-  const messages = [new SystemMessage(plannerSystemPrompt(registry, settings)), new HumanMessage(expandRequest(goal, task, maxSubtasks))];
+  const messages = [
+    new SystemMessage(plannerSystemPrompt(registry, settings)),
+    new HumanMessage(expandRequest(goal, task, maxSubtasks)),
+  ];
   const validation = { ...catalogRules(registry), maxTasks: maxSubtasks };
   return requestValidPlan(model, messages, planSchema(registry), validation, settings.planRepairs, {
     signal,
@@ -186,7 +203,8 @@ export async function askReplan(
       structured.invoke(messages, { signal: bounded, runName: "replanner" }),
     )) as { raw: BaseMessage; parsed: z.infer<ReturnType<typeof replanSchema>> | null };
     const usage = addUsage(ZERO_USAGE, usageOf(reply.raw));
-    if (!reply.parsed) return { revise: false, reason: "the replan answer could not be parsed", addTasks: [], cancelTaskIds: [], usage };
+    if (!reply.parsed)
+      return { revise: false, reason: "the replan answer could not be parsed", addTasks: [], cancelTaskIds: [], usage };
     const { specs } = toSpecs(reply.parsed.addTasks);
     return {
       revise: reply.parsed.decision === "revise",
@@ -198,6 +216,12 @@ export async function askReplan(
   } catch (error) {
     const failure = classifyError(error);
     const usage = { ...ZERO_USAGE, modelCalls: failure.kind === "budget" ? 0 : 1 };
-    return { revise: false, reason: `the replan call failed: ${failure.message}`, addTasks: [], cancelTaskIds: [], usage };
+    return {
+      revise: false,
+      reason: `the replan call failed: ${failure.message}`,
+      addTasks: [],
+      cancelTaskIds: [],
+      usage,
+    };
   }
 }

@@ -89,13 +89,19 @@ function capabilityIssues(task: TaskSpec, options: ValidationOptions): PlanIssue
     .map((capability) => {
       const holders = options.workers.filter((worker) => capabilities[worker]?.includes(capability));
       const use = holders.length ? `use ${holders.join(" or ")}` : "no worker has it; drop the requirement or the task";
-      return { code: "missing_capability", message: `Task "${task.id}" requires capability "${capability}", which worker "${task.worker}" lacks: ${use}.` };
+      return {
+        code: "missing_capability",
+        message: `Task "${task.id}" requires capability "${capability}", which worker "${task.worker}" lacks: ${use}.`,
+      };
     });
 }
 
 /** What a plan is checked against from the registry: its worker names and their capabilities. */
 export function catalogRules(registry: WorkerCatalog): Pick<ValidationOptions, "workers" | "capabilities"> {
-  return { workers: registry.names, capabilities: Object.fromEntries(registry.list().map((worker) => [worker.name, worker.capabilities ?? []])) };
+  return {
+    workers: registry.names,
+    capabilities: Object.fromEntries(registry.list().map((worker) => [worker.name, worker.capabilities ?? []])),
+  };
 }
 
 /** The messages of a plan's issues that cycle-breaking cannot repair: the plan cannot run as it is. */

@@ -12,7 +12,12 @@ export const QueueOptionsSchema = z.object({
     .regex(/^[\w.-]+$/, "letters, digits, '_', '.' or '-'")
     .default("orchestrator")
     .describe("Prefix of every Redis key of the queue: queues with different prefixes never see each other's jobs."),
-  maxQueued: z.number().int().positive().default(1000).describe("Most runs waiting for an executor; a submission beyond it fails with QueueFullError."),
+  maxQueued: z
+    .number()
+    .int()
+    .positive()
+    .default(1000)
+    .describe("Most runs waiting for an executor; a submission beyond it fails with QueueFullError."),
 });
 export type QueueOptions = z.input<typeof QueueOptionsSchema>;
 export type ResolvedQueueOptions = z.infer<typeof QueueOptionsSchema>;
@@ -32,7 +37,9 @@ export function resolveQueueOptions(options: QueueOptions): ResolvedQueueOptions
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const key = issue.path.join(".");
-    throw new ConfigError(`Invalid queue option ${key}: ${JSON.stringify({ ...options, prefix }[key as keyof QueueOptions])} (${issue.message})`);
+    throw new ConfigError(
+      `Invalid queue option ${key}: ${JSON.stringify({ ...options, prefix }[key as keyof QueueOptions])} (${issue.message})`,
+    );
   }
   return parsed.data;
 }
@@ -61,10 +68,18 @@ export const KEEP_SECONDS = 7 * 24 * 3600;
  * How runs and tasks are queued: retries and dead letters are the orchestrator's, so the queue delivers a job once,
  * and again only when the process running it died; finished jobs are kept for `KEEP_SECONDS`.
  */
-export const DELIVER_ONCE = { attempts: 1, removeOnComplete: { age: KEEP_SECONDS }, removeOnFail: { age: KEEP_SECONDS } } as const;
+export const DELIVER_ONCE = {
+  attempts: 1,
+  removeOnComplete: { age: KEEP_SECONDS },
+  removeOnFail: { age: KEEP_SECONDS },
+} as const;
 
 /** A worker's lease on its jobs: a process that stops renewing it for about `lockMs` is taken for dead, its jobs re-delivered up to `maxStalls` times. */
-export const lease = (lockMs = 30_000, maxStalls = 5) => ({ lockDuration: lockMs, stalledInterval: lockMs, maxStalledCount: maxStalls });
+export const lease = (lockMs = 30_000, maxStalls = 5) => ({
+  lockDuration: lockMs,
+  stalledInterval: lockMs,
+  maxStalledCount: maxStalls,
+});
 
 /** The default name of an executor or task worker in the queue: its host and process. */
 export const processName = (): string => `${hostname()}-${process.pid}`;

@@ -6,7 +6,15 @@ import type { OrchestratorEvent } from "../events.js";
 import { createOrchestrator, type OrchestratorOptions } from "../index.js";
 import { CheckpointerConnectionError, connectionError } from "../persistence/checkpointer.js";
 import { ThreadBusyError } from "../persistence/thread-lock.js";
-import { connect, executorCountsKey, lease, processName, QUEUES, resolveQueueOptions, type QueueOptions } from "./connection.js";
+import {
+  connect,
+  executorCountsKey,
+  lease,
+  processName,
+  QUEUES,
+  resolveQueueOptions,
+  type QueueOptions,
+} from "./connection.js";
 import { publish, type RunEntry, type RunJobData } from "./runs.js";
 import { createTaskQueue } from "./tasks.js";
 
@@ -72,7 +80,10 @@ export async function createExecutor(options: ExecutorOptions): Promise<Executor
   const connection = await connect(queue.url);
   const workerConnection = await connect(queue.url);
   const tasks = taskQueue ? await createTaskQueue(taskQueue) : undefined;
-  const orchestrator = await createOrchestrator({ ...orchestratorOptions, taskRunner: tasks?.runner ?? orchestratorOptions.taskRunner });
+  const orchestrator = await createOrchestrator({
+    ...orchestratorOptions,
+    taskRunner: tasks?.runner ?? orchestratorOptions.taskRunner,
+  });
   const drain = new AbortController();
   const count = (what: string) => connection.hincrby(executorCountsKey(queue.prefix), `${name}\u0000${what}`, 1);
 
@@ -80,7 +91,8 @@ export async function createExecutor(options: ExecutorOptions): Promise<Executor
     const threadId = job.id!;
     const report = (what: DistributiveOmit<RunReport, "threadId" | "goal" | "executor">) =>
       onRun?.({ threadId, goal: job.data.goal, executor: name, ...what } as RunReport);
-    const entry = (value: DistributiveOmit<RunEntry, "executor">) => publish(connection, queue.prefix, threadId, { executor: name, ...value } as RunEntry);
+    const entry = (value: DistributiveOmit<RunEntry, "executor">) =>
+      publish(connection, queue.prefix, threadId, { executor: name, ...value } as RunEntry);
     try {
       // The orchestrator decides, holding the thread, whether the run starts, continues (the job was delivered
       // before) or is only summarised (it finished): a job delivered twice runs once.
@@ -118,7 +130,9 @@ export async function createExecutor(options: ExecutorOptions): Promise<Executor
         throw new DelayedError();
       }
       const released = error instanceof RunStoppedError;
-      await entry(released ? { kind: "released", reason: "executor draining" } : { kind: "failed", error: describe(error) });
+      await entry(
+        released ? { kind: "released", reason: "executor draining" } : { kind: "failed", error: describe(error) },
+      );
       await count(released ? "released" : "failed");
       report(released ? { what: "released" } : { what: "failed", error });
       if (!released) throw error;
@@ -153,4 +167,5 @@ export async function createExecutor(options: ExecutorOptions): Promise<Executor
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
-const describe = (error: unknown): string => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+const describe = (error: unknown): string =>
+  error instanceof Error ? `${error.name}: ${error.message}` : String(error);

@@ -7,7 +7,16 @@ import type { OrchestratorEvent } from "../events.js";
 import { ThreadBusyError } from "../persistence/thread-lock.js";
 import type { PlanInput } from "../schemas.js";
 import type { SettingsInput } from "../settings.js";
-import { connect, DELIVER_ONCE, KEEP_SECONDS, QUEUES, resolveQueueOptions, runEventsKey, type QueueOptions, type ResolvedQueueOptions } from "./connection.js";
+import {
+  connect,
+  DELIVER_ONCE,
+  KEEP_SECONDS,
+  QUEUES,
+  resolveQueueOptions,
+  runEventsKey,
+  type QueueOptions,
+  type ResolvedQueueOptions,
+} from "./connection.js";
 
 /** What a run job carries: the job's id is the thread id. */
 export interface RunJobData {
@@ -46,13 +55,19 @@ export const runQueue = (options: ResolvedQueueOptions, connection: Redis): Queu
  * has at most one queued or running job. Throws `QueueFullError` when `maxQueued` runs are waiting, and
  * `ThreadBusyError` when the thread already has a run waiting or running.
  */
-export async function submitRun(queue: QueueOptions, goal: string, request: SubmitRequest = {}): Promise<{ threadId: string; runId: string }> {
+export async function submitRun(
+  queue: QueueOptions,
+  goal: string,
+  request: SubmitRequest = {},
+): Promise<{ threadId: string; runId: string }> {
   const options = resolveQueueOptions(queue);
   const threadId = request.threadId ?? randomUUID();
   if (!goal.trim()) throw new ConfigError("A queued run needs a goal: the goal is empty.");
   // BullMQ job ids are the thread ids: they may not contain ":" nor be whole numbers.
   if (threadId.includes(":") || /^\d+$/.test(threadId)) {
-    throw new ConfigError(`Thread id ${JSON.stringify(threadId)} cannot name a queued run: use one without ":" that is not a whole number.`);
+    throw new ConfigError(
+      `Thread id ${JSON.stringify(threadId)} cannot name a queued run: use one without ":" that is not a whole number.`,
+    );
   }
   const connection = await connect(options.url);
   const runs = runQueue(options, connection);
@@ -63,7 +78,8 @@ export async function submitRun(queue: QueueOptions, goal: string, request: Subm
     const previous = await runs.getJob(threadId);
     if (previous) {
       const state = await previous.getState();
-      if (state !== "completed" && state !== "failed") throw new ThreadBusyError(threadId, `on the queue (its job is ${state})`);
+      if (state !== "completed" && state !== "failed")
+        throw new ThreadBusyError(threadId, `on the queue (its job is ${state})`);
       await previous.remove();
     }
     const runId = randomUUID();
@@ -84,7 +100,9 @@ export async function submitRun(queue: QueueOptions, goal: string, request: Subm
 }
 
 const pick = <T extends object, K extends keyof T>(value: T, keys: readonly K[]): Partial<Pick<T, K>> =>
-  Object.fromEntries(keys.filter((key) => value[key] !== undefined).map((key) => [key, value[key]])) as Partial<Pick<T, K>>;
+  Object.fromEntries(keys.filter((key) => value[key] !== undefined).map((key) => [key, value[key]])) as Partial<
+    Pick<T, K>
+  >;
 
 /** Appends an entry to a run's event stream. */
 export async function publish(connection: Redis, prefix: string, threadId: string, entry: RunEntry): Promise<void> {
@@ -106,7 +124,11 @@ export interface FollowOptions {
  * `QueuedRunFailedError` when the run failed (or the queue gave its job up), and with a `ConfigError`-like
  * message when the thread has no queued run.
  */
-export async function followRun(queue: QueueOptions, threadId: string, follow: FollowOptions = {}): Promise<{ summary: RunSummary; goal: string }> {
+export async function followRun(
+  queue: QueueOptions,
+  threadId: string,
+  follow: FollowOptions = {},
+): Promise<{ summary: RunSummary; goal: string }> {
   const options = resolveQueueOptions(queue);
   const connection = await connect(options.url);
   const runs = runQueue(options, connection);
@@ -115,7 +137,9 @@ export async function followRun(queue: QueueOptions, threadId: string, follow: F
     let last = "0";
     for (;;) {
       if (follow.signal?.aborted) throw follow.signal.reason;
-      const read = (await connection.xread("COUNT", 100, "BLOCK", 1000, "STREAMS", key, last)) as [string, [string, string[]][]][] | null;
+      const read = (await connection.xread("COUNT", 100, "BLOCK", 1000, "STREAMS", key, last)) as
+        | [string, [string, string[]][]][]
+        | null;
       for (const [id, fields] of read?.[0]?.[1] ?? []) {
         last = id;
         const entry = JSON.parse(fields[1]!) as RunEntry;
@@ -135,6 +159,8 @@ export async function followRun(queue: QueueOptions, threadId: string, follow: F
 /** Between reads: a job the queue itself failed (stalled too often) or that does not exist ends the wait. */
 async function checkJob(runs: Queue<RunJobData>, threadId: string): Promise<void> {
   const job = await runs.getJob(threadId);
-  if (!job) throw new QueuedRunFailedError(threadId, "the queue has no run on this thread (never submitted, or removed)");
-  if ((await job.getState()) === "failed") throw new QueuedRunFailedError(threadId, job.failedReason || "the queue gave the job up");
+  if (!job)
+    throw new QueuedRunFailedError(threadId, "the queue has no run on this thread (never submitted, or removed)");
+  if ((await job.getState()) === "failed")
+    throw new QueuedRunFailedError(threadId, job.failedReason || "the queue gave the job up");
 }

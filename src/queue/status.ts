@@ -39,7 +39,9 @@ export async function queueStatus(queue: QueueOptions): Promise<QueueStatus> {
       connection.hgetall(executorCountsKey(options.prefix)),
     ]);
     const executors = new Map<string, ExecutorStatus>();
-    const of = (name: string) => executors.get(name) ?? executors.set(name, { name, online: false, running: 0, completed: 0, failed: 0, released: 0 }).get(name)!;
+    const of = (name: string) =>
+      executors.get(name) ??
+      executors.set(name, { name, online: false, running: 0, completed: 0, failed: 0, released: 0 }).get(name)!;
     // A worker's connections are named `<queue client>:w:<worker name>`.
     for (const worker of workers) {
       const name = /:w:(.+)$/.exec(worker.rawname ?? "")?.[1];

@@ -10,7 +10,15 @@ import { runTaskHere, taskMemory } from "../workers/run-task.js";
 import type { BudgetShare } from "../usage.js";
 import type { WorkerCatalog } from "../worker-contract.js";
 import { SharedMeter } from "./budget.js";
-import { connect, DELIVER_ONCE, lease, processName, QUEUES, resolveQueueOptions, type QueueOptions } from "./connection.js";
+import {
+  connect,
+  DELIVER_ONCE,
+  lease,
+  processName,
+  QUEUES,
+  resolveQueueOptions,
+  type QueueOptions,
+} from "./connection.js";
 
 /** What a task job carries. */
 export interface TaskJobData {
@@ -61,7 +69,12 @@ export async function createTaskQueue(queue: QueueOptions): Promise<TaskQueue> {
     try {
       const job = await tasks.add(
         "task",
-        { threadId: context.threadId, input, settings: context.settings, ...(context.budget ? { budget: context.budget } : {}) },
+        {
+          threadId: context.threadId,
+          input,
+          settings: context.settings,
+          ...(context.budget ? { budget: context.budget } : {}),
+        },
         {
           jobId,
           ...DELIVER_ONCE,
@@ -134,7 +147,14 @@ export async function createTaskWorker(options: TaskWorkerOptions): Promise<Task
       const emit = (event: EventInit) => void job.updateProgress(event).catch(() => {});
       const { input, settings, budget } = job.data;
       const meter = budget ? new SharedMeter(ledgers, queue.prefix, budget) : undefined;
-      return runTaskHere(input, options, { provider: options.models, settings, emit, signal, meter, ...taskMemory(options.store, input, settings) });
+      return runTaskHere(input, options, {
+        provider: options.models,
+        settings,
+        emit,
+        signal,
+        meter,
+        ...taskMemory(options.store, input, settings),
+      });
     },
     {
       connection,

@@ -79,7 +79,12 @@ const OPTIONS = {
 
 /** Parses argv (without node and the script); `env` supplies LANGGRAPH_API_URL. */
 export function parseClientArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}): ClientOptions {
-  const { values, positionals } = parseFlags({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+  const { values, positionals } = parseFlags({
+    args: [...argv],
+    options: OPTIONS,
+    allowPositionals: true,
+    strict: true,
+  });
   let context: Record<string, unknown> = {};
   if (values.context !== undefined) {
     try {
@@ -87,7 +92,8 @@ export function parseClientArgs(argv: readonly string[], env: NodeJS.ProcessEnv 
     } catch {
       throw new ConfigError(`--context is not JSON: ${values.context}`);
     }
-    if (typeof context !== "object" || context === null || Array.isArray(context)) throw new ConfigError("--context must be a JSON object");
+    if (typeof context !== "object" || context === null || Array.isArray(context))
+      throw new ConfigError("--context must be a JSON object");
   }
   if (values.review) context = { ...context, reviewPlan: true };
   parseSettings(context, "--context");
@@ -139,9 +145,12 @@ async function runGoal(client: Client, options: ClientOptions & { goal: string }
     rejected = decision.action === "reject";
     payload = { command: { resume: decision } };
   }
-  const { values } = await client.threads.getState<{ answer?: string; deadLetters?: unknown[]; tasks?: Record<string, TaskRecord>; stopReason?: string | null }>(
-    threadId,
-  );
+  const { values } = await client.threads.getState<{
+    answer?: string;
+    deadLetters?: unknown[];
+    tasks?: Record<string, TaskRecord>;
+    stopReason?: string | null;
+  }>(threadId);
   const tasks = taskSummaries(values);
   const tally = runTally({ threadId, tasks, deadLetters: values.deadLetters?.length ?? 0 });
   io.stdout(`\n${values.answer ?? ""}\n\n${tally}\n`);
@@ -161,7 +170,11 @@ async function streamRun(
   io: ClientIO,
 ): Promise<ReviewRequest | undefined> {
   let review: ReviewRequest | undefined;
-  const stream = client.runs.stream(threadId, options.assistant, { ...payload, context: options.context, streamMode: STREAM_MODES });
+  const stream = client.runs.stream(threadId, options.assistant, {
+    ...payload,
+    context: options.context,
+    streamMode: STREAM_MODES,
+  });
   for await (const chunk of stream) {
     if (chunk.event === "custom" && isOrchestratorEvent(chunk.data)) {
       io.stdout(`  ${formatEvent(chunk.data)}\n`);

@@ -31,7 +31,12 @@ export function serverViewSource(client: Client): ViewSource {
   return {
     threads: async () => {
       const threads = await client.threads.search<ViewState>({ limit: 50, sortBy: "updated_at", sortOrder: "desc" });
-      return threads.map((thread) => ({ threadId: thread.thread_id, goal: thread.values?.goal ?? "", status: thread.status, updatedAt: thread.updated_at }));
+      return threads.map((thread) => ({
+        threadId: thread.thread_id,
+        goal: thread.values?.goal ?? "",
+        status: thread.status,
+        updatedAt: thread.updated_at,
+      }));
     },
     has: (threadId) =>
       client.threads.get(threadId).then(
@@ -64,7 +69,10 @@ export function serverViewSource(client: Client): ViewSource {
       const thread = await client.threads.get(threadId);
       if (thread.status === "busy") throw new RunInProgressError(threadId);
       const { values } = await client.threads.getState<State>(threadId);
-      await client.threads.updateState(threadId, { values: redriveUpdate(values, taskIds).update, asNode: REDRIVE_AS_NODE });
+      await client.threads.updateState(threadId, {
+        values: redriveUpdate(values, taskIds).update,
+        asNode: REDRIVE_AS_NODE,
+      });
       const graphId = typeof thread.metadata?.graph_id === "string" ? thread.metadata.graph_id : "orchestrator";
       await client.runs.create(threadId, graphId, { input: null, streamMode: STREAM_MODES });
     },
@@ -97,7 +105,11 @@ async function watch(client: Client, feed: ViewFeed, signal: AbortSignal): Promi
       if (active && active !== joined) {
         joined = active;
         feed.runStarted();
-        for await (const part of client.runs.joinStream(feed.threadId, active, { signal, lastEventId: "-1", streamMode: STREAM_MODES })) {
+        for await (const part of client.runs.joinStream(feed.threadId, active, {
+          signal,
+          lastEventId: "-1",
+          streamMode: STREAM_MODES,
+        })) {
           if (part.event === "custom" && isOrchestratorEvent(part.data)) feed.event(part.data);
           else if (part.event === "values") feed.load(part.data as ViewState, false);
         }
@@ -131,7 +143,10 @@ let own: ViewSource | undefined;
 export function ownViewSource(): ViewSource {
   if (!own) {
     const { port } = readEnvironment();
-    if (!port) throw new ConfigError("The web view cannot reach this server's API: PORT is not set (the LangGraph server sets it to the port it listens on).");
+    if (!port)
+      throw new ConfigError(
+        "The web view cannot reach this server's API: PORT is not set (the LangGraph server sets it to the port it listens on).",
+      );
     own = serverViewSource(new Client({ apiUrl: `http://localhost:${port}` }));
   }
   return own;

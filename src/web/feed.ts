@@ -1,13 +1,23 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { OrchestratorEvent } from "../events.js";
 import { layout, type LaidOutView } from "./layout.js";
-import { applyEvent, emptyView, overlay, phaseAfter, viewFromState, type LiveTask, type RunView, type ViewState } from "./run-view.js";
+import {
+  applyEvent,
+  emptyView,
+  overlay,
+  phaseAfter,
+  viewFromState,
+  type LiveTask,
+  type RunView,
+  type ViewState,
+} from "./run-view.js";
 
 /** Told that the picture changed; it reads `view()` when it wants it (the event stream does, at most every 50 ms). */
 export type ViewListener = () => void;
 
 /** Waits `ms`, or until `signal` aborts; never rejects (a watcher polling a run's state between updates). */
-export const pause = (ms: number, signal: AbortSignal): Promise<unknown> => sleep(ms, undefined, { signal }).catch(() => undefined);
+export const pause = (ms: number, signal: AbortSignal): Promise<unknown> =>
+  sleep(ms, undefined, { signal }).catch(() => undefined);
 
 /**
  * The live picture of one thread: checkpointed state (`load`) with the current run's lifecycle events on top
@@ -82,7 +92,11 @@ export class ViewFeed {
     const shape = JSON.stringify([view.tasks.map((task) => [task.id, task.dependsOn, task.from]), view.droppedEdges]);
     if (shape === this.shape && this.positions) {
       const positions = this.positions;
-      return { ...positions, ...view, tasks: view.tasks.map((task, i) => ({ ...task, x: positions.tasks[i]!.x, y: positions.tasks[i]!.y })) };
+      return {
+        ...positions,
+        ...view,
+        tasks: view.tasks.map((task, i) => ({ ...task, x: positions.tasks[i]!.x, y: positions.tasks[i]!.y })),
+      };
     }
     const laid = layout(view);
     this.shape = shape;

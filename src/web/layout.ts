@@ -34,11 +34,14 @@ export function edgesOf(view: RunView): Edge[] {
   const ids = new Set(view.tasks.map((task) => task.id));
   const edges = new Map<string, Edge>();
   for (const task of view.tasks) {
-    for (const dep of task.dependsOn) if (ids.has(dep)) edges.set(`${dep}>${task.id}`, { from: dep, to: task.id, kind: "dependency" });
-    if (task.from && ids.has(task.from)) edges.set(`${task.from}>${task.id}`, { from: task.from, to: task.id, kind: "follow-up" });
+    for (const dep of task.dependsOn)
+      if (ids.has(dep)) edges.set(`${dep}>${task.id}`, { from: dep, to: task.id, kind: "dependency" });
+    if (task.from && ids.has(task.from))
+      edges.set(`${task.from}>${task.id}`, { from: task.from, to: task.id, kind: "follow-up" });
   }
   for (const edge of view.droppedEdges) {
-    if (ids.has(edge.task) && ids.has(edge.dependsOn)) edges.set(`${edge.dependsOn}>${edge.task}`, { from: edge.dependsOn, to: edge.task, kind: "dropped" });
+    if (ids.has(edge.task) && ids.has(edge.dependsOn))
+      edges.set(`${edge.dependsOn}>${edge.task}`, { from: edge.dependsOn, to: edge.task, kind: "dropped" });
   }
   return [...edges.values()];
 }
@@ -63,7 +66,10 @@ function dagreLayout(view: RunView, edges: Edge[]): Pick<LaidOutView, "tasks" | 
   });
   const routed = edges.map((edge) => ({
     ...edge,
-    points: ((graph.edge(edge.from, edge.to) as EdgeLabel | undefined)?.points ?? []).map((point: Point) => ({ x: Math.round(point.x), y: Math.round(point.y) })),
+    points: ((graph.edge(edge.from, edge.to) as EdgeLabel | undefined)?.points ?? []).map((point: Point) => ({
+      x: Math.round(point.x),
+      y: Math.round(point.y),
+    })),
   }));
   const size = graph.graph();
   return { tasks, edges: routed, width: Math.ceil(size.width ?? 0), height: Math.ceil(size.height ?? 0) };
@@ -72,7 +78,8 @@ function dagreLayout(view: RunView, edges: Edge[]): Pick<LaidOutView, "tasks" | 
 /** One column per dependency level (plan order within a column), straight edges: linear in the size of the plan. */
 function levelLayout(view: RunView, edges: Edge[]): Pick<LaidOutView, "tasks" | "edges" | "width" | "height"> {
   const incoming = new Map<string, string[]>();
-  for (const edge of edges) if (edge.kind !== "dropped") incoming.set(edge.to, [...(incoming.get(edge.to) ?? []), edge.from]);
+  for (const edge of edges)
+    if (edge.kind !== "dropped") incoming.set(edge.to, [...(incoming.get(edge.to) ?? []), edge.from]);
   const level = new Map<string, number>();
   const levelOf = (id: string, path: Set<string>): number => {
     const known = level.get(id);
@@ -90,7 +97,10 @@ function levelLayout(view: RunView, edges: Edge[]): Pick<LaidOutView, "tasks" | 
     const column = levelOf(task.id, new Set());
     const row = rows[column] ?? 0;
     rows[column] = row + 1;
-    at.set(task.id, { x: GAP.margin + column * (NODE.width + GAP.rank), y: GAP.margin + row * (NODE.height + GAP.node) });
+    at.set(task.id, {
+      x: GAP.margin + column * (NODE.width + GAP.rank),
+      y: GAP.margin + row * (NODE.height + GAP.node),
+    });
   }
   const tasks = view.tasks.map((task) => ({ ...task, ...at.get(task.id)! }));
   const routed = edges.map((edge) => {

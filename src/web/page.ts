@@ -5,10 +5,15 @@ export const UI_BASE = "/ui";
 export const threadPath = (threadId: string) => `${UI_BASE}/threads/${encodeURIComponent(threadId)}`;
 
 /** Escapes text for HTML. */
-export const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (char) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[char]!);
+export const escapeHtml = (text: string) =>
+  text.replace(/[&<>"']/g, (char) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[char]!);
 
 const IMPORTS = {
-  imports: { preact: `${UI_BASE}/assets/preact.mjs`, "preact/hooks": `${UI_BASE}/assets/hooks.mjs`, htm: `${UI_BASE}/assets/htm.mjs` },
+  imports: {
+    preact: `${UI_BASE}/assets/preact.mjs`,
+    "preact/hooks": `${UI_BASE}/assets/hooks.mjs`,
+    htm: `${UI_BASE}/assets/htm.mjs`,
+  },
 };
 
 const shell = (title: string, body: string, script = "") => `<!doctype html>
@@ -63,4 +68,7 @@ export const threadListPage = (threads: readonly ThreadEntry[]) =>
 
 /** The page of a thread that does not exist. */
 export const missingThreadPage = (threadId: string) =>
-  shell("No such thread", `<main class="threads"><h1>No thread "${escapeHtml(threadId)}"</h1><p><a href="${UI_BASE}">All runs</a></p></main>`);
+  shell(
+    "No such thread",
+    `<main class="threads"><h1>No thread "${escapeHtml(threadId)}"</h1><p><a href="${UI_BASE}">All runs</a></p></main>`,
+  );

@@ -19,7 +19,8 @@ export interface ViewSource {
 export const SSE_INTERVAL_MS = 50;
 const HEARTBEAT_MS = 15_000;
 
-const html = (body: string, status = 200) => new Response(body, { status, headers: { "content-type": "text/html; charset=utf-8" } });
+const html = (body: string, status = 200) =>
+  new Response(body, { status, headers: { "content-type": "text/html; charset=utf-8" } });
 
 /**
  * Answers the web view's routes under `/ui` (the thread list, a thread's page, its event stream and re-drive,
@@ -32,8 +33,10 @@ export async function handleUi(request: Request, source: ViewSource): Promise<Re
   const match = /^\/ui\/threads\/([^/]+)(\/events|\/redrive|\/tasks\/[^/]+)?$/.exec(path);
   if (!match) return undefined;
   const threadId = decodeURIComponent(match[1]!);
-  if (match[2]?.startsWith("/tasks/")) return taskDetail(source, threadId, decodeURIComponent(match[2].slice("/tasks/".length)));
-  if (match[2] === "/redrive") return request.method === "POST" ? redrive(request, source, threadId) : new Response("Use POST.", { status: 405 });
+  if (match[2]?.startsWith("/tasks/"))
+    return taskDetail(source, threadId, decodeURIComponent(match[2].slice("/tasks/".length)));
+  if (match[2] === "/redrive")
+    return request.method === "POST" ? redrive(request, source, threadId) : new Response("Use POST.", { status: 405 });
   if (match[2] === "/events") return eventStream(request, source, threadId);
   return (await source.has(threadId)) ? html(threadPage(threadId)) : html(missingThreadPage(threadId), 404);
 }
@@ -49,7 +52,10 @@ async function redrive(request: Request, source: ViewSource, threadId: string): 
     if (!Array.isArray(body.taskIds) || !body.taskIds.every((id) => typeof id === "string")) throw new Error();
     taskIds = body.taskIds;
   } catch {
-    return Response.json({ error: 'Expected a JSON body { "taskIds": [...] } (empty: every dead letter).' }, { status: 400 });
+    return Response.json(
+      { error: 'Expected a JSON body { "taskIds": [...] } (empty: every dead letter).' },
+      { status: 400 },
+    );
   }
   try {
     await source.redrive(threadId, taskIds);
@@ -65,7 +71,9 @@ async function taskDetail(source: ViewSource, threadId: string, taskId: string):
   const stop = new AbortController();
   try {
     const task = (await source.follow(threadId, stop.signal))?.view().tasks.find((t) => t.id === taskId);
-    return task ? Response.json(task) : Response.json({ error: `No task "${taskId}" on thread "${threadId}".` }, { status: 404 });
+    return task
+      ? Response.json(task)
+      : Response.json({ error: `No task "${taskId}" on thread "${threadId}".` }, { status: 404 });
   } finally {
     stop.abort();
   }
@@ -77,7 +85,11 @@ async function taskDetail(source: ViewSource, threadId: string, taskId: string):
  */
 export const streamed = (view: LaidOutView) => ({
   ...view,
-  tasks: view.tasks.map(({ output, attemptLog, ...task }) => ({ ...task, outputChars: output?.length ?? 0, attemptRecords: attemptLog.length })),
+  tasks: view.tasks.map(({ output, attemptLog, ...task }) => ({
+    ...task,
+    outputChars: output?.length ?? 0,
+    attemptRecords: attemptLog.length,
+  })),
 });
 
 /** Server-sent events: the laid-out picture (without outputs and attempt logs) as JSON, at once and after every change (coalesced). */
@@ -130,5 +142,7 @@ async function eventStream(request: Request, source: ViewSource, threadId: strin
       stop.abort();
     },
   });
-  return new Response(stream, { headers: { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" } });
+  return new Response(stream, {
+    headers: { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" },
+  });
 }

@@ -65,7 +65,10 @@ export interface ViewState {
 }
 
 /** A thread's snapshot as the view reads it: a `getState` result of the graph or of the SDK. */
-export const viewStateOf = (snapshot: { values?: unknown; tasks?: readonly { interrupts?: readonly { value?: unknown }[] }[] }): ViewState => ({
+export const viewStateOf = (snapshot: {
+  values?: unknown;
+  tasks?: readonly { interrupts?: readonly { value?: unknown }[] }[];
+}): ViewState => ({
   ...(snapshot.values as ViewState | undefined),
   interrupts: (snapshot.tasks ?? []).flatMap((task) => (task.interrupts ?? []).map((pending) => pending.value)),
 });
@@ -75,7 +78,10 @@ export const OUTPUT_CHARS = 4_000;
 
 const errorText = (error: { kind: string; message: string }) => `${error.kind}: ${error.message}`;
 
-const clip = (text: string) => (text.length > OUTPUT_CHARS ? `${text.slice(0, OUTPUT_CHARS)}\n… (${text.length - OUTPUT_CHARS} more characters)` : text);
+const clip = (text: string) =>
+  text.length > OUTPUT_CHARS
+    ? `${text.slice(0, OUTPUT_CHARS)}\n… (${text.length - OUTPUT_CHARS} more characters)`
+    : text;
 
 const attemptView = (record: AttemptRecord): AttemptView => {
   // The model settings of an attempt that called no model (a plain function) would only mislead.
@@ -106,7 +112,8 @@ export const emptyView = (threadId: string, goal = ""): RunView => ({
 export function viewFromState(threadId: string, state: ViewState): RunView {
   const results = state.results ?? {};
   const proposer = new Map<string, string>();
-  for (const result of Object.values(results)) for (const followUp of result.followUps ?? []) proposer.set(followUp.id, result.taskId);
+  for (const result of Object.values(results))
+    for (const followUp of result.followUps ?? []) proposer.set(followUp.id, result.taskId);
   const letters = new Map((state.deadLetters ?? []).map((letter) => [letter.taskId, letter]));
   const tasks = Object.values(state.tasks ?? {})
     .sort((a, b) => a.order - b.order)
@@ -147,7 +154,11 @@ export function viewFromState(threadId: string, state: ViewState): RunView {
     ...(state.pendingReview
       ? { review: reviewText(state.pendingReview) }
       : state.interrupts?.length
-        ? { question: state.interrupts.map((value) => `A worker waits for an answer: ${JSON.stringify(value)}`).join("\n") }
+        ? {
+            question: state.interrupts
+              .map((value) => `A worker waits for an answer: ${JSON.stringify(value)}`)
+              .join("\n"),
+          }
         : {}),
   };
 }
@@ -160,7 +171,8 @@ const reviewText = (review: NonNullable<ViewState["pendingReview"]>) =>
 const STAGE: Record<ViewStatus, number> = { pending: 0, running: 1, failed: 1, done: 2, dead: 2, skipped: 2 };
 
 /** A task as the live events of the current run have it. */
-export type LiveTask = Pick<TaskView, "status"> & Partial<Pick<TaskView, "attempts" | "durationMs" | "error" | "reason" | "title" | "worker" | "dependsOn" | "from">>;
+export type LiveTask = Pick<TaskView, "status"> &
+  Partial<Pick<TaskView, "attempts" | "durationMs" | "error" | "reason" | "title" | "worker" | "dependsOn" | "from">>;
 
 /**
  * Folds one lifecycle event into the live overlay (task id → what the events say). Events run ahead of checkpoints:
@@ -175,20 +187,46 @@ function livePatches(event: OrchestratorEvent, live: ReadonlyMap<string, LiveTas
     case "plan.created":
       return event.tasks
         .filter((task) => !live.has(task.id))
-        .map((task) => [task.id, { status: "pending", title: task.title, worker: task.worker, dependsOn: task.dependsOn }]);
+        .map((task) => [
+          task.id,
+          { status: "pending", title: task.title, worker: task.worker, dependsOn: task.dependsOn },
+        ]);
     case "task.started":
     case "task.retrying":
       return [[event.taskId, { status: "running", worker: event.worker, attempts: event.attempt }]];
     case "task.failed":
-      return [[event.taskId, { status: "failed", worker: event.worker, attempts: event.attempt, error: errorText(event.error) }]];
+      return [
+        [
+          event.taskId,
+          { status: "failed", worker: event.worker, attempts: event.attempt, error: errorText(event.error) },
+        ],
+      ];
     case "task.done":
-      return [[event.taskId, { status: "done", worker: event.worker, attempts: event.attempts, durationMs: Math.round(event.durationMs), error: undefined }]];
+      return [
+        [
+          event.taskId,
+          {
+            status: "done",
+            worker: event.worker,
+            attempts: event.attempts,
+            durationMs: Math.round(event.durationMs),
+            error: undefined,
+          },
+        ],
+      ];
     case "task.dead":
-      return [[event.taskId, { status: "dead", worker: event.worker, attempts: event.attempts, error: errorText(event.error) }]];
+      return [
+        [
+          event.taskId,
+          { status: "dead", worker: event.worker, attempts: event.attempts, error: errorText(event.error) },
+        ],
+      ];
     case "task.skipped":
       return [[event.taskId, { status: "skipped", worker: event.worker, reason: event.reason }]];
     case "task.follow_up":
-      return event.accepted && !live.has(event.taskId) ? [[event.taskId, { status: "pending", worker: event.worker, from: event.from }]] : [];
+      return event.accepted && !live.has(event.taskId)
+        ? [[event.taskId, { status: "pending", worker: event.worker, from: event.from }]]
+        : [];
     default:
       return [];
   }
@@ -204,7 +242,8 @@ export function overlay(view: RunView, live: ReadonlyMap<string, LiveTask>, phas
   const known = new Set(view.tasks.map((task) => task.id));
   const tasks = view.tasks.map((task): TaskView => {
     const now = live.get(task.id);
-    const checkpointed: TaskView = live.size > 0 && task.status === "running" && !task.children ? { ...task, status: "pending" } : task;
+    const checkpointed: TaskView =
+      live.size > 0 && task.status === "running" && !task.children ? { ...task, status: "pending" } : task;
     if (!now || STAGE[now.status] < STAGE[checkpointed.status]) return checkpointed;
     return { ...task, ...now, title: task.title, dependsOn: task.dependsOn, from: task.from ?? now.from };
   });

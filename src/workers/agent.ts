@@ -14,7 +14,8 @@ import { mcpFailures, withMcpTools } from "./mcp.js";
 const FINAL_ANSWER_REQUEST = "The tool-call budget is used up. Give your final answer now, without tools.";
 
 /** Tool rounds so far: the agent's replies that called tools. */
-const toolRounds = (messages: BaseMessage[]) => messages.filter((m) => AIMessage.isInstance(m) && m.tool_calls?.length).length;
+const toolRounds = (messages: BaseMessage[]) =>
+  messages.filter((m) => AIMessage.isInstance(m) && m.tool_calls?.length).length;
 
 /**
  * The attempt's middleware: records the usage of every model reply, and once `maxRounds` rounds of tool calls are
@@ -25,7 +26,13 @@ function attemptMiddleware(attempt: Attempt, maxRounds: number) {
     name: "OrchestratorAttempt",
     wrapModelCall: async (request, handler) => {
       const spent = toolRounds(request.messages) >= maxRounds;
-      const reply = spent ? await handler({ ...request, tools: [], messages: [...request.messages, new HumanMessage(FINAL_ANSWER_REQUEST)] }) : await handler(request);
+      const reply = spent
+        ? await handler({
+            ...request,
+            tools: [],
+            messages: [...request.messages, new HumanMessage(FINAL_ANSWER_REQUEST)],
+          })
+        : await handler(request);
       attempt.meter(reply);
       if (!spent || !reply.tool_calls?.length || request.responseFormat) return reply;
       return new AIMessage({ content: reply.content, id: reply.id, usage_metadata: reply.usage_metadata });
@@ -45,7 +52,12 @@ function unwrapped(error: unknown): unknown {
  * and output schema, the attempt's metered model, its signal and the tool-round budget. Tool errors go back to the
  * model as tool messages; an MCP server that goes away fails the attempt.
  */
-export function runAgent(input: WorkerInput, worker: AgentWorker, feedback: string | undefined, attempt: Attempt): Promise<WorkerOutput> {
+export function runAgent(
+  input: WorkerInput,
+  worker: AgentWorker,
+  feedback: string | undefined,
+  attempt: Attempt,
+): Promise<WorkerOutput> {
   const servers = worker.mcpServers ?? {};
   if (!Object.keys(servers).length) return runAgentWith(input, worker, feedback, attempt, worker.tools ?? []);
   return withMcpTools(servers, worker.mcpTools, (mcpTools, gone) =>
@@ -62,17 +74,22 @@ async function runAgentWith(
   middleware: AgentMiddleware[] = [],
 ): Promise<WorkerOutput> {
   const model = attempt.model("worker");
-  if (tools.length && !model.bindTools) throw new AttemptFailure("worker", "the worker's model does not support tool calling", false);
+  if (tools.length && !model.bindTools)
+    throw new AttemptFailure("worker", "the worker's model does not support tool calling", false);
   const nonce = taskNonce(input, "task");
   // Dependencies' results come fenced: the system prompt says that fenced text is data.
-  const systemPrompt = Object.keys(input.dependencies).length ? withDataRule(worker.systemPrompt, nonce) : worker.systemPrompt;
+  const systemPrompt = Object.keys(input.dependencies).length
+    ? withDataRule(worker.systemPrompt, nonce)
+    : worker.systemPrompt;
   const maxRounds = worker.maxToolRounds ?? attempt.maxToolRounds;
   const agent = createAgent({
     model,
     tools,
     systemPrompt,
     middleware: [attemptMiddleware(attempt, maxRounds), ...middleware],
-    ...(worker.outputSchema ? { responseFormat: toolStrategy(worker.outputSchema as never, { toolMessageContent: "Result recorded." }) } : {}),
+    ...(worker.outputSchema
+      ? { responseFormat: toolStrategy(worker.outputSchema as never, { toolMessageContent: "Result recorded." }) }
+      : {}),
     checkpointer: false,
     name: worker.name,
   });
@@ -93,6 +110,7 @@ async function runAgentWith(
     });
   if (!worker.outputSchema) return { output: textOf(state.messages.at(-1)!) };
   const parsed = (state as { structuredResponse?: unknown }).structuredResponse;
-  if (parsed === null || parsed === undefined) throw new AttemptFailure("schema", "the model returned no parsable structured output");
+  if (parsed === null || parsed === undefined)
+    throw new AttemptFailure("schema", "the model returned no parsable structured output");
   return { output: JSON.stringify(parsed, null, 2), data: parsed };
 }

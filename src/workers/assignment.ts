@@ -2,7 +2,11 @@ import type { Emit } from "../events.js";
 import { dependencyResult, type TaskResult, type WorkerAssignment, type WorkerInput } from "../schemas.js";
 
 /** A step's input: its routed dependencies plus the results this worker produced for it earlier. */
-export function stepInput(assignment: WorkerAssignment, step: Omit<WorkerInput, "goal">, results: Record<string, TaskResult>): WorkerInput {
+export function stepInput(
+  assignment: WorkerAssignment,
+  step: Omit<WorkerInput, "goal">,
+  results: Record<string, TaskResult>,
+): WorkerInput {
   const dependencies = { ...step.dependencies };
   for (const id of step.task.dependsOn) {
     const result = results[id];
@@ -11,7 +15,13 @@ export function stepInput(assignment: WorkerAssignment, step: Omit<WorkerInput, 
     dependencies[id] = dependencyResult(title, result);
   }
   const run = assignment.runId ? { runId: assignment.runId } : {};
-  return { goal: assignment.goal, ...(assignment.fenceSeed ? { fenceSeed: assignment.fenceSeed } : {}), ...run, ...step, dependencies };
+  return {
+    goal: assignment.goal,
+    ...(assignment.fenceSeed ? { fenceSeed: assignment.fenceSeed } : {}),
+    ...run,
+    ...step,
+    dependencies,
+  };
 }
 
 /**

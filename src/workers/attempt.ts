@@ -30,7 +30,10 @@ export interface ExecuteOptions {
 const NESTED_RUN_CONFIGURABLE = { __pregel_abort_signals: undefined } as const;
 
 /** How every run of a task is named and tagged in traces: `<worker>:<task>`, `worker:…` and `task:…`. */
-export const taskRunLabels = (worker: string, taskId: string) => ({ runName: `${worker}:${taskId}`, tags: [`worker:${worker}`, `task:${taskId}`] });
+export const taskRunLabels = (worker: string, taskId: string) => ({
+  runName: `${worker}:${taskId}`,
+  tags: [`worker:${worker}`, `task:${taskId}`],
+});
 
 /**
  * The config of a graph run nested in an attempt (an agent, a graph worker): named `<worker>:<task>` and tagged and
@@ -73,11 +76,20 @@ export class Attempt implements ModelAccess, CallObserver {
 
   model(role: ModelRole = "worker"): BaseChatModel {
     const { settings } = this.options;
-    const named = { planner: settings.plannerModel, synthesizer: settings.synthesizerModel, fallback: settings.fallbackModel };
+    const named = {
+      planner: settings.plannerModel,
+      synthesizer: settings.synthesizerModel,
+      fallback: settings.fallbackModel,
+    };
     const model = role === "worker" ? (this.params.model ?? settings.workerModel) : named[role];
     const fallback = role === "worker" && this.params.model === settings.fallbackModel;
     // A planner or synthesizer model asked for inside the attempt runs under the shorter of both limits.
-    const limits = { planner: settings.plannerTimeoutMs, synthesizer: settings.synthesizerTimeoutMs, worker: this.timeoutMs, fallback: this.timeoutMs };
+    const limits = {
+      planner: settings.plannerTimeoutMs,
+      synthesizer: settings.synthesizerTimeoutMs,
+      worker: this.timeoutMs,
+      fallback: this.timeoutMs,
+    };
     const created = this.options.provider.create({
       role: fallback ? "fallback" : role,
       model,
@@ -117,7 +129,11 @@ export class Attempt implements ModelAccess, CallObserver {
       (usage) => this.recordUsage(usage),
       (error) => refusal.abort(error),
     );
-    return { handler, signal: AbortSignal.any([this.signal, refusal.signal]), refused: () => (refusal.signal.aborted ? (refusal.signal.reason as Error) : undefined) };
+    return {
+      handler,
+      signal: AbortSignal.any([this.signal, refusal.signal]),
+      refused: () => (refusal.signal.aborted ? (refusal.signal.reason as Error) : undefined),
+    };
   }
 
   /** Ends the attempt: calls still running (cut by a time limit) count as made. */

@@ -26,7 +26,9 @@ export function llmCheck(criteria = "The result does what the task asks, complet
     const { raw, parsed } = (await reviewer.invoke(
       [
         new SystemMessage(withDataRule(REVIEWER_SYSTEM_PROMPT, nonce)),
-        new HumanMessage(`Task "${input.task.id}": ${input.task.title}\n${input.task.description}\n\nCriteria: ${criteria}\n\nResult:\n${fence(result.output, nonce)}`),
+        new HumanMessage(
+          `Task "${input.task.id}": ${input.task.title}\n${input.task.description}\n\nCriteria: ${criteria}\n\nResult:\n${fence(result.output, nonce)}`,
+        ),
       ],
       { signal: context.signal, runName: "result_review" },
     )) as { raw: BaseMessage; parsed: z.infer<typeof VerdictSchema> | null };

@@ -5,7 +5,8 @@ import type { WorkerDefinition } from "../worker-contract.js";
 export const DEFAULT_WORKERS: readonly WorkerDefinition[] = [
   agentWorker({
     name: "researcher",
-    description: "Gathers facts, options, constraints and background on a question; states what is known and how sure it is.",
+    description:
+      "Gathers facts, options, constraints and background on a question; states what is known and how sure it is.",
     systemPrompt:
       "You are a meticulous researcher. Collect the facts, options and constraints the task asks for. Prefer " +
       "specific, checkable statements (names, numbers, dates) over generalities. Separate what you know from " +
@@ -29,7 +30,8 @@ export const DEFAULT_WORKERS: readonly WorkerDefinition[] = [
   }),
   agentWorker({
     name: "reviewer",
-    description: "Checks a draft or result for errors, gaps and inconsistencies against the goal and lists concrete fixes.",
+    description:
+      "Checks a draft or result for errors, gaps and inconsistencies against the goal and lists concrete fixes.",
     systemPrompt:
       "You are a demanding reviewer. Check the inputs against the goal: factual errors, contradictions, missing " +
       "parts, unclear steps. List each problem with a concrete fix, most important first. If the work is sound, " +

@@ -29,7 +29,11 @@ const sleep = (ms: number, signal?: AbortSignal) =>
  * deadline passed, or a model call was refused) ends it with a `budget` error: not a failure of the task, so
  * no `task.failed`. Never throws.
  */
-export async function executeTask(input: WorkerInput, worker: WorkerDefinition, options: ExecuteOptions): Promise<TaskResult> {
+export async function executeTask(
+  input: WorkerInput,
+  worker: WorkerDefinition,
+  options: ExecuteOptions,
+): Promise<TaskResult> {
   const { settings, emit } = options;
   const startedAt = new Date();
   const ladder = retryLadder(worker, settings);
@@ -53,7 +57,12 @@ export async function executeTask(input: WorkerInput, worker: WorkerDefinition, 
     const number = i + 1;
     const params = ladder[i]!;
     const pastDeadline = deadlinePassed(options);
-    if (pastDeadline) return finish({ status: "failed", output: "", error: { kind: "budget", message: pastDeadline, retryable: false } });
+    if (pastDeadline)
+      return finish({
+        status: "failed",
+        output: "",
+        error: { kind: "budget", message: pastDeadline, retryable: false },
+      });
     emit({ type: "task.started", ...ref, attempt: number });
     const began = performance.now();
     const outcome = await runAttempt(input, worker, params, number, feedback, options);
@@ -74,8 +83,12 @@ export async function executeTask(input: WorkerInput, worker: WorkerDefinition, 
       const text = capOutput(output, settings.maxOutputChars);
       // What state cannot hold whole is kept whole in the run's memory, with a reference in state.
       const cut = text !== output || capped.note !== undefined;
-      const stored = cut && options.memory ? await keepFullResult(options.memory, input.task.id, outcome.output) : undefined;
-      const notes = [...(capped.note ? [capped.note] : []), ...(stored ? [`the full result is in the store at ${stored.namespace.join("/")} "${stored.key}"`] : [])];
+      const stored =
+        cut && options.memory ? await keepFullResult(options.memory, input.task.id, outcome.output) : undefined;
+      const notes = [
+        ...(capped.note ? [capped.note] : []),
+        ...(stored ? [`the full result is in the store at ${stored.namespace.join("/")} "${stored.key}"`] : []),
+      ];
       const result = finish({
         status: "done",
         output: notes.length ? `${text}\n\n[${notes.join("; ")}]` : text,
@@ -95,7 +108,10 @@ export async function executeTask(input: WorkerInput, worker: WorkerDefinition, 
     }
     feedback = `${error.kind}: ${error.message}`;
     if (error.kind === "underspecified" && options.provider.configured) {
-      input = { ...input, task: { ...input.task, description: await clarify(input, error.message, outcome.attempt, options) } };
+      input = {
+        ...input,
+        task: { ...input.task, description: await clarify(input, error.message, outcome.attempt, options) },
+      };
     }
     attempts.push(record());
     emit({ type: "task.retrying", ...ref, attempt: number + 1, reason: feedback });
@@ -108,7 +124,9 @@ export async function executeTask(input: WorkerInput, worker: WorkerDefinition, 
 /** The run budget message when the run's deadline has passed: no attempt starts then. */
 function deadlinePassed(options: ExecuteOptions): string | undefined {
   const { meter } = options;
-  return meter?.deadlineAt !== undefined && Date.now() >= meter.deadlineAt ? new RunBudgetReachedError(meter.reached()!).message : undefined;
+  return meter?.deadlineAt !== undefined && Date.now() >= meter.deadlineAt
+    ? new RunBudgetReachedError(meter.reached()!).message
+    : undefined;
 }
 
 /**
@@ -119,7 +137,10 @@ async function clarify(input: WorkerInput, reason: string, attempt: Attempt, opt
   try {
     const nonce = taskNonce(input, "clarify");
     const model = attempt.model("planner");
-    const messages = [new SystemMessage(withDataRule(CLARIFIER_SYSTEM_PROMPT, nonce)), new HumanMessage(clarifyRequest(input, reason, nonce))];
+    const messages = [
+      new SystemMessage(withDataRule(CLARIFIER_SYSTEM_PROMPT, nonce)),
+      new HumanMessage(clarifyRequest(input, reason, nonce)),
+    ];
     const cancel = options.meter ? options.meter.withDeadline(options.signal) : options.signal;
     const reply = await boundedCall(options.settings.plannerTimeoutMs, cancel, "the clarifier call", (signal) =>
       model.invoke(messages, { signal, runName: "clarifier" }),

@@ -3,7 +3,12 @@ import type { Attempt } from "./attempt.js";
 import { AttemptFailure } from "./classify.js";
 import type { FunctionWorker, WorkerOutput } from "../worker-contract.js";
 
-export async function runFunction(input: WorkerInput, worker: FunctionWorker, feedback: string | undefined, attempt: Attempt): Promise<WorkerOutput> {
+export async function runFunction(
+  input: WorkerInput,
+  worker: FunctionWorker,
+  feedback: string | undefined,
+  attempt: Attempt,
+): Promise<WorkerOutput> {
   const raw = await worker.run(input, {
     signal: attempt.signal,
     attempt: attempt.number,

@@ -14,7 +14,8 @@ import { AttemptFailure } from "./classify.js";
 type Invocable = { invoke(input: unknown, config?: unknown): Promise<unknown> };
 
 /** The graph to invoke: a `createAgent` agent's compiled graph, or the graph itself. */
-const invocable = (graph: WorkerGraph): Invocable => ("graph" in graph && graph.graph ? graph.graph : graph) as Invocable;
+const invocable = (graph: WorkerGraph): Invocable =>
+  ("graph" in graph && graph.graph ? graph.graph : graph) as Invocable;
 
 /** The compiled graphs of the registry's graph workers: the worker node declares them so Studio's xray shows them. */
 export function workerSubgraphs(workers: readonly WorkerDefinition[]): CompiledStateGraph<never, never>[] {
@@ -35,8 +36,12 @@ const asMessage = (message: BaseMessageLike) => {
 
 /** The default result of a graph's final state: its structured response, else its last AI message's text. */
 export function defaultGraphOutput(state: unknown): WorkerOutput {
-  const { structuredResponse, messages } = (state ?? {}) as { structuredResponse?: unknown; messages?: BaseMessageLike[] };
-  if (structuredResponse !== undefined && structuredResponse !== null) return { output: JSON.stringify(structuredResponse, null, 2), data: structuredResponse };
+  const { structuredResponse, messages } = (state ?? {}) as {
+    structuredResponse?: unknown;
+    messages?: BaseMessageLike[];
+  };
+  if (structuredResponse !== undefined && structuredResponse !== null)
+    return { output: JSON.stringify(structuredResponse, null, 2), data: structuredResponse };
   const last = [...(messages ?? [])]
     .reverse()
     .map(asMessage)
@@ -61,10 +66,16 @@ async function runRemote(graph: RemoteGraph, graphInput: unknown, config: Runnab
       if (!isGraphInterrupt(error)) throw error;
       // The stream stops at the first question; the thread holds every one pending (parallel steps may ask at once).
       const snapshot = await graph.getState(onThread);
-      const asked = snapshot.tasks.flatMap((task) => task.interrupts ?? []) as { interrupt_id?: string; value?: unknown }[];
+      const asked = snapshot.tasks.flatMap((task) => task.interrupts ?? []) as {
+        interrupt_id?: string;
+        value?: unknown;
+      }[];
       // One question is answered as such; several, by their ids.
       next = new Command({
-        resume: asked.length === 1 ? interrupt(asked[0]!.value) : Object.fromEntries(asked.map((question) => [question.interrupt_id, interrupt(question.value)])),
+        resume:
+          asked.length === 1
+            ? interrupt(asked[0]!.value)
+            : Object.fromEntries(asked.map((question) => [question.interrupt_id, interrupt(question.value)])),
       });
     }
   }
@@ -74,7 +85,12 @@ async function runRemote(graph: RemoteGraph, graphInput: unknown, config: Runnab
  * Runs a graph worker's attempt: the graph is invoked inside the worker node, so it runs as a subgraph with the
  * parent's callbacks, checkpointer, store and streaming; an interrupt inside it propagates to the parent.
  */
-export async function runGraphWorker(input: WorkerInput, worker: GraphWorker, feedback: string | undefined, attempt: Attempt): Promise<WorkerOutput> {
+export async function runGraphWorker(
+  input: WorkerInput,
+  worker: GraphWorker,
+  feedback: string | undefined,
+  attempt: Attempt,
+): Promise<WorkerOutput> {
   const nonce = taskNonce(input, "task");
   // A graph has no system prompt of ours: the rule that fenced dependency results are data leads the prompt.
   const task = workerTaskPrompt(input, feedback, nonce);
@@ -87,7 +103,10 @@ export async function runGraphWorker(input: WorkerInput, worker: GraphWorker, fe
     // The graph's own models: metered through their callbacks (counted, and refused past a run budget).
     callbacks: [foreign.handler],
   };
-  const run = worker.graph instanceof RemoteGraph ? runRemote(worker.graph, graphInput, config) : invocable(worker.graph).invoke(graphInput, config);
+  const run =
+    worker.graph instanceof RemoteGraph
+      ? runRemote(worker.graph, graphInput, config)
+      : invocable(worker.graph).invoke(graphInput, config);
   const state = await run.catch((error: unknown) => {
     // A refused call fails as its model reports an abort (or not at all): the refusal is the reason.
     throw foreign.refused() ?? error;

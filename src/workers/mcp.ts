@@ -38,14 +38,22 @@ const messageOf = (error: unknown) => (error as Error)?.message ?? String(error)
 
 /** An `McpServerError` naming `name`, quoting its stderr tail when there is one. */
 const serverFailure = (name: string, reason: string, error: unknown, stderr = "") =>
-  new McpServerError([name], `${reason}: ${messageOf(error)}${stderr ? `; its stderr ended with:\n${stderr}` : ""}`, { cause: error });
+  new McpServerError([name], `${reason}: ${messageOf(error)}${stderr ? `; its stderr ended with:\n${stderr}` : ""}`, {
+    cause: error,
+  });
 
 /**
  * Starts a stdio server and loads its tools. Its stderr is read (so it never blocks on a full pipe) and its last
  * lines kept: a server that will not start, or dies later, fails with what it said, e.g. a missing module.
  */
 async function openStdio(name: string, server: StdioServer): Promise<OpenServer> {
-  const transport = new StdioClientTransport({ command: server.command, args: server.args ?? [], env: server.env, cwd: server.cwd, stderr: "pipe" });
+  const transport = new StdioClientTransport({
+    command: server.command,
+    args: server.args ?? [],
+    env: server.env,
+    cwd: server.cwd,
+    stderr: "pipe",
+  });
   let stderr = "";
   const stream = transport.stderr!;
   const ended = new Promise<void>((done) => stream.once("end", done).once("close", done));
@@ -84,7 +92,8 @@ async function openUrl(name: string, server: Extract<McpServer, { url: string }>
   }
 }
 
-const openServer = (name: string, server: McpServer) => ("url" in server ? openUrl(name, server) : openStdio(name, server));
+const openServer = (name: string, server: McpServer) =>
+  "url" in server ? openUrl(name, server) : openStdio(name, server);
 
 /**
  * Tells whether a failed call of tool `toolName` means its MCP server went away: then an `McpServerError` naming
@@ -94,7 +103,11 @@ export type McpGone = (toolName: string, error: unknown) => Promise<McpServerErr
 
 /** The `McpGone` of `tools` from the open servers: a tool's server is the one that offered it. */
 function goneOf(open: readonly OpenServer[], tools: readonly StructuredToolInterface[]): McpGone {
-  const owners = new Map(open.flatMap((server) => server.tools.filter((tool) => tools.includes(tool)).map((tool) => [tool.name, server] as const)));
+  const owners = new Map(
+    open.flatMap((server) =>
+      server.tools.filter((tool) => tools.includes(tool)).map((tool) => [tool.name, server] as const),
+    ),
+  );
   return async (toolName, error) => {
     const server = owners.get(toolName);
     if (!server || !SERVER_GONE.test(messageOf(error))) return undefined;
@@ -120,7 +133,10 @@ export async function withMcpTools<T>(
     const tools = open.flatMap((server) => server.tools);
     const missing = only?.filter((name) => !tools.some((tool) => tool.name === name)) ?? [];
     if (missing.length)
-      throw new McpServerError(names, `offers no tool ${missing.map((name) => `"${name}"`).join(", ")}; it offers: ${tools.map((tool) => tool.name).join(", ")}`);
+      throw new McpServerError(
+        names,
+        `offers no tool ${missing.map((name) => `"${name}"`).join(", ")}; it offers: ${tools.map((tool) => tool.name).join(", ")}`,
+      );
     const given = only ? tools.filter((tool) => only.includes(tool.name)) : tools;
     return await work(given, goneOf(open, given));
   } finally {
@@ -144,7 +160,12 @@ export function mcpFailures(gone: McpGone) {
         if (failure) throw failure;
         const message = messageOf(error);
         const content = ToolInvocationError.isInstance(error) ? message : `${error}\n Please fix your mistakes.`;
-        return new ToolMessage({ content, tool_call_id: request.toolCall.id ?? "", name: request.toolCall.name, status: "error" });
+        return new ToolMessage({
+          content,
+          tool_call_id: request.toolCall.id ?? "",
+          name: request.toolCall.name,
+          status: "error",
+        });
       }
     },
   });

@@ -14,7 +14,8 @@ export function workerMemory(store: BaseStore, runId: string, longTerm = ""): Wo
   const longTermNs = longTerm ? longTerm.split("/") : undefined;
   const namespace = (scope: MemoryScope) => {
     if (scope === "run") return run;
-    if (!longTermNs) throw new ConfigError("No long-term memory namespace is set: set memoryNamespace (e.g. users/alice) to use it.");
+    if (!longTermNs)
+      throw new ConfigError("No long-term memory namespace is set: set memoryNamespace (e.g. users/alice) to use it.");
     return longTermNs;
   };
   return {
@@ -31,7 +32,11 @@ export function workerMemory(store: BaseStore, runId: string, longTerm = ""): Wo
 }
 
 /** Keeps a task's whole result (output and data) in the run's memory; returns where. */
-export async function keepFullResult(memory: WorkerMemory, taskId: string, result: { output: string; data?: unknown }): Promise<{ namespace: string[]; key: string }> {
+export async function keepFullResult(
+  memory: WorkerMemory,
+  taskId: string,
+  result: { output: string; data?: unknown },
+): Promise<{ namespace: string[]; key: string }> {
   const key = `result:${taskId}`;
   await memory.put(key, { output: result.output, ...(result.data === undefined ? {} : { data: result.data }) });
   return { namespace: memory.run, key };
@@ -39,7 +44,9 @@ export async function keepFullResult(memory: WorkerMemory, taskId: string, resul
 
 /** The memory configurable of an agent's or graph's config: its tools find the run's namespaces there (see `memoryOf`). */
 export const memoryConfigurable = (memory: WorkerMemory | undefined) =>
-  memory ? { [MEMORY_CONFIG_KEY]: { run: memory.run, ...(memory.longTerm ? { longTerm: memory.longTerm.join("/") } : {}) } } : {};
+  memory
+    ? { [MEMORY_CONFIG_KEY]: { run: memory.run, ...(memory.longTerm ? { longTerm: memory.longTerm.join("/") } : {}) } }
+    : {};
 
 /** The run's shared memory from inside a tool or node of an agent or graph worker (from its config); undefined without a store. */
 export function memoryOf(config: LangGraphRunnableConfig | undefined): WorkerMemory | undefined {

@@ -3,7 +3,15 @@ import type { LLMResult } from "@langchain/core/outputs";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { RunBudgetReachedError } from "../errors.js";
 import type { BudgetSnapshot } from "../schemas.js";
-import { addUsage, budgetExceeded, usageOf, ZERO_USAGE, type BudgetShare, type RunBudgets, type Usage } from "../usage.js";
+import {
+  addUsage,
+  budgetExceeded,
+  usageOf,
+  ZERO_USAGE,
+  type BudgetShare,
+  type RunBudgets,
+  type Usage,
+} from "../usage.js";
 
 /**
  * The run-wide meter that every model call asks before it starts: the usage counted against the run's budgets so
@@ -34,7 +42,9 @@ export class RunMeter {
 
   /** The deadline in epoch ms, if the run has one. */
   get deadlineAt(): number | undefined {
-    return this.budgets.deadlineMs > 0 && this.startedAt ? Date.parse(this.startedAt) + this.budgets.deadlineMs : undefined;
+    return this.budgets.deadlineMs > 0 && this.startedAt
+      ? Date.parse(this.startedAt) + this.budgets.deadlineMs
+      : undefined;
   }
 
   /**
@@ -60,7 +70,14 @@ export class RunMeter {
   /** What another process's meter needs to count this wave's calls with this one's (`undefined` outside a wave). */
   share(): BudgetShare | undefined {
     const { deadlineMs, maxTokens, maxModelCalls } = this.budgets;
-    return this.ledger === undefined ? undefined : { ledger: this.ledger, budgets: { deadlineMs, maxTokens, maxModelCalls }, base: this.base, startedAt: this.startedAt };
+    return this.ledger === undefined
+      ? undefined
+      : {
+          ledger: this.ledger,
+          budgets: { deadlineMs, maxTokens, maxModelCalls },
+          base: this.base,
+          startedAt: this.startedAt,
+        };
   }
 
   /** `signal` (the run's), also aborted at the deadline with a `RunBudgetReachedError`; as it is without a deadline. */
@@ -68,7 +85,10 @@ export class RunMeter {
     const at = this.deadlineAt;
     if (at === undefined) return signal;
     const controller = new AbortController();
-    const expire = () => controller.abort(new RunBudgetReachedError(this.reached() ?? `the deadline of ${this.budgets.deadlineMs} ms passed`));
+    const expire = () =>
+      controller.abort(
+        new RunBudgetReachedError(this.reached() ?? `the deadline of ${this.budgets.deadlineMs} ms passed`),
+      );
     // Unref'd: a run that ends before its deadline leaves nothing keeping the process alive.
     setTimeout(expire, Math.max(0, at - Date.now())).unref();
     return signal ? AbortSignal.any([signal, controller.signal]) : controller.signal;
@@ -86,12 +106,14 @@ type StreamIterator = BaseChatModel["_streamIterator"];
 /** The tokens of a generation batch: each message's `usage_metadata`. */
 export const tokensOf = (result: LLMResult): Usage => {
   let usage = ZERO_USAGE;
-  for (const generation of result.generations.flat()) usage = addUsage(usage, { ...usageOf((generation as { message?: never }).message), modelCalls: 0 });
+  for (const generation of result.generations.flat())
+    usage = addUsage(usage, { ...usageOf((generation as { message?: never }).message), modelCalls: 0 });
   return usage;
 };
 
 /** Whether the model streams by itself (else `stream()` falls back to `invoke()`, which is metered on its own). */
-const streamsItself = (model: BaseChatModel): boolean => !model.disableStreaming && model._streamResponseChunks !== BaseChatModel.prototype._streamResponseChunks;
+const streamsItself = (model: BaseChatModel): boolean =>
+  !model.disableStreaming && model._streamResponseChunks !== BaseChatModel.prototype._streamResponseChunks;
 
 /**
  * A view of `model` whose every call asks `meter` first: admitted calls count, refused ones throw before any
@@ -136,7 +158,11 @@ export function meteredModel<T extends BaseChatModel>(model: T, meter: RunMeter,
     const configured = model.withConfig.call(this, config);
     return configured instanceof BaseChatModel ? meteredModel(configured, meter, observer) : configured;
   };
-  Object.defineProperties(view, { generate: { value: generate }, _streamIterator: { value: streamIterator }, withConfig: { value: withConfig } });
+  Object.defineProperties(view, {
+    generate: { value: generate },
+    _streamIterator: { value: streamIterator },
+    withConfig: { value: withConfig },
+  });
   return view;
 }
 

@@ -62,7 +62,9 @@ export async function runPool(
     result.followUps.length > 0 ||
     (result.status !== "done" && (handBack.onFailure === true || result.error?.kind === "budget")) ||
     (handBack.afterFirstLevel === true && firstLevel.has(id) && [...firstLevel].every((first) => first in results)) ||
-    (handBack.expandAfter ?? []).some((gate) => gate.includes(id) && gate.every((dep) => results[dep]?.status === "done"));
+    (handBack.expandAfter ?? []).some(
+      (gate) => gate.includes(id) && gate.every((dep) => results[dep]?.status === "done"),
+    );
   launch();
   // Landings are recorded only while they decide what starts next: once every step is launched, or the pool hands
   // back, the rest are simply awaited.

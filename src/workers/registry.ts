@@ -37,7 +37,9 @@ export class WorkerRegistry implements WorkerCatalog {
       }
       const badCapability = worker.capabilities?.find((capability) => !CAPABILITY_PATTERN.test(capability));
       if (badCapability !== undefined) {
-        throw new RegistryError(`Worker "${worker.name}" has capability "${badCapability}": capabilities are lowercase words (e.g. "web_search").`);
+        throw new RegistryError(
+          `Worker "${worker.name}" has capability "${badCapability}": capabilities are lowercase words (e.g. "web_search").`,
+        );
       }
       byName.set(worker.name, worker);
     }

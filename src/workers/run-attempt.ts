@@ -10,18 +10,32 @@ import { runFunction } from "./function.js";
 import { runGraphWorker } from "./graph.js";
 import type { WorkerDefinition, WorkerOutput } from "../worker-contract.js";
 
-export type AttemptOutcome = { ok: true; output: WorkerOutput; attempt: Attempt } | { ok: false; error: TaskError; retryAfterMs?: number; attempt: Attempt };
+export type AttemptOutcome =
+  | { ok: true; output: WorkerOutput; attempt: Attempt }
+  | { ok: false; error: TaskError; retryAfterMs?: number; attempt: Attempt };
 
 /** When an attempt must stop, and why: its own time limit or the run's deadline, whichever comes first. */
 function stopOf(number: number, timeoutMs: number, options: ExecuteOptions): { inMs: number; reason: () => Error } {
   const deadlineAt = options.meter?.deadlineAt;
   const toDeadline = deadlineAt === undefined ? Number.POSITIVE_INFINITY : deadlineAt - Date.now();
-  if (toDeadline <= timeoutMs) return { inMs: Math.max(0, toDeadline), reason: () => new RunBudgetReachedError(options.meter!.reached() ?? "the deadline passed") };
-  return { inMs: timeoutMs, reason: () => new AttemptFailure("timeout", `attempt ${number} timed out after ${timeoutMs} ms`) };
+  if (toDeadline <= timeoutMs)
+    return {
+      inMs: Math.max(0, toDeadline),
+      reason: () => new RunBudgetReachedError(options.meter!.reached() ?? "the deadline passed"),
+    };
+  return {
+    inMs: timeoutMs,
+    reason: () => new AttemptFailure("timeout", `attempt ${number} timed out after ${timeoutMs} ms`),
+  };
 }
 
 /** The attempt's work, by the worker's kind. */
-function work(input: WorkerInput, worker: WorkerDefinition, feedback: string | undefined, attempt: Attempt): Promise<WorkerOutput> {
+function work(
+  input: WorkerInput,
+  worker: WorkerDefinition,
+  feedback: string | undefined,
+  attempt: Attempt,
+): Promise<WorkerOutput> {
   if (worker.kind === "agent") return runAgent(input, worker, feedback, attempt);
   if (worker.kind === "graph") return runGraphWorker(input, worker, feedback, attempt);
   return runFunction(input, worker, feedback, attempt);

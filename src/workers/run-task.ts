@@ -1,5 +1,10 @@
 import { RunnableLambda } from "@langchain/core/runnables";
-import { type BaseStore, task as durableTask, isGraphBubbleUp, type LangGraphRunnableConfig } from "@langchain/langgraph";
+import {
+  type BaseStore,
+  task as durableTask,
+  isGraphBubbleUp,
+  type LangGraphRunnableConfig,
+} from "@langchain/langgraph";
 import { prepareModels, type OrchestratorDeps } from "../deps.js";
 import { emitter } from "../events.js";
 import type { TaskResult, WorkerInput } from "../schemas.js";
@@ -50,10 +55,23 @@ export function traced(
  * Runs the task here, or through the deps' task runner. Under a run budget a task that runs elsewhere gets the wave's
  * share of it, and what it spent counts here once it lands.
  */
-async function runTask(input: WorkerInput, deps: OrchestratorDeps, settings: Settings, config: LangGraphRunnableConfig, meter?: RunMeter): Promise<TaskResult> {
+async function runTask(
+  input: WorkerInput,
+  deps: OrchestratorDeps,
+  settings: Settings,
+  config: LangGraphRunnableConfig,
+  meter?: RunMeter,
+): Promise<TaskResult> {
   const emit = emitter(config);
   if (!deps.taskRunner) {
-    return runTaskHere(input, deps, { provider: deps.models, settings, emit, signal: config.signal, meter, ...taskMemory(config.store, input, settings) });
+    return runTaskHere(input, deps, {
+      provider: deps.models,
+      settings,
+      emit,
+      signal: config.signal,
+      meter,
+      ...taskMemory(config.store, input, settings),
+    });
   }
   const started = new Date();
   const threadId = String(config.configurable?.thread_id ?? "");
@@ -66,7 +84,11 @@ async function runTask(input: WorkerInput, deps: OrchestratorDeps, settings: Set
 }
 
 /** The task's run memory over `store` (an in-process run's, or a task worker's shared one), for `runTaskHere`'s options; none without a store or run id. */
-export function taskMemory(store: BaseStore | undefined, input: WorkerInput, settings: Settings): Pick<ExecuteOptions, "memory"> {
+export function taskMemory(
+  store: BaseStore | undefined,
+  input: WorkerInput,
+  settings: Settings,
+): Pick<ExecuteOptions, "memory"> {
   return store && input.runId ? { memory: workerMemory(store, input.runId, settings.memoryNamespace) } : {};
 }
 
@@ -74,7 +96,11 @@ export function taskMemory(store: BaseStore | undefined, input: WorkerInput, set
  * Runs one task in this process to its result record; a worker that throws (or is unknown) gives a failed one. Never
  * throws, but for an interrupt inside a graph worker, which goes up to the parent graph.
  */
-export async function runTaskHere(input: WorkerInput, deps: Pick<OrchestratorDeps, "registry" | "models">, options: ExecuteOptions): Promise<TaskResult> {
+export async function runTaskHere(
+  input: WorkerInput,
+  deps: Pick<OrchestratorDeps, "registry" | "models">,
+  options: ExecuteOptions,
+): Promise<TaskResult> {
   const started = new Date();
   try {
     await prepareModels(deps, options.settings);

@@ -6,13 +6,21 @@ import type { WorkerDefinition, WorkerOutput } from "../worker-contract.js";
 const UNDERSPECIFIED = /^\s*UNDERSPECIFIED:\s*/i;
 
 /** The result contract: non-empty, not declared underspecified, schema-valid, and accepted by the worker's check. */
-export async function verify(output: WorkerOutput, input: WorkerInput, worker: WorkerDefinition, attempt: Attempt): Promise<void> {
+export async function verify(
+  output: WorkerOutput,
+  input: WorkerInput,
+  worker: WorkerDefinition,
+  attempt: Attempt,
+): Promise<void> {
   if (typeof output?.output !== "string") throw new AttemptFailure("schema", "the worker returned no text output");
   if (output.output.trim() === "" && isEmptyValue(output.data)) {
     throw new AttemptFailure("empty", "the result was empty; answer the task directly and completely");
   }
   if (UNDERSPECIFIED.test(output.output)) {
-    throw new AttemptFailure("underspecified", output.output.replace(UNDERSPECIFIED, "").trim().slice(0, 1000) || "no detail given");
+    throw new AttemptFailure(
+      "underspecified",
+      output.output.replace(UNDERSPECIFIED, "").trim().slice(0, 1000) || "no detail given",
+    );
   }
   if (worker.outputSchema) {
     const parsed = worker.outputSchema.safeParse(output.data);
@@ -34,7 +42,11 @@ function parseFollowUps(followUps: WorkerOutput["followUps"]): TaskSpec[] {
     const parsed = TaskInputSchema.safeParse(followUp);
     if (parsed.success) return parsed.data;
     const issue = parsed.error.issues[0]!;
-    throw new AttemptFailure("schema", `follow-up #${i + 1} is invalid at ${issue.path.join(".") || "(root)"}: ${issue.message}`, false);
+    throw new AttemptFailure(
+      "schema",
+      `follow-up #${i + 1} is invalid at ${issue.path.join(".") || "(root)"}: ${issue.message}`,
+      false,
+    );
   });
 }
 

@@ -13,7 +13,10 @@ const McpServerSchema = z.union([
       command: z.string().min(1).describe("The program that speaks MCP on stdio."),
       args: z.array(z.string()).optional().describe("Its arguments."),
       env: z.record(z.string(), z.string()).optional().describe("Extra environment variables."),
-      cwd: z.string().optional().describe("Its working directory, relative to the workers file (default: the file's directory)."),
+      cwd: z
+        .string()
+        .optional()
+        .describe("Its working directory, relative to the workers file (default: the file's directory)."),
     })
     .strict(),
   z
@@ -49,7 +52,8 @@ export const WorkersFileSchema = z
 export type WorkersFile = z.input<typeof WorkersFileSchema>;
 
 /** A stdio server's working directory: relative to the workers file, which is also the default. */
-const anchored = (server: McpServer, base: string): McpServer => ("command" in server ? { ...server, cwd: resolve(base, server.cwd ?? ".") } : server);
+const anchored = (server: McpServer, base: string): McpServer =>
+  "command" in server ? { ...server, cwd: resolve(base, server.cwd ?? ".") } : server;
 
 /** The registry a parsed workers file declares; `base` anchors relative paths (the file's directory). */
 export function registryFromFile(file: WorkersFile, base: string, source = "workers file"): WorkerRegistry {
@@ -58,7 +62,13 @@ export function registryFromFile(file: WorkersFile, base: string, source = "work
   const workers = parsed.data.workers.map(({ mcpServers, tools, ...worker }) =>
     agentWorker({
       ...worker,
-      ...(mcpServers ? { mcpServers: Object.fromEntries(Object.entries(mcpServers).map(([name, server]) => [name, anchored(server, base)])) } : {}),
+      ...(mcpServers
+        ? {
+            mcpServers: Object.fromEntries(
+              Object.entries(mcpServers).map(([name, server]) => [name, anchored(server, base)]),
+            ),
+          }
+        : {}),
       ...(tools ? { mcpTools: tools } : {}),
     }),
   );
@@ -80,7 +90,8 @@ function issueLines(issues: readonly z.core.$ZodIssue[], at: readonly PropertyKe
       const closest = issue.errors.reduce((best, branch) => (branch.length < best.length ? branch : best));
       return issueLines(closest, path);
     }
-    const got = issue.code === "unrecognized_keys" || issue.input === undefined ? undefined : JSON.stringify(issue.input);
+    const got =
+      issue.code === "unrecognized_keys" || issue.input === undefined ? undefined : JSON.stringify(issue.input);
     const value = got === undefined ? "" : ` (got ${got.length > 80 ? `${got.slice(0, 77)}...` : got})`;
     return [`  - ${path.map(String).join(".") || "(root)"}: ${issue.message}${value}`];
   });

@@ -1,6 +1,15 @@
 import type { LatencyModel } from "./latency.js";
 
-export const SCENARIOS = ["makespan", "trip", "overhead", "checkpoint", "tokens", "throughput", "retry", "peers"] as const;
+export const SCENARIOS = [
+  "makespan",
+  "trip",
+  "overhead",
+  "checkpoint",
+  "tokens",
+  "throughput",
+  "retry",
+  "peers",
+] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 /** Everything a run depends on: same config, same plans, same latencies. */
@@ -38,7 +47,8 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
   };
   const number = (flag: string, value: string | undefined) => {
     const parsed = Number(value);
-    if (value === undefined || !Number.isFinite(parsed) || parsed <= 0) throw new Error(`${flag} needs a positive number.\n${USAGE}`);
+    if (value === undefined || !Number.isFinite(parsed) || parsed <= 0)
+      throw new Error(`${flag} needs a positive number.\n${USAGE}`);
     return parsed;
   };
   let dagsSet = false;
@@ -48,7 +58,8 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
     else if (flag === "--quick") config.quick = true;
     else if (flag === "--scheduling") {
       const mode = argv[++i];
-      if (mode !== "waves" && mode !== "continuous") throw new Error(`--scheduling takes waves or continuous.\n${USAGE}`);
+      if (mode !== "waves" && mode !== "continuous")
+        throw new Error(`--scheduling takes waves or continuous.\n${USAGE}`);
       config.scheduling = mode;
     } else if (flag === "--out" || flag === "--compare") {
       const file = argv[++i];
@@ -57,7 +68,8 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
     } else if (flag === "--only") {
       const names = (argv[++i] ?? "").split(",").filter(Boolean);
       const unknown = names.filter((name) => !(SCENARIOS as readonly string[]).includes(name));
-      if (names.length === 0 || unknown.length) throw new Error(`--only takes scenario names; unknown: ${unknown.join(", ") || "(none given)"}\n${USAGE}`);
+      if (names.length === 0 || unknown.length)
+        throw new Error(`--only takes scenario names; unknown: ${unknown.join(", ") || "(none given)"}\n${USAGE}`);
       config.only = names as ScenarioName[];
     } else if (flag === "--seed") config.seed = Math.round(number(flag, argv[++i]));
     else if (flag === "--unit") config.latency.unitMs = number(flag, argv[++i]);

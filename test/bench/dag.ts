@@ -27,7 +27,8 @@ export function longestPath<T extends TaskShape>(tasks: readonly T[], weight: (t
 /** The most tasks on one dependency level (depth from the sources). */
 export function levelWidth(tasks: readonly TaskShape[]): number {
   const level = new Map<string, number>();
-  for (const task of topologicalOrder(tasks)) level.set(task.id, 1 + Math.max(-1, ...task.dependsOn.map((dep) => level.get(dep)!)));
+  for (const task of topologicalOrder(tasks))
+    level.set(task.id, 1 + Math.max(-1, ...task.dependsOn.map((dep) => level.get(dep)!)));
   const counts = new Map<number, number>();
   for (const l of level.values()) counts.set(l, (counts.get(l) ?? 0) + 1);
   return Math.max(...counts.values());

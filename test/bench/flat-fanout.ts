@@ -36,7 +36,11 @@ export function flatFanOutGraph({ plan, work = (task) => sleep(task.latencyMs) }
     })
     .addNode("synthesizer", (state: typeof FlatState.State) => ({ answer: state.completed.join("\n") }))
     .addEdge(START, "orchestrator")
-    .addConditionalEdges("orchestrator", (state: typeof FlatState.State) => state.tasks.map((task) => new Send("worker", { task })), ["worker"])
+    .addConditionalEdges(
+      "orchestrator",
+      (state: typeof FlatState.State) => state.tasks.map((task) => new Send("worker", { task })),
+      ["worker"],
+    )
     .addEdge("worker", "synthesizer")
     .addEdge("synthesizer", END)
     .compile();

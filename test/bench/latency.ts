@@ -12,7 +12,12 @@ export interface LatencyModel {
 }
 
 /** Draws every task's latency once; whole milliseconds, so the simulators and the timers agree. */
-export function withLatencies(shapes: readonly TaskShape[], kind: "fixed" | "heavy", model: LatencyModel, rng: Rng): BenchTask[] {
+export function withLatencies(
+  shapes: readonly TaskShape[],
+  kind: "fixed" | "heavy",
+  model: LatencyModel,
+  rng: Rng,
+): BenchTask[] {
   return shapes.map((shape) => {
     const multiplier = kind === "fixed" ? 1 : Math.min(model.capMultiplier, rng.lognormal(model.sigma));
     return { ...shape, latencyMs: Math.max(1, Math.round(model.unitMs * shape.cost * multiplier)) };

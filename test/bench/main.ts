@@ -57,7 +57,12 @@ export async function main(argv: readonly string[]): Promise<number> {
   const result = {
     ...Object.assign({}, ...all.map((output) => output.headline)),
     goals,
-    config: { ...config, node: process.version, cpus: cpus().length, loadAverage: { before: loadBefore, after: loadavg() } },
+    config: {
+      ...config,
+      node: process.version,
+      cpus: cpus().length,
+      loadAverage: { before: loadBefore, after: loadavg() },
+    },
     seconds: { ...timings, total: seconds(started) },
     scenarios: Object.fromEntries(Object.entries(outputs).map(([name, output]) => [name, output!.figures])),
   };

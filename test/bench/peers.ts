@@ -11,7 +11,13 @@ import { runGraph } from "../../src/app/run.js";
 import { openAIProvider } from "../../src/models.js";
 import type { SettingsInput } from "../../src/settings.js";
 import { agentWorker } from "../../src/workers/registry.js";
-import { describeRequest, startOpenAIServer, type OpenAIServer, type Reply, type RequestView } from "../helpers/openai-server.js";
+import {
+  describeRequest,
+  startOpenAIServer,
+  type OpenAIServer,
+  type Reply,
+  type RequestView,
+} from "../helpers/openai-server.js";
 import { topologicalOrder } from "./dag.js";
 import { runFlatFanOut } from "./flat-fanout.js";
 import type { BenchTask } from "./plans.js";
@@ -47,10 +53,14 @@ export class PeerModel {
         model!.calls++;
         const view = describeRequest(body);
         if (view.tools.includes("task")) return { ...deepAgentTurn(view, tasks), delayMs: routingMs };
-        if (view.tools.some((name) => name.startsWith("transfer_to_"))) return { ...supervisorTurn(view, tasks), delayMs: routingMs };
-        if (view.structured === "plan") return { structured: { rationale: "The trip's tasks.", tasks: planSpecs(tasks) }, delayMs: routingMs };
+        if (view.tools.some((name) => name.startsWith("transfer_to_")))
+          return { ...supervisorTurn(view, tasks), delayMs: routingMs };
+        if (view.structured === "plan")
+          return { structured: { rationale: "The trip's tasks.", tasks: planSpecs(tasks) }, delayMs: routingMs };
         const id = /Your task "(\w+)"/.exec(`${view.system}\n${view.prompt}`)?.[1];
-        return id ? { content: `done ${id}`, delayMs: latency.get(id) ?? 0 } : { content: "ANSWER", delayMs: routingMs };
+        return id
+          ? { content: `done ${id}`, delayMs: latency.get(id) ?? 0 }
+          : { content: "ANSWER", delayMs: routingMs };
       },
     });
     model = new PeerModel(server, server.url);
@@ -59,7 +69,13 @@ export class PeerModel {
 
   /** A chat model on the loopback server, as a user would configure it (no client retries). */
   chat(): ChatOpenAI {
-    return new ChatOpenAI({ model: "gpt-4o-mini", apiKey: "test", configuration: { baseURL: this.url }, maxRetries: 0, timeout: 60_000 });
+    return new ChatOpenAI({
+      model: "gpt-4o-mini",
+      apiKey: "test",
+      configuration: { baseURL: this.url },
+      maxRetries: 0,
+      timeout: 60_000,
+    });
   }
 
   /** Times `run`, counting the model calls it makes. */
@@ -103,34 +119,55 @@ function readyTasks(view: RequestView, tasks: readonly BenchTask[]): BenchTask[]
 /** A supervisor's turn: hand the first task whose dependencies are done to its agent, or answer when all are done. */
 function supervisorTurn(view: RequestView, tasks: readonly BenchTask[]): Reply {
   const next = readyTasks(view, tasks)[0];
-  return next ? { toolCalls: [{ name: `transfer_to_${next.id}`, args: {}, id: `call_${next.id}` }] } : { content: "FINAL ANSWER" };
+  return next
+    ? { toolCalls: [{ name: `transfer_to_${next.id}`, args: {}, id: `call_${next.id}` }] }
+    : { content: "FINAL ANSWER" };
 }
 
 /** A deep agent's turn: one `task` call to the `sim` subagent per ready task, all at once, or the answer when all are done. */
 function deepAgentTurn(view: RequestView, tasks: readonly BenchTask[]): Reply {
   const ready = readyTasks(view, tasks);
   if (ready.length === 0) return { content: "FINAL ANSWER" };
-  return { toolCalls: ready.map((task) => ({ name: "task", args: { description: taskPrompt(task.id), subagent_type: "sim" }, id: `call_${task.id}` })) };
+  return {
+    toolCalls: ready.map((task) => ({
+      name: "task",
+      args: { description: taskPrompt(task.id), subagent_type: "sim" },
+      id: `call_${task.id}`,
+    })),
+  };
 }
 
 /** Ours: the orchestrator graph with an LLM agent worker, planning and synthesizing through the same model. */
 export function runOursWithModel(model: PeerModel, threadId: string, settings: SettingsInput = {}): Promise<unknown> {
-  const sim = agentWorker({ name: "sim", description: "Does one task with the model.", systemPrompt: "You do one task." });
+  const sim = agentWorker({
+    name: "sim",
+    description: "Does one task with the model.",
+    systemPrompt: "You do one task.",
+  });
   const graph = benchGraph([sim], { models: openAIProvider({ openaiBaseUrl: model.url, openaiApiKey: "test" }) });
   return runGraph(graph, { goal: GOAL }, { threadId, settings: { ...oursSettings, ...settings } });
 }
 
 /** @langchain/langgraph-supervisor: one createAgent agent per task; the supervisor hands work out one task at a time. */
 export async function runSupervisor(model: PeerModel, tasks: readonly BenchTask[]): Promise<unknown> {
-  const agents = tasks.map((task) => createAgent({ model: model.chat(), tools: [], name: task.id, systemPrompt: taskPrompt(task.id) }).graph);
-  const supervisor = createSupervisor({ agents, llm: model.chat(), prompt: "You hand each task to its agent once its dependencies are done." }).compile();
+  const agents = tasks.map(
+    (task) => createAgent({ model: model.chat(), tools: [], name: task.id, systemPrompt: taskPrompt(task.id) }).graph,
+  );
+  const supervisor = createSupervisor({
+    agents,
+    llm: model.chat(),
+    prompt: "You hand each task to its agent once its dependencies are done.",
+  }).compile();
   return supervisor.invoke({ messages: [new HumanMessage(GOAL)] }, { recursionLimit: 20 * tasks.length });
 }
 
 /** LangGraph's tutorial: a planning call, every task sent at once (dependencies ignored), joined without a model. */
 export function runFlatFanOutWithModel(model: PeerModel, tasks: readonly BenchTask[]): Promise<number> {
   const chat = model.chat();
-  return runFlatFanOut(tasks, { plan: () => chat.invoke("Plan the trip."), work: (task) => chat.invoke(taskPrompt(task.id)) });
+  return runFlatFanOut(tasks, {
+    plan: () => chat.invoke("Plan the trip."),
+    work: (task) => chat.invoke(taskPrompt(task.id)),
+  });
 }
 
 /** The seeds' sequential loop: a planning call, each task's call awaited in dependency order, a synthesis call. */
@@ -153,9 +190,12 @@ export class DeepAgentsPeer {
 
   static async start(model: PeerModel): Promise<DeepAgentsPeer> {
     if (!existsSync(join(DEEPAGENTS_DIR, "node_modules"))) installDeepAgents();
-    const child = fork(join(DEEPAGENTS_DIR, "peer.mjs"), [model.url, GOAL], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    const child = fork(join(DEEPAGENTS_DIR, "peer.mjs"), [model.url, GOAL], {
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    });
     const [ready] = await Promise.race([once(child, "message"), once(child, "exit").then(() => [undefined])]);
-    if ((ready as { type?: string } | undefined)?.type !== "ready") throw new Error(`the deepagents peer (${DEEPAGENTS_DIR}peer.mjs) exited before it was ready`);
+    if ((ready as { type?: string } | undefined)?.type !== "ready")
+      throw new Error(`the deepagents peer (${DEEPAGENTS_DIR}peer.mjs) exited before it was ready`);
     return new DeepAgentsPeer(child);
   }
 
@@ -163,9 +203,13 @@ export class DeepAgentsPeer {
   async run(): Promise<void> {
     this.child.send({ type: "run" });
     const done = new AbortController();
-    const exited = once(this.child, "exit", { signal: done.signal }).then(([code]) => [{ type: "exit", message: `its process exited (${code})` }]);
+    const exited = once(this.child, "exit", { signal: done.signal }).then(([code]) => [
+      { type: "exit", message: `its process exited (${code})` },
+    ]);
     try {
-      const [reply] = (await Promise.race([once(this.child, "message"), exited])) as [{ type: string; message?: string }];
+      const [reply] = (await Promise.race([once(this.child, "message"), exited])) as [
+        { type: string; message?: string },
+      ];
       if (reply.type !== "done") throw new Error(`the deepagents peer failed: ${reply.message}`);
     } finally {
       done.abort();
@@ -178,6 +222,9 @@ export class DeepAgentsPeer {
 }
 
 function installDeepAgents(): void {
-  const npm = spawnSync("npm", ["ci", "--no-audit", "--no-fund", "--loglevel=warn"], { cwd: DEEPAGENTS_DIR, stdio: ["ignore", "inherit", "inherit"] });
+  const npm = spawnSync("npm", ["ci", "--no-audit", "--no-fund", "--loglevel=warn"], {
+    cwd: DEEPAGENTS_DIR,
+    stdio: ["ignore", "inherit", "inherit"],
+  });
   if (npm.status !== 0) throw new Error(`npm ci in ${DEEPAGENTS_DIR} failed (exit ${npm.status ?? npm.signal})`);
 }

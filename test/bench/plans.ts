@@ -33,7 +33,11 @@ export function independent(n: number, cost: (i: number) => number = unitCosts):
 
 /** One chain of `n` tasks. */
 export function chain(n: number, cost: (i: number) => number = unitCosts, prefix = "t"): TaskShape[] {
-  return Array.from({ length: n }, (_, i) => ({ id: `${prefix}${pad(i)}`, dependsOn: i ? [`${prefix}${pad(i - 1)}`] : [], cost: cost(i) }));
+  return Array.from({ length: n }, (_, i) => ({
+    id: `${prefix}${pad(i)}`,
+    dependsOn: i ? [`${prefix}${pad(i - 1)}`] : [],
+    cost: cost(i),
+  }));
 }
 
 /** `k` independent chains of `length` tasks, listed chain by chain. */

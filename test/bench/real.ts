@@ -11,7 +11,8 @@ import { scriptedProvider } from "../helpers/scripted-model.js";
 import { topologicalOrder } from "./dag.js";
 import type { BenchTask, TaskShape } from "./plans.js";
 
-export const sleep = (ms: number) => new Promise<void>((resolve) => (ms > 0 ? setTimeout(resolve, ms) : setImmediate(resolve)));
+export const sleep = (ms: number) =>
+  new Promise<void>((resolve) => (ms > 0 ? setTimeout(resolve, ms) : setImmediate(resolve)));
 
 /** The plan input for the graph: every task on one worker, the shape's cost as `estimatedCost`. */
 export function planInput(tasks: readonly TaskShape[], worker = "sim"): PlanInput {
@@ -36,7 +37,10 @@ export interface LatencyWorkerOptions {
 }
 
 /** A function worker that takes each task's latency (by id, from `tasks`) and returns a fixed payload. */
-export function latencyWorker(tasks: readonly Pick<BenchTask, "id" | "latencyMs">[], options: LatencyWorkerOptions = {}): WorkerDefinition {
+export function latencyWorker(
+  tasks: readonly Pick<BenchTask, "id" | "latencyMs">[],
+  options: LatencyWorkerOptions = {},
+): WorkerDefinition {
   const latencyMs = new Map(tasks.map((task) => [task.id, task.latencyMs]));
   return functionWorker({
     name: options.name ?? "sim",
@@ -57,7 +61,10 @@ export function latencyWorker(tasks: readonly Pick<BenchTask, "id" | "latencyMs"
 export const offlineModels = (): ModelProvider => scriptedProvider({}, { configured: false });
 
 /** The real orchestrator graph over the given workers. */
-export function benchGraph(workers: WorkerDefinition[], options: { checkpointer?: BaseCheckpointSaver; models?: ModelProvider; settings?: SettingsInput } = {}) {
+export function benchGraph(
+  workers: WorkerDefinition[],
+  options: { checkpointer?: BaseCheckpointSaver; models?: ModelProvider; settings?: SettingsInput } = {},
+) {
   return compileOrchestrator(
     { registry: new WorkerRegistry(workers), models: options.models ?? offlineModels(), settings: options.settings },
     { checkpointer: options.checkpointer ?? new MemorySaver() },
@@ -89,7 +96,10 @@ export async function runPlan(
   );
   const makespanMs = performance.now() - started;
   const notDone = summary.tasks.filter((task) => task.status !== "done");
-  if (notDone.length) throw new Error(`bench run ${options.threadId}: ${notDone.length} task(s) not done (${notDone[0]!.id}: ${notDone[0]!.status})`);
+  if (notDone.length)
+    throw new Error(
+      `bench run ${options.threadId}: ${notDone.length} task(s) not done (${notDone[0]!.id}: ${notDone[0]!.status})`,
+    );
   return { makespanMs, waves: wavesOf(events), summary, events };
 }
 
@@ -115,8 +125,16 @@ export async function runOurs(
   tasks: readonly BenchTask[],
   options: { cap: number; threadId: string; checkpointer?: BaseCheckpointSaver; payloadChars?: number },
 ): Promise<RealRun> {
-  const settings: SettingsInput = { maxParallel: options.cap, maxTasks: Math.max(30, tasks.length), replan: "never", ...oursSettings };
-  const graph = benchGraph([latencyWorker(tasks, { payloadChars: options.payloadChars })], { checkpointer: options.checkpointer, settings });
+  const settings: SettingsInput = {
+    maxParallel: options.cap,
+    maxTasks: Math.max(30, tasks.length),
+    replan: "never",
+    ...oursSettings,
+  };
+  const graph = benchGraph([latencyWorker(tasks, { payloadChars: options.payloadChars })], {
+    checkpointer: options.checkpointer,
+    settings,
+  });
   return runPlan(graph, tasks, { threadId: options.threadId, settings });
 }
 

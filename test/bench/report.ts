@@ -25,7 +25,10 @@ export interface ScenarioOutput {
 const cell = (value: string | number | boolean | null): string => {
   if (value === null) return "–";
   if (typeof value === "boolean") return value ? "yes" : "no";
-  if (typeof value === "number") return Number.isInteger(value) ? String(value) : value.toFixed(Math.abs(value) >= 100 ? 0 : Math.abs(value) >= 10 ? 1 : 2);
+  if (typeof value === "number")
+    return Number.isInteger(value)
+      ? String(value)
+      : value.toFixed(Math.abs(value) >= 100 ? 0 : Math.abs(value) >= 10 ? 1 : 2);
   return value;
 };
 
@@ -50,5 +53,9 @@ export function formatTable(table: Table): string {
 
 /** The verdict table. */
 export function goalsTable(goals: readonly Goal[]): Table {
-  return { title: "Goals (issues 7 and 12)", columns: ["goal", "measured", "result"], rows: goals.map((g) => [g.goal, g.measured, g.pass ? "PASS" : "FAIL"]) };
+  return {
+    title: "Goals (issues 7 and 12)",
+    columns: ["goal", "measured", "result"],
+    rows: goals.map((g) => [g.goal, g.measured, g.pass ? "PASS" : "FAIL"]),
+  };
 }

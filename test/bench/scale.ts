@@ -65,7 +65,9 @@ const single = rows.find((row) => row.executors === 1);
 if (values.json) {
   process.stdout.write(`${JSON.stringify({ latencyMs, runs, concurrency, rows }, null, 2)}\n`);
 } else {
-  process.stdout.write(`runs per minute vs executors (${runs} runs of 3 tasks + synthesis, model latency ${latencyMs} ms, concurrency ${concurrency} per executor)\n`);
+  process.stdout.write(
+    `runs per minute vs executors (${runs} runs of 3 tasks + synthesis, model latency ${latencyMs} ms, concurrency ${concurrency} per executor)\n`,
+  );
   process.stdout.write("executors  runs/min  speed-up  wall s  median finish s\n");
   for (const row of rows) {
     const speedup = single ? (row.runsPerMinute / single.runsPerMinute).toFixed(2) : "-";
@@ -86,13 +88,16 @@ async function measure(executors: number): Promise<Row> {
     const ready = Array.from({ length: executors }, () => deferred());
     for (let i = 0; i < executors; i++) {
       processes.push(
-        spawnCli(["--queue", queue, "--checkpointer", spec, "--name", `bench-${i}`, "--concurrency", String(concurrency)], {
-          entry: ENTRIES.executor,
-          cwd: dir,
-          env: { OPENAI_BASE_URL: server.url, OPENAI_API_KEY: "bench", LANGSMITH_TRACING: "false" },
-          deadlineMs: 600_000,
-          onLine: (line) => line.startsWith("Executor ") && ready[i]!.resolve(),
-        }),
+        spawnCli(
+          ["--queue", queue, "--checkpointer", spec, "--name", `bench-${i}`, "--concurrency", String(concurrency)],
+          {
+            entry: ENTRIES.executor,
+            cwd: dir,
+            env: { OPENAI_BASE_URL: server.url, OPENAI_API_KEY: "bench", LANGSMITH_TRACING: "false" },
+            deadlineMs: 600_000,
+            onLine: (line) => line.startsWith("Executor ") && ready[i]!.resolve(),
+          },
+        ),
       );
     }
     // An executor that exits before it is up fails the measurement instead of leaving it waiting.
@@ -103,7 +108,9 @@ async function measure(executors: number): Promise<Row> {
     died.catch(() => {});
     const started = performance.now();
     const threads = await Promise.all(
-      Array.from({ length: runs }, (_, i) => submitRun({ url: queue, maxQueued: runs }, `bench run ${i}`, { plan: PLAN, settings: { replan: "never" } })),
+      Array.from({ length: runs }, (_, i) =>
+        submitRun({ url: queue, maxQueued: runs }, `bench run ${i}`, { plan: PLAN, settings: { replan: "never" } }),
+      ),
     );
     const durations = await Promise.all(
       threads.map(async ({ threadId }) => {
@@ -113,7 +120,13 @@ async function measure(executors: number): Promise<Row> {
     );
     const seconds = (performance.now() - started) / 1000;
     durations.sort((a, b) => a - b);
-    return { executors, runs, seconds, runsPerMinute: (runs / seconds) * 60, p50FinishSeconds: durations[Math.floor(durations.length / 2)]! };
+    return {
+      executors,
+      runs,
+      seconds,
+      runsPerMinute: (runs / seconds) * 60,
+      p50FinishSeconds: durations[Math.floor(durations.length / 2)]!,
+    };
   } finally {
     for (const process of processes) process.kill("SIGTERM");
     await Promise.allSettled(processes.map((process) => process.exited));

@@ -41,7 +41,9 @@ function comparator(tasks: readonly BenchTask[], priority: Priority): (a: BenchT
   const byOrder = (a: BenchTask, b: BenchTask) => order.get(a.id)! - order.get(b.id)!;
   if (priority === "fifo") return byOrder;
   // The scheduler's own rank, over the estimates (`cp`) or the true latencies (`cp-oracle`).
-  const ranks = criticalPathRanks(tasks.map((task) => ({ ...task, estimatedCost: priority === "cp" ? task.cost : task.latencyMs })));
+  const ranks = criticalPathRanks(
+    tasks.map((task) => ({ ...task, estimatedCost: priority === "cp" ? task.cost : task.latencyMs })),
+  );
   return (a, b) => ranks.get(b.id)! - ranks.get(a.id)! || byOrder(a, b);
 }
 
@@ -114,12 +116,16 @@ function listSchedule(
 }
 
 /** The seeds' sequential loop: one task after another. */
-export const sequentialMs = (tasks: readonly BenchTask[]): number => tasks.reduce((sum, task) => sum + task.latencyMs, 0);
+export const sequentialMs = (tasks: readonly BenchTask[]): number =>
+  tasks.reduce((sum, task) => sum + task.latencyMs, 0);
 
 /**
  * The flat fan-out of LangGraph's orchestrator-worker tutorial: every task in one wave, no cap, dependencies
  * ignored. Only a valid schedule when the plan has no dependencies.
  */
 export function flatFanOutMs(tasks: readonly BenchTask[]): { makespanMs: number; valid: boolean } {
-  return { makespanMs: Math.max(0, ...tasks.map((task) => task.latencyMs)), valid: tasks.every((task) => task.dependsOn.length === 0) };
+  return {
+    makespanMs: Math.max(0, ...tasks.map((task) => task.latencyMs)),
+    valid: tasks.every((task) => task.dependsOn.length === 0),
+  };
 }

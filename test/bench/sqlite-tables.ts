@@ -8,7 +8,9 @@ interface Db {
 export function bytesByColumn(saver: SqliteSaver, threadId: string): Record<string, number> {
   const db = saver.db as unknown as Db;
   const bytes: Record<string, number> = {};
-  for (const { name } of db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]) {
+  for (const { name } of db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as {
+    name: string;
+  }[]) {
     const columns = (db.prepare(`PRAGMA table_info(${name})`).all() as { name: string }[]).map((c) => c.name);
     if (!columns.includes("thread_id")) continue;
     const sums = columns.map((c) => `COALESCE(SUM(LENGTH(${c})), 0) AS "${c}"`).join(", ");
@@ -32,10 +34,15 @@ export function bytesByChannel(saver: SqliteSaver, threadId: string): Record<str
   const add = (channel: string, n: number) => (bytes[channel] = (bytes[channel] ?? 0) + n);
   for (const row of db.prepare("SELECT type, checkpoint FROM checkpoints WHERE thread_id = ?").all(threadId)) {
     if (row.type !== "json") continue;
-    const checkpoint = JSON.parse(Buffer.from(row.checkpoint as Buffer).toString("utf8")) as { channel_values?: Record<string, unknown> };
-    for (const [channel, value] of Object.entries(checkpoint.channel_values ?? {})) add(channel, JSON.stringify(value)?.length ?? 0);
+    const checkpoint = JSON.parse(Buffer.from(row.checkpoint as Buffer).toString("utf8")) as {
+      channel_values?: Record<string, unknown>;
+    };
+    for (const [channel, value] of Object.entries(checkpoint.channel_values ?? {}))
+      add(channel, JSON.stringify(value)?.length ?? 0);
   }
-  for (const row of db.prepare("SELECT channel, SUM(LENGTH(value)) AS b FROM writes WHERE thread_id = ? GROUP BY channel").all(threadId)) {
+  for (const row of db
+    .prepare("SELECT channel, SUM(LENGTH(value)) AS b FROM writes WHERE thread_id = ? GROUP BY channel")
+    .all(threadId)) {
     add(row.channel as string, Number(row.b));
   }
   return bytes;

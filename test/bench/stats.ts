@@ -18,4 +18,5 @@ export const min = (values: readonly number[]): number => (values.length ? Math.
 export const sum = (values: readonly number[]): number => values.reduce((total, value) => total + value, 0);
 
 /** Rounds for reports: 3 significant decimals for ratios, whole or tenth ms for times. */
-export const round = (value: number, digits = 3): number => (Number.isFinite(value) ? Number(value.toFixed(digits)) : value);
+export const round = (value: number, digits = 3): number =>
+  Number.isFinite(value) ? Number(value.toFixed(digits)) : value;

@@ -27,8 +27,15 @@ describe("an agent worker built on createAgent", () => {
 
   it("hands a structured response that breaks the schema back to the model, which corrects it within the attempt", async () => {
     let calls = 0;
-    const models = scriptedProvider({ worker: () => (++calls === 1 ? { structured: { city: 7 } } : { structured: { city: "Oslo" } }) });
-    const typed = agentWorker({ name: "typed", description: "Names a city.", systemPrompt: "Name a city.", outputSchema: z.object({ city: z.string() }) });
+    const models = scriptedProvider({
+      worker: () => (++calls === 1 ? { structured: { city: 7 } } : { structured: { city: "Oslo" } }),
+    });
+    const typed = agentWorker({
+      name: "typed",
+      description: "Names a city.",
+      systemPrompt: "Name a city.",
+      outputSchema: z.object({ city: z.string() }),
+    });
     const h = harness({ models, workers: () => [typed], settings: { maxRetries: 0 } });
     const summary = await h.run({ goal: "g", plan: { tasks: [task("a", [], { worker: "typed" })] } });
     const state = await h.graph.getState({ configurable: { thread_id: "thread-1" } });

@@ -11,19 +11,28 @@ import { echoWorker, planReply, task, WorkLog } from "../helpers/fixtures.js";
 import { scriptedProvider } from "../helpers/scripted-model.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: partial settings, as callers pass them
-const config = (threadId: string, context: Record<string, unknown> = {}): any => ({ configurable: { thread_id: threadId }, context });
+const config = (threadId: string, context: Record<string, unknown> = {}): any => ({
+  configurable: { thread_id: threadId },
+  context,
+});
 const kinds = (messages: BaseMessage[]) => messages.map((m) => [m.type, m.text]);
 
 function chatGraph(models = scriptedProvider({}, { configured: false })) {
   const log = new WorkLog();
-  const graph = compileOrchestrator({ registry: new WorkerRegistry([echoWorker(log)]), models }, { checkpointer: new MemorySaver() });
+  const graph = compileOrchestrator(
+    { registry: new WorkerRegistry([echoWorker(log)]), models },
+    { checkpointer: new MemorySaver() },
+  );
   return { graph, log };
 }
 
 describe("chat input and output", () => {
   it("takes the goal from the last human message when the input has no goal", async () => {
     const { graph, log } = chatGraph();
-    const out = await graph.invoke({ messages: [new HumanMessage("first"), new HumanMessage("Write a haiku")] }, config("t"));
+    const out = await graph.invoke(
+      { messages: [new HumanMessage("first"), new HumanMessage("Write a haiku")] },
+      config("t"),
+    );
     expect(out.goal).toBe("Write a haiku");
     expect(log.inputs.map((input) => input.task.description)).toEqual(["Write a haiku"]);
   });
@@ -44,7 +53,10 @@ describe("chat input and output", () => {
   it("announces a reviewed plan once the reviewer approves it, not while it waits", async () => {
     const { graph } = chatGraph();
     const plan = { tasks: [task("a", [], { title: "Only part" })] };
-    const paused = await graph.invoke({ messages: [new HumanMessage("review me")], plan }, config("t", { reviewPlan: true }));
+    const paused = await graph.invoke(
+      { messages: [new HumanMessage("review me")], plan },
+      config("t", { reviewPlan: true }),
+    );
     expect(kinds(paused.messages)).toEqual([["human", "review me"]]);
     const out = await graph.invoke(new Command({ resume: { action: "approve" } }), config("t", { reviewPlan: true }));
     expect(kinds(out.messages)).toEqual([
@@ -66,12 +78,19 @@ describe("chat input and output", () => {
   it("starts a new goal for a follow-up human message, and the planner sees the conversation", async () => {
     const models = scriptedProvider({
       planner: (call) => planReply([task(call.prompt.includes("second question") ? "second" : "first")]),
-      synthesizer: (call) => (call.prompt.includes("## Task second") || call.prompt.includes("second") ? "answer two" : "answer one"),
+      synthesizer: (call) =>
+        call.prompt.includes("## Task second") || call.prompt.includes("second") ? "answer two" : "answer one",
     });
     const { graph, log } = chatGraph(models);
-    const first = await graph.invoke({ messages: [new HumanMessage("first question")] }, config("t", { announcePlan: false }));
+    const first = await graph.invoke(
+      { messages: [new HumanMessage("first question")] },
+      config("t", { announcePlan: false }),
+    );
     expect(first.answer).toBe("answer one");
-    const second = await graph.invoke({ messages: [new HumanMessage("second question")] }, config("t", { announcePlan: false }));
+    const second = await graph.invoke(
+      { messages: [new HumanMessage("second question")] },
+      config("t", { announcePlan: false }),
+    );
     expect(second.goal).toBe("second question");
     expect(second.answer).toBe("answer two");
     expect(log.started).toEqual(["first", "second"]);
@@ -96,7 +115,9 @@ describe("chat input and output", () => {
       "The input has no goal and no human message: pass `goal` or `messages` ending in a human message.",
     );
     await expect(graph.invoke({}, config("t2"))).rejects.toThrow("The input has no goal and no human message");
-    await expect(graph.invoke({ goal: "  " }, config("t3"))).rejects.toThrow("The input has no goal and no human message");
+    await expect(graph.invoke({ goal: "  " }, config("t3"))).rejects.toThrow(
+      "The input has no goal and no human message",
+    );
     expect(log.started).toEqual([]);
   });
 });

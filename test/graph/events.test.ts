@@ -76,7 +76,14 @@ describe("lifecycle events of a scripted run", () => {
     ]);
     expect(perTask(h.events)).toEqual({
       a: [["task.queued"], ["task.started", 1], ["task.done", 1]],
-      b: [["task.queued"], ["task.started", 1], ["task.failed", 1], ["task.retrying", 2], ["task.started", 2], ["task.done", 2]],
+      b: [
+        ["task.queued"],
+        ["task.started", 1],
+        ["task.failed", 1],
+        ["task.retrying", 2],
+        ["task.started", 2],
+        ["task.done", 2],
+      ],
       c: [
         ["task.queued"],
         ["task.started", 1],
@@ -118,11 +125,16 @@ describe("lifecycle events of a scripted run", () => {
   it("names the cause of every failure, dead letter and skip", async () => {
     const h = harness({ workers: failureWorkers });
     await h.run({ goal: "g", plan: FAILURE_PLAN });
-    const of = (type: OrchestratorEvent["type"], id: string) => h.events.filter((e) => e.type === type && "taskId" in e && e.taskId === id);
+    const of = (type: OrchestratorEvent["type"], id: string) =>
+      h.events.filter((e) => e.type === type && "taskId" in e && e.taskId === id);
 
-    expect(of("task.failed", "b")).toMatchObject([{ worker: "beta", error: { kind: "worker", message: "flaky", retryable: true } }]);
+    expect(of("task.failed", "b")).toMatchObject([
+      { worker: "beta", error: { kind: "worker", message: "flaky", retryable: true } },
+    ]);
     expect(of("task.retrying", "b")).toMatchObject([{ worker: "beta", reason: "worker: flaky" }]);
-    expect(of("task.dead", "c")).toMatchObject([{ worker: "alpha", attempts: 3, error: { kind: "worker", message: "boom" } }]);
+    expect(of("task.dead", "c")).toMatchObject([
+      { worker: "alpha", attempts: 3, error: { kind: "worker", message: "boom" } },
+    ]);
     expect(of("task.skipped", "d")).toMatchObject([{ worker: "beta", reason: 'dependency "c" was dead-lettered' }]);
     const index = (type: OrchestratorEvent["type"], id: string) => h.events.indexOf(of(type, id)[0]!);
     expect(index("task.dead", "c")).toBeLessThan(index("task.skipped", "d"));
@@ -139,7 +151,14 @@ describe("lifecycle events of a scripted run", () => {
 });
 
 describe("lifecycle events under parallel workers", () => {
-  const WORKER_OF: Record<string, string> = { p1: "alpha", p2: "beta", p3: "gamma", p4: "alpha", p5: "beta", p6: "gamma" };
+  const WORKER_OF: Record<string, string> = {
+    p1: "alpha",
+    p2: "beta",
+    p3: "gamma",
+    p4: "alpha",
+    p5: "beta",
+    p6: "gamma",
+  };
   /** The order the tests let the tasks finish in: not the plan's order, and the workers interleaved. */
   const FINISH_ORDER = ["p6", "p2", "p4", "p3", "p1", "p5"];
   const plan = { tasks: Object.keys(WORKER_OF).map((id) => task(id, [], { worker: WORKER_OF[id]! })) };
@@ -198,19 +217,24 @@ describe("lifecycle events under parallel workers", () => {
 
     expect(h.log.maxRunning).toBe(6);
     const taskEvents = h.events.filter((event) => "taskId" in event);
-    for (const event of taskEvents) expect([event.taskId, event.worker]).toEqual([event.taskId, WORKER_OF[event.taskId]]);
+    for (const event of taskEvents)
+      expect([event.taskId, event.worker]).toEqual([event.taskId, WORKER_OF[event.taskId]]);
     const types = taskEvents.map((event) => event.type);
     expect(types.lastIndexOf("task.started")).toBeLessThan(types.indexOf("task.done"));
     const done = h.events.filter((event) => event.type === "task.done");
     expect(done.map((event) => event.taskId)).toEqual(FINISH_ORDER);
     for (const event of done) expect(event.durationMs).toBeGreaterThanOrEqual(gate.heldMs(event.taskId) - 1);
-    for (const id of Object.keys(WORKER_OF)) expect(perTask(h.events)[id]).toEqual([["task.queued"], ["task.started", 1], ["task.done", 1]]);
+    for (const id of Object.keys(WORKER_OF))
+      expect(perTask(h.events)[id]).toEqual([["task.queued"], ["task.started", 1], ["task.done", 1]]);
   });
 
   it("reach a plain graph.stream on the custom mode, matching the worker updates of the same tasks", async () => {
     const gate = gated();
     const h = harness({ workers: gate.workers });
-    const stream = await h.graph.stream({ goal: "g", plan }, { configurable: { thread_id: "stream-1" }, streamMode: ["custom", "updates"] });
+    const stream = await h.graph.stream(
+      { goal: "g", plan },
+      { configurable: { thread_id: "stream-1" }, streamMode: ["custom", "updates"] },
+    );
     const custom: OrchestratorEvent[] = [];
     const results: Record<string, TaskResult> = {};
     const consume = async () => {
@@ -223,7 +247,9 @@ describe("lifecycle events under parallel workers", () => {
     };
     await within(consume(), 10_000, FINISHING);
     const done = custom.filter((event) => event.type === "task.done");
-    expect(done.map((event) => [event.taskId, event.worker])).toEqual(FINISH_ORDER.map((id) => [id, results[id]!.worker]));
+    expect(done.map((event) => [event.taskId, event.worker])).toEqual(
+      FINISH_ORDER.map((id) => [id, results[id]!.worker]),
+    );
     expect(
       Object.values(results)
         .map((result) => [result.taskId, result.worker])
@@ -257,14 +283,22 @@ describe("the onEvent callback API", () => {
       onEvent: (event) => everyRun.push(event),
     });
     const thisRun: OrchestratorEvent[] = [];
-    const summary = await orchestrator.run("g", { threadId: "t1", plan: chain, onEvent: (event) => thisRun.push(event) });
+    const summary = await orchestrator.run("g", {
+      threadId: "t1",
+      plan: chain,
+      onEvent: (event) => thisRun.push(event),
+    });
     expect(summary.deadLetters.map((letter) => letter.taskId)).toEqual(["c"]);
     expect(everyRun).toEqual(thisRun);
     for (const [i, event] of everyRun.entries()) expect(event).toBe(thisRun[i]);
 
     const streamed: OrchestratorEvent[] = [];
-    const stream = await orchestrator.graph.stream({ goal: "g", plan: chain }, { configurable: { thread_id: "t2" }, streamMode: ["custom", "updates"] });
-    for await (const [mode, payload] of stream as AsyncIterable<[string, OrchestratorEvent]>) if (mode === "custom") streamed.push(payload);
+    const stream = await orchestrator.graph.stream(
+      { goal: "g", plan: chain },
+      { configurable: { thread_id: "t2" }, streamMode: ["custom", "updates"] },
+    );
+    for await (const [mode, payload] of stream as AsyncIterable<[string, OrchestratorEvent]>)
+      if (mode === "custom") streamed.push(payload);
     expect(streamed.map(untimed)).toEqual(thisRun.map(untimed));
     expect(thisRun.map((event) => ("taskId" in event ? `${event.type} ${event.taskId}` : event.type))).toEqual([
       "plan.created",

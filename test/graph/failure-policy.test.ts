@@ -7,7 +7,8 @@ import { parseSettings } from "../../src/settings.js";
 import { echoWorker, harness, planReply, task, type WorkLog } from "../helpers/fixtures.js";
 import { httpError, scriptedProvider } from "../helpers/scripted-model.js";
 
-const agent = (name = "agent") => agentWorker({ name, description: "An LLM worker.", systemPrompt: "You do tasks well." });
+const agent = (name = "agent") =>
+  agentWorker({ name, description: "An LLM worker.", systemPrompt: "You do tasks well." });
 
 describe("retry ladder", () => {
   it("changes the temperature on attempt 2 and the model on attempt 3", () => {
@@ -19,9 +20,15 @@ describe("retry ladder", () => {
   });
 
   it("follows maxRetries and a worker's own ladder", () => {
-    expect(retryLadder(agent(), parseSettings({ maxRetries: 0 }))).toEqual([{ model: "gpt-4o-mini", temperature: 0.2 }]);
+    expect(retryLadder(agent(), parseSettings({ maxRetries: 0 }))).toEqual([
+      { model: "gpt-4o-mini", temperature: 0.2 },
+    ]);
     const custom = { ...agent(), retryLadder: [{ model: "small" }, { model: "big", note: "bigger" }] };
-    expect(retryLadder(custom, parseSettings({ maxRetries: 2 }))).toEqual([{ model: "small" }, { model: "big", note: "bigger" }, { model: "big", note: "bigger" }]);
+    expect(retryLadder(custom, parseSettings({ maxRetries: 2 }))).toEqual([
+      { model: "small" },
+      { model: "big", note: "bigger" },
+      { model: "big", note: "bigger" },
+    ]);
   });
 
   it("changes no model settings of a graph worker, which brings its own models", () => {
@@ -51,7 +58,13 @@ describe("worker failures", () => {
     expect(summary.tasks[0]).toMatchObject({ status: "done", attempts: 2 });
     const state = await h.graph.getState({ configurable: { thread_id: "thread-1" } });
     const result = state.values.results.a;
-    expect(result.attempts.map((a: { params: unknown; ok: boolean; error?: { kind: string } }) => [a.params, a.ok, a.error?.kind])).toEqual([
+    expect(
+      result.attempts.map((a: { params: unknown; ok: boolean; error?: { kind: string } }) => [
+        a.params,
+        a.ok,
+        a.error?.kind,
+      ]),
+    ).toEqual([
       [{ model: "gpt-4o-mini", temperature: 0.2 }, false, "server"],
       [{ model: "gpt-4o-mini", temperature: 0.7, note: "changed temperature" }, true, undefined],
     ]);
@@ -82,7 +95,10 @@ describe("worker failures", () => {
         }),
       ],
     });
-    const summary = await h.run({ goal: "g", plan: { tasks: [task("a"), task("b", ["a"]), task("c", ["b"]), task("sib")] } });
+    const summary = await h.run({
+      goal: "g",
+      plan: { tasks: [task("a"), task("b", ["a"]), task("c", ["b"]), task("sib")] },
+    });
     expect(summary.tasks.map((t) => [t.id, t.status, t.reason])).toEqual([
       ["a", "dead", "worker: always broken"],
       ["b", "skipped", 'dependency "a" was dead-lettered'],
@@ -93,7 +109,11 @@ describe("worker failures", () => {
     expect(h.log.runsOf("sib")).toBe(1);
     expect(summary.deadLetters).toHaveLength(1);
     const [letter] = summary.deadLetters;
-    expect(letter).toMatchObject({ taskId: "a", task: { id: "a", worker: "echo" }, error: { kind: "worker", message: "always broken", retryable: true } });
+    expect(letter).toMatchObject({
+      taskId: "a",
+      task: { id: "a", worker: "echo" },
+      error: { kind: "worker", message: "always broken", retryable: true },
+    });
     expect(letter!.attempts.map((a) => [a.attempt, a.ok, a.error?.message, a.params.note])).toEqual([
       [1, false, "always broken", undefined],
       [2, false, "always broken", "changed temperature"],
@@ -141,7 +161,10 @@ describe("worker failures", () => {
 
   it("cancels a hanging model call through the signal", async () => {
     const aborted: boolean[] = [];
-    const models = scriptedProvider({ worker: () => "too late" }, { latencyMs: (call) => (call.role === "worker" ? 10_000 : 0), onAbort: () => aborted.push(true) });
+    const models = scriptedProvider(
+      { worker: () => "too late" },
+      { latencyMs: (call) => (call.role === "worker" ? 10_000 : 0), onAbort: () => aborted.push(true) },
+    );
     const h = harness({ models, settings: { maxRetries: 0, workerTimeoutMs: 100 }, workers: () => [agent()] });
     const started = Date.now();
     const summary = await h.run({ goal: "g", plan: { tasks: [task("a", [], { worker: "agent" })] } });
@@ -156,7 +179,9 @@ describe("worker failures", () => {
     const h = harness({ models, workers: () => [agent()] });
     const summary = await h.run({ goal: "g", plan: { tasks: [task("a", [], { worker: "agent" })] } });
     expect(summary.tasks[0]).toMatchObject({ status: "done", attempts: 2 });
-    expect(models.callsOf("worker")[1]!.prompt).toContain("empty: the result was empty; answer the task directly and completely");
+    expect(models.callsOf("worker")[1]!.prompt).toContain(
+      "empty: the result was empty; answer the task directly and completely",
+    );
   });
 
   it("has the orchestrator's model rewrite a task the worker calls underspecified", async () => {
@@ -165,12 +190,19 @@ describe("worker failures", () => {
       planner: () => "Plan three days in Paris for two adults.",
     });
     const h = harness({ models, workers: () => [agent()] });
-    const summary = await h.run({ goal: "trip", plan: { tasks: [task("a", [], { worker: "agent", description: "Plan a trip" })] } });
+    const summary = await h.run({
+      goal: "trip",
+      plan: { tasks: [task("a", [], { worker: "agent", description: "Plan a trip" })] },
+    });
     expect(summary.tasks[0]).toMatchObject({ status: "done", attempts: 2 });
     expect(models.callsOf("planner")[0]!.prompt).toContain("which city?");
     const state = await h.graph.getState({ configurable: { thread_id: "thread-1" } });
     expect(state.values.tasks.a.description).toBe("Plan three days in Paris for two adults.");
-    expect(state.values.results.a.attempts[0].error).toEqual({ kind: "underspecified", message: "which city?", retryable: true });
+    expect(state.values.results.a.attempts[0].error).toEqual({
+      kind: "underspecified",
+      message: "which city?",
+      retryable: true,
+    });
   });
 
   it("treats a result that breaks the output schema as a failed attempt", async () => {
@@ -178,7 +210,8 @@ describe("worker failures", () => {
       name: "typed",
       description: "Returns a count.",
       outputSchema: z.object({ count: z.number() }),
-      run: async (_input, context) => (context.attempt === 1 ? { output: "x", data: { count: "many" } } : JSON.stringify({ count: 3 })),
+      run: async (_input, context) =>
+        context.attempt === 1 ? { output: "x", data: { count: "many" } } : JSON.stringify({ count: 3 }),
     });
     const h = harness({ workers: () => [typed] });
     const summary = await h.run({ goal: "g", plan: { tasks: [task("a", [], { worker: "typed" })] } });
@@ -186,7 +219,9 @@ describe("worker failures", () => {
     expect(summary.tasks[0]!.status).toBe("done");
     expect(state.values.results.a.data).toEqual({ count: 3 });
     expect(state.values.results.a.attempts[0].error.kind).toBe("schema");
-    expect(state.values.results.a.attempts[0].error.message).toContain("count: Invalid input: expected number, received string");
+    expect(state.values.results.a.attempts[0].error.message).toContain(
+      "count: Invalid input: expected number, received string",
+    );
   });
 
   it("feeds a failed semantic check back into the next attempt", async () => {
@@ -203,10 +238,18 @@ describe("worker failures", () => {
 
   it("lets the orchestrator's model review a result and request an improvement", async () => {
     let reviews = 0;
-    const reviewed = agentWorker({ name: "reviewed", description: "Writes a haiku.", systemPrompt: "Write haiku.", check: llmReview("Exactly three lines.") });
+    const reviewed = agentWorker({
+      name: "reviewed",
+      description: "Writes a haiku.",
+      systemPrompt: "Write haiku.",
+      check: llmReview("Exactly three lines."),
+    });
     const models = scriptedProvider({
       worker: (call) => (call.prompt.includes("three lines") ? "one\ntwo\nthree" : "one line"),
-      planner: () => ({ structured: ++reviews === 1 ? { accept: false, feedback: "make it three lines" } : { accept: true, feedback: "" } }),
+      planner: () => ({
+        structured:
+          ++reviews === 1 ? { accept: false, feedback: "make it three lines" } : { accept: true, feedback: "" },
+      }),
     });
     const h = harness({ models, workers: () => [reviewed] });
     const summary = await h.run({ goal: "g", plan: { tasks: [task("a", [], { worker: "reviewed" })] } });
@@ -216,7 +259,10 @@ describe("worker failures", () => {
   });
 
   it("truncates an oversized output with a note", async () => {
-    const h = harness({ settings: { maxOutputChars: 100 }, workers: (log) => [echoWorker(log, { behaviour: () => "x".repeat(250) })] });
+    const h = harness({
+      settings: { maxOutputChars: 100 },
+      workers: (log) => [echoWorker(log, { behaviour: () => "x".repeat(250) })],
+    });
     await h.run({ goal: "g", plan: { tasks: [task("a")] } });
     const state = await h.graph.getState({ configurable: { thread_id: "thread-1" } });
     expect(state.values.results.a.output).toBe(`${"x".repeat(100)}\n\n[truncated: 150 more characters]`);
@@ -227,7 +273,12 @@ describe("worker failures", () => {
     const size = JSON.stringify(blob).length;
     const h = harness({
       settings: { maxOutputChars: 100, maxDataChars: 1000 },
-      workers: (log) => [echoWorker(log, { behaviour: (input) => (input.task.id === "a" ? { output: "big", data: blob } : { output: "small", data: { ok: true } }) })],
+      workers: (log) => [
+        echoWorker(log, {
+          behaviour: (input) =>
+            input.task.id === "a" ? { output: "big", data: blob } : { output: "small", data: { ok: true } },
+        }),
+      ],
     });
     const summary = await h.run({ goal: "g", plan: { tasks: [task("a"), task("b", ["a"])] } });
     expect(summary.tasks.map((t) => [t.id, t.status])).toEqual([
@@ -241,7 +292,11 @@ describe("worker failures", () => {
     expect(results.a.notes).toEqual([note]);
     expect(results.b.data).toEqual({ ok: true });
     expect(results.b.notes).toBeUndefined();
-    expect(h.log.inputs.find((input) => input.task.id === "b")!.dependencies.a).toEqual({ title: "Task a", worker: "echo", output: `big\n\n[${note}]` });
+    expect(h.log.inputs.find((input) => input.task.id === "b")!.dependencies.a).toEqual({
+      title: "Task a",
+      worker: "echo",
+      output: `big\n\n[${note}]`,
+    });
     expect(summary.notes).toContain(`Task "a": ${note}.`);
   });
 });
@@ -262,7 +317,10 @@ describe("re-driving dead letters", () => {
         }),
       ],
     });
-    const first = await orchestrator.run("g", { threadId: "t", plan: { tasks: [task("a"), task("b", ["a"]), task("sib")] } });
+    const first = await orchestrator.run("g", {
+      threadId: "t",
+      plan: { tasks: [task("a"), task("b", ["a"]), task("sib")] },
+    });
     expect(first.tasks.map((t) => t.status)).toEqual(["dead", "skipped", "done"]);
     broken = false;
     const second = await orchestrator.redrive("t", ["a"]);
@@ -277,7 +335,9 @@ describe("re-driving dead letters", () => {
     expect(log.runsOf("sib")).toBe(1);
     expect(second.answer).not.toContain("## Gaps");
     expect(second.notes).toContain("Re-driven: a (and 1 dependent task(s)).");
-    await expect(orchestrator.redrive("t", ["sib"])).rejects.toThrow('Task "sib" is not in the dead-letter queue. Dead letters: none.');
+    await expect(orchestrator.redrive("t", ["sib"])).rejects.toThrow(
+      'Task "sib" is not in the dead-letter queue. Dead letters: none.',
+    );
     await expect(orchestrator.redrive("t")).rejects.toThrow("The run has no dead letters to re-drive.");
   });
 });
@@ -286,7 +346,13 @@ describe("run budgets", () => {
   it("stops dispatching when the model-call cap is reached and synthesizes what exists", async () => {
     const models = scriptedProvider({ worker: () => "done", synthesizer: () => "partial answer" });
     const h = harness({ models, settings: { maxModelCalls: 2 }, workers: () => [agent()] });
-    const plan = { tasks: [task("a", [], { worker: "agent" }), task("b", ["a"], { worker: "agent" }), task("c", ["b"], { worker: "agent" })] };
+    const plan = {
+      tasks: [
+        task("a", [], { worker: "agent" }),
+        task("b", ["a"], { worker: "agent" }),
+        task("c", ["b"], { worker: "agent" }),
+      ],
+    };
     const summary = await h.run({ goal: "g", plan });
     expect(summary.tasks.map((t) => [t.id, t.status])).toEqual([
       ["a", "done"],
@@ -320,7 +386,9 @@ describe("run outcome", () => {
   it("is partial when a task is dead-lettered and its dependents are skipped", async () => {
     const h = harness({
       settings: { maxRetries: 0 },
-      workers: (log) => [echoWorker(log, { behaviour: (input) => (input.task.id === "a" ? { output: "" } : undefined) })],
+      workers: (log) => [
+        echoWorker(log, { behaviour: (input) => (input.task.id === "a" ? { output: "" } : undefined) }),
+      ],
     });
     const summary = await h.run({ goal: "g", plan: { tasks: [task("a"), task("b", ["a"]), task("sib")] } });
     expect(summary.tasks.map((t) => [t.id, t.status])).toEqual([
@@ -335,14 +403,19 @@ describe("run outcome", () => {
   it("is partial when a run budget stopped it, and says why in stopReason", async () => {
     const models = scriptedProvider({ worker: () => "done", synthesizer: () => "partial answer" });
     const h = harness({ models, settings: { maxModelCalls: 1 }, workers: () => [agent()] });
-    const summary = await h.run({ goal: "g", plan: { tasks: [task("a", [], { worker: "agent" }), task("b", ["a"], { worker: "agent" })] } });
+    const summary = await h.run({
+      goal: "g",
+      plan: { tasks: [task("a", [], { worker: "agent" }), task("b", ["a"], { worker: "agent" })] },
+    });
     expect(summary.tasks.map((t) => [t.id, t.status])).toEqual([
       ["a", "done"],
       ["b", "skipped"],
     ]);
     expect(summary.status).toBe("partial");
     expect(summary.stopReason).toMatch(/^run budget reached: /);
-    expect(summary.stopReason).toBe((await h.graph.getState({ configurable: { thread_id: "thread-1" } })).values.stopReason);
+    expect(summary.stopReason).toBe(
+      (await h.graph.getState({ configurable: { thread_id: "thread-1" } })).values.stopReason,
+    );
   });
 });
 
@@ -351,24 +424,33 @@ describe("planning failures", () => {
 
   it("sends validation errors back to the planner and accepts the repaired plan", async () => {
     let calls = 0;
-    const models = scriptedProvider({ planner: () => (++calls === 1 ? planReply([task("a", ["ghost"])]) : good), synthesizer: () => "answer" });
+    const models = scriptedProvider({
+      planner: () => (++calls === 1 ? planReply([task("a", ["ghost"])]) : good),
+      synthesizer: () => "answer",
+    });
     const h = harness({ models });
     const summary = await h.run({ goal: "g" });
     expect(summary.planSource).toBe("planner");
     expect(summary.tasks.map((t) => t.id)).toEqual(["a", "b"]);
-    expect(models.callsOf("planner")[1]!.prompt).toContain('Task "a" depends on "ghost", which is not a task in the plan.');
+    expect(models.callsOf("planner")[1]!.prompt).toContain(
+      'Task "a" depends on "ghost", which is not a task in the plan.',
+    );
     expect(summary.notes).toContain("The plan was repaired 1 time(s) before it validated.");
   });
 
   it("repairs a malformed structured reply", async () => {
     let calls = 0;
-    const models = scriptedProvider({ planner: () => (++calls === 1 ? "Sure! Here is a plan: step 1…" : good), synthesizer: () => "answer" });
+    const models = scriptedProvider({
+      planner: () => (++calls === 1 ? "Sure! Here is a plan: step 1…" : good),
+      synthesizer: () => "answer",
+    });
     const summary = await harness({ models }).run({ goal: "g" });
     expect(summary.planSource).toBe("planner");
     expect(models.callsOf("planner")[1]!.prompt).toContain("The plan could not be parsed");
   });
 
-  const broken = () => scriptedProvider({ planner: () => planReply([task("a", [], { worker: "nobody" })]), synthesizer: () => "answer" });
+  const broken = () =>
+    scriptedProvider({ planner: () => planReply([task("a", [], { worker: "nobody" })]), synthesizer: () => "answer" });
 
   it("falls back to the caller's fallback plan when repairs run out", async () => {
     const models = broken();
@@ -406,7 +488,9 @@ describe("planning failures", () => {
     const summary = await harness({ models }).run({ goal: "just do it" });
     expect(models.callsOf("planner")).toHaveLength(1);
     expect(summary.planSource).toBe("single-task");
-    expect(summary.tasks.map((t) => [t.id, t.title, t.worker, t.status])).toEqual([["goal", "just do it", "echo", "done"]]);
+    expect(summary.tasks.map((t) => [t.id, t.title, t.worker, t.status])).toEqual([
+      ["goal", "just do it", "echo", "done"],
+    ]);
     expect(summary.notes[0]).toMatch(/^Planning failed \(The planner call failed \(auth\): bad key\)/);
   });
 });

@@ -1,6 +1,15 @@
 import { AIMessage, HumanMessage } from "@langchain/core/messages";
 import { tool } from "@langchain/core/tools";
-import { Command, interrupt, MessagesValue, StateGraph, StateSchema, START, END, type LangGraphRunnableConfig } from "@langchain/langgraph";
+import {
+  Command,
+  interrupt,
+  MessagesValue,
+  StateGraph,
+  StateSchema,
+  START,
+  END,
+  type LangGraphRunnableConfig,
+} from "@langchain/langgraph";
 import { createAgent } from "langchain";
 import { describe, expect, it, vi } from "vitest";
 import { z } from "zod";
@@ -12,7 +21,8 @@ import { echoWorker, harness, task } from "../helpers/fixtures.js";
 import { scriptedProvider } from "../helpers/scripted-model.js";
 
 const MessagesState = new StateSchema({ messages: MessagesValue });
-const lastHuman = (messages: { content: unknown }[]) => String(messages.filter((m) => HumanMessage.isInstance(m)).at(-1)?.content ?? "");
+const lastHuman = (messages: { content: unknown }[]) =>
+  String(messages.filter((m) => HumanMessage.isInstance(m)).at(-1)?.content ?? "");
 
 /** A graph answering with the first line of its task prompt, or a question it asks a human first. */
 function echoGraph(options: { ask?: string } = {}) {
@@ -33,8 +43,13 @@ const thread = (id: string) => ({ configurable: { thread_id: id } });
 
 describe("a graph worker", () => {
   it("runs a compiled graph with the task prompt as a human message and returns its last AI message", async () => {
-    const h = harness({ workers: () => [graphWorker({ name: "echo_graph", description: "Echoes.", graph: echoGraph() })] });
-    const summary = await h.run({ goal: "g", plan: { tasks: [task("a", [], { worker: "echo_graph", description: "Say hi" })] } });
+    const h = harness({
+      workers: () => [graphWorker({ name: "echo_graph", description: "Echoes.", graph: echoGraph() })],
+    });
+    const summary = await h.run({
+      goal: "g",
+      plan: { tasks: [task("a", [], { worker: "echo_graph", description: "Say hi" })] },
+    });
     expect(summary.tasks[0]).toMatchObject({ status: "done" });
     const state = await h.graph.getState(thread("thread-1"));
     expect(state.values.results.a.output).toMatch(/^answered: /);
@@ -55,17 +70,28 @@ describe("a graph worker", () => {
       .addNode("record", (state) => (prompts.push(lastHuman(state.messages)), { messages: [new AIMessage("noted")] }))
       .addEdge(START, "record")
       .compile();
-    const h = harness({ workers: (log) => [echoWorker(log), graphWorker({ name: "recorder", description: "Records.", graph: recorder })] });
+    const h = harness({
+      workers: (log) => [echoWorker(log), graphWorker({ name: "recorder", description: "Records.", graph: recorder })],
+    });
     await h.run({ goal: "g", plan: { tasks: [task("a"), task("b", ["a"], { worker: "recorder" })] } });
-    const nonce = taskNonce({ task: { id: "b" }, dispatch: 1, fenceSeed: (await h.graph.getState(thread("thread-1"))).values.fenceSeed }, "task");
+    const nonce = taskNonce(
+      { task: { id: "b" }, dispatch: 1, fenceSeed: (await h.graph.getState(thread("thread-1"))).values.fenceSeed },
+      "task",
+    );
     expect(prompts[0]!.startsWith(dataRule(nonce))).toBe(true);
     expect(prompts[0]).toContain(`<worker-output-${nonce}>\na:\n</worker-output-${nonce}>`);
   });
 
   it("runs a createAgent agent and returns its structured response as the task's data", async () => {
     const models = scriptedProvider({ worker: () => ({ structured: { city: "Lyon" } }) });
-    const agent = createAgent({ model: models.create({ role: "worker", model: "m", timeoutMs: 1000 }), tools: [], responseFormat: z.object({ city: z.string() }) });
-    const h = harness({ workers: () => [graphWorker({ name: "city_agent", description: "Names a city.", graph: agent })] });
+    const agent = createAgent({
+      model: models.create({ role: "worker", model: "m", timeoutMs: 1000 }),
+      tools: [],
+      responseFormat: z.object({ city: z.string() }),
+    });
+    const h = harness({
+      workers: () => [graphWorker({ name: "city_agent", description: "Names a city.", graph: agent })],
+    });
     const summary = await h.run({ goal: "g", plan: { tasks: [task("a", [], { worker: "city_agent" })] } });
     const state = await h.graph.getState(thread("thread-1"));
     expect(summary.tasks[0]).toMatchObject({ status: "done" });
@@ -74,16 +100,25 @@ describe("a graph worker", () => {
   });
 
   it("meters the calls of the graph's own models: counted in the task's usage, refused past the run's budget", async () => {
-    const models = scriptedProvider({ worker: (call) => (call.messages.some((m) => m._getType() === "tool") ? "done" : { toolCalls: [{ name: "ping", args: {} }] }) });
+    const models = scriptedProvider({
+      worker: (call) =>
+        call.messages.some((m) => m._getType() === "tool") ? "done" : { toolCalls: [{ name: "ping", args: {} }] },
+    });
     const ping = tool(async () => "pong", { name: "ping", description: "Pings.", schema: z.object({}) });
-    const agent = () => createAgent({ model: models.create({ role: "worker", model: "m", timeoutMs: 1000 }), tools: [ping] });
-    const metered = harness({ workers: () => [graphWorker({ name: "pinger", description: "Pings.", graph: agent() })] });
+    const agent = () =>
+      createAgent({ model: models.create({ role: "worker", model: "m", timeoutMs: 1000 }), tools: [ping] });
+    const metered = harness({
+      workers: () => [graphWorker({ name: "pinger", description: "Pings.", graph: agent() })],
+    });
     await metered.run({ goal: "g", plan: { tasks: [task("a", [], { worker: "pinger" })] } });
     const usage = (await metered.graph.getState(thread("thread-1"))).values.results.a.usage;
     expect(usage.modelCalls).toBe(2);
     expect(usage.totalTokens).toBeGreaterThan(0);
 
-    const capped = harness({ workers: () => [graphWorker({ name: "pinger", description: "Pings.", graph: agent() })], settings: { maxModelCalls: 1, maxRetries: 0 } });
+    const capped = harness({
+      workers: () => [graphWorker({ name: "pinger", description: "Pings.", graph: agent() })],
+      settings: { maxModelCalls: 1, maxRetries: 0 },
+    });
     const summary = await capped.run({ goal: "g", plan: { tasks: [task("a", [], { worker: "pinger" })] } });
     const result = (await capped.graph.getState(thread("thread-1"))).values.results.a;
     expect(result.error.kind).toBe("budget");
@@ -94,7 +129,10 @@ describe("a graph worker", () => {
     const models = scriptedProvider({ worker: () => ({ toolCalls: [{ name: "ping", args: {} }] }) });
     const ping = tool(async () => "pong", { name: "ping", description: "Pings.", schema: z.object({}) });
     const agent = createAgent({ model: models.create({ role: "worker", model: "m", timeoutMs: 1000 }), tools: [ping] });
-    const h = harness({ workers: () => [graphWorker({ name: "pinger", description: "Pings.", graph: agent })], settings: { maxModelCalls: 2, maxRetries: 0 } });
+    const h = harness({
+      workers: () => [graphWorker({ name: "pinger", description: "Pings.", graph: agent })],
+      settings: { maxModelCalls: 2, maxRetries: 0 },
+    });
     const stderr = vi.spyOn(process.stderr, "write");
     const logged = [vi.spyOn(console, "error"), vi.spyOn(console, "warn")];
     try {
@@ -128,14 +166,24 @@ describe("a graph worker", () => {
     const h = harness({ workers: () => [worker] });
     await h.run({ goal: "g", plan: { tasks: [task("a", [], { worker: "doubler", description: "21" })] } });
     const state = await h.graph.getState(thread("thread-1"));
-    expect(state.values.results.a).toMatchObject({ status: "done", output: "twice is 42", data: { n: 21, doubled: 42 } });
+    expect(state.values.results.a).toMatchObject({
+      status: "done",
+      output: "twice is 42",
+      data: { n: 21, doubled: 42 },
+    });
   });
 
   it("pauses the run at an interrupt inside it and resumes there with the parent's resume value", async () => {
-    const h = harness({ workers: () => [graphWorker({ name: "asker", description: "Asks first.", graph: echoGraph({ ask: "Which city?" }) })] });
+    const h = harness({
+      workers: () => [
+        graphWorker({ name: "asker", description: "Asks first.", graph: echoGraph({ ask: "Which city?" }) }),
+      ],
+    });
     const config = thread("interrupted");
     const paused = await h.graph.invoke({ goal: "g", plan: { tasks: [task("a", [], { worker: "asker" })] } }, config);
-    expect((paused as { __interrupt__?: { value: unknown }[] }).__interrupt__?.map((i) => i.value)).toEqual([{ question: "Which city?" }]);
+    expect((paused as { __interrupt__?: { value: unknown }[] }).__interrupt__?.map((i) => i.value)).toEqual([
+      { question: "Which city?" },
+    ]);
     const waiting = await h.graph.getState(config);
     expect(waiting.next).toEqual(["worker"]);
     expect(waiting.values.results.a).toBeUndefined();
@@ -195,7 +243,9 @@ describe("a graph worker", () => {
       const paused = await orchestrator.run("g", { plan: { tasks: [task("a", [], { worker: "asker" })] } });
       expect(paused).toMatchObject({ status: "interrupted", interrupt: { question: "Which city?" } });
       expect(paused.review).toBeUndefined();
-      expect(render(paused)).toBe(`A worker waits for an answer: {"question":"Which city?"}\nAnswer it from code: orchestrator.resume("${paused.threadId}", answer)\n`);
+      expect(render(paused)).toBe(
+        `A worker waits for an answer: {"question":"Which city?"}\nAnswer it from code: orchestrator.resume("${paused.threadId}", answer)\n`,
+      );
       const done = await orchestrator.resume(paused.threadId, "Oslo");
       expect(done.status).toBe("done");
       expect(done.tasks[0]!.output).toBe("answered: Oslo");
@@ -205,13 +255,16 @@ describe("a graph worker", () => {
   });
 
   it("streams its own steps under the worker's namespace with subgraphs: true, and shows in the xray view", async () => {
-    const h = harness({ workers: () => [graphWorker({ name: "echo_graph", description: "Echoes.", graph: echoGraph() })] });
+    const h = harness({
+      workers: () => [graphWorker({ name: "echo_graph", description: "Echoes.", graph: echoGraph() })],
+    });
     const namespaces: string[][] = [];
     const stream = await h.graph.stream(
       { goal: "g", plan: { tasks: [task("a", [], { worker: "echo_graph" })] } },
       { ...thread("streamed"), subgraphs: true, streamMode: "updates" },
     );
-    for await (const [namespace, update] of stream) if (namespace.length && "answer" in (update as object)) namespaces.push(namespace);
+    for await (const [namespace, update] of stream)
+      if (namespace.length && "answer" in (update as object)) namespaces.push(namespace);
     expect(namespaces).toHaveLength(1);
     expect(namespaces[0]![0]).toMatch(/^worker:/);
     const drawn = await h.graph.getGraphAsync({ xray: true });
@@ -224,11 +277,18 @@ describe("a graph worker", () => {
       .addNode(
         "hang",
         (_state, config: LangGraphRunnableConfig) =>
-          new Promise<never>((_resolve, reject) => config.signal?.addEventListener("abort", () => (aborted.push(true), reject(new Error("cut"))), { once: true })),
+          new Promise<never>((_resolve, reject) =>
+            config.signal?.addEventListener("abort", () => (aborted.push(true), reject(new Error("cut"))), {
+              once: true,
+            }),
+          ),
       )
       .addEdge(START, "hang")
       .compile();
-    const h = harness({ workers: () => [graphWorker({ name: "hanger", description: "Hangs.", graph: hang })], settings: { maxRetries: 0, workerTimeoutMs: 100 } });
+    const h = harness({
+      workers: () => [graphWorker({ name: "hanger", description: "Hangs.", graph: hang })],
+      settings: { maxRetries: 0, workerTimeoutMs: 100 },
+    });
     const summary = await h.run({ goal: "g", plan: { tasks: [task("a", [], { worker: "hanger" })] } });
     expect(summary.deadLetters[0]!.error.kind).toBe("timeout");
     expect(aborted).toEqual([true]);

@@ -26,7 +26,11 @@ describe("shared memory", () => {
       },
     });
     // The gate finishes only after A wrote, and B depends on the gate alone: B runs after A without depending on it.
-    const gate = functionWorker({ name: "gate", description: "Waits for the writer.", run: async () => (await written.promise, "open") });
+    const gate = functionWorker({
+      name: "gate",
+      description: "Waits for the writer.",
+      run: async () => (await written.promise, "open"),
+    });
     const reader = functionWorker({
       name: "reader",
       description: "Reads the finding.",
@@ -36,7 +40,13 @@ describe("shared memory", () => {
     const h = harness({ workers: () => [writer, gate, reader], store });
     const summary = await h.run({
       goal: "g",
-      plan: { tasks: [task("a", [], { worker: "writer" }), task("gate", [], { worker: "gate" }), task("b", ["gate"], { worker: "reader" })] },
+      plan: {
+        tasks: [
+          task("a", [], { worker: "writer" }),
+          task("gate", [], { worker: "gate" }),
+          task("b", ["gate"], { worker: "reader" }),
+        ],
+      },
     });
     const state = await h.graph.getState({ configurable: { thread_id: "thread-1" } });
     expect(state.values.results.b.output).toBe("boats: 42");
@@ -63,7 +73,8 @@ describe("shared memory", () => {
     const plan = { tasks: [task("count", [], { worker: "counter" })] };
     await h.run({ goal: "first", plan }, { threadId: "t1" });
     await h.run({ goal: "second", plan }, { threadId: "t2" });
-    const output = async (thread: string) => (await h.graph.getState({ configurable: { thread_id: thread } })).values.results.count.output;
+    const output = async (thread: string) =>
+      (await h.graph.getState({ configurable: { thread_id: thread } })).values.results.count.output;
     expect([await output("t1"), await output("t2")]).toEqual(["seen 0, total 0", "seen 0, total 1"]);
     expect((await store.get(["users", "alice"], "total"))?.value).toEqual({ n: 2 });
   });
@@ -75,18 +86,31 @@ describe("shared memory", () => {
       description: "Fixes dates and budget.",
       run: async (_input, context) => (await context.memory!.put("trip", { dates: "3-5 May", budget: 900 }), "planned"),
     });
-    const recall = tool(async (_args, config: LangGraphRunnableConfig) => JSON.stringify(await memoryOf(config)!.get("trip")), {
-      name: "recall_trip",
-      description: "Reads the trip's dates and budget from memory.",
-      schema: z.object({}),
-    });
+    const recall = tool(
+      async (_args, config: LangGraphRunnableConfig) => JSON.stringify(await memoryOf(config)!.get("trip")),
+      {
+        name: "recall_trip",
+        description: "Reads the trip's dates and budget from memory.",
+        schema: z.object({}),
+      },
+    );
     const models = scriptedProvider({
       worker: (call) =>
-        call.messages.some((m) => m._getType() === "tool") ? `Hotel within ${call.messages.at(-1)!.content}` : { toolCalls: [{ name: "recall_trip", args: {} }] },
+        call.messages.some((m) => m._getType() === "tool")
+          ? `Hotel within ${call.messages.at(-1)!.content}`
+          : { toolCalls: [{ name: "recall_trip", args: {} }] },
     });
-    const hotel = agentWorker({ name: "hotel", description: "Books a hotel.", systemPrompt: "Use the trip's memory.", tools: [recall] });
+    const hotel = agentWorker({
+      name: "hotel",
+      description: "Books a hotel.",
+      systemPrompt: "Use the trip's memory.",
+      tools: [recall],
+    });
     const h = harness({ workers: () => [planner, hotel], store, models });
-    await h.run({ goal: "g", plan: { tasks: [task("plan", [], { worker: "trip_planner" }), task("hotel", ["plan"], { worker: "hotel" })] } });
+    await h.run({
+      goal: "g",
+      plan: { tasks: [task("plan", [], { worker: "trip_planner" }), task("hotel", ["plan"], { worker: "hotel" })] },
+    });
     const state = await h.graph.getState({ configurable: { thread_id: "thread-1" } });
     expect(state.values.results.hotel.output).toBe('Hotel within {"dates":"3-5 May","budget":900}');
   });
@@ -106,13 +130,20 @@ describe("shared memory", () => {
     expect(results.v.data).toBeUndefined();
     expect(results.v.output.length).toBeLessThan(long.length + 100);
     expect(results.v.notes.at(-1)).toBe(`the full result is in the store at orchestrator/runs/${runId} "result:v"`);
-    const kept = (await store.get(runNamespace(runId), "result:v"))?.value as { output: string; data: { items: string[] } };
+    const kept = (await store.get(runNamespace(runId), "result:v"))?.value as {
+      output: string;
+      data: { items: string[] };
+    };
     expect(kept.output).toBe(long);
     expect(kept.data.items).toHaveLength(40);
   });
 
   it("is absent when the graph has no store", async () => {
-    const probe = functionWorker({ name: "probe", description: "Looks for memory.", run: async (_input, context) => String(context.memory === undefined) });
+    const probe = functionWorker({
+      name: "probe",
+      description: "Looks for memory.",
+      run: async (_input, context) => String(context.memory === undefined),
+    });
     const h = harness({ workers: () => [probe] });
     await h.run({ goal: "g", plan: { tasks: [task("p", [], { worker: "probe" })] } });
     expect((await h.graph.getState({ configurable: { thread_id: "thread-1" } })).values.results.p.output).toBe("true");

@@ -32,7 +32,12 @@ describe("a full orchestration cycle", () => {
       workers: (log) => [
         echoWorker(log, {
           behaviour: (input) =>
-            input.task.id === "b" ? { output: "b done", followUps: [{ id: "f", title: "Follow-up of b", worker: "echo", dependsOn: ["b"], blocks: ["d"] }] } : undefined,
+            input.task.id === "b"
+              ? {
+                  output: "b done",
+                  followUps: [{ id: "f", title: "Follow-up of b", worker: "echo", dependsOn: ["b"], blocks: ["d"] }],
+                }
+              : undefined,
         }),
       ],
     });
@@ -50,7 +55,9 @@ describe("a full orchestration cycle", () => {
       ["f", "done", ["b"]],
     ]);
     expect(h.log.started).toEqual(["a", "b", "c", "extra", "f", "d"]);
-    const outputs = Object.fromEntries(h.log.inputs.map((input) => [input.task.id, Object.keys(input.dependencies).sort()]));
+    const outputs = Object.fromEntries(
+      h.log.inputs.map((input) => [input.task.id, Object.keys(input.dependencies).sort()]),
+    );
     expect(outputs).toEqual({ a: [], b: ["a"], c: ["a"], extra: ["a"], f: ["b"], d: ["b", "c", "f"] });
     const state = await h.graph.getState({ configurable: { thread_id: "thread-1" } });
     expect(state.values.results.d.output).toBe("d:b,c,f");
@@ -59,13 +66,11 @@ describe("a full orchestration cycle", () => {
     expect(state.values.replans).toBe(1);
     expect(summary.notes).toEqual(["Replanned: a cross-check is needed"]);
     expect(models.callsOf("planner").filter(isReplan)).toHaveLength(1);
-    expect(h.events.map((e) => e.type).filter((t) => t.startsWith("plan") || t.startsWith("synthesis") || t === "task.follow_up")).toEqual([
-      "plan.created",
-      "plan.replanned",
-      "task.follow_up",
-      "synthesis.started",
-      "synthesis.finished",
-    ]);
+    expect(
+      h.events
+        .map((e) => e.type)
+        .filter((t) => t.startsWith("plan") || t.startsWith("synthesis") || t === "task.follow_up"),
+    ).toEqual(["plan.created", "plan.replanned", "task.follow_up", "synthesis.started", "synthesis.finished"]);
     expect(summary.usage.modelCalls).toBe(3);
   });
 
@@ -108,13 +113,21 @@ describe("parallelism", () => {
 
   it("dispatches the critical path first when capacity is short", async () => {
     const h = harness({ settings: { maxParallel: 1, chainDispatch: false } });
-    await h.run({ goal: "g", plan: { tasks: [task("leaf"), task("head"), task("mid", ["head"]), task("tail", ["mid"])] } });
+    await h.run({
+      goal: "g",
+      plan: { tasks: [task("leaf"), task("head"), task("mid", ["head"]), task("tail", ["mid"])] },
+    });
     expect(h.log.started).toEqual(["head", "mid", "leaf", "tail"]);
   });
 
   it("runs a chain of dependent tasks in one worker without waiting for the rest of the wave", async () => {
-    const h = harness({ workers: (log) => [echoWorker(log, { delayMs: (input) => (input.task.id === "slow" ? 300 : 10) })] });
-    const summary = await h.run({ goal: "g", plan: { tasks: [task("slow"), task("a"), task("b", ["a"]), task("c", ["b"]), task("end", ["c", "slow"])] } });
+    const h = harness({
+      workers: (log) => [echoWorker(log, { delayMs: (input) => (input.task.id === "slow" ? 300 : 10) })],
+    });
+    const summary = await h.run({
+      goal: "g",
+      plan: { tasks: [task("slow"), task("a"), task("b", ["a"]), task("c", ["b"]), task("end", ["c", "slow"])] },
+    });
     expect(summary.tasks.every((t) => t.status === "done")).toBe(true);
     const queued = h.events.filter((e) => e.type === "task.queued").map((e) => ("taskId" in e ? e.taskId : ""));
     expect(queued).toEqual(["a", "slow", "b", "c", "end"]);
@@ -125,24 +138,34 @@ describe("parallelism", () => {
     expect(state.values.results.c.dispatch).toBe(1);
   });
 
-  it.each(["waves", "continuous"] as const)("leaves the dependents of a task that proposes follow-ups to the orchestrator (%s scheduling)", async (scheduling) => {
-    const followUp = { id: "f", title: "F", worker: "echo", dependsOn: ["a"], blocks: ["b"] };
-    const h = harness({
-      settings: { scheduling },
-      workers: (log) => [echoWorker(log, { behaviour: (input) => (input.task.id === "a" ? { output: "a", followUps: [followUp] } : undefined) })],
-    });
-    const summary = await h.run({ goal: "g", plan: { tasks: [task("a"), task("b", ["a"])] } });
-    expect(summary.tasks.map((t) => [t.id, t.status, t.dependsOn])).toEqual([
-      ["a", "done", []],
-      ["b", "done", ["a", "f"]],
-      ["f", "done", ["a"]],
-    ]);
-    expect(h.log.started).toEqual(["a", "f", "b"]);
-  });
+  it.each(["waves", "continuous"] as const)(
+    "leaves the dependents of a task that proposes follow-ups to the orchestrator (%s scheduling)",
+    async (scheduling) => {
+      const followUp = { id: "f", title: "F", worker: "echo", dependsOn: ["a"], blocks: ["b"] };
+      const h = harness({
+        settings: { scheduling },
+        workers: (log) => [
+          echoWorker(log, {
+            behaviour: (input) => (input.task.id === "a" ? { output: "a", followUps: [followUp] } : undefined),
+          }),
+        ],
+      });
+      const summary = await h.run({ goal: "g", plan: { tasks: [task("a"), task("b", ["a"])] } });
+      expect(summary.tasks.map((t) => [t.id, t.status, t.dependsOn])).toEqual([
+        ["a", "done", []],
+        ["b", "done", ["a", "f"]],
+        ["f", "done", ["a"]],
+      ]);
+      expect(h.log.started).toEqual(["a", "f", "b"]);
+    },
+  );
 
   it("runs a diamond in three waves", async () => {
     const h = harness({ workers: (log) => [echoWorker(log, { delayMs: 10 })] });
-    const summary = await h.run({ goal: "g", plan: { tasks: [task("s"), task("l", ["s"]), task("r", ["s"]), task("j", ["l", "r"])] } });
+    const summary = await h.run({
+      goal: "g",
+      plan: { tasks: [task("s"), task("l", ["s"]), task("r", ["s"]), task("j", ["l", "r"])] },
+    });
     expect(h.log.started).toEqual(["s", "l", "r", "j"]);
     expect(h.log.maxRunning).toBe(2);
     expect(summary.tasks.find((t) => t.id === "j")!.status).toBe("done");
@@ -151,7 +174,9 @@ describe("parallelism", () => {
 
 describe("continuous scheduling", () => {
   const slowPlan = { tasks: [task("slow"), task("a"), task("b", ["a"]), task("c", ["a"]), task("d", ["b", "c"])] };
-  const slowWorkers = (log: WorkLog) => [echoWorker(log, { delayMs: (input) => (input.task.id === "slow" ? 300 : 10) })];
+  const slowWorkers = (log: WorkLog) => [
+    echoWorker(log, { delayMs: (input) => (input.task.id === "slow" ? 300 : 10) }),
+  ];
 
   it("starts a task the moment its dependencies are done, without waiting for a slow unrelated one", async () => {
     const h = harness({ settings: { scheduling: "continuous", maxParallel: 3 }, workers: slowWorkers });
@@ -172,7 +197,10 @@ describe("continuous scheduling", () => {
   });
 
   it("never runs more than maxParallel tasks at once", async () => {
-    const h = harness({ settings: { scheduling: "continuous", maxParallel: 3 }, workers: (log) => [echoWorker(log, { delayMs: 5 })] });
+    const h = harness({
+      settings: { scheduling: "continuous", maxParallel: 3 },
+      workers: (log) => [echoWorker(log, { delayMs: 5 })],
+    });
     const summary = await h.run({ goal: "g", plan: { tasks: Array.from({ length: 10 }, (_, i) => task(`t${i}`)) } });
     expect(summary.tasks.filter((t) => t.status === "done")).toHaveLength(10);
     expect(h.log.maxRunning).toBe(3);
@@ -190,7 +218,10 @@ describe("continuous scheduling", () => {
         }),
       ],
     });
-    const summary = await h.run({ goal: "g", plan: { tasks: [task("a"), task("b", ["a"]), task("c"), task("d", ["c"])] } });
+    const summary = await h.run({
+      goal: "g",
+      plan: { tasks: [task("a"), task("b", ["a"]), task("c"), task("d", ["c"])] },
+    });
     expect(summary.tasks.map((t) => [t.id, t.status])).toEqual([
       ["a", "dead"],
       ["b", "skipped"],
@@ -215,7 +246,11 @@ describe("handing back from an eager pool", () => {
     const followUp = { id: "f", title: "F", worker: "echo", dependsOn: [], blocks: ["t"] };
     const h = harness({
       settings: { maxParallel: 1 },
-      workers: (log) => [echoWorker(log, { behaviour: (input) => (input.task.id === "a" ? { output: "a", followUps: [followUp] } : undefined) })],
+      workers: (log) => [
+        echoWorker(log, {
+          behaviour: (input) => (input.task.id === "a" ? { output: "a", followUps: [followUp] } : undefined),
+        }),
+      ],
     });
     const summary = await h.run({ goal: "g", plan: { tasks: [task("a"), task("t")] } });
     expect(h.log.started).toEqual(["a", "f", "t"]);
@@ -246,7 +281,10 @@ describe("handing back from an eager pool", () => {
 
   it("with replan after-wave, hands back once the tasks ready at the pool's start have finished", async () => {
     const seen: string[][] = [];
-    const h = harness({ models: replanSpy(() => seen.push([...h.log.started])), settings: { replan: "after-wave", maxReplans: 5 } });
+    const h = harness({
+      models: replanSpy(() => seen.push([...h.log.started])),
+      settings: { replan: "after-wave", maxReplans: 5 },
+    });
     await h.run({ goal: "g", plan: { tasks: [task("a"), task("b", ["a"]), task("c", ["a"]), task("d", ["b", "c"])] } });
     expect(seen).toEqual([["a"], ["a", "b", "c"], ["a", "b", "c", "d"]]);
   });
@@ -263,7 +301,10 @@ describe("handing back from an eager pool", () => {
       }),
       settings: { strategy: "top-down", maxDepth: 1, maxParallel: 1, replan: "never" },
     });
-    const summary = await h.run({ goal: "g", plan: { tasks: [task("a"), task("big", ["a"], { complex: true }), task("x"), task("y")] } });
+    const summary = await h.run({
+      goal: "g",
+      plan: { tasks: [task("a"), task("big", ["a"], { complex: true }), task("x"), task("y")] },
+    });
     expect(seen).toEqual([["a"]]);
     expect(summary.tasks.every((t) => t.status === "done")).toBe(true);
   });
@@ -272,7 +313,10 @@ describe("handing back from an eager pool", () => {
     const models = scriptedProvider({ worker: () => "done", synthesizer: () => "partial answer" });
     const agent = agentWorker({ name: "agent", description: "An LLM worker.", systemPrompt: "You do tasks well." });
     const h = harness({ models, settings: { maxParallel: 1, maxModelCalls: 1 }, workers: () => [agent] });
-    const summary = await h.run({ goal: "g", plan: { tasks: ["a", "b", "c"].map((id) => task(id, [], { worker: "agent" })) } });
+    const summary = await h.run({
+      goal: "g",
+      plan: { tasks: ["a", "b", "c"].map((id) => task(id, [], { worker: "agent" })) },
+    });
     expect(h.events.filter((e) => e.type === "task.queued").map((e) => ("taskId" in e ? e.taskId : ""))).toEqual(["a"]);
     expect(models.callsOf("worker")).toHaveLength(1);
     expect(summary.tasks.map((t) => [t.id, t.status, t.reason])).toEqual([
@@ -286,7 +330,11 @@ describe("handing back from an eager pool", () => {
     const h = harness({ settings: { maxParallel: 2 } });
     const names: string[] = [];
     const config = { configurable: { thread_id: "names" }, streamMode: "updates" as const };
-    for await (const chunk of await h.graph.stream({ goal: "g", plan: { tasks: [task("a"), task("b", ["a"])] } }, config)) names.push(...Object.keys(chunk));
+    for await (const chunk of await h.graph.stream(
+      { goal: "g", plan: { tasks: [task("a"), task("b", ["a"])] } },
+      config,
+    ))
+      names.push(...Object.keys(chunk));
     expect(names.filter((name) => name.includes(":"))).toEqual(["echo:a", "echo:b"]);
     expect(names).not.toContain("run_task");
     expect(names.indexOf("echo:b")).toBeLessThan(names.lastIndexOf("worker"));
@@ -324,7 +372,9 @@ describe("top-down decomposition", () => {
   it("expands a complex task into subtasks and completes the parent when they are done", async () => {
     const models = scriptedProvider({
       planner: (call) =>
-        isExpand(call) ? planReply([task("s1"), task("s2", ["s1"])]) : planReply([task("big", [], { complex: true, title: "Big" }), task("final", ["big"])]),
+        isExpand(call)
+          ? planReply([task("s1"), task("s2", ["s1"])])
+          : planReply([task("big", [], { complex: true, title: "Big" }), task("final", ["big"])]),
       synthesizer: () => "answer",
     });
     const h = harness({ models, settings: { strategy: "top-down", maxDepth: 1 } });
@@ -340,11 +390,16 @@ describe("top-down decomposition", () => {
     expect(final.dependencies.big!.output).toBe("## Task s1\nbig.s1:\n\n## Task s2\nbig.s2:big.s1");
     const state = await h.graph.getState({ configurable: { thread_id: "thread-1" } });
     expect(state.values.tasks["big.s1"]).toMatchObject({ parent: "big", depth: 1, origin: "expansion" });
-    expect(h.events.filter((e) => e.type === "task.expanded")).toMatchObject([{ taskId: "big", children: ["big.s1", "big.s2"] }]);
+    expect(h.events.filter((e) => e.type === "task.expanded")).toMatchObject([
+      { taskId: "big", children: ["big.s1", "big.s2"] },
+    ]);
   });
 
   it("runs a complex task as one task once maxDepth is reached", async () => {
-    const models = scriptedProvider({ planner: () => planReply([task("big", [], { complex: true })]), synthesizer: () => "answer" });
+    const models = scriptedProvider({
+      planner: () => planReply([task("big", [], { complex: true })]),
+      synthesizer: () => "answer",
+    });
     const h = harness({ models, settings: { strategy: "top-down", maxDepth: 0 } });
     await h.run({ goal: "g" });
     expect(h.log.started).toEqual(["big"]);
@@ -355,7 +410,9 @@ describe("top-down decomposition", () => {
 describe("plans from the caller", () => {
   it("rejects an invalid plan with an error naming the problem", async () => {
     const h = harness();
-    await expect(h.run({ goal: "g", plan: { tasks: [task("a", ["nope"])] } })).rejects.toThrow('Task "a" depends on "nope", which is not a task in the plan.');
+    await expect(h.run({ goal: "g", plan: { tasks: [task("a", ["nope"])] } })).rejects.toThrow(
+      'Task "a" depends on "nope", which is not a task in the plan.',
+    );
   });
 
   it("breaks a cycle in the plan, records the dropped edge and still runs every task", async () => {
@@ -427,7 +484,9 @@ describe("plan review", () => {
   it("asks again when the edited plan is invalid", async () => {
     const h = harness({ settings: { reviewPlan: true } });
     await h.run({ goal: "g", plan });
-    const again = await h.run(new Command({ resume: { action: "edit", plan: { tasks: [task("x", [], { worker: "nobody" })] } } }));
+    const again = await h.run(
+      new Command({ resume: { action: "edit", plan: { tasks: [task("x", [], { worker: "nobody" })] } } }),
+    );
     expect(again.status).toBe("interrupted");
     expect(again.review!.errors).toEqual(['Task "x" names unknown worker "nobody"; use one of: echo.']);
   });
@@ -453,11 +512,16 @@ describe("the compiled graph", () => {
   });
 
   it("loads every graph that langgraph.json names", async () => {
-    const config = JSON.parse(readFileSync(new URL("../../langgraph.json", import.meta.url), "utf8")) as { graphs: Record<string, string> };
+    const config = JSON.parse(readFileSync(new URL("../../langgraph.json", import.meta.url), "utf8")) as {
+      graphs: Record<string, string>;
+    };
     expect(Object.keys(config.graphs)).toContain("orchestrator");
     for (const entry of Object.values(config.graphs)) {
       const [file, exportName] = entry.split(":");
-      const module = (await import(new URL(`../../${file}`, import.meta.url).href)) as Record<string, { invoke?: unknown; checkpointer?: unknown }>;
+      const module = (await import(new URL(`../../${file}`, import.meta.url).href)) as Record<
+        string,
+        { invoke?: unknown; checkpointer?: unknown }
+      >;
       expect(typeof module[exportName!]!.invoke, entry).toBe("function");
       expect(module[exportName!]!.checkpointer, entry).toBeUndefined();
     }

@@ -33,7 +33,9 @@ describe("plan review in the human-in-the-loop shape", () => {
       goal: "Review me",
       tasks,
       errors: [],
-      action_requests: [{ name: "approve_plan", args: { tasks }, description: 'Review the plan for "Review me": 2 tasks (a, b).' }],
+      action_requests: [
+        { name: "approve_plan", args: { tasks }, description: 'Review the plan for "Review me": 2 tasks (a, b).' },
+      ],
       review_configs: [{ action_name: "approve_plan", allowed_decisions: ["approve", "edit", "reject"] }],
     });
   });
@@ -58,7 +60,10 @@ describe("plan review in the human-in-the-loop shape", () => {
 
   it("skips every task with the reviewer's message when resumed with a reject decision", async () => {
     const { graph, log } = await paused();
-    const out = await graph.invoke(new Command({ resume: { decisions: [{ type: "reject", message: "too long" }] } }), config);
+    const out = await graph.invoke(
+      new Command({ resume: { decisions: [{ type: "reject", message: "too long" }] } }),
+      config,
+    );
     expect(log.started).toEqual([]);
     expect(Object.values(out.tasks).map((t) => t.status)).toEqual(["skipped", "skipped"]);
     expect(out.notes).toContain("plan rejected by the reviewer: too long");

@@ -16,7 +16,11 @@ const offline = () => scriptedProvider({}, { configured: false });
 describe("every run() on a thread is a new run", () => {
   it("runs a second goal's plan on the same thread even when the goal is the same", async () => {
     const log = new WorkLog();
-    const orchestrator = await createOrchestrator({ checkpointer: "memory", models: offline(), workers: [echoWorker(log)] });
+    const orchestrator = await createOrchestrator({
+      checkpointer: "memory",
+      models: offline(),
+      workers: [echoWorker(log)],
+    });
     const first = await orchestrator.run("g", { threadId: "t", plan: { tasks: [task("a"), task("b", ["a"])] } });
     const firstState = await orchestrator.state("t");
     const second = await orchestrator.run("g", { threadId: "t", plan: { tasks: [task("c")] } });
@@ -65,7 +69,11 @@ describe("run() with a named run id runs that run once", () => {
 
   it("only summarises a finished run named again: no task runs twice, and the run is not reported as started", async () => {
     const log = new WorkLog();
-    const orchestrator = await createOrchestrator({ checkpointer: "memory", models: offline(), workers: [echoWorker(log)] });
+    const orchestrator = await createOrchestrator({
+      checkpointer: "memory",
+      models: offline(),
+      workers: [echoWorker(log)],
+    });
     const starts: boolean[] = [];
     const request = { threadId: "t", runId: "run-1", plan, onStart: (resumed: boolean) => void starts.push(resumed) };
     const first = await orchestrator.run("g", request);
@@ -99,7 +107,11 @@ describe("run() with a named run id runs that run once", () => {
 });
 
 describe("a plain graph.invoke on a thread", () => {
-  const compiled = (log: WorkLog) => compileOrchestrator({ registry: new WorkerRegistry([echoWorker(log)]), models: offline() }, { checkpointer: new MemorySaver() });
+  const compiled = (log: WorkLog) =>
+    compileOrchestrator(
+      { registry: new WorkerRegistry([echoWorker(log)]), models: offline() },
+      { checkpointer: new MemorySaver() },
+    );
   const config = { configurable: { thread_id: "t" } };
 
   it("starts a new run with new input once the thread's run has finished, even with the same goal", async () => {
@@ -158,7 +170,8 @@ describe("re-driving dead letters continues the run", () => {
     const waiting = functionWorker({
       name: "waiting",
       description: "Works until it is cancelled.",
-      run: (_input, context) => new Promise((_, reject) => context.signal.addEventListener("abort", () => reject(context.signal.reason))),
+      run: (_input, context) =>
+        new Promise((_, reject) => context.signal.addEventListener("abort", () => reject(context.signal.reason))),
     });
     const orchestrator = await createOrchestrator({
       checkpointer: "memory",
@@ -167,7 +180,10 @@ describe("re-driving dead letters continues the run", () => {
       settings: { deadlineMs: 300, maxRetries: 0 },
     });
     // The first run lasts until its deadline: "slow" is cancelled there.
-    const first = await orchestrator.run("g", { threadId: "t", plan: { tasks: [task("a", [], { worker: "flaky" }), task("slow", [], { worker: "waiting" })] } });
+    const first = await orchestrator.run("g", {
+      threadId: "t",
+      plan: { tasks: [task("a", [], { worker: "flaky" }), task("slow", [], { worker: "waiting" })] },
+    });
     expect(first.tasks.map((t) => [t.id, t.status])).toEqual([
       ["a", "dead"],
       ["slow", "skipped"],
@@ -184,8 +200,16 @@ describe("re-driving dead letters continues the run", () => {
 
   it("keeps the usage of the earlier attempts in the run's totals", async () => {
     const upstream = { broken: true };
-    const orchestrator = await createOrchestrator({ checkpointer: "memory", models: offline(), workers: [flaky(upstream, 10)], settings: { maxRetries: 0 } });
-    const first = await orchestrator.run("g", { threadId: "t", plan: { tasks: [task("a", [], { worker: "flaky" }), task("b", [], { worker: "flaky" })] } });
+    const orchestrator = await createOrchestrator({
+      checkpointer: "memory",
+      models: offline(),
+      workers: [flaky(upstream, 10)],
+      settings: { maxRetries: 0 },
+    });
+    const first = await orchestrator.run("g", {
+      threadId: "t",
+      plan: { tasks: [task("a", [], { worker: "flaky" }), task("b", [], { worker: "flaky" })] },
+    });
     expect(first.usage).toMatchObject({ totalTokens: 20, modelCalls: 2 });
     upstream.broken = false;
     const second = await orchestrator.redrive("t", ["a"]);
@@ -206,8 +230,19 @@ describe("re-driving dead letters continues the run", () => {
       },
     });
     const agent = agentWorker({ name: "agent", description: "An LLM worker.", systemPrompt: "You do tasks well." });
-    const orchestrator = await createOrchestrator({ checkpointer: "memory", models, workers: [agent], settings: { maxModelCalls: 2 } });
-    const plan = { tasks: [task("a", [], { worker: "agent" }), task("x", [], { worker: "agent" }), task("y", ["x"], { worker: "agent" })] };
+    const orchestrator = await createOrchestrator({
+      checkpointer: "memory",
+      models,
+      workers: [agent],
+      settings: { maxModelCalls: 2 },
+    });
+    const plan = {
+      tasks: [
+        task("a", [], { worker: "agent" }),
+        task("x", [], { worker: "agent" }),
+        task("y", ["x"], { worker: "agent" }),
+      ],
+    };
     const first = await orchestrator.run("g", { threadId: "t", plan });
     expect(first.tasks.map((t) => [t.id, t.status])).toEqual([
       ["a", "dead"],

@@ -66,15 +66,25 @@ function input(id: string, worker: string, options: InputOptions = {}): WorkerIn
   };
 }
 
-async function run(worker: string, workerInput: WorkerInput, context: WorkerRunContext = offline): Promise<WorkerOutput> {
+async function run(
+  worker: string,
+  workerInput: WorkerInput,
+  context: WorkerRunContext = offline,
+): Promise<WorkerOutput> {
   const definition = registry.get(worker);
   if (definition.kind !== "function") throw new Error(`${worker} is not a function worker`);
   const result = await definition.run(workerInput, context);
   return typeof result === "string" ? { output: result } : result;
 }
 
-const asDependency = (result: WorkerOutput, worker: string): DependencyResult => ({ title: worker, worker, output: result.output, data: result.data });
-const goalWithBudget = (budget: string) => `Plan a 3-day trip to Paris from New York for 2 people, 12–15 May, budget ${budget}.`;
+const asDependency = (result: WorkerOutput, worker: string): DependencyResult => ({
+  title: worker,
+  worker,
+  output: result.output,
+  data: result.data,
+});
+const goalWithBudget = (budget: string) =>
+  `Plan a 3-day trip to Paris from New York for 2 people, 12–15 May, budget ${budget}.`;
 
 /** Runs the default demo's workers in plan order, as the orchestrator would feed them. */
 async function defaultResults() {
@@ -84,7 +94,10 @@ async function defaultResults() {
   const extra = await run("hotel_agent", input(EXTRA_NIGHT_TASK_ID, "hotel_agent", { dependencies: flightDep }));
   const attractions = await run("attractions_agent", input("attractions", "attractions_agent"));
   const transit = await run("transit_advisor", input("transit_pass", "transit_advisor"));
-  const restaurants = await run("restaurant_scout", input("restaurants", "restaurant_scout", { dependencies: { hotel: asDependency(hotel, "hotel_agent") } }));
+  const restaurants = await run(
+    "restaurant_scout",
+    input("restaurants", "restaurant_scout", { dependencies: { hotel: asDependency(hotel, "hotel_agent") } }),
+  );
   const packing = await run("packing_advisor", input("weather_packing", "packing_advisor"));
   const priced = {
     ...flightDep,
@@ -138,15 +151,31 @@ describe("trip requests", () => {
   });
 
   it("takes a JSON request in the task description over the goal", () => {
-    const request = tripRequestFor(input("flight", "flight_agent", { description: 'Search with {"destination": "London", "travellers": 1, "nights": 4}' }));
-    expect(request).toEqual({ origin: "New York", destination: "London", startDate: "2026-05-12", endDate: "2026-05-16", travellers: 1, budget: 3000 });
+    const request = tripRequestFor(
+      input("flight", "flight_agent", {
+        description: 'Search with {"destination": "London", "travellers": 1, "nights": 4}',
+      }),
+    );
+    expect(request).toEqual({
+      origin: "New York",
+      destination: "London",
+      startDate: "2026-05-12",
+      endDate: "2026-05-16",
+      travellers: 1,
+      budget: 3000,
+    });
   });
 
   it("fails a task whose JSON request is invalid, without retries", async () => {
-    const failure = await run("flight_agent", input("flight", "flight_agent", { description: '{"travellers": 0}' })).catch((error: unknown) => error);
+    const failure = await run(
+      "flight_agent",
+      input("flight", "flight_agent", { description: '{"travellers": 0}' }),
+    ).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(AttemptFailure);
     expect((failure as AttemptFailure).retryable).toBe(false);
-    expect((failure as AttemptFailure).message).toMatch(/^The trip request in the task description is invalid: travellers: /);
+    expect((failure as AttemptFailure).message).toMatch(
+      /^The trip request in the task description is invalid: travellers: /,
+    );
   });
 });
 
@@ -170,7 +199,14 @@ describe("flight_agent", () => {
 
   it("takes the cheapest flight landing in the daytime when the budget is generous", async () => {
     const result = await run("flight_agent", input("flight", "flight_agent", { goal: goalWithBudget("$5,000") }));
-    expect(result.data).toMatchObject({ flightId: "bf-711", arrives: "11:10", cost: 1224, share: 2000, withinShare: true, lateArrival: false });
+    expect(result.data).toMatchObject({
+      flightId: "bf-711",
+      arrives: "11:10",
+      cost: 1224,
+      share: 2000,
+      withinShare: true,
+      lateArrival: false,
+    });
     expect(result.followUps).toBeUndefined();
   });
 
@@ -204,7 +240,8 @@ describe("flight_agent", () => {
       {
         id: "extra_hotel_night",
         title: "Book an extra hotel night for the after-midnight arrival",
-        description: "N0 701 lands at 00:40 on Tue 12 May: book the night of Mon 11 May at the trip's hotel so the room is ready on arrival.",
+        description:
+          "N0 701 lands at 00:40 on Tue 12 May: book the night of Mon 11 May at the trip's hotel so the room is ready on arrival.",
         worker: "hotel_agent",
         dependsOn: ["flight"],
         expectedOutput: "One night at the trip's hotel for the arrival night, with its cost.",
@@ -215,9 +252,9 @@ describe("flight_agent", () => {
 
   it("blocks by worker, not by task id, when its task has another id", async () => {
     const result = await run("flight_agent", input("outbound", "flight_agent"));
-    expect(result.followUps?.map((f) => ({ dependsOn: f.dependsOn, blocks: f.blocks, blocksWorkers: f.blocksWorkers }))).toEqual([
-      { dependsOn: ["outbound"], blocks: undefined, blocksWorkers: ["budget_checker", "itinerary_planner"] },
-    ]);
+    expect(
+      result.followUps?.map((f) => ({ dependsOn: f.dependsOn, blocks: f.blocks, blocksWorkers: f.blocksWorkers })),
+    ).toEqual([{ dependsOn: ["outbound"], blocks: undefined, blocksWorkers: ["budget_checker", "itinerary_planner"] }]);
   });
 });
 
@@ -245,31 +282,71 @@ describe("hotel_agent", () => {
       withinShare: false,
       lateArrival: false,
     });
-  const withFlight = (booking: FlightBooking) => ({ flight: { title: "flight", worker: "flight_agent", output: "", data: booking } });
+  const withFlight = (booking: FlightBooking) => ({
+    flight: { title: "flight", worker: "flight_agent", output: "", data: booking },
+  });
 
   it("books the best-rated hotel within the nightly budget", async () => {
-    const result = await run("hotel_agent", input("hotel", "hotel_agent", { dependencies: withFlight(flightOn("2026-05-12", "2026-05-15")) }));
-    expect(result.data).toMatchObject({ hotelId: "hotel-rue-cler", rating: 9.1, nightly: 340, nightlyBudget: 400, withinBudget: true, nights: 3, rooms: 1, cost: 1020 });
+    const result = await run(
+      "hotel_agent",
+      input("hotel", "hotel_agent", { dependencies: withFlight(flightOn("2026-05-12", "2026-05-15")) }),
+    );
+    expect(result.data).toMatchObject({
+      hotelId: "hotel-rue-cler",
+      rating: 9.1,
+      nightly: 340,
+      nightlyBudget: 400,
+      withinBudget: true,
+      nights: 3,
+      rooms: 1,
+      cost: 1020,
+    });
   });
 
   it("moves down to the best-rated hotel that still fits a tighter budget", async () => {
     const result = await run(
       "hotel_agent",
-      input("hotel", "hotel_agent", { goal: goalWithBudget("$1,800"), dependencies: withFlight(flightOn("2026-05-12", "2026-05-15")) }),
+      input("hotel", "hotel_agent", {
+        goal: goalWithBudget("$1,800"),
+        dependencies: withFlight(flightOn("2026-05-12", "2026-05-15")),
+      }),
     );
     expect(result.data).toMatchObject({ hotelId: "petit-montmartre", nightly: 168, nightlyBudget: 240, cost: 504 });
   });
 
   it("checks in on the flight's arrival date and out on the return date", async () => {
-    const result = await run("hotel_agent", input("hotel", "hotel_agent", { dependencies: withFlight(flightOn("2026-05-13", "2026-05-15")) }));
-    expect(result.data).toMatchObject({ checkIn: "2026-05-13", checkOut: "2026-05-15", nights: 2, cost: 680, extraNight: false });
+    const result = await run(
+      "hotel_agent",
+      input("hotel", "hotel_agent", { dependencies: withFlight(flightOn("2026-05-13", "2026-05-15")) }),
+    );
+    expect(result.data).toMatchObject({
+      checkIn: "2026-05-13",
+      checkOut: "2026-05-15",
+      nights: 2,
+      cost: 680,
+      extraNight: false,
+    });
   });
 
   it("books one night, the night before landing, for the extra-night task", async () => {
     const { flight, hotel, extra } = await defaultResults();
     expect(FlightBookingSchema.parse(flight.data).arrivalDate).toBe("2026-05-12");
-    expect(extra.data).toMatchObject({ hotelId: "hotel-rue-cler", checkIn: "2026-05-11", checkOut: "2026-05-12", nights: 1, cost: 340, extraNight: true });
-    expect(hotel.data).toMatchObject({ hotelId: "hotel-rue-cler", checkIn: "2026-05-12", checkOut: "2026-05-15", nights: 3, cost: 1020, extraNight: false });
+    expect(extra.data).toMatchObject({
+      hotelId: "hotel-rue-cler",
+      checkIn: "2026-05-11",
+      checkOut: "2026-05-12",
+      nights: 1,
+      cost: 340,
+      extraNight: true,
+    });
+    expect(hotel.data).toMatchObject({
+      hotelId: "hotel-rue-cler",
+      checkIn: "2026-05-12",
+      checkOut: "2026-05-15",
+      nights: 3,
+      cost: 1020,
+      extraNight: false,
+    });
   });
 });
 
@@ -302,7 +379,11 @@ describe("attractions, transport, restaurants and packing", () => {
 
   it("suggests one dinner per night near the hotel first", async () => {
     const { restaurants } = await defaultResults();
-    expect((restaurants.data as { restaurants: { id: string }[] }).restaurants.map((r) => r.id)).toEqual(["petit-cler", "ombres-du-champ", "bistrot-rosiers"]);
+    expect((restaurants.data as { restaurants: { id: string }[] }).restaurants.map((r) => r.id)).toEqual([
+      "petit-cler",
+      "ombres-du-champ",
+      "bistrot-rosiers",
+    ]);
   });
 
   it("packs for the month's climate", async () => {
@@ -329,26 +410,42 @@ describe("budget_checker", () => {
       byCategory: { flight: 978, hotel: 1360, attractions: 332, transit: 98 },
       missing: [],
     });
-    expect((budget.data as { items: { taskId: string; cost: number }[] }).items.map((i) => [i.taskId, i.cost])).toEqual([
-      ["flight", 978],
-      ["hotel", 1020],
-      ["attractions", 332],
-      ["transit_pass", 98],
-      ["extra_hotel_night", 340],
-    ]);
+    expect((budget.data as { items: { taskId: string; cost: number }[] }).items.map((i) => [i.taskId, i.cost])).toEqual(
+      [
+        ["flight", 978],
+        ["hotel", 1020],
+        ["attractions", 332],
+        ["transit_pass", 98],
+        ["extra_hotel_night", 340],
+      ],
+    );
     expect(budget.output.split("\n")[0]).toBe("Total $2,768 of $3,000: within budget, $232 left.");
   });
 
   it("reports the exact shortfall and the unpriced categories when over budget", async () => {
-    const priced = (category: string, cost: number): DependencyResult => ({ title: category, worker: "x", output: "", data: { category, cost, label: category } });
+    const priced = (category: string, cost: number): DependencyResult => ({
+      title: category,
+      worker: "x",
+      output: "",
+      data: { category, cost, label: category },
+    });
     const result = await run(
       "budget_checker",
       input("budget_check", "budget_checker", {
         goal: goalWithBudget("$1,000"),
-        dependencies: { flight: priced("flight", 700), hotel: priced("hotel", 450), note: { title: "note", worker: "x", output: "free text" } },
+        dependencies: {
+          flight: priced("flight", 700),
+          hotel: priced("hotel", 450),
+          note: { title: "note", worker: "x", output: "free text" },
+        },
       }),
     );
-    expect(result.data).toMatchObject({ total: 1150, remaining: -150, withinBudget: false, missing: ["attractions", "transit"] });
+    expect(result.data).toMatchObject({
+      total: 1150,
+      remaining: -150,
+      withinBudget: false,
+      missing: ["attractions", "transit"],
+    });
     expect(result.output.split("\n")[0]).toBe("Total $1,150 of $1,000: over budget by $150.");
   });
 });
@@ -356,7 +453,10 @@ describe("budget_checker", () => {
 describe("itinerary_planner", () => {
   it("assembles, without a model, a plan that covers every day from arrival to departure", async () => {
     const { everything, attractions } = await defaultResults();
-    const result = await run("itinerary_planner", input("itinerary", "itinerary_planner", { dependencies: everything }));
+    const result = await run(
+      "itinerary_planner",
+      input("itinerary", "itinerary_planner", { dependencies: everything }),
+    );
     const itinerary = result.data as Itinerary;
     expect(itinerary.days.map((d) => [d.date, d.kind, d.capacityHours])).toEqual([
       ["2026-05-12", "arrival", 3],
@@ -383,7 +483,12 @@ describe("itinerary_planner", () => {
 
   it("still covers every day of the request when it has no dependencies", async () => {
     const result = await run("itinerary_planner", input("itinerary", "itinerary_planner"));
-    expect((result.data as Itinerary).days.map((d) => d.date)).toEqual(["2026-05-12", "2026-05-13", "2026-05-14", "2026-05-15"]);
+    expect((result.data as Itinerary).days.map((d) => d.date)).toEqual([
+      "2026-05-12",
+      "2026-05-13",
+      "2026-05-14",
+      "2026-05-15",
+    ]);
     expect(result.output.trim()).not.toBe("");
   });
 
@@ -397,7 +502,11 @@ describe("itinerary_planner", () => {
       model: (role = "worker") => provider.create({ role, model: "scripted", timeoutMs: 1_000 }),
       recordUsage: (usage) => recorded.push(usage),
     };
-    const result = await run("itinerary_planner", input("itinerary", "itinerary_planner", { dependencies: everything }), context);
+    const result = await run(
+      "itinerary_planner",
+      input("itinerary", "itinerary_planner", { dependencies: everything }),
+      context,
+    );
     expect(result.output).toBe("Day 1: sleep in after the red-eye.");
     expect(recorded).toHaveLength(1);
     expect(recorded[0]!.outputTokens).toBe(estimateTokens("Day 1: sleep in after the red-eye.".length));
@@ -409,13 +518,19 @@ describe("itinerary_planner", () => {
   it("fences its dependencies' results in the model's prompt as data, and its system prompt says so", async () => {
     const { everything } = await defaultResults();
     const provider = scriptedProvider({ worker: () => "Day 1." });
-    const context: WorkerRunContext = { ...offline, modelConfigured: true, model: (role = "worker") => provider.create({ role, model: "scripted", timeoutMs: 1_000 }) };
+    const context: WorkerRunContext = {
+      ...offline,
+      modelConfigured: true,
+      model: (role = "worker") => provider.create({ role, model: "scripted", timeoutMs: 1_000 }),
+    };
     const itinerary = { ...input("itinerary", "itinerary_planner", { dependencies: everything }), fenceSeed: "seed" };
     await run("itinerary_planner", itinerary, context);
     const nonce = taskNonce(itinerary, "task");
     const [call] = provider.calls;
     expect(call!.system.endsWith(`\n\n${dataRule(nonce)}`)).toBe(true);
-    expect(call!.prompt).toContain(`### flight_agent (flight)\n<worker-output-${nonce}>\n${everything.flight.output}\n</worker-output-${nonce}>`);
+    expect(call!.prompt).toContain(
+      `### flight_agent (flight)\n<worker-output-${nonce}>\n${everything.flight.output}\n</worker-output-${nonce}>`,
+    );
     expect(call!.prompt.split(`<worker-output-${nonce}>`)).toHaveLength(Object.keys(everything).length + 1);
   });
 });
@@ -435,7 +550,10 @@ describe("trip plan and registry", () => {
       hotel: ["hotel_agent", ["flight"]],
       restaurants: ["restaurant_scout", ["hotel"]],
       budget_check: ["budget_checker", ["flight", "hotel", "attractions", "transit_pass"]],
-      itinerary: ["itinerary_planner", ["flight", "hotel", "attractions", "transit_pass", "weather_packing", "restaurants", "budget_check"]],
+      itinerary: [
+        "itinerary_planner",
+        ["flight", "hotel", "attractions", "transit_pass", "weather_packing", "restaurants", "budget_check"],
+      ],
     });
     expect(new Set(Object.values(TRIP_TASK_IDS))).toEqual(new Set(tripPlan.tasks.map((t) => t.id)));
   });
@@ -473,17 +591,27 @@ describe("trip plan and registry", () => {
 describe("the trip demo end to end", () => {
   it("has the hotel agent take the trip's dates and budget from the memory the flight agent left them in", async () => {
     const store = new InMemoryStore();
-    const graph = compileOrchestrator({ registry: tripRegistry(), models: scriptedProvider({}, { configured: false }) }, { checkpointer: new MemorySaver(), store });
+    const graph = compileOrchestrator(
+      { registry: tripRegistry(), models: scriptedProvider({}, { configured: false }) },
+      { checkpointer: new MemorySaver(), store },
+    );
     await runGraph(graph, { goal: TRIP_GOAL, plan: tripPlan }, { threadId: "memory" });
     const { results, runId } = (await graph.getState({ configurable: { thread_id: "memory" } })).values;
     const remembered = (await store.get(runNamespace(runId), TRIP_MEMORY_KEY))?.value;
-    expect(remembered).toEqual({ arrivalDate: results.flight.data.arrivalDate, returnDate: "2026-05-15", budget: 3000 });
+    expect(remembered).toEqual({
+      arrivalDate: results.flight.data.arrivalDate,
+      returnDate: "2026-05-15",
+      budget: 3000,
+    });
     expect(results.hotel.output).toContain("Dates and budget: from the team's memory, as the flight agent fixed them.");
     expect(results.hotel.data).toMatchObject({ checkIn: results.flight.data.arrivalDate, checkOut: "2026-05-15" });
   });
 
   it("takes the red-eye, books the extra night before the budget check, and finishes every task", async () => {
-    const graph = compileOrchestrator({ registry: tripRegistry(), models: scriptedProvider({}, { configured: false }) }, { checkpointer: new MemorySaver() });
+    const graph = compileOrchestrator(
+      { registry: tripRegistry(), models: scriptedProvider({}, { configured: false }) },
+      { checkpointer: new MemorySaver() },
+    );
     const summary = await runGraph(graph, { goal: TRIP_GOAL, plan: tripPlan }, { threadId: "t" });
     expect(summary.tasks.map((t) => [t.id, t.status])).toEqual([
       ["flight", "done"],
@@ -519,17 +647,29 @@ describe("the trip demo end to end", () => {
       itinerary: "day_by_day",
     };
     const plan = {
-      tasks: tripPlan.tasks.map((t) => ({ ...t, id: renamed[t.id]!, dependsOn: (t.dependsOn ?? []).map((dep) => renamed[dep]!) })),
+      tasks: tripPlan.tasks.map((t) => ({
+        ...t,
+        id: renamed[t.id]!,
+        dependsOn: (t.dependsOn ?? []).map((dep) => renamed[dep]!),
+      })),
     };
-    const graph = compileOrchestrator({ registry: tripRegistry(), models: scriptedProvider({}, { configured: false }) }, { checkpointer: new MemorySaver() });
+    const graph = compileOrchestrator(
+      { registry: tripRegistry(), models: scriptedProvider({}, { configured: false }) },
+      { checkpointer: new MemorySaver() },
+    );
     const summary = await runGraph(graph, { goal: TRIP_GOAL, plan }, { threadId: "renamed" });
-    expect(summary.tasks.map((t) => [t.id, t.status])).toEqual([...Object.values(renamed), EXTRA_NIGHT_TASK_ID].map((id) => [id, "done"]));
+    expect(summary.tasks.map((t) => [t.id, t.status])).toEqual(
+      [...Object.values(renamed), EXTRA_NIGHT_TASK_ID].map((id) => [id, "done"]),
+    );
     const byId = new Map(summary.tasks.map((t) => [t.id, t]));
     expect(byId.get(EXTRA_NIGHT_TASK_ID)?.dependsOn).toEqual(["book_flight"]);
     expect(byId.get("costs")?.dependsOn).toEqual(["book_flight", "stay", "sights", "metro", EXTRA_NIGHT_TASK_ID]);
     expect(byId.get("day_by_day")?.dependsOn).toContain(EXTRA_NIGHT_TASK_ID);
     expect(byId.get("stay")?.dependsOn).toEqual(["book_flight"]);
-    const results = (await graph.getState({ configurable: { thread_id: "renamed" } })).values.results as Record<string, { data?: unknown }>;
+    const results = (await graph.getState({ configurable: { thread_id: "renamed" } })).values.results as Record<
+      string,
+      { data?: unknown }
+    >;
     expect(results.costs?.data).toMatchObject({ total: 2768, budget: 3000, withinBudget: true });
   });
 });

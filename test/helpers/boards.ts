@@ -19,10 +19,19 @@ export const table = (...tasks: TaskRecord[]): TaskTable => Object.fromEntries(t
 export const boardOf = (...tasks: TaskRecord[]): TaskBoard => new TaskBoard(table(...tasks));
 
 /** A record with some fields changed (status, dispatches, …). */
-export const as = (record: TaskRecord | undefined, changes: Partial<TaskRecord>): TaskRecord => ({ ...record!, ...changes });
+export const as = (record: TaskRecord | undefined, changes: Partial<TaskRecord>): TaskRecord => ({
+  ...record!,
+  ...changes,
+});
 
 /** One attempt record, for results. */
-export const attempt = (n: number, ok: boolean) => ({ attempt: n, params: {}, ok, durationMs: 1, usage: { ...ZERO_USAGE } });
+export const attempt = (n: number, ok: boolean) => ({
+  attempt: n,
+  params: {},
+  ok,
+  durationMs: 1,
+  usage: { ...ZERO_USAGE },
+});
 
 /** A done result of the first dispatch; override anything. */
 export function result(taskId: string, overrides: Partial<TaskResult> = {}): TaskResult {
@@ -71,7 +80,9 @@ export function stateOf(overrides: Partial<State> = {}): State {
 
 /** A registry of function workers with the given names (the first is the default worker). */
 export function registryOf(...names: [string, ...string[]]): WorkerRegistry {
-  return new WorkerRegistry(names.map((name) => functionWorker({ name, description: `The ${name} worker.`, run: async () => name })));
+  return new WorkerRegistry(
+    names.map((name) => functionWorker({ name, description: `The ${name} worker.`, run: async () => name })),
+  );
 }
 
 /** A provider with no model configured: creating a model is a test failure. */
@@ -95,7 +106,9 @@ export interface TestRound extends Round {
   events: EventInit[];
 }
 
-export function roundOf(options: { state?: Partial<State>; settings?: SettingsInput; models?: ModelProvider; registry?: WorkerRegistry } = {}): TestRound {
+export function roundOf(
+  options: { state?: Partial<State>; settings?: SettingsInput; models?: ModelProvider; registry?: WorkerRegistry } = {},
+): TestRound {
   const settings = parseSettings(options.settings ?? {});
   const models = options.models ?? unconfigured;
   const events: EventInit[] = [];
@@ -106,7 +119,13 @@ export function roundOf(options: { state?: Partial<State>; settings?: SettingsIn
     events,
     emit: (event) => events.push(event),
     notes: [],
-    planner: () => models.create({ role: "planner", model: settings.plannerModel, temperature: 0, timeoutMs: settings.plannerTimeoutMs }),
+    planner: () =>
+      models.create({
+        role: "planner",
+        model: settings.plannerModel,
+        temperature: 0,
+        timeoutMs: settings.plannerTimeoutMs,
+      }),
   };
 }
 

@@ -7,7 +7,15 @@ import { chromium, type BrowserContext, type Page } from "playwright-core";
 export const CHROMIUM = "/usr/bin/chromium";
 
 /** Flags for a headless Chromium in a container with no network: no sandbox, GPU or background traffic. */
-const FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"];
+const FLAGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+  "--disable-quic",
+];
 
 /** Where screenshots go: the test output, never git (test-results/ is ignored). */
 export const SCREENSHOTS = resolve("test-results/screenshots");
@@ -57,7 +65,9 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 
 /** The `data-status` of every task on the page, by `data-task-id`. */
 export const statuses = (page: Page): Promise<Record<string, string>> =>
-  page.$$eval("[data-task-id]", (nodes) => Object.fromEntries(nodes.map((node) => [node.getAttribute("data-task-id"), node.getAttribute("data-status")])));
+  page.$$eval("[data-task-id]", (nodes) =>
+    Object.fromEntries(nodes.map((node) => [node.getAttribute("data-task-id"), node.getAttribute("data-status")])),
+  );
 
 /** Waits until the task's element shows `status` (Playwright watches the DOM; no fixed sleeps). */
 export const taskStatus = (page: Page, taskId: string, status: string) =>

@@ -75,4 +75,5 @@ export function spawnCli(args: readonly string[], options: CliProcessOptions = {
 }
 
 /** Runs the real CLI to its exit. */
-export const runCli = (args: readonly string[], options: CliProcessOptions = {}): Promise<CliRun> => spawnCli(args, options).exited;
+export const runCli = (args: readonly string[], options: CliProcessOptions = {}): Promise<CliRun> =>
+  spawnCli(args, options).exited;

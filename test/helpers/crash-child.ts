@@ -12,7 +12,13 @@
  */
 import { appendFileSync } from "node:fs";
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
-import { createOrchestrator, functionWorker, openAIProvider, type ReviewDecision, type SettingsInput } from "../../src/index.js";
+import {
+  createOrchestrator,
+  functionWorker,
+  openAIProvider,
+  type ReviewDecision,
+  type SettingsInput,
+} from "../../src/index.js";
 import { openCheckpointer } from "../../src/persistence/checkpointer.js";
 import { scriptedProvider } from "./scripted-model.js";
 
@@ -73,7 +79,8 @@ function resultIds(writes: Parameters<BaseCheckpointSaver["putWrites"]>[1]): str
   for (const [channel, value] of writes) {
     const record = value as { taskId?: unknown; output?: unknown } | null;
     if (typeof record?.taskId === "string" && typeof record.output === "string") ids.push(record.taskId);
-    if (channel === "results" && value && typeof value === "object") ids.push(...Object.keys(value).filter((key) => key !== "__overwrite__"));
+    if (channel === "results" && value && typeof value === "object")
+      ids.push(...Object.keys(value).filter((key) => key !== "__overwrite__"));
   }
   return ids;
 }
@@ -105,7 +112,10 @@ const orchestrator = await createOrchestrator({
 });
 const summary = options.resume
   ? await orchestrator.resume(options.threadId, options.answer)
-  : await orchestrator.run("crash test goal", { threadId: options.threadId, ...(options.modelUrl ? {} : { plan: CRASH_PLAN }) });
+  : await orchestrator.run("crash test goal", {
+      threadId: options.threadId,
+      ...(options.modelUrl ? {} : { plan: CRASH_PLAN }),
+    });
 const state = await orchestrator.state(options.threadId);
 say(
   `SUMMARY ${JSON.stringify({

@@ -2,7 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { CHILD_DEADLINE_MS, executions, runChild, type ChildRun } from "./crash.js";
 import type { CrashChildOptions } from "./crash-child.js";
-import { describeRequest, HeldCall, startOpenAIServer, type OpenAIServer, type Reply, type RequestView } from "./openai-server.js";
+import {
+  describeRequest,
+  HeldCall,
+  startOpenAIServer,
+  type OpenAIServer,
+  type Reply,
+  type RequestView,
+} from "./openai-server.js";
 import type { ReviewDecision } from "../../src/state.js";
 import { resolveSettings, type SettingsInput } from "../../src/settings.js";
 
@@ -55,8 +62,18 @@ const INPUT_PLAN: Configuration = {
   killPoints: [
     { name: "before the first wave", when: (line) => line === "EVENT plan.created", finishedBefore: [] },
     // Killed once a's result is stored (not merely returned), while b is still running.
-    { name: "mid-wave, with one worker finished", when: (line) => line === "CHECKPOINTED a", held: { latencies: { b: HOLD_MS } }, finishedBefore: ["a"] },
-    { name: "during synthesis", when: (line) => line === "EVENT synthesis.started", held: { synthesizerMs: HOLD_MS }, finishedBefore: ["a", "b", "c", "d"] },
+    {
+      name: "mid-wave, with one worker finished",
+      when: (line) => line === "CHECKPOINTED a",
+      held: { latencies: { b: HOLD_MS } },
+      finishedBefore: ["a"],
+    },
+    {
+      name: "during synthesis",
+      when: (line) => line === "EVENT synthesis.started",
+      held: { synthesizerMs: HOLD_MS },
+      finishedBefore: ["a", "b", "c", "d"],
+    },
     // Killed once a's result is stored and the pool has recorded that a landed (and so launched c), while b is still
     // running: the resume replays that record, so c is launched in the same place of the call order. (A checkpointer
     // may store the record before a's own write, as Postgres can: a kill between them runs a again.)
@@ -131,11 +148,21 @@ function plannerReply(view: RequestView): Reply {
       return {
         structured: {
           rationale: "Two independent steps, a complex one after a, and d last.",
-          tasks: [planned("a", "Fast A", []), planned("b", "Slow B", []), planned("c", "C after A", ["a"], true), planned("d", "D after B and C", ["b", "c"])],
+          tasks: [
+            planned("a", "Fast A", []),
+            planned("b", "Slow B", []),
+            planned("c", "C after A", ["a"], true),
+            planned("d", "D after B and C", ["b", "c"]),
+          ],
         },
       };
     case "expansion":
-      return { structured: { rationale: "C in two parts.", tasks: [planned("one", "C part one", []), planned("two", "C part two", [])] } };
+      return {
+        structured: {
+          rationale: "C in two parts.",
+          tasks: [planned("one", "C part one", []), planned("two", "C part two", [])],
+        },
+      };
     case "replan":
       return { structured: { decision: "continue", reason: "on track", addTasks: [], cancelTaskIds: [] } };
     case "synthesis":
@@ -169,7 +196,12 @@ export function crashMatrix(
     let model: OpenAIServer | undefined;
     /** The call the loopback model holds, while a kill point wants one held. */
     let holding: { phase: Phase; call: HeldCall } | undefined;
-    const options = (label: string, resume: boolean, execLog: string, extra: SettingsInput = {}): CrashChildOptions => ({
+    const options = (
+      label: string,
+      resume: boolean,
+      execLog: string,
+      extra: SettingsInput = {},
+    ): CrashChildOptions => ({
       spec: specFor(label),
       // Unique per test process: Postgres thread locks are per database, and other runs may share it.
       threadId: `crash-${label}-${process.pid}`,
@@ -195,7 +227,11 @@ export function crashMatrix(
         });
       }
       const fast = Object.fromEntries(config.workerTasks.map((id) => [id, 1]));
-      baseline = await runChild({ ...options("baseline", false, join(dir(), "baseline.log")), latencies: fast, synthesizerMs: 1 });
+      baseline = await runChild({
+        ...options("baseline", false, join(dir(), "baseline.log")),
+        latencies: fast,
+        synthesizerMs: 1,
+      });
     }, CHILD_DEADLINE_MS + 10_000);
     afterAll(async () => {
       await model?.close();
@@ -231,7 +267,10 @@ export function crashMatrix(
         const before = executions(execLog);
         for (const id of point.finishedBefore) expect(before.ends[id], `${id} finished before the kill`).toBe(1);
 
-        const resumed = await runChild({ ...normal, resume: true, ...(point.answer ? { answer: point.answer } : {}) }, undefined);
+        const resumed = await runChild(
+          { ...normal, resume: true, ...(point.answer ? { answer: point.answer } : {}) },
+          undefined,
+        );
         const after = executions(execLog);
         expect(resumed.summary!.status).toBe("done");
         expect(resumed.summary!.statuses).toEqual(config.statuses);

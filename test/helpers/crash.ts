@@ -20,7 +20,11 @@ export interface ChildRun {
  * (a signal from outside the child, such as the loopback model holding a call). A child still running after
  * `deadlineMs` is killed and the run rejected, naming the lines it printed.
  */
-export function runChild(options: CrashChildOptions, killWhen?: ((line: string) => boolean) | Promise<unknown>, deadlineMs = CHILD_DEADLINE_MS): Promise<ChildRun> {
+export function runChild(
+  options: CrashChildOptions,
+  killWhen?: ((line: string) => boolean) | Promise<unknown>,
+  deadlineMs = CHILD_DEADLINE_MS,
+): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", "tsx", CHILD, JSON.stringify(options)], {
       cwd: ROOT,
@@ -59,7 +63,11 @@ export function runChild(options: CrashChildOptions, killWhen?: ((line: string) 
       if (buffer) lines.push(buffer);
       if (overdue) {
         const awaited = killWhen ? "the moment to kill it" : "the end of the run";
-        return reject(new Error(`crash child still running after ${deadlineMs} ms, waiting for ${awaited}; it printed:\n${lines.join("\n")}\n${stderr}`));
+        return reject(
+          new Error(
+            `crash child still running after ${deadlineMs} ms, waiting for ${awaited}; it printed:\n${lines.join("\n")}\n${stderr}`,
+          ),
+        );
       }
       const killed = signal === "SIGKILL";
       if (!killed && code !== 0) return reject(new Error(`child exited with ${code}: ${stderr}`));

@@ -61,12 +61,16 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     BROWSER: "none",
     ...options.env,
   };
-  const child = spawn(process.execPath, [tsx, "src/server/dev-server.ts", "--port", String(port), "--host", "127.0.0.1", ...(options.args ?? [])], {
-    cwd,
-    env,
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    [tsx, "src/server/dev-server.ts", "--port", String(port), "--host", "127.0.0.1", ...(options.args ?? [])],
+    {
+      cwd,
+      env,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   const pid = child.pid!;
   running.add(pid);
   let output = "";
@@ -100,7 +104,12 @@ function withoutTestRunnerVars(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(env).filter(([key]) => !key.startsWith("VITEST")));
 }
 
-async function waitUntilReady(url: string, child: ChildProcess, output: () => string, timeoutMs: number): Promise<void> {
+async function waitUntilReady(
+  url: string,
+  child: ChildProcess,
+  output: () => string,
+  timeoutMs: number,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const tail = () => output().slice(-3_000);
   while (Date.now() < deadline) {
@@ -108,7 +117,8 @@ async function waitUntilReady(url: string, child: ChildProcess, output: () => st
       throw new Error(`the dev server exited (${child.exitCode ?? child.signalCode}) before answering:\n${tail()}`);
     }
     // `tsx watch` keeps the CLI alive after the server crashed, so look at what it printed too.
-    if (/EADDRINUSE|Failed to launch server/.test(output())) throw new Error(`the dev server failed to start:\n${tail()}`);
+    if (/EADDRINUSE|Failed to launch server/.test(output()))
+      throw new Error(`the dev server failed to start:\n${tail()}`);
     try {
       const response = await fetch(`${url}/ok`, { signal: AbortSignal.timeout(1_000) });
       if (response.ok) return;
@@ -131,7 +141,10 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
 /** Resolves true once the direct child exited and no process of its group is left, false after `timeoutMs`. */
 async function groupGone(pid: number, exited: Promise<void>, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
-  const childExit = await Promise.race([exited.then(() => true), new Promise<false>((done) => setTimeout(() => done(false), timeoutMs))]);
+  const childExit = await Promise.race([
+    exited.then(() => true),
+    new Promise<false>((done) => setTimeout(() => done(false), timeoutMs)),
+  ]);
   if (!childExit) return false;
   while (Date.now() < deadline) {
     try {

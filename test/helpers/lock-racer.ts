@@ -28,7 +28,13 @@ for await (const line of createInterface({ input: process.stdin })) {
       say({ thread, won: true });
     } catch (error) {
       const { name, message, code } = error as NodeJS.ErrnoException;
-      say({ thread, won: false, error: error instanceof ThreadBusyError ? "ThreadBusyError" : name, message, ...(code ? { code } : {}) });
+      say({
+        thread,
+        won: false,
+        error: error instanceof ThreadBusyError ? "ThreadBusyError" : name,
+        message,
+        ...(code ? { code } : {}),
+      });
     }
   } else if (command === "release") {
     const releases = held.splice(0);

@@ -27,15 +27,20 @@ server.registerTool(
   async ({ item, quantity }) => ({ content: [{ type: "text", text: `${quantity} × ${item}: ${quantity * 3} EUR` }] }),
 );
 
-server.registerTool(`${prefix}out_of_stock`, { description: "Reports an item as out of stock.", inputSchema: { item: z.string() } }, async ({ item }) => ({
-  isError: true,
-  content: [{ type: "text", text: `${item} is out of stock` }],
-}));
+server.registerTool(
+  `${prefix}out_of_stock`,
+  { description: "Reports an item as out of stock.", inputSchema: { item: z.string() } },
+  async ({ item }) => ({
+    isError: true,
+    content: [{ type: "text", text: `${item} is out of stock` }],
+  }),
+);
 
 server.registerTool(
   `${prefix}crash`,
   { description: "Ends the server without answering." },
-  () => new Promise<never>(() => process.stderr.write("price-fixture: out of memory in crash\n", () => process.exit(3))),
+  () =>
+    new Promise<never>(() => process.stderr.write("price-fixture: out of memory in crash\n", () => process.exit(3))),
 );
 
 await server.connect(new StdioServerTransport());

@@ -5,8 +5,16 @@ import type { McpServer } from "../../src/worker-contract.js";
 export const fixtureMcpServer = (...serverArgs: string[]) =>
   ({
     command: process.execPath,
-    args: ["--import", import.meta.resolve("tsx"), fileURLToPath(new URL("./mcp-fixture-server.ts", import.meta.url)), ...serverArgs],
+    args: [
+      "--import",
+      import.meta.resolve("tsx"),
+      fileURLToPath(new URL("./mcp-fixture-server.ts", import.meta.url)),
+      ...serverArgs,
+    ],
   }) satisfies McpServer;
 
 /** The fixture server with `prefix` before each of its tool names, to run beside another. */
-export const prefixedFixtureMcpServer = (prefix: string): McpServer => ({ ...fixtureMcpServer(), env: { PRICE_FIXTURE_PREFIX: prefix } });
+export const prefixedFixtureMcpServer = (prefix: string): McpServer => ({
+  ...fixtureMcpServer(),
+  env: { PRICE_FIXTURE_PREFIX: prefix },
+});

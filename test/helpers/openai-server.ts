@@ -1,4 +1,10 @@
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
 import type { AddressInfo } from "node:net";
 import { deferred, type Deferred } from "./wait.js";
 
@@ -37,7 +43,10 @@ export interface ToolCallReply {
 }
 
 /** A failure to inject: an HTTP error status, a response that never comes, or a 200 with a broken body. */
-export type Fault = { fault: "status"; status: number; retryAfterSeconds?: number; message?: string } | { fault: "hang" } | { fault: "malformed" };
+export type Fault =
+  | { fault: "status"; status: number; retryAfterSeconds?: number; message?: string }
+  | { fault: "hang" }
+  | { fault: "malformed" };
 
 /** What the handler answers: text, tool calls, a structured object, or a fault; `delayMs` waits before answering. */
 export type Reply = ({ content: string } | { toolCalls: ToolCallReply[] } | { structured: unknown } | Fault) & {
@@ -217,7 +226,8 @@ function respondFault(res: ServerResponse, body: ChatRequest, fault: Fault): voi
     sendMalformed(res, Boolean(body.stream));
     return;
   }
-  const headers: Record<string, string> = fault.retryAfterSeconds === undefined ? {} : { "retry-after": String(fault.retryAfterSeconds) };
+  const headers: Record<string, string> =
+    fault.retryAfterSeconds === undefined ? {} : { "retry-after": String(fault.retryAfterSeconds) };
   sendError(res, fault.status, fault.message ?? `injected fault: HTTP ${fault.status}`, headers);
 }
 
@@ -227,7 +237,9 @@ function toAnswer(body: ChatRequest, reply: Reply): Answer {
   if (!("structured" in reply)) throw new Error("a fault has no answer");
   const json = JSON.stringify(reply.structured);
   const tool = body.response_format?.type === "json_schema" ? undefined : structuredToolName(body);
-  return tool ? { content: null, toolCalls: [{ id: `call_0_${tool}`, name: tool, arguments: json }] } : { content: json, toolCalls: [] };
+  return tool
+    ? { content: null, toolCalls: [{ id: `call_0_${tool}`, name: tool, arguments: json }] }
+    : { content: json, toolCalls: [] };
 }
 
 function toToolCall(call: ToolCallReply, index: number): Answer["toolCalls"][number] {
@@ -248,8 +260,12 @@ export function messageText(message: ChatMessage | undefined): string {
 }
 
 function usageOf(body: ChatRequest, answer: Answer): Usage {
-  const promptChars = body.messages.reduce((sum, m) => sum + messageText(m).length + (m.tool_calls ? JSON.stringify(m.tool_calls).length : 0), 0);
-  const outputChars = (answer.content ?? "").length + answer.toolCalls.reduce((sum, c) => sum + c.name.length + c.arguments.length, 0);
+  const promptChars = body.messages.reduce(
+    (sum, m) => sum + messageText(m).length + (m.tool_calls ? JSON.stringify(m.tool_calls).length : 0),
+    0,
+  );
+  const outputChars =
+    (answer.content ?? "").length + answer.toolCalls.reduce((sum, c) => sum + c.name.length + c.arguments.length, 0);
   const prompt_tokens = estimateTokens(promptChars);
   const completion_tokens = estimateTokens(outputChars);
   return { prompt_tokens, completion_tokens, total_tokens: prompt_tokens + completion_tokens };
@@ -258,13 +274,32 @@ function usageOf(body: ChatRequest, answer: Answer): Usage {
 const finishReason = (answer: Answer) => (answer.toolCalls.length ? "tool_calls" : "stop");
 
 function envelope(body: ChatRequest, index: number, object: string) {
-  return { id: `chatcmpl-${index}`, object, created: Math.floor(Date.now() / 1000), model: body.model, system_fingerprint: "fp_loopback" };
+  return {
+    id: `chatcmpl-${index}`,
+    object,
+    created: Math.floor(Date.now() / 1000),
+    model: body.model,
+    system_fingerprint: "fp_loopback",
+  };
 }
 
 function completion(body: ChatRequest, answer: Answer, usage: Usage, index: number) {
-  const tool_calls = answer.toolCalls.map((c) => ({ id: c.id, type: "function", function: { name: c.name, arguments: c.arguments } }));
-  const message = { role: "assistant", content: answer.content, refusal: null, ...(tool_calls.length ? { tool_calls } : {}) };
-  return { ...envelope(body, index, "chat.completion"), choices: [{ index: 0, message, logprobs: null, finish_reason: finishReason(answer) }], usage };
+  const tool_calls = answer.toolCalls.map((c) => ({
+    id: c.id,
+    type: "function",
+    function: { name: c.name, arguments: c.arguments },
+  }));
+  const message = {
+    role: "assistant",
+    content: answer.content,
+    refusal: null,
+    ...(tool_calls.length ? { tool_calls } : {}),
+  };
+  return {
+    ...envelope(body, index, "chat.completion"),
+    choices: [{ index: 0, message, logprobs: null, finish_reason: finishReason(answer) }],
+    usage,
+  };
 }
 
 /** The deltas of a streamed answer: role, content in pieces, then each tool call's header and arguments. */
@@ -383,13 +418,16 @@ export function scriptedHandler(routes: Route[]): Handler {
 export type TaskScript = (body: ChatRequest, turn: number) => Reply;
 
 /** The task a worker's request belongs to: named in its first user message (later turns are tool results or reminders). */
-export const taskOf = (body: ChatRequest): string | undefined => /Your task "([^"]+)"/.exec(messageText(body.messages.find((m) => m.role === "user")))?.[1];
+export const taskOf = (body: ChatRequest): string | undefined =>
+  /Your task "([^"]+)"/.exec(messageText(body.messages.find((m) => m.role === "user")))?.[1];
 
 /**
  * A loopback server where each task's requests follow that task's script and the synthesizer answers "the answer";
  * `byTask` keeps every task's requests in arrival order. Any other request fails the call.
  */
-export async function taskScriptServer(scripts: Record<string, TaskScript>): Promise<{ server: OpenAIServer; byTask: Record<string, ChatRequest[]> }> {
+export async function taskScriptServer(
+  scripts: Record<string, TaskScript>,
+): Promise<{ server: OpenAIServer; byTask: Record<string, ChatRequest[]> }> {
   const byTask: Record<string, ChatRequest[]> = {};
   const server = await startOpenAIServer({
     handler: (body) => {

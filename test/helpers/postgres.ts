@@ -4,7 +4,8 @@ import pg from "pg";
 export const POSTGRES_URL = process.env.POSTGRES_URL;
 
 /** The checkpointer spec of `schema` in the test database (`extra`: more URL parameters, e.g. `pool_size=3`). */
-export const schemaSpec = (schema: string, extra = ""): string => `${POSTGRES_URL}${POSTGRES_URL!.includes("?") ? "&" : "?"}schema=${schema}${extra ? `&${extra}` : ""}`;
+export const schemaSpec = (schema: string, extra = ""): string =>
+  `${POSTGRES_URL}${POSTGRES_URL!.includes("?") ? "&" : "?"}schema=${schema}${extra ? `&${extra}` : ""}`;
 
 /** Drops schemas of the test database, with everything in them. */
 export async function dropSchemas(...schemas: string[]): Promise<void> {

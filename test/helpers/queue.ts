@@ -6,7 +6,11 @@ import { messageText, type Handler } from "./openai-server.js";
 export const REDIS_URL = process.env.REDIS_URL;
 
 /** Queue URLs with a fresh key prefix each, and the removal of every key under them. */
-export function queuePrefixes(name: string): { url: () => string; prefixOf: (url: string) => string; cleanUp: () => Promise<void> } {
+export function queuePrefixes(name: string): {
+  url: () => string;
+  prefixOf: (url: string) => string;
+  cleanUp: () => Promise<void>;
+} {
   const prefixes: string[] = [];
   return {
     url: () => {
@@ -33,7 +37,10 @@ export const markerOf = (body: Parameters<Handler>[0]): string => {
 };
 
 /** A loopback handler that counts the model requests per marker; `special` may answer a request itself. */
-export const countingHandler = (counts: Map<string, number>, special?: (marker: string, request: Parameters<Handler>[2]) => ReturnType<Handler> | undefined): Handler => {
+export const countingHandler = (
+  counts: Map<string, number>,
+  special?: (marker: string, request: Parameters<Handler>[2]) => ReturnType<Handler> | undefined,
+): Handler => {
   return (body, _index, request) => {
     const marker = markerOf(body);
     counts.set(marker, (counts.get(marker) ?? 0) + 1);

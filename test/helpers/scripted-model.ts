@@ -14,10 +14,15 @@ export interface ModelCall extends ModelRequest {
 }
 
 /** What a responder answers: text, a structured object, tool calls, or a full message. Throw to fail. */
-export type Reply = string | { structured: unknown } | { toolCalls: { name: string; args: Record<string, unknown> }[] } | AIMessage;
+export type Reply =
+  | string
+  | { structured: unknown }
+  | { toolCalls: { name: string; args: Record<string, unknown> }[] }
+  | AIMessage;
 export type Responder = (call: ModelCall) => Reply | Promise<Reply>;
 
-const text = (message: BaseMessage | undefined) => (typeof message?.content === "string" ? message.content : (message?.text ?? ""));
+const text = (message: BaseMessage | undefined) =>
+  typeof message?.content === "string" ? message.content : (message?.text ?? "");
 
 /** Tokens as a model would roughly count them: a quarter of the characters. */
 export const estimateTokens = (chars: number) => Math.ceil(chars / 4);
@@ -83,7 +88,10 @@ function toMessage(reply: Reply, tools: { name: string }[]): AIMessageChunk {
   if (typeof reply === "string") return new AIMessageChunk(reply);
   if ("structured" in reply) {
     const name = tools[tools.length - 1]?.name ?? "extract";
-    return new AIMessageChunk({ content: "", tool_calls: [{ name, args: reply.structured as Record<string, unknown>, id: `call_${name}` }] });
+    return new AIMessageChunk({
+      content: "",
+      tool_calls: [{ name, args: reply.structured as Record<string, unknown>, id: `call_${name}` }],
+    });
   }
   return new AIMessageChunk({
     content: "",
@@ -125,7 +133,8 @@ export function scriptedProvider(
   } = {},
 ): ScriptedProvider {
   const calls: ModelCall[] = [];
-  const latency = typeof options.latencyMs === "function" ? options.latencyMs : () => (options.latencyMs as number) ?? 0;
+  const latency =
+    typeof options.latencyMs === "function" ? options.latencyMs : () => (options.latencyMs as number) ?? 0;
   return {
     configured: options.configured ?? true,
     calls,

@@ -25,7 +25,8 @@ export async function waitFor<T>(condition: () => T | Promise<T>, options: WaitO
       lastError = error;
     }
     if (Date.now() >= deadline) {
-      const cause = lastError === undefined ? "" : ` (last error: ${(lastError as Error)?.message ?? String(lastError)})`;
+      const cause =
+        lastError === undefined ? "" : ` (last error: ${(lastError as Error)?.message ?? String(lastError)})`;
       throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${cause}`);
     }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));

@@ -3,7 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { agentWorker, createOrchestrator, type Orchestrator } from "../../src/index.js";
 import { openAIProvider } from "../../src/models.js";
-import { messageText, taskScriptServer, type ChatMessage, type ChatRequest, type OpenAIServer, type TaskScript } from "../helpers/openai-server.js";
+import {
+  messageText,
+  taskScriptServer,
+  type ChatMessage,
+  type ChatRequest,
+  type OpenAIServer,
+  type TaskScript,
+} from "../helpers/openai-server.js";
 import { task } from "../helpers/fixtures.js";
 
 /** Calls of the price tool, with the arguments it was given, in order. */
@@ -47,7 +54,11 @@ const SCRIPTS: Record<string, TaskScript> = {
   // A model that never stops calling tools while it may: only the end of its budget brings an answer.
   greedy: (body, turn) =>
     body.tools?.length && !asksForFinalAnswer(body)
-      ? { toolCalls: [{ id: `call_greedy_${turn}`, name: "lookup_price", args: { item: `pears_${turn}`, quantity: turn + 1 } }] }
+      ? {
+          toolCalls: [
+            { id: `call_greedy_${turn}`, name: "lookup_price", args: { item: `pears_${turn}`, quantity: turn + 1 } },
+          ],
+        }
       : { content: "Best effort: pears are about 3 EUR each." },
 };
 
@@ -96,19 +107,26 @@ describe("an agent worker's tool loop through the real OpenAI client", () => {
     expect(call?.tool_calls?.map((c) => [c.id, c.function.name, JSON.parse(c.function.arguments)])).toEqual([
       ["call_apples", "lookup_price", { item: "apples", quantity: 4 }],
     ]);
-    expect(toolMessages(second!).map((m) => [m.tool_call_id, messageText(m)])).toEqual([["call_apples", "4 × apples: 12 EUR"]]);
+    expect(toolMessages(second!).map((m) => [m.tool_call_id, messageText(m)])).toEqual([
+      ["call_apples", "4 × apples: 12 EUR"],
+    ]);
     expect(result).toMatchObject({ status: "done", attempts: 1, output: "Priced: 4 × apples: 12 EUR" });
   });
 
   it("assembles streamed tool calls the same way when the model streams, as it does under the LangGraph server", async () => {
     // `messages` stream mode makes ChatOpenAI stream (server-sent events), as runs on the LangGraph server do.
     const config = { configurable: { thread_id: "streamed" }, streamMode: ["messages" as const, "values" as const] };
-    const stream = await orchestrator.graph.stream({ goal: "price streamed", plan: { tasks: [task("streamed", [], { worker: "shopper" })] } }, config);
+    const stream = await orchestrator.graph.stream(
+      { goal: "price streamed", plan: { tasks: [task("streamed", [], { worker: "shopper" })] } },
+      config,
+    );
     let final: { results?: Record<string, { status: string; output: string }> } = {};
     for await (const [mode, chunk] of stream) if (mode === "values") final = chunk as typeof final;
     expect(byTask.streamed?.map((request) => request.stream)).toEqual([true, true]);
     expect(lookups.filter((call) => call.item === "pears")).toEqual([{ item: "pears", quantity: 2 }]);
-    expect(toolMessages(byTask.streamed![1]!).map((m) => [m.tool_call_id, messageText(m)])).toEqual([["call_streamed", "2 × pears: 6 EUR"]]);
+    expect(toolMessages(byTask.streamed![1]!).map((m) => [m.tool_call_id, messageText(m)])).toEqual([
+      ["call_streamed", "2 × pears: 6 EUR"],
+    ]);
     expect(final.results?.streamed).toMatchObject({ status: "done", output: "Priced: 2 × pears: 6 EUR" });
   });
 
@@ -134,9 +152,13 @@ describe("an agent worker's tool loop through the real OpenAI client", () => {
     ]);
     const requests = byTask.greedy!;
     expect(requests).toHaveLength(3);
-    for (const request of requests.slice(0, 2)) expect(request.tools?.map((t) => t.function.name)).toEqual(["lookup_price"]);
+    for (const request of requests.slice(0, 2))
+      expect(request.tools?.map((t) => t.function.name)).toEqual(["lookup_price"]);
     const last = requests[2]!;
-    expect(!last.tools?.length || asksForFinalAnswer(last), "the last request binds no tools or asks for the final answer").toBe(true);
+    expect(
+      !last.tools?.length || asksForFinalAnswer(last),
+      "the last request binds no tools or asks for the final answer",
+    ).toBe(true);
     // Both rounds' calls were answered before the final request.
     expect(toolMessages(last).map((m) => m.tool_call_id)).toEqual(["call_greedy_0", "call_greedy_1"]);
     expect(result).toMatchObject({ status: "done", attempts: 1, output: "Best effort: pears are about 3 EUR each." });

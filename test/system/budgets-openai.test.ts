@@ -6,7 +6,14 @@ import { tool } from "@langchain/core/tools";
 import { createAgent } from "langchain";
 import { describe, expect, it, vi } from "vitest";
 import { z } from "zod";
-import { agentWorker, createOrchestrator, functionWorker, graphWorker, type SettingsInput, type WorkerDefinition } from "../../src/index.js";
+import {
+  agentWorker,
+  createOrchestrator,
+  functionWorker,
+  graphWorker,
+  type SettingsInput,
+  type WorkerDefinition,
+} from "../../src/index.js";
 import { openAIProvider } from "../../src/models.js";
 import { describeRequest, type OpenAIServer } from "../helpers/openai-server.js";
 import { loopbackServers } from "../helpers/loopback.js";
@@ -15,9 +22,15 @@ import { task } from "../helpers/fixtures.js";
 const serve = loopbackServers();
 
 const orchestratorFor = (server: OpenAIServer, workers: WorkerDefinition[], settings: SettingsInput) =>
-  createOrchestrator({ checkpointer: "memory", models: openAIProvider({ openaiBaseUrl: server.url, openaiApiKey: "test-key" }), workers, settings });
+  createOrchestrator({
+    checkpointer: "memory",
+    models: openAIProvider({ openaiBaseUrl: server.url, openaiApiKey: "test-key" }),
+    workers,
+    settings,
+  });
 
-const workerRequests = (server: OpenAIServer) => server.chatRequests().filter((body) => !describeRequest(body).system.includes("final answer"));
+const workerRequests = (server: OpenAIServer) =>
+  server.chatRequests().filter((body) => !describeRequest(body).system.includes("final answer"));
 
 /** A model that calls the lookup tool every round, and answers the synthesizer. */
 const lookupForever = (body: Parameters<typeof describeRequest>[0]) => {
@@ -25,7 +38,11 @@ const lookupForever = (body: Parameters<typeof describeRequest>[0]) => {
   if (view.system.includes("final answer")) return { content: "ANSWER" };
   return { toolCalls: [{ name: "lookup", args: { q: `round ${body.messages.length}` } }] };
 };
-const lookup = tool(async ({ q }: { q: string }) => `found ${q}`, { name: "lookup", description: "Looks a thing up.", schema: z.object({ q: z.string() }) });
+const lookup = tool(async ({ q }: { q: string }) => `found ${q}`, {
+  name: "lookup",
+  description: "Looks a thing up.",
+  schema: z.object({ q: z.string() }),
+});
 
 describe("exact budgets with the real OpenAI client", () => {
   it("meters a function worker's calls through context.model(): invoke, structured output and stream count, and the call past the cap is never sent", async () => {
@@ -40,7 +57,9 @@ describe("exact budgets with the real OpenAI client", () => {
       async run(_input, context) {
         const model = context.model();
         const first = await model.invoke("one");
-        const structured = await model.withStructuredOutput(z.object({ n: z.number() }), { name: "count" }).invoke("two");
+        const structured = await model
+          .withStructuredOutput(z.object({ n: z.number() }), { name: "count" })
+          .invoke("two");
         let streamed = "";
         for await (const chunk of await model.stream("three")) streamed += chunk.content as string;
         let fourth = "sent";
@@ -63,12 +82,20 @@ describe("exact budgets with the real OpenAI client", () => {
 
   it("ends a tool-calling agent's loop at the cap: the refused round is not sent and the task is recorded as not run", async () => {
     const server = await serve(lookupForever);
-    const looker = agentWorker({ name: "looker", description: "Looks things up.", systemPrompt: "Use the lookup tool.", tools: [lookup], maxToolRounds: 5 });
+    const looker = agentWorker({
+      name: "looker",
+      description: "Looks things up.",
+      systemPrompt: "Use the lookup tool.",
+      tools: [lookup],
+      maxToolRounds: 5,
+    });
     const orchestrator = await orchestratorFor(server, [looker], { maxModelCalls: 2 });
     const summary = await orchestrator.run("look", { plan: { tasks: [task("look", [], { worker: "looker" })] } });
 
     expect(workerRequests(server)).toHaveLength(2);
-    expect(summary.tasks.map((t) => [t.id, t.status, t.reason])).toEqual([["look", "skipped", "run budget reached: 2 model calls made of 2"]]);
+    expect(summary.tasks.map((t) => [t.id, t.status, t.reason])).toEqual([
+      ["look", "skipped", "run budget reached: 2 model calls made of 2"],
+    ]);
     expect(summary.usage.modelCalls).toBe(3);
     expect(summary.deadLetters).toEqual([]);
     await orchestrator.close();
@@ -76,8 +103,16 @@ describe("exact budgets with the real OpenAI client", () => {
 
   it("refuses a graph worker's own ChatOpenAI past the cap before its request, without a word on stderr", async () => {
     const server = await serve(lookupForever);
-    const model = openAIProvider({ openaiBaseUrl: server.url, openaiApiKey: "test-key" }).create({ role: "worker", model: "gpt-4o-mini", timeoutMs: 10_000 });
-    const looker = graphWorker({ name: "looker", description: "Looks things up.", graph: createAgent({ model, tools: [lookup] }) });
+    const model = openAIProvider({ openaiBaseUrl: server.url, openaiApiKey: "test-key" }).create({
+      role: "worker",
+      model: "gpt-4o-mini",
+      timeoutMs: 10_000,
+    });
+    const looker = graphWorker({
+      name: "looker",
+      description: "Looks things up.",
+      graph: createAgent({ model, tools: [lookup] }),
+    });
     const orchestrator = await orchestratorFor(server, [looker], { maxModelCalls: 2, maxRetries: 0 });
     const stderr = vi.spyOn(process.stderr, "write");
     const logged = [vi.spyOn(console, "error"), vi.spyOn(console, "warn")];

@@ -7,7 +7,13 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { agentWorker, createOrchestrator, functionWorker, RunCancelledError } from "../../src/index.js";
 import { openAIProvider } from "../../src/models.js";
 import { startDevServer, type DevServer } from "../helpers/dev-server.js";
-import { describeRequest, HeldCall, startOpenAIServer, type OpenAIServer, type RequestView } from "../helpers/openai-server.js";
+import {
+  describeRequest,
+  HeldCall,
+  startOpenAIServer,
+  type OpenAIServer,
+  type RequestView,
+} from "../helpers/openai-server.js";
 import { deferred, waitFor, within } from "../helpers/wait.js";
 
 const dir = mkdtempSync(join(tmpdir(), "orchestrator-cancel-"));
@@ -47,7 +53,10 @@ describe("cancelling a library run with its AbortSignal", () => {
       const orchestrator = await createOrchestrator({
         checkpointer: saver,
         models: openAIProvider({ openaiBaseUrl: model.url, openaiApiKey: "test-key" }),
-        workers: [quick, agentWorker({ name: "agent", description: "An LLM worker.", systemPrompt: "You do the task you are given." })],
+        workers: [
+          quick,
+          agentWorker({ name: "agent", description: "An LLM worker.", systemPrompt: "You do the task you are given." }),
+        ],
         settings: { replan: "never", scheduling },
       });
       const threadId = `cancel-${scheduling}`;
@@ -62,7 +71,11 @@ describe("cancelling a library run with its AbortSignal", () => {
         const controller = new AbortController();
         const run = orchestrator.run("cancel me", { threadId, plan, signal: controller.signal });
         run.catch(() => {});
-        await within(Promise.all([slow.arrived.promise, stored.promise]), 15_000, "the slow call to be held with the first result stored");
+        await within(
+          Promise.all([slow.arrived.promise, stored.promise]),
+          15_000,
+          "the slow call to be held with the first result stored",
+        );
         controller.abort();
 
         await expect(run).rejects.toBeInstanceOf(RunCancelledError);
@@ -99,7 +112,13 @@ const PLAN = [
   { id: "facts", title: "Collect the facts", worker: "researcher", dependsOn: [] as string[] },
   { id: "figures", title: "Work out the figures", worker: "analyst", dependsOn: [] as string[] },
   { id: "report", title: "Write the report", worker: "writer", dependsOn: ["facts", "figures"] },
-].map((task) => ({ ...task, description: `${task.title}.`, expectedOutput: "A short text.", estimatedCost: 1, complex: false }));
+].map((task) => ({
+  ...task,
+  description: `${task.title}.`,
+  expectedOutput: "A short text.",
+  estimatedCost: 1,
+  complex: false,
+}));
 
 describe("cancelling a run on the LangGraph dev server through the SDK", () => {
   let model: OpenAIServer;
@@ -112,14 +131,17 @@ describe("cancelling a run on the LangGraph dev server through the SDK", () => {
     model = await startOpenAIServer({
       handler: (body, _index, request) => {
         const view = describeRequest(body);
-        if (view.structured === "plan") return { structured: { rationale: "Facts and figures, then the report.", tasks: PLAN } };
+        if (view.structured === "plan")
+          return { structured: { rationale: "Facts and figures, then the report.", tasks: PLAN } };
         if (view.system.includes("You write the final answer")) return { content: "FINAL ANSWER" };
         const id = taskOf(view)!;
         requests[id] = (requests[id] ?? 0) + 1;
         return id === "figures" ? figures.serve(request, { content: "figures done" }) : { content: `${id} done` };
       },
     });
-    server = await startDevServer({ env: { OPENAI_BASE_URL: model.url, OPENAI_API_KEY: "test", LANGSMITH_TRACING: "false" } });
+    server = await startDevServer({
+      env: { OPENAI_BASE_URL: model.url, OPENAI_API_KEY: "test", LANGSMITH_TRACING: "false" },
+    });
     client = new Client({ apiUrl: server.url, apiKey: null });
   }, 60_000);
   afterAll(async () => {
@@ -134,11 +156,17 @@ describe("cancelling a run on the LangGraph dev server through the SDK", () => {
   // state when the pool's step ends; the in-process test above cancels both modes).
   it("aborts the model call in flight, ends the run without an answer, and a resume on the thread finishes with finished work kept", async () => {
     const { thread_id: threadId } = await client.threads.create();
-    const run = await client.runs.create(threadId, GRAPH, { input: { goal: "Brief me on the harbour" }, context: { replan: "never", scheduling: "waves" } });
+    const run = await client.runs.create(threadId, GRAPH, {
+      input: { goal: "Brief me on the harbour" },
+      context: { replan: "never", scheduling: "waves" },
+    });
     await within(figures.arrived.promise, 20_000, "the figures call to be held");
     // The facts task finished: its result is in the thread's pending writes before the cancel.
     await waitFor(
-      async () => (await client.threads.getState(threadId)).tasks.some((task) => (task.result as { results?: Record<string, unknown> } | null)?.results?.facts),
+      async () =>
+        (await client.threads.getState(threadId)).tasks.some(
+          (task) => (task.result as { results?: Record<string, unknown> } | null)?.results?.facts,
+        ),
       { timeoutMs: 15_000, what: "the facts result to be stored" },
     );
 
@@ -147,18 +175,29 @@ describe("cancelling a run on the LangGraph dev server through the SDK", () => {
     // The dev server marks the cancelled run "interrupted" (langgraph-api 2.0.0, a deprecated release, said
     // "error"). The checkpoint is the thread's own and keeps what finished.
     expect((await client.runs.get(threadId, run.run_id)).status).toBe("interrupted");
-    const cancelled = await client.threads.getState<{ answer?: string; tasks: Record<string, { status: string }>; results: Record<string, unknown> }>(threadId);
+    const cancelled = await client.threads.getState<{
+      answer?: string;
+      tasks: Record<string, { status: string }>;
+      results: Record<string, unknown>;
+    }>(threadId);
     expect(cancelled.next).toEqual(["worker"]);
     expect(Object.keys(cancelled.values.results)).toEqual(["facts"]);
     expect(cancelled.values.answer ?? "").toBe("");
 
     figures.held = false;
-    const resumed = (await client.runs.wait(threadId, GRAPH, { input: null, context: { replan: "never", scheduling: "waves" } })) as {
+    const resumed = (await client.runs.wait(threadId, GRAPH, {
+      input: null,
+      context: { replan: "never", scheduling: "waves" },
+    })) as {
       answer: string;
       tasks: Record<string, { status: string }>;
     };
     expect(resumed.answer).toBe("FINAL ANSWER");
-    expect(Object.fromEntries(Object.entries(resumed.tasks).map(([id, task]) => [id, task.status]))).toEqual({ facts: "done", figures: "done", report: "done" });
+    expect(Object.fromEntries(Object.entries(resumed.tasks).map(([id, task]) => [id, task.status]))).toEqual({
+      facts: "done",
+      figures: "done",
+      report: "done",
+    });
     expect(requests).toEqual({ facts: 1, figures: 2, report: 1 });
     expect((await client.threads.get(threadId)).status).toBe("idle");
     await client.threads.delete(threadId);

@@ -23,7 +23,14 @@ afterEach(() => {
 /** An offline CLI environment writing into strings. */
 function capture(overrides: Partial<CliIO> = {}) {
   const out = { stdout: "", stderr: "" };
-  const io: CliIO = { stdout: (t) => void (out.stdout += t), stderr: (t) => void (out.stderr += t), env: {}, isTTY: false, cwd: dir, ...overrides };
+  const io: CliIO = {
+    stdout: (t) => void (out.stdout += t),
+    stderr: (t) => void (out.stderr += t),
+    env: {},
+    isTTY: false,
+    cwd: dir,
+    ...overrides,
+  };
   return { out, io };
 }
 
@@ -62,7 +69,10 @@ const WORKERS: Record<string, string> = {
   budget_check: "budget_checker",
   itinerary: "itinerary_planner",
 };
-const ran = (id: string) => [`started   ${id} [${WORKERS[id]}] attempt 1`, `done      ${id} [${WORKERS[id]}] N ms, 0 tokens`];
+const ran = (id: string) => [
+  `started   ${id} [${WORKERS[id]}] attempt 1`,
+  `done      ${id} [${WORKERS[id]}] N ms, 0 tokens`,
+];
 const queued = (id: string, rank: number) => `queued    ${id} [${WORKERS[id]}] rank ${rank}`;
 
 /**
@@ -124,25 +134,39 @@ describe("the CLI without a terminal", () => {
     ]);
     const table = timing!.split("\n");
     expect(table[0]).toBe("Timing:");
-    expect(table[1]).toMatch(new RegExp(`^ {2}task {15}worker {13}status {3}attempts {4}time {2}tokens {2}timeline \\(${DURATION}\\)$`));
-    expect(table.slice(2, 11).map((line) => line.split(/ {2,}/).slice(1, 6))).toEqual(
-      ["flight", "attractions", "transit_pass", "weather_packing", "hotel", "restaurants", "budget_check", "itinerary", "extra_hotel_night"].map((id) => [
-        id,
-        WORKERS[id],
-        "done",
-        "1",
-        expect.stringMatching(new RegExp(`^${DURATION}$`)),
-      ]),
+    expect(table[1]).toMatch(
+      new RegExp(`^ {2}task {15}worker {13}status {3}attempts {4}time {2}tokens {2}timeline \\(${DURATION}\\)$`),
     );
-    expect(table[11]).toMatch(new RegExp(`^ {2}9 tasks: 9 done, 0 dead, 0 skipped; 0 worker tokens; first start to last finish ${DURATION}$`));
+    expect(table.slice(2, 11).map((line) => line.split(/ {2,}/).slice(1, 6))).toEqual(
+      [
+        "flight",
+        "attractions",
+        "transit_pass",
+        "weather_packing",
+        "hotel",
+        "restaurants",
+        "budget_check",
+        "itinerary",
+        "extra_hotel_night",
+      ].map((id) => [id, WORKERS[id], "done", "1", expect.stringMatching(new RegExp(`^${DURATION}$`))]),
+    );
+    expect(table[11]).toMatch(
+      new RegExp(`^ {2}9 tasks: 9 done, 0 dead, 0 skipped; 0 worker tokens; first start to last finish ${DURATION}$`),
+    );
     expect(table).toHaveLength(12);
     expect(logLine).toBe("Run log: runs/trip-1.log\n");
 
     expect(
-      out.stdout.startsWith(`# ${TRIP_GOAL}\n\n_Offline mode: no model is configured, so this is a template report of the workers' results._\n\n## Choose the flight\n`),
+      out.stdout.startsWith(
+        `# ${TRIP_GOAL}\n\n_Offline mode: no model is configured, so this is a template report of the workers' results._\n\n## Choose the flight\n`,
+      ),
     ).toBe(true);
-    expect(out.stdout).toContain("## Book an extra hotel night for the after-midnight arrival\n\nExtra night at Hôtel Rue Cler");
-    expect(out.stdout.endsWith("\n\n— 9/9 tasks done, 0 dead-lettered, 0 tokens in 0 model calls (thread trip-1)\n")).toBe(true);
+    expect(out.stdout).toContain(
+      "## Book an extra hotel night for the after-midnight arrival\n\nExtra night at Hôtel Rue Cler",
+    );
+    expect(
+      out.stdout.endsWith("\n\n— 9/9 tasks done, 0 dead-lettered, 0 tokens in 0 model calls (thread trip-1)\n"),
+    ).toBe(true);
   });
 
   it("with --json prints one JSON object with the run log's path and nothing on stderr", async () => {
@@ -167,7 +191,14 @@ describe("the CLI without a terminal", () => {
     expect(await main(trip("--json", "--thread", "trip-log"), io)).toBe(0);
     const lines = readLog(join(dir, "runs", "trip-log.log"));
 
-    expect(lines[0]).toMatchObject({ level: 30, threadId: "trip-log", event: "run.started", command: "run", checkpointer: "sqlite", goal: TRIP_GOAL });
+    expect(lines[0]).toMatchObject({
+      level: 30,
+      threadId: "trip-log",
+      event: "run.started",
+      command: "run",
+      checkpointer: "sqlite",
+      goal: TRIP_GOAL,
+    });
     const events = lines.slice(1, -10);
     const counts: Record<string, number> = {};
     for (const line of events) counts[line.event] = (counts[line.event] ?? 0) + 1;
@@ -186,29 +217,54 @@ describe("the CLI without a terminal", () => {
       expect(typeof line.time).toBe("string");
     }
     const done = events.filter((line) => line.event === "task.done");
-    for (const line of done) expect(line).toMatchObject({ worker: WORKERS[line.taskId as string], attempts: 1, durationMs: expect.any(Number) });
-    expect(events.find((line) => line.event === "task.follow_up")).toMatchObject({ taskId: "extra_hotel_night", from: "flight", accepted: true });
+    for (const line of done)
+      expect(line).toMatchObject({
+        worker: WORKERS[line.taskId as string],
+        attempts: 1,
+        durationMs: expect.any(Number),
+      });
+    expect(events.find((line) => line.event === "task.follow_up")).toMatchObject({
+      taskId: "extra_hotel_night",
+      from: "flight",
+      accepted: true,
+    });
 
     const results = lines.slice(-10, -1);
     expect(results.map((line) => [line.event, line.taskId, line.status, line.attempts])).toEqual(
-      ["flight", "attractions", "transit_pass", "weather_packing", "hotel", "restaurants", "budget_check", "itinerary", "extra_hotel_night"].map((id) => [
-        "task.result",
-        id,
-        "done",
-        1,
-      ]),
+      [
+        "flight",
+        "attractions",
+        "transit_pass",
+        "weather_packing",
+        "hotel",
+        "restaurants",
+        "budget_check",
+        "itinerary",
+        "extra_hotel_night",
+      ].map((id) => ["task.result", id, "done", 1]),
     );
     for (const line of results) {
       expect(line).toMatchObject({ durationMs: expect.any(Number), tokens: 0, startedAt: expect.any(String) });
       expect((line.output as string).length).toBeGreaterThan(20);
       expect((line.output as string).length).toBeLessThanOrEqual(200);
     }
-    expect(results.find((line) => line.taskId === "itinerary")!.output).toMatch(/^# Paris: Tue 12 May – Fri 15 May, 2 travellers ## Day 1 .*…$/);
+    expect(results.find((line) => line.taskId === "itinerary")!.output).toMatch(
+      /^# Paris: Tue 12 May – Fri 15 May, 2 travellers ## Day 1 .*…$/,
+    );
     expect(results.find((line) => line.taskId === "extra_hotel_night")).toMatchObject({
       origin: "follow-up",
       output: expect.stringMatching(/^Extra night at Hôtel Rue Cler/),
     });
-    expect(lines.at(-1)).toMatchObject({ event: "run.finished", status: "done", tasks: 9, done: 9, dead: 0, skipped: 0, deadLetters: [], goal: TRIP_GOAL });
+    expect(lines.at(-1)).toMatchObject({
+      event: "run.finished",
+      status: "done",
+      tasks: 9,
+      done: 9,
+      dead: 0,
+      skipped: 0,
+      deadLetters: [],
+      goal: TRIP_GOAL,
+    });
   });
 
   it("writes a Markdown report with --report and names it in the JSON object", async () => {
@@ -217,12 +273,18 @@ describe("the CLI without a terminal", () => {
     expect(await main(trip("--json", "--thread", "trip-report", "--report", file), io)).toBe(0);
     expect(JSON.parse(out.stdout)).toMatchObject({ reportFile: file, logFile: join(dir, "runs", "trip-report.log") });
     const report = readFileSync(file, "utf8");
-    expect(report.startsWith(`# Run report: ${TRIP_GOAL}\n\n- Thread: \`trip-report\`\n- Status: done; 9/9 tasks done, 0 dead, 0 skipped\n`)).toBe(true);
+    expect(
+      report.startsWith(
+        `# Run report: ${TRIP_GOAL}\n\n- Thread: \`trip-report\`\n- Status: done; 9/9 tasks done, 0 dead, 0 skipped\n`,
+      ),
+    ).toBe(true);
     expect(report).toContain('```mermaid\ngraph TD\n  t0["flight<br/><i>flight_agent</i>"]\n');
     expect(report).toContain('  t8["extra_hotel_night<br/><i>hotel_agent</i>"]\n');
     expect(report).toContain("  t0 --> t8\n");
     expect(report).toContain("  t8 --> t6\n");
-    expect(report).toMatch(/^\| `extra_hotel_night` \| hotel_agent \| done \(follow-up\) \| 1 \| (?:\d+ ms|\d+\.\d s|\d+ min \d+ s) \| 0 \|$/m);
+    expect(report).toMatch(
+      /^\| `extra_hotel_night` \| hotel_agent \| done \(follow-up\) \| 1 \| (?:\d+ ms|\d+\.\d s|\d+ min \d+ s) \| 0 \|$/m,
+    );
     expect(report).toContain("## Dead letters\n\nNone.\n");
   });
 
@@ -230,13 +292,17 @@ describe("the CLI without a terminal", () => {
     const first = capture();
     expect(await main(trip("--thread", "trip-review", "--review-plan"), first.io)).toBe(3);
     expect(first.out.stderr).toBe(`${PLAN_LINE}\nRun log: runs/trip-review.log\n`);
-    expect(first.out.stdout.startsWith("The plan waits for your review:\n  - flight [flight_agent] Choose the flight\n")).toBe(true);
+    expect(
+      first.out.stdout.startsWith("The plan waits for your review:\n  - flight [flight_agent] Choose the flight\n"),
+    ).toBe(true);
 
     const second = capture();
     expect(await main(trip("--thread", "trip-review", "--approve", "--review-plan"), second.io)).toBe(0);
     expect(second.out.stderr.split("\n")[0]).toBe(queued("flight", 4));
     const lines = readLog(join(dir, "runs", "trip-review.log"));
-    expect(lines.filter((line) => line.event.startsWith("run.")).map((line) => [line.event, line.command ?? line.status])).toEqual([
+    expect(
+      lines.filter((line) => line.event.startsWith("run.")).map((line) => [line.event, line.command ?? line.status]),
+    ).toEqual([
       ["run.started", "run"],
       ["run.finished", "interrupted"],
       ["run.started", "resume"],
@@ -248,7 +314,9 @@ describe("the CLI without a terminal", () => {
     writeFileSync(join(dir, "runs"), "not a directory");
     const { out, io } = capture();
     expect(await main(trip("--json", "--thread", "no-log"), io)).toBe(0);
-    expect(out.stderr).toMatch(/^Cannot write the run log .*no-log\.log \((ENOTDIR|EEXIST)\); the run goes on without it\.\n$/);
+    expect(out.stderr).toMatch(
+      /^Cannot write the run log .*no-log\.log \((ENOTDIR|EEXIST)\); the run goes on without it\.\n$/,
+    );
     const summary = JSON.parse(out.stdout) as RunSummary;
     expect(summary.tasks.every((t) => t.status === "done")).toBe(true);
     expect(Object.keys(summary)).not.toContain("logFile");
@@ -258,20 +326,30 @@ describe("the CLI without a terminal", () => {
     const { out, io } = capture();
     expect(await main(["--example", "trip", "--checkpointer", "memory", "--thread", "mem/1"], io)).toBe(0);
     expect(out.stderr.trimEnd().split("\n").at(-1)).toBe("Run log: .orchestrator/runs/mem_1.log");
-    expect(readLog(join(dir, ".orchestrator", "runs", "mem_1.log")).at(-1)).toMatchObject({ event: "run.finished", threadId: "mem/1" });
+    expect(readLog(join(dir, ".orchestrator", "runs", "mem_1.log")).at(-1)).toMatchObject({
+      event: "run.finished",
+      threadId: "mem/1",
+    });
   });
 
   it("documents --report and rejects a missing report file name", async () => {
     const help = capture();
     expect(await main(["--help"], help.io)).toBe(0);
-    expect(help.out.stdout).toContain("  --report <file.md>            Also write a Markdown report: answer, plan diagram, task timings, dead letters.\n");
+    expect(help.out.stdout).toContain(
+      "  --report <file.md>            Also write a Markdown report: answer, plan diagram, task timings, dead letters.\n",
+    );
     const bad = capture();
     expect(await main(["--example", "trip", "--report", ""], bad.io)).toBe(2);
-    expect(bad.out.stderr).toBe('Invalid value for --report: "" (expected a file name such as report.md)\nRun with --help for usage.\n');
+    expect(bad.out.stderr).toBe(
+      'Invalid value for --report: "" (expected a file name such as report.md)\nRun with --help for usage.\n',
+    );
   });
 
   it("plans with a model that counts as configured only once prepared (another provider's), instead of running the example's bundled plan", async () => {
-    const scripted = scriptedProvider({ planner: () => planReply([task("attractions", [], { worker: "attractions_agent" })]), synthesizer: () => "Planned." });
+    const scripted = scriptedProvider({
+      planner: () => planReply([task("attractions", [], { worker: "attractions_agent" })]),
+      synthesizer: () => "Planned.",
+    });
     let prepared = false;
     const models: ModelProvider = {
       get configured() {
@@ -283,7 +361,11 @@ describe("the CLI without a terminal", () => {
     const { out, io } = capture({ models });
     expect(await main(trip("--json"), io)).toBe(0);
     expect(scripted.callsOf("planner")).toHaveLength(1);
-    expect(JSON.parse(out.stdout)).toMatchObject({ planSource: "planner", answer: "Planned.", tasks: [{ id: "attractions", status: "done" }] });
+    expect(JSON.parse(out.stdout)).toMatchObject({
+      planSource: "planner",
+      answer: "Planned.",
+      tasks: [{ id: "attractions", status: "done" }],
+    });
   });
 });
 
@@ -292,7 +374,13 @@ describe("the CLI's exit codes", () => {
   const brokenPlan = () => {
     const file = join(dir, "broken.json");
     const tasks = [
-      { id: "flight", title: "Choose the flight", description: '{"travellers": 0}', worker: "flight_agent", dependsOn: [] },
+      {
+        id: "flight",
+        title: "Choose the flight",
+        description: '{"travellers": 0}',
+        worker: "flight_agent",
+        dependsOn: [],
+      },
       { id: "attractions", title: "Choose the attractions", worker: "attractions_agent", dependsOn: [] },
       { id: "hotel", title: "Book the hotel", worker: "hotel_agent", dependsOn: ["flight"] },
     ];
@@ -329,20 +417,51 @@ describe("the CLI's exit codes", () => {
 
   it("exits 4 when a run budget stops the run, with the stop reason on stderr and in --json", async () => {
     const plan = join(dir, "chain.json");
-    writeFileSync(plan, JSON.stringify({ tasks: [task("a", [], { worker: "researcher" }), task("b", ["a"], { worker: "researcher" })] }));
+    writeFileSync(
+      plan,
+      JSON.stringify({ tasks: [task("a", [], { worker: "researcher" }), task("b", ["a"], { worker: "researcher" })] }),
+    );
     const models = scriptedProvider({ worker: () => "done", synthesizer: () => "what exists" });
     const text = capture({ models });
-    expect(await main(["g", "--plan", plan, "--checkpointer", sqlite(), "--thread", "budget", "--max-model-calls", "1"], text.io)).toBe(4);
-    expect(text.out.stderr).toContain("\nPartial result: 1 of 2 tasks have no result.\n  b  skipped  run budget reached: ");
+    expect(
+      await main(
+        ["g", "--plan", plan, "--checkpointer", sqlite(), "--thread", "budget", "--max-model-calls", "1"],
+        text.io,
+      ),
+    ).toBe(4);
+    expect(text.out.stderr).toContain(
+      "\nPartial result: 1 of 2 tasks have no result.\n  b  skipped  run budget reached: ",
+    );
     expect(text.out.stderr).toMatch(/\nStopped early: run budget reached: .+\n/);
     const json = capture({ models });
-    expect(await main(["g", "--plan", plan, "--checkpointer", sqlite(), "--thread", "budget-json", "--max-model-calls", "1", "--json"], json.io)).toBe(4);
-    expect(JSON.parse(json.out.stdout)).toMatchObject({ status: "partial", stopReason: expect.stringMatching(/^run budget reached: /) });
+    expect(
+      await main(
+        [
+          "g",
+          "--plan",
+          plan,
+          "--checkpointer",
+          sqlite(),
+          "--thread",
+          "budget-json",
+          "--max-model-calls",
+          "1",
+          "--json",
+        ],
+        json.io,
+      ),
+    ).toBe(4);
+    expect(JSON.parse(json.out.stdout)).toMatchObject({
+      status: "partial",
+      stopReason: expect.stringMatching(/^run budget reached: /),
+    });
   });
 
   it("exits 2 naming the package to install when a model setting names a provider whose package is missing", async () => {
     const { out, io } = capture({ env: { OPENAI_API_KEY: "test-key" } });
-    expect(await main(["A goal", "--checkpointer", "memory", "--worker-model", "anthropic:claude-sonnet-4-5"], io)).toBe(2);
+    expect(
+      await main(["A goal", "--checkpointer", "memory", "--worker-model", "anthropic:claude-sonnet-4-5"], io),
+    ).toBe(2);
     expect(out.stderr).toBe(
       'The model "anthropic:claude-sonnet-4-5" needs the package @langchain/anthropic, which is not installed. Install it with: npm install @langchain/anthropic\n',
     );
@@ -351,7 +470,9 @@ describe("the CLI's exit codes", () => {
   it("are documented in --help", async () => {
     const help = capture();
     expect(await main(["--help"], help.io)).toBe(0);
-    expect(help.out.stdout).toContain("  4    partial: some task is dead-lettered or skipped (a run budget, say); the missing tasks are named on stderr\n");
+    expect(help.out.stdout).toContain(
+      "  4    partial: some task is dead-lettered or skipped (a run budget, say); the missing tasks are named on stderr\n",
+    );
   });
 });
 
@@ -362,7 +483,9 @@ describe("the CLI on a terminal", () => {
     const cleared = new Set<unknown>();
     const realSetInterval = globalThis.setInterval;
     const realClearInterval = globalThis.clearInterval;
-    const setSpy = vi.spyOn(globalThis, "setInterval").mockImplementation(((...args: Parameters<typeof realSetInterval>) => {
+    const setSpy = vi.spyOn(globalThis, "setInterval").mockImplementation(((
+      ...args: Parameters<typeof realSetInterval>
+    ) => {
       const timer = realSetInterval(...args);
       started.add(timer);
       return timer;
@@ -394,12 +517,26 @@ describe("the CLI on a terminal", () => {
     expect(screen.filter((line) => line.includes("planning…"))).toEqual([]);
     const top = screen.indexOf(TRIP_GOAL);
     expect(top).toBeGreaterThanOrEqual(0);
-    const ids = ["flight", "attractions", "transit_pass", "weather_packing", "hotel", "restaurants", "budget_check", "itinerary", "extra_hotel_night"];
+    const ids = [
+      "flight",
+      "attractions",
+      "transit_pass",
+      "weather_packing",
+      "hotel",
+      "restaurants",
+      "budget_check",
+      "itinerary",
+      "extra_hotel_night",
+    ];
     const frame = screen.slice(top + 1, top + 1 + 1 + ids.length + 1);
     expect(frame[0]).toMatch(new RegExp(`^█{24} 9/9 tasks {2}${DURATION}$`));
-    for (const [i, id] of ids.entries()) expect(frame[1 + i]).toMatch(new RegExp(`^✔ ${id} +${WORKERS[id]} +done +attempt 1 +${DURATION}$`));
+    for (const [i, id] of ids.entries())
+      expect(frame[1 + i]).toMatch(new RegExp(`^✔ ${id} +${WORKERS[id]} +done +attempt 1 +${DURATION}$`));
     expect(frame.at(-1)).toMatch(new RegExp(`^✔ synthesis {2}template ${DURATION}$`));
-    expect(screen.slice(top + 1 + frame.length, top + 3 + frame.length)).toEqual(["", "Plan: 9 tasks in 4 levels (a ← b: a needs b)"]);
+    expect(screen.slice(top + 1 + frame.length, top + 3 + frame.length)).toEqual([
+      "",
+      "Plan: 9 tasks in 4 levels (a ← b: a needs b)",
+    ]);
     expect(screen.filter((line) => line !== "").at(-1)).toBe("Run log: runs/trip-tty.log");
   });
 });
@@ -432,7 +569,11 @@ describe("npm run demo", () => {
     const summary = JSON.parse(stdout.slice(stdout.indexOf("\n{") + 1)) as RunSummary & { logFile: string };
     expect(summary.tasks).toHaveLength(9);
     expect(summary.tasks.filter((t) => t.status !== "done")).toEqual([]);
-    expect(summary.tasks.find((t) => t.id === "extra_hotel_night")).toMatchObject({ worker: "hotel_agent", dependsOn: ["flight"], attempts: 1 });
+    expect(summary.tasks.find((t) => t.id === "extra_hotel_night")).toMatchObject({
+      worker: "hotel_agent",
+      dependsOn: ["flight"],
+      attempts: 1,
+    });
     expect(summary.tasks.find((t) => t.id === "itinerary")!.dependsOn).toContain("extra_hotel_night");
     expect(summary.answer).toMatch(/^# Plan a 3-day trip to Paris[\s\S]*_Offline mode: no model is configured/);
     expect(summary.logFile.startsWith(join(dir, "runs"))).toBe(true);
@@ -441,19 +582,31 @@ describe("npm run demo", () => {
 
 describe("command-line arguments", () => {
   it("map every setting to a flag, with --no- for settings that default to true", () => {
-    const options = parseCli(["goal", "--max-parallel", "3", "--strategy", "top-down", "--review-plan", "--no-chain-dispatch"]);
+    const options = parseCli([
+      "goal",
+      "--max-parallel",
+      "3",
+      "--strategy",
+      "top-down",
+      "--review-plan",
+      "--no-chain-dispatch",
+    ]);
     expect(options.goal).toBe("goal");
     expect(options.settings).toEqual({ maxParallel: 3, strategy: "top-down", reviewPlan: true, chainDispatch: false });
     expect(parseCli(["goal", "--chain-dispatch"]).settings).toEqual({ chainDispatch: true });
   });
 
   it("name the bad flag and value", () => {
-    expect(() => parseCli(["goal", "--max-parallel", "many"])).toThrow('Invalid value for --max-parallel: "many" (Invalid input: expected number, received NaN)');
+    expect(() => parseCli(["goal", "--max-parallel", "many"])).toThrow(
+      'Invalid value for --max-parallel: "many" (Invalid input: expected number, received NaN)',
+    );
     expect(() => parseCli(["goal", "--strategy", "random"])).toThrow(/Invalid value for --strategy: "random"/);
     expect(() => parseCli(["goal", "--bogus"])).toThrow("Unknown option '--bogus'.");
     expect(() => parseCli(["goal", "--redrive", ","])).toThrow('Invalid value for --redrive: ","');
     expect(() => parseCli(["--resume"])).toThrow("--resume needs --thread <id>");
-    expect(() => parseCli(["goal", "--plan", "/nonexistent/plan.json"])).toThrow('Cannot read plan file "/nonexistent/plan.json": ENOENT');
+    expect(() => parseCli(["goal", "--plan", "/nonexistent/plan.json"])).toThrow(
+      'Cannot read plan file "/nonexistent/plan.json": ENOENT',
+    );
   });
 
   it("reads --redrive as all or a list of task ids", () => {

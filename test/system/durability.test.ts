@@ -2,7 +2,11 @@ import { afterAll, describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
 import { createOrchestrator, functionWorker, RunStoppedError, ThreadBusyError } from "../../src/index.js";
-import { openCheckpointer, parsePostgresSpec, CheckpointerConnectionError } from "../../src/persistence/checkpointer.js";
+import {
+  openCheckpointer,
+  parsePostgresSpec,
+  CheckpointerConnectionError,
+} from "../../src/persistence/checkpointer.js";
 import { fileLock } from "../../src/persistence/thread-lock.js";
 import { echoWorker, harness, task, WorkLog } from "../helpers/fixtures.js";
 import { scriptedProvider } from "../helpers/scripted-model.js";
@@ -19,7 +23,10 @@ const offline = () => scriptedProvider({}, { configured: false });
 describe("checkpoint growth", () => {
   async function bytesFor(rounds: number): Promise<number> {
     const saver = SqliteSaver.fromConnString(join(tempDir(), "growth.db"));
-    const h = harness({ checkpointer: saver, workers: (log) => [echoWorker(log, { behaviour: () => "x".repeat(20_000) })] });
+    const h = harness({
+      checkpointer: saver,
+      workers: (log) => [echoWorker(log, { behaviour: () => "x".repeat(20_000) })],
+    });
     await h.run({ goal: "g", plan: chain(rounds) });
     const bytes = storedBytes(saver, "thread-1");
     saver.db.close();
@@ -60,7 +67,11 @@ describe("one run per thread", () => {
     const gate = deferred();
     const running = deferred();
     const log = new WorkLog();
-    const slow = functionWorker({ name: "slow", description: "Waits for the gate.", run: async () => (running.resolve(), await gate.promise, "slow done") });
+    const slow = functionWorker({
+      name: "slow",
+      description: "Waits for the gate.",
+      run: async () => (running.resolve(), await gate.promise, "slow done"),
+    });
     const orchestrator = await createOrchestrator({
       checkpointer: `sqlite:${join(tempDir(), "busy.db")}`,
       models: offline(),
@@ -69,11 +80,16 @@ describe("one run per thread", () => {
     const first = orchestrator.run("g", { threadId: "same", plan: { tasks: [task("a", [], { worker: "slow" })] } });
     // The thread is held from before the plan until the run returns: its worker running proves the run holds it.
     await within(
-      Promise.race([running.promise, first.then(() => Promise.reject(new Error("the first run ended before its worker ran")))]),
+      Promise.race([
+        running.promise,
+        first.then(() => Promise.reject(new Error("the first run ended before its worker ran"))),
+      ]),
       10_000,
       "the first run's worker to start",
     );
-    await expect(orchestrator.run("g", { threadId: "same", plan: { tasks: [task("b")] } })).rejects.toThrow(ThreadBusyError);
+    await expect(orchestrator.run("g", { threadId: "same", plan: { tasks: [task("b")] } })).rejects.toThrow(
+      ThreadBusyError,
+    );
     await expect(orchestrator.resume("same")).rejects.toThrow('Thread "same" is already running in this process.');
     const other = await orchestrator.run("g", { threadId: "other", plan: { tasks: [task("c")] } });
     expect(other.tasks[0]!.status).toBe("done");
@@ -87,7 +103,9 @@ describe("one run per thread", () => {
     const dir = tempDir();
     const { writeFileSync } = await import("node:fs");
     writeFileSync(join(dir, "t.lock"), String(process.ppid));
-    await expect(fileLock(dir).acquire("t")).rejects.toThrow(`Thread "t" is already running in process ${process.ppid}.`);
+    await expect(fileLock(dir).acquire("t")).rejects.toThrow(
+      `Thread "t" is already running in process ${process.ppid}.`,
+    );
     writeFileSync(join(dir, "t.lock"), "999999999");
     const release = await fileLock(dir).acquire("t");
     await release();
@@ -97,7 +115,11 @@ describe("one run per thread", () => {
 describe("graceful stop", () => {
   it("lets the current wave finish, stops with a resumable error, and resumes without repeating work", async () => {
     const log = new WorkLog();
-    const orchestrator = await createOrchestrator({ checkpointer: "memory", models: offline(), workers: [echoWorker(log, { delayMs: 80 })] });
+    const orchestrator = await createOrchestrator({
+      checkpointer: "memory",
+      models: offline(),
+      workers: [echoWorker(log, { delayMs: 80 })],
+    });
     const drain = new AbortController();
     const run = orchestrator.run("g", {
       threadId: "stop",
@@ -120,8 +142,14 @@ describe("graceful stop", () => {
 
 describe("resuming", () => {
   it("says so when a thread has nothing to resume", async () => {
-    const orchestrator = await createOrchestrator({ checkpointer: "memory", models: offline(), workers: [echoWorker(new WorkLog())] });
-    await expect(orchestrator.resume("never-ran")).rejects.toThrow('Thread "never-ran" has no checkpoint to resume: start the run again with its goal.');
+    const orchestrator = await createOrchestrator({
+      checkpointer: "memory",
+      models: offline(),
+      workers: [echoWorker(new WorkLog())],
+    });
+    await expect(orchestrator.resume("never-ran")).rejects.toThrow(
+      'Thread "never-ran" has no checkpoint to resume: start the run again with its goal.',
+    );
     await expect(orchestrator.redrive("never-ran")).rejects.toThrow("has no checkpoint to resume");
   });
 });
@@ -134,7 +162,9 @@ describe("postgres specs", () => {
       poolSize: 4,
     });
     expect(() => parsePostgresSpec("postgres://h/db?pool_size=1")).toThrow('Invalid pool_size "1"');
-    expect(() => parsePostgresSpec("postgres://h/db?schema=drop;table")).toThrow('Invalid Postgres schema "drop;table"');
+    expect(() => parsePostgresSpec("postgres://h/db?schema=drop;table")).toThrow(
+      'Invalid Postgres schema "drop;table"',
+    );
   });
 
   it("reports a database that cannot be reached clearly, without the password", async () => {
@@ -157,8 +187,16 @@ describe.runIf(POSTGRES_URL)("postgres for many processes", () => {
   it("runs two goals at once from two orchestrators, and resumes one's thread from the other", async () => {
     const logA = new WorkLog();
     const logB = new WorkLog();
-    const a = await createOrchestrator({ checkpointer: spec(), models: offline(), workers: [echoWorker(logA, { delayMs: 30 })] });
-    const b = await createOrchestrator({ checkpointer: spec(), models: offline(), workers: [echoWorker(logB, { delayMs: 30 })] });
+    const a = await createOrchestrator({
+      checkpointer: spec(),
+      models: offline(),
+      workers: [echoWorker(logA, { delayMs: 30 })],
+    });
+    const b = await createOrchestrator({
+      checkpointer: spec(),
+      models: offline(),
+      workers: [echoWorker(logB, { delayMs: 30 })],
+    });
     const [one, two] = await Promise.all([
       a.run("first", { threadId: thread("pg-1"), plan: chain(3) }),
       b.run("second", { threadId: thread("pg-2"), plan: { tasks: [task("x"), task("y")] } }),
@@ -176,18 +214,31 @@ describe.runIf(POSTGRES_URL)("postgres for many processes", () => {
   it("refuses the same thread from a second orchestrator while the first runs it", async () => {
     const gate = deferred();
     const running = deferred();
-    const slow = functionWorker({ name: "echo", description: "Waits for the gate.", run: async () => (running.resolve(), await gate.promise, "done") });
+    const slow = functionWorker({
+      name: "echo",
+      description: "Waits for the gate.",
+      run: async () => (running.resolve(), await gate.promise, "done"),
+    });
     const a = await createOrchestrator({ checkpointer: spec(), models: offline(), workers: [slow] });
-    const b = await createOrchestrator({ checkpointer: spec(), models: offline(), workers: [echoWorker(new WorkLog())] });
+    const b = await createOrchestrator({
+      checkpointer: spec(),
+      models: offline(),
+      workers: [echoWorker(new WorkLog())],
+    });
     const busy = thread("pg-busy");
     const first = a.run("g", { threadId: busy, plan: { tasks: [task("a")] } });
     // The first run has checkpointed its plan and holds the thread's lock once its worker runs.
     await within(
-      Promise.race([running.promise, first.then(() => Promise.reject(new Error("the first run ended before its worker ran")))]),
+      Promise.race([
+        running.promise,
+        first.then(() => Promise.reject(new Error("the first run ended before its worker ran"))),
+      ]),
       10_000,
       "the first orchestrator's worker to start",
     );
-    await expect(b.resume(busy)).rejects.toThrow(`Thread "${busy}" is already running in another process on this database.`);
+    await expect(b.resume(busy)).rejects.toThrow(
+      `Thread "${busy}" is already running in another process on this database.`,
+    );
     gate.resolve();
     await first;
     expect((await b.resume(busy)).status).toBe("done");
@@ -197,6 +248,8 @@ describe.runIf(POSTGRES_URL)("postgres for many processes", () => {
   it("closes its pool on close", async () => {
     const handle = await openCheckpointer(spec());
     await handle.close();
-    await expect(handle.saver.getTuple({ configurable: { thread_id: "x" } })).rejects.toThrow(/after calling end on the pool|Cannot use a pool after calling end/);
+    await expect(handle.saver.getTuple({ configurable: { thread_id: "x" } })).rejects.toThrow(
+      /after calling end on the pool|Cannot use a pool after calling end/,
+    );
   });
 });

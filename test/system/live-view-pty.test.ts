@@ -20,7 +20,13 @@ describe("the CLI under a pseudo-terminal", () => {
       const raw = await new Promise<string>((resolve, reject) => {
         const child = spawn("script", ["-qec", `stty cols ${COLUMNS} rows ${ROWS}; exec ${cli}`, "/dev/null"], {
           stdio: ["ignore", "pipe", "pipe"],
-          env: { ...process.env, TERM: "xterm-256color", LANGSMITH_TRACING: "false", OPENAI_API_KEY: "", FORCE_COLOR: "1" },
+          env: {
+            ...process.env,
+            TERM: "xterm-256color",
+            LANGSMITH_TRACING: "false",
+            OPENAI_API_KEY: "",
+            FORCE_COLOR: "1",
+          },
         });
         let out = "";
         child.stdout.setEncoding("utf8").on("data", (chunk: string) => (out += chunk));
@@ -53,12 +59,18 @@ describe("the CLI under a pseudo-terminal", () => {
         ["itinerary", "itinerary_planner"],
         ["extra_hotel_night", "hotel_agent"],
       ]) {
-        expect(screen.filter((line) => new RegExp(`^✔ ${id} +${worker} +done +attempt 1 +${DURATION}$`).test(line))).toHaveLength(1);
+        expect(
+          screen.filter((line) => new RegExp(`^✔ ${id} +${worker} +done +attempt 1 +${DURATION}$`).test(line)),
+        ).toHaveLength(1);
       }
       expect(screen.filter((line) => new RegExp(`^✔ synthesis {2}template ${DURATION}$`).test(line))).toHaveLength(1);
       expect(text).toContain("Plan: 9 tasks in 4 levels (a ← b: a needs b)");
-      expect(text).toMatch(new RegExp(`^ {2}extra_hotel_night {2}hotel_agent {8}done {12}1 +${DURATION} {7}0 +█+$`, "m"));
-      expect(text).toContain("_Offline mode: no model is configured, so this is a template report of the workers' results._");
+      expect(text).toMatch(
+        new RegExp(`^ {2}extra_hotel_night {2}hotel_agent {8}done {12}1 +${DURATION} {7}0 +█+$`, "m"),
+      );
+      expect(text).toContain(
+        "_Offline mode: no model is configured, so this is a template report of the workers' results._",
+      );
       expect(text).toMatch(/^Run log: \/.*\/runs\/[0-9a-f-]{36}\.log$/m);
     } finally {
       rmSync(dir, { recursive: true, force: true });

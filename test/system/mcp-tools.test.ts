@@ -8,7 +8,13 @@ import { openAIProvider, type ModelProvider } from "../../src/models.js";
 import { task } from "../helpers/fixtures.js";
 import { fixtureMcpServer, prefixedFixtureMcpServer } from "../helpers/mcp.js";
 import { scriptedProvider } from "../helpers/scripted-model.js";
-import { messageText, taskScriptServer, type ChatRequest, type OpenAIServer, type TaskScript } from "../helpers/openai-server.js";
+import {
+  messageText,
+  taskScriptServer,
+  type ChatRequest,
+  type OpenAIServer,
+  type TaskScript,
+} from "../helpers/openai-server.js";
 import { captureCli } from "../helpers/cli-io.js";
 
 const lastToolResult = (body: ChatRequest) => messageText(body.messages.filter((m) => m.role === "tool").at(-1));
@@ -16,9 +22,13 @@ const lastToolResult = (body: ChatRequest) => messageText(body.messages.filter((
 /** Per task: the first request calls one MCP tool, the next answers from its result. */
 const SCRIPTS: Record<string, TaskScript> = {
   apples: (body, turn) =>
-    turn === 0 ? { toolCalls: [{ id: "call_apples", name: "lookup_price", args: { item: "apples", quantity: 4 } }] } : { content: `Priced: ${lastToolResult(body)}` },
+    turn === 0
+      ? { toolCalls: [{ id: "call_apples", name: "lookup_price", args: { item: "apples", quantity: 4 } }] }
+      : { content: `Priced: ${lastToolResult(body)}` },
   stock: (body, turn) =>
-    turn === 0 ? { toolCalls: [{ id: "call_stock", name: "out_of_stock", args: { item: "pears" } }] } : { content: `Noted: ${lastToolResult(body)}` },
+    turn === 0
+      ? { toolCalls: [{ id: "call_stock", name: "out_of_stock", args: { item: "pears" } }] }
+      : { content: `Noted: ${lastToolResult(body)}` },
   crash: () => ({ toolCalls: [{ id: "call_crash", name: "crash", args: {} }] }),
   crash_spare: () => ({ toolCalls: [{ id: "call_spare_crash", name: "spare_crash", args: {} }] }),
 };
@@ -34,7 +44,12 @@ describe("MCP tools of an agent worker, through the real OpenAI client", () => {
       checkpointer: "memory",
       models: openAIProvider({ openaiBaseUrl: server.url, openaiApiKey: "test-key" }),
       workers: [
-        agentWorker({ name: "shopper", description: "Prices things.", systemPrompt: "Use the price tools.", mcpServers: { prices: fixtureMcpServer() } }),
+        agentWorker({
+          name: "shopper",
+          description: "Prices things.",
+          systemPrompt: "Use the price tools.",
+          mcpServers: { prices: fixtureMcpServer() },
+        }),
         agentWorker({
           name: "picky",
           description: "Prices with one tool.",
@@ -77,7 +92,11 @@ describe("MCP tools of an agent worker, through the real OpenAI client", () => {
   it("offers the server's tools to the model, calls the one it chose with its arguments and hands back the result", async () => {
     const { state } = await run("apples", "shopper");
     expect(byTask.apples).toHaveLength(2);
-    expect(byTask.apples![0]!.tools?.map((t) => t.function.name).sort()).toEqual(["crash", "lookup_price", "out_of_stock"]);
+    expect(byTask.apples![0]!.tools?.map((t) => t.function.name).sort()).toEqual([
+      "crash",
+      "lookup_price",
+      "out_of_stock",
+    ]);
     expect(state.results.apples).toMatchObject({ status: "done", output: "Priced: 4 × apples: 12 EUR" });
   });
 
@@ -114,7 +133,9 @@ describe("MCP tools of an agent worker, through the real OpenAI client", () => {
     const { summary, state } = await run("ghost", "stranded");
     expect(state.results.ghost!.error!.kind).toBe("mcp");
     expect(state.results.ghost!.error!.message).toMatch(/^MCP server "ghost" could not be started or reached/);
-    expect(state.results.ghost!.error!.message).toMatch(/its stderr ended with:\n.*Cannot find module '\/nonexistent\/ghost-server\.js'/s);
+    expect(state.results.ghost!.error!.message).toMatch(
+      /its stderr ended with:\n.*Cannot find module '\/nonexistent\/ghost-server\.js'/s,
+    );
     expect(byTask.ghost).toBeUndefined();
     expect(summary.answer).toBe("the answer");
   });
@@ -123,7 +144,9 @@ describe("MCP tools of an agent worker, through the real OpenAI client", () => {
     const { state } = await run("bad_option", "misconfigured");
     const { kind, message } = state.results.bad_option!.error!;
     expect(kind).toBe("mcp");
-    expect(message).toMatch(/^MCP server "prices" could not be started or reached: .*Connection closed; its stderr ended with:\n/);
+    expect(message).toMatch(
+      /^MCP server "prices" could not be started or reached: .*Connection closed; its stderr ended with:\n/,
+    );
     expect(message.endsWith("price-fixture: unknown option --currency=XYZ\nusage: price-fixture")).toBe(true);
     // Bounded: the last 20 lines, not the 50 lines of noise before them.
     expect(message).toContain("price-fixture: starting (33)");
@@ -147,7 +170,13 @@ describe("a workers file in the CLI", () => {
       workers,
       JSON.stringify({
         workers: [
-          { name: "pricer", description: "Prices things.", systemPrompt: "Price with the tool.", mcpServers: { prices: { command, args } }, tools: ["lookup_price"] },
+          {
+            name: "pricer",
+            description: "Prices things.",
+            systemPrompt: "Price with the tool.",
+            mcpServers: { prices: { command, args } },
+            tools: ["lookup_price"],
+          },
         ],
       }),
     );
@@ -172,6 +201,8 @@ describe("a workers file in the CLI", () => {
     writeFileSync(workers, JSON.stringify({ workers: [{ name: "pricer", description: "Prices things." }] }));
     const { out, io } = capture();
     expect(await main(["Price pears", "--workers", workers], io)).toBe(2);
-    expect(out.stderr).toContain(`Invalid workers file ${workers}:\n  - workers.0.systemPrompt: Invalid input: expected string, received undefined`);
+    expect(out.stderr).toContain(
+      `Invalid workers file ${workers}:\n  - workers.0.systemPrompt: Invalid input: expected string, received undefined`,
+    );
   });
 });

@@ -26,7 +26,11 @@ const counter = functionWorker({
 
 /** Runs the counter in a fresh orchestrator on `spec` (a new process would open it the same way), then closes it. */
 async function countOnce(spec: string): Promise<string> {
-  const orchestrator = await createOrchestrator({ checkpointer: spec, workers: [counter], settings: { memoryNamespace: "teams/blue" } });
+  const orchestrator = await createOrchestrator({
+    checkpointer: spec,
+    workers: [counter],
+    settings: { memoryNamespace: "teams/blue" },
+  });
   try {
     const summary = await orchestrator.run("count", { plan: { tasks: [task("count", [], { worker: "counter" })] } });
     return (await orchestrator.state(summary.threadId)).results.count!.output;

@@ -6,8 +6,12 @@ import { task } from "../helpers/fixtures.js";
 
 /** Per task marker: how the endpoint misbehaves for that task's requests. */
 const FAULTS: Record<string, (attempt: number) => Reply> = {
-  flaky: (n) => (n === 1 ? { fault: "status", status: 500, message: "upstream exploded" } : { content: "flaky recovered" }),
-  limited: (n) => (n === 1 ? { fault: "status", status: 429, retryAfterSeconds: 1, message: "slow down" } : { content: "limited recovered" }),
+  flaky: (n) =>
+    n === 1 ? { fault: "status", status: 500, message: "upstream exploded" } : { content: "flaky recovered" },
+  limited: (n) =>
+    n === 1
+      ? { fault: "status", status: 429, retryAfterSeconds: 1, message: "slow down" }
+      : { content: "limited recovered" },
   hung: () => ({ fault: "hang" }),
   garbled: () => ({ fault: "malformed" }),
   fatal: () => ({ fault: "status", status: 401, message: "invalid api key" }),
@@ -30,7 +34,14 @@ describe("the real OpenAI client against a misbehaving endpoint", () => {
           };
         if (prompt.includes("Decide whether the plan still reaches the goal")) {
           replans++;
-          return { structured: { decision: "continue", reason: "the failures are the endpoint's", addTasks: [], cancelTaskIds: [] } };
+          return {
+            structured: {
+              decision: "continue",
+              reason: "the failures are the endpoint's",
+              addTasks: [],
+              cancelTaskIds: [],
+            },
+          };
         }
         const id = Object.keys(FAULTS).find((marker) => prompt.includes(`Your task "${marker}"`))!;
         seen[id] = (seen[id] ?? 0) + 1;
@@ -48,13 +59,20 @@ describe("the real OpenAI client against a misbehaving endpoint", () => {
       models: openAIProvider({ openaiBaseUrl: server.url, openaiApiKey: "test-key" }),
       workers: [
         agentWorker({ name: "agent", description: "An LLM worker.", systemPrompt: "You do the task you are given." }),
-        agentWorker({ name: "impatient_agent", description: "An LLM worker with a short time limit.", systemPrompt: "You do the task you are given.", timeoutMs: 400 }),
+        agentWorker({
+          name: "impatient_agent",
+          description: "An LLM worker with a short time limit.",
+          systemPrompt: "You do the task you are given.",
+          timeoutMs: 400,
+        }),
       ],
       settings: { maxRetries: 1, workerTimeoutMs: 10_000 },
     });
     const started = Date.now();
     const summary = await orchestrator.run("survive a bad endpoint", {
-      plan: { tasks: Object.keys(FAULTS).map((id) => task(id, [], { worker: id === "hung" ? "impatient_agent" : "agent" })) },
+      plan: {
+        tasks: Object.keys(FAULTS).map((id) => task(id, [], { worker: id === "hung" ? "impatient_agent" : "agent" })),
+      },
     });
     const elapsed = Date.now() - started;
 
@@ -66,7 +84,9 @@ describe("the real OpenAI client against a misbehaving endpoint", () => {
       ["garbled", "dead", 2],
       ["fatal", "dead", 1],
     ]);
-    const letters = Object.fromEntries(summary.deadLetters.map((l) => [l.taskId, l.attempts.map((a) => a.error!.kind)]));
+    const letters = Object.fromEntries(
+      summary.deadLetters.map((l) => [l.taskId, l.attempts.map((a) => a.error!.kind)]),
+    );
     expect(letters).toEqual({ hung: ["timeout", "timeout"], garbled: ["schema", "schema"], fatal: ["auth"] });
     expect(summary.answer).toBe("ANSWER: flaky, limited");
     const state = await orchestrator.state(summary.threadId);
@@ -75,7 +95,10 @@ describe("the real OpenAI client against a misbehaving endpoint", () => {
     expect(limited[1]!.params).toEqual({ model: "gpt-4o", temperature: 0.2, note: "fallback model" });
     // Each attempt of the hanging task ran to its own time limit (a fresh limit per attempt, not a reused signal).
     const hung = state.results.hung!.attempts;
-    expect(hung.map((a) => a.error!.message)).toEqual(["attempt 1 timed out after 400 ms", "attempt 2 timed out after 400 ms"]);
+    expect(hung.map((a) => a.error!.message)).toEqual([
+      "attempt 1 timed out after 400 ms",
+      "attempt 2 timed out after 400 ms",
+    ]);
     for (const attempt of hung) expect(attempt.durationMs).toBeGreaterThanOrEqual(399);
     // One request per attempt and no client-level retries. A hanging attempt's request may be cut by its time
     // limit before it even reaches the server on a loaded machine, so that task counts at most one per attempt.

@@ -26,7 +26,9 @@ function chat(server: OpenAIServer, fields: ChatOpenAIFields = {}): ChatOpenAI {
 }
 
 /** Runs `fn`, expecting it to throw; returns the error and how long it took. */
-async function failure(fn: () => Promise<unknown>): Promise<{ error: Error & { status?: number; headers?: Headers }; ms: number }> {
+async function failure(
+  fn: () => Promise<unknown>,
+): Promise<{ error: Error & { status?: number; headers?: Headers }; ms: number }> {
   const start = Date.now();
   try {
     await fn();
@@ -88,14 +90,21 @@ describe("loopback OpenAI server", () => {
     for await (const chunk of await structured.stream("Weather in Oslo?")) streamed.push(chunk);
     expect(streamed.at(-1)).toEqual({ city: "Oslo", celsius: 4 });
     const [plain, stream] = server.chatRequests();
-    expect(plain?.response_format).toMatchObject({ type: "json_schema", json_schema: { name: "weather", strict: true } });
+    expect(plain?.response_format).toMatchObject({
+      type: "json_schema",
+      json_schema: { name: "weather", strict: true },
+    });
     expect(plain?.tools).toBeUndefined();
     expect(stream?.stream).toBe(true);
   });
 
   it("answers withStructuredOutput through a forced tool call when function calling is used", async () => {
     const server = await serve(() => ({ structured: { city: "Lima", celsius: 19 } }));
-    const structured = chat(server).withStructuredOutput(Weather, { name: "weather", method: "functionCalling", includeRaw: true });
+    const structured = chat(server).withStructuredOutput(Weather, {
+      name: "weather",
+      method: "functionCalling",
+      includeRaw: true,
+    });
     const { parsed, raw } = await structured.invoke("Weather in Lima?");
     expect(parsed).toEqual({ city: "Lima", celsius: 19 });
     expect((raw as AIMessageChunk).tool_calls?.[0]?.name).toBe("weather");
@@ -107,9 +116,13 @@ describe("loopback OpenAI server", () => {
   it("returns tool calls to a model with bound tools, invoked and streamed", async () => {
     const server = await serve(() => ({ toolCalls: [{ name: "lookup_weather", args: { city: "Rome" } }] }));
     const message = await chat(server).bindTools([lookup]).invoke("Weather in Rome?");
-    expect(message.tool_calls).toEqual([{ name: "lookup_weather", args: { city: "Rome" }, id: "call_0_lookup_weather", type: "tool_call" }]);
+    expect(message.tool_calls).toEqual([
+      { name: "lookup_weather", args: { city: "Rome" }, id: "call_0_lookup_weather", type: "tool_call" },
+    ]);
     const { message: streamed } = await collect(await chat(server).bindTools([lookup]).stream("Weather in Rome?"));
-    expect(streamed.tool_calls).toMatchObject([{ name: "lookup_weather", args: { city: "Rome" }, id: "call_0_lookup_weather" }]);
+    expect(streamed.tool_calls).toMatchObject([
+      { name: "lookup_weather", args: { city: "Rome" }, id: "call_0_lookup_weather" },
+    ]);
     expect(server.chatRequests()[0]?.tools?.[0]?.function.name).toBe("lookup_weather");
   });
 
@@ -121,7 +134,10 @@ describe("loopback OpenAI server", () => {
       .addEdge(START, "agent")
       .compile();
     const tokens: string[] = [];
-    for await (const [chunk] of await graph.stream({ messages: [new HumanMessage("Hi")] }, { streamMode: "messages" })) {
+    for await (const [chunk] of await graph.stream(
+      { messages: [new HumanMessage("Hi")] },
+      { streamMode: "messages" },
+    )) {
       if (typeof chunk.content === "string" && chunk.content) tokens.push(chunk.content);
     }
     expect(tokens.length).toBeGreaterThan(1);
@@ -207,7 +223,10 @@ describe("loopback OpenAI server", () => {
   it("routes scripted replies by prompt, tools and use count, and answers 500 when nothing matches", async () => {
     const server = await serve(
       scriptedHandler([
-        { when: (view) => view.tools.includes("lookup_weather"), reply: { toolCalls: [{ name: "lookup_weather", args: { city: "Oslo" } }] } },
+        {
+          when: (view) => view.tools.includes("lookup_weather"),
+          reply: { toolCalls: [{ name: "lookup_weather", args: { city: "Oslo" } }] },
+        },
         { when: /planner/, reply: { content: "first plan" }, times: 1 },
         { when: "planner", reply: (view) => ({ content: `plan #${view.index}` }) },
       ]),

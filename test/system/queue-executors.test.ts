@@ -32,13 +32,16 @@ describe.runIf(POSTGRES_URL && REDIS_URL)("executor processes on one Redis queue
   const dir = mkdtempSync(join(tmpdir(), "orchestrator-queue-"));
   const running: CliProcess[] = [];
   const startExecutor = (queue: string, name: string, modelUrl: string, ready?: () => void) => {
-    const executor = spawnCli(["--queue", queue, "--checkpointer", checkpointer(), "--name", name, "--lock-ms", "2000"], {
-      entry: ENTRIES.executor,
-      cwd: dir,
-      env: { OPENAI_BASE_URL: modelUrl, OPENAI_API_KEY: "test" },
-      deadlineMs: 180_000,
-      onLine: (line) => line.startsWith("Executor ") && ready?.(),
-    });
+    const executor = spawnCli(
+      ["--queue", queue, "--checkpointer", checkpointer(), "--name", name, "--lock-ms", "2000"],
+      {
+        entry: ENTRIES.executor,
+        cwd: dir,
+        env: { OPENAI_BASE_URL: modelUrl, OPENAI_API_KEY: "test" },
+        deadlineMs: 180_000,
+        onLine: (line) => line.startsWith("Executor ") && ready?.(),
+      },
+    );
     running.push(executor);
     return executor;
   };
@@ -74,13 +77,20 @@ describe.runIf(POSTGRES_URL && REDIS_URL)("executor processes on one Redis queue
         return held.serve(request, { content: "never delivered" });
       }),
     );
-    const executors = ["ex-0", "ex-1", "ex-2"].map((name) => ({ name, process: startExecutor(queue, name, server.url) }));
+    const executors = ["ex-0", "ex-1", "ex-2"].map((name) => ({
+      name,
+      process: startExecutor(queue, name, server.url),
+    }));
     const threads: string[] = [];
     for (let run = 0; run < 30; run++) {
       threads.push((await submitRun({ url: queue }, `queued run ${run}`, { plan: PLAN, settings: SETTINGS })).threadId);
     }
     const entries = new Map<string, RunEntry[]>(threads.map((thread) => [thread, []]));
-    const followed = Promise.all(threads.map((thread) => followRun({ url: queue }, thread, { onEntry: (entry) => entries.get(thread)!.push(entry) })));
+    const followed = Promise.all(
+      threads.map((thread) =>
+        followRun({ url: queue }, thread, { onEntry: (entry) => entries.get(thread)!.push(entry) }),
+      ),
+    );
 
     await held.arrived.promise;
     const heldThread = threads[Number(heldRun)]!;
@@ -107,7 +117,12 @@ describe.runIf(POSTGRES_URL && REDIS_URL)("executor processes on one Redis queue
     // Every task whose result was checkpointed ran once; only the call the kill cut runs again.
     for (let run = 0; run < 30; run++) {
       const expected = { a: 1, b: String(run) === heldRun ? 2 : 1, synthesis: 1 };
-      expect({ run, a: counts.get(`${run}/a`), b: counts.get(`${run}/b`), synthesis: counts.get(`${run}/synthesis`) }).toEqual({ run, ...expected });
+      expect({
+        run,
+        a: counts.get(`${run}/a`),
+        b: counts.get(`${run}/b`),
+        synthesis: counts.get(`${run}/synthesis`),
+      }).toEqual({ run, ...expected });
     }
     for (const thread of threads) {
       const starts = entries.get(thread)!.filter((entry) => entry.kind === "started");
@@ -143,9 +158,23 @@ describe.runIf(POSTGRES_URL && REDIS_URL)("executor processes on one Redis queue
     );
     const planFile = join(dir, "plan.json");
     writeFileSync(planFile, JSON.stringify(PLAN));
-    const submitted = await runCli(["--queue", queue, "--detach", "--json", "--plan", planFile, "--replan", "never", "--no-chain-dispatch", "queued run 0"], {
-      cwd: dir,
-    });
+    const submitted = await runCli(
+      [
+        "--queue",
+        queue,
+        "--detach",
+        "--json",
+        "--plan",
+        planFile,
+        "--replan",
+        "never",
+        "--no-chain-dispatch",
+        "queued run 0",
+      ],
+      {
+        cwd: dir,
+      },
+    );
     expect(submitted.code).toBe(0);
     const { threadId } = JSON.parse(submitted.stdout) as { threadId: string };
     const waited = runCli(["--queue", queue, "--wait", threadId, "--json"], { cwd: dir, deadlineMs: 120_000 });
@@ -161,7 +190,11 @@ describe.runIf(POSTGRES_URL && REDIS_URL)("executor processes on one Redis queue
 
     const result = await waited;
     expect(result.code).toBe(0);
-    const summary = JSON.parse(result.stdout) as { threadId: string; status: string; tasks: { id: string; output: string }[] };
+    const summary = JSON.parse(result.stdout) as {
+      threadId: string;
+      status: string;
+      tasks: { id: string; output: string }[];
+    };
     expect(summary).toMatchObject({ threadId, status: "done" });
     expect(summary.tasks.map((task) => [task.id, task.output])).toEqual([
       ["a", "a's result"],

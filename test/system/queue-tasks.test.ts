@@ -53,11 +53,17 @@ describe.runIf(REDIS_URL)("task worker processes on one Redis queue", () => {
     const counts = new Map<string, number>();
     const held = new HeldCall();
     const server = await serve(
-      countingHandler(counts, (marker, request) => (marker === "0/a" && counts.get(marker) === 1 ? held.serve(request, { content: "lost" }) : undefined)),
+      countingHandler(counts, (marker, request) =>
+        marker === "0/a" && counts.get(marker) === 1 ? held.serve(request, { content: "lost" }) : undefined,
+      ),
     );
     const workers = ["tw-0", "tw-1"].map((name) => ({ name, process: startTaskWorker(queue, name, server.url) }));
     const tasks = await createTaskQueue({ url: queue });
-    const orchestrator = await createOrchestrator({ checkpointer: "memory", models: scriptedProvider({}, { configured: false }), taskRunner: tasks.runner });
+    const orchestrator = await createOrchestrator({
+      checkpointer: "memory",
+      models: scriptedProvider({}, { configured: false }),
+      taskRunner: tasks.runner,
+    });
     const plan = { tasks: [{ id: "a", title: "Collect", description: "Collect the facts.", worker: "researcher" }] };
     const run = orchestrator.run("queued run 0", { plan, settings: { replan: "never" } });
 
@@ -83,7 +89,12 @@ describe.runIf(REDIS_URL)("task worker processes on one Redis queue", () => {
     const server = await serve(countingHandler(counts));
     const warned = deferred();
     const planFile = join(dir, "plan-wait.json");
-    writeFileSync(planFile, JSON.stringify({ tasks: [{ id: "a", title: "Collect", description: "Collect the facts.", worker: "researcher" }] }));
+    writeFileSync(
+      planFile,
+      JSON.stringify({
+        tasks: [{ id: "a", title: "Collect", description: "Collect the facts.", worker: "researcher" }],
+      }),
+    );
     const cli = spawnCli(["--task-queue", queue, "--plan", planFile, "--replan", "never", "--json", "queued run 8"], {
       cwd: dir,
       deadlineMs: 120_000,
@@ -94,7 +105,9 @@ describe.runIf(REDIS_URL)("task worker processes on one Redis queue", () => {
     const result = await cli.exited;
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toContain(`No task worker is connected to ${queue} yet: its tasks wait until one starts`);
-    expect(JSON.parse(result.stdout).tasks.map((task: { id: string; output: string }) => [task.id, task.output])).toEqual([["a", "result of 8/a"]]);
+    expect(
+      JSON.parse(result.stdout).tasks.map((task: { id: string; output: string }) => [task.id, task.output]),
+    ).toEqual([["a", "result of 8/a"]]);
   }, 120_000);
 
   it("keeps a run's model-call cap exact across task workers: every call asks one ledger in Redis", async () => {
@@ -104,14 +117,26 @@ describe.runIf(REDIS_URL)("task worker processes on one Redis queue", () => {
     for (const name of ["tw-budget-0", "tw-budget-1"]) startTaskWorker(queue, name, server.url);
     const tasks = await createTaskQueue({ url: queue });
     // No model here: the tasks can only run on the task workers.
-    const orchestrator = await createOrchestrator({ checkpointer: "memory", models: scriptedProvider({}, { configured: false }), taskRunner: tasks.runner });
-    const plan = { tasks: ["a", "b", "c", "d", "e"].map((id) => ({ id, title: `Task ${id}`, description: `Find ${id}.`, worker: "researcher" })) };
+    const orchestrator = await createOrchestrator({
+      checkpointer: "memory",
+      models: scriptedProvider({}, { configured: false }),
+      taskRunner: tasks.runner,
+    });
+    const plan = {
+      tasks: ["a", "b", "c", "d", "e"].map((id) => ({
+        id,
+        title: `Task ${id}`,
+        description: `Find ${id}.`,
+        worker: "researcher",
+      })),
+    };
     const summary = await orchestrator.run("queued run 5", { plan, settings: { replan: "never", maxModelCalls: 3 } });
     await tasks.close();
 
     expect([...counts.values()].reduce((sum, n) => sum + n, 0)).toBe(3);
     expect(summary.tasks.filter((task) => task.status === "done")).toHaveLength(3);
-    for (const task of summary.tasks.filter((t) => t.status !== "done")) expect(task.reason).toBe("run budget reached: 3 model calls made of 3");
+    for (const task of summary.tasks.filter((t) => t.status !== "done"))
+      expect(task.reason).toBe("run budget reached: 3 model calls made of 3");
     expect(summary.stopReason).toBe("run budget reached: 3 model calls made of 3");
     expect(summary.usage.modelCalls).toBe(3);
   }, 120_000);
@@ -173,16 +198,21 @@ describe.runIf(REDIS_URL)("task worker processes on one Redis queue", () => {
       const server = await serve(countingHandler(counts));
       startTaskWorker(queue, "tw", server.url);
       // The executor has no model: its tasks can only succeed on the task worker (the synthesizer writes the template).
-      const executor = spawnCli(["--queue", queue, "--task-queue", queue, "--checkpointer", checkpointer(), "--name", "ex-remote"], {
-        entry: ENTRIES.executor,
-        cwd: dir,
-        deadlineMs: 120_000,
-      });
+      const executor = spawnCli(
+        ["--queue", queue, "--task-queue", queue, "--checkpointer", checkpointer(), "--name", "ex-remote"],
+        {
+          entry: ENTRIES.executor,
+          cwd: dir,
+          deadlineMs: 120_000,
+        },
+      );
       running.push(executor);
       const plan = { tasks: [{ id: "a", title: "Collect", description: "Collect the facts.", worker: "researcher" }] };
       const { threadId } = await submitRun({ url: queue }, "queued run 7", { plan, settings: { replan: "never" } });
       const { summary } = await followRun({ url: queue }, threadId);
-      expect(summary.tasks.map((task) => [task.id, task.status, task.output])).toEqual([["a", "done", "result of 7/a"]]);
+      expect(summary.tasks.map((task) => [task.id, task.status, task.output])).toEqual([
+        ["a", "done", "result of 7/a"],
+      ]);
       expect(Object.fromEntries(counts)).toEqual({ "7/a": 1 });
       executor.kill("SIGTERM");
       expect((await executor.exited).code).toBe(0);
@@ -190,7 +220,9 @@ describe.runIf(REDIS_URL)("task worker processes on one Redis queue", () => {
         .trim()
         .split("\n")
         .map((line) => JSON.parse(line) as { executor?: string; event?: string });
-      expect(lines.map((line) => line.event)).toEqual(expect.arrayContaining(["run.started", "task.started", "task.done", "run.finished"]));
+      expect(lines.map((line) => line.event)).toEqual(
+        expect.arrayContaining(["run.started", "task.started", "task.done", "run.finished"]),
+      );
       expect(new Set(lines.map((line) => line.executor))).toEqual(new Set(["ex-remote"]));
     },
     120_000,
@@ -203,7 +235,9 @@ describe.runIf(REDIS_URL)("task worker processes on one Redis queue", () => {
       const handle = await openCheckpointer(checkpointer());
       const [remoteRuns, localRuns, taskQueue] = [queues.url(), queues.url(), queues.url()];
       const long = (marker: string) => `long result of ${marker} ${"x".repeat(300)}`;
-      const server = await serve(countingHandler(new Map(), (marker) => (marker.endsWith("/a") ? { content: long(marker) } : undefined)));
+      const server = await serve(
+        countingHandler(new Map(), (marker) => (marker.endsWith("/a") ? { content: long(marker) } : undefined)),
+      );
       startTaskWorker(taskQueue, "tw-store", server.url, ["--checkpointer", checkpointer()]);
       const executors = [
         ["ex-remote-store", remoteRuns, "--task-queue", taskQueue],
@@ -235,7 +269,9 @@ describe.runIf(REDIS_URL)("task worker processes on one Redis queue", () => {
         await handle.close();
       }
       for (const executor of executors) executor.kill("SIGTERM");
-      expect((await Promise.all(executors.map((executor) => executor.exited))).map((exit) => exit.code)).toEqual([0, 0]);
+      expect((await Promise.all(executors.map((executor) => executor.exited))).map((exit) => exit.code)).toEqual([
+        0, 0,
+      ]);
     },
     120_000,
   );
@@ -249,21 +285,30 @@ describe.runIf(REDIS_URL)("a wave's budget shared between processes (SharedMeter
     if (keys.length) await connections[0]!.del(...keys);
     for (const connection of connections) connection.disconnect();
   });
-  const share = (ledger: string, budgets: Partial<RunBudgets>, base: Partial<Usage> = {}, startedAt = new Date().toISOString()): BudgetShare => ({
+  const share = (
+    ledger: string,
+    budgets: Partial<RunBudgets>,
+    base: Partial<Usage> = {},
+    startedAt = new Date().toISOString(),
+  ): BudgetShare => ({
     ledger,
     budgets: { deadlineMs: 0, maxTokens: 0, maxModelCalls: 0, ...budgets },
     base: { ...ZERO_USAGE, ...base },
     startedAt,
   });
   const outcomes = (admissions: Promise<void>[]) =>
-    Promise.allSettled(admissions).then((all) => all.map((one) => (one.status === "fulfilled" ? "admitted" : (one.reason as Error).message)));
+    Promise.allSettled(admissions).then((all) =>
+      all.map((one) => (one.status === "fulfilled" ? "admitted" : (one.reason as Error).message)),
+    );
 
   it("admits exactly the calls left under the cap, whichever process asks, all at once", async () => {
     const wave = share("cap", { maxModelCalls: 5 }, { modelCalls: 1 });
     const meters = connections.map((connection) => new SharedMeter(connection, prefix, wave));
     const results = await outcomes(Array.from({ length: 10 }, (_, i) => meters[i % 2]!.admit()));
     expect(results.filter((r) => r === "admitted")).toHaveLength(4);
-    expect(results.filter((r) => r !== "admitted")).toEqual(Array(6).fill("run budget reached: 5 model calls made of 5"));
+    expect(results.filter((r) => r !== "admitted")).toEqual(
+      Array(6).fill("run budget reached: 5 model calls made of 5"),
+    );
   });
 
   it("counts one process's tokens in the other's admission, and refuses a wave past its deadline", async () => {
@@ -274,7 +319,11 @@ describe.runIf(REDIS_URL)("a wave's budget shared between processes (SharedMeter
     await second!.admit();
     second!.settle({ totalTokens: 50 });
     await expect(first!.admit()).rejects.toThrow("run budget reached: 110 tokens used of 100");
-    const late = new SharedMeter(connections[0]!, prefix, share("late", { deadlineMs: 1_000 }, {}, new Date(Date.now() - 5_000).toISOString()));
+    const late = new SharedMeter(
+      connections[0]!,
+      prefix,
+      share("late", { deadlineMs: 1_000 }, {}, new Date(Date.now() - 5_000).toISOString()),
+    );
     await expect(late.admit()).rejects.toThrow(/^run budget reached: the deadline of 1000 ms passed/);
   });
 });

@@ -23,7 +23,11 @@ afterAll(() => (REDIS_URL ? queues.cleanUp() : undefined));
 describe.runIf(REDIS_URL)("runs on the job queue (in-process executors)", () => {
   const executors: Executor[] = [];
   const start = async (options: Partial<ExecutorOptions> & Pick<ExecutorOptions, "queue">) => {
-    const executor = await createExecutor({ checkpointer: "memory", models: scriptedProvider({}, { configured: false }), ...options });
+    const executor = await createExecutor({
+      checkpointer: "memory",
+      models: scriptedProvider({}, { configured: false }),
+      ...options,
+    });
     executors.push(executor);
     return executor;
   };
@@ -71,9 +75,12 @@ describe.runIf(REDIS_URL)("runs on the job queue (in-process executors)", () => 
 
   it("lets exactly one of several submissions racing on one thread queue its run; the others get ThreadBusyError", async () => {
     const queue = { url: url() };
-    const outcomes = await Promise.allSettled(Array.from({ length: 5 }, (_, i) => submitRun(queue, `racer ${i}`, { threadId: "contested" })));
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 5 }, (_, i) => submitRun(queue, `racer ${i}`, { threadId: "contested" })),
+    );
     expect(outcomes.filter((outcome) => outcome.status === "fulfilled")).toHaveLength(1);
-    for (const outcome of outcomes.filter((outcome) => outcome.status === "rejected")) expect(outcome.reason).toBeInstanceOf(ThreadBusyError);
+    for (const outcome of outcomes.filter((outcome) => outcome.status === "rejected"))
+      expect(outcome.reason).toBeInstanceOf(ThreadBusyError);
   });
 
   it("keeps a run whose checkpoint database is unreachable: the job waits and is tried again, and the follower sees why", async () => {
@@ -88,14 +95,24 @@ describe.runIf(REDIS_URL)("runs on the job queue (in-process executors)", () => 
         return super.getTuple(config);
       }
     }
-    await start({ queue, workers: [echoWorker(new WorkLog())], checkpointer: new FlakySaver(), busyRetryMs: 20, name: "ex-db" });
+    await start({
+      queue,
+      workers: [echoWorker(new WorkLog())],
+      checkpointer: new FlakySaver(),
+      busyRetryMs: 20,
+      name: "ex-db",
+    });
     const { threadId } = await submitRun(queue, "database away", { plan: { tasks: [task("a")] } });
     const entries: RunEntry[] = [];
     const { summary } = await followRun(queue, threadId, { onEntry: (entry) => entries.push(entry) });
     expect(summary.status).toBe("done");
     expect(entries[0]).toMatchObject({ executor: "ex-db", kind: "released" });
-    expect(entries[0]!.kind === "released" && entries[0]!.reason).toMatch(/^Lost the connection to the checkpoint database \(ECONNREFUSED\)/);
-    expect(entries.filter((entry) => entry.kind === "started")).toEqual([{ executor: "ex-db", kind: "started", resumed: false }]);
+    expect(entries[0]!.kind === "released" && entries[0]!.reason).toMatch(
+      /^Lost the connection to the checkpoint database \(ECONNREFUSED\)/,
+    );
+    expect(entries.filter((entry) => entry.kind === "started")).toEqual([
+      { executor: "ex-db", kind: "started", resumed: false },
+    ]);
   });
 
   it("drains on close: the current step finishes and is checkpointed, the run goes back to the queue, and another executor finishes it without redoing that step", async () => {
@@ -168,7 +185,11 @@ describe.runIf(REDIS_URL)("runs on the job queue (in-process executors)", () => 
     await expect(failed).rejects.toBeInstanceOf(QueuedRunFailedError);
     await expect(failed).rejects.toThrow(`The queued run on thread "${broken.threadId}" failed: PlanValidationError`);
     const lines: string[] = [];
-    const code = await queueMain(["status", "--queue", queue.url], { stdout: (text) => lines.push(text), stderr: (text) => lines.push(text), env: {} });
+    const code = await queueMain(["status", "--queue", queue.url], {
+      stdout: (text) => lines.push(text),
+      stderr: (text) => lines.push(text),
+      env: {},
+    });
     expect(code).toBe(0);
     const prefix = queues.prefixOf(queue.url);
     expect(lines.join("").split("\n")).toEqual([
@@ -210,7 +231,12 @@ describe.runIf(REDIS_URL)("tasks on the job queue (in-process task workers)", ()
         throw new Error("ran in the orchestrator's process");
       },
     });
-    const orchestrator = await createOrchestrator({ checkpointer: "memory", workers: [local], models, taskRunner: tasks.runner });
+    const orchestrator = await createOrchestrator({
+      checkpointer: "memory",
+      workers: [local],
+      models,
+      taskRunner: tasks.runner,
+    });
     const events: string[] = [];
     const summary = await orchestrator.run("remote goal", {
       plan: { tasks: [task("a"), task("b"), task("c", ["a", "b"])] },
@@ -222,7 +248,8 @@ describe.runIf(REDIS_URL)("tasks on the job queue (in-process task workers)", ()
       ["c", "done", "c(a,b)"],
     ]);
     expect(ran.sort()).toEqual(["a", "b", "c"]);
-    for (const id of ["a", "b", "c"]) expect(events).toEqual(expect.arrayContaining([`task.started ${id}`, `task.done ${id}`]));
+    for (const id of ["a", "b", "c"])
+      expect(events).toEqual(expect.arrayContaining([`task.started ${id}`, `task.done ${id}`]));
   });
 
   it("gives tasks on a task worker with the orchestrator's store the run's shared memory: what one writes, the next reads and the run's store holds", async () => {
@@ -251,7 +278,13 @@ describe.runIf(REDIS_URL)("tasks on the job queue (in-process task workers)", ()
           throw new Error("ran in the orchestrator's process");
         },
       });
-    const orchestrator = await createOrchestrator({ checkpointer: "memory", store, workers: [local("writer"), local("reader")], models, taskRunner: tasks.runner });
+    const orchestrator = await createOrchestrator({
+      checkpointer: "memory",
+      store,
+      workers: [local("writer"), local("reader")],
+      models,
+      taskRunner: tasks.runner,
+    });
     const summary = await orchestrator.run("remote memory", {
       plan: { tasks: [task("a", [], { worker: "writer" }), task("b", ["a"], { worker: "reader" })] },
       settings: { replan: "never" },
@@ -268,7 +301,11 @@ describe.runIf(REDIS_URL)("tasks on the job queue (in-process task workers)", ()
     const queue = { url: url() };
     let runs = 0;
     const counted = functionWorker({ name: "echo", description: "Counts its runs.", run: async () => `run ${++runs}` });
-    const worker = await createTaskWorker({ queue, registry: new WorkerRegistry([counted]), models: scriptedProvider({}, { configured: false }) });
+    const worker = await createTaskWorker({
+      queue,
+      registry: new WorkerRegistry([counted]),
+      models: scriptedProvider({}, { configured: false }),
+    });
     closers.push(() => worker.close());
     const tasks = await createTaskQueue(queue);
     closers.push(() => tasks.close());

@@ -18,8 +18,13 @@ describe("a graph worker wrapping a RemoteGraph of a graph on a LangGraph dev se
 
   it("gets the served graph's answer as the task's result", async () => {
     const remote = new RemoteGraph({ graphId: "echo", url: server.url });
-    const h = harness({ workers: () => [graphWorker({ name: "remote_echo", description: "Echoes remotely.", graph: remote })] });
-    const summary = await h.run({ goal: "g", plan: { tasks: [task("a", [], { worker: "remote_echo", description: "Say hi" })] } });
+    const h = harness({
+      workers: () => [graphWorker({ name: "remote_echo", description: "Echoes remotely.", graph: remote })],
+    });
+    const summary = await h.run({
+      goal: "g",
+      plan: { tasks: [task("a", [], { worker: "remote_echo", description: "Say hi" })] },
+    });
     const { results } = (await h.graph.getState({ configurable: { thread_id: "thread-1" } })).values;
     expect(summary.tasks[0]).toMatchObject({ status: "done" });
     expect(results.a).toMatchObject({ status: "done", worker: "remote_echo" });
@@ -28,9 +33,20 @@ describe("a graph worker wrapping a RemoteGraph of a graph on a LangGraph dev se
 
   /** An orchestrator whose one worker is the served graph `graphId`, and a run of one task on it. */
   async function remoteRun(graphId: string) {
-    const worker = graphWorker({ name: `remote_${graphId}`, description: `Runs ${graphId} remotely.`, graph: new RemoteGraph({ graphId, url: server.url }) });
-    const orchestrator = await createOrchestrator({ checkpointer: "memory", models: scriptedProvider({}, { configured: false }), workers: [worker] });
-    return { orchestrator, start: () => orchestrator.run("g", { plan: { tasks: [task("a", [], { worker: worker.name })] } }) };
+    const worker = graphWorker({
+      name: `remote_${graphId}`,
+      description: `Runs ${graphId} remotely.`,
+      graph: new RemoteGraph({ graphId, url: server.url }),
+    });
+    const orchestrator = await createOrchestrator({
+      checkpointer: "memory",
+      models: scriptedProvider({}, { configured: false }),
+      workers: [worker],
+    });
+    return {
+      orchestrator,
+      start: () => orchestrator.run("g", { plan: { tasks: [task("a", [], { worker: worker.name })] } }),
+    };
   }
 
   it("pauses the run at each question the served graph asks, and resumes it with each answer in order", async () => {
@@ -57,8 +73,11 @@ describe("a graph worker wrapping a RemoteGraph of a graph on a LangGraph dev se
       expect(second.status).toBe("interrupted");
       expect(second.interrupt).not.toEqual(first.interrupt);
       const done = await orchestrator.resume(first.threadId, "May");
-      const [cityAnswer, monthAnswer] = (first.interrupt as { question: string }).question === "Which city?" ? ["Oslo", "May"] : ["May", "Oslo"];
-      expect(done.tasks.map((t) => [t.status, t.output])).toEqual([["done", `city: ${cityAnswer}, month: ${monthAnswer}`]]);
+      const [cityAnswer, monthAnswer] =
+        (first.interrupt as { question: string }).question === "Which city?" ? ["Oslo", "May"] : ["May", "Oslo"];
+      expect(done.tasks.map((t) => [t.status, t.output])).toEqual([
+        ["done", `city: ${cityAnswer}, month: ${monthAnswer}`],
+      ]);
     } finally {
       await orchestrator.close();
     }

@@ -17,7 +17,8 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 const capture = (models?: ModelProvider) => captureCli(dir, models);
 
-const toolResults = (call: ModelCall) => call.messages.filter((m) => m._getType() === "tool").map((m) => String(m.content));
+const toolResults = (call: ModelCall) =>
+  call.messages.filter((m) => m._getType() === "tool").map((m) => String(m.content));
 
 describe("npm start -- --example research", () => {
   it("runs its team: the agent reads the bundled MCP server's notes, the catalogue fills memory, the citation graph lists the sources", async () => {
@@ -30,11 +31,15 @@ describe("npm start -- --example research", () => {
         ]),
       worker: (call) => {
         const results = toolResults(call);
-        if (results.length === 0) return { toolCalls: [{ name: "search_notes", args: { query: "heat pump cold climate" } }] };
+        if (results.length === 0)
+          return { toolCalls: [{ name: "search_notes", args: { query: "heat pump cold climate" } }] };
         if (results.length === 1) return { toolCalls: [{ name: "read_note", args: { id: "hp-cold" } }] };
         return "Cold-climate heat pumps keep working to about -25 °C [hp-cold].";
       },
-      synthesizer: (call) => (call.prompt.includes("- [hp-cold] Heat pumps in cold climates") ? "A heat pump works; see [hp-cold]." : "no sources"),
+      synthesizer: (call) =>
+        call.prompt.includes("- [hp-cold] Heat pumps in cold climates")
+          ? "A heat pump works; see [hp-cold]."
+          : "no sources",
     });
     const { out, io } = capture(models);
     expect(await main(["--example", "research", "--checkpointer", "memory"], io)).toBe(0);

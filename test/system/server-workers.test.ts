@@ -28,9 +28,25 @@ describe("the LangGraph dev server's graph with a workers file (ORCHESTRATOR_WOR
     const team = join(dir, "team.json");
     writeFileSync(
       team,
-      JSON.stringify({ workers: [{ name: "pricer", description: "Prices things.", systemPrompt: "Price with the tool.", mcpServers: { prices: { command, args } } }] }),
+      JSON.stringify({
+        workers: [
+          {
+            name: "pricer",
+            description: "Prices things.",
+            systemPrompt: "Price with the tool.",
+            mcpServers: { prices: { command, args } },
+          },
+        ],
+      }),
     );
-    server = await startDevServer({ env: { OPENAI_BASE_URL: model.url, OPENAI_API_KEY: "test", LANGSMITH_TRACING: "false", ORCHESTRATOR_WORKERS: team } });
+    server = await startDevServer({
+      env: {
+        OPENAI_BASE_URL: model.url,
+        OPENAI_API_KEY: "test",
+        LANGSMITH_TRACING: "false",
+        ORCHESTRATOR_WORKERS: team,
+      },
+    });
   }, 90_000);
 
   afterAll(async () => {
@@ -54,10 +70,16 @@ describe("the LangGraph dev server's graph with a workers file (ORCHESTRATOR_WOR
     const client = new Client({ apiUrl: server.url, apiKey: null });
     const { thread_id } = await client.threads.create();
     const state = (await client.runs.wait(thread_id, GRAPH, {
-      input: { goal: "Write about pears", plan: { tasks: [{ id: "essay", title: "Write about pears", worker: "pricer" }] } },
+      input: {
+        goal: "Write about pears",
+        plan: { tasks: [{ id: "essay", title: "Write about pears", worker: "pricer" }] },
+      },
       context: { maxOutputChars: 100 },
     })) as { runId: string; results: Record<string, { stored?: { namespace: string[]; key: string } }> };
-    expect(state.results.essay!.stored).toEqual({ namespace: ["orchestrator", "runs", state.runId], key: "result:essay" });
+    expect(state.results.essay!.stored).toEqual({
+      namespace: ["orchestrator", "runs", state.runId],
+      key: "result:essay",
+    });
     const item = await client.store.getItem(["orchestrator", "runs", state.runId], "result:essay");
     expect(item?.value).toMatchObject({ output: "pears ".repeat(50) });
     await client.threads.delete(thread_id);

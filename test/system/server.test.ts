@@ -7,7 +7,13 @@ import { isOrchestratorEvent, type OrchestratorEvent } from "../../src/events.js
 import type { TaskResult } from "../../src/schemas.js";
 import { freePort, startDevServer, type DevServer } from "../helpers/dev-server.js";
 import { edgeList, TOPOLOGY } from "../helpers/topology.js";
-import { describeRequest, startOpenAIServer, type OpenAIServer, type Reply, type RequestView } from "../helpers/openai-server.js";
+import {
+  describeRequest,
+  startOpenAIServer,
+  type OpenAIServer,
+  type Reply,
+  type RequestView,
+} from "../helpers/openai-server.js";
 
 const GRAPH = "orchestrator";
 const STREAM_MODES: ("custom" | "updates" | "values")[] = ["custom", "updates", "values"];
@@ -16,7 +22,13 @@ const PLAN = [
   { id: "facts", title: "Collect the facts", worker: "researcher", dependsOn: [] as string[] },
   { id: "figures", title: "Work out the figures", worker: "analyst", dependsOn: [] as string[] },
   { id: "report", title: "Write the report", worker: "writer", dependsOn: ["facts", "figures"] },
-].map((task) => ({ ...task, description: `${task.title}.`, expectedOutput: "A short text.", estimatedCost: 1, complex: false }));
+].map((task) => ({
+  ...task,
+  description: `${task.title}.`,
+  expectedOutput: "A short text.",
+  estimatedCost: 1,
+  complex: false,
+}));
 
 const WORKER_BY_PROMPT: [RegExp, string][] = [
   [/meticulous researcher/, "researcher"],
@@ -27,7 +39,8 @@ const WORKER_BY_PROMPT: [RegExp, string][] = [
 
 /** The loopback model: the planner gets the plan, workers echo their task, the synthesizer lists what it read. */
 function answer(view: RequestView): Reply {
-  if (view.structured === "plan") return { structured: { rationale: "Facts and figures first, then the report.", tasks: PLAN } };
+  if (view.structured === "plan")
+    return { structured: { rationale: "Facts and figures first, then the report.", tasks: PLAN } };
   if (view.system.includes("You write the final answer")) {
     const used = [...view.prompt.matchAll(/^### (\w+):/gm)].map((match) => match[1]);
     return { content: `FINAL ANSWER built from ${used.join(", ")}` };
@@ -35,7 +48,8 @@ function answer(view: RequestView): Reply {
   const worker = WORKER_BY_PROMPT.find(([pattern]) => pattern.test(view.system))?.[1];
   const task = /Your task "([^"]+)"/.exec(view.prompt)?.[1];
   if (!worker || !task) throw new Error(`unexpected request: ${view.system.slice(0, 80)}`);
-  if (task === "figures" && view.prompt.includes("without figures")) return { fault: "status", status: 400, message: "the figures are refused" };
+  if (task === "figures" && view.prompt.includes("without figures"))
+    return { fault: "status", status: 400, message: "the figures are refused" };
   return { content: `${task} done by ${worker}` };
 }
 
@@ -58,7 +72,10 @@ async function collect(stream: AsyncIterable<Chunk>): Promise<Collected> {
     if (chunk.event === "custom" && isOrchestratorEvent(chunk.data)) out.events.push(chunk.data);
     if (chunk.event === "values") out.lastValues = chunk.data as Record<string, unknown>;
     if (chunk.event === "updates") {
-      const update = chunk.data as { worker?: { results?: Record<string, TaskResult> }; __interrupt__?: { value: unknown }[] };
+      const update = chunk.data as {
+        worker?: { results?: Record<string, TaskResult> };
+        __interrupt__?: { value: unknown }[];
+      };
       out.results.push(...Object.values(update.worker?.results ?? {}));
       out.interrupts.push(...(update.__interrupt__ ?? []));
     }
@@ -66,7 +83,8 @@ async function collect(stream: AsyncIterable<Chunk>): Promise<Collected> {
   return out;
 }
 
-const eventsOf = (collected: Collected, taskId: string) => collected.events.filter((event) => "taskId" in event && event.taskId === taskId).map((event) => event.type);
+const eventsOf = (collected: Collected, taskId: string) =>
+  collected.events.filter((event) => "taskId" in event && event.taskId === taskId).map((event) => event.type);
 
 describe("npm run dev launcher", () => {
   it("takes the port from --port over PORT, never opens a browser, and turns CLI analytics off", () => {
@@ -86,8 +104,15 @@ describe("example client", () => {
   };
 
   it("sends --review and --context as the run's context, validated against the settings schema", () => {
-    const options = parseClientArgs(["Plan", "a", "trip", "--review", "--context", '{"maxParallel":4}'], { LANGGRAPH_API_URL: "http://example:8123" });
-    expect(options).toMatchObject({ goal: "Plan a trip", url: "http://example:8123", assistant: "orchestrator", yes: false });
+    const options = parseClientArgs(["Plan", "a", "trip", "--review", "--context", '{"maxParallel":4}'], {
+      LANGGRAPH_API_URL: "http://example:8123",
+    });
+    expect(options).toMatchObject({
+      goal: "Plan a trip",
+      url: "http://example:8123",
+      assistant: "orchestrator",
+      yes: false,
+    });
     expect(options.context).toEqual({ maxParallel: 4, reviewPlan: true });
     expect(parseClientArgs(["g"]).url).toBe("http://localhost:2024");
     expect(() => parseClientArgs(["g", "--context", '{"maxParallel":0}'])).toThrow(/maxParallel=0/);
@@ -98,7 +123,9 @@ describe("example client", () => {
     const io = captured();
     const url = `http://127.0.0.1:${await freePort()}`;
     expect(await main(["A goal", "--url", url], io)).toBe(CLIENT_EXIT.failed);
-    expect(io.text()).toBe(`Cannot reach the LangGraph server at ${url}. Start it with \`npm run dev\` or pass --url.\n`);
+    expect(io.text()).toBe(
+      `Cannot reach the LangGraph server at ${url}. Start it with \`npm run dev\` or pass --url.\n`,
+    );
   });
 });
 
@@ -123,7 +150,10 @@ describe("the orchestrator on the LangGraph dev server", () => {
   });
 
   afterAll(async () => {
-    await Promise.allSettled([...threads.map((id) => client?.threads.delete(id)), ...assistants.map((id) => client?.assistants.delete(id))]);
+    await Promise.allSettled([
+      ...threads.map((id) => client?.threads.delete(id)),
+      ...assistants.map((id) => client?.assistants.delete(id)),
+    ]);
     await server?.stop();
     await model?.close();
   }, 30_000);
@@ -144,20 +174,43 @@ describe("the orchestrator on the LangGraph dev server", () => {
 
   it("serves JSON schemas of input, output and state that describe the graph's fields", async () => {
     const schemas = await client.assistants.getSchemas(GRAPH);
-    const properties = (schema: unknown) => (schema as { properties: Record<string, { description?: string }> }).properties;
-    expect(Object.keys(properties(schemas.input_schema)).sort()).toEqual(["fallbackPlan", "goal", "messages", "plan", "runId"]);
-    expect(properties(schemas.input_schema).goal?.description).toBe("What the run should achieve. Without one, the last human message of `messages` is the goal.");
-    expect(Object.keys(properties(schemas.output_schema))).toEqual(
-      expect.arrayContaining(["goal", "messages", "answer", "tasks", "results", "deadLetters", "droppedEdges", "notes"]),
+    const properties = (schema: unknown) =>
+      (schema as { properties: Record<string, { description?: string }> }).properties;
+    expect(Object.keys(properties(schemas.input_schema)).sort()).toEqual([
+      "fallbackPlan",
+      "goal",
+      "messages",
+      "plan",
+      "runId",
+    ]);
+    expect(properties(schemas.input_schema).goal?.description).toBe(
+      "What the run should achieve. Without one, the last human message of `messages` is the goal.",
     );
-    expect(Object.keys(properties(schemas.state_schema))).toEqual(expect.arrayContaining(["pendingReview", "dispatch", "orchestrationUsage"]));
+    expect(Object.keys(properties(schemas.output_schema))).toEqual(
+      expect.arrayContaining([
+        "goal",
+        "messages",
+        "answer",
+        "tasks",
+        "results",
+        "deadLetters",
+        "droppedEdges",
+        "notes",
+      ]),
+    );
+    expect(Object.keys(properties(schemas.state_schema))).toEqual(
+      expect.arrayContaining(["pendingReview", "dispatch", "orchestrationUsage"]),
+    );
   });
 
   // The settings schema, input side, is the context schema (src/server/app.ts, langgraph.json `http.app`, fills it
   // in where a langgraph-api release drops it, as 2.0.0 did for StateSchema graphs), so Studio can render and edit it.
   it("serves the settings as a context schema Studio can render: descriptions and defaults, nothing required", async () => {
     const schemas = await client.assistants.getSchemas(GRAPH);
-    const context = schemas.context_schema as { properties: Record<string, { description?: string; default?: unknown }>; required?: string[] };
+    const context = schemas.context_schema as {
+      properties: Record<string, { description?: string; default?: unknown }>;
+      required?: string[];
+    };
     expect(schemas.graph_id).toBe(GRAPH);
     expect(context.required).toBeUndefined();
     expect(context.properties.reviewPlan).toMatchObject({ type: "boolean", default: false });
@@ -221,16 +274,27 @@ describe("the orchestrator on the LangGraph dev server", () => {
   it("streams a run to an SDK client: lifecycle events and state updates for every task, then the answer", async () => {
     const threadId = await newThread();
     const before = model.chatRequests().length;
-    const run = await collect(client.runs.stream(threadId, GRAPH, { input: { goal: "Brief me on the harbour" }, streamMode: STREAM_MODES, context: { maxParallel: 4 } }));
+    const run = await collect(
+      client.runs.stream(threadId, GRAPH, {
+        input: { goal: "Brief me on the harbour" },
+        streamMode: STREAM_MODES,
+        context: { maxParallel: 4 },
+      }),
+    );
 
     const plan = run.events.find((event) => event.type === "plan.created");
-    expect(plan).toMatchObject({ source: "planner", tasks: PLAN.map(({ id, title, worker, dependsOn }) => ({ id, title, worker, dependsOn })) });
+    expect(plan).toMatchObject({
+      source: "planner",
+      tasks: PLAN.map(({ id, title, worker, dependsOn }) => ({ id, title, worker, dependsOn })),
+    });
     for (const task of PLAN) {
       expect(eventsOf(run, task.id)).toEqual(["task.queued", "task.started", "task.done"]);
       const done = run.events.find((event) => event.type === "task.done" && event.taskId === task.id);
       expect(done).toMatchObject({ worker: task.worker, attempts: 1 });
     }
-    expect(run.events.map((event) => event.type)).toEqual(expect.arrayContaining(["synthesis.started", "synthesis.finished"]));
+    expect(run.events.map((event) => event.type)).toEqual(
+      expect.arrayContaining(["synthesis.started", "synthesis.finished"]),
+    );
 
     expect(run.results.map((result) => [result.taskId, result.worker, result.status, result.output]).sort()).toEqual([
       ["facts", "researcher", "done", "facts done by researcher"],
@@ -240,14 +304,20 @@ describe("the orchestrator on the LangGraph dev server", () => {
     expect(run.results.findIndex((r) => r.taskId === "report")).toBe(2);
     // The eager pool (the default): each task's result streams in `updates` under `<worker>:<task id>` as it lands,
     // before the pool's own step (`worker`) ends.
-    const updated = run.chunks.filter((chunk) => chunk.event === "updates").flatMap((chunk) => Object.keys(chunk.data as object));
+    const updated = run.chunks
+      .filter((chunk) => chunk.event === "updates")
+      .flatMap((chunk) => Object.keys(chunk.data as object));
     for (const name of ["researcher:facts", "analyst:figures", "writer:report"]) {
       expect(updated.indexOf(name), name).toBeGreaterThanOrEqual(0);
       expect(updated.indexOf(name), name).toBeLessThan(updated.indexOf("worker"));
     }
     expect(run.lastValues?.answer).toBe("FINAL ANSWER built from facts, figures, report");
 
-    const state = await client.threads.getState<{ answer: string; tasks: Record<string, { status: string }>; deadLetters: unknown[] }>(threadId);
+    const state = await client.threads.getState<{
+      answer: string;
+      tasks: Record<string, { status: string }>;
+      deadLetters: unknown[];
+    }>(threadId);
     expect(state.next).toEqual([]);
     expect(state.values.answer).toBe("FINAL ANSWER built from facts, figures, report");
     expect(Object.fromEntries(Object.entries(state.values.tasks).map(([id, task]) => [id, task.status]))).toEqual({
@@ -274,7 +344,9 @@ describe("the orchestrator on the LangGraph dev server", () => {
       .chatRequests()
       .slice(before)
       .map((body) => describeRequest(body))
-      .map((view) => (view.structured === "plan" ? "plan" : (/Your task "([^"]+)"/.exec(view.prompt)?.[1] ?? "synthesis")))
+      .map((view) =>
+        view.structured === "plan" ? "plan" : (/Your task "([^"]+)"/.exec(view.prompt)?.[1] ?? "synthesis"),
+      )
       .sort();
     expect(kinds).toEqual(["facts", "figures", "plan", "report", "synthesis"]);
     expect(second.events.filter((event) => event.type === "plan.created")).toHaveLength(1);
@@ -285,18 +357,34 @@ describe("the orchestrator on the LangGraph dev server", () => {
   it("pauses for plan review when the context asks for it and finishes after the client approves", async () => {
     const threadId = await newThread();
     const first = await collect(
-      client.runs.stream(threadId, GRAPH, { input: { goal: "Plan the harbour tour" }, streamMode: STREAM_MODES, context: { reviewPlan: true } }),
+      client.runs.stream(threadId, GRAPH, {
+        input: { goal: "Plan the harbour tour" },
+        streamMode: STREAM_MODES,
+        context: { reviewPlan: true },
+      }),
     );
     expect(first.interrupts).toHaveLength(1);
-    expect(first.interrupts[0]!.value).toMatchObject({ kind: "approve_plan", goal: "Plan the harbour tour", errors: [] });
-    expect((first.interrupts[0]!.value as { tasks: { id: string }[] }).tasks.map((task) => task.id)).toEqual(["facts", "figures", "report"]);
+    expect(first.interrupts[0]!.value).toMatchObject({
+      kind: "approve_plan",
+      goal: "Plan the harbour tour",
+      errors: [],
+    });
+    expect((first.interrupts[0]!.value as { tasks: { id: string }[] }).tasks.map((task) => task.id)).toEqual([
+      "facts",
+      "figures",
+      "report",
+    ]);
     expect(first.results).toEqual([]);
     const paused = await client.threads.getState(threadId);
     expect(paused.next).toEqual(["review"]);
     expect(paused.tasks[0]?.interrupts[0]?.value).toMatchObject({ kind: "approve_plan" });
 
     const resumed = await collect(
-      client.runs.stream(threadId, GRAPH, { command: { resume: { action: "approve" } }, streamMode: STREAM_MODES, context: { reviewPlan: true } }),
+      client.runs.stream(threadId, GRAPH, {
+        command: { resume: { action: "approve" } },
+        streamMode: STREAM_MODES,
+        context: { reviewPlan: true },
+      }),
     );
     expect(resumed.interrupts).toEqual([]);
     expect(resumed.results.map((result) => result.taskId).sort()).toEqual(["facts", "figures", "report"]);
@@ -315,10 +403,17 @@ describe("the orchestrator on the LangGraph dev server", () => {
       }),
     );
     expect(first.interrupts).toHaveLength(1);
-    const value = first.interrupts[0]!.value as { action_requests: { name: string; args: { tasks: { id: string }[] } }[]; review_configs: unknown };
+    const value = first.interrupts[0]!.value as {
+      action_requests: { name: string; args: { tasks: { id: string }[] } }[];
+      review_configs: unknown;
+    };
     expect(value).toMatchObject({ kind: "approve_plan", goal: "Review the tour" });
-    expect(value.action_requests.map((request) => [request.name, request.args.tasks.map((task) => task.id)])).toEqual([["approve_plan", ["facts", "figures", "report"]]]);
-    expect(value.review_configs).toEqual([{ action_name: "approve_plan", allowed_decisions: ["approve", "edit", "reject"] }]);
+    expect(value.action_requests.map((request) => [request.name, request.args.tasks.map((task) => task.id)])).toEqual([
+      ["approve_plan", ["facts", "figures", "report"]],
+    ]);
+    expect(value.review_configs).toEqual([
+      { action_name: "approve_plan", allowed_decisions: ["approve", "edit", "reject"] },
+    ]);
 
     const edited_action = { name: "approve_plan", args: { tasks: [PLAN[0]] } };
     const resumed = await collect(
@@ -339,28 +434,54 @@ describe("the orchestrator on the LangGraph dev server", () => {
   it("takes settings from config.configurable too, and runs the plan as a reviewer edited it", async () => {
     const threadId = await newThread();
     const first = await collect(
-      client.runs.stream(threadId, GRAPH, { input: { goal: "Edit me" }, streamMode: STREAM_MODES, config: { configurable: { reviewPlan: true } } }),
+      client.runs.stream(threadId, GRAPH, {
+        input: { goal: "Edit me" },
+        streamMode: STREAM_MODES,
+        config: { configurable: { reviewPlan: true } },
+      }),
     );
     expect(first.interrupts).toHaveLength(1);
     const edited = { tasks: [{ id: "summary", title: "Summarise", worker: "writer" }] };
-    const resumed = await collect(client.runs.stream(threadId, GRAPH, { command: { resume: { action: "edit", plan: edited } }, streamMode: STREAM_MODES }));
-    expect(resumed.events.find((event) => event.type === "plan.created")).toMatchObject({ source: "human", tasks: [{ id: "summary", worker: "writer" }] });
-    expect(resumed.results.map((result) => [result.taskId, result.output])).toEqual([["summary", "summary done by writer"]]);
+    const resumed = await collect(
+      client.runs.stream(threadId, GRAPH, {
+        command: { resume: { action: "edit", plan: edited } },
+        streamMode: STREAM_MODES,
+      }),
+    );
+    expect(resumed.events.find((event) => event.type === "plan.created")).toMatchObject({
+      source: "human",
+      tasks: [{ id: "summary", worker: "writer" }],
+    });
+    expect(resumed.results.map((result) => [result.taskId, result.output])).toEqual([
+      ["summary", "summary done by writer"],
+    ]);
     const state = await client.threads.getState<{ answer: string; planSource: string }>(threadId);
     expect(state.values).toMatchObject({ planSource: "human", answer: "FINAL ANSWER built from summary" });
   });
 
   it("pauses for review under an assistant whose context asks for it, and skips every task when the reviewer rejects", async () => {
-    const assistant = await client.assistants.create({ graphId: GRAPH, name: "reviewed orchestrator", context: { reviewPlan: true } });
+    const assistant = await client.assistants.create({
+      graphId: GRAPH,
+      name: "reviewed orchestrator",
+      context: { reviewPlan: true },
+    });
     assistants.push(assistant.assistant_id);
     const threadId = await newThread();
-    const first = await collect(client.runs.stream(threadId, assistant.assistant_id, { input: { goal: "Reject me" }, streamMode: STREAM_MODES }));
+    const first = await collect(
+      client.runs.stream(threadId, assistant.assistant_id, { input: { goal: "Reject me" }, streamMode: STREAM_MODES }),
+    );
     expect(first.interrupts.map((interrupt) => (interrupt.value as { kind: string }).kind)).toEqual(["approve_plan"]);
     const resumed = await collect(
-      client.runs.stream(threadId, assistant.assistant_id, { command: { resume: { action: "reject", reason: "too vague" } }, streamMode: STREAM_MODES }),
+      client.runs.stream(threadId, assistant.assistant_id, {
+        command: { resume: { action: "reject", reason: "too vague" } },
+        streamMode: STREAM_MODES,
+      }),
     );
     expect(resumed.results).toEqual([]);
-    const state = await client.threads.getState<{ tasks: Record<string, { status: string; reason?: string }>; notes: string[] }>(threadId);
+    const state = await client.threads.getState<{
+      tasks: Record<string, { status: string; reason?: string }>;
+      notes: string[];
+    }>(threadId);
     expect(state.next).toEqual([]);
     expect(Object.values(state.values.tasks).map((task) => [task.status, task.reason])).toEqual([
       ["skipped", "plan rejected by the reviewer: too vague"],
@@ -390,7 +511,11 @@ describe("the orchestrator on the LangGraph dev server", () => {
 
   it("has the example client report a partial run: exit 4 and the tasks without a result on stderr", async () => {
     const out = { stdout: "", stderr: "" };
-    const io: ClientIO = { stdout: (text) => void (out.stdout += text), stderr: (text) => void (out.stderr += text), env: {} };
+    const io: ClientIO = {
+      stdout: (text) => void (out.stdout += text),
+      stderr: (text) => void (out.stderr += text),
+      env: {},
+    };
     const code = await main(["Brief me on the harbour without figures", "--url", server.url], io);
     threads.push(/thread (\S+) on/.exec(out.stdout)![1]!);
     expect(code, `${out.stdout}\n${out.stderr}`).toBe(CLIENT_EXIT.partial);

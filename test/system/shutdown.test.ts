@@ -53,7 +53,15 @@ describe("graceful shutdown of the CLI", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const args = (thread: string) => ["x", "--plan", join(dir, "plan.json"), "--checkpointer", `sqlite:${join(dir, "cp.db")}`, "--thread", thread];
+  const args = (thread: string) => [
+    "x",
+    "--plan",
+    join(dir, "plan.json"),
+    "--checkpointer",
+    `sqlite:${join(dir, "cp.db")}`,
+    "--thread",
+    thread,
+  ];
   const env = () => ({ OPENAI_BASE_URL: server.url, OPENAI_API_KEY: "test" });
 
   it(
@@ -80,7 +88,10 @@ describe("graceful shutdown of the CLI", () => {
       expect(stopped.stderr).not.toContain("started   write");
       expect(calls).toEqual({ research: 1 });
 
-      const resumed = await runCli(["--resume", "--thread", "graceful", "--checkpointer", `sqlite:${join(dir, "cp.db")}`], { env: env() });
+      const resumed = await runCli(
+        ["--resume", "--thread", "graceful", "--checkpointer", `sqlite:${join(dir, "cp.db")}`],
+        { env: env() },
+      );
       expect(resumed.code).toBe(0);
       expect(resumed.stdout).toContain("the answer");
       expect(calls).toEqual({ research: 1, write: 1, review: 1 });
@@ -116,13 +127,23 @@ describe("graceful shutdown of the CLI", () => {
       const log = readFileSync(join(dir, "runs", "impatient.log"), "utf8")
         .trim()
         .split("\n");
-      expect(JSON.parse(log.at(-1)!)).toMatchObject({ event: "run.failed", error: expect.stringContaining("RunCancelledError") });
+      expect(JSON.parse(log.at(-1)!)).toMatchObject({
+        event: "run.failed",
+        error: expect.stringContaining("RunCancelledError"),
+      });
 
       const before = { ...calls };
-      const resumed = await runCli(["--resume", "--thread", "impatient", "--checkpointer", `sqlite:${join(dir, "cp.db")}`], { env: env() });
+      const resumed = await runCli(
+        ["--resume", "--thread", "impatient", "--checkpointer", `sqlite:${join(dir, "cp.db")}`],
+        { env: env() },
+      );
       expect(resumed.code).toBe(0);
       expect(resumed.stdout).toContain("the answer");
-      expect(calls).toEqual({ research: (before.research ?? 0) + 1, write: (before.write ?? 0) + 1, review: (before.review ?? 0) + 1 });
+      expect(calls).toEqual({
+        research: (before.research ?? 0) + 1,
+        write: (before.write ?? 0) + 1,
+        review: (before.review ?? 0) + 1,
+      });
     },
     2 * CLI_DEADLINE_MS + 10_000,
   );

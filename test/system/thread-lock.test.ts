@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CheckpointerConnectionError, createOrchestrator, ThreadBusyError } from "../../src/index.js";
 import { fileLock, LockFileError, postgresLock, takeOverPath } from "../../src/persistence/thread-lock.js";
 import { usage } from "../../src/cli/args.js";
-import { EXIT } from "../../src/cli/main.js";
+import { EXIT } from "../../src/cli/exit-codes.js";
 import { runCli, spawnCli } from "../helpers/cli-process.js";
 import type { RacerReply } from "../helpers/lock-racer.js";
 import { describeRequest, startOpenAIServer, type OpenAIServer } from "../helpers/openai-server.js";
@@ -34,7 +34,8 @@ describe("two CLI processes on one thread", () => {
     server = await startOpenAIServer({
       handler: async (body) => {
         const { system, prompt } = describeRequest(body);
-        if (system.includes("final answer")) return { content: `answer to ${["first goal", "second goal"].find((goal) => prompt.includes(goal))}` };
+        if (system.includes("final answer"))
+          return { content: `answer to ${["first goal", "second goal"].find((goal) => prompt.includes(goal))}` };
         if (prompt.includes("Held research")) await hold;
         return { content: prompt.includes("Held research") ? "held result" : "intruder result" };
       },
@@ -48,7 +49,12 @@ describe("two CLI processes on one thread", () => {
   });
 
   const tiers = [
-    { name: "SQLite", spec: (dir: string) => `sqlite:${join(dir, "cp.db")}`, logDir: (dir: string) => join(dir, "runs"), where: (pid: number) => `in process ${pid}` },
+    {
+      name: "SQLite",
+      spec: (dir: string) => `sqlite:${join(dir, "cp.db")}`,
+      logDir: (dir: string) => join(dir, "runs"),
+      where: (pid: number) => `in process ${pid}`,
+    },
     ...(POSTGRES_URL
       ? [
           {
@@ -70,15 +76,32 @@ describe("two CLI processes on one thread", () => {
     it("refuses the second with exit code 5 naming the thread, and the first finishes its own goal untouched", async () => {
       const dir = tempDir();
       const checkpointer = spec(dir);
-      writeFileSync(join(dir, "first.json"), JSON.stringify({ tasks: [{ id: "held", title: "Held research", worker: "researcher" }] }));
-      writeFileSync(join(dir, "second.json"), JSON.stringify({ tasks: [{ id: "intruder", title: "Intruder", worker: "researcher" }] }));
-      const args = (goal: string, plan: string) => [goal, "--plan", join(dir, plan), "--checkpointer", checkpointer, "--thread", "shared"];
+      writeFileSync(
+        join(dir, "first.json"),
+        JSON.stringify({ tasks: [{ id: "held", title: "Held research", worker: "researcher" }] }),
+      );
+      writeFileSync(
+        join(dir, "second.json"),
+        JSON.stringify({ tasks: [{ id: "intruder", title: "Intruder", worker: "researcher" }] }),
+      );
+      const args = (goal: string, plan: string) => [
+        goal,
+        "--plan",
+        join(dir, plan),
+        "--checkpointer",
+        checkpointer,
+        "--thread",
+        "shared",
+      ];
       // Generous deadlines: the first CLI outlives a second CLI's whole start-up, and a loaded machine starts each slowly.
       const options = { env: { OPENAI_BASE_URL: server.url, OPENAI_API_KEY: "test" }, cwd: dir, deadlineMs: 60_000 };
       const released = deferred();
       const started = deferred();
       hold = released.promise;
-      const first = spawnCli(args("first goal", "first.json"), { ...options, onLine: (line) => line.startsWith("started   held") && started.resolve() });
+      const first = spawnCli(args("first goal", "first.json"), {
+        ...options,
+        onLine: (line) => line.startsWith("started   held") && started.resolve(),
+      });
       try {
         await within(started.promise, 60_000, "the first CLI's task to start");
         const second = await runCli(args("second goal", "second.json"), options);
@@ -91,7 +114,10 @@ describe("two CLI processes on one thread", () => {
       expect(run.code).toBe(0);
       expect(run.stdout).toContain("answer to first goal");
       expect(server.chatRequests().some((body) => describeRequest(body).prompt.includes("Intruder"))).toBe(false);
-      const orchestrator = await createOrchestrator({ checkpointer, models: scriptedProvider({}, { configured: false }) });
+      const orchestrator = await createOrchestrator({
+        checkpointer,
+        models: scriptedProvider({}, { configured: false }),
+      });
       const state = await orchestrator.state("shared");
       await orchestrator.close();
       expect({ goal: state.goal, answer: state.answer, tasks: Object.keys(state.tasks) }).toEqual({
@@ -133,7 +159,8 @@ function startRacer(dir: string): Racer {
   });
   const exited = new Promise<void>((resolve) =>
     child.on("exit", (code) => {
-      for (const waiter of waiting.splice(0)) waiter.reject(new Error(`racer ${child.pid} exited with ${code}: ${stderr}`));
+      for (const waiter of waiting.splice(0))
+        waiter.reject(new Error(`racer ${child.pid} exited with ${code}: ${stderr}`));
       resolve();
     }),
   );
@@ -161,7 +188,9 @@ describe("the lock file", () => {
     const dir = tempDir();
     const racers = Array.from({ length: 6 }, () => startRacer(dir));
     try {
-      const pids = (await Promise.all(racers.map((racer) => racer.next()))).map((reply) => (reply as { pid: number }).pid);
+      const pids = (await Promise.all(racers.map((racer) => racer.next()))).map(
+        (reply) => (reply as { pid: number }).pid,
+      );
       const rounds = 24;
       for (let round = 0; round < rounds; round++) {
         const thread = `t${round}`;
@@ -173,8 +202,15 @@ describe("the lock file", () => {
         const winners = pids.filter((_, i) => (replies[i] as { won: boolean }).won);
         expect(winners, `the winners of round ${round}`).toHaveLength(1);
         const losers = replies.filter((reply) => !(reply as { won: boolean }).won);
-        const refusal = { thread, won: false, error: "ThreadBusyError", message: busy(thread, `in process ${winners[0]}`) };
-        expect(losers, `the losers of round ${round}`).toEqual(Array.from({ length: racers.length - 1 }, () => refusal));
+        const refusal = {
+          thread,
+          won: false,
+          error: "ThreadBusyError",
+          message: busy(thread, `in process ${winners[0]}`),
+        };
+        expect(losers, `the losers of round ${round}`).toEqual(
+          Array.from({ length: racers.length - 1 }, () => refusal),
+        );
         expect(readFileSync(path, "utf8").split(" ")[0]).toBe(String(winners[0]));
       }
       for (const racer of racers) racer.send("release");
@@ -194,7 +230,9 @@ describe("the lock file", () => {
       .acquire("t")
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LockFileError);
-    expect((error as Error).message).toBe(`The lock file ${path} of thread "t" holds no process id (it holds ""). If no run is using the thread, delete the file.`);
+    expect((error as Error).message).toBe(
+      `The lock file ${path} of thread "t" holds no process id (it holds ""). If no run is using the thread, delete the file.`,
+    );
     expect(readFileSync(path, "utf8")).toBe("");
   });
 
@@ -219,7 +257,9 @@ describe("the thread lock's errors in the library", () => {
       models: scriptedProvider({}, { configured: false }),
       lock: { acquire: () => Promise.reject(lost) },
     });
-    const error = await orchestrator.run("g", { threadId: "t", plan: { tasks: [{ id: "a", title: "A", worker: "researcher" }] } }).catch((e: unknown) => e);
+    const error = await orchestrator
+      .run("g", { threadId: "t", plan: { tasks: [{ id: "a", title: "A", worker: "researcher" }] } })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CheckpointerConnectionError);
     expect((error as Error).cause).toBe(lost);
   });
@@ -244,7 +284,11 @@ describe.runIf(POSTGRES_URL)("the Postgres lock", () => {
     try {
       const lock = postgresLock(pool);
       await expect(lock.acquire("pg-broken")).rejects.toMatchObject({ code: "57P01" });
-      expect({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }).toEqual({ total: 0, idle: 0, waiting: 0 });
+      expect({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }).toEqual({
+        total: 0,
+        idle: 0,
+        waiting: 0,
+      });
       const release = await lock.acquire("pg-broken");
       expect(pool.totalCount).toBe(1);
       await release();

@@ -35,10 +35,14 @@ async function startRecorder(): Promise<LangSmithRecorder> {
       requests.push({ method: req.method ?? "GET", path });
       if (req.method === "GET" && path === "/info") return json(res, 200, { version: "0.0.0-loopback" });
       if (req.method === "POST" && path === "/runs") runs.push({ op: "post", ...JSON.parse(body.toString("utf8")) });
-      else if (req.method === "PATCH" && path.startsWith("/runs/")) runs.push({ op: "patch", id: path.slice(6), ...JSON.parse(body.toString("utf8")) });
+      else if (req.method === "PATCH" && path.startsWith("/runs/"))
+        runs.push({ op: "patch", id: path.slice(6), ...JSON.parse(body.toString("utf8")) });
       else if (req.method === "POST" && path === "/runs/batch") {
         const batch = JSON.parse(body.toString("utf8")) as { post?: PostedRun[]; patch?: PostedRun[] };
-        runs.push(...(batch.post ?? []).map((run) => ({ ...run, op: "post" as const })), ...(batch.patch ?? []).map((run) => ({ ...run, op: "patch" as const })));
+        runs.push(
+          ...(batch.post ?? []).map((run) => ({ ...run, op: "post" as const })),
+          ...(batch.patch ?? []).map((run) => ({ ...run, op: "patch" as const })),
+        );
       } else if (req.method === "POST" && path === "/runs/multipart") {
         runs.push(...(await multipartRuns(body, req.headers["content-type"] ?? "")));
       }
@@ -100,10 +104,20 @@ function tracedGraph() {
     functionWorker({ name: "tally", description: "Counts things.", run: async () => "42 boats" }),
     agentWorker({ name: "scribe", description: "Writes things up.", systemPrompt: "You write things up." }),
   ]);
-  return compileOrchestrator({ registry, models: scriptedProvider({ worker: () => "There are 42 boats.", synthesizer: () => "42 boats, written up." }) });
+  return compileOrchestrator({
+    registry,
+    models: scriptedProvider({ worker: () => "There are 42 boats.", synthesizer: () => "42 boats, written up." }),
+  });
 }
 
-const TRACING_ENV = ["LANGSMITH_TRACING", "LANGSMITH_ENDPOINT", "LANGSMITH_API_KEY", "LANGCHAIN_TRACING_V2", "LANGCHAIN_ENDPOINT", "LANGCHAIN_API_KEY"];
+const TRACING_ENV = [
+  "LANGSMITH_TRACING",
+  "LANGSMITH_ENDPOINT",
+  "LANGSMITH_API_KEY",
+  "LANGCHAIN_TRACING_V2",
+  "LANGCHAIN_ENDPOINT",
+  "LANGCHAIN_API_KEY",
+];
 
 /** Waits for the callbacks of finished runs and for the LangSmith client to send every queued batch. */
 async function flushTraces(): Promise<void> {
@@ -151,7 +165,9 @@ describe("LangSmith tracing", () => {
     } finally {
       process.env.LANGSMITH_TRACING = "false";
     }
-    expect(recorder.requests.some((request) => request.method === "POST" && request.path.startsWith("/runs"))).toBe(true);
+    expect(recorder.requests.some((request) => request.method === "POST" && request.path.startsWith("/runs"))).toBe(
+      true,
+    );
     const created = recorder.runs.filter((run) => run.op === "post");
     const byName = (name: string) => created.filter((run) => run.name === name);
 

@@ -14,7 +14,13 @@ import { launchBrowser, screenshot, statuses, taskStatus, type Browser } from ".
 import { spawnCli } from "../helpers/cli-process.js";
 import { startDevServer, type DevServer } from "../helpers/dev-server.js";
 import { task } from "../helpers/fixtures.js";
-import { describeRequest, startOpenAIServer, type OpenAIServer, type Reply, type RequestView } from "../helpers/openai-server.js";
+import {
+  describeRequest,
+  startOpenAIServer,
+  type OpenAIServer,
+  type Reply,
+  type RequestView,
+} from "../helpers/openai-server.js";
 import { httpError, scriptedProvider } from "../helpers/scripted-model.js";
 import { deferred, waitFor, within, type Deferred } from "../helpers/wait.js";
 
@@ -28,7 +34,9 @@ describe("the web view in Chromium, served the way the CLI serves it", () => {
   });
 
   /** Workers the test steers: `gated` tasks wait for their gate; `flaky` fails until `fixed`. */
-  function steeredOrchestrator(scheduling: "waves" | "continuous"): Promise<{ orchestrator: Orchestrator; gates: Map<string, Deferred>; fix: () => void }> {
+  function steeredOrchestrator(
+    scheduling: "waves" | "continuous",
+  ): Promise<{ orchestrator: Orchestrator; gates: Map<string, Deferred>; fix: () => void }> {
     const gates = new Map<string, Deferred>();
     let fixed = false;
     const gated = functionWorker({
@@ -163,7 +171,9 @@ describe("the web view of a run a worker interrupts, in Chromium", () => {
       expect(paused.status).toBe("interrupted");
       await web.settle();
       await page.waitForSelector("[data-question]");
-      expect(await page.textContent("[data-question]")).toBe('A worker waits for an answer: {"question":"Which city?"}');
+      expect(await page.textContent("[data-question]")).toBe(
+        'A worker waits for an answer: {"question":"Which city?"}',
+      );
 
       const done = await orchestrator.resume(threadId, "Oslo", { onEvent: (event) => web.onEvent(event) });
       expect(done.tasks.map((t) => [t.id, t.status, t.output])).toEqual([["city", "done", "It is Oslo."]]);
@@ -182,14 +192,34 @@ describe("the web view of a run a worker interrupts, in Chromium", () => {
 describe("the CLI's web view server", () => {
   it("answers re-drives sent as JSON only, and unknown threads with 404", async () => {
     const redrives: string[][] = [];
-    const web = await startWebView({ threadId: "t", goal: "g", state: async () => ({}), redrive: async (ids) => redrives.push(ids) });
+    const web = await startWebView({
+      threadId: "t",
+      goal: "g",
+      state: async () => ({}),
+      redrive: async (ids) => redrives.push(ids),
+    });
     const base = web.url.replace(/\/ui\/threads\/t$/, "");
     try {
-      const form = await fetch(`${web.url}/redrive`, { method: "POST", headers: { "content-type": "text/plain" }, body: '{"taskIds":[]}' });
+      const form = await fetch(`${web.url}/redrive`, {
+        method: "POST",
+        headers: { "content-type": "text/plain" },
+        body: '{"taskIds":[]}',
+      });
       expect([form.status, await form.json()]).toEqual([415, { error: "Send the re-drive as application/json." }]);
-      const busy = await fetch(`${web.url}/redrive`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"taskIds":[]}' });
-      expect([busy.status, await busy.json()]).toEqual([409, { error: 'A run is in progress on thread "t"; re-drive once it has stopped.' }]);
-      const bad = await fetch(`${web.url}/redrive`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"taskIds":"all"}' });
+      const busy = await fetch(`${web.url}/redrive`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: '{"taskIds":[]}',
+      });
+      expect([busy.status, await busy.json()]).toEqual([
+        409,
+        { error: 'A run is in progress on thread "t"; re-drive once it has stopped.' },
+      ]);
+      const bad = await fetch(`${web.url}/redrive`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: '{"taskIds":"all"}',
+      });
       expect(bad.status).toBe(400);
       expect((await fetch(`${base}/ui/threads/other`)).status).toBe(404);
       const task = await fetch(`${web.url}/tasks/nope`);
@@ -208,7 +238,9 @@ describe("the CLI's web view server", () => {
    */
   function lingeringCli(thread: string, redriveCall: { latencyMs: number; reply?: () => Promise<string> }) {
     const dir = mkdtempSync(join(tmpdir(), "orchestrator-web-redrive-"));
-    const plan = { tasks: [task("lookup", [], { worker: "researcher" }), task("write", ["lookup"], { worker: "writer" })] };
+    const plan = {
+      tasks: [task("lookup", [], { worker: "researcher" }), task("write", ["lookup"], { worker: "writer" })],
+    };
     writeFileSync(join(dir, "plan.json"), JSON.stringify(plan));
     const redriveCalled = deferred();
     const aborted = deferred();
@@ -239,11 +271,26 @@ describe("the CLI's web view server", () => {
         url ||= /Web view: (\S+)/.exec(text)?.[1] ?? "";
         if (text.includes("stays up for")) {
           redriving = true;
-          void fetch(`${url}/redrive`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"taskIds":[]}' });
+          void fetch(`${url}/redrive`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: '{"taskIds":[]}',
+          });
         }
       },
     );
-    const args = ["x", "--plan", join(dir, "plan.json"), "--checkpointer", `sqlite:${join(dir, "cp.db")}`, "--thread", thread, "--ui", "--max-retries", "0"];
+    const args = [
+      "x",
+      "--plan",
+      join(dir, "plan.json"),
+      "--checkpointer",
+      `sqlite:${join(dir, "cp.db")}`,
+      "--thread",
+      thread,
+      "--ui",
+      "--max-retries",
+      "0",
+    ];
     const done = main(args, io).finally(() => rmSync(dir, { recursive: true, force: true }));
     return { done, signals, exits, redriveCalled, aborted, prompts, stderr };
   }
@@ -255,7 +302,9 @@ describe("the CLI's web view server", () => {
     cli.signals.emit("SIGINT");
     gate.resolve();
     await within(cli.done, 10_000, "the CLI to end after one signal");
-    expect(cli.stderr()).toContain('Re-drive from the web view ended: The run on thread "drained" stopped after its current step');
+    expect(cli.stderr()).toContain(
+      'Re-drive from the web view ended: The run on thread "drained" stopped after its current step',
+    );
     expect(cli.prompts.filter((prompt) => prompt.includes('Your task "write"'))).toEqual([]);
     expect(cli.exits).toEqual([]);
   });
@@ -286,7 +335,11 @@ describe("the CLI's web view server", () => {
 });
 
 describe("the web view on the LangGraph dev server (http.app)", () => {
-  const PLAN = [task("facts", [], { worker: "researcher" }), task("figures", [], { worker: "analyst" }), task("report", ["facts", "figures"], { worker: "writer" })];
+  const PLAN = [
+    task("facts", [], { worker: "researcher" }),
+    task("figures", [], { worker: "analyst" }),
+    task("report", ["facts", "figures"], { worker: "writer" }),
+  ];
   const factsGate = deferred();
   let figuresFixed = false;
   let browser: Browser;
@@ -304,8 +357,13 @@ describe("the web view on the LangGraph dev server (http.app)", () => {
   }
 
   beforeAll(async () => {
-    [browser, model] = await Promise.all([launchBrowser(), startOpenAIServer({ handler: (body, index) => answer(describeRequest(body, index)) })]);
-    server = await startDevServer({ env: { OPENAI_BASE_URL: model.url, OPENAI_API_KEY: "test", LANGSMITH_TRACING: "false" } });
+    [browser, model] = await Promise.all([
+      launchBrowser(),
+      startOpenAIServer({ handler: (body, index) => answer(describeRequest(body, index)) }),
+    ]);
+    server = await startDevServer({
+      env: { OPENAI_BASE_URL: model.url, OPENAI_API_KEY: "test", LANGSMITH_TRACING: "false" },
+    });
     client = new Client({ apiUrl: server.url, apiKey: null });
   }, 60_000);
   beforeEach((context) => {
@@ -322,7 +380,10 @@ describe("the web view on the LangGraph dev server (http.app)", () => {
     const page = await browser.page();
     await page.goto(`${server.url}/ui/threads/${threadId}`);
     await page.waitForSelector("[data-phase]");
-    await client.runs.create(threadId, "orchestrator", { input: { goal: "Brief me on the harbour", plan: { tasks: PLAN } }, streamMode: ["custom", "values"] });
+    await client.runs.create(threadId, "orchestrator", {
+      input: { goal: "Brief me on the harbour", plan: { tasks: PLAN } },
+      streamMode: ["custom", "values"],
+    });
 
     await taskStatus(page, "facts", "running");
     expect(Object.keys(await statuses(page)).sort()).toEqual(["facts", "figures", "report"]);
@@ -337,23 +398,34 @@ describe("the web view on the LangGraph dev server (http.app)", () => {
     await list.goto(`${server.url}/ui`);
     expect(await list.textContent(`[data-thread-id="${threadId}"]`)).toContain("Brief me on the harbour");
     const missing = await fetch(`${server.url}/ui/threads/no-such-thread`);
-    expect([missing.status, await missing.text()]).toEqual([404, expect.stringContaining('No thread "no-such-thread"')]);
+    expect([missing.status, await missing.text()]).toEqual([
+      404,
+      expect.stringContaining('No thread "no-such-thread"'),
+    ]);
     await list.close();
 
     figuresFixed = true;
-    const [response] = await Promise.all([page.waitForResponse((r) => r.url().endsWith("/redrive")), page.click('[data-dead-letter="figures"] button.redrive')]);
+    const [response] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith("/redrive")),
+      page.click('[data-dead-letter="figures"] button.redrive'),
+    ]);
     expect(response.status(), await response.text()).toBe(202);
     await taskStatus(page, "figures", "done");
     await taskStatus(page, "report", "done");
     await page.waitForSelector("[data-dead-letter]", { state: "detached" });
     expect(await page.textContent("[data-answer]")).toContain("FINAL ANSWER from the web view test");
-    await waitFor(async () => (await client.threads.get(threadId)).status === "idle", { what: "the re-drive's run to end" });
+    await waitFor(async () => (await client.threads.get(threadId)).status === "idle", {
+      what: "the re-drive's run to end",
+    });
     const again = await fetch(`${server.url}/ui/threads/${threadId}/redrive`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: '{"taskIds":[]}',
     });
-    expect([again.status, await again.text()]).toEqual([409, expect.stringContaining("The run has no dead letters to re-drive.")]);
+    expect([again.status, await again.text()]).toEqual([
+      409,
+      expect.stringContaining("The run has no dead letters to re-drive."),
+    ]);
     await screenshot(page, "web-view-dev-server");
     await page.close();
     expect(browser.errors).toEqual([]);
@@ -399,7 +471,9 @@ describe("npm run demo -- --ui", () => {
     expect(await page.getAttribute('[data-edge="flight>extra_hotel_night"]', "class")).toBe("edge follow-up");
     await page.click('[data-task-id="extra_hotel_night"]');
     await page.waitForSelector('[data-panel-task="extra_hotel_night"] .output');
-    expect(await page.textContent('[data-panel-task="extra_hotel_night"]')).toMatch(/proposed by\s*flight[\s\S]*Extra night at Hôtel Rue Cler/);
+    expect(await page.textContent('[data-panel-task="extra_hotel_night"]')).toMatch(
+      /proposed by\s*flight[\s\S]*Extra night at Hôtel Rue Cler/,
+    );
     expect(await page.textContent("[data-answer]")).toContain("# Plan a 3-day trip to Paris");
     await screenshot(page, "web-view-demo");
     await page.close();

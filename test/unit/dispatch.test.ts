@@ -38,7 +38,9 @@ describe("ready tasks and dispatch order", () => {
 
   it("dispatches the highest critical-path rank first and breaks ties by plan order", () => {
     const cost = (estimatedCost: number) => ({ estimatedCost });
-    const tasks = table(...records(task("a", [], cost(1)), task("b", [], cost(3)), task("c", [], cost(2)), task("d", [], cost(3))));
+    const tasks = table(
+      ...records(task("a", [], cost(1)), task("b", [], cost(3)), task("c", [], cost(2)), task("d", [], cost(3))),
+    );
     expect(selectDispatch(tasks, 10).map((t) => t.id)).toEqual(["b", "d", "c", "a"]);
     const chain = table(...records(task("leaf", [], cost(2)), task("head"), task("tail", ["head"], cost(2))));
     expect(selectDispatch(chain, 10).map((t) => t.id)).toEqual(["head", "leaf"]);
@@ -102,14 +104,23 @@ describe("reducers", () => {
     const second = { ...result("a", "2"), dispatch: 2, usage: spent(20) };
     const third = { ...result("a", "3"), dispatch: 3, usage: spent(40) };
     const merged = mergeResults({}, [{ a: first }, { a: second }, { a: third }]);
-    expect(merged.a).toEqual({ ...third, earlierUsage: { inputTokens: 0, outputTokens: 0, totalTokens: 30, modelCalls: 2 } });
+    expect(merged.a).toEqual({
+      ...third,
+      earlierUsage: { inputTokens: 0, outputTokens: 0, totalTokens: 30, modelCalls: 2 },
+    });
     expect(mergeResults(mergeResults({ a: first }, [{ a: second }]), [{ a: third }])).toEqual(merged);
     // A rewrite of the same dispatch replaces it and keeps what came before.
-    expect(mergeResults(merged, [{ a: { ...third, output: "3 again" } }]).a!.earlierUsage).toEqual(merged.a!.earlierUsage);
+    expect(mergeResults(merged, [{ a: { ...third, output: "3 again" } }]).a!.earlierUsage).toEqual(
+      merged.a!.earlierUsage,
+    );
   });
 
   it("gives the same state however the writes are batched, as delta channels require", () => {
-    const writes: Record<string, TaskResult>[] = [{ a: result("a", "1") }, { b: result("b", "2") }, { a: result("a", "3") }];
+    const writes: Record<string, TaskResult>[] = [
+      { a: result("a", "1") },
+      { b: result("b", "2") },
+      { a: result("a", "3") },
+    ];
     expect(mergeResults(mergeResults({}, writes.slice(0, 1)), writes.slice(1))).toEqual(mergeResults({}, writes));
     expect(mergeResults({}, writes).a!.output).toBe("3");
   });

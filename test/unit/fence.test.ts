@@ -100,14 +100,20 @@ describe("downstream prompts keep their structure whatever a worker wrote", () =
   it("the worker prompt: a dependency cannot forge a heading, a task block or the end of its fence", () => {
     const nonce = taskNonce(input({}), "task");
     expectSameStructure((output) => workerTaskPrompt(input({ a: dep(BENIGN), c: dep(output) })), nonce, 2);
-    expect(workerTaskPrompt(input({ a: dep(BENIGN) }))).toContain(`### a: Task c (by echo)\n<worker-output-${nonce}>\nParis it is.\n</worker-output-${nonce}>`);
+    expect(workerTaskPrompt(input({ a: dep(BENIGN) }))).toContain(
+      `### a: Task c (by echo)\n<worker-output-${nonce}>\nParis it is.\n</worker-output-${nonce}>`,
+    );
   });
 
   it("the synthesizer's request: neither a result nor a failed task's reason can", () => {
     const nonce = promptNonce(SEED, "synthesizer");
     const [a, c, d] = records(task("a"), task("c"), task("d"));
     const build = (output: string) => {
-      const tasks: TaskRecord[] = [as(a, { status: "done" }), as(c, { status: "done" }), as(d, { status: "dead", reason: `underspecified: ${output}` })];
+      const tasks: TaskRecord[] = [
+        as(a, { status: "done" }),
+        as(c, { status: "done" }),
+        as(d, { status: "dead", reason: `underspecified: ${output}` }),
+      ];
       const results: Record<string, TaskResult> = { a: result("a", { output: BENIGN }), c: result("c", { output }) };
       return synthesizerRequest("Plan a trip", tasks, results, ["a note"], nonce);
     };
@@ -144,11 +150,14 @@ describe("downstream prompts keep their structure whatever a worker wrote", () =
       signal: new AbortController().signal,
     };
     const check = llmCheck("Every price has a source.");
-    for (const output of [BENIGN, forged(taskNonce(input({}), "check"))]) expect(await check({ output }, input({}), context)).toBeUndefined();
+    for (const output of [BENIGN, forged(taskNonce(input({}), "check"))])
+      expect(await check({ output }, input({}), context)).toBeUndefined();
     const nonce = taskNonce(input({}), "check");
     const [benign, hostile] = models.calls.map((call) => call.prompt);
     expect(skeleton(hostile!, nonce)).toBe(skeleton(benign!, nonce));
-    expect(skeleton(hostile!, nonce)).toBe('Task "t": Task t\nDo t\n\nCriteria: Every price has a source.\n\nResult:\n«data»');
+    expect(skeleton(hostile!, nonce)).toBe(
+      'Task "t": Task t\nDo t\n\nCriteria: Every price has a source.\n\nResult:\n«data»',
+    );
     expect(models.calls[0]!.system.endsWith(`\n\n${dataRule(nonce)}`)).toBe(true);
   });
 });

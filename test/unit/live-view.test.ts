@@ -4,7 +4,12 @@ import { LiveView, RunProgress, renderFrame } from "../../src/cli/live-view.js";
 
 const T0 = Date.UTC(2026, 4, 12, 9, 0, 0);
 const ts = (ms: number) => new Date(T0 + ms).toISOString();
-const usage = (totalTokens = 0) => ({ inputTokens: totalTokens, outputTokens: 0, totalTokens, modelCalls: totalTokens ? 1 : 0 });
+const usage = (totalTokens = 0) => ({
+  inputTokens: totalTokens,
+  outputTokens: 0,
+  totalTokens,
+  modelCalls: totalTokens ? 1 : 0,
+});
 
 /** A trip-like run: flight done, weather on its second attempt after a timeout, a follow-up proposed. */
 const MID_RUN: OrchestratorEvent[] = [
@@ -31,23 +36,81 @@ const MID_RUN: OrchestratorEvent[] = [
     attempt: 1,
     error: { kind: "timeout", message: "attempt 1 timed out after 390 ms", retryable: true },
   },
-  { type: "task.retrying", ts: ts(400), taskId: "weather", worker: "packing_advisor", attempt: 2, reason: "timeout: attempt 1 timed out after 390 ms" },
+  {
+    type: "task.retrying",
+    ts: ts(400),
+    taskId: "weather",
+    worker: "packing_advisor",
+    attempt: 2,
+    reason: "timeout: attempt 1 timed out after 390 ms",
+  },
   { type: "task.started", ts: ts(410), taskId: "weather", worker: "packing_advisor", attempt: 2 },
-  { type: "task.done", ts: ts(1210), taskId: "flight", worker: "flight_agent", attempts: 1, durationMs: 1200, usage: usage(345) },
-  { type: "task.follow_up", ts: ts(1300), taskId: "extra_night", worker: "hotel_agent", from: "flight", accepted: true },
+  {
+    type: "task.done",
+    ts: ts(1210),
+    taskId: "flight",
+    worker: "flight_agent",
+    attempts: 1,
+    durationMs: 1200,
+    usage: usage(345),
+  },
+  {
+    type: "task.follow_up",
+    ts: ts(1300),
+    taskId: "extra_night",
+    worker: "hotel_agent",
+    from: "flight",
+    accepted: true,
+  },
 ];
 
 /** The rest of that run: the hotel dies, so the itinerary is skipped; the follow-up runs; synthesis. */
 const TO_THE_END: OrchestratorEvent[] = [
-  { type: "task.done", ts: ts(1600), taskId: "weather", worker: "packing_advisor", attempts: 2, durationMs: 1590, usage: usage() },
+  {
+    type: "task.done",
+    ts: ts(1600),
+    taskId: "weather",
+    worker: "packing_advisor",
+    attempts: 2,
+    durationMs: 1590,
+    usage: usage(),
+  },
   { type: "task.queued", ts: ts(1610), taskId: "hotel", worker: "hotel_agent", rank: 2 },
   { type: "task.queued", ts: ts(1610), taskId: "extra_night", worker: "hotel_agent", rank: 2 },
   { type: "task.started", ts: ts(1620), taskId: "hotel", worker: "hotel_agent", attempt: 1 },
   { type: "task.started", ts: ts(1620), taskId: "extra_night", worker: "hotel_agent", attempt: 1 },
-  { type: "task.done", ts: ts(1700), taskId: "extra_night", worker: "hotel_agent", attempts: 1, durationMs: 80, usage: usage() },
-  { type: "task.failed", ts: ts(1720), taskId: "hotel", worker: "hotel_agent", attempt: 1, error: { kind: "client", message: "HTTP 400", retryable: false } },
-  { type: "task.dead", ts: ts(1730), taskId: "hotel", worker: "hotel_agent", attempts: 1, error: { kind: "client", message: "HTTP 400", retryable: false } },
-  { type: "task.skipped", ts: ts(1730), taskId: "itinerary", worker: "itinerary_planner", reason: 'dependency "hotel" was dead-lettered' },
+  {
+    type: "task.done",
+    ts: ts(1700),
+    taskId: "extra_night",
+    worker: "hotel_agent",
+    attempts: 1,
+    durationMs: 80,
+    usage: usage(),
+  },
+  {
+    type: "task.failed",
+    ts: ts(1720),
+    taskId: "hotel",
+    worker: "hotel_agent",
+    attempt: 1,
+    error: { kind: "client", message: "HTTP 400", retryable: false },
+  },
+  {
+    type: "task.dead",
+    ts: ts(1730),
+    taskId: "hotel",
+    worker: "hotel_agent",
+    attempts: 1,
+    error: { kind: "client", message: "HTTP 400", retryable: false },
+  },
+  {
+    type: "task.skipped",
+    ts: ts(1730),
+    taskId: "itinerary",
+    worker: "itinerary_planner",
+    reason: 'dependency "hotel" was dead-lettered',
+  },
   { type: "synthesis.started", ts: ts(1740), tasks: 5 },
   { type: "synthesis.finished", ts: ts(1790), durationMs: 50, mode: "template" },
 ];
@@ -90,7 +153,9 @@ describe("the live view's frame", () => {
   it("shows a failed attempt and the retry that follows it with the reason", () => {
     const progress = progressOf(MID_RUN.slice(0, 7));
     const lines = renderFrame(progress, { now: T0 + 400, columns: 120 }).split("\n");
-    expect(lines[3]).toBe("↻ weather    packing_advisor    retrying  attempt 1  390ms  timeout: attempt 1 timed out after 390 ms");
+    expect(lines[3]).toBe(
+      "↻ weather    packing_advisor    retrying  attempt 1  390ms  timeout: attempt 1 timed out after 390 ms",
+    );
     const failed = progressOf(MID_RUN.slice(0, 6));
     expect(renderFrame(failed, { now: T0 + 5000, columns: 120 }).split("\n")[3]).toBe(
       "! weather    packing_advisor    failed    attempt 1  390ms  timeout: attempt 1 timed out after 390 ms",
@@ -127,7 +192,12 @@ describe("the live view's frame", () => {
 
   it("adds the subtasks of an expanded task and the tasks a replan adds, and resets a re-queued task", () => {
     const progress = progressOf([
-      { type: "plan.created", ts: ts(0), source: "planner", tasks: [{ id: "big", title: "B", worker: "writer", dependsOn: [] }] },
+      {
+        type: "plan.created",
+        ts: ts(0),
+        source: "planner",
+        tasks: [{ id: "big", title: "B", worker: "writer", dependsOn: [] }],
+      },
       { type: "task.expanded", ts: ts(1), taskId: "big", worker: "writer", children: ["big.a", "big.b"] },
       { type: "task.queued", ts: ts(2), taskId: "big.a", worker: "researcher", rank: 1 },
       { type: "plan.replanned", ts: ts(3), reason: "more", added: ["check"], cancelled: [] },
@@ -138,8 +208,18 @@ describe("the live view's frame", () => {
       ["big.b", "", "waiting", undefined],
       ["check", "", "waiting", "added by replan"],
     ]);
-    const redriven = progressOf([...MID_RUN, ...TO_THE_END, { type: "task.queued", ts: ts(5000), taskId: "hotel", worker: "hotel_agent", rank: 2 }]);
-    expect(redriven.lines.find((line) => line.id === "hotel")).toEqual({ id: "hotel", worker: "hotel_agent", phase: "queued", attempt: 0, tokens: 0 });
+    const redriven = progressOf([
+      ...MID_RUN,
+      ...TO_THE_END,
+      { type: "task.queued", ts: ts(5000), taskId: "hotel", worker: "hotel_agent", rank: 2 },
+    ]);
+    expect(redriven.lines.find((line) => line.id === "hotel")).toEqual({
+      id: "hotel",
+      worker: "hotel_agent",
+      phase: "queued",
+      attempt: 0,
+      tokens: 0,
+    });
   });
 
   it("shows a resumed thread's tasks from its state before any event", () => {
@@ -166,7 +246,10 @@ describe("the live view on a terminal", () => {
   it("draws at most one frame per interval, ticks while tasks run, and stops its ticker with the final frame", () => {
     vi.useFakeTimers({ now: T0 });
     const writes: string[] = [];
-    const view = new LiveView({ write: (text) => writes.push(text), columns: 100, rows: 30 }, { showCursor: true, intervalMs: 100 });
+    const view = new LiveView(
+      { write: (text) => writes.push(text), columns: 100, rows: 30 },
+      { showCursor: true, intervalMs: 100 },
+    );
     view.start();
     expect(writes).toHaveLength(1);
     expect(writes[0]).toContain("planning…");

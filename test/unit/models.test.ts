@@ -8,7 +8,10 @@ import { agentWorker, functionWorker, WorkerRegistry } from "../../src/workers/r
 
 describe("model settings", () => {
   it("split a known provider's prefix from the model and keep any other name whole, as an OpenAI-compatible model", () => {
-    expect(parseModelSpec("anthropic:claude-sonnet-4-5")).toEqual({ provider: "anthropic", model: "claude-sonnet-4-5" });
+    expect(parseModelSpec("anthropic:claude-sonnet-4-5")).toEqual({
+      provider: "anthropic",
+      model: "claude-sonnet-4-5",
+    });
     expect(parseModelSpec("openai:gpt-4o")).toEqual({ provider: "openai", model: "gpt-4o" });
     expect(parseModelSpec("gpt-4o-mini")).toEqual({ model: "gpt-4o-mini" });
     expect(parseModelSpec("llama3:8b")).toEqual({ model: "llama3:8b" });
@@ -45,7 +48,12 @@ describe("the default model provider", () => {
     expect(provider.configured).toBe(false);
     await provider.prepare!(["azure_openai:my-deployment"]);
     expect(provider.configured).toBe(true);
-    const model = provider.create({ role: "worker", model: "azure_openai:my-deployment", temperature: 0.3, timeoutMs: 1234 }) as AzureChatOpenAI;
+    const model = provider.create({
+      role: "worker",
+      model: "azure_openai:my-deployment",
+      temperature: 0.3,
+      timeoutMs: 1234,
+    }) as AzureChatOpenAI;
     expect(model).toBeInstanceOf(AzureChatOpenAI);
     expect({
       model: model.model,
@@ -61,10 +69,16 @@ describe("the default model provider", () => {
   });
 
   it("keeps a bare name OpenAI-compatible against OPENAI_BASE_URL, and refuses it when OpenAI is not configured", () => {
-    const model = chatModelProvider({ openaiBaseUrl: "http://127.0.0.1:9/v1" }).create({ role: "planner", model: "llama3:8b", timeoutMs: 50 }) as ChatOpenAI;
+    const model = chatModelProvider({ openaiBaseUrl: "http://127.0.0.1:9/v1" }).create({
+      role: "planner",
+      model: "llama3:8b",
+      timeoutMs: 50,
+    }) as ChatOpenAI;
     expect(model).toBeInstanceOf(ChatOpenAI);
     expect(model.model).toBe("llama3:8b");
     expect(model.clientConfig.baseURL).toBe("http://127.0.0.1:9/v1");
-    expect(() => chatModelProvider({}).create({ role: "planner", model: "gpt-4o", timeoutMs: 50 })).toThrow(ModelNotConfiguredError);
+    expect(() => chatModelProvider({}).create({ role: "planner", model: "gpt-4o", timeoutMs: 50 })).toThrow(
+      ModelNotConfiguredError,
+    );
   });
 });

@@ -21,12 +21,31 @@ import { budgetExceeded, ZERO_USAGE } from "../../src/usage.js";
 import { RunMeter } from "../../src/workers/meter.js";
 import { planReply, task } from "../helpers/fixtures.js";
 import { estimateTokens, scriptedProvider, type Responder } from "../helpers/scripted-model.js";
-import { as, attempt, boardOf, configuredButUnused, failed, recorder, records, registryOf, result, roundOf, stateOf, table, unconfigured } from "../helpers/boards.js";
+import {
+  as,
+  attempt,
+  boardOf,
+  configuredButUnused,
+  failed,
+  recorder,
+  records,
+  registryOf,
+  result,
+  roundOf,
+  stateOf,
+  table,
+  unconfigured,
+} from "../helpers/boards.js";
 
 const ids = (tasks: readonly { id: string }[]) => tasks.map((t) => t.id);
 const running = (record: TaskRecord | undefined, dispatches = 1) => as(record, { status: "running", dispatches });
 const done = (record: TaskRecord | undefined) => as(record, { status: "done" });
-const usage = (totalTokens: number, modelCalls: number) => ({ inputTokens: totalTokens, outputTokens: 0, totalTokens, modelCalls });
+const usage = (totalTokens: number, modelCalls: number) => ({
+  inputTokens: totalTokens,
+  outputTokens: 0,
+  totalTokens,
+  modelCalls,
+});
 const absorbedOf = (finished: number, dead: number): Absorbed => ({
   finished,
   dead: Array.from({ length: dead }, (_, i) => ({ taskId: `d${i}` }) as DeadLetter),
@@ -95,12 +114,22 @@ describe("the task board", () => {
   });
 
   it("ranks by cost-weighted distance to a sink over the whole table, done tasks included", () => {
-    const [a, b, c, d] = records(task("a"), task("b", ["a"], { estimatedCost: 4 }), task("c", [], { estimatedCost: 5 }), task("d", ["c"]));
+    const [a, b, c, d] = records(
+      task("a"),
+      task("b", ["a"], { estimatedCost: 4 }),
+      task("c", [], { estimatedCost: 5 }),
+      task("d", ["c"]),
+    );
     expect(Object.fromEntries(ranksOf(table(done(a), b!, done(c), d!)))).toEqual({ a: 5, b: 4, c: 6, d: 1 });
   });
 
   it("orders the highest rank first and breaks ties by plan order", () => {
-    const [a, b, c, d] = records(task("a"), task("b", [], { estimatedCost: 2 }), task("c", [], { estimatedCost: 2 }), task("d", [], { estimatedCost: 3 }));
+    const [a, b, c, d] = records(
+      task("a"),
+      task("b", [], { estimatedCost: 2 }),
+      task("c", [], { estimatedCost: 2 }),
+      task("d", [], { estimatedCost: 3 }),
+    );
     const tasks = table(a!, b!, c!, d!);
     expect(ids(Object.values(tasks).sort(byPriority(ranksOf(tasks))))).toEqual(["d", "b", "c", "a"]);
   });
@@ -184,10 +213,15 @@ describe("absorbing a wave's results", () => {
     const { emit } = recorder();
     const absorbed = absorbResults(
       board,
-      { a: result("a", { clarifiedDescription: "Do a, in French" }), b: failed("b", "boom", { clarifiedDescription: "Do b, in detail" }) },
+      {
+        a: result("a", { clarifiedDescription: "Do a, in French" }),
+        b: failed("b", "boom", { clarifiedDescription: "Do b, in detail" }),
+      },
       emit,
     );
-    expect(board.get("a")).toEqual(as(running(a), { status: "done", attempts: 1, description: "Do a, in French", reason: undefined }));
+    expect(board.get("a")).toEqual(
+      as(running(a), { status: "done", attempts: 1, description: "Do a, in French", reason: undefined }),
+    );
     expect(board.get("b")!.description).toBe("Do b, in detail");
     expect(absorbed.dead[0]!.task.description).toBe("Do b, in detail");
   });
@@ -233,7 +267,9 @@ describe("completing expanded parents", () => {
       },
     });
     expect(board.changes()).toEqual({ p: as(parent, { status: "done" }) });
-    expect(events).toEqual([{ type: "task.done", taskId: "p", worker: "writer", attempts: 0, durationMs: 0, usage: total }]);
+    expect(events).toEqual([
+      { type: "task.done", taskId: "p", worker: "writer", attempts: 0, durationMs: 0, usage: total },
+    ]);
   });
 
   it("skips a parent when a subtask is dead or skipped, naming the first such subtask", () => {
@@ -241,7 +277,9 @@ describe("completing expanded parents", () => {
     const { parent, board } = parentWith(done(x), as(y, { status: "dead" }), as(z, { status: "skipped" }));
     const { events, emit } = recorder();
     expect(completeParents(board, { "p.x": result("p.x") }, emit)).toEqual({});
-    expect(board.changes()).toEqual({ p: as(parent, { status: "skipped", reason: 'subtask "p.y" is dead', blockedBy: "p.y" }) });
+    expect(board.changes()).toEqual({
+      p: as(parent, { status: "skipped", reason: 'subtask "p.y" is dead', blockedBy: "p.y" }),
+    });
     expect(events).toEqual([{ type: "task.skipped", taskId: "p", worker: "writer", reason: 'subtask "p.y" is dead' }]);
   });
 
@@ -276,8 +314,14 @@ describe("completing expanded parents", () => {
 
 describe("merging dead letters", () => {
   it("replaces an older dead letter of the same task and appends new ones", () => {
-    const letter = (taskId: string, message: string) => ({ ...failedLetter(taskId), error: { kind: "worker" as const, message, retryable: false } });
-    const merged = mergeDeadLetters([letter("a", "first"), letter("b", "first")], [letter("a", "again"), letter("c", "first")]);
+    const letter = (taskId: string, message: string) => ({
+      ...failedLetter(taskId),
+      error: { kind: "worker" as const, message, retryable: false },
+    });
+    const merged = mergeDeadLetters(
+      [letter("a", "first"), letter("b", "first")],
+      [letter("a", "again"), letter("c", "first")],
+    );
     expect(merged.map((d) => [d.taskId, d.error.message])).toEqual([
       ["b", "first"],
       ["a", "again"],
@@ -374,15 +418,27 @@ describe("adding tasks to a running plan", () => {
   });
 
   it.each<[string, TaskSpec, string]>([
-    ["an unknown worker", task("f", [], { worker: "poet" }), 'Task "f" names unknown worker "poet"; use one of: echo, writer.'],
+    [
+      "an unknown worker",
+      task("f", [], { worker: "poet" }),
+      'Task "f" names unknown worker "poet"; use one of: echo, writer.',
+    ],
     ["an id already in the run", task("b"), 'Task id "b" is used more than once.'],
-    ["a dependency on an unknown task", task("f", ["ghost"]), 'Task "f" depends on "ghost", which is not a task in the plan.'],
+    [
+      "a dependency on an unknown task",
+      task("f", ["ghost"]),
+      'Task "f" depends on "ghost", which is not a task in the plan.',
+    ],
     ["a dependency on itself", task("f", ["f"]), 'Task "f" depends on itself.'],
     ["blocks on an unknown task", task("f", [], { blocks: ["ghost"] }), 'blocks unknown task "ghost"'],
     ["blocks on a done task", task("f", [], { blocks: ["a"] }), 'blocks "a", which is already done'],
     ["blocks on a running task", task("f", [], { blocks: ["d"] }), 'blocks "d", which is already running'],
     ["a cycle closed through blocks", task("f", ["c"], { blocks: ["b"] }), "would close the cycle b → f → c → b"],
-    ["a cycle with a task it both needs and blocks", task("f", ["b"], { blocks: ["b"] }), "would close the cycle b → f → b"],
+    [
+      "a cycle with a task it both needs and blocks",
+      task("f", ["b"], { blocks: ["b"] }),
+      "would close the cycle b → f → b",
+    ],
   ])("rejects %s with the reason and leaves the board unchanged", (_name, spec, reason) => {
     const board = running3();
     expect(addTasks(board, [spec], options)).toEqual({ accepted: [], rejected: [{ id: spec.id, reason }] });
@@ -405,14 +461,20 @@ describe("adding tasks to a running plan", () => {
   it("counts the tasks already in the run against maxTasks, one added task at a time", () => {
     const board = running3();
     const added = addTasks(board, [task("f"), task("g")], { ...options, maxTasks: 5 });
-    expect(added).toEqual({ accepted: ["f"], rejected: [{ id: "g", reason: "6 tasks exceed maxTasks=5; merge or drop 1." }] });
+    expect(added).toEqual({
+      accepted: ["f"],
+      rejected: [{ id: "g", reason: "6 tasks exceed maxTasks=5; merge or drop 1." }],
+    });
     expect(Object.keys(board.changes())).toEqual(["f"]);
   });
 
   it("validates each task against those accepted before it", () => {
     const board = running3();
     const added = addTasks(board, [task("f"), task("g", ["f"]), task("f", ["g"])], options);
-    expect(added).toEqual({ accepted: ["f", "g"], rejected: [{ id: "f", reason: 'Task id "f" is used more than once.' }] });
+    expect(added).toEqual({
+      accepted: ["f", "g"],
+      rejected: [{ id: "f", reason: 'Task id "f" is used more than once.' }],
+    });
     expect(board.get("g")).toEqual(expect.objectContaining({ dependsOn: ["f"], order: 5 }));
   });
 });
@@ -436,11 +498,20 @@ describe("accepting follow-ups", () => {
     acceptFollowUps(round, board, absorbed);
     expect(round.events).toEqual([
       { type: "task.follow_up", taskId: "f", worker: "echo", from: "a", accepted: true },
-      { type: "task.follow_up", taskId: "g", worker: "echo", from: "b", accepted: false, reason: 'blocks unknown task "ghost"' },
+      {
+        type: "task.follow_up",
+        taskId: "g",
+        worker: "echo",
+        from: "b",
+        accepted: false,
+        reason: 'blocks unknown task "ghost"',
+      },
       { type: "task.follow_up", taskId: "h", worker: "writer", from: "b", accepted: true },
     ]);
     expect(round.notes).toEqual(['Follow-up "g" proposed by "b" was rejected: blocks unknown task "ghost".']);
-    expect(board.get("f")).toEqual(expect.objectContaining({ origin: "follow-up", depth: 1, order: 3, status: "pending" }));
+    expect(board.get("f")).toEqual(
+      expect.objectContaining({ origin: "follow-up", depth: 1, order: 3, status: "pending" }),
+    );
     expect(board.get("h")).toEqual(expect.objectContaining({ origin: "follow-up", depth: 0, order: 4 }));
     expect(board.get("c")!.dependsOn).toEqual(["a", "f"]);
     expect(board.get("g")).toBeUndefined();
@@ -477,12 +548,26 @@ describe("accepting follow-ups", () => {
     const [a] = records(task("a"));
     const board = boardOf(done(a));
     const round = roundOf({ settings: { maxTasks: 1 } });
-    acceptFollowUps(round, board, { finished: 1, dead: [], followUps: [{ from: done(a), spec: task("f") }], notes: [] });
+    acceptFollowUps(round, board, {
+      finished: 1,
+      dead: [],
+      followUps: [{ from: done(a), spec: task("f") }],
+      notes: [],
+    });
     expect(round.events).toEqual([
-      { type: "task.follow_up", taskId: "f", worker: "echo", from: "a", accepted: false, reason: "2 tasks exceed maxTasks=1; merge or drop 1." },
+      {
+        type: "task.follow_up",
+        taskId: "f",
+        worker: "echo",
+        from: "a",
+        accepted: false,
+        reason: "2 tasks exceed maxTasks=1; merge or drop 1.",
+      },
     ]);
     expect(board.size).toBe(1);
-    expect(round.notes).toEqual(['Follow-up "f" proposed by "a" was rejected: 2 tasks exceed maxTasks=1; merge or drop 1.']);
+    expect(round.notes).toEqual([
+      'Follow-up "f" proposed by "a" was rejected: 2 tasks exceed maxTasks=1; merge or drop 1.',
+    ]);
   });
 });
 
@@ -493,8 +578,22 @@ describe("deciding whether to replan", () => {
     ["asks after every wave that finished a task", { replan: "after-wave" }, true, absorbedOf(1, 0), 0, true],
     ["does not ask after a wave in which no task finished", { replan: "after-wave" }, true, absorbedOf(0, 0), 0, false],
     ["never asks with replan never, even after a dead task", { replan: "never" }, true, absorbedOf(1, 1), 0, false],
-    ["stops asking once maxReplans is reached", { replan: "after-wave", maxReplans: 2 }, true, absorbedOf(1, 1), 2, false],
-    ["still asks one replan below maxReplans", { replan: "after-wave", maxReplans: 2 }, true, absorbedOf(1, 0), 1, true],
+    [
+      "stops asking once maxReplans is reached",
+      { replan: "after-wave", maxReplans: 2 },
+      true,
+      absorbedOf(1, 1),
+      2,
+      false,
+    ],
+    [
+      "still asks one replan below maxReplans",
+      { replan: "after-wave", maxReplans: 2 },
+      true,
+      absorbedOf(1, 0),
+      1,
+      true,
+    ],
     ["never asks with maxReplans 0", { replan: "on-failure", maxReplans: 0 }, true, absorbedOf(1, 1), 0, false],
     ["never asks without a configured model", { replan: "after-wave" }, false, absorbedOf(1, 1), 0, false],
   ])("%s", (_name, settings, configured, absorbed, replans, expected) => {
@@ -520,7 +619,11 @@ describe("applying a replan", () => {
   it("keeps the plan with a note and no event when the planner does not revise", () => {
     const board = planned();
     const round = roundOf();
-    applyReplan(round, board, decision({ revise: false, reason: "all good", cancelTaskIds: ["b"], addTasks: [task("x")] }));
+    applyReplan(
+      round,
+      board,
+      decision({ revise: false, reason: "all good", cancelTaskIds: ["b"], addTasks: [task("x")] }),
+    );
     expect(round.notes).toEqual(["The planner kept the plan: all good"]);
     expect(round.events).toEqual([]);
     expect(board.changes()).toEqual({});
@@ -533,7 +636,10 @@ describe("applying a replan", () => {
     applyReplan(
       round,
       board,
-      decision({ cancelTaskIds: ["b", "a", "r", "ghost"], addTasks: [task("x", ["a"], { worker: "writer" }), task("y", [], { blocks: ["ghost"] })] }),
+      decision({
+        cancelTaskIds: ["b", "a", "r", "ghost"],
+        addTasks: [task("x", ["a"], { worker: "writer" }), task("y", [], { blocks: ["ghost"] })],
+      }),
     );
     const reason = "cancelled by replan: the plan misses a check";
     expect(board.changes()).toEqual({
@@ -544,15 +650,26 @@ describe("applying a replan", () => {
       { type: "task.skipped", taskId: "b", worker: "echo", reason },
       { type: "plan.replanned", reason: "the plan misses a check", added: ["x"], cancelled: ["b"] },
     ]);
-    expect(round.notes).toEqual(['Replanned task "y" was rejected: blocks unknown task "ghost".', "Replanned: the plan misses a check"]);
+    expect(round.notes).toEqual([
+      'Replanned task "y" was rejected: blocks unknown task "ghost".',
+      "Replanned: the plan misses a check",
+    ]);
   });
 
   it("cancels before adding, so an added task cannot block a task it cancelled", () => {
     const board = planned();
     const round = roundOf();
     applyReplan(round, board, decision({ cancelTaskIds: ["b"], addTasks: [task("x", [], { blocks: ["b"] })] }));
-    expect(round.notes).toEqual(['Replanned task "x" was rejected: blocks "b", which is already skipped.', "Replanned: the plan misses a check"]);
-    expect(round.events.at(-1)).toEqual({ type: "plan.replanned", reason: "the plan misses a check", added: [], cancelled: ["b"] });
+    expect(round.notes).toEqual([
+      'Replanned task "x" was rejected: blocks "b", which is already skipped.',
+      "Replanned: the plan misses a check",
+    ]);
+    expect(round.events.at(-1)).toEqual({
+      type: "plan.replanned",
+      reason: "the plan misses a check",
+      added: [],
+      cancelled: ["b"],
+    });
   });
 });
 
@@ -580,7 +697,9 @@ describe("run budgets", () => {
     expect(budgetExceeded({ ...none, maxTokens: 500 }, usage(499, 1), start, at(0))).toBeUndefined();
     expect(budgetExceeded({ ...none, maxTokens: 500 }, usage(500, 1), start, at(0))).toBe("500 tokens used of 500");
     expect(budgetExceeded({ ...none, maxModelCalls: 3 }, usage(10_000, 2), start, at(0))).toBeUndefined();
-    expect(budgetExceeded({ ...none, maxModelCalls: 3 }, usage(10_000, 4), start, at(0))).toBe("4 model calls made of 3");
+    expect(budgetExceeded({ ...none, maxModelCalls: 3 }, usage(10_000, 4), start, at(0))).toBe(
+      "4 model calls made of 3",
+    );
   });
 
   it("reports the deadline first, then tokens, then calls, and nothing without a budget", () => {
@@ -594,7 +713,12 @@ describe("run budgets", () => {
 
 describe("dispatching ready tasks", () => {
   it("sends the highest-ranked ready tasks up to capacity, marks them running and counts the dispatch", () => {
-    const [a, b, c, d] = records(task("a"), task("b", [], { estimatedCost: 3 }), task("c", ["a"], { estimatedCost: 5 }), task("d", [], { estimatedCost: 2 }));
+    const [a, b, c, d] = records(
+      task("a"),
+      task("b", [], { estimatedCost: 3 }),
+      task("c", ["a"], { estimatedCost: 5 }),
+      task("d", [], { estimatedCost: 2 }),
+    );
     const board = boardOf(a!, b!, c!, d!);
     const { events, emit } = recorder();
     expect(dispatchReady(board, 2, false, emit)).toEqual([{ tasks: ["a"] }, { tasks: ["b"] }]);
@@ -636,8 +760,16 @@ describe("dispatching ready tasks", () => {
   it.each<[string, TaskSpec[], string[]]>([
     ["at a task that makes two dependents ready", [task("a"), task("b", ["a"]), task("c", ["a"])], ["a"]],
     ["before a complex task", [task("a"), task("b", ["a"], { complex: true }), task("c", ["b"])], ["a"]],
-    ["before a dependent that also waits for a task outside the chain", [task("a", [], { estimatedCost: 3 }), task("b", ["a", "z"]), task("z", ["w"]), task("w")], ["a"]],
-    ["after the second task when that one makes two dependents ready", [task("a"), task("b", ["a"]), task("c", ["b"]), task("d", ["b"])], ["a", "b"]],
+    [
+      "before a dependent that also waits for a task outside the chain",
+      [task("a", [], { estimatedCost: 3 }), task("b", ["a", "z"]), task("z", ["w"]), task("w")],
+      ["a"],
+    ],
+    [
+      "after the second task when that one makes two dependents ready",
+      [task("a"), task("b", ["a"]), task("c", ["b"]), task("d", ["b"])],
+      ["a", "b"],
+    ],
   ])("ends a chain %s", (_name, specs, chain) => {
     const board = boardOf(...records(...specs));
     const { emit } = recorder();
@@ -671,9 +803,16 @@ describe("dispatching a continuous pool", () => {
   });
 
   it("hands back once the pool's tasks a complex task waits on are done, and keeps the rules it was given", () => {
-    const [a, b, big, late] = records(task("a"), task("b"), task("big", ["a", "b"], { complex: true }), task("late", ["big"]));
+    const [a, b, big, late] = records(
+      task("a"),
+      task("b"),
+      task("big", ["a", "b"], { complex: true }),
+      task("late", ["big"]),
+    );
     const board = boardOf(done(a), b!, big!, late!);
-    expect(dispatchPool(board, 2, (t) => t.complex, { onFailure: true })).toEqual([{ tasks: ["b"], pool: 2, handBack: { onFailure: true, expandAfter: [["b"]] } }]);
+    expect(dispatchPool(board, 2, (t) => t.complex, { onFailure: true })).toEqual([
+      { tasks: ["b"], pool: 2, handBack: { onFailure: true, expandAfter: [["b"]] } },
+    ]);
   });
 
   it("returns nothing when no task can run", () => {
@@ -693,7 +832,11 @@ describe("scheduling the next round", () => {
   it("dispatches chains with waves scheduling, with no usage and no results of its own", async () => {
     const round = roundOf({ settings: { scheduling: "waves" } });
     const board = chainAndOne();
-    expect(await scheduleNext(round, board, {})).toEqual({ dispatch: [{ tasks: ["a", "b"] }, { tasks: ["c"] }], usage: ZERO_USAGE, results: {} });
+    expect(await scheduleNext(round, board, {})).toEqual({
+      dispatch: [{ tasks: ["a", "b"] }, { tasks: ["c"] }],
+      usage: ZERO_USAGE,
+      results: {},
+    });
     expect(round.events).toEqual([
       { type: "task.queued", taskId: "a", worker: "echo", rank: 2 },
       { type: "task.queued", taskId: "c", worker: "echo", rank: 1 },
@@ -703,7 +846,9 @@ describe("scheduling the next round", () => {
   it("dispatches one pool of maxParallel slots by default (continuous scheduling)", async () => {
     const round = roundOf({ settings: { maxParallel: 4 } });
     const board = chainAndOne();
-    expect((await scheduleNext(round, board, {})).dispatch).toEqual([{ tasks: ["a", "b", "c"], pool: 4, handBack: { onFailure: true } }]);
+    expect((await scheduleNext(round, board, {})).dispatch).toEqual([
+      { tasks: ["a", "b", "c"], pool: 4, handBack: { onFailure: true } },
+    ]);
     expect(round.events).toEqual([]);
   });
 
@@ -719,17 +864,36 @@ describe("scheduling the next round", () => {
   it.each<[string, SettingsInput, object[]]>([
     ["a deadline", { deadlineMs: 60_000, replan: "never" }, [{ tasks: ["a", "b", "c"], pool: 8 }]],
     ["a token budget", { maxTokens: 1000, replan: "never" }, [{ tasks: ["a", "b", "c"], pool: 8 }]],
-    ["a model-call cap, in waves", { maxModelCalls: 5, scheduling: "waves" }, [{ tasks: ["a", "b"] }, { tasks: ["c"] }]],
-  ])("dispatches as without a budget under %s, each unit carrying the run's spend for the meter", async (_name, settings, units) => {
-    const startedAt = new Date().toISOString();
-    const round = { ...roundOf({ settings }), runId: "run-1", meter: new RunMeter(parseSettings(settings), ZERO_USAGE, startedAt) };
-    const dispatch = (await scheduleNext(round, chainAndOne(), {})).dispatch;
-    expect(dispatch).toEqual(units.map((unit) => ({ ...unit, budget: { runId: "run-1", startedAt, used: ZERO_USAGE } })));
-  });
+    [
+      "a model-call cap, in waves",
+      { maxModelCalls: 5, scheduling: "waves" },
+      [{ tasks: ["a", "b"] }, { tasks: ["c"] }],
+    ],
+  ])(
+    "dispatches as without a budget under %s, each unit carrying the run's spend for the meter",
+    async (_name, settings, units) => {
+      const startedAt = new Date().toISOString();
+      const round = {
+        ...roundOf({ settings }),
+        runId: "run-1",
+        meter: new RunMeter(parseSettings(settings), ZERO_USAGE, startedAt),
+      };
+      const dispatch = (await scheduleNext(round, chainAndOne(), {})).dispatch;
+      expect(dispatch).toEqual(
+        units.map((unit) => ({ ...unit, budget: { runId: "run-1", startedAt, used: ZERO_USAGE } })),
+      );
+    },
+  );
 
   it("completes parents and skips blocked tasks before it dispatches, so a finished parent's dependents run at once", async () => {
     const [p, x, q, dead, z] = records(task("p"), task("p.x"), task("q", ["p"]), task("dead"), task("z", ["dead"]));
-    const board = boardOf(as(p, { status: "running", children: ["p.x"], dependsOn: ["p.x"] }), done(x), q!, as(dead, { status: "dead" }), z!);
+    const board = boardOf(
+      as(p, { status: "running", children: ["p.x"], dependsOn: ["p.x"] }),
+      done(x),
+      q!,
+      as(dead, { status: "dead" }),
+      z!,
+    );
     const round = roundOf({ settings: { scheduling: "waves" } });
     const next = await scheduleNext(round, board, { "p.x": result("p.x") });
     expect(next.dispatch).toEqual([{ tasks: ["q"] }]);
@@ -747,7 +911,10 @@ describe("scheduling the next round", () => {
     const round = roundOf();
     expect((await scheduleNext(round, board, {})).dispatch).toEqual([]);
     const reason = "its dependencies can never complete";
-    expect(board.changes()).toEqual({ b: as(b, { status: "skipped", reason }), c: as(c, { status: "skipped", reason }) });
+    expect(board.changes()).toEqual({
+      b: as(b, { status: "skipped", reason }),
+      c: as(c, { status: "skipped", reason }),
+    });
     expect(round.events).toEqual([
       { type: "task.skipped", taskId: "b", worker: "echo", reason },
       { type: "task.skipped", taskId: "c", worker: "echo", reason },
@@ -792,7 +959,9 @@ describe("scheduling the next round", () => {
   it("runs a complex task as it is in a continuous pool when no model can expand it, instead of skipping it", async () => {
     const round = roundOf({ settings: { strategy: "top-down", scheduling: "continuous" } });
     const board = boardOf(...records(task("a", [], { complex: true }), task("b", ["a"])));
-    expect((await scheduleNext(round, board, {})).dispatch).toEqual([{ tasks: ["a", "b"], pool: 8, handBack: { onFailure: true } }]);
+    expect((await scheduleNext(round, board, {})).dispatch).toEqual([
+      { tasks: ["a", "b"], pool: 8, handBack: { onFailure: true } },
+    ]);
     expect(round.events).toEqual([]);
   });
 
@@ -800,7 +969,10 @@ describe("scheduling the next round", () => {
     for (const scheduling of ["waves", "continuous"] as const) {
       let call = 0;
       const models = scriptedProvider({
-        planner: () => (call++ === 0 ? planReply([task("x", [], { complex: true }), task("y", [], { complex: true })]) : planReply([task("p"), task("q")])),
+        planner: () =>
+          call++ === 0
+            ? planReply([task("x", [], { complex: true }), task("y", [], { complex: true })])
+            : planReply([task("p"), task("q")]),
       });
       const round = roundOf({ models, settings: { strategy: "top-down", maxDepth: 2, scheduling } });
       const board = boardOf(...records(task("a", [], { complex: true })));
@@ -830,22 +1002,38 @@ describe("choosing the first plan", () => {
     return () => planReply(replies[Math.min(call++, replies.length - 1)]!);
   };
   const promptTokens = (provider: ReturnType<typeof scriptedProvider>) =>
-    provider.calls.reduce((sum, call) => sum + estimateTokens(call.messages.reduce((chars, m) => chars + (m.content as string).length, 0)), 0);
+    provider.calls.reduce(
+      (sum, call) => sum + estimateTokens(call.messages.reduce((chars, m) => chars + (m.content as string).length, 0)),
+      0,
+    );
   const plan = (...specs: TaskSpec[]) => ({ tasks: specs }) as NonNullable<State["plan"]>;
 
   it("runs the caller's plan as it is, without asking the planner", async () => {
     const round = roundOf({ state: { plan: plan(task("a"), task("b", ["a"])) }, models: configuredButUnused });
-    expect(await choosePlan(round)).toEqual({ kind: "plan", specs: [task("a"), task("b", ["a"])], source: "input", usage: ZERO_USAGE });
+    expect(await choosePlan(round)).toEqual({
+      kind: "plan",
+      specs: [task("a"), task("b", ["a"])],
+      source: "input",
+      usage: ZERO_USAGE,
+    });
     expect(round.notes).toEqual([]);
   });
 
   it("accepts a caller's plan whose only problem is a cycle: adopting it breaks the cycle", async () => {
     const round = roundOf({ state: { plan: plan(task("a", ["b"]), task("b", ["a"])) } });
-    expect(await choosePlan(round)).toEqual({ kind: "plan", specs: [task("a", ["b"]), task("b", ["a"])], source: "input", usage: ZERO_USAGE });
+    expect(await choosePlan(round)).toEqual({
+      kind: "plan",
+      specs: [task("a", ["b"]), task("b", ["a"])],
+      source: "input",
+      usage: ZERO_USAGE,
+    });
   });
 
   it("throws a PlanValidationError naming every fatal issue of the caller's plan", async () => {
-    const round = roundOf({ state: { plan: plan(task("a", [], { worker: "poet" }), task("b", ["ghost"])) }, settings: { maxTasks: 1 } });
+    const round = roundOf({
+      state: { plan: plan(task("a", [], { worker: "poet" }), task("b", ["ghost"])) },
+      settings: { maxTasks: 1 },
+    });
     const error = await choosePlan(round).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PlanValidationError);
     expect((error as PlanValidationError).issues).toEqual([
@@ -862,7 +1050,10 @@ describe("choosing the first plan", () => {
   });
 
   it("prefers the caller's plan over its fallback plan and the planner", async () => {
-    const round = roundOf({ state: { plan: plan(task("a")), fallbackPlan: plan(task("f")) }, models: configuredButUnused });
+    const round = roundOf({
+      state: { plan: plan(task("a")), fallbackPlan: plan(task("f")) },
+      models: configuredButUnused,
+    });
     expect(await choosePlan(round)).toEqual({ kind: "plan", specs: [task("a")], source: "input", usage: ZERO_USAGE });
     expect(round.notes).toEqual([]);
   });
@@ -894,22 +1085,39 @@ describe("choosing the first plan", () => {
 
   it("runs the caller's fallback plan when planning fails", async () => {
     const models = scriptedProvider({ planner: planner([task("a", ["ghost"])]) });
-    const round = roundOf({ models, settings: { planRepairs: 0, humanFallback: true }, state: { fallbackPlan: plan(task("f")) } });
+    const round = roundOf({
+      models,
+      settings: { planRepairs: 0, humanFallback: true },
+      state: { fallbackPlan: plan(task("f")) },
+    });
     const chosen = await choosePlan(round);
     expect(chosen).toEqual(expect.objectContaining({ kind: "plan", specs: [task("f")], source: "caller-fallback" }));
     expect(chosen.usage.modelCalls).toBe(1);
-    expect(round.notes).toEqual(['Planning failed (Task "a" depends on "ghost", which is not a task in the plan.); the caller\'s fallback plan runs instead.']);
+    expect(round.notes).toEqual([
+      'Planning failed (Task "a" depends on "ghost", which is not a task in the plan.); the caller\'s fallback plan runs instead.',
+    ]);
   });
 
   it("runs the caller's fallback plan without a configured model, never creating one", async () => {
     const round = roundOf({ state: { fallbackPlan: plan(task("f", [], { worker: "writer" })) } });
-    expect(await choosePlan(round)).toEqual({ kind: "plan", specs: [task("f", [], { worker: "writer" })], source: "caller-fallback", usage: ZERO_USAGE });
-    expect(round.notes).toEqual(["Planning failed (no model is configured for the planner); the caller's fallback plan runs instead."]);
+    expect(await choosePlan(round)).toEqual({
+      kind: "plan",
+      specs: [task("f", [], { worker: "writer" })],
+      source: "caller-fallback",
+      usage: ZERO_USAGE,
+    });
+    expect(round.notes).toEqual([
+      "Planning failed (no model is configured for the planner); the caller's fallback plan runs instead.",
+    ]);
   });
 
   it("asks a human for a breakdown when planning fails, the fallback plan is invalid and humanFallback is on", async () => {
     const models = scriptedProvider({ planner: planner([task("a", ["ghost"], { blocks: [] })]) });
-    const round = roundOf({ models, settings: { planRepairs: 0, humanFallback: true }, state: { fallbackPlan: plan(task("f", [], { worker: "poet" })) } });
+    const round = roundOf({
+      models,
+      settings: { planRepairs: 0, humanFallback: true },
+      state: { fallbackPlan: plan(task("f", [], { worker: "poet" })) },
+    });
     const chosen = await choosePlan(round);
     const { blocks: _b, ...draft } = task("a", ["ghost"]);
     const errors = ['Task "a" depends on "ghost", which is not a task in the plan.'];
@@ -941,7 +1149,9 @@ describe("choosing the first plan", () => {
       source: "single-task",
       usage: ZERO_USAGE,
     });
-    expect(round.notes).toEqual(["Planning failed (no model is configured for the planner); the goal runs as a single task."]);
+    expect(round.notes).toEqual([
+      "Planning failed (no model is configured for the planner); the goal runs as a single task.",
+    ]);
   });
 
   it("shortens a long goal to 80 characters for the single task's title, keeping it whole in the description", () => {
@@ -969,7 +1179,10 @@ describe("adopting a plan", () => {
         { task: "c", dependsOn: "c", cycle: ["c", "c"] },
       ],
     });
-    expect(notes).toEqual(["Dropped dependency b → a to break the cycle a → b → a.", "Dropped dependency c → c to break the cycle c → c."]);
+    expect(notes).toEqual([
+      "Dropped dependency b → a to break the cycle a → b → a.",
+      "Dropped dependency c → c to break the cycle c → c.",
+    ]);
     expect(events).toEqual([
       {
         type: "plan.created",
@@ -1005,14 +1218,24 @@ describe("opening a round", () => {
     const models = scriptedProvider({ planner: () => "unused" });
     const counting = {
       configured: true,
-      create: (request: Parameters<typeof models.create>[0]) => (created.push(`${request.role}:${request.model}`), models.create(request)),
+      create: (request: Parameters<typeof models.create>[0]) => (
+        created.push(`${request.role}:${request.model}`), models.create(request)
+      ),
     };
     const round = openRound(
       roundOf().state,
-      { context: { maxParallel: 3 }, configurable: { plannerModel: "planner-x" }, writer: (chunk: unknown) => written.push(chunk) },
+      {
+        context: { maxParallel: 3 },
+        configurable: { plannerModel: "planner-x" },
+        writer: (chunk: unknown) => written.push(chunk),
+      },
       { registry: registryOf("echo"), models: counting, settings: { maxParallel: 5, maxTasks: 7 } },
     );
-    expect([round.settings.maxParallel, round.settings.maxTasks, round.settings.plannerModel]).toEqual([3, 7, "planner-x"]);
+    expect([round.settings.maxParallel, round.settings.maxTasks, round.settings.plannerModel]).toEqual([
+      3,
+      7,
+      "planner-x",
+    ]);
     expect(created).toEqual([]);
     expect(round.planner()).toBe(round.planner());
     expect(created).toEqual(["planner:planner-x"]);
@@ -1025,12 +1248,19 @@ describe("re-driving dead letters", () => {
   it("clears a budget's stop reason in a form that survives the server's JSON transport", () => {
     const [a, b] = records(task("a"), task("b", ["a"]));
     const state = stateOf({
-      tasks: table(as(a, { status: "dead" }), as(b, { status: "skipped", blockedBy: "a", reason: 'dependency "a" is dead' })),
+      tasks: table(
+        as(a, { status: "dead" }),
+        as(b, { status: "skipped", blockedBy: "a", reason: 'dependency "a" is dead' }),
+      ),
       deadLetters: [{ taskId: "a" } as DeadLetter],
       stopReason: "run budget reached: 2 model calls made of 2",
     });
     const { update, requeued } = redriveUpdate(state, ["a"]);
     expect(requeued).toEqual(["a", "b"]);
-    expect(JSON.parse(JSON.stringify(update))).toMatchObject({ stopReason: null, deadLetters: [], tasks: { a: { status: "pending" }, b: { status: "pending" } } });
+    expect(JSON.parse(JSON.stringify(update))).toMatchObject({
+      stopReason: null,
+      deadLetters: [],
+      tasks: { a: { status: "pending" }, b: { status: "pending" } },
+    });
   });
 });

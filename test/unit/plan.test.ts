@@ -6,7 +6,8 @@ import { PlanValidationError } from "../../src/errors.js";
 import { task } from "../helpers/fixtures.js";
 
 const options = { workers: ["echo", "writer"], maxTasks: 5 };
-const codes = (tasks: Parameters<typeof validatePlan>[0], opts = options) => validatePlan(tasks, opts).map((i) => i.code);
+const codes = (tasks: Parameters<typeof validatePlan>[0], opts = options) =>
+  validatePlan(tasks, opts).map((i) => i.code);
 
 describe("plan validation", () => {
   it("accepts a valid DAG without issues", () => {
@@ -14,7 +15,9 @@ describe("plan validation", () => {
   });
 
   it("reports a duplicate id by name", () => {
-    expect(validatePlan([task("a"), task("a")], options)).toEqual([{ code: "duplicate_id", message: 'Task id "a" is used more than once.' }]);
+    expect(validatePlan([task("a"), task("a")], options)).toEqual([
+      { code: "duplicate_id", message: 'Task id "a" is used more than once.' },
+    ]);
   });
 
   it("reports a dependency on a task that is not in the plan", () => {
@@ -36,10 +39,25 @@ describe("plan validation", () => {
   it("reports a task whose worker lacks a capability it requires, naming the workers that have it", () => {
     const capabilities = { echo: ["memory"], writer: ["web_search", "memory"] };
     expect(
-      validatePlan([task("a", [], { requires: ["web_search", "memory"] }), task("b", [], { worker: "writer", requires: ["web_search"] })], { ...options, capabilities }),
-    ).toEqual([{ code: "missing_capability", message: 'Task "a" requires capability "web_search", which worker "echo" lacks: use writer.' }]);
+      validatePlan(
+        [
+          task("a", [], { requires: ["web_search", "memory"] }),
+          task("b", [], { worker: "writer", requires: ["web_search"] }),
+        ],
+        { ...options, capabilities },
+      ),
+    ).toEqual([
+      {
+        code: "missing_capability",
+        message: 'Task "a" requires capability "web_search", which worker "echo" lacks: use writer.',
+      },
+    ]);
     expect(validatePlan([task("a", [], { requires: ["maps"] })], { ...options, capabilities })).toEqual([
-      { code: "missing_capability", message: 'Task "a" requires capability "maps", which worker "echo" lacks: no worker has it; drop the requirement or the task.' },
+      {
+        code: "missing_capability",
+        message:
+          'Task "a" requires capability "maps", which worker "echo" lacks: no worker has it; drop the requirement or the task.',
+      },
     ]);
   });
 
@@ -50,7 +68,9 @@ describe("plan validation", () => {
   });
 
   it("reports a cycle with its path", () => {
-    expect(validatePlan([task("a", ["c"]), task("b", ["a"]), task("c", ["b"])], options)).toEqual([{ code: "cycle", message: "Dependency cycle: a → c → b → a." }]);
+    expect(validatePlan([task("a", ["c"]), task("b", ["a"]), task("c", ["b"])], options)).toEqual([
+      { code: "cycle", message: "Dependency cycle: a → c → b → a." },
+    ]);
   });
 
   it("lets new tasks depend on existing ids but not reuse them", () => {
@@ -71,7 +91,9 @@ describe("cycle breaking", () => {
   });
 
   it("drops the edge that closes a 3-cycle", () => {
-    expect(findCycleBreaks([task("a", ["b"]), task("b", ["c"]), task("c", ["a"])])).toEqual([{ task: "c", dependsOn: "a", cycle: ["a", "b", "c", "a"] }]);
+    expect(findCycleBreaks([task("a", ["b"]), task("b", ["c"]), task("c", ["a"])])).toEqual([
+      { task: "c", dependsOn: "a", cycle: ["a", "b", "c", "a"] },
+    ]);
   });
 
   it("drops a self-loop", () => {
@@ -131,11 +153,17 @@ describe("parsing a caller's plan", () => {
 
   it("names the bad field and value", () => {
     expect(() => parsePlanInput({ tasks: [{ id: "a", title: "", worker: "echo" }] })).toThrow(PlanValidationError);
-    expect(() => parsePlanInput({ tasks: [{ id: "a", title: "", worker: "echo" }] })).toThrow(/tasks\.0\.title.*\(got ""\)/);
-    expect(() => parsePlanInput({ tasks: [{ id: "has space", title: "t", worker: "echo" }] })).toThrow(/tasks\.0\.id.*"has space"/);
+    expect(() => parsePlanInput({ tasks: [{ id: "a", title: "", worker: "echo" }] })).toThrow(
+      /tasks\.0\.title.*\(got ""\)/,
+    );
+    expect(() => parsePlanInput({ tasks: [{ id: "has space", title: "t", worker: "echo" }] })).toThrow(
+      /tasks\.0\.id.*"has space"/,
+    );
   });
 
   it("reports malformed JSON", () => {
-    expect(() => parsePlanInput("{not json", "plan file x.json")).toThrow(/Invalid plan file x\.json:\n {2}- not valid JSON/);
+    expect(() => parsePlanInput("{not json", "plan file x.json")).toThrow(
+      /Invalid plan file x\.json:\n {2}- not valid JSON/,
+    );
   });
 });

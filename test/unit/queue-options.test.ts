@@ -20,11 +20,18 @@ const tempDir = tempDirs("service-flags-");
 
 describe("queue options", () => {
   it("take the key prefix from the URL's ?prefix= and connect without it", () => {
-    expect(resolveQueueOptions({ url: "redis://127.0.0.1:6379/2?prefix=team-a" })).toEqual({ url: "redis://127.0.0.1:6379/2", prefix: "team-a", maxQueued: 1000 });
+    expect(resolveQueueOptions({ url: "redis://127.0.0.1:6379/2?prefix=team-a" })).toEqual({
+      url: "redis://127.0.0.1:6379/2",
+      prefix: "team-a",
+      maxQueued: 1000,
+    });
   });
 
   it("default the prefix and the bound on queued runs", () => {
-    expect(resolveQueueOptions({ url: "rediss://cache.example:6380" })).toMatchObject({ prefix: "orchestrator", maxQueued: 1000 });
+    expect(resolveQueueOptions({ url: "rediss://cache.example:6380" })).toMatchObject({
+      prefix: "orchestrator",
+      maxQueued: 1000,
+    });
   });
 
   it("refuse a Postgres URL, saying why the queue is on Redis, without the password", () => {
@@ -56,7 +63,17 @@ describe("the queue entry point", () => {
   it("is the package's ./queue export and carries the queue API", async () => {
     const queue = await import("langgraph-orchestrator/queue");
     expect(Object.keys(queue).sort()).toEqual(
-      ["QueueOptionsSchema", "createExecutor", "createTaskQueue", "createTaskWorker", "followRun", "queueStatus", "resolveQueueOptions", "submitRun", "taskJobId"].sort(),
+      [
+        "QueueOptionsSchema",
+        "createExecutor",
+        "createTaskQueue",
+        "createTaskWorker",
+        "followRun",
+        "queueStatus",
+        "resolveQueueOptions",
+        "submitRun",
+        "taskJobId",
+      ].sort(),
     );
   });
 });
@@ -67,7 +84,11 @@ describe("a task's job id", () => {
   it("is the same for the same thread, run, task and dispatch, and differs when any of them does", () => {
     expect(taskJobId("t-1", input)).toBe(taskJobId("t-1", { ...input }));
     expect(taskJobId("t-1", input)).toMatch(/^a\.1\.[0-9a-f]{24}$/);
-    for (const other of [taskJobId("t-2", input), taskJobId("t-1", { ...input, task: task("b") }), taskJobId("t-1", { ...input, dispatch: 2 })]) {
+    for (const other of [
+      taskJobId("t-2", input),
+      taskJobId("t-1", { ...input, task: task("b") }),
+      taskJobId("t-1", { ...input, dispatch: 2 }),
+    ]) {
       expect(other).not.toBe(taskJobId("t-1", input));
     }
   });
@@ -85,13 +106,19 @@ describe("the CLI's queue flags", () => {
   };
 
   it("refuse --detach and --wait without a queue, saying how to give one", async () => {
-    expect(await run(["--detach", "a goal"])).toEqual({ code: 2, stderr: "--detach and --wait need --queue redis://host:port (or ORCHESTRATOR_QUEUE).\n" });
+    expect(await run(["--detach", "a goal"])).toEqual({
+      code: 2,
+      stderr: "--detach and --wait need --queue redis://host:port (or ORCHESTRATOR_QUEUE).\n",
+    });
     expect((await run(["--wait", "t-1"])).code).toBe(2);
   });
 
   it("refuse to resume through the queue", async () => {
     const result = await run(["--queue", "redis://127.0.0.1:6379", "--resume", "--thread", "t-1"]);
-    expect(result).toEqual({ code: 2, stderr: "--queue runs a new goal or follows one (--wait); resume or answer a review without it.\n" });
+    expect(result).toEqual({
+      code: 2,
+      stderr: "--queue runs a new goal or follows one (--wait); resume or answer a review without it.\n",
+    });
   });
 
   it("name a queue URL that is not Redis before anything is queued", async () => {
@@ -107,7 +134,9 @@ describe("a queue that cannot be reached", () => {
     for (const call of [() => submitRun(queue, "a goal"), () => followRun(queue, "t-1"), () => queueStatus(queue)]) {
       const error = await call().catch((caught: unknown) => caught as Error);
       expect(error).toBeInstanceOf(QueueConnectionError);
-      expect((error as Error).message).toBe("Cannot reach the job queue at redis://:***@127.0.0.1:1 (ECONNREFUSED): is Redis running there?");
+      expect((error as Error).message).toBe(
+        "Cannot reach the job queue at redis://:***@127.0.0.1:1 (ECONNREFUSED): is Redis running there?",
+      );
     }
   });
 });
@@ -116,7 +145,9 @@ describe("a run submission", () => {
   it("names an empty goal or a thread id the queue cannot use before connecting", async () => {
     const queue = { url: "redis://127.0.0.1:1" };
     await expect(submitRun(queue, "  ")).rejects.toThrow("A queued run needs a goal: the goal is empty.");
-    await expect(submitRun(queue, "g", { threadId: "team:1" })).rejects.toThrow('Thread id "team:1" cannot name a queued run');
+    await expect(submitRun(queue, "g", { threadId: "team:1" })).rejects.toThrow(
+      'Thread id "team:1" cannot name a queued run',
+    );
     await expect(submitRun(queue, "g", { threadId: "42" })).rejects.toBeInstanceOf(ConfigError);
   });
 });
@@ -131,15 +162,18 @@ describe("the executor and task worker commands", () => {
   it("name a bad queue URL, a bad number and a missing shared checkpointer with exit code 2", async () => {
     expect(await run(taskWorkerMain, ["--queue", "localhost:6379"])).toEqual({
       code: 2,
-      stderr: 'Unknown job queue URL "localhost:6379": use redis://host:port (or rediss:// for TLS).\nRun with --help for usage.\n',
+      stderr:
+        'Unknown job queue URL "localhost:6379": use redis://host:port (or rediss:// for TLS).\nRun with --help for usage.\n',
     });
     expect(await run(taskWorkerMain, ["--queue", "redis://h", "--concurrency", "0"])).toEqual({
       code: 2,
-      stderr: 'Invalid value for --concurrency: "0" (expected a whole number of at least 1)\nRun with --help for usage.\n',
+      stderr:
+        'Invalid value for --concurrency: "0" (expected a whole number of at least 1)\nRun with --help for usage.\n',
     });
     expect(await run(executorMain, ["--queue", "redis://h"])).toEqual({
       code: 2,
-      stderr: 'An executor needs a checkpointer every executor shares: pass --checkpointer postgres://… (got "none").\nRun with --help for usage.\n',
+      stderr:
+        'An executor needs a checkpointer every executor shares: pass --checkpointer postgres://… (got "none").\nRun with --help for usage.\n',
     });
     for (const command of [executorMain, taskWorkerMain]) {
       expect(await run(command, ["--queue", "redis://h", "--checkpointer", "memory"])).toEqual({
@@ -155,7 +189,12 @@ describe("the executor and task worker commands", () => {
 describe("an executor's or task worker's team", () => {
   const teamFile = (name: string) => {
     const path = join(tempDir(), `${name}.json`);
-    writeFileSync(path, JSON.stringify({ workers: [{ name, description: `The ${name} team's only worker.`, systemPrompt: "You work." }] }));
+    writeFileSync(
+      path,
+      JSON.stringify({
+        workers: [{ name, description: `The ${name} team's only worker.`, systemPrompt: "You work." }],
+      }),
+    );
     return path;
   };
   const team = (argv: string[], env: NodeJS.ProcessEnv = {}) =>
@@ -171,11 +210,17 @@ describe("an executor's or task worker's team", () => {
   });
 
   it("is an example's when --example names one, even with ORCHESTRATOR_WORKERS set, and refuses --workers beside it", () => {
-    expect(team(["--example", "trip"], { ORCHESTRATOR_WORKERS: teamFile("from_env") })).toEqual(EXAMPLES.trip!.registry().names);
-    expect(() => team(["--example", "trip", "--workers", teamFile("flagged")])).toThrow("Pass --workers or --example, not both");
+    expect(team(["--example", "trip"], { ORCHESTRATOR_WORKERS: teamFile("from_env") })).toEqual(
+      EXAMPLES.trip!.registry().names,
+    );
+    expect(() => team(["--example", "trip", "--workers", teamFile("flagged")])).toThrow(
+      "Pass --workers or --example, not both",
+    );
   });
 
   it("names a workers file that cannot be read", () => {
-    expect(() => team(["--workers", "/nonexistent/team.json"])).toThrow(/^Cannot read the workers file \/nonexistent\/team.json/);
+    expect(() => team(["--workers", "/nonexistent/team.json"])).toThrow(
+      /^Cannot read the workers file \/nonexistent\/team.json/,
+    );
   });
 });

@@ -17,14 +17,18 @@ describe("worker registry", () => {
   });
 
   it("rejects names that are not snake_case", () => {
-    expect(() => new WorkerRegistry([fn("WebSearch")])).toThrow(new RegistryError('Worker name "WebSearch" is not snake_case (e.g. "web_researcher").'));
+    expect(() => new WorkerRegistry([fn("WebSearch")])).toThrow(
+      new RegistryError('Worker name "WebSearch" is not snake_case (e.g. "web_researcher").'),
+    );
     expect(() => new WorkerRegistry([fn("web-search")])).toThrow(RegistryError);
   });
 
   it("rejects a duplicate name, a missing description and an agent without a prompt", () => {
     expect(() => new WorkerRegistry([fn("a"), fn("a")])).toThrow('Worker "a" is registered twice.');
     expect(() => new WorkerRegistry([fn("a", " ")])).toThrow('Worker "a" has no description.');
-    expect(() => new WorkerRegistry([agentWorker({ name: "a", description: "d", systemPrompt: "" })])).toThrow('Agent worker "a" has no system prompt.');
+    expect(() => new WorkerRegistry([agentWorker({ name: "a", description: "d", systemPrompt: "" })])).toThrow(
+      'Agent worker "a" has no system prompt.',
+    );
   });
 
   it("rejects an empty registry and an unknown default worker", () => {
@@ -38,7 +42,15 @@ describe("worker registry", () => {
 
   it("builds the plan schema's worker field from the registry", () => {
     const schema = planSchema(new WorkerRegistry([fn("alpha"), fn("beta")]));
-    const planned = { id: "t", title: "T", description: "", dependsOn: [], expectedOutput: "", estimatedCost: 1, complex: false };
+    const planned = {
+      id: "t",
+      title: "T",
+      description: "",
+      dependsOn: [],
+      expectedOutput: "",
+      estimatedCost: 1,
+      complex: false,
+    };
     expect(schema.safeParse({ rationale: "", tasks: [{ ...planned, worker: "beta" }] }).success).toBe(true);
     expect(schema.safeParse({ rationale: "", tasks: [{ ...planned, worker: "gamma" }] }).success).toBe(false);
   });
@@ -69,7 +81,10 @@ describe("settings", () => {
   });
 
   it("lets context override configurable, and configurable override defaults", () => {
-    const settings = resolveSettings({ configurable: { maxParallel: 3, maxTasks: 9, thread_id: "x" }, context: { maxParallel: 5 } });
+    const settings = resolveSettings({
+      configurable: { maxParallel: 3, maxTasks: 9, thread_id: "x" },
+      context: { maxParallel: 5 },
+    });
     expect(settings.maxParallel).toBe(5);
     expect(settings.maxTasks).toBe(9);
   });
@@ -91,6 +106,8 @@ describe("settings", () => {
 
   it("derives a recursion limit that covers every round the limits allow", () => {
     expect(recursionLimitFor({ maxTasks: 30, maxReplans: 2 })).toBe(2 * (60 + 2 + 4) + 4);
-    expect(recursionLimitFor({ maxTasks: 60, maxReplans: 2 })).toBeGreaterThan(recursionLimitFor({ maxTasks: 30, maxReplans: 2 }));
+    expect(recursionLimitFor({ maxTasks: 60, maxReplans: 2 })).toBeGreaterThan(
+      recursionLimitFor({ maxTasks: 30, maxReplans: 2 }),
+    );
   });
 });

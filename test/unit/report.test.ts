@@ -9,7 +9,19 @@ import { echoWorker, harness, task, type WorkLog } from "../helpers/fixtures.js"
 const T0 = Date.UTC(2026, 4, 12, 9, 0, 0);
 
 function row(id: string, dependsOn: string[], fields: Partial<TaskSummary> = {}): TaskSummary {
-  return { id, title: `Task ${id}`, worker: "echo", dependsOn, status: "done", origin: "plan", attempts: 1, durationMs: 0, tokens: 0, output: "", ...fields };
+  return {
+    id,
+    title: `Task ${id}`,
+    worker: "echo",
+    dependsOn,
+    status: "done",
+    origin: "plan",
+    attempts: 1,
+    durationMs: 0,
+    tokens: 0,
+    output: "",
+    ...fields,
+  };
 }
 
 /** A report's input for a hand-built run on thread `t` with no dead letters, usage or notes; override anything. */
@@ -35,7 +47,10 @@ async function failedRun() {
     }),
   ];
   const h = harness({ workers });
-  const summary = await h.run({ goal: "Compare the sources", plan: { tasks: [task("a"), task("b", ["a"]), task("c", ["a"]), task("d", ["b", "c"])] } });
+  const summary = await h.run({
+    goal: "Compare the sources",
+    plan: { tasks: [task("a"), task("b", ["a"]), task("c", ["a"]), task("d", ["b", "c"])] },
+  });
   const state = (await h.graph.getState({ configurable: { thread_id: "thread-1" } })).values as State;
   return { summary, state };
 }
@@ -68,21 +83,43 @@ describe("the plan diagram", () => {
   });
 
   it("has no class lines when nothing died or was skipped", () => {
-    expect(planDiagram([row("a", []), row("b", ["a"])])).toBe('graph TD\n  t0["a<br/><i>echo</i>"]\n  t1["b<br/><i>echo</i>"]\n  t0 --> t1');
+    expect(planDiagram([row("a", []), row("b", ["a"])])).toBe(
+      'graph TD\n  t0["a<br/><i>echo</i>"]\n  t1["b<br/><i>echo</i>"]\n  t0 --> t1',
+    );
   });
 });
 
 describe("the terminal final view", () => {
   const rows = [
     row("flight", [], { worker: "flight_agent", startedAt: new Date(T0).toISOString(), durationMs: 400, tokens: 120 }),
-    row("weather", [], { worker: "packing_advisor", startedAt: new Date(T0 + 100).toISOString(), durationMs: 200, attempts: 2 }),
-    row("hotel", ["flight"], { worker: "hotel_agent", status: "dead", attempts: 3, startedAt: new Date(T0 + 400).toISOString(), durationMs: 400 }),
+    row("weather", [], {
+      worker: "packing_advisor",
+      startedAt: new Date(T0 + 100).toISOString(),
+      durationMs: 200,
+      attempts: 2,
+    }),
+    row("hotel", ["flight"], {
+      worker: "hotel_agent",
+      status: "dead",
+      attempts: 3,
+      startedAt: new Date(T0 + 400).toISOString(),
+      durationMs: 400,
+    }),
     row("itinerary", ["hotel", "weather"], { worker: "itinerary_planner", status: "skipped", attempts: 0 }),
-    row("extra_night", ["flight"], { worker: "hotel_agent", origin: "follow-up", startedAt: new Date(T0 + 400).toISOString(), durationMs: 200 }),
+    row("extra_night", ["flight"], {
+      worker: "hotel_agent",
+      origin: "follow-up",
+      startedAt: new Date(T0 + 400).toISOString(),
+      durationMs: 200,
+    }),
   ];
 
   it("groups the plan into dependency levels, one task per line with what it needs", () => {
-    expect(dependencyLevels(rows).map((level) => level.map((r) => r.id))).toEqual([["flight", "weather"], ["hotel", "extra_night"], ["itinerary"]]);
+    expect(dependencyLevels(rows).map((level) => level.map((r) => r.id))).toEqual([
+      ["flight", "weather"],
+      ["hotel", "extra_night"],
+      ["itinerary"],
+    ]);
     expect(planOutline(rows)).toBe(
       [
         "Plan: 5 tasks in 3 levels (a ← b: a needs b)",
@@ -111,7 +148,14 @@ describe("the terminal final view", () => {
   });
 
   it("writes durations compactly for terminals and in words for reports", () => {
-    expect([0, 999, 1000, 59_949, 61_000, 3_600_000].map(shortDuration)).toEqual(["0ms", "999ms", "1.0s", "59.9s", "1m01s", "60m00s"]);
+    expect([0, 999, 1000, 59_949, 61_000, 3_600_000].map(shortDuration)).toEqual([
+      "0ms",
+      "999ms",
+      "1.0s",
+      "59.9s",
+      "1m01s",
+      "60m00s",
+    ]);
     expect([12.4, 1500, 125_000].map(formatDuration)).toEqual(["12 ms", "1.5 s", "2 min 5 s"]);
   });
 });
@@ -121,15 +165,29 @@ describe("the Markdown run report", () => {
     const { summary, state } = await failedRun();
     const rows = taskSummaries(state);
     expect(summary.tasks).toEqual(rows);
-    expect(rows.map((r) => [r.id, r.worker, r.status, r.attempts, r.tokens, r.output, r.startedAt !== undefined])).toEqual([
+    expect(
+      rows.map((r) => [r.id, r.worker, r.status, r.attempts, r.tokens, r.output, r.startedAt !== undefined]),
+    ).toEqual([
       ["a", "echo", "done", 2, 0, "a:", true],
       ["b", "echo", "done", 1, 0, "b:a", true],
       ["c", "echo", "dead", 3, 0, "", true],
       ["d", "echo", "skipped", 0, 0, "", false],
     ]);
-    const report = markdownReport({ goal: state.goal, ...summary, notes: ["a note"], logFile: "/tmp/runs/thread-1.log" });
+    const report = markdownReport({
+      goal: state.goal,
+      ...summary,
+      notes: ["a note"],
+      logFile: "/tmp/runs/thread-1.log",
+    });
 
-    expect(report.match(/^#{1,2} .*$/gm)).toEqual(["# Run report: Compare the sources", "## Answer", "## Plan", "## Tasks", "## Dead letters", "## Notes"]);
+    expect(report.match(/^#{1,2} .*$/gm)).toEqual([
+      "# Run report: Compare the sources",
+      "## Answer",
+      "## Plan",
+      "## Tasks",
+      "## Dead letters",
+      "## Notes",
+    ]);
     expect(report).toContain(
       [
         "- Thread: `thread-1`",
@@ -144,19 +202,26 @@ describe("the Markdown run report", () => {
     expect(report).toContain("  class t2 dead\n");
     expect(report).toContain("  class t3 skipped\n");
     const table = report.split("## Tasks\n\n")[1]!.split("\n\n")[0]!.split("\n");
-    expect(table.slice(0, 2)).toEqual(["| Task | Worker | Status | Attempts | Duration | Tokens |", "| --- | --- | --- | ---: | ---: | ---: |"]);
+    expect(table.slice(0, 2)).toEqual([
+      "| Task | Worker | Status | Attempts | Duration | Tokens |",
+      "| --- | --- | --- | ---: | ---: | ---: |",
+    ]);
     expect(table.slice(2).map((line) => line.replace(/\| \d+ ms \|/, "| N ms |"))).toEqual([
       "| `a` | echo | done | 2 | N ms | 0 |",
       "| `b` | echo | done | 1 | N ms | 0 |",
       "| `c` | echo | dead | 3 | N ms | 0 |",
       "| `d` | echo | skipped | 0 | – | 0 |",
     ]);
-    expect(report).toContain("## Dead letters\n\n- **c** (Task c, echo) after 3 attempt(s): worker: the \\| source is down\n");
+    expect(report).toContain(
+      "## Dead letters\n\n- **c** (Task c, echo) after 3 attempt(s): worker: the \\| source is down\n",
+    );
     expect(report.endsWith("## Notes\n\n- a note\n")).toBe(true);
   });
 
   it("says so when there is no answer and no dead letter", () => {
-    const report = markdownReport(reportOf({ status: "interrupted", tasks: [row("a", [], { status: "pending", attempts: 0 })] }));
+    const report = markdownReport(
+      reportOf({ status: "interrupted", tasks: [row("a", [], { status: "pending", attempts: 0 })] }),
+    );
     expect(report).toContain("- Status: interrupted; 0/1 tasks done, 0 dead, 0 skipped\n");
     expect(report).toContain("## Answer\n\n_No answer was written._\n");
     expect(report).toContain("## Dead letters\n\nNone.\n");
@@ -169,10 +234,15 @@ describe("the Markdown run report", () => {
         status: "partial",
         stopReason: "run budget reached: 2 model calls made of 2",
         answer: "what exists",
-        tasks: [row("a", []), row("b", ["a"], { status: "skipped", attempts: 0, reason: "run budget reached: 2 model calls made of 2" })],
+        tasks: [
+          row("a", []),
+          row("b", ["a"], { status: "skipped", attempts: 0, reason: "run budget reached: 2 model calls made of 2" }),
+        ],
       }),
     );
-    expect(report).toContain("- Status: partial; 1/2 tasks done, 0 dead, 1 skipped\n- Stopped early: run budget reached: 2 model calls made of 2\n");
+    expect(report).toContain(
+      "- Status: partial; 1/2 tasks done, 0 dead, 1 skipped\n- Stopped early: run budget reached: 2 model calls made of 2\n",
+    );
   });
 
   it("keeps the template answer: a labelled report of results with the gaps named", async () => {

@@ -17,7 +17,12 @@ import { as, boardOf, recorder, records, registryOf, result, stateOf, unconfigur
 const done = (record: TaskRecord | undefined) => as(record, { status: "done" });
 
 /** The state after an orchestrator round: the board's tasks and what it dispatched. */
-function dispatched(board: TaskBoard, dispatch: State["dispatch"], results: Record<string, TaskResult>, goal = "plan a trip"): State {
+function dispatched(
+  board: TaskBoard,
+  dispatch: State["dispatch"],
+  results: Record<string, TaskResult>,
+  goal = "plan a trip",
+): State {
   return stateOf({ goal, tasks: { ...board.table }, results, dispatch });
 }
 
@@ -52,7 +57,9 @@ describe("where the orchestrator goes next", () => {
   it("goes to review while a review is pending, even with tasks dispatched", () => {
     const [a] = records(task("a"));
     const review = { kind: "approve_plan" as const, goal: "g", tasks: [], errors: [] };
-    expect(routeFromOrchestrator(stateOf({ tasks: { a: a! }, dispatch: [{ tasks: ["a"] }], pendingReview: review }))).toBe(NODES.review);
+    expect(
+      routeFromOrchestrator(stateOf({ tasks: { a: a! }, dispatch: [{ tasks: ["a"] }], pendingReview: review })),
+    ).toBe(NODES.review);
     expect(routeFromOrchestrator(stateOf({ pendingReview: review }))).toBe("review");
   });
 
@@ -92,7 +99,9 @@ describe("the Send payloads", () => {
           steps: [
             {
               task: workerTask(board.get("draft")!),
-              dependencies: { research: { title: "Task research", worker: "writer", output: "three facts", data: { facts: 3 } } },
+              dependencies: {
+                research: { title: "Task research", worker: "writer", output: "three facts", data: { facts: 3 } },
+              },
               dispatch: 1,
               rank: 3,
             },
@@ -103,15 +112,34 @@ describe("the Send payloads", () => {
       },
       {
         node: "worker",
-        args: { goal: "plan a trip", steps: [{ task: workerTask(board.get("summary")!), dependencies: { notes: notesResult }, dispatch: 1, rank: 1 }] },
+        args: {
+          goal: "plan a trip",
+          steps: [
+            { task: workerTask(board.get("summary")!), dependencies: { notes: notesResult }, dispatch: 1, rank: 1 },
+          ],
+        },
       },
     ]);
     for (const send of sends(state)) expect(send.args).not.toHaveProperty("pool");
   });
 
   it("writes out a step's task literally: the spec fields, blocks empty and the depth, nothing else", () => {
-    const [a] = records(task("a", [], { title: "Find flights", description: "Cheapest", worker: "writer", expectedOutput: "a list", estimatedCost: 4 }));
-    const sent = as(a, { status: "running", dispatches: 3, attempts: 5, reason: "worker: earlier failure", blockedBy: "x" });
+    const [a] = records(
+      task("a", [], {
+        title: "Find flights",
+        description: "Cheapest",
+        worker: "writer",
+        expectedOutput: "a list",
+        estimatedCost: 4,
+      }),
+    );
+    const sent = as(a, {
+      status: "running",
+      dispatches: 3,
+      attempts: 5,
+      reason: "worker: earlier failure",
+      blockedBy: "x",
+    });
     const [send] = sends(stateOf({ tasks: { a: sent }, dispatch: [{ tasks: ["a"] }] }));
     expect(send).toEqual({
       node: "worker",
@@ -139,7 +167,18 @@ describe("the Send payloads", () => {
       },
     });
     const step = (send!.args as { steps: { task: object }[] }).steps[0]!;
-    expect(Object.keys(step.task).sort()).toEqual(["blocks", "complex", "dependsOn", "depth", "description", "estimatedCost", "expectedOutput", "id", "title", "worker"]);
+    expect(Object.keys(step.task).sort()).toEqual([
+      "blocks",
+      "complex",
+      "dependsOn",
+      "depth",
+      "description",
+      "estimatedCost",
+      "expectedOutput",
+      "id",
+      "title",
+      "worker",
+    ]);
   });
 
   it("names a subtask's parent and depth, ranks it above its parent and routes it the results of the dependencies it inherited", () => {
@@ -172,11 +211,22 @@ describe("the Send payloads", () => {
     const board = boardOf(as(a, { dispatches: 1, attempts: 3 }));
     const dispatch = dispatchReady(board, 1, false, recorder().emit);
     const [send] = sends(dispatched(board, dispatch, { a: result("a", { dispatch: 1, status: "failed" }) }));
-    expect(send).toEqual({ node: "worker", args: { goal: "plan a trip", steps: [{ task: workerTask(board.get("a")!), dependencies: {}, dispatch: 2, rank: 1 }] } });
+    expect(send).toEqual({
+      node: "worker",
+      args: {
+        goal: "plan a trip",
+        steps: [{ task: workerTask(board.get("a")!), dependencies: {}, dispatch: 2, rank: 1 }],
+      },
+    });
   });
 
   it("sends a pool as one Send with its slots, the steps highest rank first, each with only its done dependencies' results", () => {
-    const [a, b, c, d] = records(task("a"), task("b", ["a"]), task("c", [], { estimatedCost: 4 }), task("d", ["b", "x"]));
+    const [a, b, c, d] = records(
+      task("a"),
+      task("b", ["a"]),
+      task("c", [], { estimatedCost: 4 }),
+      task("d", ["b", "x"]),
+    );
     const [x] = records(task("x"));
     const board = boardOf(a!, b!, c!, d!, done(x));
     const dispatch = dispatchPool(board, 3, () => false);
@@ -212,18 +262,40 @@ describe("the worker node's declared input", () => {
     const input = builder.nodes.worker!.input!;
     expect(assignmentKeys).toEqual(["budget", "fenceSeed", "goal", "handBack", "pool", "runId", "steps"]);
     expect(Object.keys(input).sort()).toEqual(assignmentKeys);
-    expect(Object.values(input).map((channel) => channel.lc_graph_name)).toEqual(Array(assignmentKeys.length).fill("LastValue"));
+    expect(Object.values(input).map((channel) => channel.lc_graph_name)).toEqual(
+      Array(assignmentKeys.length).fill("LastValue"),
+    );
     // Nodes without an input option read the whole state.
     expect(builder.nodes.orchestrator!.input).toBe(builder._schemaDefinition);
-    expect(Object.keys(builder.nodes.orchestrator!.input!)).toEqual(expect.arrayContaining(["tasks", "results", "dispatch", "goal"]));
+    expect(Object.keys(builder.nodes.orchestrator!.input!)).toEqual(
+      expect.arrayContaining(["tasks", "results", "dispatch", "goal"]),
+    );
   });
 
   it("is what the compiled graph's worker node reads: only the assignment's fields, from a Send or the state", () => {
     const graph = compileOrchestrator(deps, { checkpointer: false });
     const builder = (graph as unknown as { builder: { nodes: NodeSpecs } }).builder;
     expect(Object.keys(builder.nodes.worker!.input!).sort()).toEqual(assignmentKeys);
-    const worker = (graph.nodes as unknown as Record<string, { channels: unknown; mapper?: (input: Record<string, unknown>) => unknown }>).worker!;
-    expect(worker.channels).toEqual({ goal: "goal", fenceSeed: "fenceSeed", steps: "steps", pool: "pool", handBack: "handBack", budget: "budget", runId: "runId" });
-    expect(worker.mapper!({ goal: "g", fenceSeed: "s", steps: [], pool: 2, tasks: {}, results: {} })).toEqual({ goal: "g", fenceSeed: "s", steps: [], pool: 2 });
+    const worker = (
+      graph.nodes as unknown as Record<
+        string,
+        { channels: unknown; mapper?: (input: Record<string, unknown>) => unknown }
+      >
+    ).worker!;
+    expect(worker.channels).toEqual({
+      goal: "goal",
+      fenceSeed: "fenceSeed",
+      steps: "steps",
+      pool: "pool",
+      handBack: "handBack",
+      budget: "budget",
+      runId: "runId",
+    });
+    expect(worker.mapper!({ goal: "g", fenceSeed: "s", steps: [], pool: 2, tasks: {}, results: {} })).toEqual({
+      goal: "g",
+      fenceSeed: "s",
+      steps: [],
+      pool: 2,
+    });
   });
 });

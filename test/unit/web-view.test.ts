@@ -20,7 +20,13 @@ const [a, b, c] = records(task("a"), task("b", ["a"]), task("c", ["b"]));
 describe("the view of a checkpoint", () => {
   it("lists tasks in plan order with outputs, attempts, errors, dead letters and who proposed a follow-up", () => {
     const extra = { ...as(a, { id: "extra", origin: "follow-up", order: 3 }), dependsOn: [] };
-    const letter = { taskId: "b", task: b!, error: { kind: "worker" as const, message: "down", retryable: true }, attempts: failed("b").attempts, at: ts };
+    const letter = {
+      taskId: "b",
+      task: b!,
+      error: { kind: "worker" as const, message: "down", retryable: true },
+      attempts: failed("b").attempts,
+      at: ts,
+    };
     const view = viewFromState("t1", {
       goal: "g",
       tasks: table(
@@ -39,7 +45,11 @@ describe("the view of a checkpoint", () => {
       ["c", "skipped", undefined],
       ["extra", "pending", "a"],
     ]);
-    expect(view.tasks[0]).toMatchObject({ output: "a out", attempts: 1, attemptLog: [{ attempt: 1, ok: true, durationMs: 1 }] });
+    expect(view.tasks[0]).toMatchObject({
+      output: "a out",
+      attempts: 1,
+      attemptLog: [{ attempt: 1, ok: true, durationMs: 1 }],
+    });
     expect(view.tasks[1]).toMatchObject({
       error: "worker: down",
       attemptLog: [
@@ -62,25 +72,40 @@ describe("the view of a checkpoint", () => {
         b: result("b", { attempts: [{ ...attempt, usage: ZERO_USAGE }] }),
       },
     });
-    expect(view.tasks.map((t) => t.attemptLog?.[0]?.params)).toEqual(["gpt-4o-mini t=0.7 changed temperature", undefined]);
+    expect(view.tasks.map((t) => t.attemptLog?.[0]?.params)).toEqual([
+      "gpt-4o-mini t=0.7 changed temperature",
+      undefined,
+    ]);
   });
 
   it("says what a worker's interrupt asks, from the interrupts of a getState snapshot", () => {
-    const snapshot = { values: { goal: "g", tasks: table(as(a, { status: "running" })) }, tasks: [{ interrupts: [{ value: { question: "Which city?" } }] }] };
-    expect(viewFromState("t1", viewStateOf(snapshot)).question).toBe('A worker waits for an answer: {"question":"Which city?"}');
-    expect(viewFromState("t1", viewStateOf({ values: { goal: "g" }, tasks: [{ interrupts: [] }] })).question).toBeUndefined();
+    const snapshot = {
+      values: { goal: "g", tasks: table(as(a, { status: "running" })) },
+      tasks: [{ interrupts: [{ value: { question: "Which city?" } }] }],
+    };
+    expect(viewFromState("t1", viewStateOf(snapshot)).question).toBe(
+      'A worker waits for an answer: {"question":"Which city?"}',
+    );
+    expect(
+      viewFromState("t1", viewStateOf({ values: { goal: "g" }, tasks: [{ interrupts: [] }] })).question,
+    ).toBeUndefined();
   });
 
   it("says when a plan review waits for a human", () => {
     expect(viewFromState("t1", { pendingReview: { kind: "approve_plan", tasks: [{}, {}] } }).review).toBe(
       "Waiting for a plan review: 2 proposed task(s) to approve, edit or reject.",
     );
-    expect(viewFromState("t1", { pendingReview: { kind: "manual_breakdown", tasks: [] } }).review).toBe("Planning failed: waiting for a human to write the plan.");
+    expect(viewFromState("t1", { pendingReview: { kind: "manual_breakdown", tasks: [] } }).review).toBe(
+      "Planning failed: waiting for a human to write the plan.",
+    );
     expect(viewFromState("t1", { pendingReview: null })).not.toHaveProperty("review");
   });
 
   it("cuts long outputs and says how much is left out", () => {
-    const view = viewFromState("t1", { tasks: table(as(a, { status: "done" })), results: { a: result("a", { output: "x".repeat(5_000) }) } });
+    const view = viewFromState("t1", {
+      tasks: table(as(a, { status: "done" })),
+      results: { a: result("a", { output: "x".repeat(5_000) }) },
+    });
     expect(view.tasks[0]!.output).toMatch(/^x{4000}\n… \(1000 more characters\)$/);
   });
 });
@@ -96,15 +121,35 @@ describe("the live overlay", () => {
   it("shows a started task as running, a failed attempt as failed, and a done task with its attempts and time", () => {
     const live = events(
       { type: "task.started", ts, taskId: "a", worker: "echo", attempt: 1 },
-      { type: "task.failed", ts, taskId: "a", worker: "echo", attempt: 1, error: { kind: "timeout", message: "slow", retryable: true } },
+      {
+        type: "task.failed",
+        ts,
+        taskId: "a",
+        worker: "echo",
+        attempt: 1,
+        error: { kind: "timeout", message: "slow", retryable: true },
+      },
     );
     expect(overlay(base, live, "running").tasks.map((t) => [t.id, t.status])).toEqual([
       ["a", "failed"],
       ["b", "pending"],
       ["c", "pending"],
     ]);
-    applyEvent(live, { type: "task.done", ts, taskId: "a", worker: "echo", attempts: 2, durationMs: 12.4, usage: ZERO_USAGE });
-    expect(overlay(base, live, "running").tasks[0]).toMatchObject({ status: "done", attempts: 2, durationMs: 12, error: undefined });
+    applyEvent(live, {
+      type: "task.done",
+      ts,
+      taskId: "a",
+      worker: "echo",
+      attempts: 2,
+      durationMs: 12.4,
+      usage: ZERO_USAGE,
+    });
+    expect(overlay(base, live, "running").tasks[0]).toMatchObject({
+      status: "done",
+      attempts: 2,
+      durationMs: 12,
+      error: undefined,
+    });
   });
 
   it("never lets a live status hide a checkpoint that is further along", () => {
@@ -117,7 +162,14 @@ describe("the live overlay", () => {
     const live = events(
       { type: "task.follow_up", ts, taskId: "extra", worker: "echo", from: "a", accepted: true },
       { type: "task.follow_up", ts, taskId: "refused", worker: "echo", from: "a", accepted: false, reason: "no" },
-      { type: "task.dead", ts, taskId: "c", worker: "echo", attempts: 3, error: { kind: "worker", message: "down", retryable: true } },
+      {
+        type: "task.dead",
+        ts,
+        taskId: "c",
+        worker: "echo",
+        attempts: 3,
+        error: { kind: "worker", message: "down", retryable: true },
+      },
     );
     const view = overlay(base, live, "running");
     expect(view.tasks.map((t) => t.id)).toEqual(["a", "b", "c", "extra"]);
@@ -129,7 +181,12 @@ describe("the live overlay", () => {
 describe("the layout", () => {
   it("draws dependency, follow-up and dropped cycle edges, and places each task right of what it needs", () => {
     const view = viewFromState("t1", {
-      tasks: table(a!, b!, { ...c!, dependsOn: ["b"] }, { ...as(a, { id: "extra", origin: "follow-up", order: 3 }), dependsOn: [] }),
+      tasks: table(
+        a!,
+        b!,
+        { ...c!, dependsOn: ["b"] },
+        { ...as(a, { id: "extra", origin: "follow-up", order: 3 }), dependsOn: [] },
+      ),
       results: { a: result("a", { followUps: [task("extra")] }) },
       droppedEdges: [{ task: "a", dependsOn: "c", cycle: ["a", "c", "b", "a"] }],
     });
@@ -148,10 +205,18 @@ describe("the layout", () => {
   });
 
   it("lays a plan larger than dagre's share out in columns by dependency level, plan order within a column", () => {
-    const specs = Array.from({ length: DAGRE_MAX_TASKS + 1 }, (_, i) => task(`t${i}`, i === 0 ? [] : [`t${Math.floor((i - 1) / 2)}`]));
+    const specs = Array.from({ length: DAGRE_MAX_TASKS + 1 }, (_, i) =>
+      task(`t${i}`, i === 0 ? [] : [`t${Math.floor((i - 1) / 2)}`]),
+    );
     const laid = layout(viewFromState("t1", { tasks: table(...records(...specs)) }));
     const column = (id: string) => laid.tasks.find((t) => t.id === id)!.x;
-    expect([column("t0"), column("t1"), column("t2"), column("t3"), column("t7")]).toEqual([16, 16 + 232, 16 + 232, 16 + 464, 16 + 696]);
+    expect([column("t0"), column("t1"), column("t2"), column("t3"), column("t7")]).toEqual([
+      16,
+      16 + 232,
+      16 + 232,
+      16 + 464,
+      16 + 696,
+    ]);
     const inSecond = laid.tasks.filter((t) => t.x === column("t1")).map((t) => [t.id, t.y]);
     expect(inSecond).toEqual([
       ["t1", 16],
@@ -168,7 +233,9 @@ describe("the layout", () => {
     feed.load({ tasks: table(a!, b!) }, true);
     const first = feed.view();
     feed.event({ type: "task.started", ts, taskId: "a", worker: "echo", attempt: 1 });
-    expect(feed.view().tasks.map((t) => [t.id, t.status, t.x, t.y])).toEqual(first.tasks.map((t) => [t.id, t.id === "a" ? "running" : "pending", t.x, t.y]));
+    expect(feed.view().tasks.map((t) => [t.id, t.status, t.x, t.y])).toEqual(
+      first.tasks.map((t) => [t.id, t.id === "a" ? "running" : "pending", t.x, t.y]),
+    );
     feed.event({ type: "task.follow_up", ts, taskId: "extra", worker: "echo", from: "a", accepted: true });
     expect(feed.view().edges.map((edge) => `${edge.from}>${edge.to}`)).toEqual(["a>b", "a>extra"]);
   });
@@ -177,7 +244,10 @@ describe("the layout", () => {
 describe("the event stream's picture", () => {
   it("carries the sizes of outputs and attempt logs instead of the texts, which the page fetches per task", () => {
     const feed = new ViewFeed("t1", "g");
-    feed.load({ tasks: table(as(a, { status: "done" })), results: { a: result("a", { output: "x".repeat(300) }) } }, true);
+    feed.load(
+      { tasks: table(as(a, { status: "done" })), results: { a: result("a", { output: "x".repeat(300) }) } },
+      true,
+    );
     const [task] = streamed(feed.view()).tasks;
     expect(task).toMatchObject({ id: "a", outputChars: 300, attemptRecords: 1 });
     expect(task).not.toHaveProperty("output");
@@ -188,7 +258,9 @@ describe("the event stream's picture", () => {
 describe("the pages", () => {
   it("escape what they show of goals and ids", () => {
     expect(escapeHtml(`<b>"x" & 'y'</b>`)).toBe("&lt;b&gt;&quot;x&quot; &amp; &#39;y&#39;&lt;/b&gt;");
-    expect(threadListPage([{ threadId: "t/1", goal: "<script>", status: "idle" }])).toContain('href="/ui/threads/t%2F1">&lt;script&gt;</a>');
+    expect(threadListPage([{ threadId: "t/1", goal: "<script>", status: "idle" }])).toContain(
+      'href="/ui/threads/t%2F1">&lt;script&gt;</a>',
+    );
   });
 });
 
@@ -197,7 +269,9 @@ describe("--ui and --ui-port", () => {
     expect(parseCli(["g"]).uiPort).toBeUndefined();
     expect(parseCli(["g", "--ui"]).uiPort).toBe(0);
     expect(parseCli(["g", "--ui-port", "8123"]).uiPort).toBe(8123);
-    expect(() => parseCli(["g", "--ui-port", "http"])).toThrow('Invalid value for --ui-port: "http" (expected a port number, 0-65535)');
+    expect(() => parseCli(["g", "--ui-port", "http"])).toThrow(
+      'Invalid value for --ui-port: "http" (expected a port number, 0-65535)',
+    );
     expect(() => parseCli(["g", "--ui-port", "70000"])).toThrow(/--ui-port: "70000"/);
   });
 });
@@ -236,7 +310,10 @@ describe("a page that leaves while its feed is opening", () => {
         },
         redrive: async () => {},
       };
-      const response = await handleUi(new Request("http://127.0.0.1/ui/threads/t1/events", { signal: request.signal }), source);
+      const response = await handleUi(
+        new Request("http://127.0.0.1/ui/threads/t1/events", { signal: request.signal }),
+        source,
+      );
       expect(vi.getTimerCount()).toBe(0);
       expect(await response!.text()).toBe("");
     } finally {
@@ -251,7 +328,11 @@ describe("the web view on a LangGraph server (http.app)", () => {
     const api = createServer((request, response) => {
       seen.push(`${request.method} ${request.headers.host} ${request.url}`);
       response.setHeader("content-type", "application/json");
-      response.end(JSON.stringify([{ thread_id: "t-own", values: { goal: "own goal" }, status: "idle", updated_at: "2026-01-01T00:00:00Z" }]));
+      response.end(
+        JSON.stringify([
+          { thread_id: "t-own", values: { goal: "own goal" }, status: "idle", updated_at: "2026-01-01T00:00:00Z" },
+        ]),
+      );
     });
     await new Promise<void>((listening) => api.listen(0, "127.0.0.1", listening));
     const { port } = api.address() as AddressInfo;

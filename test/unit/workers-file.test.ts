@@ -31,7 +31,10 @@ describe("a workers file", () => {
       systemPrompt: "You research.",
       model: "anthropic:claude-sonnet-4-5",
       capabilities: ["web_search"],
-      mcpServers: { files: { command: "node", args: ["server.js"], cwd: "/teams/blue" }, docs: { url: "http://127.0.0.1:9/mcp" } },
+      mcpServers: {
+        files: { command: "node", args: ["server.js"], cwd: "/teams/blue" },
+        docs: { url: "http://127.0.0.1:9/mcp" },
+      },
       mcpTools: ["read_file"],
     });
   });
@@ -58,9 +61,13 @@ describe("a workers file", () => {
     expect(() => registryFromFile({ workers: [researcher, researcher] }, dir, "workers file team.json")).toThrow(
       'Invalid workers file team.json: Worker "researcher" is registered twice.',
     );
-    expect(() => loadWorkersFile(join(dir, "missing.json"))).toThrow(`Cannot read the workers file ${join(dir, "missing.json")}`);
+    expect(() => loadWorkersFile(join(dir, "missing.json"))).toThrow(
+      `Cannot read the workers file ${join(dir, "missing.json")}`,
+    );
     writeFileSync(join(dir, "broken.json"), "{ workers: ");
-    expect(() => loadWorkersFile(join(dir, "broken.json"))).toThrow(`The workers file ${join(dir, "broken.json")} is not valid JSON`);
+    expect(() => loadWorkersFile(join(dir, "broken.json"))).toThrow(
+      `The workers file ${join(dir, "broken.json")} is not valid JSON`,
+    );
   });
 
   it("is what the server's graph takes its workers from when ORCHESTRATOR_WORKERS names one", () => {

@@ -14,15 +14,21 @@ server.registerTool(
   },
   async ({ query }) => {
     const found = searchNotes(query);
-    const text = found.length ? found.map((note) => `${note.id}: ${note.title}`).join("\n") : "No note matches; try other words.";
+    const text = found.length
+      ? found.map((note) => `${note.id}: ${note.title}`).join("\n")
+      : "No note matches; try other words.";
     return { content: [{ type: "text", text }] };
   },
 );
 
-server.registerTool("read_note", { description: "Reads one note in full, by its id.", inputSchema: { id: z.string().describe("The note's id.") } }, async ({ id }) => {
-  const note = NOTES.find((candidate) => candidate.id === id);
-  if (!note) return { isError: true, content: [{ type: "text", text: `No note "${id}"; search first.` }] };
-  return { content: [{ type: "text", text: `${note.title} [${note.id}]\n${note.text}` }] };
-});
+server.registerTool(
+  "read_note",
+  { description: "Reads one note in full, by its id.", inputSchema: { id: z.string().describe("The note's id.") } },
+  async ({ id }) => {
+    const note = NOTES.find((candidate) => candidate.id === id);
+    if (!note) return { isError: true, content: [{ type: "text", text: `No note "${id}"; search first.` }] };
+    return { content: [{ type: "text", text: `${note.title} [${note.id}]\n${note.text}` }] };
+  },
+);
 
 await server.connect(new StdioServerTransport());

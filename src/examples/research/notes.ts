@@ -44,7 +44,8 @@ export function searchNotes(query: string): Note[] {
     .toLowerCase()
     .split(/\W+/)
     .filter((word) => word.length > 2);
-  const score = (note: Note) => words.filter((word) => `${note.title} ${note.text}`.toLowerCase().includes(word)).length;
+  const score = (note: Note) =>
+    words.filter((word) => `${note.title} ${note.text}`.toLowerCase().includes(word)).length;
   return NOTES.map((note) => ({ note, hits: score(note) }))
     .filter(({ hits }) => hits > 0)
     .sort((a, b) => b.hits - a.hits)

@@ -16,7 +16,8 @@ const notesServer = (): McpServer => ({
 /** Lists the library's sources and keeps them in the run's shared memory for the rest of the team. */
 const catalogue = functionWorker({
   name: "catalogue",
-  description: "Lists the library's sources (note ids and titles) and keeps them in the team's shared memory. Needs no model.",
+  description:
+    "Lists the library's sources (note ids and titles) and keeps them in the team's shared memory. Needs no model.",
   capabilities: ["sources"],
   run: async (_input, context) => {
     await context.memory?.put("sources", Object.fromEntries(NOTES.map((note) => [note.id, note.title])));
@@ -27,7 +28,8 @@ const catalogue = functionWorker({
 /** A createAgent agent with the notes server's tools. */
 const researcher = agentWorker({
   name: "researcher",
-  description: "Answers a question from the library's notes, which it searches and reads with its tools; cites note ids in [brackets].",
+  description:
+    "Answers a question from the library's notes, which it searches and reads with its tools; cites note ids in [brackets].",
   capabilities: ["search"],
   systemPrompt:
     "You are a researcher with a small library. Search it with search_notes, read the relevant notes with read_note, " +

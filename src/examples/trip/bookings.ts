@@ -91,7 +91,15 @@ export type TransitChoice = z.infer<typeof TransitChoiceSchema>;
 export const RestaurantPicksSchema = z.object({
   kind: z.literal("restaurants"),
   neighbourhood: z.string(),
-  restaurants: z.array(z.object({ id: z.string(), name: z.string(), neighbourhood: z.string(), cuisine: z.string(), pricePerPerson: z.number() })),
+  restaurants: z.array(
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      neighbourhood: z.string(),
+      cuisine: z.string(),
+      pricePerPerson: z.number(),
+    }),
+  ),
 });
 export type RestaurantPicks = z.infer<typeof RestaurantPicksSchema>;
 
@@ -120,7 +128,10 @@ export const BudgetReportSchema = z.object({
 export type BudgetReport = z.infer<typeof BudgetReportSchema>;
 
 /** The dependencies whose `data` matches a schema, with their task ids, in dependency order. */
-export function dependencyData<S extends z.ZodType>(input: Pick<WorkerInput, "dependencies">, schema: S): { taskId: string; data: z.infer<S> }[] {
+export function dependencyData<S extends z.ZodType>(
+  input: Pick<WorkerInput, "dependencies">,
+  schema: S,
+): { taskId: string; data: z.infer<S> }[] {
   return Object.entries(input.dependencies).flatMap(([taskId, dependency]) => {
     const parsed = schema.safeParse(dependency.data);
     return parsed.success ? [{ taskId, data: parsed.data as z.infer<S> }] : [];

@@ -7,19 +7,24 @@ const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "
 const toUtc = (iso: string): Date => new Date(`${iso}T00:00:00Z`);
 
 /** A calendar date as `YYYY-MM-DD`. */
-export const isoDate = (year: number, month: number, day: number): string => `${year}-${String(month).padStart(2, "0")}-${String(day).padStart(2, "0")}`;
+export const isoDate = (year: number, month: number, day: number): string =>
+  `${year}-${String(month).padStart(2, "0")}-${String(day).padStart(2, "0")}`;
 
 /** True when the string is a real `YYYY-MM-DD` date. */
-export const isIsoDate = (value: string): boolean => /^\d{4}-\d{2}-\d{2}$/.test(value) && toUtc(value).toISOString().slice(0, 10) === value;
+export const isIsoDate = (value: string): boolean =>
+  /^\d{4}-\d{2}-\d{2}$/.test(value) && toUtc(value).toISOString().slice(0, 10) === value;
 
 /** The date `days` after (or before, when negative) an ISO date. */
-export const addDays = (iso: string, days: number): string => new Date(toUtc(iso).getTime() + days * DAY_MS).toISOString().slice(0, 10);
+export const addDays = (iso: string, days: number): string =>
+  new Date(toUtc(iso).getTime() + days * DAY_MS).toISOString().slice(0, 10);
 
 /** Whole days from one ISO date to another. */
-export const daysBetween = (from: string, to: string): number => Math.round((toUtc(to).getTime() - toUtc(from).getTime()) / DAY_MS);
+export const daysBetween = (from: string, to: string): number =>
+  Math.round((toUtc(to).getTime() - toUtc(from).getTime()) / DAY_MS);
 
 /** Every ISO date from `from` to `to`, both included. */
-export const dateRange = (from: string, to: string): string[] => Array.from({ length: Math.max(0, daysBetween(from, to) + 1) }, (_, i) => addDays(from, i));
+export const dateRange = (from: string, to: string): string[] =>
+  Array.from({ length: Math.max(0, daysBetween(from, to) + 1) }, (_, i) => addDays(from, i));
 
 /** The weekday of an ISO date. */
 export const weekdayOf = (iso: string): Weekday => WEEKDAYS[toUtc(iso).getUTCDay()]!;
@@ -27,7 +32,20 @@ export const weekdayOf = (iso: string): Weekday => WEEKDAYS[toUtc(iso).getUTCDay
 /** The month (1–12) of an ISO date. */
 export const monthOf = (iso: string): number => toUtc(iso).getUTCMonth() + 1;
 
-const MONTH_NAMES = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+const MONTH_NAMES = [
+  "January",
+  "February",
+  "March",
+  "April",
+  "May",
+  "June",
+  "July",
+  "August",
+  "September",
+  "October",
+  "November",
+  "December",
+];
 
 /** The English name of a month (1–12). */
 export const monthName = (month: number): string => MONTH_NAMES[month - 1] ?? `month ${month}`;

@@ -1,4 +1,12 @@
-import type { BudgetReport, ChosenAttraction, FlightBooking, HotelBooking, PackingList, RestaurantPicks, TransitChoice } from "./bookings.js";
+import type {
+  BudgetReport,
+  ChosenAttraction,
+  FlightBooking,
+  HotelBooking,
+  PackingList,
+  RestaurantPicks,
+  TransitChoice,
+} from "./bookings.js";
 import { dateRange, formatDate, minutesOf, timeOf, usd, weekdayOf } from "./dates.js";
 import type { TripRequest } from "./request.js";
 import { FULL_DAY_HOURS, LIGHT_DAY_HOURS } from "./select.js";
@@ -40,7 +48,8 @@ export interface Itinerary {
 }
 
 /** Sightseeing hours on the arrival day: a light day after a morning or after-midnight landing, none after a later one. */
-export const arrivalDayHours = (arrives: string | undefined): number => (arrives === undefined || minutesOf(arrives) < LATEST_USEFUL_ARRIVAL ? LIGHT_DAY_HOURS : 0);
+export const arrivalDayHours = (arrives: string | undefined): number =>
+  arrives === undefined || minutesOf(arrives) < LATEST_USEFUL_ARRIVAL ? LIGHT_DAY_HOURS : 0;
 
 interface Slot {
   date: string;
@@ -59,8 +68,13 @@ export function scheduleAttractions(
   const slots: Slot[] = days.map((day) => ({ date: day.date, free: day.capacityHours, placed: [] }));
   const unscheduled: ChosenAttraction[] = [];
   for (const attraction of [...attractions].sort((a, b) => b.hours - a.hours)) {
-    const open = slots.filter((slot) => slot.free >= attraction.hours && !attraction.closedOn.includes(weekdayOf(slot.date)));
-    const best = open.reduce<Slot | undefined>((top, slot) => (top === undefined || slot.free > top.free ? slot : top), undefined);
+    const open = slots.filter(
+      (slot) => slot.free >= attraction.hours && !attraction.closedOn.includes(weekdayOf(slot.date)),
+    );
+    const best = open.reduce<Slot | undefined>(
+      (top, slot) => (top === undefined || slot.free > top.free ? slot : top),
+      undefined,
+    );
     if (!best) {
       unscheduled.push(attraction);
       continue;
@@ -95,7 +109,9 @@ function departureNotes(inputs: ItineraryInputs): string[] {
   const notes = [stay ? `Check out of ${stay.name}.` : "Check out."];
   if (flight) {
     const leave = timeOf(minutesOf(flight.returnDeparts) - AIRPORT_LEAD_MINUTES);
-    notes.push(`Return flight ${flight.returnNumber} departs at ${flight.returnDeparts}; leave for the airport by ${leave}.`);
+    notes.push(
+      `Return flight ${flight.returnNumber} departs at ${flight.returnDeparts}; leave for the airport by ${leave}.`,
+    );
   }
   return notes;
 }
@@ -106,20 +122,33 @@ export function buildItinerary(inputs: ItineraryInputs): Itinerary {
   const last = inputs.flight?.returnDate ?? inputs.request.endDate;
   const dates = dateRange(first, last < first ? first : last);
   const kindOf = (i: number): DayKind => (i === 0 ? "arrival" : i === dates.length - 1 ? "departure" : "full");
-  const capacity = (kind: DayKind): number => (kind === "arrival" ? arrivalDayHours(inputs.flight?.arrives) : kind === "full" ? FULL_DAY_HOURS : 0);
+  const capacity = (kind: DayKind): number =>
+    kind === "arrival" ? arrivalDayHours(inputs.flight?.arrives) : kind === "full" ? FULL_DAY_HOURS : 0;
   const frame = dates.map((date, i) => ({ date, kind: kindOf(i), capacityHours: capacity(kindOf(i)) }));
   const { placed, unscheduled } = scheduleAttractions(frame, inputs.attractions);
   const days = frame.map((slot, i): ItineraryDay => {
     const visits = placed.get(slot.date) ?? [];
-    const dinner = slot.kind === "departure" ? undefined : inputs.restaurants[i % Math.max(1, inputs.restaurants.length)];
+    const dinner =
+      slot.kind === "departure" ? undefined : inputs.restaurants[i % Math.max(1, inputs.restaurants.length)];
     const notes = [
       ...(slot.kind === "arrival" ? arrivalNotes(inputs) : []),
       ...visits.map((visit) => `${visit.name} (${visit.hours} h, opens ${visit.opens}).`),
       ...(slot.kind !== "departure" && visits.length === 0 ? ["Free time: stroll the neighbourhood and rest."] : []),
-      ...(dinner ? [`Dinner: ${dinner.name} (${dinner.cuisine}, ${dinner.neighbourhood}, about ${usd(dinner.pricePerPerson)} per person).`] : []),
+      ...(dinner
+        ? [
+            `Dinner: ${dinner.name} (${dinner.cuisine}, ${dinner.neighbourhood}, about ${usd(dinner.pricePerPerson)} per person).`,
+          ]
+        : []),
       ...(slot.kind === "departure" ? departureNotes(inputs) : []),
     ];
-    return { day: i + 1, date: slot.date, kind: slot.kind, capacityHours: slot.capacityHours, attractions: visits.map((v) => v.id), notes };
+    return {
+      day: i + 1,
+      date: slot.date,
+      kind: slot.kind,
+      capacityHours: slot.capacityHours,
+      attractions: visits.map((v) => v.id),
+      notes,
+    };
   });
   return { kind: "itinerary", days, unscheduled: unscheduled.map((attraction) => attraction.name) };
 }
@@ -133,12 +162,21 @@ export function renderItinerary(itinerary: Itinerary, inputs: ItineraryInputs): 
   const last = itinerary.days[itinerary.days.length - 1]?.date ?? request.endDate;
   const people = `${request.travellers} traveller${request.travellers === 1 ? "" : "s"}`;
   const sections = itinerary.days.map(
-    (day) => `## Day ${day.day} — ${formatDate(day.date)}${DAY_LABELS[day.kind]}\n\n${day.notes.map((note) => `- ${note}`).join("\n")}`,
+    (day) =>
+      `## Day ${day.day} — ${formatDate(day.date)}${DAY_LABELS[day.kind]}\n\n${day.notes.map((note) => `- ${note}`).join("\n")}`,
   );
   const extras = [
-    itinerary.unscheduled.length ? `Not scheduled (no open day with time left): ${itinerary.unscheduled.join(", ")}.` : "",
+    itinerary.unscheduled.length
+      ? `Not scheduled (no open day with time left): ${itinerary.unscheduled.join(", ")}.`
+      : "",
     inputs.packing ? `Pack: ${inputs.packing.items.join(", ")}.` : "",
-    inputs.budget ? `Budget: ${usd(inputs.budget.total)} of ${usd(inputs.budget.budget)} (${inputs.budget.withinBudget ? "within budget" : "over budget"}).` : "",
+    inputs.budget
+      ? `Budget: ${usd(inputs.budget.total)} of ${usd(inputs.budget.budget)} (${inputs.budget.withinBudget ? "within budget" : "over budget"}).`
+      : "",
   ].filter(Boolean);
-  return [`# ${request.destination}: ${formatDate(first)} – ${formatDate(last)}, ${people}`, ...sections, ...extras].join("\n\n");
+  return [
+    `# ${request.destination}: ${formatDate(first)} – ${formatDate(last)}, ${people}`,
+    ...sections,
+    ...extras,
+  ].join("\n\n");
 }

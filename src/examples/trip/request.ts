@@ -7,10 +7,19 @@ import { addDays, daysBetween, isIsoDate, isoDate } from "./dates.js";
 export const TripRequestSchema = z.object({
   origin: z.string().min(1).describe("City the travellers fly from, e.g. New York."),
   destination: z.string().min(1).describe("City to visit, e.g. Paris."),
-  startDate: z.string().refine(isIsoDate, "not a YYYY-MM-DD date").describe("First day at the destination (YYYY-MM-DD)."),
-  endDate: z.string().refine(isIsoDate, "not a YYYY-MM-DD date").describe("Last day at the destination, the day of the return flight (YYYY-MM-DD)."),
+  startDate: z
+    .string()
+    .refine(isIsoDate, "not a YYYY-MM-DD date")
+    .describe("First day at the destination (YYYY-MM-DD)."),
+  endDate: z
+    .string()
+    .refine(isIsoDate, "not a YYYY-MM-DD date")
+    .describe("Last day at the destination, the day of the return flight (YYYY-MM-DD)."),
   travellers: z.number().int().min(1).max(9).describe("Number of people travelling."),
-  budget: z.number().positive().describe("Total budget in US dollars for flights, hotel, attractions and local transport."),
+  budget: z
+    .number()
+    .positive()
+    .describe("Total budget in US dollars for flights, hotel, attractions and local transport."),
 });
 export type TripRequest = z.infer<typeof TripRequestSchema>;
 
@@ -31,11 +40,23 @@ export const TRIP_DEFAULTS = {
 } as const;
 export type TripDefaults = typeof TRIP_DEFAULTS;
 
-const MONTH = "(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)";
+const MONTH =
+  "(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)";
 const MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
 const TO = "\\s*(?:-|to|until|through)\\s*";
 const YEAR = "(?:,?\\s+(\\d{4}))?";
-const NUMBER_WORDS: Record<string, number> = { one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10 };
+const NUMBER_WORDS: Record<string, number> = {
+  one: 1,
+  two: 2,
+  three: 3,
+  four: 4,
+  five: 5,
+  six: 6,
+  seven: 7,
+  eight: 8,
+  nine: 9,
+  ten: 10,
+};
 const COUNT = "(\\d+|one|two|three|four|five|six|seven|eight|nine|ten)";
 const PLACE = "(\\p{Lu}[\\p{L}'.]*(?:[ -]\\p{Lu}[\\p{L}'.]*)*)";
 
@@ -58,9 +79,11 @@ function parseDates(text: string, year: number): DateSpan | undefined {
     return { start, end: end < start ? isoDate(startYear + 1, monthNumber(m2), Number(d2)) : end };
   };
   const dayMonthRange = new RegExp(`\\b(\\d{1,2})\\s+${MONTH}${TO}(\\d{1,2})\\s+${MONTH}\\b${YEAR}`, "i").exec(text);
-  if (dayMonthRange) return span(dayMonthRange[1]!, dayMonthRange[2]!, dayMonthRange[3]!, dayMonthRange[4]!, dayMonthRange[5]);
+  if (dayMonthRange)
+    return span(dayMonthRange[1]!, dayMonthRange[2]!, dayMonthRange[3]!, dayMonthRange[4]!, dayMonthRange[5]);
   const monthDayRange = new RegExp(`\\b${MONTH}\\s+(\\d{1,2})${TO}${MONTH}\\s+(\\d{1,2})\\b${YEAR}`, "i").exec(text);
-  if (monthDayRange) return span(monthDayRange[2]!, monthDayRange[1]!, monthDayRange[4]!, monthDayRange[3]!, monthDayRange[5]);
+  if (monthDayRange)
+    return span(monthDayRange[2]!, monthDayRange[1]!, monthDayRange[4]!, monthDayRange[3]!, monthDayRange[5]);
   const daysOfMonth = new RegExp(`\\b(\\d{1,2})${TO}(\\d{1,2})\\s+${MONTH}\\b${YEAR}`, "i").exec(text);
   if (daysOfMonth) return span(daysOfMonth[1]!, daysOfMonth[3]!, daysOfMonth[2]!, daysOfMonth[3]!, daysOfMonth[4]);
   const monthDays = new RegExp(`\\b${MONTH}\\s+(\\d{1,2})${TO}(\\d{1,2})\\b${YEAR}`, "i").exec(text);
@@ -68,9 +91,11 @@ function parseDates(text: string, year: number): DateSpan | undefined {
   const singleIso = /\b(\d{4}-\d{2}-\d{2})\b/.exec(text);
   if (singleIso) return { start: singleIso[1]! };
   const dayMonth = new RegExp(`\\b(\\d{1,2})\\s+${MONTH}\\b${YEAR}`, "i").exec(text);
-  if (dayMonth) return { start: isoDate(dayMonth[3] ? Number(dayMonth[3]) : year, monthNumber(dayMonth[2]!), Number(dayMonth[1])) };
+  if (dayMonth)
+    return { start: isoDate(dayMonth[3] ? Number(dayMonth[3]) : year, monthNumber(dayMonth[2]!), Number(dayMonth[1])) };
   const monthDay = new RegExp(`\\b${MONTH}\\s+(\\d{1,2})\\b${YEAR}`, "i").exec(text);
-  if (monthDay) return { start: isoDate(monthDay[3] ? Number(monthDay[3]) : year, monthNumber(monthDay[1]!), Number(monthDay[2])) };
+  if (monthDay)
+    return { start: isoDate(monthDay[3] ? Number(monthDay[3]) : year, monthNumber(monthDay[1]!), Number(monthDay[2])) };
   return undefined;
 }
 
@@ -110,7 +135,12 @@ function parseDestination(text: string, data: TripDataset): string | undefined {
   const known = captured ? findCity(captured, data) : undefined;
   if (known) return known.name;
   const mentioned = data.cities
-    .map((city) => ({ city, at: [city.name, ...city.aliases].map((name) => text.toLowerCase().search(new RegExp(`\\b${name.toLowerCase()}\\b`))).filter((i) => i >= 0) }))
+    .map((city) => ({
+      city,
+      at: [city.name, ...city.aliases]
+        .map((name) => text.toLowerCase().search(new RegExp(`\\b${name.toLowerCase()}\\b`)))
+        .filter((i) => i >= 0),
+    }))
     .filter((entry) => entry.at.length > 0)
     .sort((a, b) => Math.min(...a.at) - Math.min(...b.at))[0];
   return mentioned?.city.name ?? captured;
@@ -122,7 +152,11 @@ function parseOrigin(text: string, data: TripDataset): string | undefined {
 }
 
 /** Reads a trip request from free text (a goal); what it does not say comes from the defaults. */
-export function parseTripRequest(text: string, defaults: TripDefaults = TRIP_DEFAULTS, data: TripDataset = TRIP_DATA): TripRequest {
+export function parseTripRequest(
+  text: string,
+  defaults: TripDefaults = TRIP_DEFAULTS,
+  data: TripDataset = TRIP_DATA,
+): TripRequest {
   const normalised = text.replace(/[\u2012-\u2015\u2212]/g, "-");
   const travellers = parseTravellers(normalised) ?? defaults.travellers;
   const dates = parseDates(normalised, defaults.year);
@@ -161,12 +195,16 @@ export function tripRequestFor(input: Pick<WorkerInput, "goal" | "task">): TripR
   const { nights, ...structured } = structuredTripRequest(input.task.description);
   const merged = { ...fromGoal, ...structured };
   const endDate =
-    structured.endDate ?? (nights !== undefined || merged.endDate <= merged.startDate ? addDays(merged.startDate, nights ?? tripNights(fromGoal)) : merged.endDate);
+    structured.endDate ??
+    (nights !== undefined || merged.endDate <= merged.startDate
+      ? addDays(merged.startDate, nights ?? tripNights(fromGoal))
+      : merged.endDate);
   return TripRequestSchema.parse({ ...merged, endDate });
 }
 
 /** Nights at the destination. */
-export const tripNights = (request: Pick<TripRequest, "startDate" | "endDate">): number => daysBetween(request.startDate, request.endDate);
+export const tripNights = (request: Pick<TripRequest, "startDate" | "endDate">): number =>
+  daysBetween(request.startDate, request.endDate);
 
 /** Hotel rooms the party needs: a room sleeps two. */
 export const roomsFor = (travellers: number): number => Math.ceil(travellers / 2);

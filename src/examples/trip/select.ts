@@ -14,7 +14,8 @@ export const LIGHT_DAY_HOURS = 3;
 export const FULL_DAY_HOURS = 6;
 
 /** The dollars of the budget set aside for one part of the trip. */
-export const shareOf = (request: Pick<TripRequest, "budget">, part: keyof typeof BUDGET_SHARES): number => Math.round(request.budget * BUDGET_SHARES[part]);
+export const shareOf = (request: Pick<TripRequest, "budget">, part: keyof typeof BUDGET_SHARES): number =>
+  Math.round(request.budget * BUDGET_SHARES[part]);
 
 /** True when an `HH:MM` arrival is between 00:00 and 05:00. */
 export const isAfterMidnight = (time: string): boolean => minutesOf(time) < LATE_ARRIVAL_CUTOFF;
@@ -44,7 +45,8 @@ export function flightOptions(request: TripRequest, data: TripDataset): FlightOp
     }));
 }
 
-const cheaperThenEarlier = (a: FlightOption, b: FlightOption): number => a.cost - b.cost || minutesOf(a.flight.arrives) - minutesOf(b.flight.arrives);
+const cheaperThenEarlier = (a: FlightOption, b: FlightOption): number =>
+  a.cost - b.cost || minutesOf(a.flight.arrives) - minutesOf(b.flight.arrives);
 
 /**
  * The flight rule: among the flights whose fare for the whole party fits the flight share, the cheapest
@@ -59,7 +61,8 @@ export function chooseFlight(options: readonly FlightOption[], share: number): F
 }
 
 /** The most a room may cost per night: the hotel share over the planned nights and rooms. */
-export const nightlyBudget = (request: TripRequest): number => Math.floor(shareOf(request, "hotel") / Math.max(1, tripNights(request)) / roomsFor(request.travellers));
+export const nightlyBudget = (request: TripRequest): number =>
+  Math.floor(shareOf(request, "hotel") / Math.max(1, tripNights(request)) / roomsFor(request.travellers));
 
 /** The hotel rule: the best-rated hotel within the nightly budget, ties to the cheaper; if none fits, the cheapest. */
 export function chooseHotel(hotels: readonly Hotel[], budgetPerNight: number): Hotel | undefined {
@@ -75,7 +78,11 @@ export const sightseeingHours = (nights: number): number => LIGHT_DAY_HOURS + FU
  * The attractions rule: by must-see priority (ties in dataset order), take each one whose ticket still fits
  * the per-person budget and whose duration still fits the sightseeing hours; skip the rest.
  */
-export function chooseAttractions(attractions: readonly Attraction[], perPersonBudget: number, hours: number): { chosen: Attraction[]; left: Attraction[] } {
+export function chooseAttractions(
+  attractions: readonly Attraction[],
+  perPersonBudget: number,
+  hours: number,
+): { chosen: Attraction[]; left: Attraction[] } {
   const chosen: Attraction[] = [];
   const left: Attraction[] = [];
   let spent = 0;
@@ -93,19 +100,31 @@ export function chooseAttractions(attractions: readonly Attraction[], perPersonB
 }
 
 /** The transit rule: the cheapest way to cover every day with passes of one kind; ties to fewer passes. */
-export function choosePass(passes: readonly TransitPass[], days: number): { pass: TransitPass; count: number } | undefined {
-  return passes.map((pass) => ({ pass, count: Math.ceil(days / pass.days) })).sort((a, b) => a.count * a.pass.price - b.count * b.pass.price || a.count - b.count)[0];
+export function choosePass(
+  passes: readonly TransitPass[],
+  days: number,
+): { pass: TransitPass; count: number } | undefined {
+  return passes
+    .map((pass) => ({ pass, count: Math.ceil(days / pass.days) }))
+    .sort((a, b) => a.count * a.pass.price - b.count * b.pass.price || a.count - b.count)[0];
 }
 
 /** One restaurant per night: the hotel's neighbourhood first, then the rest in dataset order. */
-export function chooseRestaurants(restaurants: readonly Restaurant[], neighbourhood: string, count: number): Restaurant[] {
+export function chooseRestaurants(
+  restaurants: readonly Restaurant[],
+  neighbourhood: string,
+  count: number,
+): Restaurant[] {
   const near = restaurants.filter((r) => r.neighbourhood === neighbourhood);
   const rest = restaurants.filter((r) => r.neighbourhood !== neighbourhood);
   return [...near, ...rest].slice(0, Math.max(0, count));
 }
 
 /** What to pack for a city in a month, from its climate normals. */
-export function packingList(city: City, month: number): { highC: number; lowC: number; rainDays: number; items: string[] } {
+export function packingList(
+  city: City,
+  month: number,
+): { highC: number; lowC: number; rainDays: number; items: string[] } {
   const highC = city.climate.highC[month - 1] ?? 0;
   const lowC = city.climate.lowC[month - 1] ?? 0;
   const rainDays = city.climate.rainDays[month - 1] ?? 0;
@@ -122,7 +141,10 @@ export function packingList(city: City, month: number): { highC: number; lowC: n
 
 /** Adds up priced results: total, per category, what is missing, and the verdict. */
 export function budgetReport(budget: number, items: readonly (Priced & { taskId: string })[]): BudgetReport {
-  const byCategory = Object.fromEntries(COST_CATEGORIES.map((category) => [category, 0])) as Record<Priced["category"], number>;
+  const byCategory = Object.fromEntries(COST_CATEGORIES.map((category) => [category, 0])) as Record<
+    Priced["category"],
+    number
+  >;
   for (const item of items) byCategory[item.category] += item.cost;
   const total = items.reduce((sum, item) => sum + item.cost, 0);
   return {

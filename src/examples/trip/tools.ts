@@ -25,7 +25,8 @@ export function tripSearchTools(data: TripDataset = TRIP_DATA): StructuredToolIn
     },
     {
       name: "search_flights",
-      description: "Round-trip flights for a trip request, each dated to land on the first day, with its cost for the party and the recommended one.",
+      description:
+        "Round-trip flights for a trip request, each dated to land on the first day, with its cost for the party and the recommended one.",
       schema: TripRequestSchema,
     },
   );
@@ -38,7 +39,8 @@ export function tripSearchTools(data: TripDataset = TRIP_DATA): StructuredToolIn
     },
     {
       name: "search_hotels",
-      description: "Hotels at the destination with nightly price, rating and neighbourhood, the nightly budget and the recommended one.",
+      description:
+        "Hotels at the destination with nightly price, rating and neighbourhood, the nightly budget and the recommended one.",
       schema: TripRequestSchema,
     },
   );

@@ -71,7 +71,9 @@ function requestOf(input: WorkerInput): TripRequest {
 function cityOf(request: TripRequest, data: TripDataset): City {
   const city = findCity(request.destination, data);
   if (!city) {
-    throw unanswerable(`No data for "${request.destination}"; the dataset covers ${data.cities.map((c) => c.name).join(", ")}.`);
+    throw unanswerable(
+      `No data for "${request.destination}"; the dataset covers ${data.cities.map((c) => c.name).join(", ")}.`,
+    );
   }
   return city;
 }
@@ -81,7 +83,8 @@ const plural = (count: number, word: string): string => `${count} ${word}${count
 const people = (count: number): string => (count === 1 ? "1 person" : `${count} people`);
 
 function flightRule(chosen: FlightOption, options: readonly FlightOption[], share: number): string {
-  if (chosen.cost > share) return `no flight fits the share, so the cheapest overall (${usd(chosen.cost - share)} over the share)`;
+  if (chosen.cost > share)
+    return `no flight fits the share, so the cheapest overall (${usd(chosen.cost - share)} over the share)`;
   if (chosen.lateArrival) return "only flights landing after midnight fit the share, so the cheapest of those";
   const fitting = options.filter((option) => option.cost <= share && !option.lateArrival).length;
   return `the cheapest of ${plural(fitting, "flight")} within the share that land after 05:00 (ties go to the earlier arrival)`;
@@ -142,7 +145,9 @@ export function runFlightAgent(input: WorkerInput, data: TripDataset = TRIP_DATA
   const booking = toFlightBooking(chosen, request, share);
   const others = options
     .filter((option) => option !== chosen)
-    .map((o) => `${o.flight.number} lands ${o.flight.arrives}, ${usd(o.cost)}${o.cost > share ? " (over the share)" : ""}`);
+    .map(
+      (o) => `${o.flight.number} lands ${o.flight.arrives}, ${usd(o.cost)}${o.cost > share ? " (over the share)" : ""}`,
+    );
   const lines = [
     `Flight: ${booking.carrier} ${booking.number}, ${booking.from} ${booking.departs} on ${formatDate(booking.departureDate)} → ` +
       `${booking.to} ${booking.arrives} on ${formatDate(booking.arrivalDate)}; return ${booking.returnNumber} on ` +
@@ -151,7 +156,9 @@ export function runFlightAgent(input: WorkerInput, data: TripDataset = TRIP_DATA
       `(${percent(BUDGET_SHARES.flight)} of ${usd(request.budget)}).`,
     `Rule: ${flightRule(chosen, options, share)}.`,
     ...(others.length ? [`Other options: ${others.join("; ")}.`] : []),
-    ...(booking.lateArrival ? [`Lands after midnight: an extra hotel night on arrival is needed (follow-up "${EXTRA_NIGHT_TASK_ID}").`] : []),
+    ...(booking.lateArrival
+      ? [`Lands after midnight: an extra hotel night on arrival is needed (follow-up "${EXTRA_NIGHT_TASK_ID}").`]
+      : []),
   ];
   return {
     output: lines.join("\n"),
@@ -181,7 +188,11 @@ export const tripMemoryOf = (booking: FlightBooking, request: TripRequest): Trip
  * Books the hotel from the arrival date to the return, or, for the extra-night task, the arrival night. The dates and
  * budget come from the team's memory when the flight agent left them there, else from its flight result and request.
  */
-export function runHotelAgent(input: WorkerInput, data: TripDataset = TRIP_DATA, remembered?: TripMemory): WorkerOutput {
+export function runHotelAgent(
+  input: WorkerInput,
+  data: TripDataset = TRIP_DATA,
+  remembered?: TripMemory,
+): WorkerOutput {
   const request = requestOf(input);
   const city = cityOf(request, data);
   const flight = dependencyData(input, FlightBookingSchema)[0]?.data;
@@ -252,12 +263,23 @@ export function runAttractionsAgent(input: WorkerInput, data: TripDataset = TRIP
     perPersonBudget,
     capacityHours,
     hours,
-    attractions: chosen.map(({ id, name, price, hours: h, opens, closes, closedOn }) => ({ id, name, price, hours: h, opens, closes, closedOn: [...closedOn] })),
+    attractions: chosen.map(({ id, name, price, hours: h, opens, closes, closedOn }) => ({
+      id,
+      name,
+      price,
+      hours: h,
+      opens,
+      closes,
+      closedOn: [...closedOn],
+    })),
     left: left.map((attraction) => attraction.name),
   };
   const lines = [
     `Attractions in ${city.name}: ${usd(perPerson)} per person, ${usd(picks.cost)} in all, ${hours} of ${capacityHours} sightseeing hours.`,
-    ...chosen.map((a) => `- ${a.name}: ${usd(a.price)}, ${a.hours} h, ${a.opens}–${a.closes}${a.closedOn.length ? `, closed ${a.closedOn.join("/")}` : ""}`),
+    ...chosen.map(
+      (a) =>
+        `- ${a.name}: ${usd(a.price)}, ${a.hours} h, ${a.opens}–${a.closes}${a.closedOn.length ? `, closed ${a.closedOn.join("/")}` : ""}`,
+    ),
     ...(left.length ? [`Left out (budget ${usd(perPersonBudget)} per person or time): ${picks.left.join(", ")}.`] : []),
   ];
   return { output: lines.join("\n"), data: picks };
@@ -306,7 +328,13 @@ export function runRestaurantScout(input: WorkerInput, data: TripDataset = TRIP_
   const result: RestaurantPicks = {
     kind: "restaurants",
     neighbourhood,
-    restaurants: picks.map(({ id, name, neighbourhood: area, cuisine, pricePerPerson }) => ({ id, name, neighbourhood: area, cuisine, pricePerPerson })),
+    restaurants: picks.map(({ id, name, neighbourhood: area, cuisine, pricePerPerson }) => ({
+      id,
+      name,
+      neighbourhood: area,
+      cuisine,
+      pricePerPerson,
+    })),
   };
   const lines = [
     `Dinners${stay ? ` near ${stay.name} (${neighbourhood})` : ""}: ${plural(picks.length, "suggestion")}.`,
@@ -342,10 +370,14 @@ export function runBudgetChecker(input: WorkerInput): WorkerOutput {
   const request = requestOf(input);
   const items = dependencyData(input, PricedSchema).map(({ taskId, data }) => ({ taskId, ...data }));
   const report = budgetReport(request.budget, items);
-  const verdict = report.withinBudget ? `within budget, ${usd(report.remaining)} left` : `over budget by ${usd(-report.remaining)}`;
+  const verdict = report.withinBudget
+    ? `within budget, ${usd(report.remaining)} left`
+    : `over budget by ${usd(-report.remaining)}`;
   const lines = [
     `Total ${usd(report.total)} of ${usd(report.budget)}: ${verdict}.`,
-    ...report.items.map((item) => `- ${CATEGORY_LABELS[item.category]} (${item.taskId}): ${item.label} = ${usd(item.cost)}`),
+    ...report.items.map(
+      (item) => `- ${CATEGORY_LABELS[item.category]} (${item.taskId}): ${item.label} = ${usd(item.cost)}`,
+    ),
     ...(report.missing.length ? [`Not priced: ${report.missing.join(", ")}.`] : []),
     "Meals are paid locally and are not included.",
   ];
@@ -375,7 +407,9 @@ export const ITINERARY_SYSTEM_PROMPT =
 
 /** The itinerary model's prompt: the dependencies' results fenced as data with `nonce`, then the draft. */
 function itineraryPrompt(input: WorkerInput, draft: string, nonce: string): string {
-  const results = Object.entries(input.dependencies).map(([id, dep]) => `### ${dep.title} (${id})\n${fence(dep.output, nonce)}`);
+  const results = Object.entries(input.dependencies).map(
+    ([id, dep]) => `### ${dep.title} (${id})\n${fence(dep.output, nonce)}`,
+  );
   return [`Goal: ${input.goal}`, "## Results", ...results, "## Draft itinerary", draft].join("\n\n");
 }
 
@@ -387,7 +421,10 @@ export async function runItineraryPlanner(input: WorkerInput, context: WorkerRun
   const draft = renderItinerary(itinerary, inputs);
   if (!context.modelConfigured) return { output: draft, data: itinerary };
   const nonce = taskNonce(input, "task");
-  const messages = [new SystemMessage(withDataRule(ITINERARY_SYSTEM_PROMPT, nonce)), new HumanMessage(itineraryPrompt(input, draft, nonce))];
+  const messages = [
+    new SystemMessage(withDataRule(ITINERARY_SYSTEM_PROMPT, nonce)),
+    new HumanMessage(itineraryPrompt(input, draft, nonce)),
+  ];
   const reply = (await context.model().invoke(messages, { signal: context.signal })) as AIMessage;
   context.recordUsage(usageOf(reply));
   const text = textOf(reply).trim();
@@ -412,11 +449,13 @@ export const TRIP_WORKER_DEFINITIONS: readonly WorkerDefinition[] = [
     description:
       "Books the best-rated hotel within the nightly budget from the flight's arrival date to the return; for the " +
       "extra-night task, books the arrival night. Needs the flight result.",
-    run: async (input, context) => runHotelAgent(input, TRIP_DATA, await context.memory?.get<TripMemory>(TRIP_MEMORY_KEY)),
+    run: async (input, context) =>
+      runHotelAgent(input, TRIP_DATA, await context.memory?.get<TripMemory>(TRIP_MEMORY_KEY)),
   }),
   functionWorker({
     name: TRIP_WORKERS.attractions,
-    description: "Chooses the must-see attractions that fit the attractions budget and the sightseeing time of the stay.",
+    description:
+      "Chooses the must-see attractions that fit the attractions budget and the sightseeing time of the stay.",
     run: async (input) => runAttractionsAgent(input),
   }),
   functionWorker({

@@ -84,7 +84,8 @@ function useDetail(task) {
 
 function Panel({ task }) {
   const detail = useDetail(task);
-  if (!task) return html`<section class="panel empty"><p>Select a task to see its output, attempts and errors.</p></section>`;
+  if (!task)
+    return html`<section class="panel empty"><p>Select a task to see its output, attempts and errors.</p></section>`;
   return html`<section class="panel" data-panel-task=${task.id}>
     <h2>${task.title}</h2>
     <dl>
@@ -116,7 +117,11 @@ function DeadLetters({ view, onSelect }) {
     setBusy(true);
     setError("");
     try {
-      const response = await fetch(`${threadPath}/redrive`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ taskIds }) });
+      const response = await fetch(`${threadPath}/redrive`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ taskIds }),
+      });
       if (!response.ok) setError((await response.json()).error ?? `Re-drive failed (${response.status}).`);
     } catch (failure) {
       setError(String(failure));

@@ -8,7 +8,13 @@ const [baseURL, goal] = process.argv.slice(2);
 
 /** A deep agent with one subagent, the bench's `sim` worker: the main agent delegates each task with the `task` tool. */
 function deepAgent() {
-  const model = new ChatOpenAI({ model: "gpt-4o-mini", apiKey: "test", configuration: { baseURL }, maxRetries: 0, timeout: 60_000 });
+  const model = new ChatOpenAI({
+    model: "gpt-4o-mini",
+    apiKey: "test",
+    configuration: { baseURL },
+    maxRetries: 0,
+    timeout: 60_000,
+  });
   return createDeepAgent({
     model,
     systemPrompt: "You delegate each task to the sim subagent once its dependencies are done.",

@@ -19,7 +19,11 @@ const PAYLOAD_CHARS = 2_000;
 type Variant = "chain" | "replan";
 
 /** One goal of `rounds` rounds on a fresh SQLite file; the thread's bytes by column. */
-async function bytesFor(variant: Variant, rounds: number, dir: string): Promise<{ byColumn: Record<string, number>; byChannel: Record<string, number> }> {
+async function bytesFor(
+  variant: Variant,
+  rounds: number,
+  dir: string,
+): Promise<{ byColumn: Record<string, number>; byChannel: Record<string, number> }> {
   const handle = await openCheckpointer(`sqlite:${join(dir, `${variant}-${rounds}.db`)}`);
   const threadId = `${variant}-${rounds}`;
   try {
@@ -48,7 +52,18 @@ async function runReplans(rounds: number, threadId: string, checkpointer: BaseCh
         structured: {
           decision: "revise",
           reason: `round ${added + 1} needs ${id}`,
-          addTasks: [{ id, title: `Task ${id}`, description: `Do ${id}`, worker: "sim", dependsOn: [previous], expectedOutput: "", estimatedCost: 1, complex: false }],
+          addTasks: [
+            {
+              id,
+              title: `Task ${id}`,
+              description: `Do ${id}`,
+              worker: "sim",
+              dependsOn: [previous],
+              expectedOutput: "",
+              estimatedCost: 1,
+              complex: false,
+            },
+          ],
           cancelTaskIds: [],
         },
       };
@@ -58,7 +73,8 @@ async function runReplans(rounds: number, threadId: string, checkpointer: BaseCh
   const settings = { maxParallel: 4, replan: "after-wave" as const, maxReplans: rounds - 1 };
   const graph = benchGraph([latencyWorker([], { payloadChars: PAYLOAD_CHARS })], { checkpointer, models, settings });
   const run = await runPlan(graph, [{ id: "r00", dependsOn: [], cost: 1 }], { threadId, settings });
-  if (run.summary.tasks.length !== rounds) throw new Error(`replan bench: expected ${rounds} tasks, ran ${run.summary.tasks.length}`);
+  if (run.summary.tasks.length !== rounds)
+    throw new Error(`replan bench: expected ${rounds} tasks, ran ${run.summary.tasks.length}`);
 }
 
 interface RoundRow {
@@ -74,7 +90,12 @@ function linearity(rows: readonly RoundRow[], bytesOf: (row: RoundRow) => number
   const [five, ten, twenty] = rows as [RoundRow, RoundRow, RoundRow];
   const marginalLow = (bytesOf(ten) - bytesOf(five)) / (ten.rounds - five.rounds);
   const marginalHigh = (bytesOf(twenty) - bytesOf(ten)) / (twenty.rounds - ten.rounds);
-  return { ratio20to10: bytesOf(twenty) / bytesOf(ten), marginalLow, marginalHigh, marginalGrowth: marginalHigh / marginalLow };
+  return {
+    ratio20to10: bytesOf(twenty) / bytesOf(ten),
+    marginalLow,
+    marginalHigh,
+    marginalGrowth: marginalHigh / marginalLow,
+  };
 }
 
 /** The channels that hold most of the bytes, with how their bytes grow. */
@@ -85,7 +106,12 @@ function channelRows(variant: Variant, rows: readonly RoundRow[]) {
     .sort((a, b) => last.byChannel[b]! - last.byChannel[a]!)
     .map((channel) => {
       const fit = linearity(rows, (row) => row.byChannel[channel] ?? 0);
-      return { variant, channel, bytes: rows.map((row) => row.byChannel[channel] ?? 0), marginalGrowth: fit.marginalGrowth };
+      return {
+        variant,
+        channel,
+        bytes: rows.map((row) => row.byChannel[channel] ?? 0),
+        marginalGrowth: fit.marginalGrowth,
+      };
     });
 }
 
@@ -112,7 +138,10 @@ export async function checkpointScenario(_config: BenchConfig, log: (line: strin
   const linear = (fit: typeof chainFit) => fit.marginalGrowth <= 1.1;
   const col = (row: RoundRow, key: string) => row.byColumn[key] ?? 0;
   return {
-    headline: { checkpointBytesRatio20to10: round(chainFit.ratio20to10), checkpointReplanBytesRatio20to10: round(replanFit.ratio20to10) },
+    headline: {
+      checkpointBytesRatio20to10: round(chainFit.ratio20to10),
+      checkpointReplanBytesRatio20to10: round(replanFit.ratio20to10),
+    },
     figures: {
       payloadChars: PAYLOAD_CHARS,
       rounds: ROUNDS,
@@ -123,7 +152,17 @@ export async function checkpointScenario(_config: BenchConfig, log: (line: strin
     tables: [
       {
         title: `4. Checkpoint bytes per goal (SQLite via openCheckpointer, sync durability, ${PAYLOAD_CHARS}-char payload per round)`,
-        columns: ["variant", "rounds", "bytes", "bytes/round", "checkpoint blobs", "metadata", "write values", "checkpoints", "writes"],
+        columns: [
+          "variant",
+          "rounds",
+          "bytes",
+          "bytes/round",
+          "checkpoint blobs",
+          "metadata",
+          "write values",
+          "checkpoints",
+          "writes",
+        ],
         rows: (["chain", "replan"] as const).flatMap((variant) =>
           variants[variant].map((row) => [
             variant,
@@ -144,10 +183,21 @@ export async function checkpointScenario(_config: BenchConfig, log: (line: strin
         ],
       },
       {
-        title: "4. Where the bytes are: state channels (value in every checkpoint + pending writes), ≥ 2% of the 20-round total",
+        title:
+          "4. Where the bytes are: state channels (value in every checkpoint + pending writes), ≥ 2% of the 20-round total",
         columns: ["variant", "channel", "5 rounds", "10 rounds", "20 rounds", "marginal growth", "superlinear"],
-        rows: channels.map((c) => [c.variant, c.channel, c.bytes[0]!, c.bytes[1]!, c.bytes[2]!, c.marginalGrowth, c.marginalGrowth > 1.1]),
-        notes: ["marginal growth = bytes per added round over 10→20 ÷ over 5→10 (1.0 = linear; a channel re-stored whole in every checkpoint grows quadratically)."],
+        rows: channels.map((c) => [
+          c.variant,
+          c.channel,
+          c.bytes[0]!,
+          c.bytes[1]!,
+          c.bytes[2]!,
+          c.marginalGrowth,
+          c.marginalGrowth > 1.1,
+        ]),
+        notes: [
+          "marginal growth = bytes per added round over 10→20 ÷ over 5→10 (1.0 = linear; a channel re-stored whole in every checkpoint grows quadratically).",
+        ],
       },
     ],
     goals: [

@@ -10,14 +10,44 @@ import { buildSuite, type SuiteCategory, type SuitePlan } from "../suite.js";
 
 /** Scheduling policies simulated on the same plans and latencies: today's and the candidate changes. */
 export const POLICIES: { id: string; dispatch: Dispatch; priority: Priority; note: string }[] = [
-  { id: "waves/cp", dispatch: "waves", priority: "cp", note: "today: level-synchronous waves, critical-path rank by estimates" },
+  {
+    id: "waves/cp",
+    dispatch: "waves",
+    priority: "cp",
+    note: "today: level-synchronous waves, critical-path rank by estimates",
+  },
   { id: "waves/fifo", dispatch: "waves", priority: "fifo", note: "baseline (c): same waves, plan order" },
-  { id: "waves/cp-oracle", dispatch: "waves", priority: "cp-oracle", note: "today, with ranks from the true latencies" },
-  { id: "chain/cp", dispatch: "chain", priority: "cp", note: "chain dispatch: a worker runs its single unlocked dependent" },
-  { id: "continuation/cp", dispatch: "continuation", priority: "cp", note: "chain + a full superstep's workers take the best ready task" },
+  {
+    id: "waves/cp-oracle",
+    dispatch: "waves",
+    priority: "cp-oracle",
+    note: "today, with ranks from the true latencies",
+  },
+  {
+    id: "chain/cp",
+    dispatch: "chain",
+    priority: "cp",
+    note: "chain dispatch: a worker runs its single unlocked dependent",
+  },
+  {
+    id: "continuation/cp",
+    dispatch: "continuation",
+    priority: "cp",
+    note: "chain + a full superstep's workers take the best ready task",
+  },
   { id: "async/fifo", dispatch: "async", priority: "fifo", note: "list scheduling (no barrier), plan order" },
-  { id: "async/cp", dispatch: "async", priority: "cp", note: "list scheduling (no barrier), critical-path rank by estimates" },
-  { id: "async/cp-oracle", dispatch: "async", priority: "cp-oracle", note: "list scheduling, ranks from the true latencies" },
+  {
+    id: "async/cp",
+    dispatch: "async",
+    priority: "cp",
+    note: "list scheduling (no barrier), critical-path rank by estimates",
+  },
+  {
+    id: "async/cp-oracle",
+    dispatch: "async",
+    priority: "cp-oracle",
+    note: "list scheduling, ranks from the true latencies",
+  },
 ];
 
 export interface PlanFigures {
@@ -44,7 +74,8 @@ export interface PlanFigures {
 }
 
 const sameWaves = (a: string[][], b: string[][]) =>
-  a.length === b.length && a.every((wave, i) => wave.length === b[i]!.length && [...wave].sort().join() === [...b[i]!].sort().join());
+  a.length === b.length &&
+  a.every((wave, i) => wave.length === b[i]!.length && [...wave].sort().join() === [...b[i]!].sort().join());
 
 /**
  * The simulated policy that matches how the real runs of "ours" dispatch (the bench's `--scheduling` and the
@@ -53,8 +84,10 @@ const sameWaves = (a: string[][], b: string[][]) =>
  */
 export function oursPolicy(): { dispatch: Dispatch; label: string; comparableRounds: boolean } {
   const settings = resolveSettings({ context: oursSettings });
-  if (settings.scheduling === "continuous") return { dispatch: "async", label: "async/cp (continuous)", comparableRounds: false };
-  if (settings.chainDispatch) return { dispatch: "chain", label: "chain/cp (waves + chainDispatch)", comparableRounds: false };
+  if (settings.scheduling === "continuous")
+    return { dispatch: "async", label: "async/cp (continuous)", comparableRounds: false };
+  if (settings.chainDispatch)
+    return { dispatch: "chain", label: "chain/cp (waves + chainDispatch)", comparableRounds: false };
   return { dispatch: "waves", label: "waves/cp", comparableRounds: true };
 }
 
@@ -65,7 +98,10 @@ async function measurePlan(plan: SuitePlan, cap: number): Promise<PlanFigures> {
   const ours = simulate(plan.tasks, { cap, dispatch: policy.dispatch, priority: "cp" });
   const flat = flatFanOutMs(plan.tasks);
   const policyRatios = Object.fromEntries(
-    POLICIES.map((p) => [p.id, simulate(plan.tasks, { cap, dispatch: p.dispatch, priority: p.priority }).makespanMs / figures.lowerBoundMs]),
+    POLICIES.map((p) => [
+      p.id,
+      simulate(plan.tasks, { cap, dispatch: p.dispatch, priority: p.priority }).makespanMs / figures.lowerBoundMs,
+    ]),
   );
   return {
     plan: plan.name,
@@ -93,7 +129,9 @@ const SENSITIVITY_SIGMAS = [0, 0.5, 1, 1.5];
 function tailSensitivity(config: BenchConfig) {
   const ids = ["waves/cp", "waves/fifo", "continuation/cp", "async/cp"];
   return SENSITIVITY_SIGMAS.map((sigma) => {
-    const dags = buildSuite({ ...config, latency: { ...config.latency, sigma } }).filter((plan) => plan.group === "dag");
+    const dags = buildSuite({ ...config, latency: { ...config.latency, sigma } }).filter(
+      (plan) => plan.group === "dag",
+    );
     const ratios = Object.fromEntries(
       ids.map((id) => {
         const policy = POLICIES.find((p) => p.id === id)!;
@@ -101,8 +139,8 @@ function tailSensitivity(config: BenchConfig) {
           id,
           dags.map(
             (plan) =>
-              simulate(plan.tasks, { cap: config.cap, dispatch: policy.dispatch, priority: policy.priority }).makespanMs /
-              dagFigures(plan.tasks, config.cap).lowerBoundMs,
+              simulate(plan.tasks, { cap: config.cap, dispatch: policy.dispatch, priority: policy.priority })
+                .makespanMs / dagFigures(plan.tasks, config.cap).lowerBoundMs,
           ),
         ];
       }),
@@ -139,7 +177,8 @@ export async function makespanScenario(config: BenchConfig, log: (line: string) 
     better: among.filter((p) => p.policyRatios[cp]! < p.policyRatios[fifo]! - EPS).map((p) => p.plan),
   });
   // Priority against FIFO under the dispatch "ours" runs with (eager: list scheduling; waves: waves).
-  const [cpPolicy, fifoPolicy] = oursPolicy().dispatch === "async" ? ["async/cp", "async/fifo"] : ["waves/cp", "waves/fifo"];
+  const [cpPolicy, fifoPolicy] =
+    oursPolicy().dispatch === "async" ? ["async/cp", "async/fifo"] : ["waves/cp", "waves/fifo"];
   const priority = cpVsFifo(cpPolicy, fifoPolicy, plans);
   const priorityDags = cpVsFifo(
     cpPolicy,
@@ -163,7 +202,10 @@ export async function makespanScenario(config: BenchConfig, log: (line: string) 
     simRatioWorst: max(p.map((x) => x.simRatio)),
     fifoRatioMedian: median(p.map((x) => x.policyRatios["waves/fifo"]!)),
   });
-  const groups = (["independent", "chain", "chains", "diamond", "dag"] as const).map((group) => ({ group, ...summary(inGroup(group)) }));
+  const groups = (["independent", "chain", "chains", "diamond", "dag"] as const).map((group) => ({
+    group,
+    ...summary(inGroup(group)),
+  }));
   const comparableRounds = oursPolicy().comparableRounds;
   const overheadPerRound = comparableRounds ? median(plans.map((p) => p.graphOverheadMs / (p.rounds + 1))) : null;
   const overheadPerPlan = median(plans.map((p) => p.graphOverheadMs));
@@ -217,7 +259,23 @@ export async function makespanScenario(config: BenchConfig, log: (line: string) 
   const tables: Table[] = [
     {
       title: `1. Makespan vs lower bound — suite (cap ${config.cap}, unit ${config.latency.unitMs} ms, lognormal σ ${config.latency.sigma}, seed ${config.seed})`,
-      columns: ["plan", "n", "width", "CP ms", "work ms", "LB ms", "ours ms", "ours/LB", "sim/LB", "FIFO/LB", "rounds", "graph ms", "seq ×", "flat ×", "sim=real"],
+      columns: [
+        "plan",
+        "n",
+        "width",
+        "CP ms",
+        "work ms",
+        "LB ms",
+        "ours ms",
+        "ours/LB",
+        "sim/LB",
+        "FIFO/LB",
+        "rounds",
+        "graph ms",
+        "seq ×",
+        "flat ×",
+        "sim=real",
+      ],
       rows: plans.map((p) => [
         p.plan,
         p.tasks,
@@ -244,7 +302,15 @@ export async function makespanScenario(config: BenchConfig, log: (line: string) 
     {
       title: "1. Summary by plan group (ratio = makespan / lower bound)",
       columns: ["group", "plans", "ours median", "ours worst", "sim median", "sim worst", "FIFO sim median"],
-      rows: groups.map((g) => [g.group, g.plans, g.ratioMedian, g.ratioWorst, g.simRatioMedian, g.simRatioWorst, g.fifoRatioMedian]),
+      rows: groups.map((g) => [
+        g.group,
+        g.plans,
+        g.ratioMedian,
+        g.ratioWorst,
+        g.simRatioMedian,
+        g.simRatioWorst,
+        g.fifoRatioMedian,
+      ]),
       notes: [
         overheadPerRound === null
           ? `graph cost per plan (real − simulated, median over the suite): ${overheadPerPlan.toFixed(1)} ms`
@@ -255,15 +321,30 @@ export async function makespanScenario(config: BenchConfig, log: (line: string) 
       title: "2. Speed-up of ours over the baselines (same plans, same latencies)",
       columns: ["baseline", "over", "speed-up (median)", "worst"],
       rows: [
-        ["(a) sequential loop", "whole suite", speedups.vsSequentialMedian, Math.min(...plans.map((p) => p.sequentialMs / p.oursMs))],
-        ["(a) sequential loop", "DAGs", speedups.vsSequentialDagMedian, Math.min(...dags.map((p) => p.sequentialMs / p.oursMs))],
+        [
+          "(a) sequential loop",
+          "whole suite",
+          speedups.vsSequentialMedian,
+          Math.min(...plans.map((p) => p.sequentialMs / p.oursMs)),
+        ],
+        [
+          "(a) sequential loop",
+          "DAGs",
+          speedups.vsSequentialDagMedian,
+          Math.min(...dags.map((p) => p.sequentialMs / p.oursMs)),
+        ],
         [
           "(b) flat fan-out, real (uncapped)",
           "independent plans",
           speedups.vsFlatFanOutIndependentMedian,
           Math.min(...flatPlans.map((p) => p.flatFanOutRealMs! / p.oursMs)),
         ],
-        ["(b) flat fan-out, simulated", "independent plans", speedups.vsFlatFanOutIndependentSimMedian, Math.min(...flatPlans.map((p) => p.flatFanOutMs! / p.oursSimMs))],
+        [
+          "(b) flat fan-out, simulated",
+          "independent plans",
+          speedups.vsFlatFanOutIndependentSimMedian,
+          Math.min(...flatPlans.map((p) => p.flatFanOutMs! / p.oursSimMs)),
+        ],
         ["(c) FIFO waves, simulated vs sim ours", "DAGs", speedups.vsFifoDagMedian, speedups.vsFifoDagWorst],
       ],
       notes: [
@@ -273,13 +354,40 @@ export async function makespanScenario(config: BenchConfig, log: (line: string) 
     },
     {
       title: "Simulated scheduler changes (makespan / lower bound, same plans and latencies, no graph cost)",
-      columns: ["policy", "DAG median", "DAG worst", "indep+chain worst", "par. chains worst", "diamond worst", "worse than FIFO"],
-      rows: policies.map((p) => [p.policy, p.dagMedian, p.dagWorst, p.independentAndChainWorst, p.parallelChainsWorst, p.diamondWorst, p.worseThanFifoPlans]),
+      columns: [
+        "policy",
+        "DAG median",
+        "DAG worst",
+        "indep+chain worst",
+        "par. chains worst",
+        "diamond worst",
+        "worse than FIFO",
+      ],
+      rows: policies.map((p) => [
+        p.policy,
+        p.dagMedian,
+        p.dagWorst,
+        p.independentAndChainWorst,
+        p.parallelChainsWorst,
+        p.diamondWorst,
+        p.worseThanFifoPlans,
+      ]),
       notes: POLICIES.map((p) => `${p.id}: ${p.note}`),
     },
     {
-      title: "Simulated: DAG suite vs latency tail (lognormal σ; 0 = latency exactly unit × estimate), makespan / lower bound",
-      columns: ["σ", "waves/cp med", "waves/cp worst", "FIFO med", "continuation med", "continuation worst", "async/cp med", "async/cp worst", "cp worse than FIFO"],
+      title:
+        "Simulated: DAG suite vs latency tail (lognormal σ; 0 = latency exactly unit × estimate), makespan / lower bound",
+      columns: [
+        "σ",
+        "waves/cp med",
+        "waves/cp worst",
+        "FIFO med",
+        "continuation med",
+        "continuation worst",
+        "async/cp med",
+        "async/cp worst",
+        "cp worse than FIFO",
+      ],
       rows: sensitivity.map((row) => [
         row.sigma!,
         row["waves/cp median"]!,
@@ -302,7 +410,10 @@ export async function makespanScenario(config: BenchConfig, log: (line: string) 
     },
     figures: {
       cap: config.cap,
-      plans: plans.map((p) => ({ ...p, policyRatios: Object.fromEntries(Object.entries(p.policyRatios).map(([k, v]) => [k, round(v)])) })),
+      plans: plans.map((p) => ({
+        ...p,
+        policyRatios: Object.fromEntries(Object.entries(p.policyRatios).map(([k, v]) => [k, round(v)])),
+      })),
       groups,
       speedups,
       priorityVsFifo: {

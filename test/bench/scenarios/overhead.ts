@@ -24,7 +24,9 @@ type Checkpointer = (typeof CHECKPOINTERS)[number];
 async function measuredRun(kind: Checkpointer, tasks: Parameters<typeof runOurs>[0], threadId: string, dir: string) {
   const handle = kind === "sqlite" ? await openCheckpointer(`sqlite:${join(dir, `${threadId}.db`)}`) : undefined;
   try {
-    return await withLoopDelay(() => runOurs(tasks, { cap: CAP, threadId, ...(handle ? { checkpointer: handle.saver } : {}) }));
+    return await withLoopDelay(() =>
+      runOurs(tasks, { cap: CAP, threadId, ...(handle ? { checkpointer: handle.saver } : {}) }),
+    );
   } finally {
     await handle?.close();
   }
@@ -49,12 +51,22 @@ export async function overheadScenario(config: BenchConfig, log: (line: string) 
 
 type Row = Awaited<ReturnType<typeof measureSize>>;
 
-async function measureSize(checkpointer: Checkpointer, n: number, latencyMs: number, dir: string, log: (line: string) => void) {
+async function measureSize(
+  checkpointer: Checkpointer,
+  n: number,
+  latencyMs: number,
+  dir: string,
+  log: (line: string) => void,
+) {
   const tasks = independent(n).map((task) => ({ ...task, latencyMs }));
   const idealMs = Math.ceil(n / CAP) * latencyMs;
   const runs = [];
   for (let i = 0; i < REPEATS; i++) {
-    const { value: run, p99Ms, maxMs } = await measuredRun(checkpointer, tasks, `overhead-${checkpointer}-${latencyMs}-${n}-${i}`, dir);
+    const {
+      value: run,
+      p99Ms,
+      maxMs,
+    } = await measuredRun(checkpointer, tasks, `overhead-${checkpointer}-${latencyMs}-${n}-${i}`, dir);
     runs.push({ wallMs: run.makespanMs, rounds: run.waves.length, p99: p99Ms, max: maxMs });
   }
   const wallMs = median(runs.map((r) => r.wallMs));
@@ -71,7 +83,9 @@ async function measureSize(checkpointer: Checkpointer, n: number, latencyMs: num
     eventLoopP99Ms: median(runs.map((r) => r.p99)),
     eventLoopMaxMs: max(runs.map((r) => r.max)),
   };
-  log(`  ${checkpointer}, N=${n}, ${latencyMs} ms workers: ${row.overheadMsPerTask.toFixed(3)} ms/task, event loop p99 ${row.eventLoopP99Ms.toFixed(1)} ms`);
+  log(
+    `  ${checkpointer}, N=${n}, ${latencyMs} ms workers: ${row.overheadMsPerTask.toFixed(3)} ms/task, event loop p99 ${row.eventLoopP99Ms.toFixed(1)} ms`,
+  );
   return row;
 }
 
@@ -83,8 +97,11 @@ function report(rows: Row[], sizes: number[], config: BenchConfig): ScenarioOutp
   const p99 = (kind: Checkpointer) => max(atLargest(kind).map((row) => row.eventLoopP99Ms));
   const worstP99 = Math.max(p99("sqlite"), p99("memory"));
   const capped = largest < WANTED_N[WANTED_N.length - 1]! && !config.quick;
-  const nNote = capped ? `N = ${largest}: N = 1,000 is rejected by maxTasks ≤ ${MAX_TASKS} (settings schema)` : `N = ${largest}`;
-  const measured = (kind: Checkpointer, figure: (row: Row) => string) => `${kind}: ${atLargest(kind).map(figure).join(", ")}`;
+  const nNote = capped
+    ? `N = ${largest}: N = 1,000 is rejected by maxTasks ≤ ${MAX_TASKS} (settings schema)`
+    : `N = ${largest}`;
+  const measured = (kind: Checkpointer, figure: (row: Row) => string) =>
+    `${kind}: ${atLargest(kind).map(figure).join(", ")}`;
   return {
     headline: {
       overheadMsPerTask: round(perTask("sqlite"), 4),
@@ -97,8 +114,26 @@ function report(rows: Row[], sizes: number[], config: BenchConfig): ScenarioOutp
     tables: [
       {
         title: `3. Overhead per subtask (independent tasks, cap ${CAP}, SQLite file and MemorySaver, runGraph with sync durability)`,
-        columns: ["checkpointer", "N", "worker ms", "wall ms", "ideal ms", "(wall−ideal)/N ms", "loop p99 ms", "loop max ms"],
-        rows: rows.map((r) => [r.checkpointer, r.n, r.latencyMs, round(r.wallMs, 0), r.idealMs, round(r.overheadMsPerTask, 3), r.eventLoopP99Ms, r.eventLoopMaxMs]),
+        columns: [
+          "checkpointer",
+          "N",
+          "worker ms",
+          "wall ms",
+          "ideal ms",
+          "(wall−ideal)/N ms",
+          "loop p99 ms",
+          "loop max ms",
+        ],
+        rows: rows.map((r) => [
+          r.checkpointer,
+          r.n,
+          r.latencyMs,
+          round(r.wallMs, 0),
+          r.idealMs,
+          round(r.overheadMsPerTask, 3),
+          r.eventLoopP99Ms,
+          r.eventLoopMaxMs,
+        ]),
         notes: [
           `Median of ${REPEATS} runs each (loop max: the largest of them); each SQLite run on a fresh file. ideal = ceil(N / ${CAP}) × worker latency.`,
           `Headline figures at ${nNote}; the worse of the two worker latencies (eventLoopP99Ms: the worse checkpointer).`,

@@ -1,6 +1,14 @@
 import type { BenchConfig } from "../config.js";
 import { dagFigures } from "../dag.js";
-import { DeepAgentsPeer, PeerModel, runFlatFanOutWithModel, runOursWithModel, runSequentialWithModel, runSupervisor, type PeerRun } from "../peers.js";
+import {
+  DeepAgentsPeer,
+  PeerModel,
+  runFlatFanOutWithModel,
+  runOursWithModel,
+  runSequentialWithModel,
+  runSupervisor,
+  type PeerRun,
+} from "../peers.js";
 import { REPEATS } from "../repeat.js";
 import type { ScenarioOutput } from "../report.js";
 import { simulate } from "../simulate.js";
@@ -21,7 +29,10 @@ async function measure(model: PeerModel, peer: Peer): Promise<PeerRun> {
   await peer.run(model, -1);
   const runs: PeerRun[] = [];
   for (let i = 0; i < REPEATS; i++) runs.push(await model.measure(() => peer.run(model, i)));
-  return { makespanMs: median(runs.map((run) => run.makespanMs)), modelCalls: median(runs.map((run) => run.modelCalls)) };
+  return {
+    makespanMs: median(runs.map((run) => run.makespanMs)),
+    modelCalls: median(runs.map((run) => run.modelCalls)),
+  };
 }
 
 /**
@@ -33,16 +44,42 @@ export async function peersScenario(config: BenchConfig, log: (line: string) => 
   const { tasks } = tripPlan("fixed", config);
   const routingMs = config.latency.unitMs / 5;
   const peers: Peer[] = [
-    { name: "ours (default settings)", note: "planner call, eager pool of agent workers, synthesizer call", run: (m, i) => runOursWithModel(m, `peers-ours-${i}`) },
-    { name: "ours, waves", note: "the same with scheduling: waves", run: (m, i) => runOursWithModel(m, `peers-waves-${i}`, { scheduling: "waves" }) },
-    { name: "langgraph-supervisor", note: "createSupervisor over one createAgent per task: one handoff per turn", run: (m) => runSupervisor(m, tasks) },
-    { name: "flat Send fan-out", note: "LangGraph's tutorial: planning call, every task at once (dependencies ignored)", run: (m) => runFlatFanOutWithModel(m, tasks) },
-    { name: "sequential loop", note: "planning call, each task awaited in dependency order, synthesis call", run: (m) => runSequentialWithModel(m, tasks) },
+    {
+      name: "ours (default settings)",
+      note: "planner call, eager pool of agent workers, synthesizer call",
+      run: (m, i) => runOursWithModel(m, `peers-ours-${i}`),
+    },
+    {
+      name: "ours, waves",
+      note: "the same with scheduling: waves",
+      run: (m, i) => runOursWithModel(m, `peers-waves-${i}`, { scheduling: "waves" }),
+    },
+    {
+      name: "langgraph-supervisor",
+      note: "createSupervisor over one createAgent per task: one handoff per turn",
+      run: (m) => runSupervisor(m, tasks),
+    },
+    {
+      name: "flat Send fan-out",
+      note: "LangGraph's tutorial: planning call, every task at once (dependencies ignored)",
+      run: (m) => runFlatFanOutWithModel(m, tasks),
+    },
+    {
+      name: "sequential loop",
+      note: "planning call, each task awaited in dependency order, synthesis call",
+      run: (m) => runSequentialWithModel(m, tasks),
+    },
   ];
   const model = await PeerModel.start(tasks, routingMs);
-  const deepAgents = await DeepAgentsPeer.start(model).catch((error: Error) => log(`  deepagents left out: ${error.message}`));
+  const deepAgents = await DeepAgentsPeer.start(model).catch((error: Error) =>
+    log(`  deepagents left out: ${error.message}`),
+  );
   if (deepAgents)
-    peers.push({ name: "deepagents", note: "createDeepAgent, one `sim` subagent: every ready task delegated at once per turn", run: () => deepAgents.run() });
+    peers.push({
+      name: "deepagents",
+      note: "createDeepAgent, one `sim` subagent: every ready task delegated at once per turn",
+      run: () => deepAgents.run(),
+    });
   const measured: (PeerRun & Peer)[] = [];
   try {
     for (const peer of peers) {

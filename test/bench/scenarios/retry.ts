@@ -6,7 +6,12 @@ import type { ScenarioOutput } from "../report.js";
 import { simulate } from "../simulate.js";
 import { round } from "../stats.js";
 
-const t = (id: string, latencyMs: number, dependsOn: string[] = []): BenchTask => ({ id, dependsOn, cost: 1, latencyMs });
+const t = (id: string, latencyMs: number, dependsOn: string[] = []): BenchTask => ({
+  id,
+  dependsOn,
+  cost: 1,
+  latencyMs,
+});
 
 /**
  * Retry placement: a wave of four tasks where `x` fails once, then a sink that needs all four. In-worker (today:
@@ -27,19 +32,25 @@ export async function retryScenario(config: BenchConfig, log: (line: string) => 
     const siblings = ["a", "b", "c"].map((id) => t(id, workMs));
     const inWorker = [...siblings, t("x", workMs), t("sink", unit, ["a", "b", "c", "x"])];
     const newWave = [...siblings, t("x_try", failMs), t("x", workMs, ["x_try"]), t("sink", unit, ["a", "b", "c", "x"])];
-    const inWorkerGraph = benchGraph([latencyWorker(inWorker, { failFirstAttempt: new Map([["x", failMs]]) })], { settings });
+    const inWorkerGraph = benchGraph([latencyWorker(inWorker, { failFirstAttempt: new Map([["x", failMs]]) })], {
+      settings,
+    });
     // Chain dispatch would run the retry `x` right after `x_try` in the same worker: off, so it waits for the next wave.
     const newWaveSettings = { ...settings, chainDispatch: false };
     const newWaveGraph = benchGraph([latencyWorker(newWave)], { settings: newWaveSettings });
     const rounds = { inWorker: 0, newWave: 0 };
     const inWorkerMs = await medianOf(REPEATS, async (i) => {
       const run = await runPlan(inWorkerGraph, inWorker, { threadId: `retry-in-${failMs}-${i}`, settings });
-      if (run.summary.tasks.find((task) => task.id === "x")?.attempts !== 2) throw new Error("retry bench: x should have taken two attempts");
+      if (run.summary.tasks.find((task) => task.id === "x")?.attempts !== 2)
+        throw new Error("retry bench: x should have taken two attempts");
       rounds.inWorker = run.waves.length;
       return run.makespanMs;
     });
     const newWaveMs = await medianOf(REPEATS, async (i) => {
-      const run = await runPlan(newWaveGraph, newWave, { threadId: `retry-new-${failMs}-${i}`, settings: newWaveSettings });
+      const run = await runPlan(newWaveGraph, newWave, {
+        threadId: `retry-new-${failMs}-${i}`,
+        settings: newWaveSettings,
+      });
       rounds.newWave = run.waves.length;
       return run.makespanMs;
     });
@@ -57,18 +68,43 @@ export async function retryScenario(config: BenchConfig, log: (line: string) => 
       simInWorkerMs: simIn,
       simNewWaveMs: simNew,
     };
-    log(`  ${failure.split(" ")[0]}: in-worker ${row.inWorkerMs.toFixed(0)} ms vs new wave ${row.newWaveMs.toFixed(0)} ms`);
+    log(
+      `  ${failure.split(" ")[0]}: in-worker ${row.inWorkerMs.toFixed(0)} ms vs new wave ${row.newWaveMs.toFixed(0)} ms`,
+    );
     rows.push(row);
   }
   return {
-    headline: { retryInWorkerSavedMsLate: round(rows[0]!.savedMs, 1), retryInWorkerSavedMsFast: round(rows[1]!.savedMs, 1) },
+    headline: {
+      retryInWorkerSavedMsLate: round(rows[0]!.savedMs, 1),
+      retryInWorkerSavedMsFast: round(rows[1]!.savedMs, 1),
+    },
     figures: { workMs, sinkMs: unit, rows },
     tables: [
       {
         title: `Retry placement: 4 tasks of ${workMs} ms, one fails once, then a ${unit} ms sink (real graph, scheduling waves, median of ${REPEATS})`,
-        columns: ["failure", "in-worker ms", "rounds", "new-wave ms", "rounds", "saved ms", "sim in-worker", "sim new-wave"],
-        rows: rows.map((r) => [r.failure, round(r.inWorkerMs, 0), r.inWorkerRounds, round(r.newWaveMs, 0), r.newWaveRounds, r.savedMs, r.simInWorkerMs, r.simNewWaveMs]),
-        notes: ["A retry inside the worker overlaps its siblings; as a new wave it waits for the slowest sibling and costs one more orchestrator round."],
+        columns: [
+          "failure",
+          "in-worker ms",
+          "rounds",
+          "new-wave ms",
+          "rounds",
+          "saved ms",
+          "sim in-worker",
+          "sim new-wave",
+        ],
+        rows: rows.map((r) => [
+          r.failure,
+          round(r.inWorkerMs, 0),
+          r.inWorkerRounds,
+          round(r.newWaveMs, 0),
+          r.newWaveRounds,
+          r.savedMs,
+          r.simInWorkerMs,
+          r.simNewWaveMs,
+        ]),
+        notes: [
+          "A retry inside the worker overlaps its siblings; as a new wave it waits for the slowest sibling and costs one more orchestrator round.",
+        ],
       },
     ],
     goals: [],

@@ -26,7 +26,9 @@ export async function throughputScenario(config: BenchConfig, log: (line: string
       const single = (await runPlan(graph, plan.tasks, { threadId: `${kind}-solo`, settings })).makespanMs;
       const started = performance.now();
       const { value: runs, p99Ms } = await withLoopDelay(() =>
-        Promise.all(Array.from({ length: GOALS }, (_, i) => runPlan(graph, plan.tasks, { threadId: `${kind}-g${i}`, settings }))),
+        Promise.all(
+          Array.from({ length: GOALS }, (_, i) => runPlan(graph, plan.tasks, { threadId: `${kind}-g${i}`, settings })),
+        ),
       );
       const wallMs = performance.now() - started;
       await handle?.close();
@@ -41,7 +43,9 @@ export async function throughputScenario(config: BenchConfig, log: (line: string
         goalsPerSecond: GOALS / (wallMs / 1000),
         eventLoopP99Ms: p99Ms,
       };
-      log(`  ${kind}: single ${single.toFixed(0)} ms, ${GOALS} at once p95 ${row.p95Ms.toFixed(0)} ms (${row.p95OverSingle.toFixed(3)}×)`);
+      log(
+        `  ${kind}: single ${single.toFixed(0)} ms, ${GOALS} at once p95 ${row.p95Ms.toFixed(0)} ms (${row.p95OverSingle.toFixed(3)}×)`,
+      );
       rows.push(row);
     }
   } finally {
@@ -54,7 +58,16 @@ export async function throughputScenario(config: BenchConfig, log: (line: string
     tables: [
       {
         title: `6. Throughput: ${GOALS} goals at once (plan ${plan.name}, ${plan.tasks.length} tasks, cap ${config.cap}, one graph, separate threads)`,
-        columns: ["checkpointer", "single ms", "median ms", "p95 ms", "p95 / single", "wall ms", "goals/s", "loop p99 ms"],
+        columns: [
+          "checkpointer",
+          "single ms",
+          "median ms",
+          "p95 ms",
+          "p95 / single",
+          "wall ms",
+          "goals/s",
+          "loop p99 ms",
+        ],
         rows: rows.map((r) => [
           r.checkpointer,
           round(r.singleMs, 0),

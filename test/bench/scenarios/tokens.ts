@@ -15,16 +15,25 @@ import { buildSuite } from "../suite.js";
 
 /** Characters of every worker's answer (≈ 300 tokens at chars/4). */
 const OUTPUT_CHARS = 1_200;
-const GOAL = "Write a market report on home battery storage in Europe for an investor: size, growth, players, regulation, risks.";
+const GOAL =
+  "Write a market report on home battery storage in Europe for an investor: size, growth, players, regulation, risks.";
 const SYSTEM_PROMPT =
   "You are a careful research analyst on a team. Work only on the task you are given, use the results of earlier tasks " +
   "when they are provided, cite figures with their source, and answer in concise, well-structured prose.";
 
-const describe = (task: TaskShape) => `Produce the ${task.id.replace("_", " ")} section of the report, building on the results you are given.`;
+const describe = (task: TaskShape) =>
+  `Produce the ${task.id.replace("_", " ")} section of the report, building on the results you are given.`;
 
 /** The plan input with descriptive tasks, all on the `writer` worker. */
 const planOf = (tasks: readonly TaskShape[]): PlanInput => ({
-  tasks: tasks.map((task) => ({ id: task.id, title: `Section ${task.id}`, description: describe(task), worker: "writer", dependsOn: task.dependsOn, estimatedCost: 1 })),
+  tasks: tasks.map((task) => ({
+    id: task.id,
+    title: `Section ${task.id}`,
+    description: describe(task),
+    worker: "writer",
+    dependsOn: task.dependsOn,
+    estimatedCost: 1,
+  })),
 });
 
 /** A deterministic answer of exactly OUTPUT_CHARS characters for a task. */
@@ -46,13 +55,21 @@ function priorByTask(tasks: readonly TaskShape[], cap: number): Map<string, stri
 }
 
 /** The broadcast variant: a worker whose prompt carries every prior result instead of only its dependencies'. */
-function broadcastWorker(prior: Map<string, string[]>, finished: Map<string, WorkerInput["dependencies"][string]>): WorkerDefinition {
+function broadcastWorker(
+  prior: Map<string, string[]>,
+  finished: Map<string, WorkerInput["dependencies"][string]>,
+): WorkerDefinition {
   return functionWorker({
     name: "writer",
     description: "Writes one section of the report (broadcast: sees every prior result).",
     async run(input, context) {
-      const dependencies = Object.fromEntries((prior.get(input.task.id) ?? []).sort().map((id) => [id, finished.get(id)!]));
-      const messages = [new SystemMessage(SYSTEM_PROMPT), new HumanMessage(workerTaskPrompt({ ...input, dependencies }))];
+      const dependencies = Object.fromEntries(
+        (prior.get(input.task.id) ?? []).sort().map((id) => [id, finished.get(id)!]),
+      );
+      const messages = [
+        new SystemMessage(SYSTEM_PROMPT),
+        new HumanMessage(workerTaskPrompt({ ...input, dependencies })),
+      ];
       const reply = await context.model("worker").invoke(messages, { signal: context.signal });
       context.recordUsage(usageOf(reply));
       const output = typeof reply.content === "string" ? reply.content : reply.text;
@@ -63,7 +80,11 @@ function broadcastWorker(prior: Map<string, string[]>, finished: Map<string, Wor
 }
 
 /** Prompt tokens of every worker call in one real run of the plan. */
-async function promptTokens(tasks: readonly TaskShape[], variant: "routed" | "broadcast", cap: number): Promise<{ tokens: number; perTask: Record<string, number> }> {
+async function promptTokens(
+  tasks: readonly TaskShape[],
+  variant: "routed" | "broadcast",
+  cap: number,
+): Promise<{ tokens: number; perTask: Record<string, number> }> {
   const models = scriptedProvider({ worker: (call) => answerFor(taskIdOf(call)), synthesizer: () => "answer" });
   const worker =
     variant === "routed"
@@ -73,7 +94,8 @@ async function promptTokens(tasks: readonly TaskShape[], variant: "routed" | "br
   const graph = benchGraph([worker], { models, settings });
   const events: { taskId: string; tokens: number }[] = [];
   const run = await runPlan(graph, tasks, { threadId: `tokens-${variant}`, settings, goal: GOAL, plan: planOf(tasks) });
-  for (const event of run.events) if (event.type === "task.done") events.push({ taskId: event.taskId, tokens: event.usage.inputTokens });
+  for (const event of run.events)
+    if (event.type === "task.done") events.push({ taskId: event.taskId, tokens: event.usage.inputTokens });
   const perTask = Object.fromEntries(events.map((e) => [e.taskId, e.tokens]));
   return { tokens: events.reduce((sum, e) => sum + e.tokens, 0), perTask };
 }
@@ -122,7 +144,11 @@ export async function tokensScenario(config: BenchConfig, log: (line: string) =>
     .map((plan) => analyticRatio(plan.tasks, config.cap));
   log(`  routed ${routed.tokens} vs broadcast ${broadcast.tokens} prompt tokens (${ratio.toFixed(3)})`);
   return {
-    headline: { routedVsBroadcastTokenRatio: round(ratio), routedPromptTokens: routed.tokens, broadcastPromptTokens: broadcast.tokens },
+    headline: {
+      routedVsBroadcastTokenRatio: round(ratio),
+      routedPromptTokens: routed.tokens,
+      broadcastPromptTokens: broadcast.tokens,
+    },
     figures: {
       outputChars: OUTPUT_CHARS,
       routed,
@@ -140,9 +166,16 @@ export async function tokensScenario(config: BenchConfig, log: (line: string) =>
           ["broadcast (every prior result, real graph)", broadcast.tokens, median(Object.values(broadcast.perTask)), 1],
           ["routed / broadcast, computed with workerTaskPrompt", null, null, analytic],
           [`random 30-task DAGs (cap ${config.cap}), computed: median`, null, null, median(suiteRatios)],
-          ["random 30-task DAGs, computed: best / worst", null, null, `${min(suiteRatios).toFixed(3)} / ${max(suiteRatios).toFixed(3)}`],
+          [
+            "random 30-task DAGs, computed: best / worst",
+            null,
+            null,
+            `${min(suiteRatios).toFixed(3)} / ${max(suiteRatios).toFixed(3)}`,
+          ],
         ],
-        notes: ["broadcast = the results of every task of an earlier wave (what the state holds at dispatch), in the same prompt template."],
+        notes: [
+          "broadcast = the results of every task of an earlier wave (what the state holds at dispatch), in the same prompt template.",
+        ],
       },
     ],
     goals: [

@@ -8,7 +8,8 @@ import { round } from "../stats.js";
 import { tripPlan } from "../suite.js";
 
 /** A plan's speed-up as a share of its bound. */
-const pct = (row: { speedup: number; boundSpeedup: number }) => `${((100 * row.speedup) / row.boundSpeedup).toFixed(1)}%`;
+const pct = (row: { speedup: number; boundSpeedup: number }) =>
+  `${((100 * row.speedup) / row.boundSpeedup).toFixed(1)}%`;
 
 /** The trip plan runs at the product's default `maxParallel`. */
 const TRIP_CAP = 8;
@@ -54,7 +55,17 @@ export async function tripScenario(config: BenchConfig, log: (line: string) => v
     tables: [
       {
         title: `2. Trip-shaped plan (8 tasks, cap ${TRIP_CAP}) vs the sequential loop`,
-        columns: ["plan", "work ms", "CP ms", "ours ms", "sequential ms", "speed-up", "sim speed-up", "async sim", "bound work/CP"],
+        columns: [
+          "plan",
+          "work ms",
+          "CP ms",
+          "ours ms",
+          "sequential ms",
+          "speed-up",
+          "sim speed-up",
+          "async sim",
+          "bound work/CP",
+        ],
         rows: rows.map((r) => [
           r.plan,
           r.workMs,
