@@ -7,7 +7,7 @@ import { stopDispatching } from "../src/orchestration/budgets.js";
 import { scheduleNext } from "../src/orchestration/dispatch.js";
 import { acceptFollowUps } from "../src/orchestration/follow-ups.js";
 import { announcePlan, conversationContext, runGoal } from "../src/orchestration/chat.js";
-import { adoptPlan, choosePlan, withoutBlocks } from "../src/orchestration/initial-plan.js";
+import { adoptPlan, choosePlan } from "../src/orchestration/initial-plan.js";
 import { applyReplan, shouldReplan } from "../src/orchestration/replans.js";
 import { absorbResults, completeParents, mergeDeadLetters } from "../src/orchestration/results.js";
 import { openRound, type Round } from "../src/orchestration/round.js";
@@ -80,7 +80,7 @@ async function startPlan(round: Round, { runId, startedAt }: { runId: string; st
   };
   if (settings.reviewPlan) {
     // The plan is announced once a reviewer has approved or edited it.
-    const review = { kind: "approve_plan" as const, goal: state.goal, tasks: withoutBlocks(tasks), errors: [] };
+    const review = { kind: "approve_plan" as const, goal: state.goal, tasks, errors: [] };
     return { ...planned, tasks: new Overwrite(table), pendingReview: review };
   }
   const board = new TaskBoard(table);

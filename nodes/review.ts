@@ -5,7 +5,7 @@ import { emitter } from "../src/events.js";
 import { catalogRules, fatalPlanIssues } from "../src/plan/validate.js";
 import { announcePlan } from "../src/orchestration/chat.js";
 import { ReviewAnswerSchema, reviewInterrupt, toReviewDecision } from "../src/orchestration/plan-review.js";
-import { adoptPlan, asSpecs, withoutBlocks } from "../src/orchestration/initial-plan.js";
+import { adoptPlan } from "../src/orchestration/initial-plan.js";
 import { skipPending } from "../src/orchestration/skips.js";
 import { TaskBoard } from "../src/orchestration/task-board.js";
 import { PlanInputSchema, type TaskSpec } from "../src/schemas.js";
@@ -36,7 +36,7 @@ export function makeReviewNode(deps: OrchestratorDeps) {
       return { pendingReview: null, ...announcePlan(resolveSettings(config, deps.settings), request.tasks) };
     }
     const proposed = "tasks" in decision ? decision : "plan" in decision ? decision.plan : { tasks: request.tasks };
-    return applyPlan(request, asSpecs(PlanInputSchema.parse(proposed).tasks), deps, config);
+    return applyPlan(request, PlanInputSchema.parse(proposed).tasks, deps, config);
   };
 }
 
@@ -48,7 +48,7 @@ function applyPlan(
 ): Update {
   const settings = resolveSettings(config, deps.settings);
   const fatal = fatalPlanIssues(specs, { ...catalogRules(deps.registry), maxTasks: settings.maxTasks });
-  if (fatal.length > 0) return { pendingReview: { ...request, tasks: withoutBlocks(specs), errors: fatal } };
+  if (fatal.length > 0) return { pendingReview: { ...request, tasks: specs, errors: fatal } };
   const notes = ["The plan was written or edited by a human reviewer."];
   const { table, dropped } = adoptPlan(specs, "human", emitter(config), notes);
   return {

@@ -1,5 +1,5 @@
 import { Send } from "@langchain/langgraph";
-import { workerInputFor } from "../src/orchestration/dispatch.js";
+import { workerStepFor } from "../src/orchestration/dispatch.js";
 import { ranksOf } from "../src/orchestration/task-board.js";
 import type { WorkerAssignment } from "../src/schemas.js";
 import type { State } from "../src/state.js";
@@ -10,20 +10,19 @@ export function routeFromOrchestrator(state: State): Send[] | typeof NODES.revie
   if (state.pendingReview) return NODES.review;
   if (state.dispatch.length === 0) return NODES.synthesizer;
   const ranks = ranksOf(state.tasks);
+  const run = {
+    goal: state.goal,
+    ...(state.fenceSeed ? { fenceSeed: state.fenceSeed } : {}),
+    ...(state.runId ? { runId: state.runId } : {}),
+  };
   return state.dispatch.map(({ tasks, pool, handBack, budget }) => {
-    const steps = tasks.map((id) => {
-      const { goal: _goal, ...step } = workerInputFor(state.goal, state.tasks[id]!, state.tasks, state.results);
-      return { ...step, rank: ranks.get(id)! };
-    });
-    const seed = state.fenceSeed ? { fenceSeed: state.fenceSeed } : {};
+    const steps = tasks.map((id) => workerStepFor(state.tasks[id]!, state.tasks, state.results, ranks.get(id)!));
     return new Send(NODES.worker, {
-      goal: state.goal,
-      ...seed,
+      ...run,
       steps,
       ...(pool ? { pool } : {}),
       ...(handBack ? { handBack } : {}),
       ...(budget ? { budget } : {}),
-      ...(state.runId ? { runId: state.runId } : {}),
     } satisfies WorkerAssignment);
   });
 }

@@ -1,6 +1,6 @@
 import { getMaxListeners, setMaxListeners } from "node:events";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
-import type { OrchestratorDeps } from "../src/deps.js";
+import { prepareModels, type OrchestratorDeps } from "../src/deps.js";
 import { emitter } from "../src/events.js";
 import type { WorkerAssignment, WorkerInput } from "../src/schemas.js";
 import { resolveSettings } from "../src/settings.js";
@@ -8,7 +8,7 @@ import type { Update } from "../src/state.js";
 import { runChain } from "../src/workers/assignment.js";
 import { waveMeter } from "../src/workers/meter.js";
 import { runPool, stopCheck } from "../src/workers/pool.js";
-import { traced } from "../src/workers/run-task.js";
+import { runTask, taskMemory, type TaskContext } from "../src/workers/run-task.js";
 
 /**
  * The worker node: runs its chain of tasks (usually one) through their registered workers, in order — or, with
@@ -24,11 +24,27 @@ export function makeWorkerNode(deps: OrchestratorDeps) {
       setMaxListeners(Math.max(getMaxListeners(config.signal), 4 * settings.maxParallel + 10), config.signal);
     // Under a run budget, the wave's workers share one meter that every model call (and every launch) asks first.
     const meter = assignment.budget ? waveMeter(config, assignment.budget, settings) : undefined;
-    const stopReason = stopCheck(config, meter);
-    // A chain's steps are durable tasks, checkpointed one by one; a lone task is covered by the node's own write.
-    const durable = assignment.steps.length > 1 || assignment.pool !== undefined;
-    const runStep = (input: WorkerInput) => traced(input, deps, settings, config, meter, durable);
     const emit = emitter(config);
+    const modelsReady = deps.taskRunner ? Promise.resolve() : prepareModels(deps, settings);
+    // A failure to prepare is each task's failed result, awaited by the task.
+    modelsReady.catch(() => {});
+    const context: TaskContext = {
+      deps,
+      options: {
+        provider: deps.models,
+        settings,
+        emit,
+        signal: config.signal,
+        meter,
+        ...taskMemory(config.store, assignment, settings),
+      },
+      modelsReady,
+      threadId: String(config.configurable?.thread_id ?? ""),
+      // A chain's steps are durable tasks, checkpointed one by one; a lone task is covered by the node's own write.
+      durable: assignment.steps.length > 1 || assignment.pool !== undefined,
+    };
+    const runStep = (input: WorkerInput) => runTask(input, context);
+    const stopReason = stopCheck(config, meter);
     const results = assignment.pool
       ? await runPool(assignment, assignment.pool, runStep, emit, stopReason)
       : await runChain(assignment, runStep, emit, stopReason);

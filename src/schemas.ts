@@ -3,8 +3,12 @@ import { UsageSchema } from "./usage.js";
 
 const ID_PATTERN = /^[A-Za-z0-9][\w.-]{0,63}$/;
 
-/** A task as a caller, a human or a worker's follow-up states it: only id, title and worker are required. */
-export const TaskInputSchema = z.object({
+// The task vocabulary. A task has three shapes, each built on the one before: the spec (what a plan states),
+// the follow-up (a spec plus the pending tasks it holds back; only in worker results), and the record (a spec
+// plus its lifecycle in state). A new task field is added to TaskSpecSchema and reaches all three.
+
+/** A task as a plan states it (the planner's, a caller's, a human's): only id, title and worker are required. */
+export const TaskSpecSchema = z.object({
   id: z.string().regex(ID_PATTERN, "ids are 1-64 letters, digits, '_', '-' or '.'").describe("Unique task id."),
   title: z.string().min(1).describe("Short title of the task."),
   description: z.string().default("").describe("What to do, in enough detail for the worker."),
@@ -19,25 +23,39 @@ export const TaskInputSchema = z.object({
     .describe("Relative effort; used for critical-path priority."),
   complex: z.boolean().default(false).describe("Top-down strategy: expand into subtasks before running."),
   requires: z.array(z.string().min(1)).optional().describe("Capabilities the task's worker must declare."),
-  blocks: z
-    .array(z.string())
-    .default([])
-    .describe("Follow-ups only: ids of pending tasks that must wait for this one."),
+});
+export type TaskSpec = z.infer<typeof TaskSpecSchema>;
+/** A task spec as a caller may write it: the defaulted fields may be left out. */
+export type TaskSpecInput = z.input<typeof TaskSpecSchema>;
+
+/** The fields of a spec, in the schema's order. */
+const SPEC_FIELDS = Object.keys(TaskSpecSchema.shape) as (keyof TaskSpec)[];
+
+/** The spec of a task in any of its shapes (a record, a follow-up, a worker's task): its spec fields only. */
+export function specOf(task: TaskSpec): TaskSpec {
+  const spec: Record<string, unknown> = {};
+  for (const field of SPEC_FIELDS) if (task[field] !== undefined) spec[field] = task[field];
+  return spec as TaskSpec;
+}
+
+/**
+ * A task a worker proposes in its result: a spec plus the pending tasks that must wait for it. A plain spec is a
+ * follow-up that holds nothing back (a replan's added tasks are).
+ */
+export const FollowUpSchema = TaskSpecSchema.extend({
+  blocks: z.array(z.string()).optional().describe("Ids of pending tasks that must wait for this one."),
   blocksWorkers: z
     .array(z.string())
     .optional()
-    .describe("Follow-ups only: names of workers whose pending tasks must wait for this one, whatever their ids."),
+    .describe("Names of workers whose pending tasks must wait for this one, whatever their ids."),
 });
-export type TaskInput = z.input<typeof TaskInputSchema>;
-/** The fields only a follow-up has: which pending tasks must wait for it. */
-const FOLLOW_UP_FIELDS = { blocks: true, blocksWorkers: true } as const;
-/** A task as shown to (and edited by) a human reviewer. */
-export const TaskSpecSchemaForReview = TaskInputSchema.omit(FOLLOW_UP_FIELDS);
-export type TaskSpec = z.infer<typeof TaskInputSchema>;
+export type FollowUp = z.infer<typeof FollowUpSchema>;
+/** A follow-up as a worker may write it: the defaulted fields may be left out. */
+export type FollowUpInput = z.input<typeof FollowUpSchema>;
 
 /** A plan passed in by a caller (`input.plan`, `--plan file.json`) or a human. */
 export const PlanInputSchema = z.object({
-  tasks: z.array(TaskInputSchema).min(1).describe("The subtasks."),
+  tasks: z.array(TaskSpecSchema).min(1).describe("The subtasks."),
   rationale: z.string().optional().describe("Why the goal is broken down this way."),
 });
 export type PlanInput = z.input<typeof PlanInputSchema>;
@@ -48,20 +66,26 @@ export const TERMINAL_STATUSES: ReadonlySet<TaskStatus> = new Set(["done", "dead
 
 export const TaskOriginSchema = z.enum(["plan", "follow-up", "expansion", "replan"]);
 
-/** A task as the orchestrator tracks it in state. */
-export const TaskRecordSchema = TaskInputSchema.omit(FOLLOW_UP_FIELDS).extend({
-  status: z.enum(TASK_STATUSES),
-  origin: TaskOriginSchema,
+/** A task as the orchestrator tracks it in state: its spec and its lifecycle. */
+export const TaskRecordSchema = TaskSpecSchema.extend({
+  status: z.enum(TASK_STATUSES).describe("Where the task is in its lifecycle."),
+  origin: TaskOriginSchema.describe("How the task came into the plan."),
   order: z.number().int().describe("Position in the plan; ties in priority go to the earlier task."),
   depth: z.number().int().describe("Nesting depth: 0 for planned tasks, parent depth + 1 for subtasks."),
-  parent: z.string().optional(),
-  children: z.array(z.string()).optional(),
+  parent: z.string().optional().describe("Subtasks: the complex task this one was expanded from."),
+  children: z.array(z.string()).optional().describe("Expanded complex tasks: the ids of their subtasks."),
   attempts: z.number().int().default(0).describe("Worker attempts made so far, over every dispatch."),
   dispatches: z.number().int().default(0).describe("Times the task was sent to a worker."),
   reason: z.string().optional().describe("Why the task is skipped or dead."),
   blockedBy: z.string().optional().describe("Skipped tasks: the dead or skipped task that blocked this one."),
 });
 export type TaskRecord = z.infer<typeof TaskRecordSchema>;
+
+/** A task as a worker is sent it: its spec and where it sits in the plan (a subtask's depth and parent). */
+export const WorkerTaskSchema = TaskSpecSchema.extend({
+  depth: z.number().int().optional().describe("Nesting depth of a subtask (top-down)."),
+  parent: z.string().optional().describe("The task this subtask was expanded from."),
+});
 
 export const ERROR_KINDS = [
   "timeout",
@@ -125,7 +149,7 @@ export const TaskResultSchema = z.object({
   earlierUsage: UsageSchema.optional().describe(
     "Usage of the task's earlier dispatches in this run (before a re-drive), kept in the run's totals.",
   ),
-  followUps: z.array(TaskInputSchema).default([]),
+  followUps: z.array(FollowUpSchema).default([]).describe("Tasks the worker proposes to add to the plan."),
   clarifiedDescription: z
     .string()
     .optional()
@@ -143,7 +167,7 @@ export type TaskResult = z.infer<typeof TaskResultSchema>;
 
 export const DeadLetterSchema = z.object({
   taskId: z.string(),
-  task: TaskInputSchema.omit(FOLLOW_UP_FIELDS),
+  task: TaskSpecSchema.describe("The dead task's spec, every field of it: what a re-drive runs again."),
   error: TaskErrorSchema,
   attempts: z.array(AttemptRecordSchema),
   at: z.string(),
@@ -190,16 +214,14 @@ export type BudgetSnapshot = z.infer<typeof BudgetSnapshotSchema>;
 
 /** One task of a worker assignment: the task, only its dependencies' results, and its dispatch and rank. */
 export const WorkerStepSchema = z.object({
-  task: TaskInputSchema.extend({
-    depth: z.number().int().optional().describe("Nesting depth of a subtask (top-down)."),
-    parent: z.string().optional().describe("The task this subtask was expanded from."),
-  }),
+  task: WorkerTaskSchema,
   dependencies: z
     .record(z.string(), DependencyResultSchema)
     .describe("Results of the tasks this one depends on, by id."),
   dispatch: z.number().int().describe("Which dispatch of the task this is (1 for the first)."),
   rank: z.number().describe("Critical-path rank: the order in which a pool starts ready tasks."),
 });
+export type WorkerStep = z.infer<typeof WorkerStepSchema>;
 
 /** When an eager pool stops launching and hands back to the orchestrator (a follow-up or a run budget always does). */
 export const HandBackSchema = z.object({
@@ -217,14 +239,19 @@ export const HandBackSchema = z.object({
 });
 export type HandBack = z.infer<typeof HandBackSchema>;
 
-/**
- * The payload of one `Send("worker", …)`, declared as the worker node's input schema: a chain of tasks run in
- * order, each depending on the one before (usually a chain of one), or a pool run with `pool` slots. A later
- * step's dependency on an earlier step is filled in as the chain runs.
- */
-export const WorkerAssignmentSchema = z.object({
+/** What every step of an assignment shares: the run's goal, fence seed and id. */
+const WorkerRunSchema = z.object({
   goal: z.string().describe("The run's goal."),
   fenceSeed: z.string().optional().describe("The run's seed of the nonces that fence worker output in prompts."),
+  runId: z.string().optional().describe("The run the tasks belong to: its shared memory's namespace."),
+});
+
+/**
+ * The payload of one `Send("worker", …)`, declared as the worker node's input schema and built once, by the router:
+ * a chain of tasks run in order, each depending on the one before (usually a chain of one), or a pool run with
+ * `pool` slots. A later step's dependency on an earlier step is filled in as the chain runs.
+ */
+export const WorkerAssignmentSchema = WorkerRunSchema.extend({
   steps: z.array(WorkerStepSchema).describe("The tasks to run, highest priority first."),
   pool: z
     .number()
@@ -237,21 +264,17 @@ export const WorkerAssignmentSchema = z.object({
   budget: BudgetSnapshotSchema.optional().describe(
     "Under a run budget: what the run had spent, for the meter every model call asks first.",
   ),
-  runId: z.string().optional().describe("The run the tasks belong to: its shared memory's namespace."),
 });
 export type WorkerAssignment = z.infer<typeof WorkerAssignmentSchema>;
 
-/** What a worker is given for one task: the task, the goal and only its dependencies' results (and the run's fence seed). */
-export type WorkerInput = Omit<WorkerAssignment["steps"][number], "rank"> & {
-  goal: string;
-  fenceSeed?: string;
-  runId?: string;
-};
+/** What a worker is given for one task: the run's goal (and fence seed and id), its step's task, dependencies and dispatch. */
+export type WorkerInput = z.infer<typeof WorkerRunSchema> & Pick<WorkerStep, "task" | "dependencies" | "dispatch">;
 
 /** One unit of dispatch: a chain of task ids for one worker, or a pool run with `pool` slots. */
-export interface DispatchUnit {
-  tasks: string[];
-  pool?: number;
-  handBack?: HandBack;
-  budget?: BudgetSnapshot;
-}
+export const DispatchUnitSchema = z.object({
+  tasks: z.array(z.string()).describe("The task ids, in the order the worker runs or ranks them."),
+  pool: z.number().int().optional().describe("Continuous scheduling: the pool's slots."),
+  handBack: HandBackSchema.optional().describe("Continuous scheduling: when the pool hands back."),
+  budget: BudgetSnapshotSchema.optional().describe("Under a run budget: where the budgets stood at dispatch."),
+});
+export type DispatchUnit = z.infer<typeof DispatchUnitSchema>;

@@ -1,14 +1,13 @@
 import { z } from "zod";
 import { DeltaValue, MessagesValue, StateSchema } from "@langchain/langgraph";
 import {
-  BudgetSnapshotSchema,
-  HandBackSchema,
   DeadLetterSchema,
+  DispatchUnitSchema,
   DroppedEdgeSchema,
   PlanInputSchema,
   TaskRecordSchema,
   TaskResultSchema,
-  TaskSpecSchemaForReview,
+  TaskSpecSchema,
   type TaskRecord,
   type TaskResult,
 } from "./schemas.js";
@@ -62,7 +61,7 @@ export type PlanSource = z.infer<typeof PlanSourceSchema>;
 export const ReviewRequestSchema = z.object({
   kind: z.enum(["approve_plan", "manual_breakdown"]),
   goal: z.string(),
-  tasks: z.array(TaskSpecSchemaForReview),
+  tasks: z.array(TaskSpecSchema),
   errors: z.array(z.string()),
 });
 export type ReviewRequest = z.infer<typeof ReviewRequestSchema>;
@@ -128,14 +127,7 @@ const fields = {
   inputDigest: z.string().optional().describe("A digest of the input (goal and plans) the current run started from."),
   planSource: PlanSourceSchema.optional(),
   dispatch: z
-    .array(
-      z.object({
-        tasks: z.array(z.string()),
-        pool: z.number().int().optional(),
-        handBack: HandBackSchema.optional(),
-        budget: BudgetSnapshotSchema.optional(),
-      }),
-    )
+    .array(DispatchUnitSchema)
     .default(() => [])
     .describe(
       "What is sent to workers this round: per worker a chain of task ids run in order, or a pool run with `pool` slots.",

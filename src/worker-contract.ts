@@ -4,14 +4,14 @@ import type { StructuredToolInterface } from "@langchain/core/tools";
 import type { BaseStore } from "@langchain/langgraph";
 import type { z } from "zod";
 import type { ModelRole } from "./models.js";
-import type { AttemptParams, TaskInput, WorkerInput } from "./schemas.js";
+import type { AttemptParams, FollowUpInput, WorkerInput } from "./schemas.js";
 import type { Usage } from "./usage.js";
 
 /** What a worker produces for a task. */
 export interface WorkerOutput {
   output: string;
   data?: unknown;
-  followUps?: TaskInput[];
+  followUps?: FollowUpInput[];
   usage?: Partial<Usage>;
 }
 

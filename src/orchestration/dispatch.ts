@@ -1,11 +1,12 @@
 import type { Emit } from "../events.js";
 import {
   dependencyResult,
+  specOf,
   type DispatchUnit,
   type HandBack,
   type TaskRecord,
   type TaskResult,
-  type WorkerInput,
+  type WorkerStep,
 } from "../schemas.js";
 import type { Settings } from "../settings.js";
 import type { State } from "../state.js";
@@ -127,30 +128,24 @@ export function handBackFor(settings: Pick<Settings, "replan">): HandBack {
   return {};
 }
 
-/** The `Send` payload of a task: the goal, the task, and only the results of the tasks it depends on. */
-export function workerInputFor(
-  goal: string,
+/**
+ * A task's step of the `Send` payload, as the worker reads it: the task's spec and place in the plan, only the
+ * results of the tasks it depends on, its dispatch number and its critical-path rank.
+ */
+export function workerStepFor(
   task: TaskRecord,
   tasks: TaskTable,
   results: Record<string, TaskResult>,
-): WorkerInput {
-  const dependencies: WorkerInput["dependencies"] = {};
+  rank: number,
+): WorkerStep {
+  const dependencies: WorkerStep["dependencies"] = {};
   for (const dep of task.dependsOn) {
     const result = results[dep];
     if (!result) continue;
     dependencies[dep] = dependencyResult(tasks[dep]?.title ?? dep, result);
   }
-  const {
-    status: _status,
-    origin: _origin,
-    order: _order,
-    attempts: _a,
-    dispatches,
-    reason: _r,
-    blockedBy: _b,
-    ...spec
-  } = task;
-  return { goal, task: { blocks: [], ...spec }, dependencies, dispatch: dispatches };
+  const placement = { depth: task.depth, ...(task.parent ? { parent: task.parent } : {}) };
+  return { task: { ...specOf(task), ...placement }, dependencies, dispatch: task.dispatches, rank };
 }
 
 /**

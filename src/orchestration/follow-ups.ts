@@ -1,6 +1,6 @@
 import { findCycleBreaks } from "../plan/cycles.js";
 import { catalogRules, validatePlan } from "../plan/validate.js";
-import type { TaskRecord, TaskSpec } from "../schemas.js";
+import type { FollowUp, TaskRecord } from "../schemas.js";
 import type { WorkerCatalog } from "../worker-contract.js";
 import type { Absorbed } from "./results.js";
 import type { Round } from "./round.js";
@@ -14,23 +14,22 @@ export interface AddOptions {
 }
 
 /**
- * A follow-up's `blocksWorkers` turned into `blocks`: every pending task of those workers waits for it, found by
- * what it does rather than by its id. Unknown worker names are issues.
+ * The pending tasks an added task holds back: its `blocks`, and every pending task of the workers its
+ * `blocksWorkers` names, found by what it does rather than by its id. Unknown worker names are issues.
  */
-export function resolveWorkerBlocks(
+export function blockedBy(
   board: TaskBoard,
-  spec: TaskSpec,
+  added: FollowUp,
   registry: WorkerCatalog,
-): { spec: TaskSpec; issues: string[] } {
-  const { blocksWorkers = [], ...rest } = spec;
+): { blocks: string[]; issues: string[] } {
+  const { blocks = [], blocksWorkers = [] } = added;
   const issues = blocksWorkers
     .filter((name) => !registry.has(name))
     .map((name) => `blocks the tasks of unknown worker "${name}"`);
   const byWorker = board
     .all()
-    .filter((task) => task.status === "pending" && task.id !== spec.id && blocksWorkers.includes(task.worker));
-  const blocks = [...new Set([...rest.blocks, ...byWorker.map((task) => task.id)])];
-  return { spec: { ...rest, blocks }, issues };
+    .filter((task) => task.status === "pending" && task.id !== added.id && blocksWorkers.includes(task.worker));
+  return { blocks: [...new Set([...blocks, ...byWorker.map((task) => task.id)])], issues };
 }
 
 /**
@@ -39,13 +38,13 @@ export function resolveWorkerBlocks(
  */
 export function addTasks(
   board: TaskBoard,
-  specs: readonly TaskSpec[],
+  added: readonly FollowUp[],
   options: AddOptions,
 ): { accepted: string[]; rejected: { id: string; reason: string }[] } {
   const accepted: string[] = [];
   const rejected: { id: string; reason: string }[] = [];
-  for (const proposed of specs) {
-    const { spec, issues: workerIssues } = resolveWorkerBlocks(board, proposed, options.registry);
+  for (const spec of added) {
+    const { blocks, issues: workerIssues } = blockedBy(board, spec, options.registry);
     const issues = validatePlan([spec], {
       ...catalogRules(options.registry),
       maxTasks: options.maxTasks,
@@ -53,8 +52,8 @@ export function addTasks(
       existingCount: board.size,
     }).map((issue) => issue.message);
     issues.push(...workerIssues);
-    const blocked = spec.blocks.map((id) => board.get(id));
-    spec.blocks.forEach((id, i) => {
+    const blocked = blocks.map((id) => board.get(id));
+    blocks.forEach((id, i) => {
       if (!blocked[i]) issues.push(`blocks unknown task "${id}"`);
       else if (blocked[i]!.status !== "pending") issues.push(`blocks "${id}", which is already ${blocked[i]!.status}`);
     });
@@ -62,7 +61,7 @@ export function addTasks(
       const graph = [
         ...board.all().map((task) => ({
           id: task.id,
-          dependsOn: spec.blocks.includes(task.id) ? [...task.dependsOn, spec.id] : task.dependsOn,
+          dependsOn: blocks.includes(task.id) ? [...task.dependsOn, spec.id] : task.dependsOn,
         })),
         { id: spec.id, dependsOn: spec.dependsOn },
       ];

@@ -4,7 +4,7 @@ import { breakCycles } from "../plan/cycles.js";
 import { catalogRules, fatalPlanIssues } from "../plan/validate.js";
 import type { Emit } from "../events.js";
 import type { DroppedEdge, TaskSpec } from "../schemas.js";
-import type { PlanSource, ReviewRequest, State } from "../state.js";
+import type { PlanSource, ReviewRequest } from "../state.js";
 import { ZERO_USAGE, type Usage } from "../usage.js";
 import type { Round } from "./round.js";
 import { tableOf, toRecords, type TaskTable } from "./task-board.js";
@@ -13,9 +13,6 @@ import { tableOf, toRecords, type TaskTable } from "./task-board.js";
 export type InitialPlan =
   | { kind: "plan"; specs: TaskSpec[]; source: PlanSource; usage: Usage }
   | { kind: "human"; request: ReviewRequest; usage: Usage };
-
-export const asSpecs = (tasks: NonNullable<State["plan"]>["tasks"]): TaskSpec[] =>
-  tasks.map((task) => ({ ...task, blocks: [] }) as TaskSpec);
 
 /** The single-task plan used when planning fails and no better fallback exists. */
 export function singleTaskPlan(goal: string, worker: string): TaskSpec[] {
@@ -29,7 +26,6 @@ export function singleTaskPlan(goal: string, worker: string): TaskSpec[] {
       expectedOutput: "",
       estimatedCost: 1,
       complex: false,
-      blocks: [],
     },
   ];
 }
@@ -44,7 +40,7 @@ export async function choosePlan(round: Round, conversation?: { text: string; no
   const fatal = (specs: readonly TaskSpec[]) =>
     fatalPlanIssues(specs, { ...catalogRules(deps.registry), maxTasks: settings.maxTasks });
   if (state.plan) {
-    const specs = asSpecs(state.plan.tasks);
+    const specs = state.plan.tasks;
     const issues = fatal(specs);
     if (issues.length) throw new PlanValidationError(issues, "input plan");
     return { kind: "plan", specs, source: "input", usage: ZERO_USAGE };
@@ -64,16 +60,16 @@ export async function choosePlan(round: Round, conversation?: { text: string; no
     return { kind: "plan", specs: outcome.tasks, source: "planner", usage };
   }
   const failure = `Planning failed (${outcome.errors.join("; ")})`;
-  if (state.fallbackPlan && fatal(asSpecs(state.fallbackPlan.tasks)).length === 0) {
+  if (state.fallbackPlan && fatal(state.fallbackPlan.tasks).length === 0) {
     notes.push(`${failure}; the caller's fallback plan runs instead.`);
-    return { kind: "plan", specs: asSpecs(state.fallbackPlan.tasks), source: "caller-fallback", usage };
+    return { kind: "plan", specs: state.fallbackPlan.tasks, source: "caller-fallback", usage };
   }
   if (settings.humanFallback) {
     notes.push(`${failure}; waiting for a human breakdown.`);
     const request: ReviewRequest = {
       kind: "manual_breakdown",
       goal: state.goal,
-      tasks: withoutBlocks(outcome.draft),
+      tasks: outcome.draft,
       errors: outcome.errors,
     };
     return { kind: "human", request, usage };
@@ -81,10 +77,6 @@ export async function choosePlan(round: Round, conversation?: { text: string; no
   notes.push(`${failure}; the goal runs as a single task.`);
   return { kind: "plan", specs: singleTaskPlan(state.goal, deps.registry.defaultWorker), source: "single-task", usage };
 }
-
-/** Task specs as a human reviewer sees them (without follow-up `blocks` edges). */
-export const withoutBlocks = (specs: readonly TaskSpec[]) =>
-  specs.map(({ blocks: _b, blocksWorkers: _w, ...task }) => task);
 
 /**
  * Adopts a validated plan: breaks its cycles (each dropped edge noted), announces it with `plan.created`, and

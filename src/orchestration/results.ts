@@ -1,23 +1,14 @@
 import type { Emit } from "../events.js";
-import type { DeadLetter, TaskRecord, TaskResult, TaskSpec } from "../schemas.js";
+import { specOf, type DeadLetter, type FollowUp, type TaskRecord, type TaskResult } from "../schemas.js";
 import type { State } from "../state.js";
 import { sumUsage } from "../usage.js";
 import type { TaskBoard } from "./task-board.js";
 
-/** A dead letter for a task that failed all its attempts. */
+/** A dead letter for a task that failed all its attempts: its whole spec, the error and the attempts. */
 export function deadLetterFor(task: TaskRecord, result: TaskResult): DeadLetter {
   return {
     taskId: task.id,
-    task: {
-      id: task.id,
-      title: task.title,
-      description: task.description,
-      worker: task.worker,
-      dependsOn: task.dependsOn,
-      expectedOutput: task.expectedOutput,
-      estimatedCost: task.estimatedCost,
-      complex: task.complex,
-    },
+    task: specOf(task),
     error: result.error ?? { kind: "worker", message: "failed without an error", retryable: false },
     attempts: result.attempts,
     at: new Date().toISOString(),
@@ -27,7 +18,7 @@ export function deadLetterFor(task: TaskRecord, result: TaskResult): DeadLetter 
 export interface Absorbed {
   finished: number;
   dead: DeadLetter[];
-  followUps: { from: TaskRecord; spec: TaskSpec }[];
+  followUps: { from: TaskRecord; spec: FollowUp }[];
   /** Run notes from the results: what the worker boundary changed in them. */
   notes: string[];
 }

@@ -1,5 +1,5 @@
 import { criticalPathRanks } from "../plan/ranks.js";
-import { TERMINAL_STATUSES, type TaskRecord, type TaskSpec } from "../schemas.js";
+import { specOf, TERMINAL_STATUSES, type TaskRecord, type TaskSpec } from "../schemas.js";
 
 export type TaskTable = Record<string, TaskRecord>;
 
@@ -73,15 +73,15 @@ export class TaskBoard {
 export const tableOf = (records: readonly TaskRecord[]): TaskTable =>
   Object.fromEntries(records.map((record) => [record.id, record]));
 
-/** Turns task specs into pending task records. */
+/** Turns task specs (or follow-ups, whose edges are dropped) into pending task records. */
 export function toRecords(
   specs: readonly TaskSpec[],
   origin: TaskRecord["origin"],
   firstOrder: number,
   placement: { depth: number; parent?: string } = { depth: 0 },
 ): TaskRecord[] {
-  return specs.map(({ blocks: _blocks, blocksWorkers: _workers, ...spec }, i) => ({
-    ...spec,
+  return specs.map((spec, i) => ({
+    ...specOf(spec),
     status: "pending",
     origin,
     order: firstOrder + i,

@@ -9,7 +9,7 @@ import { catalogRules, REPAIRABLE_ISSUES, validatePlan, type PlanIssue, type Val
 import { promptNonce, withDataRule } from "../fence.js";
 import { expandRequest, planRequest, plannerSystemPrompt, repairRequest, replanRequest } from "../prompts.js";
 import type { WorkerCatalog } from "../worker-contract.js";
-import { TaskInputSchema, type DroppedEdge, type TaskRecord, type TaskResult, type TaskSpec } from "../schemas.js";
+import { TaskSpecSchema, type DroppedEdge, type TaskRecord, type TaskResult, type TaskSpec } from "../schemas.js";
 import { addUsage, usageOf, ZERO_USAGE, type Usage } from "../usage.js";
 
 /** The LLM-facing task schema; `worker` is an enum of the registry's names. */
@@ -64,7 +64,7 @@ function toSpecs(tasks: readonly unknown[]): { specs: TaskSpec[]; issues: PlanIs
   const specs: TaskSpec[] = [];
   const issues: PlanIssue[] = [];
   for (const task of tasks) {
-    const parsed = TaskInputSchema.safeParse(task);
+    const parsed = TaskSpecSchema.safeParse(task);
     if (parsed.success) specs.push(parsed.data);
     else
       issues.push({

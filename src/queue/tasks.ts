@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { Queue, QueueEvents, Worker } from "bullmq";
 import type { BaseStore } from "@langchain/langgraph";
-import type { TaskRunner } from "../deps.js";
+import { prepareModels, type TaskRunner } from "../deps.js";
 import { isOrchestratorEvent, type EventInit } from "../events.js";
 import type { ModelProvider } from "../models.js";
 import type { TaskResult, WorkerInput } from "../schemas.js";
@@ -147,14 +147,13 @@ export async function createTaskWorker(options: TaskWorkerOptions): Promise<Task
       const emit = (event: EventInit) => void job.updateProgress(event).catch(() => {});
       const { input, settings, budget } = job.data;
       const meter = budget ? new SharedMeter(ledgers, queue.prefix, budget) : undefined;
-      return runTaskHere(input, options, {
-        provider: options.models,
-        settings,
-        emit,
-        signal,
-        meter,
-        ...taskMemory(options.store, input, settings),
-      });
+      const execute = { provider: options.models, settings, emit, signal, meter };
+      return runTaskHere(
+        input,
+        options.registry,
+        { ...execute, ...taskMemory(options.store, input, settings) },
+        prepareModels(options, settings),
+      );
     },
     {
       connection,

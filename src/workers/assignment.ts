@@ -1,10 +1,16 @@
 import type { Emit } from "../events.js";
-import { dependencyResult, type TaskResult, type WorkerAssignment, type WorkerInput } from "../schemas.js";
+import {
+  dependencyResult,
+  type TaskResult,
+  type WorkerAssignment,
+  type WorkerInput,
+  type WorkerStep,
+} from "../schemas.js";
 
-/** A step's input: its routed dependencies plus the results this worker produced for it earlier. */
+/** A step's input: the run's fields, the step's task, its routed dependencies plus the results this worker produced for it earlier. */
 export function stepInput(
   assignment: WorkerAssignment,
-  step: Omit<WorkerInput, "goal">,
+  step: WorkerStep,
   results: Record<string, TaskResult>,
 ): WorkerInput {
   const dependencies = { ...step.dependencies };
@@ -14,13 +20,14 @@ export function stepInput(
     const title = assignment.steps.find((other) => other.task.id === id)?.task.title ?? id;
     dependencies[id] = dependencyResult(title, result);
   }
-  const run = assignment.runId ? { runId: assignment.runId } : {};
+  const { goal, fenceSeed, runId } = assignment;
   return {
-    goal: assignment.goal,
-    ...(assignment.fenceSeed ? { fenceSeed: assignment.fenceSeed } : {}),
-    ...run,
-    ...step,
+    goal,
+    ...(fenceSeed ? { fenceSeed } : {}),
+    ...(runId ? { runId } : {}),
+    task: step.task,
     dependencies,
+    dispatch: step.dispatch,
   };
 }
 
@@ -36,9 +43,9 @@ export async function runChain(
   stopReason: () => string | undefined = () => undefined,
 ): Promise<Record<string, TaskResult>> {
   const results: Record<string, TaskResult> = {};
-  for (const [i, { rank, ...step }] of assignment.steps.entries()) {
+  for (const [i, step] of assignment.steps.entries()) {
     if (i > 0 && stopReason()) break;
-    if (i > 0) emit({ type: "task.queued", taskId: step.task.id, worker: step.task.worker, rank });
+    if (i > 0) emit({ type: "task.queued", taskId: step.task.id, worker: step.task.worker, rank: step.rank });
     const result = await runStep(stepInput(assignment, step, results));
     results[step.task.id] = result;
     if (result.status !== "done" || result.followUps.length > 0) break;

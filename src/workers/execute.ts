@@ -3,7 +3,7 @@ import { RunBudgetReachedError } from "../errors.js";
 import { taskNonce, withDataRule } from "../fence.js";
 import { boundedCall, textOf } from "../models.js";
 import { clarifyRequest, CLARIFIER_SYSTEM_PROMPT } from "../prompts.js";
-import type { AttemptRecord, TaskResult, TaskSpec, WorkerInput } from "../schemas.js";
+import type { AttemptRecord, FollowUp, TaskResult, WorkerInput } from "../schemas.js";
 import { sumUsage } from "../usage.js";
 import type { Attempt, ExecuteOptions } from "./attempt.js";
 import { runAttempt } from "./run-attempt.js";
@@ -95,7 +95,7 @@ export async function executeTask(
         ...("data" in capped ? { data: capped.data } : {}),
         ...(notes.length ? { notes } : {}),
         ...(stored ? { stored } : {}),
-        followUps: followUps as TaskSpec[],
+        followUps: followUps as FollowUp[],
       });
       emit({ type: "task.done", ...ref, attempts: number, durationMs: result.durationMs, usage: result.usage });
       return result;

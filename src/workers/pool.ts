@@ -52,8 +52,8 @@ export async function runPool(
   let handingBack = false;
   const launch = () => {
     while (running.size < slots && ready.length > 0) {
-      const { rank, ...step } = steps[ready.shift()!]!;
-      emit({ type: "task.queued", taskId: step.task.id, worker: step.task.worker, rank });
+      const step = steps[ready.shift()!]!;
+      emit({ type: "task.queued", taskId: step.task.id, worker: step.task.worker, rank: step.rank });
       launched++;
       running.set(step.task.id, landings.track(step.task.id, runStep(stepInput(assignment, step, results))));
     }

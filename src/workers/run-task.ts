@@ -1,44 +1,44 @@
 import { RunnableLambda } from "@langchain/core/runnables";
-import {
-  type BaseStore,
-  task as durableTask,
-  isGraphBubbleUp,
-  type LangGraphRunnableConfig,
-} from "@langchain/langgraph";
-import { prepareModels, type OrchestratorDeps } from "../deps.js";
-import { emitter } from "../events.js";
+import { type BaseStore, task as durableTask, isGraphBubbleUp } from "@langchain/langgraph";
+import type { OrchestratorDeps } from "../deps.js";
 import type { TaskResult, WorkerInput } from "../schemas.js";
 import type { Settings } from "../settings.js";
 import { ZERO_USAGE } from "../usage.js";
 import { classifyError } from "./classify.js";
 import { executeTask } from "./execute.js";
 import { workerMemory } from "./memory.js";
-import type { RunMeter } from "./meter.js";
 import { taskRunLabels, type ExecuteOptions } from "./attempt.js";
 
 /** Runs one task of a chain or a pool. */
 export type RunStep = (input: WorkerInput) => Promise<TaskResult>;
 
+/** What the tasks of one worker node share: set up once per assignment, read by each of its tasks. */
+export interface TaskContext {
+  deps: Pick<OrchestratorDeps, "registry" | "taskRunner">;
+  /** How a task runs here: the run's models, settings, events, signal, meter and memory. */
+  options: ExecuteOptions;
+  /** The assignment's models, prepared once: a task awaits it before its first attempt. */
+  modelsReady: Promise<void>;
+  /** The thread the run belongs to, for a task runner. */
+  threadId: string;
+  /** Whether each task is a durable LangGraph `task` (a chain of several, or a pool). */
+  durable: boolean;
+}
+
 /** `run` as a LangGraph `task` named `name`: checkpointed as it ends, its result replayed on resume. */
 const durableStep = (name: string, run: RunStep): RunStep => durableTask(name, run) as unknown as RunStep;
 
 /**
- * One task, traced as `<worker>:<task>` with its metadata and tags so traces can be filtered per subtask. With
- * `durable`, that traced run sits inside the task's durable LangGraph `task` of the same name (what Studio shows;
- * LangGraph gives that run no tags or metadata of ours).
+ * Runs one task to its result record, here or through the deps' task runner, traced as `<worker>:<task>` with its
+ * metadata and tags so traces can be filtered per subtask. With `durable`, that traced run sits inside the task's
+ * durable LangGraph `task` of the same name (what Studio shows; LangGraph gives that run no tags or metadata of ours).
  */
-export function traced(
-  input: WorkerInput,
-  deps: OrchestratorDeps,
-  settings: Settings,
-  config: LangGraphRunnableConfig,
-  meter?: RunMeter,
-  durable = false,
-): Promise<TaskResult> {
+export function runTask(input: WorkerInput, context: TaskContext): Promise<TaskResult> {
   const { task } = input;
   const labels = taskRunLabels(task.worker, task.id);
+  const run = (step: WorkerInput) => (context.deps.taskRunner ? runElsewhere(step, context) : runHere(step, context));
   const trace = (payload: WorkerInput) =>
-    RunnableLambda.from((step: WorkerInput) => runTask(step, deps, settings, config, meter)).invoke(payload, {
+    RunnableLambda.from(run).invoke(payload, {
       ...labels,
       metadata: {
         taskId: task.id,
@@ -48,63 +48,51 @@ export function traced(
         ...(task.parent ? { parentTask: task.parent } : {}),
       },
     });
-  return durable ? durableStep(labels.runName, trace)(input) : trace(input);
+  return context.durable ? durableStep(labels.runName, trace)(input) : trace(input);
 }
 
-/**
- * Runs the task here, or through the deps' task runner. Under a run budget a task that runs elsewhere gets the wave's
- * share of it, and what it spent counts here once it lands.
- */
-async function runTask(
-  input: WorkerInput,
-  deps: OrchestratorDeps,
-  settings: Settings,
-  config: LangGraphRunnableConfig,
-  meter?: RunMeter,
-): Promise<TaskResult> {
-  const emit = emitter(config);
-  if (!deps.taskRunner) {
-    return runTaskHere(input, deps, {
-      provider: deps.models,
-      settings,
-      emit,
-      signal: config.signal,
-      meter,
-      ...taskMemory(config.store, input, settings),
-    });
-  }
+const runHere = (input: WorkerInput, { deps, options, modelsReady }: TaskContext) =>
+  runTaskHere(input, deps.registry, options, modelsReady);
+
+/** Runs the task through the task runner: under a run budget it gets the wave's share, and what it spent counts here. */
+async function runElsewhere(input: WorkerInput, { deps, options, threadId }: TaskContext): Promise<TaskResult> {
   const started = new Date();
-  const threadId = String(config.configurable?.thread_id ?? "");
+  const { settings, emit, signal, meter } = options;
   const budget = meter?.share();
-  const result = await deps
-    .taskRunner(input, { threadId, settings, emit, signal: config.signal, ...(budget ? { budget } : {}) })
-    .catch((error: unknown) => failedResult(input, error, started));
+  const result = await deps.taskRunner!(input, {
+    threadId,
+    settings,
+    emit,
+    signal,
+    ...(budget ? { budget } : {}),
+  }).catch((error: unknown) => failedResult(input, error, started));
   meter?.record(result.usage);
   return result;
 }
 
-/** The task's run memory over `store` (an in-process run's, or a task worker's shared one), for `runTaskHere`'s options; none without a store or run id. */
+/** The run memory over `store` (an in-process run's, or a task worker's shared one) for ExecuteOptions; none without a store or run id. */
 export function taskMemory(
   store: BaseStore | undefined,
-  input: WorkerInput,
+  input: Pick<WorkerInput, "runId">,
   settings: Settings,
 ): Pick<ExecuteOptions, "memory"> {
   return store && input.runId ? { memory: workerMemory(store, input.runId, settings.memoryNamespace) } : {};
 }
 
 /**
- * Runs one task in this process to its result record; a worker that throws (or is unknown) gives a failed one. Never
- * throws, but for an interrupt inside a graph worker, which goes up to the parent graph.
+ * Runs one task in this process to its result record, once `modelsReady`; a worker that throws (or is unknown) gives
+ * a failed one. Never throws, but for an interrupt inside a graph worker, which goes up to the parent graph.
  */
 export async function runTaskHere(
   input: WorkerInput,
-  deps: Pick<OrchestratorDeps, "registry" | "models">,
+  registry: OrchestratorDeps["registry"],
   options: ExecuteOptions,
+  modelsReady: Promise<void>,
 ): Promise<TaskResult> {
   const started = new Date();
   try {
-    await prepareModels(deps, options.settings);
-    return await executeTask(input, deps.registry.get(input.task.worker), options);
+    await modelsReady;
+    return await executeTask(input, registry.get(input.task.worker), options);
   } catch (error) {
     if (isGraphBubbleUp(error)) throw error;
     return failedResult(input, error, started);

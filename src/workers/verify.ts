@@ -1,4 +1,4 @@
-import { TaskInputSchema, type TaskSpec, type WorkerInput } from "../schemas.js";
+import { FollowUpSchema, type FollowUp, type WorkerInput } from "../schemas.js";
 import type { Attempt } from "./attempt.js";
 import { AttemptFailure } from "./classify.js";
 import type { WorkerDefinition, WorkerOutput } from "../worker-contract.js";
@@ -37,9 +37,9 @@ export async function verify(
 }
 
 /** Validates the follow-up tasks a worker proposes; a malformed one is a worker bug, reported by position. */
-function parseFollowUps(followUps: WorkerOutput["followUps"]): TaskSpec[] {
+function parseFollowUps(followUps: WorkerOutput["followUps"]): FollowUp[] {
   return (followUps ?? []).map((followUp, i) => {
-    const parsed = TaskInputSchema.safeParse(followUp);
+    const parsed = FollowUpSchema.safeParse(followUp);
     if (parsed.success) return parsed.data;
     const issue = parsed.error.issues[0]!;
     throw new AttemptFailure(

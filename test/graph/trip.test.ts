@@ -59,7 +59,6 @@ function input(id: string, worker: string, options: InputOptions = {}): WorkerIn
       expectedOutput: "",
       estimatedCost: 1,
       complex: false,
-      blocks: [],
     },
     dependencies: options.dependencies ?? {},
     dispatch: 1,

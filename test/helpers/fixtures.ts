@@ -6,11 +6,11 @@ import { functionWorker, WorkerRegistry } from "../../src/workers/registry.js";
 import type { WorkerDefinition, WorkerOutput } from "../../src/worker-contract.js";
 import { runGraph, type RunOptions } from "../../src/app/run.js";
 import type { OrchestratorEvent } from "../../src/events.js";
-import type { TaskSpec, WorkerInput } from "../../src/schemas.js";
+import type { FollowUp, WorkerInput } from "../../src/schemas.js";
 import { scriptedProvider } from "./scripted-model.js";
 
-/** A task spec with defaults, for plans in tests. */
-export function task(id: string, dependsOn: string[] = [], overrides: Partial<TaskSpec> = {}): TaskSpec {
+/** A task spec with defaults, for plans in tests (a follow-up when given `blocks` or `blocksWorkers`). */
+export function task(id: string, dependsOn: string[] = [], overrides: Partial<FollowUp> = {}): FollowUp {
   return {
     id,
     title: `Task ${id}`,
@@ -20,13 +20,12 @@ export function task(id: string, dependsOn: string[] = [], overrides: Partial<Ta
     expectedOutput: "",
     estimatedCost: 1,
     complex: false,
-    blocks: [],
     ...overrides,
   };
 }
 
 /** A planner reply (structured) for the given tasks. */
-export const planReply = (tasks: TaskSpec[]) => ({
+export const planReply = (tasks: FollowUp[]) => ({
   structured: { rationale: "test plan", tasks: tasks.map(({ blocks: _b, ...rest }) => rest) },
 });
 

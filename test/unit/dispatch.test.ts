@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { selectDispatch, workerInputFor } from "../../src/orchestration/dispatch.js";
+import { selectDispatch, workerStepFor } from "../../src/orchestration/dispatch.js";
 import { propagateSkips } from "../../src/orchestration/skips.js";
 import { readyTasks, toRecords, type TaskTable } from "../../src/orchestration/task-board.js";
 import { mergeResults, mergeTasks } from "../../src/state.js";
@@ -71,15 +71,15 @@ describe("skip propagation", () => {
 });
 
 describe("context routing", () => {
-  it("gives a worker the goal, its task and only its dependencies' results", () => {
+  it("gives a worker's step its task, only its dependencies' results, its dispatch and its rank", () => {
     const [a, b, c] = records(task("a"), task("b"), task("c", ["a"]));
     const tasks = table(withStatus(a!, "done"), withStatus(b!, "done"), { ...c!, dispatches: 1 });
-    const input = workerInputFor("the goal", tasks.c!, tasks, { a: result("a", "A out"), b: result("b", "B out") });
-    expect(input).toEqual({
-      goal: "the goal",
+    const step = workerStepFor(tasks.c!, tasks, { a: result("a", "A out"), b: result("b", "B out") }, 1);
+    expect(step).toEqual({
       task: task("c", ["a"], { depth: 0 } as never),
       dependencies: { a: { title: "Task a", worker: "echo", output: "A out", data: undefined } },
       dispatch: 1,
+      rank: 1,
     });
   });
 });

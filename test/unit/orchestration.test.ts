@@ -1143,7 +1143,6 @@ describe("choosing the first plan", () => {
           expectedOutput: "",
           estimatedCost: 1,
           complex: false,
-          blocks: [],
         },
       ],
       source: "single-task",

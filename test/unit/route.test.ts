@@ -48,7 +48,6 @@ const workerTask = (record: TaskRecord) => ({
   expectedOutput: record.expectedOutput,
   estimatedCost: record.estimatedCost,
   complex: record.complex,
-  blocks: [],
   depth: record.depth,
   ...(record.parent ? { parent: record.parent } : {}),
 });
@@ -123,7 +122,7 @@ describe("the Send payloads", () => {
     for (const send of sends(state)) expect(send.args).not.toHaveProperty("pool");
   });
 
-  it("writes out a step's task literally: the spec fields, blocks empty and the depth, nothing else", () => {
+  it("writes out a step's task literally: the spec fields and the depth, nothing else", () => {
     const [a] = records(
       task("a", [], {
         title: "Find flights",
@@ -156,7 +155,6 @@ describe("the Send payloads", () => {
               expectedOutput: "a list",
               estimatedCost: 4,
               complex: false,
-              blocks: [],
               depth: 0,
             },
             dependencies: {},
@@ -168,7 +166,6 @@ describe("the Send payloads", () => {
     });
     const step = (send!.args as { steps: { task: object }[] }).steps[0]!;
     expect(Object.keys(step.task).sort()).toEqual([
-      "blocks",
       "complex",
       "dependsOn",
       "depth",

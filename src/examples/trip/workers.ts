@@ -2,7 +2,7 @@ import { HumanMessage, SystemMessage, type AIMessage } from "@langchain/core/mes
 import { AttemptFailure } from "../../workers/classify.js";
 import { functionWorker, WorkerRegistry } from "../../workers/registry.js";
 import type { WorkerDefinition, WorkerOutput, WorkerRunContext } from "../../worker-contract.js";
-import type { TaskInput, WorkerInput } from "../../schemas.js";
+import type { FollowUpInput, WorkerInput } from "../../schemas.js";
 import { fence, taskNonce, withDataRule } from "../../fence.js";
 import { textOf } from "../../models.js";
 import { usageOf } from "../../usage.js";
@@ -94,7 +94,7 @@ function flightRule(chosen: FlightOption, options: readonly FlightOption[], shar
  * The follow-up that books the night before an after-midnight landing. The plan's budget check and itinerary wait
  * for it: they are found by their workers, whatever ids the plan gave them.
  */
-export function extraNightFollowUp(booking: FlightBooking, flightTaskId: string): TaskInput {
+export function extraNightFollowUp(booking: FlightBooking, flightTaskId: string): FollowUpInput {
   return {
     id: EXTRA_NIGHT_TASK_ID,
     title: "Book an extra hotel night for the after-midnight arrival",

@@ -116,7 +116,6 @@ function analyticRatio(tasks: readonly BenchTask[], cap: number): number {
         expectedOutput: "",
         estimatedCost: 1,
         complex: false,
-        blocks: [],
       },
       dependencies: Object.fromEntries([...ids].sort().map((id) => [id, result(id)])),
       dispatch: 1,
