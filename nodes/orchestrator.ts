@@ -14,7 +14,6 @@ import { openRound, type Round } from "../src/orchestration/round.js";
 import { inputDigest, newRunId, startsNewRun } from "../src/orchestration/runs.js";
 import { skipBlocked } from "../src/orchestration/skips.js";
 import { TaskBoard } from "../src/orchestration/task-board.js";
-import { resolveSettings } from "../src/settings.js";
 import type { State, Update } from "../src/state.js";
 import { addUsage, budgetUsage, ZERO_USAGE } from "../src/usage.js";
 import { forgetWaveMeter } from "../src/workers/meter.js";
@@ -24,14 +23,19 @@ export function makeOrchestratorNode(deps: OrchestratorDeps) {
   return async function orchestrator(state: State, config: LangGraphRunnableConfig): Promise<Update> {
     // The last wave is over: its usage is in state now.
     forgetWaveMeter(config, state.runId);
-    await prepareModels(deps, resolveSettings(config, deps.settings));
     if (startsNewRun(state)) {
       const run = { runId: newRunId(state), startedAt: new Date().toISOString(), used: ZERO_USAGE };
-      return startPlan(openRound({ ...state, ...runGoal(state) }, config, deps, run), run);
+      const round = openRound({ ...state, ...runGoal(state) }, config, deps, run);
+      await prepareModels(deps, round.settings);
+      return startPlan(round, run);
     }
-    return runRound(
-      openRound(state, config, deps, { runId: state.runId, startedAt: state.startedAt, used: budgetUsage(state) }),
-    );
+    const round = openRound(state, config, deps, {
+      runId: state.runId,
+      startedAt: state.startedAt,
+      used: budgetUsage(state),
+    });
+    await prepareModels(deps, round.settings);
+    return runRound(round);
   };
 }
 

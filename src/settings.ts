@@ -108,10 +108,20 @@ export type Settings = z.infer<typeof SettingsSchema>;
 /** Settings as a caller may pass them: every field optional. */
 export type SettingsInput = z.input<typeof SettingsSchema>;
 
+/** The settings parseSettings returned: resolved, so passing one on parses nothing again. */
+const resolved = new WeakSet<object>();
+
+/** Whether `settings` came from parseSettings (a run's resolved settings), not a partial input. */
+export const isResolved = (settings: unknown): settings is Settings =>
+  typeof settings === "object" && settings !== null && resolved.has(settings);
+
 /** Parses settings, naming the bad field and value on error. */
 export function parseSettings(input: unknown, source = "config"): Settings {
   const parsed = SettingsSchema.safeParse(input ?? {});
-  if (parsed.success) return parsed.data;
+  if (parsed.success) {
+    resolved.add(parsed.data);
+    return parsed.data;
+  }
   const issues = parsed.error.issues.map((issue) => {
     const key = issue.path.join(".");
     const value = key ? (input as Record<string, unknown>)[key] : input;
@@ -120,13 +130,26 @@ export function parseSettings(input: unknown, source = "config"): Settings {
   throw new ConfigError(`Invalid ${source}: ${issues.join("; ")}`);
 }
 
+/** Settings as given, when already resolved; else parsed (once). */
+export const settingsOf = (input: SettingsInput | undefined, source?: string): Settings =>
+  isResolved(input) ? input : parseSettings(input, source);
+
+/**
+ * The `configurable` key of a run's settings resolved before the run (by `runGraph`): nodes read them as they are.
+ * A `__` key stays out of checkpoint metadata.
+ */
+export const RESOLVED_SETTINGS_KEY = "__orchestrator_settings";
+
 const SETTING_KEYS = Object.keys(SettingsSchema.shape) as (keyof Settings)[];
 
 /**
- * Resolves the settings of a run from a LangGraph config: defaults, then `configurable` keys
- * (LangGraph server assistants), then `context` (the graph's context schema) win.
+ * Resolves the settings of a run from a LangGraph config: the settings resolved before the run, when it has them;
+ * else defaults, then `configurable` keys (LangGraph server assistants), then `context` (the graph's context schema)
+ * win.
  */
 export function resolveSettings(config?: RunnableConfig & { context?: unknown }, base: SettingsInput = {}): Settings {
+  const given = config?.configurable?.[RESOLVED_SETTINGS_KEY];
+  if (isResolved(given)) return given;
   const pick = (source: unknown) =>
     Object.fromEntries(
       Object.entries((source ?? {}) as Record<string, unknown>).filter(

@@ -15,7 +15,7 @@ import {
 } from "../persistence/checkpointer.js";
 import { processLock, type ThreadLock } from "../persistence/thread-lock.js";
 import type { PlanInput } from "../schemas.js";
-import type { SettingsInput } from "../settings.js";
+import { parseSettings, settingsOf, type Settings, type SettingsInput } from "../settings.js";
 import type { ReviewDecision, State } from "../state.js";
 import { defaultRegistry } from "../workers/defaults.js";
 import { WorkerRegistry } from "../workers/registry.js";
@@ -129,6 +129,7 @@ export async function createOrchestrator(options: OrchestratorOptions = {}): Pro
     },
     { checkpointer: saver, store: options.store ?? handle?.store ?? new InMemoryStore() },
   );
+  let defaults: Settings | undefined;
   const currentState = async (threadId: string): Promise<State> =>
     (await graph.getState({ configurable: { thread_id: threadId } })).values as State;
   /** The thread's state; a clear error when nothing was ever checkpointed on it. */
@@ -141,7 +142,10 @@ export async function createOrchestrator(options: OrchestratorOptions = {}): Pro
   };
   const runOptions = (threadId: string, request: Omit<RunRequest, "threadId" | "plan">): RunOptions => ({
     threadId,
-    settings: { ...options.settings, ...request.settings },
+    // Parsed once per run: the run's nodes read them as they are.
+    settings: request.settings
+      ? parseSettings({ ...options.settings, ...request.settings })
+      : (defaults ??= settingsOf(options.settings)),
     signal: request.signal,
     drain: request.drain,
     onEvent: (event) => {

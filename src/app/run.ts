@@ -1,7 +1,7 @@
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import { Command } from "@langchain/langgraph";
 import { uuid6 } from "@langchain/langgraph-checkpoint";
-import { recursionLimitFor, resolveSettings, type SettingsInput } from "../settings.js";
+import { isResolved, RESOLVED_SETTINGS_KEY, recursionLimitFor, settingsOf, type SettingsInput } from "../settings.js";
 import { RunCancelledError, RunStoppedError } from "../errors.js";
 import { isOrchestratorEvent, type OrchestratorEvent } from "../events.js";
 import { TASK_STATUSES, type DeadLetter, type TaskRecord, type TaskResult, type TaskStatus } from "../schemas.js";
@@ -159,7 +159,9 @@ export async function runGraph(
   input: { goal: string; plan?: unknown } | null | Command,
   options: RunOptions,
 ): Promise<RunSummary> {
-  const settings = resolveSettings({ context: options.settings });
+  // Resolved settings (createOrchestrator's) go to the nodes as they are; partial ones merge under the graph's own.
+  const settings = settingsOf(options.settings);
+  const resolvedSettings = isResolved(options.settings) ? { [RESOLVED_SETTINGS_KEY]: settings } : {};
   const stop = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
   let state: State | undefined;
@@ -175,7 +177,11 @@ export async function runGraph(
   try {
     const stream = await graph.stream(input, {
       // A graceful stop also tells an eager pool to launch nothing more: its step then ends and is checkpointed.
-      configurable: { thread_id: options.threadId, ...(options.drain ? { [DRAIN_KEY]: options.drain } : {}) },
+      configurable: {
+        thread_id: options.threadId,
+        ...resolvedSettings,
+        ...(options.drain ? { [DRAIN_KEY]: options.drain } : {}),
+      },
       context: options.settings ?? {},
       recursionLimit: recursionLimitFor(settings),
       streamMode: ["custom", "updates", "values", "checkpoints"],

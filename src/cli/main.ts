@@ -28,7 +28,7 @@ import { prepareModels } from "../deps.js";
 import { openAIProvider, type ModelProvider } from "../models.js";
 import { catalogRules, fatalPlanIssues } from "../plan/validate.js";
 import { PlanInputSchema, type TaskRecord } from "../schemas.js";
-import { parseSettings } from "../settings.js";
+import { parseSettings, type Settings } from "../settings.js";
 import { formatEvent, partialLines, planOutline, reviewListing, runTally, timingTable } from "./event-lines.js";
 import type { WorkerRegistry } from "../workers/registry.js";
 import { markdownReport } from "./report.js";
@@ -118,14 +118,17 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
     }
     return queued(io, options, { url: queueUrl }, { goal: goal!, threadId: options.threadId, plan });
   }
+  let settings: Settings;
   try {
-    await prepareModels({ registry, models }, parseSettings(options.settings));
+    // Parsed once for the run: the orchestrator and its nodes take them as they are.
+    settings = parseSettings(options.settings);
+    await prepareModels({ registry, models }, settings);
   } catch (error) {
     io.stderr(`${(error as Error).message}\n`);
     return EXIT.usage;
   }
   const plan = planFor();
-  const problem = resume ? undefined : checkStart(goal, plan, models, registry, options);
+  const problem = resume ? undefined : checkStart(goal, plan, models, registry, options, settings.maxTasks);
   if (problem) {
     io.stderr(`${problem}\n`);
     return EXIT.usage;
@@ -191,7 +194,7 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
       lock: processLock(),
       workers: registry,
       models,
-      settings: options.settings,
+      settings,
       taskRunner: tasks?.runner,
     });
     if (options.uiPort !== undefined) {
@@ -376,13 +379,14 @@ function checkStart(
   models: Pick<ModelProvider, "configured">,
   registry: WorkerRegistry,
   options: CliOptions,
+  maxTasks = parseSettings(options.settings).maxTasks,
 ): string | undefined {
   if (!goal) return 'No goal given. Usage: orchestrator "<goal>" [options] (or --example <name>, --help).';
   if (!models.configured && !plan) return new ModelNotConfiguredError("planner").message;
   if (!plan) return undefined;
   const issues = fatalPlanIssues(PlanInputSchema.parse(plan).tasks, {
     ...catalogRules(registry),
-    maxTasks: parseSettings(options.settings).maxTasks,
+    maxTasks,
   });
   if (issues.length)
     return new PlanValidationError(issues, options.planFile ? `plan file ${options.planFile}` : "plan").message;
