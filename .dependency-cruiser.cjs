@@ -5,7 +5,7 @@
  *   cli → queue, server → index → app → graphs → nodes → orchestration → plan → workers → persistence, root files
  *
  * A layer may import any layer below it, never one above. The root vocabulary files (src/*.ts but
- * index.ts) import only each other; persistence imports only root files. examples/ sits beside the
+ * index.ts, and src/budget/) import only each other; persistence imports only root files. examples/ sits beside the
  * kernel: it imports only workers/, plan/ and root files, and only cli/ imports it. server/ may import
  * cli/ (the SDK client reuses the CLI's event formatting), never the reverse. cli/ may import queue/ (the
  * --queue, executor, task-worker and status commands), never the reverse. src/web/ is the web view both
@@ -17,8 +17,11 @@
  * test/unit/boundaries.test.ts runs the same rules over the real tree and over test/fixtures/boundaries.
  */
 
-/** Folders of the project as regex fragments; ROOT is a root vocabulary file. */
-const ROOT = "src/(?!index\\.ts$)[^/]+$";
+/**
+ * Folders of the project as regex fragments; ROOT is the root vocabulary: a file of src/ (but index.ts), or of
+ * src/budget/ (usage, budgets and the meter: vocabulary in a folder of its own).
+ */
+const ROOT = "src/(?!index\\.ts$)[^/]+$|src/budget/";
 const INDEX = "src/index\\.ts$";
 const PERSISTENCE = "src/persistence/";
 const WORKERS = "src/workers/";
@@ -62,7 +65,7 @@ module.exports = {
       "root-imports-only-root",
       ROOT,
       [ROOT],
-      "A root vocabulary file (src/*.ts but index.ts) imports only other root files: nothing in a subfolder, graphs/ or nodes/.",
+      "A root vocabulary file (src/*.ts but index.ts, or src/budget/) imports only other root files: nothing in another subfolder, graphs/ or nodes/.",
     ),
     onlyImports(
       "persistence-imports-only-root",

@@ -3,7 +3,6 @@ import { Overwrite, type LangGraphRunnableConfig } from "@langchain/langgraph";
 import { prepareModels, type OrchestratorDeps } from "../src/deps.js";
 import { promptNonce } from "../src/fence.js";
 import { askReplan } from "../src/plan/planner.js";
-import { stopDispatching } from "../src/orchestration/budgets.js";
 import { scheduleNext } from "../src/orchestration/dispatch.js";
 import { acceptFollowUps } from "../src/orchestration/follow-ups.js";
 import { announcePlan, conversationContext, runGoal } from "../src/orchestration/chat.js";
@@ -12,17 +11,14 @@ import { applyReplan, shouldReplan } from "../src/orchestration/replans.js";
 import { absorbResults, completeParents, mergeDeadLetters } from "../src/orchestration/results.js";
 import { openRound, type Round } from "../src/orchestration/round.js";
 import { inputDigest, newRunId, startsNewRun } from "../src/orchestration/runs.js";
-import { skipBlocked } from "../src/orchestration/skips.js";
+import { skipBlocked, stopDispatching } from "../src/orchestration/skips.js";
 import { TaskBoard } from "../src/orchestration/task-board.js";
 import type { State, Update } from "../src/state.js";
-import { addUsage, budgetUsage, ZERO_USAGE } from "../src/usage.js";
-import { forgetWaveMeter } from "../src/workers/meter.js";
+import { addUsage, budgetUsage, ZERO_USAGE } from "../src/budget/usage.js";
 
 /** The orchestrator: plans the goal, then after every wave reads results, adapts the plan and dispatches. */
 export function makeOrchestratorNode(deps: OrchestratorDeps) {
   return async function orchestrator(state: State, config: LangGraphRunnableConfig): Promise<Update> {
-    // The last wave is over: its usage is in state now.
-    forgetWaveMeter(config, state.runId);
     if (startsNewRun(state)) {
       const run = { runId: newRunId(state), startedAt: new Date().toISOString(), used: ZERO_USAGE };
       const round = openRound({ ...state, ...runGoal(state) }, config, deps, run);

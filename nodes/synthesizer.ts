@@ -8,8 +8,7 @@ import { classifyError } from "../src/workers/classify.js";
 import { promptNonce, withDataRule } from "../src/fence.js";
 import { SYNTHESIZER_SYSTEM_PROMPT, synthesizerRequest } from "../src/prompts.js";
 import { templateAnswer } from "../src/orchestration/template-answer.js";
-import { addUsage, usageOf } from "../src/usage.js";
-import { forgetWaveMeter } from "../src/workers/meter.js";
+import { addUsage, usageOf } from "../src/budget/usage.js";
 import type { State, Update } from "../src/state.js";
 
 /** Writes the final answer from every result, naming the gaps; a template report when no model is configured. */
@@ -17,7 +16,6 @@ export function makeSynthesizerNode(deps: OrchestratorDeps) {
   return async function synthesizer(state: State, config: LangGraphRunnableConfig): Promise<Update> {
     const settings = resolveSettings(config, deps.settings);
     const emit = emitter(config);
-    forgetWaveMeter(config, state.runId);
     await prepareModels(deps, settings);
     const started = performance.now();
     const tasks = Object.values(state.tasks).sort((a, b) => a.order - b.order);

@@ -6,7 +6,7 @@ import type { WorkerAssignment, WorkerInput } from "../src/schemas.js";
 import { resolveSettings } from "../src/settings.js";
 import type { Update } from "../src/state.js";
 import { runChain } from "../src/workers/assignment.js";
-import { waveMeter } from "../src/workers/meter.js";
+import { WaveMeters } from "../src/budget/meter.js";
 import { runPool, stopCheck } from "../src/workers/pool.js";
 import { runTask, taskMemory, type TaskContext } from "../src/workers/run-task.js";
 
@@ -17,13 +17,14 @@ import { runTask, taskMemory, type TaskContext } from "../src/workers/run-task.j
  * throws: failure is a result too.
  */
 export function makeWorkerNode(deps: OrchestratorDeps) {
+  const waveMeters = new WaveMeters();
   return async function worker(assignment: WorkerAssignment, config: LangGraphRunnableConfig): Promise<Update> {
     const settings = resolveSettings(config, deps.settings);
     // Every worker in flight listens on the run's signal: allow one listener set per parallel task.
     if (config.signal)
       setMaxListeners(Math.max(getMaxListeners(config.signal), 4 * settings.maxParallel + 10), config.signal);
     // Under a run budget, the wave's workers share one meter that every model call (and every launch) asks first.
-    const meter = assignment.budget ? waveMeter(config, assignment.budget, settings) : undefined;
+    const meter = assignment.budget ? waveMeters.meterFor(config, assignment.budget, settings) : undefined;
     const emit = emitter(config);
     const modelsReady = deps.taskRunner ? Promise.resolve() : prepareModels(deps, settings);
     // A failure to prepare is each task's failed result, awaited by the task.

@@ -1,7 +1,7 @@
 import type { Emit } from "./events.js";
 import type { TaskResult, WorkerInput } from "./schemas.js";
 import type { Settings, SettingsInput } from "./settings.js";
-import type { BudgetShare } from "./usage.js";
+import type { BudgetShare } from "./budget/budgets.js";
 import type { ModelProvider } from "./models.js";
 import type { WorkerCatalog } from "./worker-contract.js";
 

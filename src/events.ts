@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { TaskErrorSchema } from "./schemas.js";
-import { UsageSchema } from "./usage.js";
+import { UsageSchema } from "./budget/usage.js";
 
 const base = { ts: z.string().describe("ISO time the event was emitted.") };
 const taskRef = { ...base, taskId: z.string(), worker: z.string() };

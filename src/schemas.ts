@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { UsageSchema } from "./usage.js";
+import { BudgetSnapshotSchema } from "./budget/budgets.js";
+import { UsageSchema } from "./budget/usage.js";
 
 const ID_PATTERN = /^[A-Za-z0-9][\w.-]{0,63}$/;
 
@@ -200,17 +201,6 @@ export const dependencyResult = (
   output: result.output,
   data: result.data,
 });
-
-/** Where the run's budgets stood when a wave was dispatched: the base of the workers' shared meter. */
-export const BudgetSnapshotSchema = z.object({
-  runId: z.string().optional().describe("The run the wave belongs to."),
-  startedAt: z
-    .string()
-    .optional()
-    .describe("When the run's budget window opened (ISO time): the deadline counts from here."),
-  used: UsageSchema.describe("Usage counted against the run's budgets before the wave."),
-});
-export type BudgetSnapshot = z.infer<typeof BudgetSnapshotSchema>;
 
 /** One task of a worker assignment: the task, only its dependencies' results, and its dispatch and rank. */
 export const WorkerStepSchema = z.object({

@@ -11,7 +11,7 @@ import {
   type TaskRecord,
   type TaskResult,
 } from "./schemas.js";
-import { addUsage, UsageSchema, ZERO_USAGE } from "./usage.js";
+import { addUsage, UsageSchema, ZERO_USAGE } from "./budget/usage.js";
 
 /**
  * Merges batches of task records by id: a record in a later write replaces the one before it. Batching-invariant,

@@ -5,7 +5,7 @@ import type { BaseStore } from "@langchain/langgraph";
 import type { z } from "zod";
 import type { ModelRole } from "./models.js";
 import type { AttemptParams, FollowUpInput, WorkerInput } from "./schemas.js";
-import type { Usage } from "./usage.js";
+import type { Usage } from "./budget/usage.js";
 
 /** What a worker produces for a task. */
 export interface WorkerOutput {

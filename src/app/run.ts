@@ -5,7 +5,7 @@ import { isResolved, RESOLVED_SETTINGS_KEY, recursionLimitFor, settingsOf, type 
 import { RunCancelledError, RunStoppedError } from "../errors.js";
 import { isOrchestratorEvent, type OrchestratorEvent } from "../events.js";
 import { TASK_STATUSES, type DeadLetter, type TaskRecord, type TaskResult, type TaskStatus } from "../schemas.js";
-import { runUsage, type Usage } from "../usage.js";
+import { runUsage, type Usage } from "../budget/usage.js";
 import type { ReviewRequest, State } from "../state.js";
 import { DRAIN_KEY } from "../workers/pool.js";
 

@@ -2,7 +2,7 @@ import { countStatuses, missingTasks, type TaskSummary } from "../app/run.js";
 import type { OrchestratorEvent } from "../events.js";
 import type { TaskStatus } from "../schemas.js";
 import type { ReviewRequest } from "../state.js";
-import type { Usage } from "../usage.js";
+import type { Usage } from "../budget/usage.js";
 
 /** One line per lifecycle event, for logs and terminals without a live view. */
 export function formatEvent(event: OrchestratorEvent): string {

@@ -10,12 +10,11 @@ import {
 } from "../schemas.js";
 import type { Settings } from "../settings.js";
 import type { State } from "../state.js";
-import type { Usage } from "../usage.js";
-import { stopDispatching } from "./budgets.js";
+import type { Usage } from "../budget/usage.js";
 import { awaitsExpansion, expandComplexTasks } from "./expansion.js";
 import { completeParents } from "./results.js";
 import type { Round } from "./round.js";
-import { skipBlocked, skipPending } from "./skips.js";
+import { skipBlocked, skipPending, stopDispatching } from "./skips.js";
 import { dependentsOf } from "../dag.js";
 import { allTerminal, byPriority, ranksOf, readyTasks, type TaskBoard, type TaskTable } from "./task-board.js";
 

@@ -1,7 +1,7 @@
 import { expandTask } from "../plan/planner.js";
 import type { TaskRecord } from "../schemas.js";
 import type { Settings } from "../settings.js";
-import { addUsage, ZERO_USAGE, type Usage } from "../usage.js";
+import { addUsage, ZERO_USAGE, type Usage } from "../budget/usage.js";
 import type { Round } from "./round.js";
 import { readyTasks, toRecords, type TaskBoard } from "./task-board.js";
 

@@ -5,7 +5,7 @@ import { catalogRules, fatalPlanIssues } from "../plan/validate.js";
 import type { Emit } from "../events.js";
 import type { DroppedEdge, TaskSpec } from "../schemas.js";
 import type { PlanSource, ReviewRequest } from "../state.js";
-import { ZERO_USAGE, type Usage } from "../usage.js";
+import { ZERO_USAGE, type Usage } from "../budget/usage.js";
 import type { Round } from "./round.js";
 import { tableOf, toRecords, type TaskTable } from "./task-board.js";
 

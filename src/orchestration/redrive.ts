@@ -1,7 +1,7 @@
 import { ConfigError } from "../errors.js";
 import type { TaskRecord } from "../schemas.js";
 import type { State, Update } from "../state.js";
-import { runUsage } from "../usage.js";
+import { runUsage } from "../budget/usage.js";
 
 /** A re-drive asked for a task that is not in the dead-letter queue. */
 export class NotDeadLetteredError extends ConfigError {

@@ -1,7 +1,7 @@
 import type { Emit } from "../events.js";
 import { specOf, type DeadLetter, type FollowUp, type TaskRecord, type TaskResult } from "../schemas.js";
 import type { State } from "../state.js";
-import { sumUsage } from "../usage.js";
+import { sumUsage } from "../budget/usage.js";
 import type { TaskBoard } from "./task-board.js";
 
 /** A dead letter for a task that failed all its attempts: its whole spec, the error and the attempts. */

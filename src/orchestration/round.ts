@@ -4,9 +4,9 @@ import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { emitter, type Emit } from "../events.js";
 import { resolveSettings, type Settings } from "../settings.js";
 import type { State } from "../state.js";
-import type { Usage } from "../usage.js";
-import { meteredModel, RunMeter } from "../workers/meter.js";
-import { hasRunBudget } from "./budgets.js";
+
+import { meteredModel, RunMeter } from "../budget/meter.js";
+import { hasRunBudget, type BudgetSnapshot } from "../budget/budgets.js";
 
 /** What one orchestrator round works with. */
 export interface Round {
@@ -26,19 +26,12 @@ export interface Round {
   planner(): BaseChatModel;
 }
 
-/** Where the run stands as a round opens: its id, when its budget window opened and the usage counted against it. */
-export interface BudgetWindow {
-  runId?: string;
-  startedAt?: string;
-  used: Usage;
-}
-
 /** Opens a round: the run's settings, its event stream, its budget meter and a lazily created planner model. */
 export function openRound(
   state: State,
   config: LangGraphRunnableConfig,
   deps: OrchestratorDeps,
-  window?: BudgetWindow,
+  window?: BudgetSnapshot,
 ): Round {
   const settings = resolveSettings(config, deps.settings);
   const meter = window && hasRunBudget(settings) ? new RunMeter(settings, window.used, window.startedAt) : undefined;

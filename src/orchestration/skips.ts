@@ -49,3 +49,11 @@ export function skipPending(board: TaskBoard, reason: string, emit: Emit): strin
   }
   return skipped.map((task) => task.id);
 }
+
+/** Stops dispatching under a reached budget: every pending task is skipped, with a note. Returns the run's `stopReason`. */
+export function stopDispatching(round: { emit: Emit; notes: string[] }, board: TaskBoard, reached: string): string {
+  const stopReason = `run budget reached: ${reached}`;
+  const stopped = skipPending(board, stopReason, round.emit);
+  if (stopped.length) round.notes.push(`Dispatching stopped: ${stopReason}; ${stopped.length} task(s) not run.`);
+  return stopReason;
+}

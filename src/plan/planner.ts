@@ -10,7 +10,7 @@ import { promptNonce, withDataRule } from "../fence.js";
 import { expandRequest, planRequest, plannerSystemPrompt, repairRequest, replanRequest } from "../prompts.js";
 import type { WorkerCatalog } from "../worker-contract.js";
 import { TaskSpecSchema, type DroppedEdge, type TaskRecord, type TaskResult, type TaskSpec } from "../schemas.js";
-import { addUsage, usageOf, ZERO_USAGE, type Usage } from "../usage.js";
+import { addUsage, usageOf, ZERO_USAGE, type Usage } from "../budget/usage.js";
 
 /** The LLM-facing task schema; `worker` is an enum of the registry's names. */
 export function plannedTaskSchema(registry: WorkerCatalog) {

@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
 import { RunBudgetReachedError } from "../errors.js";
-import { addUsage, type BudgetShare, type Usage } from "../usage.js";
-import { RunMeter } from "../workers/meter.js";
+import { addUsage, type Usage } from "../budget/usage.js";
+import type { BudgetShare } from "../budget/budgets.js";
+import { RunMeter } from "../budget/meter.js";
 import { KEEP_SECONDS } from "./connection.js";
 
 /**

@@ -7,7 +7,7 @@ import type { ModelProvider } from "../models.js";
 import type { TaskResult, WorkerInput } from "../schemas.js";
 import type { Settings } from "../settings.js";
 import { runTaskHere, taskMemory } from "../workers/run-task.js";
-import type { BudgetShare } from "../usage.js";
+import type { BudgetShare } from "../budget/budgets.js";
 import type { WorkerCatalog } from "../worker-contract.js";
 import { SharedMeter } from "./budget.js";
 import {

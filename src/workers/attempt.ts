@@ -6,10 +6,10 @@ import type { EventInit } from "../events.js";
 import type { ModelProvider, ModelRole } from "../models.js";
 import type { AttemptParams, WorkerInput } from "../schemas.js";
 import type { Settings } from "../settings.js";
-import { addUsage, usageOf, ZERO_USAGE, type Usage } from "../usage.js";
+import { addUsage, usageOf, ZERO_USAGE, type Usage } from "../budget/usage.js";
 import type { ModelAccess, WorkerMemory } from "../worker-contract.js";
 import { memoryConfigurable } from "./memory.js";
-import { meteredModel, RunMeter, tokensOf, type CallObserver } from "./meter.js";
+import { meteredModel, RunMeter, tokensOf, type CallObserver } from "../budget/meter.js";
 
 export interface ExecuteOptions {
   provider: ModelProvider;

@@ -1,7 +1,7 @@
 import { HumanMessage, SystemMessage, type BaseMessage } from "@langchain/core/messages";
 import { z } from "zod";
 import { fence, taskNonce, withDataRule } from "../fence.js";
-import { usageOf } from "../usage.js";
+import { usageOf } from "../budget/usage.js";
 import type { ResultCheck } from "../worker-contract.js";
 
 const VerdictSchema = z.object({

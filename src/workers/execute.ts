@@ -4,7 +4,7 @@ import { taskNonce, withDataRule } from "../fence.js";
 import { boundedCall, textOf } from "../models.js";
 import { clarifyRequest, CLARIFIER_SYSTEM_PROMPT } from "../prompts.js";
 import type { AttemptRecord, FollowUp, TaskResult, WorkerInput } from "../schemas.js";
-import { sumUsage } from "../usage.js";
+import { sumUsage } from "../budget/usage.js";
 import type { Attempt, ExecuteOptions } from "./attempt.js";
 import { runAttempt } from "./run-attempt.js";
 import { capData, capOutput } from "./verify.js";

@@ -3,7 +3,7 @@ import { dependentsOf } from "../dag.js";
 import type { Emit } from "../events.js";
 import type { HandBack, TaskResult, WorkerAssignment } from "../schemas.js";
 import { stepInput } from "./assignment.js";
-import type { RunMeter } from "./meter.js";
+import type { RunMeter } from "../budget/meter.js";
 import type { RunStep } from "./run-task.js";
 
 /** What the pool's durable record of landings holds: the tasks that finished, in order, and why it stops launching, if it does. */

@@ -3,7 +3,7 @@ import { type BaseStore, task as durableTask, isGraphBubbleUp } from "@langchain
 import type { OrchestratorDeps } from "../deps.js";
 import type { TaskResult, WorkerInput } from "../schemas.js";
 import type { Settings } from "../settings.js";
-import { ZERO_USAGE } from "../usage.js";
+import { ZERO_USAGE } from "../budget/usage.js";
 import { classifyError } from "./classify.js";
 import { executeTask } from "./execute.js";
 import { workerMemory } from "./memory.js";

@@ -24,7 +24,7 @@ import { validatePlan } from "../../src/plan/validate.js";
 import type { WorkerOutput, WorkerRunContext } from "../../src/worker-contract.js";
 import { runGraph } from "../../src/app/run.js";
 import { PlanInputSchema, type DependencyResult, type WorkerInput } from "../../src/schemas.js";
-import type { Usage } from "../../src/usage.js";
+import type { Usage } from "../../src/budget/usage.js";
 import { estimateTokens, scriptedProvider } from "../helpers/scripted-model.js";
 import { dataRule, taskNonce } from "../../src/fence.js";
 

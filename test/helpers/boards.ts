@@ -6,7 +6,7 @@ import { TaskBoard, toRecords, type TaskTable } from "../../src/orchestration/ta
 import type { TaskRecord, TaskResult, TaskSpec } from "../../src/schemas.js";
 import { parseSettings, type SettingsInput } from "../../src/settings.js";
 import type { State } from "../../src/state.js";
-import { ZERO_USAGE } from "../../src/usage.js";
+import { ZERO_USAGE } from "../../src/budget/usage.js";
 import { functionWorker, WorkerRegistry } from "../../src/workers/registry.js";
 
 /** Pending plan records of the specs, in plan order (order 0, 1, …). */

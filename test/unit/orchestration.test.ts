@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { PlanValidationError } from "../../src/errors.js";
-import { hasRunBudget } from "../../src/orchestration/budgets.js";
+import { hasRunBudget } from "../../src/budget/budgets.js";
 import { dispatchPool, dispatchReady, scheduleNext } from "../../src/orchestration/dispatch.js";
 import { acceptFollowUps, addTasks } from "../../src/orchestration/follow-ups.js";
 import { adoptPlan, choosePlan, singleTaskPlan } from "../../src/orchestration/initial-plan.js";
@@ -17,8 +17,9 @@ import { byPriority, ranksOf, readyTasks, TaskBoard, toRecords } from "../../src
 import type { DeadLetter, TaskRecord, TaskSpec } from "../../src/schemas.js";
 import { parseSettings, type SettingsInput } from "../../src/settings.js";
 import type { State } from "../../src/state.js";
-import { budgetExceeded, ZERO_USAGE } from "../../src/usage.js";
-import { RunMeter } from "../../src/workers/meter.js";
+import { budgetExceeded } from "../../src/budget/budgets.js";
+import { ZERO_USAGE } from "../../src/budget/usage.js";
+import { RunMeter } from "../../src/budget/meter.js";
 import { planReply, task } from "../helpers/fixtures.js";
 import { estimateTokens, scriptedProvider, type Responder } from "../helpers/scripted-model.js";
 import {

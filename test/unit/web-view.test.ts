@@ -10,7 +10,7 @@ import { handleUi, streamed, type ViewSource } from "../../src/web/routes.js";
 import { app } from "../../src/server/app.js";
 import { serverViewSource } from "../../src/server/ui.js";
 import { applyEvent, overlay, viewFromState, viewStateOf, type LiveTask } from "../../src/web/run-view.js";
-import { ZERO_USAGE } from "../../src/usage.js";
+import { ZERO_USAGE } from "../../src/budget/usage.js";
 import { as, failed, records, result, table } from "../helpers/boards.js";
 import { task } from "../helpers/fixtures.js";
 

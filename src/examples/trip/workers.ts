@@ -5,7 +5,7 @@ import type { WorkerDefinition, WorkerOutput, WorkerRunContext } from "../../wor
 import type { FollowUpInput, WorkerInput } from "../../schemas.js";
 import { fence, taskNonce, withDataRule } from "../../fence.js";
 import { textOf } from "../../models.js";
-import { usageOf } from "../../usage.js";
+import { usageOf } from "../../budget/usage.js";
 import {
   AttractionPicksSchema,
   BudgetReportSchema,

@@ -3,7 +3,7 @@ import { workerTaskPrompt } from "../../../src/prompts.js";
 import { agentWorker, functionWorker } from "../../../src/workers/registry.js";
 import type { WorkerDefinition } from "../../../src/worker-contract.js";
 import type { PlanInput, WorkerInput } from "../../../src/schemas.js";
-import { usageOf } from "../../../src/usage.js";
+import { usageOf } from "../../../src/budget/usage.js";
 import { estimateTokens, scriptedProvider, type ModelCall } from "../../helpers/scripted-model.js";
 import type { BenchConfig } from "../config.js";
 import { tokenDag, type BenchTask, type TaskShape } from "../plans.js";

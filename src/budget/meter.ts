@@ -2,16 +2,8 @@ import { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import type { LLMResult } from "@langchain/core/outputs";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { RunBudgetReachedError } from "../errors.js";
-import type { BudgetSnapshot } from "../schemas.js";
-import {
-  addUsage,
-  budgetExceeded,
-  usageOf,
-  ZERO_USAGE,
-  type BudgetShare,
-  type RunBudgets,
-  type Usage,
-} from "../usage.js";
+import { budgetExceeded, type BudgetShare, type BudgetSnapshot, type RunBudgets } from "./budgets.js";
+import { addUsage, usageOf, ZERO_USAGE, type Usage } from "./usage.js";
 
 /**
  * The run-wide meter that every model call asks before it starts: the usage counted against the run's budgets so
@@ -166,8 +158,7 @@ export function meteredModel<T extends BaseChatModel>(model: T, meter: RunMeter,
   return view;
 }
 
-/** The meters of the waves in flight in this process, by run scope: one per thread, namespace and run. */
-const waveMeters = new Map<string, { wave: string; meter: RunMeter }>();
+/** How many runs' wave meters a worker node keeps: the oldest run's goes first. */
 const MAX_SCOPES = 1024;
 
 /** The scope of a run on a thread: its thread, the parent namespace (a graph may run as a subgraph) and its run. */
@@ -178,22 +169,26 @@ function scopeOf(config: LangGraphRunnableConfig, runId: string | undefined): st
 }
 
 /**
- * The meter shared by every worker of one wave in this process: created by the first of them from the wave's
- * snapshot (so a resumed wave rebuilds it from state), replaced when the run's next wave starts.
+ * The meters of the waves in flight, one per run scope: each wave's workers in this process share one meter. A
+ * worker node owns one; a run's next wave replaces its meter, and the oldest run's goes past `MAX_SCOPES`, so
+ * nothing needs to forget a meter.
  */
-export function waveMeter(config: LangGraphRunnableConfig, snapshot: BudgetSnapshot, budgets: RunBudgets): RunMeter {
-  const scope = scopeOf(config, snapshot.runId);
-  const wave = String((config.metadata as { langgraph_step?: number } | undefined)?.langgraph_step ?? "");
-  const current = waveMeters.get(scope);
-  if (current?.wave === wave) return current.meter;
-  const meter = new RunMeter(budgets, snapshot.used, snapshot.startedAt, `${scope}\u0000${wave}`);
-  waveMeters.delete(scope);
-  waveMeters.set(scope, { wave, meter });
-  if (waveMeters.size > MAX_SCOPES) waveMeters.delete(waveMeters.keys().next().value!);
-  return meter;
-}
+export class WaveMeters {
+  private readonly meters = new Map<string, { wave: string; meter: RunMeter }>();
 
-/** Forgets the run's wave meter (its usage is in state once the wave is over). */
-export function forgetWaveMeter(config: LangGraphRunnableConfig, runId: string | undefined): void {
-  waveMeters.delete(scopeOf(config, runId));
+  /**
+   * The meter of the wave this worker belongs to: created by the wave's first worker from the wave's snapshot (so a
+   * resumed wave rebuilds it from state), and shared by the others.
+   */
+  meterFor(config: LangGraphRunnableConfig, snapshot: BudgetSnapshot, budgets: RunBudgets): RunMeter {
+    const scope = scopeOf(config, snapshot.runId);
+    const wave = String((config.metadata as { langgraph_step?: number } | undefined)?.langgraph_step ?? "");
+    const current = this.meters.get(scope);
+    if (current?.wave === wave) return current.meter;
+    const meter = new RunMeter(budgets, snapshot.used, snapshot.startedAt, `${scope}\u0000${wave}`);
+    this.meters.delete(scope);
+    this.meters.set(scope, { wave, meter });
+    if (this.meters.size > MAX_SCOPES) this.meters.delete(this.meters.keys().next().value!);
+    return meter;
+  }
 }

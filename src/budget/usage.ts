@@ -41,41 +41,6 @@ export function sumUsage(items: Iterable<{ usage?: Partial<Usage> } | undefined>
   return total;
 }
 
-/** The run budgets: a wall-clock deadline, a token budget and a model-call cap (0 = none). */
-export interface RunBudgets {
-  deadlineMs: number;
-  maxTokens: number;
-  maxModelCalls: number;
-}
-
-/**
- * What a wave's meter gives the meter of a process running some of its tasks (a task worker's): the ledger every
- * such process counts the wave's calls under, the budgets, and what the run had spent before the wave.
- */
-export interface BudgetShare {
-  ledger: string;
-  budgets: RunBudgets;
-  base: Usage;
-  startedAt?: string;
-}
-
-/** Which run budget is used up, if any: the wall-clock deadline, the token budget or the model-call cap. */
-export function budgetExceeded(
-  budget: RunBudgets,
-  usage: Usage,
-  startedAt: string | undefined,
-  now = Date.now(),
-): string | undefined {
-  const elapsed = startedAt ? now - Date.parse(startedAt) : 0;
-  if (budget.deadlineMs > 0 && elapsed >= budget.deadlineMs)
-    return `the deadline of ${budget.deadlineMs} ms passed (${elapsed} ms)`;
-  if (budget.maxTokens > 0 && usage.totalTokens >= budget.maxTokens)
-    return `${usage.totalTokens} tokens used of ${budget.maxTokens}`;
-  if (budget.maxModelCalls > 0 && usage.modelCalls >= budget.maxModelCalls)
-    return `${usage.modelCalls} model calls made of ${budget.maxModelCalls}`;
-  return undefined;
-}
-
 /**
  * Total usage of a run: the orchestration's own calls plus every task result, earlier dispatches of a task
  * included. An expanded task's result joins its subtasks' (and sums their usage), so it is not counted again.
