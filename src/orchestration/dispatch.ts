@@ -1,6 +1,7 @@
 import type { Emit } from "../events.js";
 import {
   dependencyResult,
+  dependentsOf,
   specOf,
   type DispatchUnit,
   type HandBack,
@@ -15,7 +16,6 @@ import { awaitsExpansion, expandComplexTasks } from "./expansion.js";
 import { completeParents } from "./results.js";
 import type { Round } from "./round.js";
 import { skipBlocked, skipPending, stopDispatching } from "./skips.js";
-import { dependentsOf } from "../dag.js";
 import { allTerminal, byPriority, ranksOf, readyTasks, type TaskBoard, type TaskTable } from "./task-board.js";
 
 /** The ready tasks to send now, in priority order, at most `capacity` of them. */

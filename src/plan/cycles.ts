@@ -1,5 +1,4 @@
-import type { Edges } from "../dag.js";
-import type { DroppedEdge } from "../schemas.js";
+import type { DroppedEdge, Edges } from "../schemas.js";
 
 /**
  * Finds the edges that close dependency cycles. The rule: tasks are visited depth-first in plan order,

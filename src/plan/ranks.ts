@@ -1,4 +1,4 @@
-import { dependentsOf, type Edges } from "../dag.js";
+import { dependentsOf, type Edges } from "../schemas.js";
 
 /**
  * Critical-path rank of every task: its estimated cost plus the largest rank among the tasks that depend on

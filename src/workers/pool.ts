@@ -1,7 +1,6 @@
 import { task as durableTask, type LangGraphRunnableConfig } from "@langchain/langgraph";
-import { dependentsOf } from "../dag.js";
 import type { Emit } from "../events.js";
-import type { HandBack, TaskResult, WorkerAssignment } from "../schemas.js";
+import { dependentsOf, type HandBack, type TaskResult, type WorkerAssignment } from "../schemas.js";
 import { stepInput } from "./assignment.js";
 import type { RunMeter } from "../budget/meter.js";
 import type { RunStep } from "./run-task.js";

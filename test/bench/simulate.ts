@@ -1,4 +1,4 @@
-import { dependentsOf } from "../../src/dag.js";
+import { dependentsOf } from "../../src/schemas.js";
 import { criticalPathRanks } from "../../src/plan/ranks.js";
 import type { BenchTask } from "./plans.js";
 
