@@ -13,7 +13,7 @@ import { openRound, type Round } from "../src/orchestration/round.js";
 import { inputDigest, newRunId, startsNewRun } from "../src/orchestration/runs.js";
 import { skipBlocked, stopDispatching } from "../src/orchestration/skips.js";
 import { TaskBoard } from "../src/orchestration/task-board.js";
-import type { State, Update } from "../src/state.js";
+import { freshRunState, type State, type Update } from "../src/state.js";
 import { addUsage, budgetUsage, ZERO_USAGE } from "../src/budget/usage.js";
 
 /** The orchestrator: plans the goal, then after every wave reads results, adapts the plan and dispatches. */
@@ -42,21 +42,13 @@ export function makeOrchestratorNode(deps: OrchestratorDeps) {
 async function startPlan(round: Round, { runId, startedAt }: { runId: string; startedAt: string }): Promise<Update> {
   const { state, settings, notes } = round;
   const reset: Update = {
+    ...freshRunState(),
     runId,
     goal: state.goal,
     chatTurn: state.chatTurn,
     planRunId: runId,
     inputDigest: inputDigest(state),
     planGoal: state.goal,
-    budgetBase: undefined,
-    tasks: new Overwrite({}),
-    results: new Overwrite({}),
-    deadLetters: [],
-    droppedEdges: [],
-    replans: 0,
-    answer: "",
-    dispatch: [],
-    pendingReview: null,
     startedAt,
     stopReason: null,
     fenceSeed: randomUUID(),

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { DeltaValue, MessagesValue, StateSchema } from "@langchain/langgraph";
+import { DeltaValue, MessagesValue, Overwrite, StateSchema } from "@langchain/langgraph";
 import {
   DeadLetterSchema,
   DispatchUnitSchema,
@@ -148,6 +148,24 @@ const fields = {
   orchestrationUsage: UsageSchema.default(() => ({ inputTokens: 0, outputTokens: 0, totalTokens: 0, modelCalls: 0 })),
   answer: z.string().default(""),
 };
+
+/** The keys that outlive a run: the thread's conversation and what its caller passed in. */
+const THREAD_KEYS: ReadonlySet<string> = new Set(["goal", "messages", "chatTurn", "plan", "fallbackPlan"]);
+
+/**
+ * A new run's state: every key of a run back to its schema's default (none for an optional one), the delta channels
+ * (tasks, results, notes) overwritten empty. A key added to the state starts over with each run unless it is a
+ * thread key.
+ */
+export function freshRunState(): Update {
+  const fresh: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(fields)) {
+    if (THREAD_KEYS.has(key)) continue;
+    if (field instanceof DeltaValue) fresh[key] = new Overwrite((field.valueSchema as z.ZodType).parse(undefined));
+    else if (field instanceof z.ZodType) fresh[key] = field.parse(undefined);
+  }
+  return fresh as Update;
+}
 
 /** The graph state: what Studio, the SDK and checkpoints see. */
 export const OrchestratorState = new StateSchema(fields);
