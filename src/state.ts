@@ -115,27 +115,41 @@ const fields = {
   // Delta channels: checkpoints keep each write once instead of re-serialising the whole table every step,
   // so checkpoint bytes grow linearly with the work (LangGraph beta API).
   tasks: new DeltaValue(
-    z.record(z.string(), TaskRecordSchema).default(() => ({})),
+    z
+      .record(z.string(), TaskRecordSchema)
+      .default(() => ({}))
+      .describe("The run's tasks by id: each one's spec and where it is in its lifecycle."),
     { reducer: mergeTasks },
   ),
   results: new DeltaValue(
-    z.record(z.string(), TaskResultSchema).default(() => ({})),
+    z
+      .record(z.string(), TaskResultSchema)
+      .default(() => ({}))
+      .describe("The workers' results by task id: the latest dispatch of each task."),
     { reducer: mergeResults },
   ),
   planGoal: z.string().optional().describe("The goal the current tasks were planned for."),
   planRunId: z.string().optional().describe("The run the current tasks belong to."),
   inputDigest: z.string().optional().describe("A digest of the input (goal and plans) the current run started from."),
-  planSource: PlanSourceSchema.optional(),
+  planSource: PlanSourceSchema.optional().describe("Where the run's plan came from."),
   dispatch: z
     .array(DispatchUnitSchema)
     .default(() => [])
     .describe(
       "What is sent to workers this round: per worker a chain of task ids run in order, or a pool run with `pool` slots.",
     ),
-  droppedEdges: z.array(DroppedEdgeSchema).default(() => []),
-  deadLetters: z.array(DeadLetterSchema).default(() => []),
-  replans: z.number().int().default(0),
-  pendingReview: ReviewRequestSchema.nullable().default(null),
+  droppedEdges: z
+    .array(DroppedEdgeSchema)
+    .default(() => [])
+    .describe("Dependencies dropped to break cycles in the plan."),
+  deadLetters: z
+    .array(DeadLetterSchema)
+    .default(() => [])
+    .describe("Tasks out of attempts: each one's spec, last error and attempts, for a re-drive."),
+  replans: z.number().int().default(0).describe("Times the planner revised the plan in this run."),
+  pendingReview: ReviewRequestSchema.nullable()
+    .default(null)
+    .describe("The review the run waits for (a plan to approve, or a breakdown to write); null when none."),
   notes: new DeltaValue(
     z
       .array(z.string())
@@ -145,8 +159,10 @@ const fields = {
       reducer: appendNotes,
     },
   ),
-  orchestrationUsage: UsageSchema.default(() => ({ inputTokens: 0, outputTokens: 0, totalTokens: 0, modelCalls: 0 })),
-  answer: z.string().default(""),
+  orchestrationUsage: UsageSchema.default(() => ({ ...ZERO_USAGE })).describe(
+    "Usage of the orchestrator's own model calls: planning, expansion, replans and the synthesizer.",
+  ),
+  answer: z.string().default("").describe("The synthesized answer; empty until the run is over."),
 };
 
 /** The keys that outlive a run: the thread's conversation and what its caller passed in. */
