@@ -165,3 +165,62 @@ export class QueueConnectionError extends OrchestratorError {
     );
   }
 }
+
+/** Another invocation is running on the same thread. */
+export class ThreadBusyError extends OrchestratorError {
+  constructor(
+    readonly threadId: string,
+    where: string,
+  ) {
+    super(
+      `Thread "${threadId}" is already running ${where}. Two runs on one thread would interleave their writes; ` +
+        "wait for the other run to finish, or use another thread.",
+    );
+  }
+}
+
+/** A lock file that cannot be read or written, or that holds something other than a lock. */
+export class LockFileError extends OrchestratorError {}
+
+/** The database could not be reached or dropped the connection; the thread's checkpoints are intact. */
+export class CheckpointerConnectionError extends OrchestratorError {}
+
+/** A re-drive asked for a task that is not in the dead-letter queue. */
+export class NotDeadLetteredError extends ConfigError {
+  constructor(id: string, dead: readonly string[]) {
+    super(`Task "${id}" is not in the dead-letter queue. Dead letters: ${dead.length ? dead.join(", ") : "none"}.`);
+  }
+}
+
+/** What went wrong in a task's attempt; the kind decides whether the attempt is retried. */
+export const ERROR_KINDS = [
+  "timeout",
+  "rate_limit",
+  "server",
+  "network",
+  "client",
+  "auth",
+  "schema",
+  "empty",
+  "underspecified",
+  "check",
+  "refusal",
+  "not_configured",
+  "mcp",
+  "worker",
+  "aborted",
+  "budget",
+] as const;
+export type ErrorKind = (typeof ERROR_KINDS)[number];
+
+/** A failed attempt with a known kind: empty output, a failed contract or check, a timeout. */
+export class AttemptFailure extends OrchestratorError {
+  constructor(
+    readonly kind: ErrorKind,
+    message: string,
+    readonly retryable = true,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
+}

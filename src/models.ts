@@ -5,6 +5,7 @@ import { getChatModelByClassName, MODEL_PROVIDER_CONFIG } from "langchain/chat_m
 import { readEnvironment, type Environment } from "./env.js";
 import {
   ModelCallTimeoutError,
+  ConfigError,
   ModelNotConfiguredError,
   ModelPackageMissingError,
   OrchestratorError,
@@ -59,7 +60,7 @@ async function importChatModel(spec: string, provider: ProviderName): Promise<Ch
   const { className, package: packageName } = MODEL_PROVIDER_CONFIG[provider];
   try {
     const found = await getChatModelByClassName(className, provider);
-    if (!found) throw new Error(`no ${className} in ${packageName}`);
+    if (!found) throw new ConfigError(`no ${className} in ${packageName}`);
     return found as unknown as ChatModelClass;
   } catch (error) {
     if (/Unable to import|Cannot find (package|module)/.test((error as Error).message))

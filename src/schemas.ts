@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ERROR_KINDS } from "./errors.js";
 import { BudgetSnapshotSchema } from "./budget/budgets.js";
 import { UsageSchema } from "./budget/usage.js";
 
@@ -107,24 +108,6 @@ export function dependentsOf<T extends Edges>(tasks: Iterable<T>): Map<string, T
   return dependents;
 }
 
-export const ERROR_KINDS = [
-  "timeout",
-  "rate_limit",
-  "server",
-  "network",
-  "client",
-  "auth",
-  "schema",
-  "empty",
-  "underspecified",
-  "check",
-  "refusal",
-  "not_configured",
-  "mcp",
-  "worker",
-  "aborted",
-  "budget",
-] as const;
 export const ErrorKindSchema = z.enum(ERROR_KINDS);
 export type ErrorKind = z.infer<typeof ErrorKindSchema>;
 

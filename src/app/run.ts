@@ -2,7 +2,7 @@ import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import { Command } from "@langchain/langgraph";
 import { uuid6 } from "@langchain/langgraph-checkpoint";
 import { isResolved, RESOLVED_SETTINGS_KEY, recursionLimitFor, settingsOf, type SettingsInput } from "../settings.js";
-import { RunCancelledError, RunStoppedError } from "../errors.js";
+import { OrchestratorError, RunCancelledError, RunStoppedError } from "../errors.js";
 import { isOrchestratorEvent, type OrchestratorEvent } from "../events.js";
 import { TASK_STATUSES, type DeadLetter, type TaskRecord, type TaskResult, type TaskStatus } from "../schemas.js";
 import { runUsage, type Usage } from "../budget/usage.js";
@@ -209,7 +209,7 @@ export async function runGraph(
   } finally {
     options.drain?.removeEventListener("abort", markDrain);
   }
-  if (!state) throw new Error(`The run on thread "${options.threadId}" produced no state.`);
+  if (!state) throw new OrchestratorError(`The run on thread "${options.threadId}" produced no state.`);
   return summarize(options.threadId, state, review, interrupt);
 }
 

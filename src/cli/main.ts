@@ -8,7 +8,8 @@ import {
   openCheckpointer,
   type CheckpointerHandle,
 } from "../persistence/checkpointer.js";
-import { processLock, type Release, ThreadBusyError } from "../persistence/thread-lock.js";
+import { processLock, type Release } from "../persistence/thread-lock.js";
+import { ThreadBusyError } from "../errors.js";
 import { parseCli, usage, usageErrorText, type CliOptions } from "./args.js";
 import { readEnvironment } from "../env.js";
 import {

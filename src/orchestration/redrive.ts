@@ -1,14 +1,7 @@
-import { ConfigError } from "../errors.js";
+import { ConfigError, NotDeadLetteredError } from "../errors.js";
 import type { TaskRecord } from "../schemas.js";
 import type { State, Update } from "../state.js";
 import { runUsage } from "../budget/usage.js";
-
-/** A re-drive asked for a task that is not in the dead-letter queue. */
-export class NotDeadLetteredError extends ConfigError {
-  constructor(id: string, dead: readonly string[]) {
-    super(`Task "${id}" is not in the dead-letter queue. Dead letters: ${dead.length ? dead.join(", ") : "none"}.`);
-  }
-}
 
 /** The dead letters a re-drive takes: the given ids, each of which must be one, or else all; none at all is refused. */
 export function chosenDeadLetters(dead: readonly string[], taskIds?: readonly string[]): string[] {

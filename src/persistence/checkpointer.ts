@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { InMemoryStore, MemorySaver, type BaseCheckpointSaver, type BaseStore } from "@langchain/langgraph";
-import { CheckpointerSpecError, ConfigError, OrchestratorError } from "../errors.js";
+import { CheckpointerConnectionError, CheckpointerSpecError, ConfigError } from "../errors.js";
 import { SqliteStore } from "./sqlite-store.js";
 import { fileLock, postgresLock, processLock, type ThreadLock } from "./thread-lock.js";
 
@@ -27,9 +27,6 @@ export interface CheckpointerOptions {
   /** Postgres connection pool size (default 10); also `?pool_size=` in the URL. */
   poolSize?: number;
 }
-
-/** The database could not be reached or dropped the connection; the thread's checkpoints are intact. */
-export class CheckpointerConnectionError extends OrchestratorError {}
 
 /**
  * Opens a checkpointer from a spec: `memory`, `sqlite:PATH` (or `sqlite::memory:`), or

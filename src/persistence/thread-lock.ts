@@ -2,20 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import type pg from "pg";
-import { OrchestratorError } from "../errors.js";
-
-/** Another invocation is running on the same thread. */
-export class ThreadBusyError extends OrchestratorError {
-  constructor(
-    readonly threadId: string,
-    where: string,
-  ) {
-    super(
-      `Thread "${threadId}" is already running ${where}. Two runs on one thread would interleave their writes; ` +
-        "wait for the other run to finish, or use another thread.",
-    );
-  }
-}
+import { LockFileError, OrchestratorError, ThreadBusyError } from "../errors.js";
 
 /** Releases a held lock. */
 export type Release = () => Promise<void>;
@@ -37,9 +24,6 @@ export function processLock(): ThreadLock {
     },
   };
 }
-
-/** A lock file that cannot be read or written, or that holds something other than a lock. */
-export class LockFileError extends OrchestratorError {}
 
 /** Lock files this process holds, whichever orchestrator took them. */
 const heldFiles = processLock();

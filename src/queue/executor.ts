@@ -4,8 +4,9 @@ import type { RunSummary } from "../app/run.js";
 import { RunStoppedError } from "../errors.js";
 import type { OrchestratorEvent } from "../events.js";
 import { createOrchestrator, type OrchestratorOptions } from "../index.js";
-import { CheckpointerConnectionError, connectionError } from "../persistence/checkpointer.js";
-import { ThreadBusyError } from "../persistence/thread-lock.js";
+import { CheckpointerConnectionError } from "../errors.js";
+import { connectionError } from "../persistence/checkpointer.js";
+import { ThreadBusyError } from "../errors.js";
 import {
   connect,
   executorCountsKey,

@@ -4,7 +4,7 @@ import type { Redis } from "ioredis";
 import type { RunSummary } from "../app/run.js";
 import { ConfigError, QueuedRunFailedError, QueueFullError } from "../errors.js";
 import type { OrchestratorEvent } from "../events.js";
-import { ThreadBusyError } from "../persistence/thread-lock.js";
+import { ThreadBusyError } from "../errors.js";
 import type { PlanInput } from "../schemas.js";
 import type { SettingsInput } from "../settings.js";
 import {

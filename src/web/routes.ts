@@ -46,12 +46,11 @@ async function redrive(request: Request, source: ViewSource, threadId: string): 
   if (!request.headers.get("content-type")?.startsWith("application/json")) {
     return Response.json({ error: "Send the re-drive as application/json." }, { status: 415 });
   }
-  let taskIds: string[];
-  try {
-    const body = (await request.json()) as { taskIds?: unknown };
-    if (!Array.isArray(body.taskIds) || !body.taskIds.every((id) => typeof id === "string")) throw new Error();
-    taskIds = body.taskIds;
-  } catch {
+  const taskIds = await request.json().then(
+    (body: unknown) => (body as { taskIds?: unknown } | null)?.taskIds,
+    () => undefined,
+  );
+  if (!Array.isArray(taskIds) || !taskIds.every((id) => typeof id === "string")) {
     return Response.json(
       { error: 'Expected a JSON body { "taskIds": [...] } (empty: every dead letter).' },
       { status: 400 },

@@ -7,7 +7,7 @@ import { workerTaskPrompt } from "../prompts.js";
 import type { WorkerInput } from "../schemas.js";
 import type { AgentWorker, WorkerOutput } from "../worker-contract.js";
 import { nestedRunConfig, type Attempt } from "./attempt.js";
-import { AttemptFailure } from "./classify.js";
+import { AttemptFailure } from "../errors.js";
 import { mcpFailures, withMcpTools } from "./mcp.js";
 
 /** What the agent is told once its tool rounds are spent. */

@@ -1,17 +1,5 @@
-import { McpServerError, ModelNotConfiguredError, OrchestratorError, RunBudgetReachedError } from "../errors.js";
+import { AttemptFailure, McpServerError, ModelNotConfiguredError, RunBudgetReachedError } from "../errors.js";
 import type { ErrorKind, TaskError } from "../schemas.js";
-
-/** A failed attempt with a known kind: empty output, a failed contract or check, a timeout. */
-export class AttemptFailure extends OrchestratorError {
-  constructor(
-    readonly kind: ErrorKind,
-    message: string,
-    readonly retryable = true,
-    readonly retryAfterMs?: number,
-  ) {
-    super(message);
-  }
-}
 
 const RETRYABLE: Record<ErrorKind, boolean> = {
   timeout: true,

@@ -1,5 +1,5 @@
 import { HumanMessage, SystemMessage } from "@langchain/core/messages";
-import { RunBudgetReachedError } from "../errors.js";
+import { OrchestratorError, RunBudgetReachedError } from "../errors.js";
 import { taskNonce, withDataRule } from "../fence.js";
 import { boundedCall, textOf } from "../models.js";
 import { clarifyRequest, CLARIFIER_SYSTEM_PROMPT } from "../prompts.js";
@@ -118,7 +118,7 @@ export async function executeTask(
     const untilDeadline = (options.meter?.deadlineAt ?? Number.POSITIVE_INFINITY) - Date.now();
     await sleep(Math.min(outcome.retryAfterMs ?? 0, MAX_RETRY_WAIT_MS, untilDeadline), options.signal);
   }
-  throw new Error("unreachable: the retry ladder is never empty");
+  throw new OrchestratorError("unreachable: the retry ladder is never empty");
 }
 
 /** The run budget message when the run's deadline has passed: no attempt starts then. */

@@ -1,6 +1,6 @@
 import type { WorkerInput } from "../schemas.js";
 import type { Attempt } from "./attempt.js";
-import { AttemptFailure } from "./classify.js";
+import { AttemptFailure } from "../errors.js";
 import type { FunctionWorker, WorkerOutput } from "../worker-contract.js";
 
 export async function runFunction(

@@ -9,7 +9,7 @@ import { workerTaskPrompt } from "../prompts.js";
 import type { WorkerInput } from "../schemas.js";
 import type { GraphWorker, WorkerDefinition, WorkerGraph, WorkerOutput } from "../worker-contract.js";
 import { nestedRunConfig, type Attempt } from "./attempt.js";
-import { AttemptFailure } from "./classify.js";
+import { AttemptFailure } from "../errors.js";
 
 type Invocable = { invoke(input: unknown, config?: unknown): Promise<unknown> };
 

@@ -1,6 +1,6 @@
 import { FollowUpSchema, type FollowUp, type WorkerInput } from "../schemas.js";
 import type { Attempt } from "./attempt.js";
-import { AttemptFailure } from "./classify.js";
+import { AttemptFailure } from "../errors.js";
 import type { WorkerDefinition, WorkerOutput } from "../worker-contract.js";
 
 const UNDERSPECIFIED = /^\s*UNDERSPECIFIED:\s*/i;

@@ -19,7 +19,7 @@ import type { Itinerary } from "../../src/examples/trip/itinerary.js";
 import { tripSearchTools } from "../../src/examples/trip/tools.js";
 import { weekdayOf } from "../../src/examples/trip/dates.js";
 import { TRIP_DATA } from "../../src/examples/trip/data.js";
-import { AttemptFailure } from "../../src/workers/classify.js";
+import { AttemptFailure } from "../../src/errors.js";
 import { validatePlan } from "../../src/plan/validate.js";
 import type { WorkerOutput, WorkerRunContext } from "../../src/worker-contract.js";
 import { runGraph } from "../../src/app/run.js";

@@ -6,7 +6,8 @@
  * line it prints is `{"ready":true,"pid":N}`.
  */
 import { createInterface } from "node:readline";
-import { fileLock, type Release, ThreadBusyError } from "../../src/persistence/thread-lock.js";
+import { fileLock, type Release } from "../../src/persistence/thread-lock.js";
+import { ThreadBusyError } from "../../src/errors.js";
 
 /** One answer of a racer. */
 export type RacerReply =

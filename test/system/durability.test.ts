@@ -2,11 +2,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
 import { createOrchestrator, functionWorker, RunStoppedError, ThreadBusyError } from "../../src/index.js";
-import {
-  openCheckpointer,
-  parsePostgresSpec,
-  CheckpointerConnectionError,
-} from "../../src/persistence/checkpointer.js";
+import { openCheckpointer, parsePostgresSpec } from "../../src/persistence/checkpointer.js";
+import { CheckpointerConnectionError } from "../../src/errors.js";
 import { fileLock } from "../../src/persistence/thread-lock.js";
 import { echoWorker, harness, task, WorkLog } from "../helpers/fixtures.js";
 import { scriptedProvider } from "../helpers/scripted-model.js";

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ConfigError } from "../../errors.js";
 import type { WorkerInput } from "../../schemas.js";
 import { findCity, findOrigin, TRIP_DATA, type TripDataset } from "./data.js";
 import { addDays, daysBetween, isIsoDate, isoDate } from "./dates.js";
@@ -186,7 +187,7 @@ export function structuredTripRequest(description: string): z.infer<typeof Parti
   const parsed = PartialTripRequestSchema.safeParse(json);
   if (parsed.success) return parsed.data;
   const issues = parsed.error.issues.map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`);
-  throw new Error(`The trip request in the task description is invalid: ${issues.join("; ")}`);
+  throw new ConfigError(`The trip request in the task description is invalid: ${issues.join("; ")}`);
 }
 
 /** The request a trip worker serves: the goal's text, overridden by a JSON request in the task description. */

@@ -1,5 +1,5 @@
 import { HumanMessage, SystemMessage, type AIMessage } from "@langchain/core/messages";
-import { AttemptFailure } from "../../workers/classify.js";
+import { AttemptFailure } from "../../errors.js";
 import { functionWorker, WorkerRegistry } from "../../workers/registry.js";
 import type { WorkerDefinition, WorkerOutput, WorkerRunContext } from "../../worker-contract.js";
 import type { FollowUpInput, WorkerInput } from "../../schemas.js";
