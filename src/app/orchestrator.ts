@@ -95,31 +95,13 @@ export interface Orchestrator {
 
 /** Creates an orchestrator for programmatic use. */
 export async function createOrchestrator(options: OrchestratorOptions = {}): Promise<Orchestrator> {
-  const registry =
-    options.workers instanceof WorkerRegistry
-      ? options.workers
-      : options.workers
-        ? new WorkerRegistry(options.workers)
-        : defaultRegistry();
+  const registry = registryOf(options.workers);
   const handle: CheckpointerHandle | undefined =
     typeof options.checkpointer === "object"
       ? undefined
       : await openCheckpointer(options.checkpointer ?? DEFAULT_CHECKPOINTER, options.checkpointerOptions);
   const saver = handle?.saver ?? (options.checkpointer as BaseCheckpointSaver);
-  const lock = options.lock ?? handle?.lock ?? processLock();
-  /** Runs `work` holding the thread; database connection losses become a clear, resumable error. */
-  const exclusive = async <T>(threadId: string, work: () => Promise<T>): Promise<T> => {
-    const release = await lock.acquire(threadId).catch((error: unknown) => {
-      throw connectionError(error);
-    });
-    try {
-      return await work();
-    } catch (error) {
-      throw connectionError(error);
-    } finally {
-      await release();
-    }
-  };
+  const exclusive = holdingThread(options.lock ?? handle?.lock ?? processLock());
   const graph = compileOrchestrator(
     {
       registry,
@@ -129,54 +111,14 @@ export async function createOrchestrator(options: OrchestratorOptions = {}): Pro
     },
     { checkpointer: saver, store: options.store ?? handle?.store ?? new InMemoryStore() },
   );
-  let defaults: Settings | undefined;
-  const currentState = async (threadId: string): Promise<State> =>
-    (await graph.getState({ configurable: { thread_id: threadId } })).values as State;
-  /** The thread's state; a clear error when nothing was ever checkpointed on it. */
-  const checkpointed = async (threadId: string): Promise<State> => {
-    const state = await currentState(threadId);
-    if (!state.goal) {
-      throw new ConfigError(`Thread "${threadId}" has no checkpoint to resume: start the run again with its goal.`);
-    }
-    return state;
-  };
-  const runOptions = (threadId: string, request: Omit<RunRequest, "threadId" | "plan">): RunOptions => ({
-    threadId,
-    // Parsed once per run: the run's nodes read them as they are.
-    settings: request.settings
-      ? parseSettings({ ...options.settings, ...request.settings })
-      : (defaults ??= settingsOf(options.settings)),
-    signal: request.signal,
-    drain: request.drain,
-    onEvent: (event) => {
-      options.onEvent?.(event);
-      request.onEvent?.(event);
-    },
-  });
+  const runOptions = runOptionsOf(options);
+  const currentState = (threadId: string) => stateOf(graph, threadId);
+  const checkpointed = (threadId: string) => checkpointedState(graph, threadId);
   return {
     graph,
     run: (goal, request = {}) => {
       const threadId = request.threadId ?? randomUUID();
-      // A new run id: every run() is a new run, whatever ran on the thread before, unless it names the thread's own.
-      const input = {
-        goal,
-        runId: request.runId ?? randomUUID(),
-        ...(request.plan ? { plan: request.plan } : {}),
-        ...(request.fallbackPlan ? { fallbackPlan: request.fallbackPlan } : {}),
-      };
-      return exclusive(threadId, async () => {
-        if (request.runId !== undefined) {
-          const state = await currentState(threadId);
-          // Planned under this id: the run started before. (Input checkpointed but not planned yet starts it afresh.)
-          if (state.runId === input.runId && state.planRunId === input.runId) {
-            if (state.answer) return summarize(threadId, state);
-            await request.onStart?.(true);
-            return runGraph(graph, null, runOptions(threadId, request));
-          }
-        }
-        await request.onStart?.(false);
-        return runGraph(graph, input, runOptions(threadId, request));
-      });
+      return exclusive(threadId, () => startRun(graph, goal, threadId, request, runOptions(threadId, request)));
     },
     resume: (threadId, answer, request = {}) =>
       exclusive(threadId, async () => {
@@ -200,4 +142,92 @@ export async function createOrchestrator(options: OrchestratorOptions = {}): Pro
     state: currentState,
     close: async () => handle?.close(),
   };
+}
+
+type OrchestratorGraph = ReturnType<typeof compileOrchestrator>;
+
+/** The thread's current state. */
+const stateOf = async (graph: OrchestratorGraph, threadId: string): Promise<State> =>
+  (await graph.getState({ configurable: { thread_id: threadId } })).values as State;
+
+/** The thread's state; a clear error when nothing was ever checkpointed on it. */
+async function checkpointedState(graph: OrchestratorGraph, threadId: string): Promise<State> {
+  const state = await stateOf(graph, threadId);
+  if (!state.goal) {
+    throw new ConfigError(`Thread "${threadId}" has no checkpoint to resume: start the run again with its goal.`);
+  }
+  return state;
+}
+
+/**
+ * Starts a run of `goal` on the thread (held by the caller): a new run with a new id, unless `request.runId` names
+ * the run the thread already holds, which then continues (or, finished, is only summarised).
+ */
+async function startRun(
+  graph: OrchestratorGraph,
+  goal: string,
+  threadId: string,
+  request: RunRequest,
+  options: RunOptions,
+): Promise<RunSummary> {
+  // A new run id: every run() is a new run, whatever ran on the thread before, unless it names the thread's own.
+  const input = {
+    goal,
+    runId: request.runId ?? randomUUID(),
+    ...(request.plan ? { plan: request.plan } : {}),
+    ...(request.fallbackPlan ? { fallbackPlan: request.fallbackPlan } : {}),
+  };
+  if (request.runId !== undefined) {
+    const state = await stateOf(graph, threadId);
+    // Planned under this id: the run started before. (Input checkpointed but not planned yet starts it afresh.)
+    if (state.runId === input.runId && state.planRunId === input.runId) {
+      if (state.answer) return summarize(threadId, state);
+      await request.onStart?.(true);
+      return runGraph(graph, null, options);
+    }
+  }
+  await request.onStart?.(false);
+  return runGraph(graph, input, options);
+}
+
+/** The workers as a registry: a registry as it is, definitions registered, or the default workers. */
+function registryOf(workers: OrchestratorOptions["workers"]): WorkerRegistry {
+  if (workers instanceof WorkerRegistry) return workers;
+  return workers ? new WorkerRegistry(workers) : defaultRegistry();
+}
+
+/** Runs `work` holding the thread; database connection losses become a clear, resumable error. */
+function holdingThread(lock: ThreadLock) {
+  return async <T>(threadId: string, work: () => Promise<T>): Promise<T> => {
+    const release = await lock.acquire(threadId).catch((error: unknown) => {
+      throw connectionError(error);
+    });
+    try {
+      return await work();
+    } catch (error) {
+      throw connectionError(error);
+    } finally {
+      await release();
+    }
+  };
+}
+
+/**
+ * The options of each run: its settings parsed once (the orchestrator's defaults once for every run that adds none),
+ * its signals, and its events to both listeners.
+ */
+function runOptionsOf(options: OrchestratorOptions) {
+  let defaults: Settings | undefined;
+  return (threadId: string, request: Omit<RunRequest, "threadId" | "plan">): RunOptions => ({
+    threadId,
+    settings: request.settings
+      ? parseSettings({ ...options.settings, ...request.settings })
+      : (defaults ??= settingsOf(options.settings)),
+    signal: request.signal,
+    drain: request.drain,
+    onEvent: (event) => {
+      options.onEvent?.(event);
+      request.onEvent?.(event);
+    },
+  });
 }

@@ -9,7 +9,6 @@ import {
   type CheckpointerHandle,
 } from "../persistence/checkpointer.js";
 import { processLock, type Release } from "../persistence/thread-lock.js";
-import { ThreadBusyError } from "../errors.js";
 import { parseCli, usage, usageErrorText, type CliOptions } from "./args.js";
 import { readEnvironment } from "../env.js";
 import {
@@ -19,6 +18,7 @@ import {
   PlanValidationError,
   RunCancelledError,
   RunStoppedError,
+  ThreadBusyError,
 } from "../errors.js";
 import { EXAMPLES } from "../examples/index.js";
 import { isEntryPoint, processIO, type TextIO } from "./io.js";

@@ -1,12 +1,11 @@
 import { DelayedError, type Job, WaitingError, Worker } from "bullmq";
+import type { Redis } from "ioredis";
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import type { RunSummary } from "../app/run.js";
-import { RunStoppedError } from "../errors.js";
+import { CheckpointerConnectionError, RunStoppedError, ThreadBusyError } from "../errors.js";
 import type { OrchestratorEvent } from "../events.js";
-import { createOrchestrator, type OrchestratorOptions } from "../index.js";
-import { CheckpointerConnectionError } from "../errors.js";
+import { createOrchestrator, type Orchestrator, type OrchestratorOptions } from "../index.js";
 import { connectionError } from "../persistence/checkpointer.js";
-import { ThreadBusyError } from "../errors.js";
 import {
   connect,
   executorCountsKey,
@@ -86,14 +85,64 @@ export async function createExecutor(options: ExecutorOptions): Promise<Executor
     taskRunner: tasks?.runner ?? orchestratorOptions.taskRunner,
   });
   const drain = new AbortController();
-  const count = (what: string) => connection.hincrby(executorCountsKey(queue.prefix), `${name}\u0000${what}`, 1);
+  const processor = jobProcessor({
+    orchestrator,
+    connection,
+    prefix: queue.prefix,
+    name,
+    drain,
+    busyRetryMs,
+    onEvent,
+    onRun,
+  });
 
-  const processor = async (job: Job<RunJobData>, token?: string, signal?: AbortSignal): Promise<RunSummary> => {
+  const worker = new Worker<RunJobData, RunSummary>(QUEUES.runs, processor, {
+    connection: workerConnection,
+    prefix: queue.prefix,
+    name,
+    concurrency,
+    ...lease(lockMs, maxStalls),
+  });
+  await worker.waitUntilReady();
+  let closing: Promise<void> | undefined;
+  return {
+    name,
+    close: () =>
+      (closing ??= (async () => {
+        drain.abort();
+        await worker.close();
+        await orchestrator.close();
+        await tasks?.close();
+        connection.disconnect();
+        workerConnection.disconnect();
+      })()),
+  };
+}
+
+/** What an executor's job processor works with. */
+interface ProcessorContext extends Pick<ExecutorOptions, "onEvent" | "onRun"> {
+  orchestrator: Orchestrator;
+  connection: Redis;
+  prefix: string;
+  name: string;
+  drain: AbortController;
+  busyRetryMs: number;
+}
+
+/**
+ * Runs one queued run's job: the orchestrator decides, holding the thread, whether it starts, continues or is only
+ * summarised; its events and outcome are published for `followRun`. A busy thread or an unreachable database delays
+ * the job; a drain puts it back for another executor.
+ */
+function jobProcessor(context: ProcessorContext) {
+  const { orchestrator, connection, prefix, name, drain, busyRetryMs, onEvent, onRun } = context;
+  const count = (what: string) => connection.hincrby(executorCountsKey(prefix), `${name}\u0000${what}`, 1);
+  return async (job: Job<RunJobData>, token?: string, signal?: AbortSignal): Promise<RunSummary> => {
     const threadId = job.id!;
     const report = (what: DistributiveOmit<RunReport, "threadId" | "goal" | "executor">) =>
       onRun?.({ threadId, goal: job.data.goal, executor: name, ...what } as RunReport);
     const entry = (value: DistributiveOmit<RunEntry, "executor">) =>
-      publish(connection, queue.prefix, threadId, { executor: name, ...value } as RunEntry);
+      publish(connection, prefix, threadId, { executor: name, ...value } as RunEntry);
     try {
       // The orchestrator decides, holding the thread, whether the run starts, continues (the job was delivered
       // before) or is only summarised (it finished): a job delivered twice runs once.
@@ -141,28 +190,6 @@ export async function createExecutor(options: ExecutorOptions): Promise<Executor
       await job.moveToWait(token);
       throw new WaitingError();
     }
-  };
-
-  const worker = new Worker<RunJobData, RunSummary>(QUEUES.runs, processor, {
-    connection: workerConnection,
-    prefix: queue.prefix,
-    name,
-    concurrency,
-    ...lease(lockMs, maxStalls),
-  });
-  await worker.waitUntilReady();
-  let closing: Promise<void> | undefined;
-  return {
-    name,
-    close: () =>
-      (closing ??= (async () => {
-        drain.abort();
-        await worker.close();
-        await orchestrator.close();
-        await tasks?.close();
-        connection.disconnect();
-        workerConnection.disconnect();
-      })()),
   };
 }
 

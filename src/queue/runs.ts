@@ -2,9 +2,8 @@ import { randomUUID } from "node:crypto";
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { RunSummary } from "../app/run.js";
-import { ConfigError, QueuedRunFailedError, QueueFullError } from "../errors.js";
+import { ConfigError, QueuedRunFailedError, QueueFullError, ThreadBusyError } from "../errors.js";
 import type { OrchestratorEvent } from "../events.js";
-import { ThreadBusyError } from "../errors.js";
 import type { PlanInput } from "../schemas.js";
 import type { SettingsInput } from "../settings.js";
 import {

@@ -3,14 +3,14 @@ import { OrchestratorError, RunBudgetReachedError } from "../errors.js";
 import { taskNonce, withDataRule } from "../fence.js";
 import { boundedCall, textOf } from "../models.js";
 import { clarifyRequest, CLARIFIER_SYSTEM_PROMPT } from "../prompts.js";
-import type { AttemptRecord, FollowUp, TaskResult, WorkerInput } from "../schemas.js";
+import type { AttemptParams, AttemptRecord, FollowUp, TaskError, TaskResult, WorkerInput } from "../schemas.js";
 import { sumUsage } from "../budget/usage.js";
 import type { Attempt, ExecuteOptions } from "./attempt.js";
-import { runAttempt } from "./run-attempt.js";
+import { runAttempt, type AttemptOutcome } from "./run-attempt.js";
 import { capData, capOutput } from "./verify.js";
 import { retryLadder } from "./ladder.js";
 import { keepFullResult } from "./memory.js";
-import type { WorkerDefinition } from "../worker-contract.js";
+import type { WorkerDefinition, WorkerOutput } from "../worker-contract.js";
 
 /** Longest wait a Retry-After header may impose between attempts. */
 const MAX_RETRY_WAIT_MS = 10_000;
@@ -57,46 +57,16 @@ export async function executeTask(
     const number = i + 1;
     const params = ladder[i]!;
     const pastDeadline = deadlinePassed(options);
-    if (pastDeadline)
-      return finish({
-        status: "failed",
-        output: "",
-        error: { kind: "budget", message: pastDeadline, retryable: false },
-      });
+    if (pastDeadline) return finish({ status: "failed", output: "", error: budgetError(pastDeadline) });
     emit({ type: "task.started", ...ref, attempt: number });
     const began = performance.now();
     const outcome = await runAttempt(input, worker, params, number, feedback, options);
     const durationMs = performance.now() - began;
     // Pushed once the attempt's usage is complete (a clarification after it counts to it).
-    const record = (): AttemptRecord => ({
-      attempt: number,
-      params,
-      ok: outcome.ok,
-      ...(outcome.ok ? {} : { error: outcome.error }),
-      durationMs,
-      usage: outcome.attempt.usage,
-    });
+    const record = (): AttemptRecord => attemptRecord(number, params, outcome, durationMs);
     if (outcome.ok) {
       attempts.push(record());
-      const { output, data, followUps } = outcome.output;
-      const capped = capData(data, settings.maxDataChars);
-      const text = capOutput(output, settings.maxOutputChars);
-      // What state cannot hold whole is kept whole in the run's memory, with a reference in state.
-      const cut = text !== output || capped.note !== undefined;
-      const stored =
-        cut && options.memory ? await keepFullResult(options.memory, input.task.id, outcome.output) : undefined;
-      const notes = [
-        ...(capped.note ? [capped.note] : []),
-        ...(stored ? [`the full result is in the store at ${stored.namespace.join("/")} "${stored.key}"`] : []),
-      ];
-      const result = finish({
-        status: "done",
-        output: notes.length ? `${text}\n\n[${notes.join("; ")}]` : text,
-        ...("data" in capped ? { data: capped.data } : {}),
-        ...(notes.length ? { notes } : {}),
-        ...(stored ? { stored } : {}),
-        followUps: followUps as FollowUp[],
-      });
+      const result = finish(await doneFields(input.task.id, outcome.output, options));
       emit({ type: "task.done", ...ref, attempts: number, durationMs: result.durationMs, usage: result.usage });
       return result;
     }
@@ -107,18 +77,71 @@ export async function executeTask(
       return finish({ status: "failed", output: "", error });
     }
     feedback = `${error.kind}: ${error.message}`;
-    if (error.kind === "underspecified" && options.provider.configured) {
-      input = {
-        ...input,
-        task: { ...input.task, description: await clarify(input, error.message, outcome.attempt, options) },
-      };
-    }
+    input = await retryInput(input, error, outcome.attempt, options);
     attempts.push(record());
     emit({ type: "task.retrying", ...ref, attempt: number + 1, reason: feedback });
     const untilDeadline = (options.meter?.deadlineAt ?? Number.POSITIVE_INFINITY) - Date.now();
     await sleep(Math.min(outcome.retryAfterMs ?? 0, MAX_RETRY_WAIT_MS, untilDeadline), options.signal);
   }
   throw new OrchestratorError("unreachable: the retry ladder is never empty");
+}
+
+const budgetError = (message: string): TaskError => ({ kind: "budget", message, retryable: false });
+
+/** The record of one attempt, once its usage is complete. */
+function attemptRecord(
+  number: number,
+  params: AttemptParams,
+  outcome: AttemptOutcome,
+  durationMs: number,
+): AttemptRecord {
+  return {
+    attempt: number,
+    params,
+    ok: outcome.ok,
+    ...(outcome.ok ? {} : { error: outcome.error }),
+    durationMs,
+    usage: outcome.attempt.usage,
+  };
+}
+
+/**
+ * A done result's fields: the output and data capped to what state holds (with notes saying so), the whole result
+ * kept in the run's memory when it was cut, with a reference in state.
+ */
+async function doneFields(
+  taskId: string,
+  produced: WorkerOutput,
+  options: ExecuteOptions,
+): Promise<Pick<TaskResult, "status" | "output"> & Partial<TaskResult>> {
+  const { output, data, followUps } = produced;
+  const capped = capData(data, options.settings.maxDataChars);
+  const text = capOutput(output, options.settings.maxOutputChars);
+  const cut = text !== output || capped.note !== undefined;
+  const stored = cut && options.memory ? await keepFullResult(options.memory, taskId, produced) : undefined;
+  const notes = [
+    ...(capped.note ? [capped.note] : []),
+    ...(stored ? [`the full result is in the store at ${stored.namespace.join("/")} "${stored.key}"`] : []),
+  ];
+  return {
+    status: "done",
+    output: notes.length ? `${text}\n\n[${notes.join("; ")}]` : text,
+    ...("data" in capped ? { data: capped.data } : {}),
+    ...(notes.length ? { notes } : {}),
+    ...(stored ? { stored } : {}),
+    followUps: followUps as FollowUp[],
+  };
+}
+
+/** The input of the next attempt: a task the worker found underspecified is rewritten by the planner model first. */
+async function retryInput(
+  input: WorkerInput,
+  error: TaskError,
+  attempt: Attempt,
+  options: ExecuteOptions,
+): Promise<WorkerInput> {
+  if (error.kind !== "underspecified" || !options.provider.configured) return input;
+  return { ...input, task: { ...input.task, description: await clarify(input, error.message, attempt, options) } };
 }
 
 /** The run budget message when the run's deadline has passed: no attempt starts then. */

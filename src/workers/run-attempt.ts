@@ -1,10 +1,9 @@
 import { setMaxListeners } from "node:events";
 import { isGraphBubbleUp } from "@langchain/langgraph";
-import { RunBudgetReachedError } from "../errors.js";
+import { AttemptFailure, RunBudgetReachedError } from "../errors.js";
 import type { TaskError, WorkerInput, AttemptParams } from "../schemas.js";
 import { runAgent } from "./agent.js";
 import { Attempt, type ExecuteOptions } from "./attempt.js";
-import { AttemptFailure } from "../errors.js";
 import { classifyError } from "./classify.js";
 import { verify } from "./verify.js";
 import { runFunction } from "./function.js";

@@ -1,9 +1,8 @@
 import { InMemoryStore, MemorySaver } from "@langchain/langgraph";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { QueuedRunFailedError, QueueFullError } from "../../src/errors.js";
+import { QueuedRunFailedError, QueueFullError, ThreadBusyError } from "../../src/errors.js";
 import { queueMain } from "../../src/cli/queue-status.js";
 import { queueStatus } from "../../src/queue/status.js";
-import { ThreadBusyError } from "../../src/errors.js";
 import { createExecutor, type Executor, type ExecutorOptions } from "../../src/queue/executor.js";
 import { followRun, submitRun, type RunEntry } from "../../src/queue/runs.js";
 import { createOrchestrator } from "../../src/index.js";
