@@ -6,7 +6,7 @@ import { UsageSchema } from "./budget/usage.js";
 const ID_PATTERN = /^[A-Za-z0-9][\w.-]{0,63}$/;
 
 // The task vocabulary. A task has three shapes, each built on the one before: the spec (what a plan states),
-// the follow-up (a spec plus the pending tasks it holds back; only in worker results), and the record (a spec
+// the follow-up (a spec plus the pending tasks it holds back, from a worker's result), and the record (a spec
 // plus its lifecycle in state). A new task field is added to TaskSpecSchema and reaches all three.
 
 /** A task as a plan states it (the planner's, a caller's, a human's): only id, title and worker are required. */
@@ -27,8 +27,6 @@ export const TaskSpecSchema = z.object({
   requires: z.array(z.string().min(1)).optional().describe("Capabilities the task's worker must declare."),
 });
 export type TaskSpec = z.infer<typeof TaskSpecSchema>;
-/** A task spec as a caller may write it: the defaulted fields may be left out. */
-export type TaskSpecInput = z.input<typeof TaskSpecSchema>;
 
 /** The fields of a spec, in the schema's order. */
 const SPEC_FIELDS = Object.keys(TaskSpecSchema.shape) as (keyof TaskSpec)[];
