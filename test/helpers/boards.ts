@@ -24,6 +24,21 @@ export const as = (record: TaskRecord | undefined, changes: Partial<TaskRecord>)
   ...changes,
 });
 
+/** A record sent to a worker, on its `dispatches`-th dispatch. */
+export const running = (record: TaskRecord | undefined, dispatches = 1) =>
+  as(record, { status: "running", dispatches });
+
+/** A record whose task is done. */
+export const done = (record: TaskRecord | undefined) => as(record, { status: "done" });
+
+/** A usage of `totalTokens` input tokens over `modelCalls` calls. */
+export const usage = (totalTokens: number, modelCalls: number) => ({
+  inputTokens: totalTokens,
+  outputTokens: 0,
+  totalTokens,
+  modelCalls,
+});
+
 /** One attempt record, for results. */
 export const attempt = (n: number, ok: boolean) => ({
   attempt: n,

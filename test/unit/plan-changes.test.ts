@@ -6,15 +6,21 @@ import { acceptFollowUps, addTasks } from "../../src/orchestration/follow-ups.js
 import { applyReplan, shouldReplan } from "../../src/orchestration/replans.js";
 import type { Absorbed } from "../../src/orchestration/results.js";
 import { toRecords } from "../../src/orchestration/task-board.js";
-import type { DeadLetter, TaskRecord, TaskSpec } from "../../src/schemas.js";
+import type { DeadLetter, TaskSpec } from "../../src/schemas.js";
 import type { SettingsInput } from "../../src/settings.js";
 import { ZERO_USAGE } from "../../src/budget/usage.js";
 import { task } from "../helpers/fixtures.js";
-import { as, boardOf, configuredButUnused, records, registryOf, roundOf, unconfigured } from "../helpers/boards.js";
-
-const running = (record: TaskRecord | undefined, dispatches = 1) => as(record, { status: "running", dispatches });
-
-const done = (record: TaskRecord | undefined) => as(record, { status: "done" });
+import {
+  as,
+  boardOf,
+  configuredButUnused,
+  records,
+  registryOf,
+  roundOf,
+  unconfigured,
+  running,
+  done,
+} from "../helpers/boards.js";
 
 const absorbedOf = (finished: number, dead: number): Absorbed => ({
   finished,

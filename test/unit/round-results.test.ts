@@ -7,20 +7,21 @@ import { propagateSkips, skipBlocked, skipPending } from "../../src/orchestratio
 import { toRecords } from "../../src/orchestration/task-board.js";
 import type { DeadLetter, TaskRecord, TaskSpec } from "../../src/schemas.js";
 import { task } from "../helpers/fixtures.js";
-import { as, attempt, boardOf, failed, recorder, records, result, table } from "../helpers/boards.js";
+import {
+  as,
+  attempt,
+  boardOf,
+  failed,
+  recorder,
+  records,
+  result,
+  table,
+  running,
+  done,
+  usage,
+} from "../helpers/boards.js";
 
 const ids = (tasks: readonly { id: string }[]) => tasks.map((t) => t.id);
-
-const running = (record: TaskRecord | undefined, dispatches = 1) => as(record, { status: "running", dispatches });
-
-const done = (record: TaskRecord | undefined) => as(record, { status: "done" });
-
-const usage = (totalTokens: number, modelCalls: number) => ({
-  inputTokens: totalTokens,
-  outputTokens: 0,
-  totalTokens,
-  modelCalls,
-});
 
 describe("absorbing a wave's results", () => {
   it("marks a task done, adds the result's attempts to its count and collects its follow-ups", () => {

@@ -5,24 +5,13 @@ import { describe, expect, it } from "vitest";
 import { budgetExceeded, hasRunBudget } from "../../src/budget/budgets.js";
 import { dispatchPool, dispatchReady, scheduleNext } from "../../src/orchestration/dispatch.js";
 import { toRecords } from "../../src/orchestration/task-board.js";
-import type { TaskRecord, TaskSpec } from "../../src/schemas.js";
+import type { TaskSpec } from "../../src/schemas.js";
 import { parseSettings, type SettingsInput } from "../../src/settings.js";
 import { ZERO_USAGE } from "../../src/budget/usage.js";
 import { RunMeter } from "../../src/budget/meter.js";
 import { planReply, task } from "../helpers/fixtures.js";
 import { scriptedProvider } from "../helpers/scripted-model.js";
-import { as, boardOf, recorder, records, result, roundOf } from "../helpers/boards.js";
-
-const running = (record: TaskRecord | undefined, dispatches = 1) => as(record, { status: "running", dispatches });
-
-const done = (record: TaskRecord | undefined) => as(record, { status: "done" });
-
-const usage = (totalTokens: number, modelCalls: number) => ({
-  inputTokens: totalTokens,
-  outputTokens: 0,
-  totalTokens,
-  modelCalls,
-});
+import { as, boardOf, recorder, records, result, roundOf, running, done, usage } from "../helpers/boards.js";
 
 describe("run budgets", () => {
   const none = { deadlineMs: 0, maxTokens: 0, maxModelCalls: 0 };

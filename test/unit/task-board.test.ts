@@ -3,15 +3,10 @@
  */
 import { describe, expect, it } from "vitest";
 import { byPriority, ranksOf, readyTasks, TaskBoard, toRecords } from "../../src/orchestration/task-board.js";
-import type { TaskRecord } from "../../src/schemas.js";
 import { task } from "../helpers/fixtures.js";
-import { as, records, table } from "../helpers/boards.js";
+import { records, table, running, done } from "../helpers/boards.js";
 
 const ids = (tasks: readonly { id: string }[]) => tasks.map((t) => t.id);
-
-const running = (record: TaskRecord | undefined, dispatches = 1) => as(record, { status: "running", dispatches });
-
-const done = (record: TaskRecord | undefined) => as(record, { status: "done" });
 
 describe("the task board", () => {
   it("works on its own copy of the table and reports only the records put in this round", () => {
