@@ -133,6 +133,15 @@ export class QueueUrlError extends ConfigError {
   }
 }
 
+/** A job queue URL naming a Redis database that is not a number, or that the server does not have. */
+export class QueueDatabaseError extends ConfigError {
+  constructor(url: string, database: string, reason: string) {
+    super(
+      `The job queue URL ${JSON.stringify(url)} names Redis database ${JSON.stringify(database)}, ${reason}: a Redis server has databases 0 to its \`databases\` setting minus 1 (0-15 by default).`,
+    );
+  }
+}
+
 /** The run queue holds as many waiting runs as it may: the submission is refused, nothing was queued. */
 export class QueueFullError extends OrchestratorError {
   constructor(
