@@ -164,6 +164,13 @@ export class QueuedRunFailedError extends OrchestratorError {
   }
 }
 
+/** A task worker's result that does not fit the result schema (another version, or a bug): it never enters state. */
+export class MalformedTaskResultError extends OrchestratorError {
+  constructor(taskId: string, problems: readonly string[]) {
+    super(`The task worker's result for task "${taskId}" is malformed: ${problems.join("; ")}`);
+  }
+}
+
 /** The job queue's Redis cannot be reached. */
 export class QueueConnectionError extends OrchestratorError {
   constructor(url: string, options?: { cause?: unknown }) {

@@ -4,7 +4,8 @@ import type { BaseStore } from "@langchain/langgraph";
 import type { TaskRunner } from "../deps.js";
 import { isOrchestratorEvent, type EventInit } from "../events.js";
 import type { ModelProvider } from "../models.js";
-import type { TaskResult, WorkerInput } from "../schemas.js";
+import { MalformedTaskResultError } from "../errors.js";
+import { type TaskResult, TaskResultSchema, type WorkerInput } from "../schemas.js";
 import type { Settings } from "../settings.js";
 import { runTaskHere, taskMemory } from "../workers/run-task.js";
 import type { BudgetShare } from "../usage.js";
@@ -80,7 +81,7 @@ export async function createTaskQueue(queue: QueueOptions): Promise<TaskQueue> {
           ...DELIVER_ONCE,
         },
       );
-      return await abortable(job.waitUntilFinished(events), context.signal);
+      return checkedResult(input, await abortable(job.waitUntilFinished(events), context.signal));
     } finally {
       events.off("progress", relay);
     }
@@ -94,6 +95,21 @@ export async function createTaskQueue(queue: QueueOptions): Promise<TaskQueue> {
       connection.disconnect();
     },
   };
+}
+
+/**
+ * A task worker's result as state may take it: it fits the result schema and answers this task. Throws
+ * `MalformedTaskResultError` naming every problem otherwise (the run records it as the task's failure).
+ */
+export function checkedResult(input: WorkerInput, raw: unknown): TaskResult {
+  const parsed = TaskResultSchema.safeParse(raw);
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => `${issue.path.join(".") || "(the result)"}: ${issue.message}`);
+  if (parsed.success && parsed.data.taskId !== input.task.id)
+    problems.push(`taskId: ${JSON.stringify(parsed.data.taskId)} answers another task`);
+  if (problems.length) throw new MalformedTaskResultError(input.task.id, problems);
+  return parsed.data!;
 }
 
 /** Rejects with the signal's reason once it aborts (the job itself goes on: a resumed run picks its result up). */

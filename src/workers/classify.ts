@@ -1,4 +1,10 @@
-import { McpServerError, ModelNotConfiguredError, OrchestratorError, RunBudgetReachedError } from "../errors.js";
+import {
+  MalformedTaskResultError,
+  McpServerError,
+  ModelNotConfiguredError,
+  OrchestratorError,
+  RunBudgetReachedError,
+} from "../errors.js";
 import type { ErrorKind, TaskError } from "../schemas.js";
 
 /** A failed attempt with a known kind: empty output, a failed contract or check, a timeout. */
@@ -50,6 +56,7 @@ function kindOf(error: unknown): ErrorKind {
   if (error instanceof ModelNotConfiguredError) return "not_configured";
   if (error instanceof McpServerError) return "mcp";
   if (error instanceof RunBudgetReachedError) return "budget";
+  if (error instanceof MalformedTaskResultError) return "schema";
   const status = statusOf(error);
   if (status === 429) return "rate_limit";
   if (status === 401 || status === 403) return "auth";
