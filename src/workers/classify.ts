@@ -6,6 +6,7 @@ import {
   RunBudgetReachedError,
 } from "../errors.js";
 import type { ErrorKind, TaskError } from "../schemas.js";
+import { retryAfterMs } from "./backoff.js";
 
 /** A failed attempt with a known kind: empty output, a failed contract or check, a timeout. */
 export class AttemptFailure extends OrchestratorError {
@@ -46,9 +47,8 @@ function statusOf(error: unknown): number | undefined {
 
 function retryAfterOf(error: unknown): number | undefined {
   const headers = (error as { headers?: Record<string, string> | Headers })?.headers;
-  const raw = headers instanceof Headers ? headers.get("retry-after") : headers?.["retry-after"];
-  const seconds = raw === undefined || raw === null ? NaN : Number(raw);
-  return Number.isFinite(seconds) ? seconds * 1000 : undefined;
+  if (!headers) return undefined;
+  return retryAfterMs((name) => (headers instanceof Headers ? headers.get(name) : headers[name]));
 }
 
 function kindOf(error: unknown): ErrorKind {

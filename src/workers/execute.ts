@@ -9,11 +9,9 @@ import type { Attempt, ExecuteOptions } from "./attempt.js";
 import { runAttempt } from "./run-attempt.js";
 import { capData, capOutput } from "./verify.js";
 import { retryLadder } from "./ladder.js";
+import { retryWaitMs } from "./backoff.js";
 import { keepFullResult } from "./memory.js";
 import type { WorkerDefinition } from "../worker-contract.js";
-
-/** Longest wait a Retry-After header may impose between attempts. */
-const MAX_RETRY_WAIT_MS = 10_000;
 
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
@@ -113,10 +111,22 @@ export async function executeTask(
         task: { ...input.task, description: await clarify(input, error.message, outcome.attempt, options) },
       };
     }
-    attempts.push(record());
-    emit({ type: "task.retrying", ...ref, attempt: number + 1, reason: feedback });
-    const untilDeadline = (options.meter?.deadlineAt ?? Number.POSITIVE_INFINITY) - Date.now();
-    await sleep(Math.min(outcome.retryAfterMs ?? 0, MAX_RETRY_WAIT_MS, untilDeadline), options.signal);
+    const waitMs = retryWaitMs({
+      kind: error.kind,
+      retry: number,
+      retryAfterMs: outcome.retryAfterMs,
+      limitMs: worker.timeoutMs ?? settings.workerTimeoutMs,
+      deadlineAt: options.meter?.deadlineAt,
+    });
+    attempts.push({ ...record(), ...(waitMs > 0 ? { waitMs } : {}) });
+    emit({
+      type: "task.retrying",
+      ...ref,
+      attempt: number + 1,
+      reason: feedback,
+      ...(waitMs > 0 ? { delayMs: waitMs } : {}),
+    });
+    await sleep(waitMs, options.signal);
   }
   throw new Error("unreachable: the retry ladder is never empty");
 }
