@@ -80,6 +80,7 @@ export const ERROR_KINDS = [
   "worker",
   "aborted",
   "budget",
+  "hung",
 ] as const;
 export const ErrorKindSchema = z.enum(ERROR_KINDS);
 export type ErrorKind = z.infer<typeof ErrorKindSchema>;

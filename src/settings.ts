@@ -67,6 +67,11 @@ export const SettingsSchema = z.object({
   synthesizerTimeoutMs: timerMs(1)
     .default(120_000)
     .describe("Time limit of the synthesizer's call, in ms; past it the template answer is written."),
+  hungGraceMs: timerMs(0)
+    .default(10_000)
+    .describe(
+      "How long an attempt stopped by its time limit may take to end: its slot stays taken meanwhile; past it the task is dead-lettered as hung.",
+    ),
   maxToolRounds: z.number().int().min(1).max(50).default(6).describe("Most tool-calling rounds of an LLM worker."),
   maxOutputChars: z
     .number()

@@ -37,6 +37,7 @@ const RETRYABLE: Record<ErrorKind, boolean> = {
   worker: true,
   aborted: false,
   budget: false,
+  hung: false,
 };
 
 function statusOf(error: unknown): number | undefined {

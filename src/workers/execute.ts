@@ -13,6 +13,10 @@ import { retryWaitMs } from "./backoff.js";
 import { keepFullResult } from "./memory.js";
 import type { WorkerDefinition } from "../worker-contract.js";
 
+/** The run note of a task whose worker hung. */
+const HUNG_NOTE =
+  "its worker ignored its time limit and was abandoned still running (it may hold resources until it ends)";
+
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
     if (ms <= 0 || signal?.aborted) return resolve();
@@ -102,7 +106,7 @@ export async function executeTask(
     if (error.kind !== "budget") emit({ type: "task.failed", ...ref, attempt: number, error });
     if (options.signal?.aborted || !error.retryable || i === ladder.length - 1) {
       attempts.push(record());
-      return finish({ status: "failed", output: "", error });
+      return finish({ status: "failed", output: "", error, ...(error.kind === "hung" ? { notes: [HUNG_NOTE] } : {}) });
     }
     feedback = `${error.kind}: ${error.message}`;
     if (error.kind === "underspecified" && options.provider.configured) {
