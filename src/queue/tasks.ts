@@ -7,6 +7,7 @@ import type { ModelProvider } from "../models.js";
 import { MalformedTaskResultError } from "../errors.js";
 import { type TaskResult, TaskResultSchema, type WorkerInput } from "../schemas.js";
 import type { Settings } from "../settings.js";
+import { abortable } from "../workers/abortable.js";
 import { runTaskHere, taskMemory } from "../workers/run-task.js";
 import type { BudgetShare } from "../usage.js";
 import type { WorkerCatalog } from "../worker-contract.js";
@@ -81,6 +82,7 @@ export async function createTaskQueue(queue: QueueOptions): Promise<TaskQueue> {
           ...DELIVER_ONCE,
         },
       );
+      // On abort the job itself goes on: a resumed run picks its result up.
       return checkedResult(input, await abortable(job.waitUntilFinished(events), context.signal));
     } finally {
       events.off("progress", relay);
@@ -110,17 +112,6 @@ export function checkedResult(input: WorkerInput, raw: unknown): TaskResult {
     problems.push(`taskId: ${JSON.stringify(parsed.data.taskId)} answers another task`);
   if (problems.length) throw new MalformedTaskResultError(input.task.id, problems);
   return parsed.data!;
-}
-
-/** Rejects with the signal's reason once it aborts (the job itself goes on: a resumed run picks its result up). */
-function abortable<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
 }
 
 /** A task worker's options: the queue, the registry's workers and models, the shared store, and how many tasks at once. */
