@@ -171,6 +171,17 @@ export class MalformedTaskResultError extends OrchestratorError {
   }
 }
 
+/** The job queue's Redis went away while a run was followed: the run itself is in its checkpointer. */
+export class QueueLostError extends OrchestratorError {
+  constructor(url: string, threadId: string, options?: { cause?: unknown }) {
+    const cause = options?.cause as NodeJS.ErrnoException | undefined;
+    super(
+      `Lost the job queue at ${url} (${cause?.code ?? cause?.message ?? "connection closed"}) while following thread ${threadId}: once Redis is back, follow it again with --wait ${threadId}; a run whose job Redis lost is re-enqueued by npm run queue -- recover.`,
+      options,
+    );
+  }
+}
+
 /** The job queue's Redis cannot be reached. */
 export class QueueConnectionError extends OrchestratorError {
   constructor(url: string, options?: { cause?: unknown }) {

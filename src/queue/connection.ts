@@ -49,10 +49,11 @@ export function resolveQueueOptions(options: QueueOptions): ResolvedQueueOptions
 
 /**
  * Connects to the queue's Redis, failing at once with `QueueConnectionError` when it cannot be reached; once connected,
- * commands wait out an outage (BullMQ's workers need that) and connection errors surface through them.
+ * commands wait out an outage (BullMQ's workers need that) and connection errors surface through them. With
+ * `failFast` (a follower, not a worker) a command fails after a few reconnection attempts instead.
  */
-export async function connect(url: string): Promise<Redis> {
-  const connection = new Redis(url, { maxRetriesPerRequest: null, lazyConnect: true });
+export async function connect(url: string, { failFast = false } = {}): Promise<Redis> {
+  const connection = new Redis(url, { maxRetriesPerRequest: failFast ? 3 : null, lazyConnect: true });
   let refused: Error | undefined;
   connection.on("error", (error: Error) => void (refused ??= error));
   try {
