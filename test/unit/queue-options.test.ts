@@ -71,6 +71,7 @@ describe("the queue entry point", () => {
         "createTaskWorker",
         "followRun",
         "queueStatus",
+        "recoverRuns",
         "resolveQueueOptions",
         "submitRun",
         "taskJobId",
