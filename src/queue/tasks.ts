@@ -103,15 +103,18 @@ export async function createTaskQueue(queue: QueueOptions): Promise<TaskQueue> {
  * A task worker's result as state may take it: it fits the result schema and answers this task. Throws
  * `MalformedTaskResultError` naming every problem otherwise (the run records it as the task's failure).
  */
-export function checkedResult(input: WorkerInput, raw: unknown): TaskResult {
+function checkedResult(input: WorkerInput, raw: unknown): TaskResult {
   const parsed = TaskResultSchema.safeParse(raw);
-  const problems = parsed.success
-    ? []
-    : parsed.error.issues.map((issue) => `${issue.path.join(".") || "(the result)"}: ${issue.message}`);
-  if (parsed.success && parsed.data.taskId !== input.task.id)
-    problems.push(`taskId: ${JSON.stringify(parsed.data.taskId)} answers another task`);
-  if (problems.length) throw new MalformedTaskResultError(input.task.id, problems);
-  return parsed.data!;
+  if (!parsed.success)
+    throw new MalformedTaskResultError(
+      input.task.id,
+      parsed.error.issues.map((issue) => `${issue.path.join(".") || "(the result)"}: ${issue.message}`),
+    );
+  if (parsed.data.taskId !== input.task.id)
+    throw new MalformedTaskResultError(input.task.id, [
+      `taskId: ${JSON.stringify(parsed.data.taskId)} answers another task`,
+    ]);
+  return parsed.data;
 }
 
 /** A task worker's options: the queue, the registry's workers and models, the shared store, and how many tasks at once. */
