@@ -133,6 +133,15 @@ export class QueueUrlError extends ConfigError {
   }
 }
 
+/** A job queue URL naming a Redis database that is not a number, or that the server does not have. */
+export class QueueDatabaseError extends ConfigError {
+  constructor(url: string, database: string, reason: string) {
+    super(
+      `The job queue URL ${JSON.stringify(url)} names Redis database ${JSON.stringify(database)}, ${reason}: a Redis server has databases 0 to its \`databases\` setting minus 1 (0-15 by default).`,
+    );
+  }
+}
+
 /** The run queue holds as many waiting runs as it may: the submission is refused, nothing was queued. */
 export class QueueFullError extends OrchestratorError {
   constructor(
@@ -152,6 +161,24 @@ export class QueuedRunFailedError extends OrchestratorError {
     reason: string,
   ) {
     super(`The queued run on thread "${threadId}" failed: ${reason}`);
+  }
+}
+
+/** A task worker's result that does not fit the result schema (another version, or a bug): it never enters state. */
+export class MalformedTaskResultError extends OrchestratorError {
+  constructor(taskId: string, problems: readonly string[]) {
+    super(`The task worker's result for task "${taskId}" is malformed: ${problems.join("; ")}`);
+  }
+}
+
+/** The job queue's Redis went away while a run was followed: the run itself is in its checkpointer. */
+export class QueueLostError extends OrchestratorError {
+  constructor(url: string, threadId: string, options?: { cause?: unknown }) {
+    const cause = options?.cause as NodeJS.ErrnoException | undefined;
+    super(
+      `Lost the job queue at ${url} (${cause?.code ?? cause?.message ?? "connection closed"}) while following thread ${threadId}: once Redis is back, follow it again with --wait ${threadId}; a run whose job Redis lost is re-enqueued by npm run queue -- recover.`,
+      options,
+    );
   }
 }
 
@@ -210,6 +237,7 @@ export const ERROR_KINDS = [
   "worker",
   "aborted",
   "budget",
+  "hung",
 ] as const;
 export type ErrorKind = (typeof ERROR_KINDS)[number];
 

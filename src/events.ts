@@ -16,7 +16,13 @@ export const OrchestratorEventSchema = z.discriminatedUnion("type", [
   }),
   z.object({ type: z.literal("task.queued"), ...taskRef, rank: z.number() }),
   z.object({ type: z.literal("task.started"), ...taskRef, attempt: z.number() }),
-  z.object({ type: z.literal("task.retrying"), ...taskRef, attempt: z.number(), reason: z.string() }),
+  z.object({
+    type: z.literal("task.retrying"),
+    ...taskRef,
+    attempt: z.number(),
+    reason: z.string(),
+    delayMs: z.number().optional().describe("The wait before the attempt starts (back-off or Retry-After), in ms."),
+  }),
   z.object({ type: z.literal("task.failed"), ...taskRef, attempt: z.number(), error: TaskErrorSchema }),
   z.object({
     type: z.literal("task.done"),

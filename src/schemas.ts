@@ -131,6 +131,10 @@ export const AttemptRecordSchema = z.object({
   error: TaskErrorSchema.optional(),
   durationMs: z.number(),
   usage: UsageSchema,
+  waitMs: z
+    .number()
+    .optional()
+    .describe("How long the worker waited after this failed attempt before the next (back-off or Retry-After), in ms."),
 });
 export type AttemptRecord = z.infer<typeof AttemptRecordSchema>;
 

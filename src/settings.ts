@@ -2,6 +2,17 @@ import { z } from "zod";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import { ConfigError } from "./errors.js";
 
+/** Node's longest timer (2^31-1 ms, about 24.8 days): a longer one fires at once, so no time limit may exceed it. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A time in ms a timer waits for: a whole number from `min` to `MAX_TIMER_MS`. */
+const timerMs = (min: number) =>
+  z
+    .number()
+    .int()
+    .min(min)
+    .max(MAX_TIMER_MS, `at most ${MAX_TIMER_MS} ms (about 24.8 days), the longest timer Node can set`);
+
 /** The run configuration: one schema, visible in Studio as the graph's context schema. */
 export const SettingsSchema = z.object({
   plannerModel: z.string().min(1).default("gpt-4o-mini").describe("Model that plans, expands, repairs and replans."),
@@ -49,19 +60,18 @@ export const SettingsSchema = z.object({
     .max(5)
     .default(2)
     .describe("Retries of a failed subtask before it is dead-lettered."),
-  workerTimeoutMs: z.number().int().min(1).default(30_000).describe("Time limit of one worker attempt, in ms."),
-  plannerTimeoutMs: z
-    .number()
-    .int()
-    .min(1)
+  workerTimeoutMs: timerMs(1).default(30_000).describe("Time limit of one worker attempt, in ms."),
+  plannerTimeoutMs: timerMs(1)
     .default(120_000)
     .describe("Time limit of one planner call (plan, repair, expansion, replan, clarification, result check), in ms."),
-  synthesizerTimeoutMs: z
-    .number()
-    .int()
-    .min(1)
+  synthesizerTimeoutMs: timerMs(1)
     .default(120_000)
     .describe("Time limit of the synthesizer's call, in ms; past it the template answer is written."),
+  hungGraceMs: timerMs(0)
+    .default(10_000)
+    .describe(
+      "How long an attempt stopped by its time limit may take to end: its slot stays taken meanwhile; past it the task is dead-lettered as hung.",
+    ),
   maxToolRounds: z.number().int().min(1).max(50).default(6).describe("Most tool-calling rounds of an LLM worker."),
   maxOutputChars: z
     .number()
@@ -84,10 +94,7 @@ export const SettingsSchema = z.object({
     .describe(
       "Long-term memory every worker may read and write besides the run's own, as labels separated by '/' (e.g. users/alice); empty = none.",
     ),
-  deadlineMs: z
-    .number()
-    .int()
-    .min(0)
+  deadlineMs: timerMs(0)
     .default(0)
     .describe("Run budget: wall-clock ms from the start of planning (or of a re-drive); 0 = none."),
   maxTokens: z.number().int().min(0).default(0).describe("Run budget: total tokens of every model call; 0 = none."),

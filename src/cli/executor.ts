@@ -8,6 +8,7 @@ import { createExecutor, type RunReport } from "../queue/executor.js";
 import { RunLog, runLogPath } from "./run-log.js";
 import type { CliIO } from "./main.js";
 import { noTaskWorkerWarning } from "../queue/status.js";
+import { durabilityWarning } from "../queue/durability.js";
 import { parseServiceFlags, serveUntilSignal, SERVICE_USAGE, serviceIO, type ServiceFlags } from "./service.js";
 
 const USAGE = [
@@ -88,6 +89,7 @@ export async function executorMain(argv: readonly string[], io: CliIO = serviceI
     io.stderr(
       `Executor ${executor.name} is taking runs from ${redact(flags.url)} (concurrency ${flags.concurrency ?? 1}${tasks}).\n`,
     );
+    io.stderr(await durabilityWarning(flags.url));
     if (taskQueue) io.stderr(await noTaskWorkerWarning(taskQueue));
     return await serveUntilSignal(
       io,

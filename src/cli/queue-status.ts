@@ -4,24 +4,32 @@ import { ConfigError } from "../errors.js";
 import { isEntryPoint, processIO, type TextIO } from "./io.js";
 import { queueUrlOf } from "./service.js";
 import { queueStatus, type QueueStatus } from "../queue/status.js";
+import { recoverRuns } from "../queue/recover.js";
+import { openCheckpointer } from "../persistence/checkpointer.js";
 
 const USAGE = [
   "Usage: npm run queue -- status [--queue redis://host:6379] [--json]",
+  "       npm run queue -- recover [--queue redis://host:6379] [--checkpointer postgres://…] [--json]",
   "",
-  "Shows the run queue: runs waiting, running, failed and completed, and per executor whether it is online and how",
-  "many runs it is running, completed, failed and handed back while draining.",
+  "status: shows the run queue: runs waiting, running, failed and completed, and per executor whether it is online",
+  "and how many runs it is running, completed, failed and handed back while draining.",
+  "recover: re-enqueues every unfinished run of the shared checkpointer that has no job (its Redis lost it): an",
+  "executor continues each from its last checkpoint. The checkpointer defaults to $ORCHESTRATOR_CHECKPOINTER, $POSTGRES_URL.",
   "The queue defaults to $ORCHESTRATOR_QUEUE; ?prefix=name in the URL picks a queue on a shared Redis.",
 ].join("\n");
 
-/** `npm run queue -- status`: prints the queue's status; returns the exit code. */
+/** `npm run queue -- status` prints the queue's status, `recover` re-enqueues lost runs; returns the exit code. */
 export async function queueMain(argv: readonly string[], io: TextIO = processIO()): Promise<number> {
   let url: string;
   let json: boolean;
+  let command: string;
+  let checkpointer: string | undefined;
   try {
     const { values, positionals } = parseFlags({
       args: [...argv],
       options: {
         queue: { type: "string" },
+        checkpointer: { type: "string" },
         json: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
@@ -32,21 +40,44 @@ export async function queueMain(argv: readonly string[], io: TextIO = processIO(
       io.stdout(`${USAGE}\n`);
       return 0;
     }
-    if (positionals.join(" ") !== "status")
-      throw new ConfigError(`Unknown queue command ${JSON.stringify(positionals.join(" "))}: the command is "status".`);
-    url = queueUrlOf(values.queue ?? readEnvironment(io.env).queueUrl);
+    command = positionals.join(" ");
+    if (command !== "status" && command !== "recover")
+      throw new ConfigError(
+        `Unknown queue command ${JSON.stringify(command)}: the commands are "status" and "recover".`,
+      );
+    const env = readEnvironment(io.env);
+    url = queueUrlOf(values.queue ?? env.queueUrl);
     json = values.json;
+    checkpointer = values.checkpointer ?? env.checkpointer ?? env.postgresUrl;
+    if (command === "recover" && !checkpointer)
+      throw new ConfigError("recover reads the executors' shared checkpointer: pass --checkpointer postgres://….");
   } catch (error) {
     io.stderr(usageErrorText(error));
     return 2;
   }
   try {
+    if (command === "recover") return await recover(io, url, checkpointer!, json);
     const status = await queueStatus({ url });
     io.stdout(json ? `${JSON.stringify(status, null, 2)}\n` : statusText(status));
     return 0;
   } catch (error) {
     io.stderr(`${(error as Error).message}\n`);
     return error instanceof ConfigError ? 2 : 1;
+  }
+}
+
+/** `recover`: re-enqueues the unfinished runs that have no job and says which. */
+async function recover(io: TextIO, url: string, checkpointer: string, json: boolean): Promise<number> {
+  const handle = await openCheckpointer(checkpointer);
+  try {
+    const recovered = await recoverRuns({ url }, handle.saver);
+    const text = recovered.length
+      ? `Re-enqueued ${recovered.length} run(s) whose job was lost:\n${recovered.map((id) => `  ${id}\n`).join("")}`
+      : "Every unfinished run has its job: nothing to re-enqueue.\n";
+    io.stdout(json ? `${JSON.stringify({ recovered })}\n` : text);
+    return 0;
+  } finally {
+    await handle.close();
   }
 }
 

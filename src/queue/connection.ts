@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
 import { Redis } from "ioredis";
 import { z } from "zod";
-import { ConfigError, QueueConnectionError, QueueUrlError } from "../errors.js";
+import { ConfigError, QueueConnectionError, QueueDatabaseError, QueueUrlError } from "../errors.js";
 import { redact } from "../persistence/checkpointer.js";
 
 /** Where the queue lives and how it is bounded: one schema for submitters, executors and the status command. */
@@ -31,6 +31,9 @@ export function resolveQueueOptions(options: QueueOptions): ResolvedQueueOptions
     throw new QueueUrlError(redact(options.url));
   }
   if (url.protocol !== "redis:" && url.protocol !== "rediss:") throw new QueueUrlError(redact(options.url));
+  const database = url.pathname.slice(1);
+  if (database !== "" && !/^\d{1,9}$/.test(database))
+    throw new QueueDatabaseError(redact(options.url), decodeURIComponent(database), "which is not a whole number");
   const prefix = options.prefix ?? url.searchParams.get("prefix") ?? undefined;
   url.searchParams.delete("prefix");
   const parsed = QueueOptionsSchema.safeParse({ ...options, url: url.href, prefix });
@@ -46,10 +49,11 @@ export function resolveQueueOptions(options: QueueOptions): ResolvedQueueOptions
 
 /**
  * Connects to the queue's Redis, failing at once with `QueueConnectionError` when it cannot be reached; once connected,
- * commands wait out an outage (BullMQ's workers need that) and connection errors surface through them.
+ * commands wait out an outage (BullMQ's workers need that) and connection errors surface through them. With
+ * `failFast` (a follower, not a worker) a command fails after a few reconnection attempts instead.
  */
-export async function connect(url: string): Promise<Redis> {
-  const connection = new Redis(url, { maxRetriesPerRequest: null, lazyConnect: true });
+export async function connect(url: string, { failFast = false } = {}): Promise<Redis> {
+  const connection = new Redis(url, { maxRetriesPerRequest: failFast ? 3 : null, lazyConnect: true });
   let refused: Error | undefined;
   connection.on("error", (error: Error) => void (refused ??= error));
   try {
@@ -57,6 +61,14 @@ export async function connect(url: string): Promise<Redis> {
   } catch (error) {
     connection.disconnect();
     throw new QueueConnectionError(redact(url), { cause: refused ?? error });
+  }
+  // ioredis only reports a failed SELECT as an "error" event, then goes on in database 0: ask again, and refuse.
+  const { db } = connection.options;
+  if (db) {
+    await connection.select(db).catch((error: Error) => {
+      connection.disconnect();
+      throw new QueueDatabaseError(redact(url), String(db), `which the server refuses (${error.message})`);
+    });
   }
   return connection;
 }

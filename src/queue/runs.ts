@@ -2,8 +2,16 @@ import { randomUUID } from "node:crypto";
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { RunSummary } from "../app/run.js";
-import { ConfigError, QueuedRunFailedError, QueueFullError, ThreadBusyError } from "../errors.js";
+import {
+  ConfigError,
+  OrchestratorError,
+  QueuedRunFailedError,
+  QueueFullError,
+  QueueLostError,
+  ThreadBusyError,
+} from "../errors.js";
 import type { OrchestratorEvent } from "../events.js";
+import { redact } from "../persistence/checkpointer.js";
 import type { PlanInput } from "../schemas.js";
 import type { SettingsInput } from "../settings.js";
 import {
@@ -129,8 +137,12 @@ export async function followRun(
   follow: FollowOptions = {},
 ): Promise<{ summary: RunSummary; goal: string }> {
   const options = resolveQueueOptions(queue);
-  const connection = await connect(options.url);
+  const connection = await connect(options.url, { failFast: true });
+  let lost: Error | undefined;
+  connection.on("error", (error: Error) => void (lost = error));
   const runs = runQueue(options, connection);
+  // Its connection's errors end the wait below, as one QueueLostError (unheard, BullMQ prints each to the console).
+  runs.on("error", () => {});
   const key = runEventsKey(options.prefix, threadId);
   try {
     let last = "0";
@@ -149,6 +161,9 @@ export async function followRun(
       }
       if (!read) await checkJob(runs, threadId);
     }
+  } catch (error) {
+    if (error instanceof OrchestratorError || error === follow.signal?.reason) throw error;
+    throw new QueueLostError(redact(options.url), threadId, { cause: lost ?? error });
   } finally {
     await runs.close();
     connection.disconnect();

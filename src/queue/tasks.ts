@@ -4,8 +4,10 @@ import type { BaseStore } from "@langchain/langgraph";
 import { prepareModels, type TaskRunner } from "../deps.js";
 import { isOrchestratorEvent, type EventInit } from "../events.js";
 import type { ModelProvider } from "../models.js";
-import type { TaskResult, WorkerInput } from "../schemas.js";
+import { MalformedTaskResultError } from "../errors.js";
+import { type TaskResult, TaskResultSchema, type WorkerInput } from "../schemas.js";
 import type { Settings } from "../settings.js";
+import { abortable } from "../workers/abortable.js";
 import { runTaskHere, taskMemory } from "../workers/run-task.js";
 import type { BudgetShare } from "../budget/budgets.js";
 import type { WorkerCatalog } from "../worker-contract.js";
@@ -80,7 +82,8 @@ export async function createTaskQueue(queue: QueueOptions): Promise<TaskQueue> {
           ...DELIVER_ONCE,
         },
       );
-      return await abortable(job.waitUntilFinished(events), context.signal);
+      // On abort the job itself goes on: a resumed run picks its result up.
+      return checkedResult(input, await abortable(job.waitUntilFinished(events), context.signal));
     } finally {
       events.off("progress", relay);
     }
@@ -96,15 +99,22 @@ export async function createTaskQueue(queue: QueueOptions): Promise<TaskQueue> {
   };
 }
 
-/** Rejects with the signal's reason once it aborts (the job itself goes on: a resumed run picks its result up). */
-function abortable<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
+/**
+ * A task worker's result as state may take it: it fits the result schema and answers this task. Throws
+ * `MalformedTaskResultError` naming every problem otherwise (the run records it as the task's failure).
+ */
+function checkedResult(input: WorkerInput, raw: unknown): TaskResult {
+  const parsed = TaskResultSchema.safeParse(raw);
+  if (!parsed.success)
+    throw new MalformedTaskResultError(
+      input.task.id,
+      parsed.error.issues.map((issue) => `${issue.path.join(".") || "(the result)"}: ${issue.message}`),
+    );
+  if (parsed.data.taskId !== input.task.id)
+    throw new MalformedTaskResultError(input.task.id, [
+      `taskId: ${JSON.stringify(parsed.data.taskId)} answers another task`,
+    ]);
+  return parsed.data;
 }
 
 /** A task worker's options: the queue, the registry's workers and models, the shared store, and how many tasks at once. */

@@ -60,7 +60,7 @@ export function runAgent(
 ): Promise<WorkerOutput> {
   const servers = worker.mcpServers ?? {};
   if (!Object.keys(servers).length) return runAgentWith(input, worker, feedback, attempt, worker.tools ?? []);
-  return withMcpTools(servers, worker.mcpTools, (mcpTools, gone) =>
+  return withMcpTools(servers, worker.mcpTools, attempt.signal, (mcpTools, gone) =>
     runAgentWith(input, worker, feedback, attempt, [...(worker.tools ?? []), ...mcpTools], [mcpFailures(gone)]),
   );
 }

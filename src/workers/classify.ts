@@ -1,5 +1,12 @@
-import { AttemptFailure, McpServerError, ModelNotConfiguredError, RunBudgetReachedError } from "../errors.js";
+import {
+  AttemptFailure,
+  MalformedTaskResultError,
+  McpServerError,
+  ModelNotConfiguredError,
+  RunBudgetReachedError,
+} from "../errors.js";
 import type { ErrorKind, TaskError } from "../schemas.js";
+import { retryAfterMs } from "./backoff.js";
 
 const RETRYABLE: Record<ErrorKind, boolean> = {
   timeout: true,
@@ -18,6 +25,7 @@ const RETRYABLE: Record<ErrorKind, boolean> = {
   worker: true,
   aborted: false,
   budget: false,
+  hung: false,
 };
 
 function statusOf(error: unknown): number | undefined {
@@ -28,9 +36,8 @@ function statusOf(error: unknown): number | undefined {
 
 function retryAfterOf(error: unknown): number | undefined {
   const headers = (error as { headers?: Record<string, string> | Headers })?.headers;
-  const raw = headers instanceof Headers ? headers.get("retry-after") : headers?.["retry-after"];
-  const seconds = raw === undefined || raw === null ? NaN : Number(raw);
-  return Number.isFinite(seconds) ? seconds * 1000 : undefined;
+  if (!headers) return undefined;
+  return retryAfterMs((name) => (headers instanceof Headers ? headers.get(name) : headers[name]));
 }
 
 function kindOf(error: unknown): ErrorKind {
@@ -38,6 +45,7 @@ function kindOf(error: unknown): ErrorKind {
   if (error instanceof ModelNotConfiguredError) return "not_configured";
   if (error instanceof McpServerError) return "mcp";
   if (error instanceof RunBudgetReachedError) return "budget";
+  if (error instanceof MalformedTaskResultError) return "schema";
   const status = statusOf(error);
   if (status === 429) return "rate_limit";
   if (status === 401 || status === 403) return "auth";

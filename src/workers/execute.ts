@@ -9,11 +9,13 @@ import type { Attempt, ExecuteOptions } from "./attempt.js";
 import { runAttempt, type AttemptOutcome } from "./run-attempt.js";
 import { capData, capOutput } from "./verify.js";
 import { retryLadder } from "./ladder.js";
+import { retryWaitMs } from "./backoff.js";
 import { keepFullResult } from "./memory.js";
 import type { WorkerDefinition, WorkerOutput } from "../worker-contract.js";
 
-/** Longest wait a Retry-After header may impose between attempts. */
-const MAX_RETRY_WAIT_MS = 10_000;
+/** The run note of a task whose worker hung. */
+const HUNG_NOTE =
+  "its worker ignored its time limit and was abandoned still running (it may hold resources until it ends)";
 
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
@@ -74,14 +76,26 @@ export async function executeTask(
     if (error.kind !== "budget") emit({ type: "task.failed", ...ref, attempt: number, error });
     if (options.signal?.aborted || !error.retryable || i === ladder.length - 1) {
       attempts.push(record());
-      return finish({ status: "failed", output: "", error });
+      return finish({ status: "failed", output: "", error, ...(error.kind === "hung" ? { notes: [HUNG_NOTE] } : {}) });
     }
     feedback = `${error.kind}: ${error.message}`;
     input = await retryInput(input, error, outcome.attempt, options);
-    attempts.push(record());
-    emit({ type: "task.retrying", ...ref, attempt: number + 1, reason: feedback });
-    const untilDeadline = (options.meter?.deadlineAt ?? Number.POSITIVE_INFINITY) - Date.now();
-    await sleep(Math.min(outcome.retryAfterMs ?? 0, MAX_RETRY_WAIT_MS, untilDeadline), options.signal);
+    const waitMs = retryWaitMs({
+      kind: error.kind,
+      retry: number,
+      retryAfterMs: outcome.retryAfterMs,
+      limitMs: worker.timeoutMs ?? settings.workerTimeoutMs,
+      deadlineAt: options.meter?.deadlineAt,
+    });
+    attempts.push({ ...record(), ...(waitMs > 0 ? { waitMs } : {}) });
+    emit({
+      type: "task.retrying",
+      ...ref,
+      attempt: number + 1,
+      reason: feedback,
+      ...(waitMs > 0 ? { delayMs: waitMs } : {}),
+    });
+    await sleep(waitMs, options.signal);
   }
   throw new OrchestratorError("unreachable: the retry ladder is never empty");
 }

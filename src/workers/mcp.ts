@@ -5,6 +5,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { createMiddleware, ToolInvocationError, ToolMessage } from "langchain";
 import { McpServerError } from "../errors.js";
+import { abortable } from "./abortable.js";
 import type { McpServer } from "../worker-contract.js";
 
 /** A tool error that means the server itself is gone (crashed, exited, disconnected), not that the tool failed. */
@@ -46,7 +47,7 @@ const serverFailure = (name: string, reason: string, error: unknown, stderr = ""
  * Starts a stdio server and loads its tools. Its stderr is read (so it never blocks on a full pipe) and its last
  * lines kept: a server that will not start, or dies later, fails with what it said, e.g. a missing module.
  */
-async function openStdio(name: string, server: StdioServer): Promise<OpenServer> {
+async function openStdio(name: string, server: StdioServer, signal?: AbortSignal): Promise<OpenServer> {
   const transport = new StdioClientTransport({
     command: server.command,
     args: server.args ?? [],
@@ -67,17 +68,25 @@ async function openStdio(name: string, server: StdioServer): Promise<OpenServer>
   });
   const client = new Client({ name: "langgraph-orchestrator", version: "1" });
   try {
-    await client.connect(transport);
-    const tools = await loadMcpTools(name, client, { throwOnLoadError: true, prefixToolNameWithServerName: false });
+    await client.connect(transport, { signal });
+    const tools = await abortable(
+      loadMcpTools(name, client, { throwOnLoadError: true, prefixToolNameWithServerName: false }),
+      signal,
+    );
     return { name, tools, stderrTail, close: () => client.close() };
   } catch (error) {
     await client.close().catch(() => {});
+    if (signal?.aborted) throw signal.reason;
     throw serverFailure(name, "could not be started or reached", error, await stderrTail());
   }
 }
 
 /** Connects to a streamable-HTTP or SSE server through the adapters' client and loads its tools. */
-async function openUrl(name: string, server: Extract<McpServer, { url: string }>): Promise<OpenServer> {
+async function openUrl(
+  name: string,
+  server: Extract<McpServer, { url: string }>,
+  signal?: AbortSignal,
+): Promise<OpenServer> {
   const client = new MultiServerMCPClient({
     mcpServers: { [name]: { url: server.url, ...(server.headers ? { headers: server.headers } : {}) } },
     throwOnLoadError: true,
@@ -85,15 +94,17 @@ async function openUrl(name: string, server: Extract<McpServer, { url: string }>
     prefixToolNameWithServerName: false,
   });
   try {
-    return { name, tools: await client.getTools(), stderrTail: async () => "", close: () => client.close() };
+    const tools = await abortable(client.getTools(), signal);
+    return { name, tools, stderrTail: async () => "", close: () => client.close() };
   } catch (error) {
     await client.close().catch(() => {});
+    if (signal?.aborted) throw signal.reason;
     throw serverFailure(name, "could not be started or reached", error);
   }
 }
 
-const openServer = (name: string, server: McpServer) =>
-  "url" in server ? openUrl(name, server) : openStdio(name, server);
+const openServer = (name: string, server: McpServer, signal?: AbortSignal) =>
+  "url" in server ? openUrl(name, server, signal) : openStdio(name, server, signal);
 
 /**
  * Tells whether a failed call of tool `toolName` means its MCP server went away: then an `McpServerError` naming
@@ -117,15 +128,17 @@ function goneOf(open: readonly OpenServer[], tools: readonly StructuredToolInter
 
 /**
  * Runs `work` with the tools of `servers` (only `only`, when given) and their `McpGone`: the servers are opened for
- * the attempt and closed after it. A server that cannot be started or reached is an `McpServerError` naming it.
+ * the attempt and closed after it. A server that cannot be started or reached is an `McpServerError` naming it; one
+ * still starting when `signal` (the attempt's) aborts is closed at once, and the open fails with the signal's reason.
  */
 export async function withMcpTools<T>(
   servers: Record<string, McpServer>,
   only: readonly string[] | undefined,
+  signal: AbortSignal | undefined,
   work: (tools: StructuredToolInterface[], gone: McpGone) => Promise<T>,
 ): Promise<T> {
   const names = Object.keys(servers);
-  const opening = await Promise.allSettled(names.map((name) => openServer(name, servers[name]!)));
+  const opening = await Promise.allSettled(names.map((name) => openServer(name, servers[name]!, signal)));
   const open = opening.flatMap((outcome) => (outcome.status === "fulfilled" ? [outcome.value] : []));
   try {
     const failed = opening.find((outcome) => outcome.status === "rejected");

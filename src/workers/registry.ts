@@ -1,4 +1,5 @@
 import { RegistryError, UnknownWorkerError } from "../errors.js";
+import { MAX_TIMER_MS } from "../settings.js";
 import type { AgentWorker, FunctionWorker, GraphWorker, WorkerCatalog, WorkerDefinition } from "../worker-contract.js";
 
 /** Declares an LLM agent worker. */
@@ -15,6 +16,15 @@ export const functionWorker = (definition: Omit<FunctionWorker, "kind">): Functi
 
 const NAME_PATTERN = /^[a-z][a-z0-9]*(_[a-z0-9]+)*$/;
 const CAPABILITY_PATTERN = /^[a-z][a-z0-9_-]*$/;
+
+/** A worker's own time limit is a whole number of ms that Node's timers can wait (at most `MAX_TIMER_MS`). */
+function checkTimeout(worker: WorkerDefinition): void {
+  const { timeoutMs } = worker;
+  if (timeoutMs === undefined || (Number.isInteger(timeoutMs) && timeoutMs >= 1 && timeoutMs <= MAX_TIMER_MS)) return;
+  throw new RegistryError(
+    `Worker "${worker.name}" has timeoutMs ${timeoutMs}: a time limit is a whole number of ms from 1 to ${MAX_TIMER_MS} (about 24.8 days, the longest timer Node can set).`,
+  );
+}
 
 /** The single source of truth about workers: validated once, read by the planner, the plan validator and the worker node. */
 export class WorkerRegistry implements WorkerCatalog {
@@ -41,6 +51,7 @@ export class WorkerRegistry implements WorkerCatalog {
           `Worker "${worker.name}" has capability "${badCapability}": capabilities are lowercase words (e.g. "web_search").`,
         );
       }
+      checkTimeout(worker);
       byName.set(worker.name, worker);
     }
     if (defaultWorker !== undefined && !byName.has(defaultWorker)) {

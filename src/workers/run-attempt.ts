@@ -60,28 +60,60 @@ export async function runAttempt(
   if (options.signal?.aborted) onRunAbort();
   options.signal?.addEventListener("abort", onRunAbort, { once: true });
   const stop = stopOf(number, timeoutMs, options);
-  const timer = setTimeout(() => controller.abort(stop.reason()), stop.inMs);
+  let cut = false;
+  const timer = setTimeout(() => {
+    cut = true;
+    controller.abort(stop.reason());
+  }, stop.inMs);
   const stopped = new Promise<never>((_, reject) => {
     if (controller.signal.aborted) reject(controller.signal.reason);
     controller.signal.addEventListener("abort", () => reject(controller.signal.reason), { once: true });
   });
+  // The result contract (a check may call a model) runs inside the attempt's limit too.
+  const running = (async () => {
+    const output = await work(input, worker, feedback, attempt);
+    await verify(output, input, worker, attempt);
+    return output;
+  })();
   try {
-    // The result contract (a check may call a model) runs inside the attempt's limit too.
-    const run = async () => {
-      const output = await work(input, worker, feedback, attempt);
-      await verify(output, input, worker, attempt);
-      return output;
-    };
-    const output = await Promise.race([run(), stopped]);
+    const output = await Promise.race([running, stopped]);
     return { ok: true, output, attempt };
   } catch (error) {
     // An interrupt inside a graph worker pauses the run: it reaches the parent graph, which resumes it there.
     if (isGraphBubbleUp(error)) throw error;
     const { retryAfterMs, ...failure } = classifyError(error);
-    return { ok: false, error: failure, ...(retryAfterMs === undefined ? {} : { retryAfterMs }), attempt };
+    // Cut by its limit, the attempt holds its slot until its work ends (no retry starts on top of it), or, past the
+    // grace period, gives the work up as hung.
+    const graceMs = options.settings.hungGraceMs;
+    const hung = cut && !(await settlesWithin(running, graceMs)) ? hungError(number, failure, graceMs) : undefined;
+    return { ok: false, error: hung ?? failure, ...(retryAfterMs === undefined ? {} : { retryAfterMs }), attempt };
   } finally {
     clearTimeout(timer);
     options.signal?.removeEventListener("abort", onRunAbort);
     attempt.close();
   }
+}
+
+/** Whether `work` settles (either way) within `ms`. */
+async function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const ended = work.then(
+    () => true,
+    () => true,
+  );
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([ended, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The failure of an attempt whose work still ran `graceMs` after its limit stopped it: not retried, never awaited. */
+function hungError(number: number, stopped: TaskError, graceMs: number): TaskError {
+  return {
+    kind: "hung",
+    message: `attempt ${number} was stopped (${stopped.message}) but its worker was still running ${graceMs} ms later: it ignores its abort signal, so it was abandoned`,
+    retryable: false,
+  };
 }

@@ -44,7 +44,7 @@ export interface ToolCallReply {
 
 /** A failure to inject: an HTTP error status, a response that never comes, or a 200 with a broken body. */
 export type Fault =
-  | { fault: "status"; status: number; retryAfterSeconds?: number; message?: string }
+  | { fault: "status"; status: number; retryAfterSeconds?: number; retryAfter?: string; message?: string }
   | { fault: "hang" }
   | { fault: "malformed" };
 
@@ -226,8 +226,9 @@ function respondFault(res: ServerResponse, body: ChatRequest, fault: Fault): voi
     sendMalformed(res, Boolean(body.stream));
     return;
   }
-  const headers: Record<string, string> =
-    fault.retryAfterSeconds === undefined ? {} : { "retry-after": String(fault.retryAfterSeconds) };
+  // `retryAfter` is the header as sent (an HTTP-date, say); `retryAfterSeconds` a number of seconds.
+  const retryAfter = fault.retryAfter ?? fault.retryAfterSeconds?.toString();
+  const headers: Record<string, string> = retryAfter === undefined ? {} : { "retry-after": retryAfter };
   sendError(res, fault.status, fault.message ?? `injected fault: HTTP ${fault.status}`, headers);
 }
 

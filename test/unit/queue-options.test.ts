@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, QueueConnectionError, QueueUrlError } from "../../src/errors.js";
+import { ConfigError, QueueConnectionError, QueueDatabaseError, QueueUrlError } from "../../src/errors.js";
 import { followRun, submitRun } from "../../src/queue/runs.js";
 import { queueStatus } from "../../src/queue/status.js";
 import { resolveQueueOptions } from "../../src/queue/connection.js";
@@ -15,6 +15,7 @@ import { defaultRegistry } from "../../src/workers/defaults.js";
 import { taskJobId } from "../../src/queue/tasks.js";
 import { task } from "../helpers/fixtures.js";
 import { tempDirs } from "../helpers/temp-dirs.js";
+import { REDIS_URL } from "../helpers/queue.js";
 
 const tempDir = tempDirs("service-flags-");
 
@@ -70,6 +71,7 @@ describe("the queue entry point", () => {
         "createTaskWorker",
         "followRun",
         "queueStatus",
+        "recoverRuns",
         "resolveQueueOptions",
         "submitRun",
         "taskJobId",
@@ -138,6 +140,37 @@ describe("a queue that cannot be reached", () => {
         "Cannot reach the job queue at redis://:***@127.0.0.1:1 (ECONNREFUSED): is Redis running there?",
       );
     }
+  });
+});
+
+describe("a Redis database the URL names", () => {
+  it("is refused before connecting when it is not a whole number", () => {
+    expect(() => resolveQueueOptions({ url: "redis://127.0.0.1:6379/abc" })).toThrow(QueueDatabaseError);
+    expect(() => resolveQueueOptions({ url: "redis://127.0.0.1:6379/abc" })).toThrow(
+      'The job queue URL "redis://127.0.0.1:6379/abc" names Redis database "abc", which is not a whole number',
+    );
+  });
+
+  it.runIf(REDIS_URL)("is refused, not silently database 0, when the server does not have it", async () => {
+    const server = new URL(REDIS_URL!);
+    server.search = "";
+    server.pathname = "/99999";
+    const queue = { url: server.href };
+    for (const call of [() => submitRun(queue, "a goal"), () => followRun(queue, "t-1"), () => queueStatus(queue)]) {
+      const error = await call().catch((caught: unknown) => caught as Error);
+      expect(error).toBeInstanceOf(QueueDatabaseError);
+      expect((error as Error).message).toBe(
+        `The job queue URL "${server.href}" names Redis database "99999", which the server refuses (ERR DB index is out of range): a Redis server has databases 0 to its \`databases\` setting minus 1 (0-15 by default).`,
+      );
+    }
+    let stderr = "";
+    const code = await main(["--queue", server.href, "--detach", "a goal"], {
+      stdout: () => {},
+      stderr: (text) => void (stderr += text),
+      env: {},
+    });
+    expect({ code, lines: stderr.trim().split("\n").length }).toEqual({ code: 2, lines: 1 });
+    expect(stderr).toContain('names Redis database "99999"');
   });
 });
 

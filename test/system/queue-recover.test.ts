@@ -1,0 +1,87 @@
+import { afterAll, describe, expect, it } from "vitest";
+import { queueMain } from "../../src/cli/queue-status.js";
+import { createExecutor, type Executor } from "../../src/queue/executor.js";
+import { followRun, submitRun } from "../../src/queue/runs.js";
+import { queueStatus } from "../../src/queue/status.js";
+import { functionWorker } from "../../src/workers/registry.js";
+import { task } from "../helpers/fixtures.js";
+import { dropSchemas, POSTGRES_URL, schemaSpec } from "../helpers/postgres.js";
+import { startOwnRedis } from "../helpers/redis-server.js";
+import { scriptedProvider } from "../helpers/scripted-model.js";
+import { deferred } from "../helpers/wait.js";
+
+describe.runIf(POSTGRES_URL)("a run whose job a restarted Redis lost", () => {
+  const schema = `queue_recover_${process.pid}_${Date.now()}`;
+  afterAll(() => dropSchemas(schema));
+
+  /** `npm run queue -- recover --json` in process: its exit code and what it printed. */
+  const recover = async (url: string) => {
+    let stdout = "";
+    const code = await queueMain(["recover", "--queue", url, "--checkpointer", schemaSpec(schema), "--json"], {
+      stdout: (text) => void (stdout += text),
+      stderr: () => {},
+      env: {},
+    });
+    return { code, stdout };
+  };
+
+  it("is re-enqueued from the shared checkpointer by queue recover, and an executor completes it without redoing a step", {
+    timeout: 90_000,
+  }, async () => {
+    const redis = await startOwnRedis();
+    const queue = { url: redis.url };
+    const ran: string[] = [];
+    const gate = deferred();
+    const aStarted = deferred();
+    const worker = functionWorker({
+      name: "echo",
+      description: "Waits at the gate in task a.",
+      run: async (input) => {
+        ran.push(input.task.id);
+        if (input.task.id === "a") {
+          aStarted.resolve();
+          await gate.promise;
+        }
+        return `${input.task.id} done`;
+      },
+    });
+    const executor = (name: string): Promise<Executor> =>
+      createExecutor({
+        queue,
+        checkpointer: schemaSpec(schema),
+        models: scriptedProvider({}, { configured: false }),
+        workers: [worker],
+        name,
+      });
+    try {
+      const first = await executor("first");
+      const { threadId } = await submitRun(queue, "recover me", { plan: { tasks: [task("a"), task("b", ["a"])] } });
+      await aStarted.promise;
+      // The executor stops after task a, checkpointed, and hands the job back to the queue...
+      const closed = first.close();
+      gate.resolve();
+      await closed;
+      // ...which a Redis without persistence loses when it restarts.
+      await redis.kill();
+      await redis.start();
+      expect((await queueStatus(queue)).waiting).toBe(0);
+
+      expect(await recover(redis.url)).toEqual({ code: 0, stdout: `${JSON.stringify({ recovered: [threadId] })}\n` });
+      expect((await queueStatus(queue)).waiting).toBe(1);
+      // Once its job is back, there is nothing more to recover.
+      expect((await recover(redis.url)).stdout).toBe(`${JSON.stringify({ recovered: [] })}\n`);
+
+      const second = await executor("second");
+      const { summary } = await followRun(queue, threadId);
+      await second.close();
+      expect(summary.status).toBe("done");
+      expect(summary.tasks.map((t) => [t.id, t.status])).toEqual([
+        ["a", "done"],
+        ["b", "done"],
+      ]);
+      expect(ran).toEqual(["a", "b"]);
+    } finally {
+      await redis.stop();
+    }
+  });
+});
