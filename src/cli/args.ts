@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { SettingsSchema, type SettingsInput } from "../settings.js";
 import { ConfigError } from "../errors.js";
+import { exitCodeHelp } from "./exit-codes.js";
 import { parsePlanInput } from "../plan/validate.js";
 import type { PlanInput } from "../schemas.js";
 import type { WorkerRegistry } from "../workers/registry.js";
@@ -229,14 +230,9 @@ export function usage(examples: readonly string[]): string {
     "The answer goes to stdout. Every run is logged as JSON lines to runs/<thread>.log next to the checkpoint file.",
     "Models: set OPENAI_API_KEY (and OPENAI_BASE_URL for any OpenAI-compatible server).",
     "",
-    "Exit codes:",
-    "  0    done: every task done",
-    "  1    the run failed (the thread is checkpointed: --resume continues it)",
-    "  2    bad usage or configuration",
-    "  3    waiting for a plan review",
-    "  4    partial: some task is dead-lettered or skipped (a run budget, say); the missing tasks are named on stderr",
-    "  5    the thread is busy: another run is using it, and nothing was done",
-    "  130  stopped by SIGINT/SIGTERM (the first signal lets the current step finish; a second cancels the model calls",
-    "       in flight and the thread resumes; a third exits at once)",
+    "Signals: the first SIGINT/SIGTERM lets the current step finish; a second cancels the model calls in flight (the",
+    "thread resumes); a third exits at once.",
+    "",
+    exitCodeHelp(["done", "failed", "usage", "review", "partial", "busy", "stopped"]),
   ].join("\n");
 }

@@ -2,6 +2,7 @@ import { connectionError, openCheckpointer, redact, type CheckpointerHandle } fr
 import { usageErrorText } from "./args.js";
 import { readEnvironment } from "../env.js";
 import { ConfigError } from "../errors.js";
+import { EXIT, exitCodeHelp } from "./exit-codes.js";
 import { isEntryPoint, processIO } from "./io.js";
 import { openAIProvider } from "../models.js";
 import { createExecutor, type RunReport } from "../queue/executor.js";
@@ -22,6 +23,8 @@ const USAGE = [
   "  --concurrency <n>      Runs at once (default 1).",
   ...SERVICE_USAGE,
   "Models: OPENAI_API_KEY and OPENAI_BASE_URL, as for the CLI.",
+  "",
+  exitCodeHelp(["done", "failed", "usage", "stopped"]),
 ].join("\n");
 
 /** Runs an executor until a signal drains it; returns the exit code. */
@@ -33,7 +36,7 @@ export async function executorMain(argv: readonly string[], io: CliIO = serviceI
     const parsed = parseServiceFlags(argv, env, ["task-queue"]);
     if (parsed === "help") {
       io.stdout(`${USAGE}\n`);
-      return 0;
+      return EXIT.done;
     }
     flags = parsed;
     if (!flags.checkpointer)
@@ -43,7 +46,7 @@ export async function executorMain(argv: readonly string[], io: CliIO = serviceI
     handle = await openCheckpointer(flags.checkpointer);
   } catch (error) {
     io.stderr(usageErrorText(error));
-    return 2;
+    return EXIT.usage;
   }
   const logs = new Map<string, RunLog>();
   /** Each run's log names the executor on every line; the log closes with the run here. */
@@ -96,7 +99,7 @@ export async function executorMain(argv: readonly string[], io: CliIO = serviceI
     );
   } catch (error) {
     io.stderr(`Executor failed: ${(connectionError(error) as Error).message}\n`);
-    return 1;
+    return EXIT.failed;
   } finally {
     for (const log of logs.values()) log.close();
     await handle.close();

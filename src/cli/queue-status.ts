@@ -1,6 +1,7 @@
 import { parseFlags, usageErrorText } from "./args.js";
 import { readEnvironment } from "../env.js";
 import { ConfigError } from "../errors.js";
+import { EXIT, exitCodeHelp } from "./exit-codes.js";
 import { isEntryPoint, processIO, type TextIO } from "./io.js";
 import { queueUrlOf } from "./service.js";
 import { queueStatus, type QueueStatus } from "../queue/status.js";
@@ -11,6 +12,8 @@ const USAGE = [
   "Shows the run queue: runs waiting, running, failed and completed, and per executor whether it is online and how",
   "many runs it is running, completed, failed and handed back while draining.",
   "The queue defaults to $ORCHESTRATOR_QUEUE; ?prefix=name in the URL picks a queue on a shared Redis.",
+  "",
+  exitCodeHelp(["done", "failed", "usage"]),
 ].join("\n");
 
 /** `npm run queue -- status`: prints the queue's status; returns the exit code. */
@@ -30,7 +33,7 @@ export async function queueMain(argv: readonly string[], io: TextIO = processIO(
     });
     if (values.help) {
       io.stdout(`${USAGE}\n`);
-      return 0;
+      return EXIT.done;
     }
     if (positionals.join(" ") !== "status")
       throw new ConfigError(`Unknown queue command ${JSON.stringify(positionals.join(" "))}: the command is "status".`);
@@ -38,15 +41,15 @@ export async function queueMain(argv: readonly string[], io: TextIO = processIO(
     json = values.json;
   } catch (error) {
     io.stderr(usageErrorText(error));
-    return 2;
+    return EXIT.usage;
   }
   try {
     const status = await queueStatus({ url });
     io.stdout(json ? `${JSON.stringify(status, null, 2)}\n` : statusText(status));
-    return 0;
+    return EXIT.done;
   } catch (error) {
     io.stderr(`${(error as Error).message}\n`);
-    return error instanceof ConfigError ? 2 : 1;
+    return error instanceof ConfigError ? EXIT.usage : EXIT.failed;
   }
 }
 
