@@ -2,6 +2,7 @@ import { createLogUpdate } from "log-update";
 import picocolors from "picocolors";
 import type { OrchestratorEvent } from "../events.js";
 import { fit, shortDuration } from "./event-lines.js";
+import { terminalText } from "./terminal-text.js";
 import type { TaskRecord } from "../schemas.js";
 
 /** Where a task stands in the live view; finer than the state's status (queued, retrying, failed). */
@@ -220,7 +221,7 @@ export function renderFrame(progress: RunProgress, options: FrameOptions): strin
   const spinner = SPINNER[Math.floor(now / 80) % SPINNER.length]!;
   const counts = progress.counts();
   const lines: string[] = [];
-  if (options.title) lines.push(c.bold(fit(options.title, columns - 1)));
+  if (options.title) lines.push(c.bold(fit(oneLine(options.title), columns - 1)));
   const finished = progress.synthesis?.durationMs !== undefined;
   const end = finished ? progress.synthesis!.startedAt + progress.synthesis!.durationMs! : now;
   const elapsed = progress.startedAt === undefined ? "" : `  ${shortDuration(end - progress.startedAt)}`;
@@ -237,7 +238,12 @@ export function renderFrame(progress: RunProgress, options: FrameOptions): strin
   ].join(" · ");
   lines.push(`${c.green("█".repeat(filled))}${c.dim("░".repeat(BAR_WIDTH - filled))} ${tally}${elapsed}`);
 
-  const tasks = progress.lines;
+  const tasks = progress.lines.map((task) => ({
+    ...task,
+    id: oneLine(task.id),
+    worker: oneLine(task.worker),
+    ...(task.note ? { note: oneLine(task.note) } : {}),
+  }));
   const idWidth = Math.min(24, Math.max(...tasks.map((t) => t.id.length)));
   const workerWidth = Math.min(20, Math.max(...tasks.map((t) => t.worker.length)));
   const fixed = 2 + idWidth + 2 + workerWidth + 2 + 8 + 2 + 10 + 6;
@@ -250,7 +256,7 @@ export function renderFrame(progress: RunProgress, options: FrameOptions): strin
     const head =
       `${paint[task.phase](symbol)} ${fit(task.id, idWidth).padEnd(idWidth)}  ${c.dim(fit(task.worker, workerWidth).padEnd(workerWidth))}  ` +
       `${paint[task.phase](task.phase)}${" ".repeat(10 - task.phase.length)}${attempt.padEnd(10)}${time.padStart(6)}`;
-    return room >= 4 && note ? `${head}  ${c.dim(fit(note.replace(/\s+/g, " "), room))}` : head.trimEnd();
+    return room >= 4 && note ? `${head}  ${c.dim(fit(note, room))}` : head.trimEnd();
   };
   const synthesis = progress.synthesis;
   const footer = synthesis
@@ -263,6 +269,9 @@ export function renderFrame(progress: RunProgress, options: FrameOptions): strin
   if (footer) lines.push(footer);
   return lines.join("\n");
 }
+
+/** Text from the run on one line of the frame: no terminal escapes, whitespace runs as one space. */
+const oneLine = (text: string) => terminalText(text).replace(/\s+/g, " ");
 
 /** The task lines that fit in `room` lines: finished tasks are summarised first, then the last waiting ones. */
 function visible(tasks: TaskLine[], room: number): (TaskLine | string)[] {

@@ -396,7 +396,7 @@ describe("the CLI's exit codes", () => {
       "Partial result: 2 of 3 tasks have no result.",
       "  flight  dead     worker: The trip request in the task description is invalid: travellers: Too small: expected number to be >=1",
       '  hotel   skipped  dependency "flight" was dead-lettered',
-      "Re-drive the dead letters with: npm start -- --thread broken --redrive all",
+      `Re-drive the dead letters with: npm start -- --thread broken --redrive all --checkpointer ${sqlite()} --example trip`,
     ]);
     expect(out.stdout).toContain("— 1/3 tasks done, 1 dead-lettered");
   });
@@ -471,7 +471,7 @@ describe("the CLI's exit codes", () => {
     const help = capture();
     expect(await main(["--help"], help.io)).toBe(0);
     expect(help.out.stdout).toContain(
-      "  4    partial: some task is dead-lettered or skipped (a run budget, say); the missing tasks are named on stderr\n",
+      "  4    partial: some task is dead-lettered or skipped; the missing tasks are named on stderr\n",
     );
   });
 });
