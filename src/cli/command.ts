@@ -13,6 +13,7 @@ import {
 import { catalogRules, fatalPlanIssues } from "../plan/validate.js";
 import { type PlanInput, PlanInputSchema } from "../schemas.js";
 import { defaultRegistry } from "../workers/defaults.js";
+import { loadWorkersFile } from "../workers/workers-file.js";
 import type { CliOptions } from "./args.js";
 import type { CliIO } from "./io.js";
 
@@ -35,16 +36,30 @@ export function resolveCommand(options: CliOptions, io: CliIO): CliCommand {
   const example = options.example ? EXAMPLES[options.example] : undefined;
   const resume = options.resume || options.approve || options.reject !== undefined || options.redrive !== undefined;
   if (resume && !options.threadId) throw new ConfigError("Answering a review or resuming needs --thread <id>.");
+  const team = environmentTeam(env);
   return {
     options,
     env,
     models: io.models ?? openAIProvider(env),
-    registry: options.workers ?? example?.registry() ?? defaultRegistry(),
+    registry: options.workers ?? example?.registry() ?? team ?? defaultRegistry(),
     settings: parseSettings(options.settings, "settings"),
     ...(example ? { example } : {}),
     ...((options.goal ?? example?.goal) ? { goal: options.goal ?? example?.goal } : {}),
     resume,
   };
+}
+
+/**
+ * The team of the workers file ORCHESTRATOR_WORKERS names, as the executor and the server take it. A file it names
+ * that cannot be loaded is bad configuration even when `--workers` or `--example` picks the team: said, not ignored.
+ */
+function environmentTeam(env: Environment): WorkerRegistry | undefined {
+  if (!env.workersFile) return undefined;
+  try {
+    return loadWorkersFile(env.workersFile);
+  } catch (error) {
+    throw new ConfigError(`ORCHESTRATOR_WORKERS: ${(error as Error).message}`);
+  }
 }
 
 /**

@@ -185,6 +185,8 @@ function listen(run: LocalRun): Shutdown {
       run.drain.abort();
     },
     cancel: () => {
+      // After the run, a re-drive from the page says itself how it ended.
+      if (run.code !== undefined) return run.cancel.abort();
       run.plain.stderr(
         "Cancelling: the model calls in flight are aborted and their steps run again on resume… (again to exit at once)\n",
       );

@@ -31,13 +31,18 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
   let command: CliCommand;
   try {
     options = parseCli(argv, Object.keys(EXAMPLES));
-    if (options.help) {
-      io.stdout(`${usage(Object.keys(EXAMPLES))}\n`);
-      return EXIT.done;
-    }
-    command = resolveCommand(options, io);
   } catch (error) {
     plain.stderr(usageErrorText(error));
+    return EXIT.usage;
+  }
+  if (options.help) {
+    io.stdout(`${usage(Object.keys(EXAMPLES))}\n`);
+    return EXIT.done;
+  }
+  try {
+    command = resolveCommand(options, io);
+  } catch (error) {
+    plain.stderr(`${(error as Error).message}\n`);
     return EXIT.usage;
   }
   return isQueued(command) ? runQueued(plain, command) : runLocal(io, command);
