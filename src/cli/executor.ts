@@ -1,13 +1,12 @@
-import { connectionError, openCheckpointer, redact, type CheckpointerHandle } from "../persistence/checkpointer.js";
+import { type CheckpointerHandle, ConfigError, openAIProvider, openCheckpointer } from "../index.js";
+import { connectionError, redact } from "../persistence/checkpointer.js";
 import { usageErrorText } from "./args.js";
 import { readEnvironment } from "../env.js";
-import { ConfigError } from "../errors.js";
 import { EXIT, exitCodeHelp } from "./exit-codes.js";
 import { isEntryPoint, processIO } from "./io.js";
-import { openAIProvider } from "../models.js";
-import { createExecutor, type RunReport } from "../queue/executor.js";
+import { createExecutor, type RunReport } from "../queue/index.js";
 import { RunLog, runLogPath } from "./run-log.js";
-import type { CliIO } from "./main.js";
+import type { CliIO } from "./io.js";
 import { noTaskWorkerWarning } from "../queue/status.js";
 import { parseServiceFlags, serveUntilSignal, SERVICE_USAGE, serviceIO, type ServiceFlags } from "./service.js";
 

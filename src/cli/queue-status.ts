@@ -1,10 +1,10 @@
 import { parseFlags, usageErrorText } from "./args.js";
 import { readEnvironment } from "../env.js";
-import { ConfigError } from "../errors.js";
+import { ConfigError } from "../index.js";
 import { EXIT, exitCodeHelp } from "./exit-codes.js";
 import { isEntryPoint, processIO, type TextIO } from "./io.js";
 import { queueUrlOf } from "./service.js";
-import { queueStatus, type QueueStatus } from "../queue/status.js";
+import { type QueueStatus, queueStatus } from "../queue/index.js";
 
 const USAGE = [
   "Usage: npm run queue -- status [--queue redis://host:6379] [--json]",

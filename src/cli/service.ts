@@ -1,11 +1,10 @@
-import { ConfigError } from "../errors.js";
+import { ConfigError, type WorkerRegistry } from "../index.js";
 import { EXAMPLES } from "../examples/index.js";
 import type { Environment } from "../env.js";
-import { resolveQueueOptions } from "../queue/connection.js";
-import type { WorkerRegistry } from "../workers/registry.js";
+import { resolveQueueOptions } from "../queue/index.js";
 import { loadWorkersFile, serverRegistry } from "../workers/workers-file.js";
 import { parseFlags } from "./args.js";
-import type { CliIO } from "./main.js";
+import type { CliIO } from "./io.js";
 import { EXIT } from "./exit-codes.js";
 
 /** What every queue service (executor, task worker) is told on its command line. */

@@ -1,12 +1,11 @@
-import { connectionError, openCheckpointer, redact, type CheckpointerHandle } from "../persistence/checkpointer.js";
+import { type CheckpointerHandle, ConfigError, openAIProvider, openCheckpointer } from "../index.js";
+import { connectionError, redact } from "../persistence/checkpointer.js";
 import { usageErrorText } from "./args.js";
 import { readEnvironment } from "../env.js";
-import { ConfigError } from "../errors.js";
 import { EXIT, exitCodeHelp } from "./exit-codes.js";
 import { isEntryPoint, processIO } from "./io.js";
-import { openAIProvider } from "../models.js";
-import { createTaskWorker, type TaskWorkerOptions } from "../queue/tasks.js";
-import type { CliIO } from "./main.js";
+import { createTaskWorker, type TaskWorkerOptions } from "../queue/index.js";
+import type { CliIO } from "./io.js";
 import { parseServiceFlags, serveUntilSignal, SERVICE_USAGE, serviceIO } from "./service.js";
 
 const USAGE = [
