@@ -35,6 +35,9 @@ export interface TaskLine {
 const TERMINAL: ReadonlySet<TaskPhase> = new Set(["done", "dead", "skipped"]);
 const ACTIVE: ReadonlySet<TaskPhase> = new Set(["running", "retrying", "failed"]);
 
+/** An event about one task. */
+type TaskEvent = Exclude<Extract<OrchestratorEvent, { taskId: string }>, { type: "task.follow_up" }>;
+
 /** What the live view knows of a run, built from lifecycle events alone (a pure state machine). */
 export class RunProgress {
   private readonly tasks = new Map<string, TaskLine>();
@@ -86,7 +89,11 @@ export class RunProgress {
         if (event.accepted) this.ensure(event.taskId, event.worker).note = `follow-up of ${event.from}`;
         return;
     }
-    const task = this.ensure(event.taskId, event.worker);
+    this.applyToTask(this.ensure(event.taskId, event.worker), event, at);
+  }
+
+  /** Applies an event of one task to its line. */
+  private applyToTask(task: TaskLine, event: TaskEvent, at: number): void {
     switch (event.type) {
       case "task.queued":
         Object.assign(task, {
@@ -207,17 +214,6 @@ export function renderFrame(progress: RunProgress, options: FrameOptions): strin
   const c = picocolors.createColors(options.color ?? false);
   const columns = options.columns || 80;
   const { now } = options;
-  const paint: Record<TaskPhase, (text: string) => string> = {
-    waiting: c.dim,
-    queued: c.blue,
-    running: c.cyan,
-    retrying: c.yellow,
-    failed: c.yellow,
-    done: c.green,
-    dead: c.red,
-    skipped: c.gray,
-    expanded: c.magenta,
-  };
   const spinner = SPINNER[Math.floor(now / 80) % SPINNER.length]!;
   const counts = progress.counts();
   const lines: string[] = [];
@@ -244,20 +240,7 @@ export function renderFrame(progress: RunProgress, options: FrameOptions): strin
     worker: oneLine(task.worker),
     ...(task.note ? { note: oneLine(task.note) } : {}),
   }));
-  const idWidth = Math.min(24, Math.max(...tasks.map((t) => t.id.length)));
-  const workerWidth = Math.min(20, Math.max(...tasks.map((t) => t.worker.length)));
-  const fixed = 2 + idWidth + 2 + workerWidth + 2 + 8 + 2 + 10 + 6;
-  const line = (task: TaskLine): string => {
-    const symbol = task.phase === "running" ? spinner : SYMBOLS[task.phase];
-    const attempt = task.attempt > 0 ? `attempt ${task.attempt}` : "";
-    const time = task.startedAt === undefined ? "" : shortDuration((task.endedAt ?? now) - task.startedAt);
-    const note = task.phase === "done" && task.tokens > 0 ? `${task.tokens} tokens` : (task.note ?? "");
-    const room = columns - 1 - fixed - 2;
-    const head =
-      `${paint[task.phase](symbol)} ${fit(task.id, idWidth).padEnd(idWidth)}  ${c.dim(fit(task.worker, workerWidth).padEnd(workerWidth))}  ` +
-      `${paint[task.phase](task.phase)}${" ".repeat(10 - task.phase.length)}${attempt.padEnd(10)}${time.padStart(6)}`;
-    return room >= 4 && note ? `${head}  ${c.dim(fit(note, room))}` : head.trimEnd();
-  };
+  const line = taskLiner(tasks, c, { columns, now, spinner });
   const synthesis = progress.synthesis;
   const footer = synthesis
     ? synthesis.durationMs === undefined
@@ -268,6 +251,42 @@ export function renderFrame(progress: RunProgress, options: FrameOptions): strin
   lines.push(...visible(tasks, room).map((entry) => (typeof entry === "string" ? c.dim(entry) : line(entry))));
   if (footer) lines.push(footer);
   return lines.join("\n");
+}
+
+/** Colours of a frame. */
+type Colors = ReturnType<typeof picocolors.createColors>;
+
+/** Renders one task's line of a frame: columns sized to the longest id and worker, the note cut to what is left. */
+function taskLiner(
+  tasks: readonly TaskLine[],
+  c: Colors,
+  frame: { columns: number; now: number; spinner: string },
+): (task: TaskLine) => string {
+  const paint: Record<TaskPhase, (text: string) => string> = {
+    waiting: c.dim,
+    queued: c.blue,
+    running: c.cyan,
+    retrying: c.yellow,
+    failed: c.yellow,
+    done: c.green,
+    dead: c.red,
+    skipped: c.gray,
+    expanded: c.magenta,
+  };
+  const idWidth = Math.min(24, Math.max(...tasks.map((t) => t.id.length)));
+  const workerWidth = Math.min(20, Math.max(...tasks.map((t) => t.worker.length)));
+  const fixed = 2 + idWidth + 2 + workerWidth + 2 + 8 + 2 + 10 + 6;
+  return (task: TaskLine): string => {
+    const symbol = task.phase === "running" ? frame.spinner : SYMBOLS[task.phase];
+    const attempt = task.attempt > 0 ? `attempt ${task.attempt}` : "";
+    const time = task.startedAt === undefined ? "" : shortDuration((task.endedAt ?? frame.now) - task.startedAt);
+    const note = task.phase === "done" && task.tokens > 0 ? `${task.tokens} tokens` : (task.note ?? "");
+    const room = frame.columns - 1 - fixed - 2;
+    const head =
+      `${paint[task.phase](symbol)} ${fit(task.id, idWidth).padEnd(idWidth)}  ${c.dim(fit(task.worker, workerWidth).padEnd(workerWidth))}  ` +
+      `${paint[task.phase](task.phase)}${" ".repeat(10 - task.phase.length)}${attempt.padEnd(10)}${time.padStart(6)}`;
+    return room >= 4 && note ? `${head}  ${c.dim(fit(note, room))}` : head.trimEnd();
+  };
 }
 
 /** Text from the run on one line of the frame: no terminal escapes, whitespace runs as one space. */
