@@ -14,6 +14,7 @@ import { parseFlags, usageErrorText } from "./args.js";
 import { formatEvent, partialLines, reviewListing, runTally } from "./event-lines.js";
 import { EXIT, exitCodeHelp } from "./exit-codes.js";
 import { isEntryPoint, processIO, type TextIO } from "./io.js";
+import { plainTextIO } from "./terminal-text.js";
 
 /** Where the client writes and how it asks: injectable for tests. */
 export interface ClientIO extends TextIO {
@@ -101,7 +102,9 @@ export function parseClientArgs(argv: readonly string[], env: NodeJS.ProcessEnv 
 type Decision = { action: "approve" } | { action: "reject"; reason?: string };
 
 /** Runs the client; returns the exit code. */
-export async function main(argv: readonly string[], io: ClientIO = processIO()): Promise<number> {
+export async function main(argv: readonly string[], given: ClientIO = processIO()): Promise<number> {
+  // Worker output, titles and errors from the server never reach the terminal with their escapes.
+  const io = plainTextIO(given);
   let options: ClientOptions;
   try {
     options = parseClientArgs(argv, io.env);

@@ -510,6 +510,21 @@ describe("the orchestrator on the LangGraph dev server", () => {
     threads.push(/thread (\S+) on/.exec(out)![1]!);
   });
 
+  it("has the example client exit 6 when its user rejects the plan at review", async () => {
+    let out = "";
+    const io: ClientIO = {
+      stdout: (text) => void (out += text),
+      stderr: (text) => void (out += text),
+      env: {},
+      ask: async (question) => (question.startsWith("Approve") ? "n" : "too vague"),
+    };
+    const code = await main(["Brief me on the harbour", "--url", server.url, "--review"], io);
+    threads.push(/thread (\S+) on/.exec(out)![1]!);
+    expect(code, out).toBe(EXIT.rejected);
+    expect(EXIT.rejected).toBe(6);
+    expect(out).toContain("— 0/3 tasks done, 0 dead-lettered");
+  });
+
   it("has the example client report a partial run: exit 4 and the tasks without a result on stderr", async () => {
     const out = { stdout: "", stderr: "" };
     const io: ClientIO = {
