@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
 import picocolors from "picocolors";
-import type { TaskRecord } from "../schemas.js";
 import { prepareModels } from "../deps.js";
 import {
   type CheckpointerHandle,
@@ -23,7 +22,7 @@ import { connectionError, redact } from "../persistence/checkpointer.js";
 import type { Release } from "../persistence/thread-lock.js";
 import { createTaskQueue, type TaskQueue } from "../queue/index.js";
 import { noTaskWorkerWarning } from "../queue/status.js";
-import type { PlanInput } from "../schemas.js";
+import type { PlanInput, TaskRecord } from "../schemas.js";
 import { viewStateOf } from "../web/run-view.js";
 import type { CliOptions } from "./args.js";
 import { type CliCommand, planOf, startProblem } from "./command.js";

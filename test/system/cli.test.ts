@@ -9,6 +9,7 @@ import { parseCli } from "../../src/cli/args.js";
 import { TRIP_GOAL } from "../../src/examples/trip/index.js";
 import type { RunSummary } from "../../src/app/run.js";
 import type { ModelProvider } from "../../src/models.js";
+import { brokenTripPlan } from "../helpers/cli-io.js";
 import { planReply, task } from "../helpers/fixtures.js";
 import { scriptedProvider } from "../helpers/scripted-model.js";
 
@@ -370,23 +371,7 @@ describe("the CLI without a terminal", () => {
 });
 
 describe("the CLI's exit codes", () => {
-  /** A trip plan whose flight task cannot run (its request says 0 travellers): the hotel after it is skipped. */
-  const brokenPlan = () => {
-    const file = join(dir, "broken.json");
-    const tasks = [
-      {
-        id: "flight",
-        title: "Choose the flight",
-        description: '{"travellers": 0}',
-        worker: "flight_agent",
-        dependsOn: [],
-      },
-      { id: "attractions", title: "Choose the attractions", worker: "attractions_agent", dependsOn: [] },
-      { id: "hotel", title: "Book the hotel", worker: "hotel_agent", dependsOn: ["flight"] },
-    ];
-    writeFileSync(file, JSON.stringify({ tasks }));
-    return file;
-  };
+  const brokenPlan = () => brokenTripPlan(dir);
 
   it("exits 4 when a task is dead-lettered or skipped, naming the tasks without a result on stderr", async () => {
     const { out, io } = capture();
