@@ -85,7 +85,8 @@ export function startProblem(
   const issues = fatalPlanIssues(tasks, { ...catalogRules(registry), maxTasks: settings.maxTasks });
   if (issues.length)
     return new PlanValidationError(issues, options.planFile ? `plan file ${options.planFile}` : "plan").message;
-  return models.configured ? undefined : offlineAgents(tasks, registry);
+  // With --task-queue the task workers bring the models.
+  return models.configured || options.taskQueue ? undefined : offlineAgents(tasks, registry);
 }
 
 /** Without a model, the tasks of a plan that run on agent workers (which need one): each worker with its tasks. */

@@ -151,11 +151,11 @@ describe("Ctrl-C during the web view's linger (issue 20, item 20)", () => {
   });
 
   it(
-    "exits with the run's code under tsx when Ctrl-C reaches its whole process group, as a terminal sends it",
+    "exits with the run's code under `npm start` when Ctrl-C reaches its whole process group, as a terminal sends it",
     async () => {
       const dir = tempDir();
       const args = ["--example", "trip", "--plan", brokenTripPlan(dir), "--checkpointer", "memory", "--ui"];
-      const child = spawn(resolve(ROOT, "node_modules/.bin/tsx"), ["src/cli/main.ts", ...args], {
+      const child = spawn("npm", ["start", "--silent", "--", ...args], {
         cwd: ROOT,
         detached: true,
         env: { ...process.env, LANGSMITH_TRACING: "false" },
