@@ -1,7 +1,6 @@
 import { ConfigError, type OrchestratorEvent, ThreadBusyError } from "../index.js";
 import { followRun, submitRun } from "../queue/index.js";
-import type { CliCommand } from "./command.js";
-import { planOf, startProblem } from "./command.js";
+import { type CliCommand, planOf, startProblem } from "./command.js";
 import { formatEvent } from "./event-lines.js";
 import { EXIT } from "./exit-codes.js";
 import { finish } from "./finish.js";
