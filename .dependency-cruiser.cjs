@@ -7,7 +7,7 @@
  * A layer may import any layer below it, never one above. The root vocabulary files (src/*.ts but
  * index.ts, and src/budget/) import only each other; persistence imports only root files. examples/ sits beside the
  * kernel: it imports only workers/, plan/ and root files, and only cli/ imports it. server/ may import
- * cli/ (the SDK client reuses the CLI's event formatting), never the reverse. cli/ may import queue/ (the
+ * cli/ (the dev-server launcher's entry-point check), never the reverse. cli/ may import queue/ (the
  * --queue, executor, task-worker and status commands), never the reverse. src/web/ is the web view both
  * serve (view model, layout, page, routes): it imports only root files, and only cli/ and server/ import it.
  * src/app/ is the only src/ folder that imports graphs/. No cycles. Type-only imports count (tsPreCompilationDeps).

@@ -47,5 +47,30 @@ export function compileOrchestrator(
     .withConfig({ recursionLimit: RECURSION_LIMIT_CEILING });
 }
 
-/** The graph for Studio and the LangGraph server: the workers file's workers (or the defaults), any chat model, no checkpointer. */
-export const graph = compileOrchestrator({ registry: serverRegistry(), models: openAIProvider() });
+/**
+ * The graph for Studio and the LangGraph server: the workers file's workers (or the defaults), any chat model, no
+ * checkpointer. Built on first use, not at import: importing the package reads no workers file and builds nothing.
+ */
+export const graph = builtOnFirstUse(() =>
+  compileOrchestrator({ registry: serverRegistry(), models: openAIProvider() }),
+);
+
+/** An object that stands for `build()`'s result, built at the first touch of any of its properties. */
+function builtOnFirstUse<T extends object>(build: () => T): T {
+  let built: T | undefined;
+  const real = () => (built ??= build());
+  return new Proxy({} as T, {
+    get: (_, key) => {
+      const value = Reflect.get(real(), key);
+      return typeof value === "function" ? value.bind(real()) : value;
+    },
+    set: (_, key, value) => Reflect.set(real(), key, value),
+    has: (_, key) => Reflect.has(real(), key),
+    ownKeys: () => Reflect.ownKeys(real()),
+    getOwnPropertyDescriptor: (_, key) => {
+      const descriptor = Reflect.getOwnPropertyDescriptor(real(), key);
+      return descriptor && { ...descriptor, configurable: true };
+    },
+    getPrototypeOf: () => Reflect.getPrototypeOf(real()),
+  });
+}

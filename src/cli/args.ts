@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { SettingsSchema, type SettingsInput } from "../settings.js";
 import { ConfigError } from "../errors.js";
+import { exitCodeHelp } from "./exit-codes.js";
 import { parsePlanInput } from "../plan/validate.js";
 import type { PlanInput } from "../schemas.js";
 import type { WorkerRegistry } from "../workers/registry.js";
@@ -22,6 +23,8 @@ export interface CliOptions {
   example?: string;
   /** The team of a workers file (`--workers`), instead of the defaults or an example's. */
   workers?: WorkerRegistry;
+  /** The workers file it came from, as given. */
+  workersFile?: string;
   approve: boolean;
   reject?: string;
   /** Serve the live web view of the run on this port of 127.0.0.1 (0: any free port). */
@@ -86,6 +89,16 @@ export function parseFlags<T extends ParseArgsConfig>(config: T): ReturnType<typ
 /** What a command prints on stderr for a bad command line: the error, and where to find the usage. */
 export const usageErrorText = (error: unknown): string => `${(error as Error).message}\nRun with --help for usage.\n`;
 
+/** The flags that give these settings, as a command line would (`--max-parallel 4`, `--no-chain-dispatch`). */
+export function settingsFlags(settings: SettingsInput): string[] {
+  return SETTING_FLAGS.flatMap(({ key, flag, boolean }) => {
+    const value = (settings as Record<string, unknown>)[key];
+    if (value === undefined) return [];
+    if (boolean) return [value ? `--${flag}` : `--no-${flag}`];
+    return [`--${flag}`, String(value)];
+  });
+}
+
 /** Parses argv (without node and the script), naming any bad flag or value. */
 export function parseCli(argv: readonly string[], examples: readonly string[] = []): CliOptions {
   const options: Record<string, { type: "string" | "boolean"; short?: string; default?: boolean }> = {
@@ -115,7 +128,7 @@ export function parseCli(argv: readonly string[], examples: readonly string[] = 
   }
   const planFile = values.plan as string | undefined;
   const resume = values.resume as boolean;
-  const threadId = values.thread as string | undefined;
+  const threadId = parseThread("thread", values.thread as string | undefined);
   if (resume && !threadId) throw new ConfigError("--resume needs --thread <id> (the thread to resume)");
   if (parsed.positionals.length > 1) {
     throw new ConfigError(`Expected one goal but got ${parsed.positionals.length} arguments; quote the goal: "…"`);
@@ -129,13 +142,15 @@ export function parseCli(argv: readonly string[], examples: readonly string[] = 
     json: values.json as boolean,
     ...(values.report !== undefined ? { report: parseReport(values.report as string) } : {}),
     example,
-    ...(values.workers !== undefined ? { workers: loadWorkersFile(values.workers as string) } : {}),
+    ...(values.workers !== undefined
+      ? { workers: loadWorkersFile(values.workers as string), workersFile: values.workers as string }
+      : {}),
     approve: values.approve as boolean,
     reject: values.reject as string | undefined,
     ...(values.redrive !== undefined ? { redrive: parseRedrive(values.redrive as string) } : {}),
     ...(values.queue !== undefined ? { queue: values.queue as string } : {}),
     detach: values.detach as boolean,
-    ...(values.wait !== undefined ? { wait: values.wait as string } : {}),
+    ...(values.wait !== undefined ? { wait: parseThread("wait", values.wait as string) } : {}),
     ...(values["task-queue"] !== undefined ? { taskQueue: values["task-queue"] as string } : {}),
     ...(values.ui || values["ui-port"] !== undefined
       ? { uiPort: parsePort(values["ui-port"] as string | undefined) }
@@ -143,6 +158,19 @@ export function parseCli(argv: readonly string[], examples: readonly string[] = 
     help: values.help as boolean,
     settings: settings as SettingsInput,
   };
+}
+
+/** Longest thread id: its lock file's name (the id URL-encoded) stays within a file system's 255 bytes. */
+const MAX_THREAD_ID = 80;
+
+/** A thread id (`--thread`, `--wait`): 1 to {@link MAX_THREAD_ID} printable ASCII characters, no spaces. */
+function parseThread(flag: string, value: string | undefined): string | undefined {
+  if (value === undefined || (value.length <= MAX_THREAD_ID && /^[!-~]+$/.test(value))) return value;
+  const shown =
+    value.length > 40 ? `${JSON.stringify(value.slice(0, 40))}… (${value.length} characters)` : JSON.stringify(value);
+  throw new ConfigError(
+    `Invalid value for --${flag}: ${shown} (expected a thread id of 1-${MAX_THREAD_ID} letters, digits or punctuation, no spaces)`,
+  );
 }
 
 /** `all` or a comma-separated list of task ids. */
@@ -188,11 +216,20 @@ function readPlanFile(path: string): PlanInput {
   return parsePlanInput(text, `plan file ${path}`);
 }
 
+/** What each `--no-…` flag (a setting on by default) turns off, in the words of someone turning it off. */
+export const TURNS_OFF: Record<string, string> = {
+  chainDispatch:
+    "Turns off chain dispatch: in waves, a task's only newly-ready dependent waits for the next wave instead of " +
+    "running right after it in the same worker.",
+  announcePlan: "Turns off the plan announcement: no AI message listing the plan's tasks is added to `messages`.",
+};
+
 /** The --help text, generated from the settings schema. */
 export function usage(examples: readonly string[]): string {
-  const settings = SETTING_FLAGS.map(({ flag, boolean, description, schema }) => {
+  const settings = SETTING_FLAGS.map(({ key, flag, boolean, description, schema }) => {
     const fallback = (schema as z.ZodDefault<z.ZodType>).parse(undefined);
-    const name = boolean ? (fallback ? `--no-${flag}` : `--${flag}`) : `--${flag} <value>`;
+    if (boolean && fallback) return `${`  --no-${flag}`.padEnd(30)}  ${TURNS_OFF[key] ?? description} (on by default)`;
+    const name = boolean ? `--${flag}` : `--${flag} <value>`;
     return `${`  ${name}`.padEnd(30)}  ${description} (default: ${JSON.stringify(fallback)})`;
   });
   return [
@@ -206,7 +243,8 @@ export function usage(examples: readonly string[]): string {
     "  --checkpointer <spec>         memory | sqlite:PATH | postgres://… (default: sqlite:.orchestrator/checkpoints.db)",
     "  --plan <file.json>            Run this plan instead of asking the planner ({ tasks: [...] }).",
     `  --example <name>              Run a bundled example: ${examples.join(", ") || "none"}.`,
-    "  --workers <file.json>         Take the team from a workers file (agents with prompts, models and MCP servers).",
+    "  --workers <file.json>         Take the team from a workers file (agents with prompts, models and MCP servers;",
+    "                                default: $ORCHESTRATOR_WORKERS, else the default workers).",
     "  --approve                     Answer a pending plan review: approve.",
     "  --reject <reason>             Answer a pending plan review: reject.",
     "  --redrive <ids|all>           Re-run dead-lettered tasks (and the tasks they blocked) on --thread.",
@@ -229,14 +267,9 @@ export function usage(examples: readonly string[]): string {
     "The answer goes to stdout. Every run is logged as JSON lines to runs/<thread>.log next to the checkpoint file.",
     "Models: set OPENAI_API_KEY (and OPENAI_BASE_URL for any OpenAI-compatible server).",
     "",
-    "Exit codes:",
-    "  0    done: every task done",
-    "  1    the run failed (the thread is checkpointed: --resume continues it)",
-    "  2    bad usage or configuration",
-    "  3    waiting for a plan review",
-    "  4    partial: some task is dead-lettered or skipped (a run budget, say); the missing tasks are named on stderr",
-    "  5    the thread is busy: another run is using it, and nothing was done",
-    "  130  stopped by SIGINT/SIGTERM (the first signal lets the current step finish; a second cancels the model calls",
-    "       in flight and the thread resumes; a third exits at once)",
+    "Signals: the first SIGINT/SIGTERM lets the current step finish; a second cancels the model calls in flight (the",
+    "thread resumes); a third exits at once.",
+    "",
+    exitCodeHelp(["done", "failed", "usage", "review", "partial", "busy", "stopped"]),
   ].join("\n");
 }

@@ -1,12 +1,18 @@
-import { connectionError, openCheckpointer, redact, type CheckpointerHandle } from "../persistence/checkpointer.js";
+import {
+  type CheckpointerHandle,
+  ConfigError,
+  type OrchestratorEvent,
+  openAIProvider,
+  openCheckpointer,
+} from "../index.js";
+import { connectionError, redact } from "../persistence/checkpointer.js";
 import { usageErrorText } from "./args.js";
 import { readEnvironment } from "../env.js";
-import { ConfigError } from "../errors.js";
+import { EXIT, exitCodeHelp } from "./exit-codes.js";
 import { isEntryPoint, processIO } from "./io.js";
-import { openAIProvider } from "../models.js";
-import { createExecutor, type RunReport } from "../queue/executor.js";
+import { createExecutor, type RunReport } from "../queue/index.js";
 import { RunLog, runLogPath } from "./run-log.js";
-import type { CliIO } from "./main.js";
+import type { CliIO } from "./io.js";
 import { noTaskWorkerWarning } from "../queue/status.js";
 import { durabilityWarning } from "../queue/durability.js";
 import { parseServiceFlags, serveUntilSignal, SERVICE_USAGE, serviceIO, type ServiceFlags } from "./service.js";
@@ -23,6 +29,8 @@ const USAGE = [
   "  --concurrency <n>      Runs at once (default 1).",
   ...SERVICE_USAGE,
   "Models: OPENAI_API_KEY and OPENAI_BASE_URL, as for the CLI.",
+  "",
+  exitCodeHelp(["done", "failed", "usage", "stopped"]),
 ].join("\n");
 
 /** Runs an executor until a signal drains it; returns the exit code. */
@@ -34,7 +42,7 @@ export async function executorMain(argv: readonly string[], io: CliIO = serviceI
     const parsed = parseServiceFlags(argv, env, ["task-queue"]);
     if (parsed === "help") {
       io.stdout(`${USAGE}\n`);
-      return 0;
+      return EXIT.done;
     }
     flags = parsed;
     if (!flags.checkpointer)
@@ -44,14 +52,51 @@ export async function executorMain(argv: readonly string[], io: CliIO = serviceI
     handle = await openCheckpointer(flags.checkpointer);
   } catch (error) {
     io.stderr(usageErrorText(error));
-    return 2;
+    return EXIT.usage;
   }
-  const logs = new Map<string, RunLog>();
-  /** Each run's log names the executor on every line; the log closes with the run here. */
-  const onRun = (report: RunReport) => {
+  const logs = runLogs(io, handle);
+  try {
+    const taskQueue = flags.extra["task-queue"];
+    const executor = await createExecutor({
+      queue: { url: flags.url },
+      ...(taskQueue ? { taskQueue: { url: taskQueue } } : {}),
+      checkpointer: handle.saver,
+      store: handle.store,
+      lock: handle.lock,
+      workers: flags.registry,
+      models: io.models ?? openAIProvider(env),
+      concurrency: flags.concurrency,
+      lockMs: flags.lockMs,
+      name: flags.name,
+      onEvent: logs.onEvent,
+      onRun: logs.onRun,
+    });
+    const tasks = taskQueue ? `; tasks go to ${redact(taskQueue)}` : "";
     io.stderr(
-      `${report.what.padEnd(9)} ${report.threadId}${report.what === "finished" ? ` (${report.summary.status})` : ""}\n`,
+      `Executor ${executor.name} is taking runs from ${redact(flags.url)} (concurrency ${flags.concurrency ?? 1}${tasks}).\n`,
     );
+    io.stderr(await durabilityWarning(flags.url));
+    if (taskQueue) io.stderr(await noTaskWorkerWarning(taskQueue));
+    return await serveUntilSignal(
+      io,
+      executor,
+      "Draining: runs in flight finish their current step and go back to the queue…",
+    );
+  } catch (error) {
+    io.stderr(`Executor failed: ${(connectionError(error) as Error).message}\n`);
+    return EXIT.failed;
+  } finally {
+    logs.close();
+    await handle.close();
+  }
+}
+
+/** The executor's run logs: each run's names the executor on every line, and closes with the run here. */
+function runLogs(io: CliIO, handle: CheckpointerHandle) {
+  const logs = new Map<string, RunLog>();
+  const onRun = (report: RunReport) => {
+    const status = report.what === "finished" ? ` (${report.summary.status})` : "";
+    io.stderr(`${report.what.padEnd(9)} ${report.threadId}${status}\n`);
     if (report.what === "started" || report.what === "resumed") {
       const context = {
         threadId: report.threadId,
@@ -69,40 +114,13 @@ export async function executorMain(argv: readonly string[], io: CliIO = serviceI
     log?.close();
     logs.delete(report.threadId);
   };
-  try {
-    const taskQueue = flags.extra["task-queue"];
-    const executor = await createExecutor({
-      queue: { url: flags.url },
-      ...(taskQueue ? { taskQueue: { url: taskQueue } } : {}),
-      checkpointer: handle.saver,
-      store: handle.store,
-      lock: handle.lock,
-      workers: flags.registry,
-      models: io.models ?? openAIProvider(env),
-      concurrency: flags.concurrency,
-      lockMs: flags.lockMs,
-      name: flags.name,
-      onEvent: (event, threadId) => logs.get(threadId)?.event(event),
-      onRun,
-    });
-    const tasks = taskQueue ? `; tasks go to ${redact(taskQueue)}` : "";
-    io.stderr(
-      `Executor ${executor.name} is taking runs from ${redact(flags.url)} (concurrency ${flags.concurrency ?? 1}${tasks}).\n`,
-    );
-    io.stderr(await durabilityWarning(flags.url));
-    if (taskQueue) io.stderr(await noTaskWorkerWarning(taskQueue));
-    return await serveUntilSignal(
-      io,
-      executor,
-      "Draining: runs in flight finish their current step and go back to the queue…",
-    );
-  } catch (error) {
-    io.stderr(`Executor failed: ${(connectionError(error) as Error).message}\n`);
-    return 1;
-  } finally {
-    for (const log of logs.values()) log.close();
-    await handle.close();
-  }
+  return {
+    onRun,
+    onEvent: (event: OrchestratorEvent, threadId: string) => logs.get(threadId)?.event(event),
+    close: () => {
+      for (const log of logs.values()) log.close();
+    },
+  };
 }
 
 if (isEntryPoint(import.meta.url)) {

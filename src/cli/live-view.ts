@@ -2,6 +2,7 @@ import { createLogUpdate } from "log-update";
 import picocolors from "picocolors";
 import type { OrchestratorEvent } from "../events.js";
 import { fit, shortDuration } from "./event-lines.js";
+import { terminalText } from "./terminal-text.js";
 import type { TaskRecord } from "../schemas.js";
 
 /** Where a task stands in the live view; finer than the state's status (queued, retrying, failed). */
@@ -33,6 +34,9 @@ export interface TaskLine {
 
 const TERMINAL: ReadonlySet<TaskPhase> = new Set(["done", "dead", "skipped"]);
 const ACTIVE: ReadonlySet<TaskPhase> = new Set(["running", "retrying", "failed"]);
+
+/** An event about one task. */
+type TaskEvent = Exclude<Extract<OrchestratorEvent, { taskId: string }>, { type: "task.follow_up" }>;
 
 /** What the live view knows of a run, built from lifecycle events alone (a pure state machine). */
 export class RunProgress {
@@ -85,7 +89,11 @@ export class RunProgress {
         if (event.accepted) this.ensure(event.taskId, event.worker).note = `follow-up of ${event.from}`;
         return;
     }
-    const task = this.ensure(event.taskId, event.worker);
+    this.applyToTask(this.ensure(event.taskId, event.worker), event, at);
+  }
+
+  /** Applies an event of one task to its line. */
+  private applyToTask(task: TaskLine, event: TaskEvent, at: number): void {
     switch (event.type) {
       case "task.queued":
         Object.assign(task, {
@@ -206,21 +214,10 @@ export function renderFrame(progress: RunProgress, options: FrameOptions): strin
   const c = picocolors.createColors(options.color ?? false);
   const columns = options.columns || 80;
   const { now } = options;
-  const paint: Record<TaskPhase, (text: string) => string> = {
-    waiting: c.dim,
-    queued: c.blue,
-    running: c.cyan,
-    retrying: c.yellow,
-    failed: c.yellow,
-    done: c.green,
-    dead: c.red,
-    skipped: c.gray,
-    expanded: c.magenta,
-  };
   const spinner = SPINNER[Math.floor(now / 80) % SPINNER.length]!;
   const counts = progress.counts();
   const lines: string[] = [];
-  if (options.title) lines.push(c.bold(fit(options.title, columns - 1)));
+  if (options.title) lines.push(c.bold(fit(oneLine(options.title), columns - 1)));
   const finished = progress.synthesis?.durationMs !== undefined;
   const end = finished ? progress.synthesis!.startedAt + progress.synthesis!.durationMs! : now;
   const elapsed = progress.startedAt === undefined ? "" : `  ${shortDuration(end - progress.startedAt)}`;
@@ -237,21 +234,13 @@ export function renderFrame(progress: RunProgress, options: FrameOptions): strin
   ].join(" · ");
   lines.push(`${c.green("█".repeat(filled))}${c.dim("░".repeat(BAR_WIDTH - filled))} ${tally}${elapsed}`);
 
-  const tasks = progress.lines;
-  const idWidth = Math.min(24, Math.max(...tasks.map((t) => t.id.length)));
-  const workerWidth = Math.min(20, Math.max(...tasks.map((t) => t.worker.length)));
-  const fixed = 2 + idWidth + 2 + workerWidth + 2 + 8 + 2 + 10 + 6;
-  const line = (task: TaskLine): string => {
-    const symbol = task.phase === "running" ? spinner : SYMBOLS[task.phase];
-    const attempt = task.attempt > 0 ? `attempt ${task.attempt}` : "";
-    const time = task.startedAt === undefined ? "" : shortDuration((task.endedAt ?? now) - task.startedAt);
-    const note = task.phase === "done" && task.tokens > 0 ? `${task.tokens} tokens` : (task.note ?? "");
-    const room = columns - 1 - fixed - 2;
-    const head =
-      `${paint[task.phase](symbol)} ${fit(task.id, idWidth).padEnd(idWidth)}  ${c.dim(fit(task.worker, workerWidth).padEnd(workerWidth))}  ` +
-      `${paint[task.phase](task.phase)}${" ".repeat(10 - task.phase.length)}${attempt.padEnd(10)}${time.padStart(6)}`;
-    return room >= 4 && note ? `${head}  ${c.dim(fit(note.replace(/\s+/g, " "), room))}` : head.trimEnd();
-  };
+  const tasks = progress.lines.map((task) => ({
+    ...task,
+    id: oneLine(task.id),
+    worker: oneLine(task.worker),
+    ...(task.note ? { note: oneLine(task.note) } : {}),
+  }));
+  const line = taskLiner(tasks, c, { columns, now, spinner });
   const synthesis = progress.synthesis;
   const footer = synthesis
     ? synthesis.durationMs === undefined
@@ -263,6 +252,45 @@ export function renderFrame(progress: RunProgress, options: FrameOptions): strin
   if (footer) lines.push(footer);
   return lines.join("\n");
 }
+
+/** Colours of a frame. */
+type Colors = ReturnType<typeof picocolors.createColors>;
+
+/** Renders one task's line of a frame: columns sized to the longest id and worker, the note cut to what is left. */
+function taskLiner(
+  tasks: readonly TaskLine[],
+  c: Colors,
+  frame: { columns: number; now: number; spinner: string },
+): (task: TaskLine) => string {
+  const paint: Record<TaskPhase, (text: string) => string> = {
+    waiting: c.dim,
+    queued: c.blue,
+    running: c.cyan,
+    retrying: c.yellow,
+    failed: c.yellow,
+    done: c.green,
+    dead: c.red,
+    skipped: c.gray,
+    expanded: c.magenta,
+  };
+  const idWidth = Math.min(24, Math.max(...tasks.map((t) => t.id.length)));
+  const workerWidth = Math.min(20, Math.max(...tasks.map((t) => t.worker.length)));
+  const fixed = 2 + idWidth + 2 + workerWidth + 2 + 8 + 2 + 10 + 6;
+  return (task: TaskLine): string => {
+    const symbol = task.phase === "running" ? frame.spinner : SYMBOLS[task.phase];
+    const attempt = task.attempt > 0 ? `attempt ${task.attempt}` : "";
+    const time = task.startedAt === undefined ? "" : shortDuration((task.endedAt ?? frame.now) - task.startedAt);
+    const note = task.phase === "done" && task.tokens > 0 ? `${task.tokens} tokens` : (task.note ?? "");
+    const room = frame.columns - 1 - fixed - 2;
+    const head =
+      `${paint[task.phase](symbol)} ${fit(task.id, idWidth).padEnd(idWidth)}  ${c.dim(fit(task.worker, workerWidth).padEnd(workerWidth))}  ` +
+      `${paint[task.phase](task.phase)}${" ".repeat(10 - task.phase.length)}${attempt.padEnd(10)}${time.padStart(6)}`;
+    return room >= 4 && note ? `${head}  ${c.dim(fit(note, room))}` : head.trimEnd();
+  };
+}
+
+/** Text from the run on one line of the frame: no terminal escapes, whitespace runs as one space. */
+const oneLine = (text: string) => terminalText(text).replace(/\s+/g, " ");
 
 /** The task lines that fit in `room` lines: finished tasks are summarised first, then the last waiting ones. */
 function visible(tasks: TaskLine[], room: number): (TaskLine | string)[] {

@@ -1,11 +1,11 @@
 import { parseFlags, usageErrorText } from "./args.js";
 import { readEnvironment } from "../env.js";
-import { ConfigError } from "../errors.js";
+import { ConfigError } from "../index.js";
+import { EXIT, exitCodeHelp } from "./exit-codes.js";
 import { isEntryPoint, processIO, type TextIO } from "./io.js";
 import { queueUrlOf } from "./service.js";
-import { queueStatus, type QueueStatus } from "../queue/status.js";
-import { recoverRuns } from "../queue/recover.js";
-import { openCheckpointer } from "../persistence/checkpointer.js";
+import { type QueueStatus, queueStatus, recoverRuns } from "../queue/index.js";
+import { openCheckpointer } from "../index.js";
 
 const USAGE = [
   "Usage: npm run queue -- status [--queue redis://host:6379] [--json]",
@@ -16,6 +16,8 @@ const USAGE = [
   "recover: re-enqueues every unfinished run of the shared checkpointer that has no job (its Redis lost it): an",
   "executor continues each from its last checkpoint. The checkpointer defaults to $ORCHESTRATOR_CHECKPOINTER, $POSTGRES_URL.",
   "The queue defaults to $ORCHESTRATOR_QUEUE; ?prefix=name in the URL picks a queue on a shared Redis.",
+  "",
+  exitCodeHelp(["done", "failed", "usage"]),
 ].join("\n");
 
 /** `npm run queue -- status` prints the queue's status, `recover` re-enqueues lost runs; returns the exit code. */
@@ -38,7 +40,7 @@ export async function queueMain(argv: readonly string[], io: TextIO = processIO(
     });
     if (values.help) {
       io.stdout(`${USAGE}\n`);
-      return 0;
+      return EXIT.done;
     }
     command = positionals.join(" ");
     if (command !== "status" && command !== "recover")
@@ -53,16 +55,16 @@ export async function queueMain(argv: readonly string[], io: TextIO = processIO(
       throw new ConfigError("recover reads the executors' shared checkpointer: pass --checkpointer postgres://….");
   } catch (error) {
     io.stderr(usageErrorText(error));
-    return 2;
+    return EXIT.usage;
   }
   try {
     if (command === "recover") return await recover(io, url, checkpointer!, json);
     const status = await queueStatus({ url });
     io.stdout(json ? `${JSON.stringify(status, null, 2)}\n` : statusText(status));
-    return 0;
+    return EXIT.done;
   } catch (error) {
     io.stderr(`${(error as Error).message}\n`);
-    return error instanceof ConfigError ? 2 : 1;
+    return error instanceof ConfigError ? EXIT.usage : EXIT.failed;
   }
 }
 

@@ -1,11 +1,11 @@
-import { ConfigError } from "../errors.js";
+import { ConfigError, type WorkerRegistry } from "../index.js";
 import { EXAMPLES } from "../examples/index.js";
 import type { Environment } from "../env.js";
-import { resolveQueueOptions } from "../queue/connection.js";
-import type { WorkerRegistry } from "../workers/registry.js";
+import { resolveQueueOptions } from "../queue/index.js";
 import { loadWorkersFile, serverRegistry } from "../workers/workers-file.js";
 import { parseFlags } from "./args.js";
-import type { CliIO } from "./main.js";
+import type { CliIO } from "./io.js";
+import { EXIT } from "./exit-codes.js";
 
 /** What every queue service (executor, task worker) is told on its command line. */
 export interface ServiceFlags {
@@ -119,12 +119,12 @@ export async function serveUntilSignal(
     io.signals?.on("SIGINT", once);
   });
   io.stderr(`${stopping} (again to exit at once)\n`);
-  const exit = () => io.exit?.(130);
+  const exit = () => io.exit?.(EXIT.stopped);
   io.signals?.on("SIGTERM", exit);
   io.signals?.on("SIGINT", exit);
   await service.close();
   io.stderr("Stopped.\n");
-  return 0;
+  return EXIT.done;
 }
 
 /** The process's own IO, signals and exit, for the service commands. */

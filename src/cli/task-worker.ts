@@ -1,11 +1,11 @@
-import { connectionError, openCheckpointer, redact, type CheckpointerHandle } from "../persistence/checkpointer.js";
+import { type CheckpointerHandle, ConfigError, openAIProvider, openCheckpointer } from "../index.js";
+import { connectionError, redact } from "../persistence/checkpointer.js";
 import { usageErrorText } from "./args.js";
 import { readEnvironment } from "../env.js";
-import { ConfigError } from "../errors.js";
+import { EXIT, exitCodeHelp } from "./exit-codes.js";
 import { isEntryPoint, processIO } from "./io.js";
-import { openAIProvider } from "../models.js";
-import { createTaskWorker, type TaskWorkerOptions } from "../queue/tasks.js";
-import type { CliIO } from "./main.js";
+import { createTaskWorker, type TaskWorkerOptions } from "../queue/index.js";
+import type { CliIO } from "./io.js";
 import { parseServiceFlags, serveUntilSignal, SERVICE_USAGE, serviceIO } from "./service.js";
 
 const USAGE = [
@@ -20,6 +20,8 @@ const USAGE = [
   "  --concurrency <n>      Tasks at once (default 4).",
   ...SERVICE_USAGE,
   "Models: OPENAI_API_KEY and OPENAI_BASE_URL, as for the CLI.",
+  "",
+  exitCodeHelp(["done", "failed", "usage", "stopped"]),
 ].join("\n");
 
 /** Serves the task queue until a signal; returns the exit code. */
@@ -31,14 +33,14 @@ export async function taskWorkerMain(argv: readonly string[], io: CliIO = servic
     const flags = parseServiceFlags(argv, env, []);
     if (flags === "help") {
       io.stdout(`${USAGE}\n`);
-      return 0;
+      return EXIT.done;
     }
     const { url, registry, concurrency, lockMs, name, checkpointer } = flags;
     options = { queue: { url }, registry, models: io.models ?? openAIProvider(env), concurrency, lockMs, name };
     handle = checkpointer ? await openCheckpointer(checkpointer) : undefined;
   } catch (error) {
     io.stderr(usageErrorText(error));
-    return 2;
+    return EXIT.usage;
   }
   try {
     const worker = await createTaskWorker({ ...options, ...(handle ? { store: handle.store } : {}) });
@@ -49,7 +51,7 @@ export async function taskWorkerMain(argv: readonly string[], io: CliIO = servic
     return await serveUntilSignal(io, worker, "Stopping: the tasks in flight finish first…");
   } catch (error) {
     io.stderr(`Task worker failed: ${(connectionError(error) as Error).message}\n`);
-    return error instanceof ConfigError ? 2 : 1;
+    return error instanceof ConfigError ? EXIT.usage : EXIT.failed;
   } finally {
     await handle?.close();
   }

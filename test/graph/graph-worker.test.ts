@@ -13,7 +13,7 @@ import {
 import { createAgent } from "langchain";
 import { describe, expect, it, vi } from "vitest";
 import { z } from "zod";
-import { render } from "../../src/cli/main.js";
+import { render } from "../../src/cli/finish.js";
 import { createOrchestrator, functionWorker, graphWorker } from "../../src/index.js";
 import { dataRule, taskNonce } from "../../src/fence.js";
 import { defaultGraphOutput } from "../../src/workers/graph.js";

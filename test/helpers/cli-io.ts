@@ -1,4 +1,6 @@
 import { EventEmitter } from "node:events";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import type { CliIO } from "../../src/cli/main.js";
 import type { ModelProvider } from "../../src/models.js";
 
@@ -41,4 +43,25 @@ export function signalledCli(cwd: string, models: ModelProvider, onStderr: (text
     exit: ((code: number) => void exits.push(code)) as CliIO["exit"],
   };
   return { io, signals, exits, stderr: () => stderr };
+}
+
+/**
+ * A trip plan file in `dir` whose flight task cannot run (its request says 0 travellers): flight is dead-lettered,
+ * the hotel after it skipped, the attractions done.
+ */
+export function brokenTripPlan(dir: string): string {
+  const file = join(dir, "broken.json");
+  const tasks = [
+    {
+      id: "flight",
+      title: "Choose the flight",
+      description: '{"travellers": 0}',
+      worker: "flight_agent",
+      dependsOn: [],
+    },
+    { id: "attractions", title: "Choose the attractions", worker: "attractions_agent", dependsOn: [] },
+    { id: "hotel", title: "Book the hotel", worker: "hotel_agent", dependsOn: ["flight"] },
+  ];
+  writeFileSync(file, JSON.stringify({ tasks }));
+  return file;
 }

@@ -9,6 +9,7 @@ import { parseCli } from "../../src/cli/args.js";
 import { TRIP_GOAL } from "../../src/examples/trip/index.js";
 import type { RunSummary } from "../../src/app/run.js";
 import type { ModelProvider } from "../../src/models.js";
+import { brokenTripPlan } from "../helpers/cli-io.js";
 import { planReply, task } from "../helpers/fixtures.js";
 import { scriptedProvider } from "../helpers/scripted-model.js";
 
@@ -370,23 +371,7 @@ describe("the CLI without a terminal", () => {
 });
 
 describe("the CLI's exit codes", () => {
-  /** A trip plan whose flight task cannot run (its request says 0 travellers): the hotel after it is skipped. */
-  const brokenPlan = () => {
-    const file = join(dir, "broken.json");
-    const tasks = [
-      {
-        id: "flight",
-        title: "Choose the flight",
-        description: '{"travellers": 0}',
-        worker: "flight_agent",
-        dependsOn: [],
-      },
-      { id: "attractions", title: "Choose the attractions", worker: "attractions_agent", dependsOn: [] },
-      { id: "hotel", title: "Book the hotel", worker: "hotel_agent", dependsOn: ["flight"] },
-    ];
-    writeFileSync(file, JSON.stringify({ tasks }));
-    return file;
-  };
+  const brokenPlan = () => brokenTripPlan(dir);
 
   it("exits 4 when a task is dead-lettered or skipped, naming the tasks without a result on stderr", async () => {
     const { out, io } = capture();
@@ -396,7 +381,7 @@ describe("the CLI's exit codes", () => {
       "Partial result: 2 of 3 tasks have no result.",
       "  flight  dead     worker: The trip request in the task description is invalid: travellers: Too small: expected number to be >=1",
       '  hotel   skipped  dependency "flight" was dead-lettered',
-      "Re-drive the dead letters with: npm start -- --thread broken --redrive all",
+      `Re-drive the dead letters with: npm start -- --thread broken --redrive all --checkpointer ${sqlite()} --example trip`,
     ]);
     expect(out.stdout).toContain("— 1/3 tasks done, 1 dead-lettered");
   });
@@ -471,7 +456,7 @@ describe("the CLI's exit codes", () => {
     const help = capture();
     expect(await main(["--help"], help.io)).toBe(0);
     expect(help.out.stdout).toContain(
-      "  4    partial: some task is dead-lettered or skipped (a run budget, say); the missing tasks are named on stderr\n",
+      "  4    partial: some task is dead-lettered or skipped; the missing tasks are named on stderr\n",
     );
   });
 });

@@ -1,6 +1,7 @@
 import { Client } from "@langchain/langgraph-sdk";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { CLIENT_EXIT, main, parseClientArgs, type ClientIO } from "../../src/server/client.js";
+import { main, parseClientArgs, type ClientIO } from "../../src/cli/client.js";
+import { EXIT } from "../../src/cli/exit-codes.js";
 import { SettingsSchema } from "../../src/settings.js";
 import { devCommand } from "../../src/server/dev-server.js";
 import { isOrchestratorEvent, type OrchestratorEvent } from "../../src/events.js";
@@ -122,7 +123,7 @@ describe("example client", () => {
   it("says how to start the server when none answers", async () => {
     const io = captured();
     const url = `http://127.0.0.1:${await freePort()}`;
-    expect(await main(["A goal", "--url", url], io)).toBe(CLIENT_EXIT.failed);
+    expect(await main(["A goal", "--url", url], io)).toBe(EXIT.failed);
     expect(io.text()).toBe(
       `Cannot reach the LangGraph server at ${url}. Start it with \`npm run dev\` or pass --url.\n`,
     );
@@ -509,6 +510,21 @@ describe("the orchestrator on the LangGraph dev server", () => {
     threads.push(/thread (\S+) on/.exec(out)![1]!);
   });
 
+  it("has the example client exit 6 when its user rejects the plan at review", async () => {
+    let out = "";
+    const io: ClientIO = {
+      stdout: (text) => void (out += text),
+      stderr: (text) => void (out += text),
+      env: {},
+      ask: async (question) => (question.startsWith("Approve") ? "n" : "too vague"),
+    };
+    const code = await main(["Brief me on the harbour", "--url", server.url, "--review"], io);
+    threads.push(/thread (\S+) on/.exec(out)![1]!);
+    expect(code, out).toBe(EXIT.rejected);
+    expect(EXIT.rejected).toBe(6);
+    expect(out).toContain("— 0/3 tasks done, 0 dead-lettered");
+  });
+
   it("has the example client report a partial run: exit 4 and the tasks without a result on stderr", async () => {
     const out = { stdout: "", stderr: "" };
     const io: ClientIO = {
@@ -518,8 +534,8 @@ describe("the orchestrator on the LangGraph dev server", () => {
     };
     const code = await main(["Brief me on the harbour without figures", "--url", server.url], io);
     threads.push(/thread (\S+) on/.exec(out.stdout)![1]!);
-    expect(code, `${out.stdout}\n${out.stderr}`).toBe(CLIENT_EXIT.partial);
-    expect(CLIENT_EXIT.partial).toBe(4);
+    expect(code, `${out.stdout}\n${out.stderr}`).toBe(EXIT.partial);
+    expect(EXIT.partial).toBe(4);
     expect(out.stdout).toContain("— 1/3 tasks done, 1 dead-lettered");
     expect(out.stderr.split("\n")).toEqual([
       "",

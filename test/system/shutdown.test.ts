@@ -81,17 +81,16 @@ describe("graceful shutdown of the CLI", () => {
         hold = undefined;
       });
       expect(stopped.code).toBe(130);
-      expect(stopped.stderr).toContain("Resume with: npm start -- --resume --thread graceful");
+      const hint = `npm start -- --thread graceful --resume --checkpointer sqlite:${join(dir, "cp.db")}`;
+      expect(stopped.stderr).toContain(`Resume with: ${hint}\n`);
       const stopping = stopped.stderr.indexOf("Stopping after the current step");
       expect(stopping).toBeGreaterThanOrEqual(0);
       expect(stopped.stderr.indexOf("done      research")).toBeGreaterThan(stopping);
       expect(stopped.stderr).not.toContain("started   write");
       expect(calls).toEqual({ research: 1 });
 
-      const resumed = await runCli(
-        ["--resume", "--thread", "graceful", "--checkpointer", `sqlite:${join(dir, "cp.db")}`],
-        { env: env() },
-      );
+      // The hint as printed (its words after `npm start --`) resumes the run.
+      const resumed = await runCli(hint.split(" ").slice(3), { env: env() });
       expect(resumed.code).toBe(0);
       expect(resumed.stdout).toContain("the answer");
       expect(calls).toEqual({ research: 1, write: 1, review: 1 });
@@ -121,7 +120,9 @@ describe("graceful shutdown of the CLI", () => {
       expect(run.stderr).toContain("Stopping after the current step");
       expect(run.stderr).toContain("Cancelling: the model calls in flight are aborted");
       expect(run.stderr).toContain('Cancelled. The run on thread "impatient" was cancelled');
-      expect(run.stderr).toContain("Resume with: npm start -- --resume --thread impatient");
+      expect(run.stderr).toContain(
+        `Resume with: npm start -- --thread impatient --resume --checkpointer sqlite:${join(dir, "cp.db")}\n`,
+      );
       expect(run.stderr).not.toContain("done      research");
       // The process was not cut short: the run log ends with the run's outcome.
       const log = readFileSync(join(dir, "runs", "impatient.log"), "utf8")

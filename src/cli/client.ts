@@ -4,17 +4,17 @@
  * review, and prints the answer. A composition root: it imports nothing from nodes/ or graphs/.
  */
 import { createInterface } from "node:readline/promises";
-import { readEnvironment } from "../env.js";
 import { Client } from "@langchain/langgraph-sdk";
-import { parseSettings, type SettingsInput } from "../settings.js";
-import { ConfigError } from "../errors.js";
-import { isOrchestratorEvent } from "../events.js";
-import { parseFlags, usageErrorText } from "../cli/args.js";
-import { formatEvent, partialLines, reviewListing, runTally } from "../cli/event-lines.js";
-import { isEntryPoint, processIO, type TextIO } from "../cli/io.js";
+import { readEnvironment } from "../env.js";
+import { ConfigError, isOrchestratorEvent, parseSettings, type SettingsInput } from "../index.js";
 import type { TaskRecord, TaskResult } from "../schemas.js";
 import type { ReviewRequest } from "../state.js";
 import { finishedStatus, pendingReview, taskSummaries } from "../app/run.js";
+import { parseFlags, usageErrorText } from "./args.js";
+import { formatEvent, partialLines, reviewListing, runTally } from "./event-lines.js";
+import { EXIT, exitCodeHelp } from "./exit-codes.js";
+import { isEntryPoint, processIO, type TextIO } from "./io.js";
+import { plainTextIO } from "./terminal-text.js";
 
 /** Where the client writes and how it asks: injectable for tests. */
 export interface ClientIO extends TextIO {
@@ -35,15 +35,6 @@ export interface ClientOptions {
   help: boolean;
 }
 
-/** Exit codes of the client: as the CLI's where they mean the same. */
-export const CLIENT_EXIT = {
-  done: 0,
-  failed: 1,
-  usage: 2,
-  rejected: 3,
-  partial: 4,
-} as const;
-
 const DEFAULT_URL = "http://localhost:2024";
 const STREAM_MODES: ("custom" | "updates")[] = ["custom", "updates"];
 
@@ -61,8 +52,7 @@ Options:
   --context <json>     Run settings as JSON, e.g. '{"maxParallel":4,"workerModel":"gpt-4o"}'.
   -h, --help           Show this help.
 
-Exit codes: 0 every task done, 1 the run failed, 2 bad usage, 3 plan rejected,
-4 partial: some task is dead-lettered or skipped (the missing tasks are named on stderr).
+${exitCodeHelp(["done", "failed", "usage", "partial", "rejected"])}
 
 The API key, if the server needs one, comes from $LANGGRAPH_API_KEY or $LANGSMITH_API_KEY.
 `;
@@ -112,24 +102,26 @@ export function parseClientArgs(argv: readonly string[], env: NodeJS.ProcessEnv 
 type Decision = { action: "approve" } | { action: "reject"; reason?: string };
 
 /** Runs the client; returns the exit code. */
-export async function main(argv: readonly string[], io: ClientIO = processIO()): Promise<number> {
+export async function main(argv: readonly string[], given: ClientIO = processIO()): Promise<number> {
+  // Worker output, titles and errors from the server never reach the terminal with their escapes.
+  const io = plainTextIO(given);
   let options: ClientOptions;
   try {
     options = parseClientArgs(argv, io.env);
   } catch (error) {
     io.stderr(usageErrorText(error));
-    return CLIENT_EXIT.usage;
+    return EXIT.usage;
   }
   if (options.help || !options.goal) {
     (options.help ? io.stdout : io.stderr)(USAGE);
-    return options.help ? CLIENT_EXIT.done : CLIENT_EXIT.usage;
+    return options.help ? EXIT.done : EXIT.usage;
   }
   const client = new Client({ apiUrl: options.url, apiKey: readEnvironment(io.env).langgraphApiKey ?? null });
   try {
     return await runGoal(client, options as ClientOptions & { goal: string }, io);
   } catch (error) {
     io.stderr(`${describeError(error, options.url)}\n`);
-    return CLIENT_EXIT.failed;
+    return EXIT.failed;
   }
 }
 
@@ -154,11 +146,11 @@ async function runGoal(client: Client, options: ClientOptions & { goal: string }
   const tasks = taskSummaries(values);
   const tally = runTally({ threadId, tasks, deadLetters: values.deadLetters?.length ?? 0 });
   io.stdout(`\n${values.answer ?? ""}\n\n${tally}\n`);
-  if (rejected) return CLIENT_EXIT.rejected;
-  if (!values.answer) return CLIENT_EXIT.failed;
-  if (finishedStatus(tasks) === "done") return CLIENT_EXIT.done;
+  if (rejected) return EXIT.rejected;
+  if (!values.answer) return EXIT.failed;
+  if (finishedStatus(tasks) === "done") return EXIT.done;
   io.stderr(`\n${partialLines({ tasks, stopReason: values.stopReason ?? undefined }).join("\n")}\n`);
-  return CLIENT_EXIT.partial;
+  return EXIT.partial;
 }
 
 /** Streams one run, printing lifecycle events and each task's result as it lands; returns a pending review, if any. */
