@@ -61,6 +61,7 @@ async function packAndInstall(): Promise<void> {
 
 const SCRIPT = `
 import { createOrchestrator, functionWorker } from "langgraph-orchestrator";
+import { queueStatus } from "langgraph-orchestrator/queue";
 
 const echo = functionWorker({
   name: "echo",
@@ -76,7 +77,8 @@ const plan = {
 };
 const summary = await orchestrator.run("Two steps in order", { plan });
 await orchestrator.close();
-console.log(JSON.stringify({ status: summary.status, tasks: summary.tasks.map(({ id, status, output }) => ({ id, status, output })) }));
+const tasks = summary.tasks.map(({ id, status, output }) => ({ id, status, output }));
+console.log(JSON.stringify({ status: summary.status, tasks, queueStatus: typeof queueStatus }));
 `;
 
 const TYPED = `
@@ -133,6 +135,7 @@ describe("the installed package", () => {
         { id: "first", status: "done", output: "did first" },
         { id: "second", status: "done", output: "did second after did first" },
       ],
+      queueStatus: "function",
     });
   });
 
