@@ -118,6 +118,7 @@ describe("the installed package", () => {
         "dist/src/queue/index.js",
         "dist/src/cli/bin.js",
         "dist/src/web/client/view.js",
+        "dist/src/web/client/view.css",
         "dist/src/examples/trip/plan.json",
       ]),
     );
