@@ -1,32 +1,50 @@
-/** The package's public surface: `createOrchestrator` for programmatic use, the graph, and the building blocks. */
+/**
+ * The package's public API (`langgraph-orchestrator`): what a user needs to create and run an orchestrator, declare
+ * workers, pick models and checkpointers, follow events, catch errors, read settings and compile the graph. Every name
+ * here is covered by the version policy (docs/reference.md); anything not exported here is internal.
+ */
 export { createOrchestrator } from "./app/orchestrator.js";
 export type { Orchestrator, OrchestratorOptions, RunRequest } from "./app/orchestrator.js";
-export type { RunSummary, TaskSummary } from "./app/run.js";
-export { buildOrchestratorGraph, compileOrchestrator, graph } from "../graphs/orchestrator.js";
+export type { RunStatus, RunSummary, TaskSummary } from "./app/run.js";
+export { buildOrchestratorGraph, compileOrchestrator } from "../graphs/orchestrator.js";
+export type { OrchestratorDeps, TaskRunContext, TaskRunner } from "./deps.js";
 export * from "./errors.js";
 export { OrchestratorEventSchema, isOrchestratorEvent } from "./events.js";
-export type { OrchestratorEvent } from "./events.js";
-export { chatModelProvider, openAIProvider, parseModelSpec } from "./models.js";
+export type { OrchestratorEvent, OrchestratorEventType } from "./events.js";
+export { chatModelProvider, openAIProvider } from "./models.js";
 export type { ModelProvider, ModelRequest, ModelRole } from "./models.js";
-export { redriveUpdate } from "./orchestration/redrive.js";
-export { openCheckpointer, DEFAULT_CHECKPOINTER } from "./persistence/checkpointer.js";
+export { openCheckpointer } from "./persistence/checkpointer.js";
 export type { CheckpointerHandle, CheckpointerOptions } from "./persistence/checkpointer.js";
-export { fileLock, postgresLock, processLock } from "./persistence/thread-lock.js";
-export type { ThreadLock } from "./persistence/thread-lock.js";
-export { SettingsSchema, parseSettings, resolveSettings } from "./settings.js";
+export type {
+  DeadLetter,
+  FollowUp,
+  PlanInput,
+  TaskRecord,
+  TaskResult,
+  TaskSpec,
+  TaskStatus,
+  WorkerInput,
+} from "./schemas.js";
+export { SettingsSchema, parseSettings } from "./settings.js";
 export type { Settings, SettingsInput } from "./settings.js";
 export { OrchestratorState, ReviewDecisionSchema } from "./state.js";
 export type { ReviewDecision } from "./state.js";
+export type { Usage } from "./budget/usage.js";
 export { llmCheck, llmReview } from "./workers/checks.js";
 export { agentWorker, functionWorker, graphWorker, WorkerRegistry } from "./workers/registry.js";
-export { memoryOf, runNamespace, workerMemory } from "./workers/memory.js";
+export { memoryOf } from "./workers/memory.js";
 export type {
-  WorkerDefinition,
-  WorkerOutput,
-  WorkerRunContext,
   AgentWorker,
   FunctionWorker,
-  WorkerCatalog,
-  ResultCheck,
+  GraphWorker,
+  McpServer,
+  MemoryScope,
   ModelAccess,
+  ResultCheck,
+  WorkerCatalog,
+  WorkerDefinition,
+  WorkerGraph,
+  WorkerMemory,
+  WorkerOutput,
+  WorkerRunContext,
 } from "./worker-contract.js";

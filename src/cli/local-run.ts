@@ -1,17 +1,17 @@
 import { randomUUID } from "node:crypto";
 import picocolors from "picocolors";
 import { prepareModels } from "../deps.js";
+import { DEFAULT_CHECKPOINTER } from "../persistence/checkpointer.js";
+import { processLock } from "../persistence/thread-lock.js";
 import {
   type CheckpointerHandle,
   ConfigError,
   createOrchestrator,
-  DEFAULT_CHECKPOINTER,
   openCheckpointer,
   type Orchestrator,
   type OrchestratorEvent,
   OrchestratorError,
   PlanValidationError,
-  processLock,
   type ReviewDecision,
   type RunSummary,
   RunCancelledError,

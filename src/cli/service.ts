@@ -1,7 +1,7 @@
 import { ConfigError, type WorkerRegistry } from "../index.js";
 import { EXAMPLES } from "../examples/index.js";
 import type { Environment } from "../env.js";
-import { resolveQueueOptions } from "../queue/index.js";
+import { resolveQueueOptions } from "../queue/connection.js";
 import { loadWorkersFile, serverRegistry } from "../workers/workers-file.js";
 import { parseFlags } from "./args.js";
 import type { CliIO } from "./io.js";

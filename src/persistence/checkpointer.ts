@@ -3,7 +3,8 @@ import { dirname, join } from "node:path";
 import { InMemoryStore, MemorySaver, type BaseCheckpointSaver, type BaseStore } from "@langchain/langgraph";
 import { CheckpointerConnectionError, CheckpointerSpecError, ConfigError } from "../errors.js";
 import { SqliteStore } from "./sqlite-store.js";
-import { fileLock, postgresLock, processLock, type ThreadLock } from "./thread-lock.js";
+import { postgresLock } from "./postgres-lock.js";
+import { fileLock, processLock, type ThreadLock } from "./thread-lock.js";
 
 /** Where the CLI keeps checkpoints by default. */
 export const DEFAULT_CHECKPOINTER = "sqlite:.orchestrator/checkpoints.db";

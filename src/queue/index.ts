@@ -1,5 +1,5 @@
 /** Runs and tasks on a job queue (BullMQ on Redis): the `langgraph-orchestrator/queue` entry point. */
-export { QueueOptionsSchema, resolveQueueOptions } from "./connection.js";
+export { QueueOptionsSchema } from "./connection.js";
 export type { QueueOptions } from "./connection.js";
 export { createExecutor } from "./executor.js";
 export type { Executor, ExecutorOptions, RunReport } from "./executor.js";
@@ -8,5 +8,5 @@ export type { FollowOptions, RunEntry, SubmitRequest } from "./runs.js";
 export { recoverRuns } from "./recover.js";
 export { queueStatus } from "./status.js";
 export type { ExecutorStatus, QueueStatus } from "./status.js";
-export { createTaskQueue, createTaskWorker, taskJobId } from "./tasks.js";
+export { createTaskQueue, createTaskWorker } from "./tasks.js";
 export type { TaskQueue, TaskWorker, TaskWorkerOptions } from "./tasks.js";

@@ -2,7 +2,8 @@ import { tool } from "@langchain/core/tools";
 import { InMemoryStore, type LangGraphRunnableConfig } from "@langchain/langgraph";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { agentWorker, functionWorker, memoryOf, runNamespace } from "../../src/index.js";
+import { agentWorker, functionWorker, memoryOf } from "../../src/index.js";
+import { runNamespace } from "../../src/workers/memory.js";
 import { harness, task } from "../helpers/fixtures.js";
 import { scriptedProvider } from "../helpers/scripted-model.js";
 

@@ -8,9 +8,9 @@ import { queueMain } from "../../src/cli/queue-status.js";
 import { taskWorkerMain } from "../../src/cli/task-worker.js";
 import { captureCli } from "../helpers/cli-io.js";
 
-const README = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+const README = readFileSync(new URL("../../docs/cli.md", import.meta.url), "utf8");
 
-/** The rows of the README's exit-code table: [code, meaning]. */
+/** The rows of the exit-code table in docs/cli.md: [code, meaning]. */
 function readmeRows(): [number, string][] {
   const table = README.slice(README.indexOf("| code | meaning |"));
   const rows = table.split("\n").slice(2);
@@ -39,7 +39,7 @@ describe("the exit-code table", () => {
     expect(Object.keys(EXIT_MEANINGS).sort()).toEqual(Object.keys(EXIT).sort());
   });
 
-  it("is the README's table, row for row", () => {
+  it("is the CLI docs page's table, row for row", () => {
     const table = (Object.keys(EXIT) as ExitName[]).map((name) => [EXIT[name], EXIT_MEANINGS[name]]);
     expect(readmeRows()).toEqual(table);
   });

@@ -7,11 +7,12 @@ import { memoryOf } from "../../workers/memory.js";
 import { agentWorker, functionWorker, graphWorker, WorkerRegistry } from "../../workers/registry.js";
 import { NOTES } from "./notes.js";
 
-/** The bundled notes server, run by node through tsx (found from any working directory). */
-const notesServer = (): McpServer => ({
-  command: process.execPath,
-  args: ["--import", import.meta.resolve("tsx"), fileURLToPath(new URL("./notes-server.ts", import.meta.url))],
-});
+/** The bundled notes server (found from any working directory): compiled JavaScript, or the source through tsx. */
+const notesServer = (): McpServer => {
+  const fromSource = import.meta.url.endsWith(".ts");
+  const script = fileURLToPath(new URL(fromSource ? "./notes-server.ts" : "./notes-server.js", import.meta.url));
+  return { command: process.execPath, args: fromSource ? ["--import", import.meta.resolve("tsx"), script] : [script] };
+};
 
 /** Lists the library's sources and keeps them in the run's shared memory for the rest of the team. */
 const catalogue = functionWorker({
