@@ -1,4 +1,6 @@
 import { InMemoryStore, MemorySaver } from "@langchain/langgraph";
+import { Queue, QueueEvents } from "bullmq";
+import { Redis } from "ioredis";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { QueuedRunFailedError, QueueFullError } from "../../src/errors.js";
 import { queueMain } from "../../src/cli/queue-status.js";
@@ -9,6 +11,8 @@ import { followRun, submitRun, type RunEntry } from "../../src/queue/runs.js";
 import { createOrchestrator } from "../../src/index.js";
 import { createTaskQueue, createTaskWorker, taskJobId } from "../../src/queue/tasks.js";
 import { resolveSettings } from "../../src/settings.js";
+import { HANDOFF_VERSION } from "../../src/handoff.js";
+import { QUEUES, resolveQueueOptions } from "../../src/queue/connection.js";
 import { functionWorker, WorkerRegistry } from "../../src/workers/registry.js";
 import { task, WorkLog, echoWorker } from "../helpers/fixtures.js";
 import { scriptedProvider } from "../helpers/scripted-model.js";
@@ -319,5 +323,36 @@ describe.runIf(REDIS_URL)("tasks on the job queue (in-process task workers)", ()
     const retry = await tasks.runner({ ...input, dispatch: 2 }, context);
     expect(retry.output).toBe("run 2");
     expect(taskJobId("t-1", input)).not.toBe(taskJobId("t-1", { ...input, fenceSeed: "another run" }));
+  });
+
+  it("refuses a task job of a handoff contract version it does not speak, naming the version, and runs none of it", async () => {
+    const queue = { url: url() };
+    let runs = 0;
+    const counted = functionWorker({ name: "echo", description: "Counts its runs.", run: async () => `run ${++runs}` });
+    const worker = await createTaskWorker({
+      queue,
+      registry: new WorkerRegistry([counted]),
+      models: scriptedProvider({}, { configured: false }),
+    });
+    closers.push(() => worker.close());
+    const { prefix } = resolveQueueOptions(queue);
+    const connection = new Redis(REDIS_URL!, { maxRetriesPerRequest: null });
+    const jobs = new Queue(QUEUES.tasks, { connection, prefix });
+    const events = new QueueEvents(QUEUES.tasks, { connection: connection.duplicate(), prefix });
+    closers.push(async () => (await jobs.close(), await events.close(), connection.disconnect()));
+    await events.waitUntilReady();
+    const input = { goal: "g", task: task("a"), dependencies: {}, dispatch: 1 };
+    const data = { threadId: "t-v", input, settings: resolveSettings() };
+    const future = await jobs.add("task", { ...data, contractVersion: "9.0" });
+    await expect(future.waitUntilFinished(events)).rejects.toThrow(
+      'Handoff contract version "9.0" is not spoken here (this build speaks 1.0)',
+    );
+    const unversioned = await jobs.add("task", data);
+    await expect(unversioned.waitUntilFinished(events)).rejects.toThrow(
+      "Handoff contract version (none) is not spoken",
+    );
+    const current = await jobs.add("task", { ...data, contractVersion: HANDOFF_VERSION });
+    expect(((await current.waitUntilFinished(events)) as { output: string }).output).toBe("run 1");
+    expect(runs).toBe(1);
   });
 });
