@@ -121,7 +121,19 @@ export interface GraphWorker extends WorkerCommon {
   output?(state: unknown, input: WorkerInput): WorkerOutput | string;
 }
 
-export type WorkerDefinition = AgentWorker | FunctionWorker | GraphWorker;
+/**
+ * A remote agent reached over the Agent2Agent protocol (A2A): the task goes out as an A2A message, the reply's text
+ * parts and artifacts are the result, and an `input-required` reply pauses the run like an interrupt.
+ */
+export interface A2aWorker extends WorkerCommon {
+  kind: "a2a";
+  /** Where the agent serves its agent card (`<url>/.well-known/agent-card.json`). */
+  url: string;
+  /** HTTP headers of every request to it, e.g. authorization: from configuration, never from a plan. */
+  headers?: Record<string, string>;
+}
+
+export type WorkerDefinition = AgentWorker | FunctionWorker | GraphWorker | A2aWorker;
 
 /** The workers a run can use, as the orchestrator sees them: implemented by `WorkerRegistry`. */
 export interface WorkerCatalog {
