@@ -1,7 +1,6 @@
 /** The orchestrator served as an A2A agent: its card, the SDK's request handler and task store, and the HTTP routes. */
 import { AGENT_CARD_PATH } from "@a2a-js/sdk";
 import { DefaultRequestHandler, InMemoryTaskStore } from "@a2a-js/sdk/server";
-import type { Hono } from "hono";
 import type { WorkerCatalog } from "../index.js";
 import { agentCard, orchestratorCard } from "./card.js";
 import { type A2aRuns, OrchestratorExecutor } from "./executor.js";
@@ -16,10 +15,17 @@ export interface A2aAgentOptions {
 }
 
 /** The agent's routes (card and JSON-RPC) for `url`, the address its card gives (where the routes are mounted). */
-export function a2aAgentRoutes(options: A2aAgentOptions, url: string): { routes: Hono; setUrl(url: string): void } {
+export function a2aAgentRoutes(options: A2aAgentOptions, url: string) {
   const card = agentCard(orchestratorCard(options.registry, options.name), url);
-  const handler = new DefaultRequestHandler(card, new InMemoryTaskStore(), new OrchestratorExecutor(options.runs));
-  return { routes: a2aRoutes(handler), setUrl: (served) => void (card.supportedInterfaces[0]!.url = served) };
+  const executor = new OrchestratorExecutor(options.runs);
+  const handler = new DefaultRequestHandler(card, new InMemoryTaskStore(), executor);
+  return {
+    routes: a2aRoutes(handler),
+    setUrl: (served: string) => {
+      for (const face of card.supportedInterfaces) face.url = served;
+    },
+    stop: () => executor.stopAll(),
+  };
 }
 
 /** A served agent: its URL, its card's URL, and how to stop it. */
@@ -38,5 +44,6 @@ export async function serveA2aAgent(
   const server = await listen(agent.routes.fetch, options.port ?? 0, host);
   const url = (options.publicUrl ?? `http://${host}:${server.port}`).replace(/\/$/, "");
   agent.setUrl(url);
-  return { url, cardUrl: `${url}/${AGENT_CARD_PATH}`, close: server.close };
+  const close = async () => (agent.stop(), await server.close());
+  return { url, cardUrl: `${url}/${AGENT_CARD_PATH}`, close };
 }

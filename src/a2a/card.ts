@@ -1,5 +1,6 @@
 /** The orchestrator's agent card: who it is, where it is served, and its workers as skills. */
 import { A2A_PROTOCOL_VERSION, type AgentCard, type AgentSkill } from "@a2a-js/sdk";
+import { A2A_LEGACY_PROTOCOL_VERSION } from "@a2a-js/sdk/compat/v0_3";
 import type { WorkerCatalog } from "../index.js";
 
 /** What a card says besides its transport. */
@@ -10,12 +11,17 @@ export interface CardFields {
   skills: Pick<AgentSkill, "id" | "name" | "description" | "tags">[];
 }
 
-/** An A2A 1.0 agent card served over JSON-RPC at `url`, streaming. */
+/** An agent card served over JSON-RPC at `url` in A2A 1.0 and, for older clients, 0.3; streaming. */
 export function agentCard(fields: CardFields, url: string): AgentCard {
   return {
     name: fields.name,
     description: fields.description,
-    supportedInterfaces: [{ url, protocolBinding: "JSONRPC", protocolVersion: A2A_PROTOCOL_VERSION, tenant: "" }],
+    supportedInterfaces: [A2A_PROTOCOL_VERSION, A2A_LEGACY_PROTOCOL_VERSION].map((protocolVersion) => ({
+      url,
+      protocolBinding: "JSONRPC",
+      protocolVersion,
+      tenant: "",
+    })),
     provider: undefined,
     version: fields.version ?? "0.1.0",
     capabilities: { streaming: true, pushNotifications: false, extensions: [] },

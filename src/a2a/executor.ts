@@ -150,6 +150,11 @@ export class OrchestratorExecutor implements AgentExecutor {
     }
   }
 
+  /** Cuts every run in flight (they resume from their checkpoints): the agent is closing. */
+  stopAll(): void {
+    for (const { stop } of this.tasks.values()) stop.abort();
+  }
+
   async cancelTask(taskId: string, bus: ExecutionEventBus): Promise<void> {
     const run = this.tasks.get(taskId);
     this.tasks.delete(taskId);

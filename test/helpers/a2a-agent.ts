@@ -98,6 +98,6 @@ export async function startA2aAgent(
   const handler = new DefaultRequestHandler(served, new InMemoryTaskStore(), executor);
   const server = await listen(a2aRoutes(handler).fetch);
   const url = `http://127.0.0.1:${server.port}`;
-  served.supportedInterfaces[0]!.url = url;
+  for (const face of served.supportedInterfaces) face.url = url;
   return { url, received, close: server.close };
 }

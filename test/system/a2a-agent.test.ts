@@ -68,6 +68,22 @@ describe("the orchestrator as an A2A agent, called by the @a2a-js/sdk client", (
     expect(card.capabilities?.streaming).toBe(true);
   });
 
+  it("answers A2A 0.3 JSON-RPC too (a request without an A2A-Version header), and a malformed body as a parse error", async () => {
+    const { agent } = await served([echoWorker(new WorkLog())]);
+    const rpc = async (body: string, headers: Record<string, string> = {}) =>
+      (
+        await fetch(agent.url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body })
+      ).json();
+    const get = (method: string) => JSON.stringify({ jsonrpc: "2.0", id: 7, method, params: { id: "nope" } });
+    expect(await rpc(get("tasks/get"))).toMatchObject({ id: 7, error: { code: -32001 } });
+    expect(await rpc(get("GetTask"), { "A2A-Version": "1.0" })).toMatchObject({ id: 7, error: { code: -32001 } });
+    expect(await rpc("{ nope")).toEqual({
+      jsonrpc: "2.0",
+      id: null,
+      error: { code: -32700, message: "Invalid JSON payload." },
+    });
+  });
+
   it("turns a sent message into a task on a thread of its id that completes with the answer as an artifact", async () => {
     const { client, orchestrator } = await served([echoWorker(new WorkLog())]);
     const task = (await client.sendMessage(send(goalMessage("two steps")))) as Task;
