@@ -13,6 +13,8 @@ export interface A2aRunRequest {
   signal: AbortSignal;
   onEvent: (event: OrchestratorEvent) => void;
   plan?: PlanInput;
+  /** The A2A request's HTTP headers (a server-backed runner passes the caller's credentials on). */
+  headers?: Record<string, string>;
 }
 
 /** What the agent runs goals on: an `Orchestrator` (in this process), or a LangGraph server's API. */
@@ -127,6 +129,7 @@ export class OrchestratorExecutor implements AgentExecutor {
     this.tasks.set(taskId, { stop, contextId });
     const request = {
       signal: stop.signal,
+      headers: (context.context.state.get("headers") ?? {}) as Record<string, string>,
       onEvent: (event: OrchestratorEvent) =>
         status(TaskState.TASK_STATE_WORKING, formatEvent(event), { handoff: handoffMessage("event", event) }),
     };

@@ -51,13 +51,16 @@ function clientFactory(headers?: Record<string, string>): ClientFactory {
   );
 }
 
+/** The base the card path resolves against: an agent mounted under a path (`…/a2a`) keeps it. */
+const cardBase = (url: string) => (url.endsWith("/") ? url : `${url}/`);
+
 const clients = new WeakMap<A2aWorker, Promise<Client>>();
 
 /** The worker's client, from its agent card (fetched once per worker; again after a failure). */
 function clientOf(worker: A2aWorker): Promise<Client> {
   let client = clients.get(worker);
   if (!client) {
-    client = clientFactory(worker.headers).createFromUrl(worker.url);
+    client = clientFactory(worker.headers).createFromUrl(cardBase(worker.url));
     clients.set(worker, client);
     client.catch(() => clients.delete(worker));
   }
@@ -70,7 +73,7 @@ export async function fetchAgentCard(url: string, headers?: Record<string, strin
     return await new DefaultAgentCardResolver({
       fetchImpl: fetchWith(headers),
       legacyCompat: { enabled: true },
-    }).resolve(url);
+    }).resolve(cardBase(url));
   } catch (error) {
     throw a2aFailure(error, url);
   }
