@@ -1,5 +1,5 @@
 /** The A2A worker kind: a task handed to a remote agent over the Agent2Agent protocol, as `@a2a-js/sdk` speaks it. */
-import { TaskState, type AgentCard, type Message, type Task } from "@a2a-js/sdk";
+import { TaskState, type AgentCard, type Message, type Part, type Task } from "@a2a-js/sdk";
 import {
   type Client,
   ClientFactory,
@@ -111,10 +111,9 @@ function failureOf(task: Task, url: string): AttemptFailure {
   return new AttemptFailure("worker", `${at} stopped with the task in state ${TaskState[state ?? 0]}: ${reason}`);
 }
 
-/** A completed task's result: the text of its artifacts (else of its last status message), their data. */
-function resultOf(task: Task, url: string): WorkerOutput {
-  const parts = task.artifacts.flatMap((artifact) => artifact.parts);
-  const output = partsText(parts) || messageText(task.status?.message);
+/** The result of a completed task's artifacts (else its last status message), or of a plain message's parts. */
+function resultOf(parts: Part[], url: string, status?: Message): WorkerOutput {
+  const output = partsText(parts) || messageText(status);
   if (!output.trim()) throw new AttemptFailure("empty", `A2A agent at ${url} completed the task with no text`);
   const data = partsData(parts);
   return data.length === 0 ? { output } : { output, data: data.length === 1 ? data[0] : data };
@@ -173,8 +172,15 @@ export async function runA2aWorker(
     const client = await clientOf(worker);
     for (;;) {
       const reply = await exchange(client, message, input, worker, attempt);
-      if (!("status" in reply)) return { output: messageText(reply) || "" };
-      if (reply.status?.state === TaskState.TASK_STATE_COMPLETED) return resultOf(reply, worker.url);
+      // A plain message answers at once, without a task.
+      if (!("status" in reply)) return resultOf(reply.parts, worker.url);
+      if (reply.status?.state === TaskState.TASK_STATE_COMPLETED) {
+        return resultOf(
+          reply.artifacts.flatMap((artifact) => artifact.parts),
+          worker.url,
+          reply.status.message,
+        );
+      }
       if (reply.status?.state !== TaskState.TASK_STATE_INPUT_REQUIRED) throw failureOf(reply, worker.url);
       const data = partsData(reply.status.message?.parts);
       const question: A2aQuestion = {

@@ -15,7 +15,8 @@ export type AgentReply =
   | { complete: string; data?: unknown; progress?: string[] }
   | { ask: string }
   | { fail: string }
-  | { reject: string };
+  | { reject: string }
+  | { hang: true };
 
 /** One message the agent received. */
 export interface Received {
@@ -35,9 +36,17 @@ const status = (state: TaskState, text?: string) => ({
 /** A real A2A server built with `@a2a-js/sdk` (request handler, task store, JSON-RPC transport), scripted per message. */
 export async function startA2aAgent(
   reply: (received: Received, index: number) => AgentReply,
-  card: { name?: string; skills?: { id: string; name: string; description: string; tags: string[] }[] } = {},
+  card: {
+    name?: string;
+    skills?: { id: string; name: string; description: string; tags: string[] }[];
+    /** Every request must carry this authorization header (else 401). */
+    authorization?: string;
+  } = {},
 ) {
   const received: Received[] = [];
+  /** The tasks cancelled by the caller, and the hanging tasks' releases. */
+  const cancelled: string[] = [];
+  const hanging = new Map<string, () => void>();
   const executor = {
     async execute(context: RequestContext, bus: ExecutionEventBus) {
       const message: Message = context.userMessage;
@@ -78,11 +87,16 @@ export async function startA2aAgent(
         );
         update(TaskState.TASK_STATE_COMPLETED);
       } else if ("ask" in answer) update(TaskState.TASK_STATE_INPUT_REQUIRED, answer.ask);
-      else if ("fail" in answer) update(TaskState.TASK_STATE_FAILED, answer.fail);
+      else if ("hang" in answer) {
+        update(TaskState.TASK_STATE_WORKING, "thinking");
+        await new Promise<void>((release) => hanging.set(taskId, release));
+      } else if ("fail" in answer) update(TaskState.TASK_STATE_FAILED, answer.fail);
       else update(TaskState.TASK_STATE_REJECTED, answer.reject);
       bus.finished();
     },
     async cancelTask(taskId: string, bus: ExecutionEventBus) {
+      cancelled.push(taskId);
+      hanging.get(taskId)?.();
       bus.publish(
         AgentEvent.statusUpdate({
           taskId,
@@ -96,8 +110,13 @@ export async function startA2aAgent(
   const skills = card.skills ?? [];
   const served = agentCard({ name: card.name ?? "Scripted agent", description: "A scripted A2A agent.", skills }, "");
   const handler = new DefaultRequestHandler(served, new InMemoryTaskStore(), executor);
-  const server = await listen(a2aRoutes(handler).fetch);
+  const routes = a2aRoutes(handler);
+  const server = await listen((request) =>
+    card.authorization && request.headers.get("authorization") !== card.authorization
+      ? new Response("Unauthorized", { status: 401 })
+      : routes.fetch(request),
+  );
   const url = `http://127.0.0.1:${server.port}`;
   for (const face of served.supportedInterfaces) face.url = url;
-  return { url, received, close: server.close };
+  return { url, received, cancelled, close: server.close };
 }

@@ -6,6 +6,7 @@ import type { WorkerDefinition } from "../../src/worker-contract.js";
 import { startA2aAgent, type AgentReply, type Received } from "../helpers/a2a-agent.js";
 import { echoWorker, task, WorkLog } from "../helpers/fixtures.js";
 import { scriptedProvider } from "../helpers/scripted-model.js";
+import { waitFor } from "../helpers/wait.js";
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -123,5 +124,28 @@ describe("a remote A2A agent as a worker", () => {
     expect(error?.message).toContain(`A2A agent at ${gone.url}: `);
     expect(error?.message).toContain("ECONNREFUSED");
     await expect(discoverA2aWorker({ name: "remote", url: gone.url })).rejects.toThrow(`A2A agent at ${gone.url}`);
+  });
+
+  it("cancels the remote task when an attempt runs out of time, and fails it as a timeout", async () => {
+    const remote = await agent(() => ({ hang: true }));
+    const worker = a2aWorker({ name: "remote", description: "Hangs.", url: remote.url, timeoutMs: 300 });
+    const orch = await orchestrator([worker]);
+    const run = await orch.run("g", { plan: { tasks: [remoteTask()] }, settings: { maxRetries: 0 } });
+    expect(run.deadLetters[0]?.error).toMatchObject({ kind: "timeout", message: "attempt 1 timed out after 300 ms" });
+    await waitFor(() => remote.cancelled.includes(remote.received[0]!.taskId), { what: "the remote task's cancel" });
+  });
+
+  it("sends the configured authorization header, and classifies a 401 without it as an auth failure, not retried", async () => {
+    const remote = await agent(() => ({ complete: "let in" }), { authorization: "Bearer right" });
+    const refused = await orchestrator([a2aWorker({ name: "remote", description: "Guarded.", url: remote.url })]);
+    const run = await refused.run("g", { plan: { tasks: [remoteTask()] } });
+    expect(run.deadLetters[0]?.error).toMatchObject({ kind: "auth", retryable: false });
+    expect(run.deadLetters[0]?.error.message).toContain(`A2A agent at ${remote.url}: Failed to fetch Agent Card`);
+    expect(run.tasks[0]?.attempts).toBe(1);
+    const headers = { authorization: "Bearer right" };
+    const allowed = await orchestrator([
+      a2aWorker({ name: "remote", description: "Guarded.", url: remote.url, headers }),
+    ]);
+    expect((await allowed.run("g", { plan: { tasks: [remoteTask()] } })).tasks[0]?.output).toBe("let in");
   });
 });

@@ -301,16 +301,26 @@ describe.runIf(REDIS_URL)("tasks on the job queue (in-process task workers)", ()
     expect(kept.map((item) => [item.namespace.length, item.key, item.value])).toEqual([[3, "finding", { boats: 42 }]]);
   });
 
-  it("gives a task dispatched again with the same job id (a resumed run) the finished job's result without running it again", async () => {
-    const queue = { url: url() };
-    let runs = 0;
-    const counted = functionWorker({ name: "echo", description: "Counts its runs.", run: async () => `run ${++runs}` });
+  /** A task worker on the queue whose one worker, `echo`, answers `run N` and counts its runs. */
+  async function countingTaskWorker(queue: { url: string }) {
+    const counted = { runs: 0 };
+    const echo = functionWorker({
+      name: "echo",
+      description: "Counts its runs.",
+      run: async () => `run ${++counted.runs}`,
+    });
     const worker = await createTaskWorker({
       queue,
-      registry: new WorkerRegistry([counted]),
+      registry: new WorkerRegistry([echo]),
       models: scriptedProvider({}, { configured: false }),
     });
     closers.push(() => worker.close());
+    return counted;
+  }
+
+  it("gives a task dispatched again with the same job id (a resumed run) the finished job's result without running it again", async () => {
+    const queue = { url: url() };
+    const counted = await countingTaskWorker(queue);
     const tasks = await createTaskQueue(queue);
     closers.push(() => tasks.close());
     const input = { goal: "g", fenceSeed: "seed", task: task("a"), dependencies: {}, dispatch: 1 };
@@ -319,7 +329,7 @@ describe.runIf(REDIS_URL)("tasks on the job queue (in-process task workers)", ()
     const again = await tasks.runner(input, context);
     expect(first.output).toBe("run 1");
     expect(again).toEqual(first);
-    expect(runs).toBe(1);
+    expect(counted.runs).toBe(1);
     const retry = await tasks.runner({ ...input, dispatch: 2 }, context);
     expect(retry.output).toBe("run 2");
     expect(taskJobId("t-1", input)).not.toBe(taskJobId("t-1", { ...input, fenceSeed: "another run" }));
@@ -327,14 +337,7 @@ describe.runIf(REDIS_URL)("tasks on the job queue (in-process task workers)", ()
 
   it("refuses a task job of a handoff contract version it does not speak, naming the version, and runs none of it", async () => {
     const queue = { url: url() };
-    let runs = 0;
-    const counted = functionWorker({ name: "echo", description: "Counts its runs.", run: async () => `run ${++runs}` });
-    const worker = await createTaskWorker({
-      queue,
-      registry: new WorkerRegistry([counted]),
-      models: scriptedProvider({}, { configured: false }),
-    });
-    closers.push(() => worker.close());
+    const counted = await countingTaskWorker(queue);
     const { prefix } = resolveQueueOptions(queue);
     const connection = new Redis(REDIS_URL!, { maxRetriesPerRequest: null });
     const jobs = new Queue(QUEUES.tasks, { connection, prefix });
@@ -353,6 +356,6 @@ describe.runIf(REDIS_URL)("tasks on the job queue (in-process task workers)", ()
     );
     const current = await jobs.add("task", { ...data, contractVersion: HANDOFF_VERSION });
     expect(((await current.waitUntilFinished(events)) as { output: string }).output).toBe("run 1");
-    expect(runs).toBe(1);
+    expect(counted.runs).toBe(1);
   });
 });
