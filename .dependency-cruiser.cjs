@@ -2,7 +2,7 @@
 /**
  * Import boundaries: imports point one way.
  *
- *   cli → queue, server → index → app → graphs → nodes → orchestration → plan → workers → persistence, root files
+ *   cli, a2a → queue, server → index → app → graphs → nodes → orchestration → plan → workers → persistence, root files
  *
  * A layer may import any layer below it, never one above. The root vocabulary files (src/*.ts but
  * index.ts, and src/budget/) import only each other; persistence imports only root files. examples/ sits beside the
@@ -10,6 +10,9 @@
  * cli/ (the dev-server launcher's entry-point check), never the reverse. cli/ may import queue/ (the
  * --queue, executor, task-worker and status commands), never the reverse. src/web/ is the web view both
  * serve (view model, layout, page, routes): it imports only root files, and only cli/ and server/ import it.
+ * src/a2a/ serves the orchestrator as an A2A agent (an entry point beside cli/ and server/): it imports cli/ (exit
+ * codes, flags), index and the kernel; server/ may import it (the dev server's /a2a mount). The A2A worker kind lives
+ * in workers/.
  * src/app/ is the only src/ folder that imports graphs/. No cycles. Type-only imports count (tsPreCompilationDeps).
  * test/** is exempt from layering, but its imports of project files must resolve.
  *
@@ -35,6 +38,7 @@ const SERVER = "src/server/";
 const QUEUE = "src/queue/";
 const EXAMPLES = "src/examples/";
 const WEB = "src/web/";
+const A2A = "src/a2a/";
 
 /** Anchors fragments at the start of a path (paths are relative to the directory depcruise runs in). */
 const any = (...fragments) => `^(?:${fragments.join("|")})`;
@@ -136,8 +140,14 @@ module.exports = {
     onlyImports(
       "server-imports-only-below",
       SERVER,
-      [SERVER, CLI, WEB, INDEX, ...KERNEL],
-      "src/server/ imports cli/, web/, index and the kernel; never queue/ or examples/.",
+      [SERVER, CLI, WEB, A2A, INDEX, ...KERNEL],
+      "src/server/ imports cli/, web/, a2a/, index and the kernel; never queue/ or examples/.",
+    ),
+    onlyImports(
+      "a2a-imports-only-below",
+      A2A,
+      [A2A, CLI, INDEX, ...KERNEL],
+      "src/a2a/ imports cli/, index and the kernel; never server/, queue/, web/ or examples/.",
     ),
     onlyImports(
       "queue-imports-only-below",

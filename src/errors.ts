@@ -252,3 +252,16 @@ export class AttemptFailure extends OrchestratorError {
     super(message);
   }
 }
+
+/** A handoff (a task-queue job, an A2A message) of a contract version this build does not speak. */
+export class HandoffVersionError extends OrchestratorError {
+  constructor(
+    readonly version: unknown,
+    readonly spoken: readonly string[],
+  ) {
+    super(
+      `Handoff contract version ${version === undefined ? "(none)" : JSON.stringify(version)} is not spoken here ` +
+        `(this build speaks ${spoken.join(", ")}): run orchestrators and task workers of the same contract version.`,
+    );
+  }
+}

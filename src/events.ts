@@ -17,6 +17,11 @@ export const OrchestratorEventSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("task.queued"), ...taskRef, rank: z.number() }),
   z.object({ type: z.literal("task.started"), ...taskRef, attempt: z.number() }),
   z.object({
+    type: z.literal("task.progress"),
+    ...taskRef,
+    message: z.string().describe("What the worker reports while it works (a remote agent's status update)."),
+  }),
+  z.object({
     type: z.literal("task.retrying"),
     ...taskRef,
     attempt: z.number(),

@@ -31,9 +31,20 @@ export { OrchestratorState, ReviewDecisionSchema } from "./state.js";
 export type { ReviewDecision } from "./state.js";
 export type { Usage } from "./budget/usage.js";
 export { llmCheck, llmReview } from "./workers/checks.js";
-export { agentWorker, functionWorker, graphWorker, WorkerRegistry } from "./workers/registry.js";
+export { a2aWorker, agentWorker, functionWorker, graphWorker, WorkerRegistry } from "./workers/registry.js";
+export { discoverA2aWorker, withAgentCards } from "./workers/a2a-card.js";
+export type { A2aQuestion } from "./workers/a2a.js";
+export {
+  HANDOFF_SCHEMA_PATH,
+  HANDOFF_VERSION,
+  HandoffMessageSchema,
+  SPOKEN_HANDOFF_VERSIONS,
+  handoffJsonSchema,
+  handoffMessage,
+} from "./worker-contract.js";
 export { memoryOf } from "./workers/memory.js";
 export type {
+  A2aWorker,
   AgentWorker,
   FunctionWorker,
   GraphWorker,

@@ -13,6 +13,8 @@ export function formatEvent(event: OrchestratorEvent): string {
       return `queued    ${event.taskId} [${event.worker}] rank ${event.rank}`;
     case "task.started":
       return `started   ${event.taskId} [${event.worker}] attempt ${event.attempt}`;
+    case "task.progress":
+      return `progress  ${event.taskId} [${event.worker}] ${event.message}`;
     case "task.retrying":
       return `retrying  ${event.taskId} [${event.worker}] attempt ${event.attempt}: ${event.reason}`;
     case "task.failed":

@@ -1,10 +1,11 @@
 import { createHash } from "node:crypto";
-import { Queue, QueueEvents, Worker } from "bullmq";
+import { Queue, QueueEvents, UnrecoverableError, Worker } from "bullmq";
 import type { BaseStore } from "@langchain/langgraph";
 import { prepareModels, type TaskRunner } from "../deps.js";
+import { HANDOFF_VERSION, SPOKEN_HANDOFF_VERSIONS } from "../worker-contract.js";
 import { isOrchestratorEvent, type EventInit } from "../events.js";
 import type { ModelProvider } from "../models.js";
-import { MalformedTaskResultError } from "../errors.js";
+import { HandoffVersionError, MalformedTaskResultError } from "../errors.js";
 import { type TaskResult, TaskResultSchema, type WorkerInput } from "../schemas.js";
 import type { Settings } from "../settings.js";
 import { abortable } from "../workers/abortable.js";
@@ -24,6 +25,8 @@ import {
 
 /** What a task job carries. */
 export interface TaskJobData {
+  /** The handoff contract version the job speaks: a task worker refuses one it does not. */
+  contractVersion: string;
   threadId: string;
   input: WorkerInput;
   settings: Settings;
@@ -72,6 +75,7 @@ export async function createTaskQueue(queue: QueueOptions): Promise<TaskQueue> {
       const job = await tasks.add(
         "task",
         {
+          contractVersion: HANDOFF_VERSION,
           threadId: context.threadId,
           input,
           settings: context.settings,
@@ -154,6 +158,10 @@ export async function createTaskWorker(options: TaskWorkerOptions): Promise<Task
   const worker = new Worker<TaskJobData, TaskResult>(
     QUEUES.tasks,
     (job, _token, signal) => {
+      const { contractVersion } = job.data;
+      if (!SPOKEN_HANDOFF_VERSIONS.includes(contractVersion)) {
+        throw new UnrecoverableError(new HandoffVersionError(contractVersion, SPOKEN_HANDOFF_VERSIONS).message);
+      }
       const emit = (event: EventInit) => void job.updateProgress(event).catch(() => {});
       const { input, settings, budget } = job.data;
       const meter = budget ? new SharedMeter(ledgers, queue.prefix, budget) : undefined;

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { z } from "zod";
+import { a2aOnServer } from "../a2a/mount.js";
 import { SettingsSchema } from "../settings.js";
 import { handleUi, type ViewSource } from "../web/routes.js";
 import { ownViewSource } from "./ui.js";
@@ -23,6 +24,9 @@ app.get("/assistants/:assistantId/schemas", async (c, next) => {
 });
 app.all("/ui/*", async (c, next) => (await ui(c.req.raw)) ?? next());
 app.all("/ui", async (c) => (await ui(c.req.raw))!);
+// The orchestrator as an A2A agent (docs/a2a.md): card at /a2a/.well-known/agent-card.json, JSON-RPC at /a2a.
+app.all("/a2a/*", (c) => a2aOnServer(c.req.raw));
+app.all("/a2a", (c) => a2aOnServer(c.req.raw));
 
 /** The web view's answer from this server's own API; a 503 saying why when that API cannot be reached. */
 async function ui(request: Request): Promise<Response | undefined> {

@@ -99,6 +99,11 @@ export class Attempt implements ModelAccess, CallObserver {
     return meteredModel(created, this.runMeter, this);
   }
 
+  /** Emits a lifecycle event of the task, e.g. a remote agent's progress. */
+  emit(event: EventInit): void {
+    this.options.emit(event);
+  }
+
   recordUsage(usage: Partial<Usage>): void {
     this.usage = addUsage(this.usage, { modelCalls: 1, ...usage });
   }

@@ -82,6 +82,16 @@ async function runRemote(graph: RemoteGraph, graphInput: unknown, config: Runnab
 }
 
 /**
+ * The task prompt for a worker without a system prompt of ours (a graph, a remote agent): the rule that fenced
+ * dependency results are data leads it.
+ */
+export function fencedTaskPrompt(input: WorkerInput, feedback: string | undefined): string {
+  const nonce = taskNonce(input, "task");
+  const task = workerTaskPrompt(input, feedback, nonce);
+  return Object.keys(input.dependencies).length ? `${dataRule(nonce)}\n\n${task}` : task;
+}
+
+/**
  * Runs a graph worker's attempt: the graph is invoked inside the worker node, so it runs as a subgraph with the
  * parent's callbacks, checkpointer, store and streaming; an interrupt inside it propagates to the parent.
  */
@@ -91,10 +101,7 @@ export async function runGraphWorker(
   feedback: string | undefined,
   attempt: Attempt,
 ): Promise<WorkerOutput> {
-  const nonce = taskNonce(input, "task");
-  // A graph has no system prompt of ours: the rule that fenced dependency results are data leads the prompt.
-  const task = workerTaskPrompt(input, feedback, nonce);
-  const prompt = Object.keys(input.dependencies).length ? `${dataRule(nonce)}\n\n${task}` : task;
+  const prompt = fencedTaskPrompt(input, feedback);
   const graphInput = worker.input ? worker.input(input, prompt) : { messages: [new HumanMessage(prompt)] };
   const foreign = attempt.foreignCalls();
   const config = {

@@ -11,7 +11,7 @@ export function retryLadder(worker: WorkerDefinition, settings: Settings): Attem
   const attempts = settings.maxRetries + 1;
   const declared = worker.retryLadder;
   if (declared?.length) return Array.from({ length: attempts }, (_, i) => declared[Math.min(i, declared.length - 1)]!);
-  if (worker.kind === "graph") return Array.from({ length: attempts }, () => ({}));
+  if (worker.kind === "graph" || worker.kind === "a2a") return Array.from({ length: attempts }, () => ({}));
   const model = (worker.kind === "agent" && worker.model) || settings.workerModel;
   const temperature = (worker.kind === "agent" ? worker.temperature : undefined) ?? settings.workerTemperature;
   const changed = temperature >= 0.7 ? 0 : Math.min(1, temperature + 0.5);

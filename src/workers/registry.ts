@@ -1,12 +1,22 @@
 import { RegistryError, UnknownWorkerError } from "../errors.js";
 import { MAX_TIMER_MS } from "../settings.js";
-import type { AgentWorker, FunctionWorker, GraphWorker, WorkerCatalog, WorkerDefinition } from "../worker-contract.js";
+import type {
+  A2aWorker,
+  AgentWorker,
+  FunctionWorker,
+  GraphWorker,
+  WorkerCatalog,
+  WorkerDefinition,
+} from "../worker-contract.js";
 
 /** Declares an LLM agent worker. */
 export const agentWorker = (definition: Omit<AgentWorker, "kind">): AgentWorker => ({ kind: "agent", ...definition });
 
 /** Declares a worker that runs a compiled graph, a `createAgent` agent or a `RemoteGraph` as a subgraph. */
 export const graphWorker = (definition: Omit<GraphWorker, "kind">): GraphWorker => ({ kind: "graph", ...definition });
+
+/** Declares a worker that hands its tasks to a remote agent over A2A (`discoverA2aWorker` reads its card too). */
+export const a2aWorker = (definition: Omit<A2aWorker, "kind">): A2aWorker => ({ kind: "a2a", ...definition });
 
 /** Declares a plain-function worker. */
 export const functionWorker = (definition: Omit<FunctionWorker, "kind">): FunctionWorker => ({

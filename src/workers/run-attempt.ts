@@ -8,6 +8,7 @@ import { classifyError } from "./classify.js";
 import { verify } from "./verify.js";
 import { runFunction } from "./function.js";
 import { runGraphWorker } from "./graph.js";
+import { runA2aWorker } from "./a2a.js";
 import type { WorkerDefinition, WorkerOutput } from "../worker-contract.js";
 
 export type AttemptOutcome =
@@ -38,6 +39,7 @@ function work(
 ): Promise<WorkerOutput> {
   if (worker.kind === "agent") return runAgent(input, worker, feedback, attempt);
   if (worker.kind === "graph") return runGraphWorker(input, worker, feedback, attempt);
+  if (worker.kind === "a2a") return runA2aWorker(input, worker, feedback, attempt);
   return runFunction(input, worker, feedback, attempt);
 }
 

@@ -5,7 +5,7 @@ import { readEnvironment, type Environment } from "../env.js";
 import { ConfigError } from "../errors.js";
 import type { McpServer } from "../worker-contract.js";
 import { defaultRegistry } from "./defaults.js";
-import { agentWorker, WorkerRegistry } from "./registry.js";
+import { a2aWorker, agentWorker, WorkerRegistry } from "./registry.js";
 
 const McpServerSchema = z.union([
   z
@@ -42,10 +42,29 @@ const FileWorkerSchema = z
   })
   .strict();
 
-/** A workers file: agent workers declared without code, with their MCP servers. */
+const A2aFileWorkerSchema = z
+  .object({
+    name: z.string().describe("snake_case, unique: the value of a task's worker field."),
+    description: z.string().describe("What the worker is good at; its agent card's skills are added where it is read."),
+    a2a: z
+      .object({
+        url: z.url().describe("Where the remote agent serves its agent card (/.well-known/agent-card.json)."),
+        headers: z.record(z.string(), z.string()).optional().describe("HTTP headers, e.g. authorization."),
+      })
+      .strict()
+      .describe("A remote agent reached over the Agent2Agent protocol."),
+    capabilities: z.array(z.string()).optional().describe("Capability tags a task may require."),
+    timeoutMs: z.number().int().min(1).optional().describe("Time limit of one attempt, in ms."),
+  })
+  .strict();
+
+/** A workers file: agent workers declared without code, with their MCP servers, and remote A2A agents. */
 export const WorkersFileSchema = z
   .object({
-    workers: z.array(FileWorkerSchema).min(1).describe("The team."),
+    workers: z
+      .array(z.union([FileWorkerSchema, A2aFileWorkerSchema]))
+      .min(1)
+      .describe("The team."),
     defaultWorker: z.string().optional().describe("The worker of the single-task fallback plan (default: the first)."),
   })
   .strict();
@@ -59,8 +78,13 @@ const anchored = (server: McpServer, base: string): McpServer =>
 export function registryFromFile(file: WorkersFile, base: string, source = "workers file"): WorkerRegistry {
   const parsed = WorkersFileSchema.safeParse(file, { reportInput: true });
   if (!parsed.success) throw new ConfigError(`Invalid ${source}:\n${issueLines(parsed.error.issues).join("\n")}`);
-  const workers = parsed.data.workers.map(({ mcpServers, tools, ...worker }) =>
-    agentWorker({
+  const workers = parsed.data.workers.map((entry) => {
+    if ("a2a" in entry) {
+      const { a2a, ...worker } = entry;
+      return a2aWorker({ ...worker, ...a2a });
+    }
+    const { mcpServers, tools, ...worker } = entry;
+    return agentWorker({
       ...worker,
       ...(mcpServers
         ? {
@@ -70,8 +94,8 @@ export function registryFromFile(file: WorkersFile, base: string, source = "work
           }
         : {}),
       ...(tools ? { mcpTools: tools } : {}),
-    }),
-  );
+    });
+  });
   try {
     return new WorkerRegistry(workers, parsed.data.defaultWorker);
   } catch (error) {
@@ -79,15 +103,19 @@ export function registryFromFile(file: WorkersFile, base: string, source = "work
   }
 }
 
+/** How far a value is from a form: its problems, each unrecognized key counted. */
+const weight = (issues: readonly z.core.$ZodIssue[]): number =>
+  issues.reduce((sum, issue) => sum + (issue.code === "unrecognized_keys" ? issue.keys.length : 1), 0);
+
 /**
- * One line per problem, naming the field and the bad value. A value that fits no form of a union (an MCP server) is
- * reported against the form it comes closest to: the one with the fewest problems.
+ * One line per problem, naming the field and the bad value. A value that fits no form of a union (an MCP server, an
+ * agent or A2A worker) is reported against the form it comes closest to: the one with the fewest problems.
  */
 function issueLines(issues: readonly z.core.$ZodIssue[], at: readonly PropertyKey[] = []): string[] {
   return issues.flatMap((issue) => {
     const path = [...at, ...issue.path];
     if (issue.code === "invalid_union" && issue.errors.length > 0) {
-      const closest = issue.errors.reduce((best, branch) => (branch.length < best.length ? branch : best));
+      const closest = issue.errors.reduce((best, branch) => (weight(branch) < weight(best) ? branch : best));
       return issueLines(closest, path);
     }
     const got =

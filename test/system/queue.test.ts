@@ -1,4 +1,6 @@
 import { InMemoryStore, MemorySaver } from "@langchain/langgraph";
+import { Queue, QueueEvents } from "bullmq";
+import { Redis } from "ioredis";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { QueuedRunFailedError, QueueFullError, ThreadBusyError } from "../../src/errors.js";
 import { queueMain } from "../../src/cli/queue-status.js";
@@ -8,6 +10,8 @@ import { followRun, submitRun, type RunEntry } from "../../src/queue/runs.js";
 import { createOrchestrator } from "../../src/index.js";
 import { createTaskQueue, createTaskWorker, taskJobId } from "../../src/queue/tasks.js";
 import { resolveSettings } from "../../src/settings.js";
+import { HANDOFF_VERSION } from "../../src/worker-contract.js";
+import { QUEUES, resolveQueueOptions } from "../../src/queue/connection.js";
 import { functionWorker, WorkerRegistry } from "../../src/workers/registry.js";
 import { task, WorkLog, echoWorker } from "../helpers/fixtures.js";
 import { scriptedProvider } from "../helpers/scripted-model.js";
@@ -296,16 +300,26 @@ describe.runIf(REDIS_URL)("tasks on the job queue (in-process task workers)", ()
     expect(kept.map((item) => [item.namespace.length, item.key, item.value])).toEqual([[3, "finding", { boats: 42 }]]);
   });
 
-  it("gives a task dispatched again with the same job id (a resumed run) the finished job's result without running it again", async () => {
-    const queue = { url: url() };
-    let runs = 0;
-    const counted = functionWorker({ name: "echo", description: "Counts its runs.", run: async () => `run ${++runs}` });
+  /** A task worker on the queue whose one worker, `echo`, answers `run N` and counts its runs. */
+  async function countingTaskWorker(queue: { url: string }) {
+    const counted = { runs: 0 };
+    const echo = functionWorker({
+      name: "echo",
+      description: "Counts its runs.",
+      run: async () => `run ${++counted.runs}`,
+    });
     const worker = await createTaskWorker({
       queue,
-      registry: new WorkerRegistry([counted]),
+      registry: new WorkerRegistry([echo]),
       models: scriptedProvider({}, { configured: false }),
     });
     closers.push(() => worker.close());
+    return counted;
+  }
+
+  it("gives a task dispatched again with the same job id (a resumed run) the finished job's result without running it again", async () => {
+    const queue = { url: url() };
+    const counted = await countingTaskWorker(queue);
     const tasks = await createTaskQueue(queue);
     closers.push(() => tasks.close());
     const input = { goal: "g", fenceSeed: "seed", task: task("a"), dependencies: {}, dispatch: 1 };
@@ -314,9 +328,33 @@ describe.runIf(REDIS_URL)("tasks on the job queue (in-process task workers)", ()
     const again = await tasks.runner(input, context);
     expect(first.output).toBe("run 1");
     expect(again).toEqual(first);
-    expect(runs).toBe(1);
+    expect(counted.runs).toBe(1);
     const retry = await tasks.runner({ ...input, dispatch: 2 }, context);
     expect(retry.output).toBe("run 2");
     expect(taskJobId("t-1", input)).not.toBe(taskJobId("t-1", { ...input, fenceSeed: "another run" }));
+  });
+
+  it("refuses a task job of a handoff contract version it does not speak, naming the version, and runs none of it", async () => {
+    const queue = { url: url() };
+    const counted = await countingTaskWorker(queue);
+    const { prefix } = resolveQueueOptions(queue);
+    const connection = new Redis(REDIS_URL!, { maxRetriesPerRequest: null });
+    const jobs = new Queue(QUEUES.tasks, { connection, prefix });
+    const events = new QueueEvents(QUEUES.tasks, { connection: connection.duplicate(), prefix });
+    closers.push(async () => (await jobs.close(), await events.close(), connection.disconnect()));
+    await events.waitUntilReady();
+    const input = { goal: "g", task: task("a"), dependencies: {}, dispatch: 1 };
+    const data = { threadId: "t-v", input, settings: resolveSettings() };
+    const future = await jobs.add("task", { ...data, contractVersion: "9.0" });
+    await expect(future.waitUntilFinished(events)).rejects.toThrow(
+      'Handoff contract version "9.0" is not spoken here (this build speaks 1.0)',
+    );
+    const unversioned = await jobs.add("task", data);
+    await expect(unversioned.waitUntilFinished(events)).rejects.toThrow(
+      "Handoff contract version (none) is not spoken",
+    );
+    const current = await jobs.add("task", { ...data, contractVersion: HANDOFF_VERSION });
+    expect(((await current.waitUntilFinished(events)) as { output: string }).output).toBe("run 1");
+    expect(counted.runs).toBe(1);
   });
 });

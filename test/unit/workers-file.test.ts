@@ -39,6 +39,27 @@ describe("a workers file", () => {
     });
   });
 
+  it("declares a remote A2A agent as an a2a worker with its URL and headers, and names a bad URL", () => {
+    const remote = {
+      name: "remote_researcher",
+      description: "Researches elsewhere.",
+      a2a: { url: "http://127.0.0.1:9/", headers: { authorization: "Bearer t" } },
+      capabilities: ["web_search"],
+    };
+    expect(registryFromFile({ workers: [researcher, remote] }, dir).get("remote_researcher")).toEqual({
+      kind: "a2a",
+      name: "remote_researcher",
+      description: "Researches elsewhere.",
+      url: "http://127.0.0.1:9/",
+      headers: { authorization: "Bearer t" },
+      capabilities: ["web_search"],
+    });
+    const bad = { workers: [{ ...remote, a2a: { url: "not a url" } }] };
+    expect(() => registryFromFile(bad, dir, "workers file team.json")).toThrow(
+      'Invalid workers file team.json:\n  - workers.0.a2a.url: Invalid URL (got "not a url")',
+    );
+  });
+
   it("names every bad field with its path and bad value, and an MCP server's against the form it comes closest to", () => {
     const bad = { workers: [{ ...researcher, mcpServers: { files: { args: ["x"] } }, temperature: "hot", extra: 1 }] };
     const error = (() => {

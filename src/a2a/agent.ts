@@ -1,0 +1,49 @@
+/** The orchestrator served as an A2A agent: its card, the SDK's request handler and task store, and the HTTP routes. */
+import { AGENT_CARD_PATH } from "@a2a-js/sdk";
+import { DefaultRequestHandler, InMemoryTaskStore } from "@a2a-js/sdk/server";
+import type { WorkerCatalog } from "../index.js";
+import { agentCard, orchestratorCard } from "./card.js";
+import { type A2aRuns, OrchestratorExecutor } from "./executor.js";
+import { a2aRoutes, listen } from "./http.js";
+
+/** What the agent serves: the runs, and the registry its card lists as skills. */
+export interface A2aAgentOptions {
+  runs: A2aRuns;
+  registry: WorkerCatalog;
+  /** The agent's name on its card. */
+  name?: string;
+}
+
+/** The agent's routes (card and JSON-RPC) for `url`, the address its card gives (where the routes are mounted). */
+export function a2aAgentRoutes(options: A2aAgentOptions, url: string) {
+  const card = agentCard(orchestratorCard(options.registry, options.name), url);
+  const executor = new OrchestratorExecutor(options.runs);
+  const handler = new DefaultRequestHandler(card, new InMemoryTaskStore(), executor);
+  return {
+    routes: a2aRoutes(handler),
+    setUrl: (served: string) => {
+      for (const face of card.supportedInterfaces) face.url = served;
+    },
+    stop: () => executor.stopAll(),
+  };
+}
+
+/** A served agent: its URL, its card's URL, and how to stop it. */
+export interface ServedAgent {
+  url: string;
+  cardUrl: string;
+  close(): Promise<void>;
+}
+
+/** Serves the agent on `port` (0: any free one) of `host`; its card names `publicUrl`, else the address it listens on. */
+export async function serveA2aAgent(
+  options: A2aAgentOptions & { port?: number; host?: string; publicUrl?: string },
+): Promise<ServedAgent> {
+  const host = options.host ?? "127.0.0.1";
+  const agent = a2aAgentRoutes(options, options.publicUrl ?? "");
+  const server = await listen(agent.routes.fetch, options.port ?? 0, host);
+  const url = (options.publicUrl ?? `http://${host}:${server.port}`).replace(/\/$/, "");
+  agent.setUrl(url);
+  const close = async () => (agent.stop(), await server.close());
+  return { url, cardUrl: `${url}/${AGENT_CARD_PATH}`, close };
+}
