@@ -8,6 +8,7 @@ import { scheduleNext } from "../src/orchestration/dispatch.js";
 import { acceptFollowUps } from "../src/orchestration/follow-ups.js";
 import { announcePlan, conversationContext, runGoal } from "../src/orchestration/chat.js";
 import { adoptPlan, choosePlan, withoutBlocks } from "../src/orchestration/initial-plan.js";
+import { reviewMessage } from "../src/orchestration/plan-review.js";
 import { applyReplan, shouldReplan } from "../src/orchestration/replans.js";
 import { absorbResults, completeParents, mergeDeadLetters } from "../src/orchestration/results.js";
 import { openRound, type Round } from "../src/orchestration/round.js";
@@ -15,7 +16,7 @@ import { inputDigest, newRunId, startsNewRun } from "../src/orchestration/runs.j
 import { skipBlocked } from "../src/orchestration/skips.js";
 import { TaskBoard } from "../src/orchestration/task-board.js";
 import { resolveSettings } from "../src/settings.js";
-import type { State, Update } from "../src/state.js";
+import type { ReviewRequest, State, Update } from "../src/state.js";
 import { addUsage, budgetUsage, ZERO_USAGE } from "../src/usage.js";
 import { forgetWaveMeter } from "../src/workers/meter.js";
 
@@ -67,8 +68,10 @@ async function startPlan(round: Round, { runId, startedAt }: { runId: string; st
   };
   const chosen = await choosePlan(round, conversation);
   const orchestrationUsage = chosen.usage;
-  if (chosen.kind === "human")
-    return { ...reset, orchestrationUsage, notes: new Overwrite(notes), pendingReview: chosen.request };
+  if (chosen.kind === "human") {
+    const request = chosen.request;
+    return { ...reset, orchestrationUsage, notes: new Overwrite(notes), pendingReview: request, ...askReview(request) };
+  }
 
   const { tasks, table, dropped } = adoptPlan(chosen.specs, chosen.source, round.emit, notes);
   const planned: Update = {
@@ -81,7 +84,7 @@ async function startPlan(round: Round, { runId, startedAt }: { runId: string; st
   if (settings.reviewPlan) {
     // The plan is announced once a reviewer has approved or edited it.
     const review = { kind: "approve_plan" as const, goal: state.goal, tasks: withoutBlocks(tasks), errors: [] };
-    return { ...planned, tasks: new Overwrite(table), pendingReview: review };
+    return { ...planned, tasks: new Overwrite(table), pendingReview: review, ...askReview(review) };
   }
   const board = new TaskBoard(table);
   const next = await scheduleNext(round, board, {});
@@ -95,6 +98,9 @@ async function startPlan(round: Round, { runId, startedAt }: { runId: string; st
     ...(next.stopReason ? { stopReason: next.stopReason } : {}),
   };
 }
+
+/** The message a review follows in the chat. */
+const askReview = (request: ReviewRequest): Update => ({ messages: [reviewMessage(request)] });
 
 /** After a wave: results in, follow-ups, budgets, an optional replan, then the next wave. */
 async function runRound(round: Round): Promise<Update> {

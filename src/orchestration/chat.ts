@@ -2,9 +2,12 @@ import { AIMessage, type BaseMessage } from "@langchain/core/messages";
 import { MissingGoalError } from "../errors.js";
 import type { TaskSpec } from "../schemas.js";
 import type { State } from "../state.js";
+import { REVIEW_MESSAGE_NAME } from "./plan-review.js";
 
 /** The name of the AI message that lists a plan's tasks: it is not part of the conversation the planner sees. */
 export const PLAN_MESSAGE_NAME = "plan";
+/** Messages of ours that are not the conversation: plans and review requests. */
+const OWN_MESSAGES: ReadonlySet<string> = new Set([PLAN_MESSAGE_NAME, REVIEW_MESSAGE_NAME]);
 /** How many earlier messages, and how many characters of each, the planner sees. */
 const CONTEXT_MESSAGES = 6;
 const CONTEXT_CHARS = 400;
@@ -45,7 +48,7 @@ export function conversationContext(messages: readonly BaseMessage[] | undefined
   const current = all.lastIndexOf(lastHuman(all) as BaseMessage);
   const earlier = all
     .slice(0, Math.max(current, 0))
-    .filter((m) => (isHuman(m) || m.type === "ai") && m.name !== PLAN_MESSAGE_NAME && m.text.trim());
+    .filter((m) => (isHuman(m) || m.type === "ai") && !OWN_MESSAGES.has(m.name ?? "") && m.text.trim());
   if (earlier.length === 0) return "";
   const lines = earlier.slice(-CONTEXT_MESSAGES).map((m) => `${isHuman(m) ? "user" : "assistant"}: ${clip(m.text)}`);
   return lines.join("\n");

@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { SettingsSchema } from "../settings.js";
 import { handleUi, type ViewSource } from "../web/routes.js";
+import { resolveAsDismiss } from "./resolve.js";
 import { ownViewSource } from "./ui.js";
 
 /** The run settings as a JSON schema Studio can render: the input side (defaults shown, nothing required), draft-07. */
@@ -21,6 +22,7 @@ app.get("/assistants/:assistantId/schemas", async (c, next) => {
   const schema = body.context_schema ?? contextJsonSchema();
   c.res = Response.json({ ...body, config_schema: body.config_schema ?? schema, context_schema: schema });
 });
+app.use("*", resolveAsDismiss);
 app.all("/ui/*", async (c, next) => (await ui(c.req.raw)) ?? next());
 app.all("/ui", async (c) => (await ui(c.req.raw))!);
 

@@ -1,6 +1,7 @@
 import { HumanMessage, SystemMessage, type BaseMessage } from "@langchain/core/messages";
 import { z } from "zod";
 import { fence, taskNonce, withDataRule } from "../fence.js";
+import { internalCall } from "../models.js";
 import { usageOf } from "../usage.js";
 import type { ResultCheck } from "../worker-contract.js";
 
@@ -30,7 +31,7 @@ export function llmCheck(criteria = "The result does what the task asks, complet
           `Task "${input.task.id}": ${input.task.title}\n${input.task.description}\n\nCriteria: ${criteria}\n\nResult:\n${fence(result.output, nonce)}`,
         ),
       ],
-      { signal: context.signal, runName: "result_review" },
+      { signal: context.signal, ...internalCall("result_review") },
     )) as { raw: BaseMessage; parsed: z.infer<typeof VerdictSchema> | null };
     context.recordUsage(usageOf(raw));
     if (!parsed) return undefined;

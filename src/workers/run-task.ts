@@ -1,6 +1,7 @@
 import { RunnableLambda } from "@langchain/core/runnables";
 import {
   type BaseStore,
+  getConfig,
   task as durableTask,
   isGraphBubbleUp,
   type LangGraphRunnableConfig,
@@ -10,6 +11,7 @@ import { emitter } from "../events.js";
 import type { TaskResult, WorkerInput } from "../schemas.js";
 import type { Settings } from "../settings.js";
 import { ZERO_USAGE } from "../usage.js";
+import { offChatStream } from "./chat-stream.js";
 import { classifyError } from "./classify.js";
 import { executeTask } from "./execute.js";
 import { workerMemory } from "./memory.js";
@@ -40,6 +42,8 @@ export function traced(
   const trace = (payload: WorkerInput) =>
     RunnableLambda.from((step: WorkerInput) => runTask(step, deps, settings, config, meter)).invoke(payload, {
       ...labels,
+      // The task's own run (a durable task's, else the node's): its worker's insides stay out of the chat.
+      ...offChatStream(getConfig() ?? config),
       metadata: {
         taskId: task.id,
         worker: task.worker,
