@@ -6,7 +6,7 @@ import { askReplan } from "../src/plan/planner.js";
 import { stopDispatching } from "../src/orchestration/budgets.js";
 import { scheduleNext } from "../src/orchestration/dispatch.js";
 import { acceptFollowUps } from "../src/orchestration/follow-ups.js";
-import { announcePlan, conversationContext, runGoal } from "../src/orchestration/chat.js";
+import { announcePlan, conversationContext, planProgress, runGoal } from "../src/orchestration/chat.js";
 import { adoptPlan, choosePlan, withoutBlocks } from "../src/orchestration/initial-plan.js";
 import { reviewMessage } from "../src/orchestration/plan-review.js";
 import { applyReplan, shouldReplan } from "../src/orchestration/replans.js";
@@ -90,7 +90,7 @@ async function startPlan(round: Round, { runId, startedAt }: { runId: string; st
   const next = await scheduleNext(round, board, {});
   return {
     ...planned,
-    ...announcePlan(settings, tasks),
+    ...announcePlan(settings, tasks, runId),
     tasks: new Overwrite(board.table),
     dispatch: next.dispatch,
     orchestrationUsage: addUsage(orchestrationUsage, next.usage),
@@ -117,7 +117,16 @@ async function runRound(round: Round): Promise<Update> {
   if (over) {
     const stopReason = stopDispatching(round, board, over);
     Object.assign(parentResults, completeParents(board, state.results, emit));
-    return { tasks: board.changes(), ...resultsUpdate(parentResults), deadLetters, dispatch: [], stopReason, notes };
+    const progress = planProgress(state, board.all());
+    return {
+      ...progress,
+      tasks: board.changes(),
+      ...resultsUpdate(parentResults),
+      deadLetters,
+      dispatch: [],
+      stopReason,
+      notes,
+    };
   }
 
   let usage = state.orchestrationUsage;
@@ -143,6 +152,7 @@ async function runRound(round: Round): Promise<Update> {
   const next = await scheduleNext(round, board, { ...state.results, ...parentResults });
   Object.assign(parentResults, next.results);
   return {
+    ...planProgress(state, board.all()),
     tasks: board.changes(),
     ...resultsUpdate(parentResults),
     deadLetters,

@@ -43,10 +43,11 @@ export function makeReviewNode(deps: OrchestratorDeps) {
       return { ...stopped, stopReason: PLAN_DISMISSED, answer, messages: [new AIMessage(answer)] };
     }
     if ("action" in decision && decision.action === "approve" && request.kind === "approve_plan") {
-      return { pendingReview: null, ...announcePlan(resolveSettings(config, deps.settings), request.tasks) };
+      const settings = resolveSettings(config, deps.settings);
+      return { pendingReview: null, ...announcePlan(settings, request.tasks, state.runId) };
     }
     const proposed = "tasks" in decision ? decision : "plan" in decision ? decision.plan : { tasks: request.tasks };
-    return applyPlan(request, asSpecs(PlanInputSchema.parse(proposed).tasks), deps, config);
+    return applyPlan(request, asSpecs(PlanInputSchema.parse(proposed).tasks), deps, config, state.runId);
   };
 }
 
@@ -55,6 +56,7 @@ function applyPlan(
   specs: TaskSpec[],
   deps: OrchestratorDeps,
   config: LangGraphRunnableConfig,
+  runId: string | undefined,
 ): Update {
   const settings = resolveSettings(config, deps.settings);
   const fatal = fatalPlanIssues(specs, { ...catalogRules(deps.registry), maxTasks: settings.maxTasks });
@@ -67,7 +69,7 @@ function applyPlan(
     tasks: new Overwrite(table),
     droppedEdges: dropped,
     notes,
-    ...announcePlan(settings, specs),
+    ...announcePlan(settings, specs, runId),
   };
 }
 

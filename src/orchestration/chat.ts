@@ -1,6 +1,6 @@
 import { AIMessage, type BaseMessage } from "@langchain/core/messages";
 import { MissingGoalError } from "../errors.js";
-import type { TaskSpec } from "../schemas.js";
+import type { TaskRecord, TaskSpec, TaskStatus } from "../schemas.js";
 import type { State } from "../state.js";
 import { REVIEW_MESSAGE_NAME } from "./plan-review.js";
 
@@ -56,17 +56,41 @@ export function conversationContext(messages: readonly BaseMessage[] | undefined
 
 const clip = (text: string) => (text.length > CONTEXT_CHARS ? `${text.slice(0, CONTEXT_CHARS - 1)}…` : text);
 
-/** The one short AI message that lists a plan's tasks: id, worker and title, one line each. */
-export function planMessage(tasks: readonly Pick<TaskSpec, "id" | "worker" | "title">[]): AIMessage {
-  const lines = tasks.map((task) => `- ${task.id} (${task.worker}): ${task.title}`);
+type PlanLine = Pick<TaskSpec, "id" | "worker" | "title"> & { status?: TaskStatus };
+
+/** The id of the run's plan message: each round's progress replaces the message the chat shows. */
+const planMessageId = (runId: string | undefined) => (runId ? `plan-${runId}` : undefined);
+
+/** The one short AI message that lists a plan's tasks: id, worker, title and (once it moved) status, one line each. */
+export function planMessage(tasks: readonly PlanLine[], runId?: string): AIMessage {
+  const lines = tasks.map(
+    (task) =>
+      `- ${task.id} (${task.worker}): ${task.title}${task.status && task.status !== "pending" ? ` — ${task.status}` : ""}`,
+  );
   return new AIMessage({
     content: [`Plan (${tasks.length} task${tasks.length === 1 ? "" : "s"}):`, ...lines].join("\n"),
     name: PLAN_MESSAGE_NAME,
+    id: planMessageId(runId),
   });
 }
 
 /** The state update that announces a plan in `messages`, unless `announcePlan` is off. */
 export const announcePlan = (
   settings: { announcePlan: boolean },
-  tasks: readonly Pick<TaskSpec, "id" | "worker" | "title">[],
-): { messages?: AIMessage[] } => (settings.announcePlan ? { messages: [planMessage(tasks)] } : {});
+  tasks: readonly PlanLine[],
+  runId?: string,
+): { messages?: AIMessage[] } => (settings.announcePlan ? { messages: [planMessage(tasks, runId)] } : {});
+
+/** The run's plan message again with every task's status, if the plan was announced: progress, round by round. */
+export function planProgress(state: Pick<State, "messages" | "runId">, tasks: readonly TaskRecord[]) {
+  const id = planMessageId(state.runId);
+  if (!id || !state.messages?.some((message) => message.id === id)) return {};
+  return {
+    messages: [
+      planMessage(
+        [...tasks].sort((a, b) => a.order - b.order),
+        state.runId,
+      ),
+    ],
+  };
+}

@@ -37,13 +37,13 @@ describe("chat input and output", () => {
     expect(log.inputs.map((input) => input.task.description)).toEqual(["Write a haiku"]);
   });
 
-  it("appends the answer as the last AI message after one message listing the plan's tasks", async () => {
+  it("appends the answer as the last AI message after one message listing the plan's tasks, with their statuses", async () => {
     const { graph } = chatGraph();
     const plan = { tasks: [task("a", [], { title: "First part" }), task("b", ["a"], { title: "Second part" })] };
     const out = await graph.invoke({ messages: [new HumanMessage("two parts")], plan }, config("t"));
     expect(kinds(out.messages)).toEqual([
       ["human", "two parts"],
-      ["ai", "Plan (2 tasks):\n- a (echo): First part\n- b (echo): Second part"],
+      ["ai", "Plan (2 tasks):\n- a (echo): First part — done\n- b (echo): Second part — done"],
       ["ai", out.answer],
     ]);
     expect(out.answer).toContain("## Second part\n\nb:a");
@@ -63,7 +63,7 @@ describe("chat input and output", () => {
     expect(kinds(out.messages)).toEqual([
       ["human", "review me"],
       review,
-      ["ai", "Plan (1 task):\n- a (echo): Only part"],
+      ["ai", "Plan (1 task):\n- a (echo): Only part — done"],
       ["ai", out.answer],
     ]);
   });

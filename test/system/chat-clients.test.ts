@@ -115,14 +115,24 @@ describe("chat clients on the dev server (the SDK's stream manager, Agent Chat U
     const first = await chat.say("Price two pears");
     const second = await chat.say("And apples?");
     expectCleanChat([...first, ...second], ["Price two pears", "And apples?"]);
+    const done = PLAN_TEXT.replace("Price the pears", "Price the pears — done").replace("the note", "the note — done");
     expect(chat.messages.map(rendered)).toEqual([
       "human: Price two pears",
-      `ai(plan): ${PLAN_TEXT}`,
+      `ai(plan): ${done}`,
       `ai: ${ANSWER}`,
       "human: And apples?",
-      `ai(plan): ${PLAN_TEXT}`,
+      `ai(plan): ${done}`,
       `ai: ${ANSWER}`,
     ]);
+    // The plan shows first as planned, then with each task's status, in place.
+    const plans = second.map((frame) =>
+      frame.messages
+        .filter((m) => m.name === "plan")
+        .map(rendered)
+        .at(-1),
+    );
+    const changes = plans.filter((plan, index) => plan !== plans[index - 1]);
+    expect(changes).toEqual([`ai(plan): ${done}`, `ai(plan): ${PLAN_TEXT}`, `ai(plan): ${done}`]);
     // The answer streamed token by token, under the id it is stored with.
     const streamed = second.filter((frame) => frame.event === "messages").map((frame) => frame.messages.at(-1)!);
     expect(new Set(streamed.map(rendered)).size).toBeGreaterThan(2);
@@ -140,6 +150,26 @@ describe("chat clients on the dev server (the SDK's stream manager, Agent Chat U
       expect.arrayContaining(["task.started price", "task.done price", "task.started note", "task.done note"]),
     );
     expect(frames.filter((frame) => frame.event.startsWith("custom|"))).toEqual([]);
+  });
+
+  it("keeps a worker's own steps for a client that asks for updates with subgraphs, as Studio's graph mode does", async () => {
+    const { thread_id } = await client.threads.create();
+    const inner: string[] = [];
+    const stream = client.runs.stream(thread_id, GRAPH, {
+      input: { messages: [{ type: "human", content: "Price two pears" }] },
+      streamMode: ["updates"],
+      streamSubgraphs: true,
+    });
+    for await (const { event, data } of stream) {
+      if (!/^updates\|worker:[^|]+\|pricer:price/.test(event)) continue;
+      for (const update of Object.values(data as Record<string, { messages?: Message[] }>))
+        inner.push(...(update?.messages ?? []).map(rendered));
+    }
+    expect(inner).toEqual([
+      "ai(pricer):  [1 calls]",
+      "tool(lookup_price): 2 × pears: 6 EUR",
+      "ai(pricer): Findings: 2 × pears: 6 EUR",
+    ]);
   });
 
   describe("plan review", () => {
@@ -174,7 +204,7 @@ describe("chat clients on the dev server (the SDK's stream manager, Agent Chat U
       expect(chat.interrupt).toBeUndefined();
       expect(await taskStatus(chat)).toEqual(["note done"]);
       expect(chat.messages.slice(-2).map(rendered)).toEqual([
-        "ai(plan): Plan (1 task):\n- note (writer): Write the note",
+        "ai(plan): Plan (1 task):\n- note (writer): Write the note — done",
         `ai: ${ANSWER}`,
       ]);
 
