@@ -117,9 +117,8 @@ async function runRound(round: Round): Promise<Update> {
   if (over) {
     const stopReason = stopDispatching(round, board, over);
     Object.assign(parentResults, completeParents(board, state.results, emit));
-    const progress = planProgress(state, board.all());
     return {
-      ...progress,
+      ...planProgress(state, board.all()),
       tasks: board.changes(),
       ...resultsUpdate(parentResults),
       deadLetters,

@@ -85,12 +85,6 @@ export const announcePlan = (
 export function planProgress(state: Pick<State, "messages" | "runId">, tasks: readonly TaskRecord[]) {
   const id = planMessageId(state.runId);
   if (!id || !state.messages?.some((message) => message.id === id)) return {};
-  return {
-    messages: [
-      planMessage(
-        [...tasks].sort((a, b) => a.order - b.order),
-        state.runId,
-      ),
-    ],
-  };
+  const ordered = [...tasks].sort((a, b) => a.order - b.order);
+  return { messages: [planMessage(ordered, state.runId)] };
 }
