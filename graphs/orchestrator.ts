@@ -8,7 +8,7 @@ import { workerSubgraphs } from "../src/workers/graph.js";
 import { serverRegistry } from "../src/workers/workers-file.js";
 import { NODES } from "../nodes/names.js";
 import { makeOrchestratorNode } from "../nodes/orchestrator.js";
-import { makeReviewNode, routeFromReview } from "../nodes/review.js";
+import { makeReviewNode, REVIEW_ROUTES, routeFromReview } from "../nodes/review.js";
 import { ORCHESTRATOR_ROUTES, routeFromOrchestrator } from "../nodes/route.js";
 import { makeSynthesizerNode } from "../nodes/synthesizer.js";
 import { makeWorkerNode } from "../nodes/worker.js";
@@ -33,7 +33,7 @@ export function buildOrchestratorGraph(deps: OrchestratorDeps) {
     .addEdge(START, NODES.orchestrator)
     .addConditionalEdges(NODES.orchestrator, routeFromOrchestrator, ORCHESTRATOR_ROUTES)
     .addEdge(NODES.worker, NODES.orchestrator)
-    .addConditionalEdges(NODES.review, routeFromReview, [NODES.review, NODES.orchestrator])
+    .addConditionalEdges(NODES.review, routeFromReview, REVIEW_ROUTES)
     .addEdge(NODES.synthesizer, END);
 }
 

@@ -5,15 +5,16 @@ import { promptNonce } from "../src/fence.js";
 import { askReplan } from "../src/plan/planner.js";
 import { scheduleNext } from "../src/orchestration/dispatch.js";
 import { acceptFollowUps } from "../src/orchestration/follow-ups.js";
-import { announcePlan, conversationContext, runGoal } from "../src/orchestration/chat.js";
+import { announcePlan, conversationContext, planProgress, runGoal } from "../src/orchestration/chat.js";
 import { adoptPlan, choosePlan } from "../src/orchestration/initial-plan.js";
+import { reviewMessage } from "../src/orchestration/plan-review.js";
 import { applyReplan, shouldReplan } from "../src/orchestration/replans.js";
 import { absorbResults, completeParents, mergeDeadLetters } from "../src/orchestration/results.js";
 import { openRound, type Round } from "../src/orchestration/round.js";
 import { inputDigest, newRunId, startsNewRun } from "../src/orchestration/runs.js";
 import { skipBlocked, stopDispatching } from "../src/orchestration/skips.js";
 import { TaskBoard } from "../src/orchestration/task-board.js";
-import { freshRunState, type State, type Update } from "../src/state.js";
+import { freshRunState, type ReviewRequest, type State, type Update } from "../src/state.js";
 import { addUsage, budgetUsage, ZERO_USAGE } from "../src/budget/usage.js";
 
 /** The orchestrator: plans the goal, then after every wave reads results, adapts the plan and dispatches. */
@@ -59,8 +60,10 @@ async function startPlan(round: Round, { runId, startedAt }: { runId: string; st
   };
   const chosen = await choosePlan(round, conversation);
   const orchestrationUsage = chosen.usage;
-  if (chosen.kind === "human")
-    return { ...reset, orchestrationUsage, notes: new Overwrite(notes), pendingReview: chosen.request };
+  if (chosen.kind === "human") {
+    const request = chosen.request;
+    return { ...reset, orchestrationUsage, notes: new Overwrite(notes), pendingReview: request, ...askReview(request) };
+  }
 
   const { tasks, table, dropped } = adoptPlan(chosen.specs, chosen.source, round.emit, notes);
   const planned: Update = {
@@ -73,13 +76,13 @@ async function startPlan(round: Round, { runId, startedAt }: { runId: string; st
   if (settings.reviewPlan) {
     // The plan is announced once a reviewer has approved or edited it.
     const review = { kind: "approve_plan" as const, goal: state.goal, tasks, errors: [] };
-    return { ...planned, tasks: new Overwrite(table), pendingReview: review };
+    return { ...planned, tasks: new Overwrite(table), pendingReview: review, ...askReview(review) };
   }
   const board = new TaskBoard(table);
   const next = await scheduleNext(round, board, {});
   return {
     ...planned,
-    ...announcePlan(settings, tasks),
+    ...announcePlan(settings, tasks, runId),
     tasks: new Overwrite(board.table),
     dispatch: next.dispatch,
     orchestrationUsage: addUsage(orchestrationUsage, next.usage),
@@ -87,6 +90,9 @@ async function startPlan(round: Round, { runId, startedAt }: { runId: string; st
     ...(next.stopReason ? { stopReason: next.stopReason } : {}),
   };
 }
+
+/** The message a review follows in the chat. */
+const askReview = (request: ReviewRequest): Update => ({ messages: [reviewMessage(request)] });
 
 /** After a wave: results in, follow-ups, budgets, an optional replan, then the next wave. */
 async function runRound(round: Round): Promise<Update> {
@@ -103,7 +109,15 @@ async function runRound(round: Round): Promise<Update> {
   if (over) {
     const stopReason = stopDispatching(round, board, over);
     Object.assign(parentResults, completeParents(board, state.results, emit));
-    return { tasks: board.changes(), ...resultsUpdate(parentResults), deadLetters, dispatch: [], stopReason, notes };
+    return {
+      ...planProgress(state, board.all()),
+      tasks: board.changes(),
+      ...resultsUpdate(parentResults),
+      deadLetters,
+      dispatch: [],
+      stopReason,
+      notes,
+    };
   }
 
   let usage = state.orchestrationUsage;
@@ -129,6 +143,7 @@ async function runRound(round: Round): Promise<Update> {
   const next = await scheduleNext(round, board, { ...state.results, ...parentResults });
   Object.assign(parentResults, next.results);
   return {
+    ...planProgress(state, board.all()),
     tasks: board.changes(),
     ...resultsUpdate(parentResults),
     deadLetters,

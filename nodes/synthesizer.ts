@@ -42,7 +42,8 @@ export function makeSynthesizerNode(deps: OrchestratorDeps) {
         const orchestrationUsage = addUsage(state.orchestrationUsage, usageOf(reply));
         if (answer.trim()) {
           emit({ type: "synthesis.finished", durationMs: performance.now() - started, mode: "llm" });
-          return { answer, messages: [new AIMessage(answer)], orchestrationUsage };
+          // The id the answer streamed under: a chat client replaces the streamed message instead of adding one.
+          return { answer, messages: [new AIMessage({ content: answer, id: reply.id })], orchestrationUsage };
         }
         notes.push("The synthesizer returned an empty answer; a template report is shown instead.");
       } catch (error) {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { AsyncLocalStorageProviderSingleton } from "@langchain/core/singletons";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { TaskErrorSchema } from "./schemas.js";
 import { UsageSchema } from "./budget/usage.js";
@@ -71,11 +72,20 @@ export type EventInit = DistributiveOmit<OrchestratorEvent, "ts">;
 /** How nodes and policies emit events. */
 export type Emit = (event: EventInit) => void;
 
-/** Writes lifecycle events to the run's `custom` stream; a no-op outside a streaming run. */
+/**
+ * Writes lifecycle events to the run's `custom` stream; a no-op outside a streaming run. They go out in the namespace
+ * of the graph whose node made the emitter (the root, for ours), even when written from a durable task inside it, so
+ * a client listening to the root gets every task's events.
+ */
 export function emitter(config: LangGraphRunnableConfig | undefined): Emit {
   const write = config?.writer;
   if (!write) return () => {};
-  return (event) => write({ ...event, ts: new Date().toISOString() });
+  return (event) =>
+    AsyncLocalStorageProviderSingleton.runWithConfig(
+      config,
+      () => write({ ...event, ts: new Date().toISOString() }),
+      true,
+    );
 }
 
 const EVENT_TYPES: ReadonlySet<string> = new Set(

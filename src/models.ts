@@ -70,6 +70,13 @@ async function importChatModel(spec: string, provider: ProviderName): Promise<Ch
 }
 
 /**
+ * The run options of an internal model call (plan, repair, expansion, replan, result check, clarification): named
+ * `runName` and tagged `langsmith:nostream`, so LangGraph's `messages` stream, and the chat a client builds from it,
+ * never shows it. Traces still do.
+ */
+export const internalCall = (runName: string) => ({ runName, tags: ["langsmith:nostream"] });
+
+/**
  * Runs one model call with a signal that aborts after `timeoutMs` or with `signal` (the run's), whichever comes
  * first; a call cut by the limit fails with a `ModelCallTimeoutError` naming `what` and the limit.
  */

@@ -1,10 +1,13 @@
 import { AIMessage, type BaseMessage } from "@langchain/core/messages";
 import { MissingGoalError } from "../errors.js";
-import type { TaskSpec } from "../schemas.js";
+import type { TaskRecord, TaskSpec, TaskStatus } from "../schemas.js";
 import type { State } from "../state.js";
+import { REVIEW_MESSAGE_NAME } from "./plan-review.js";
 
 /** The name of the AI message that lists a plan's tasks: it is not part of the conversation the planner sees. */
 export const PLAN_MESSAGE_NAME = "plan";
+/** Messages of ours that are not the conversation: plans and review requests. */
+const OWN_MESSAGES: ReadonlySet<string> = new Set([PLAN_MESSAGE_NAME, REVIEW_MESSAGE_NAME]);
 /** How many earlier messages, and how many characters of each, the planner sees. */
 const CONTEXT_MESSAGES = 6;
 const CONTEXT_CHARS = 400;
@@ -45,7 +48,7 @@ export function conversationContext(messages: readonly BaseMessage[] | undefined
   const current = all.lastIndexOf(lastHuman(all) as BaseMessage);
   const earlier = all
     .slice(0, Math.max(current, 0))
-    .filter((m) => (isHuman(m) || m.type === "ai") && m.name !== PLAN_MESSAGE_NAME && m.text.trim());
+    .filter((m) => (isHuman(m) || m.type === "ai") && !OWN_MESSAGES.has(m.name ?? "") && m.text.trim());
   if (earlier.length === 0) return "";
   const lines = earlier.slice(-CONTEXT_MESSAGES).map((m) => `${isHuman(m) ? "user" : "assistant"}: ${clip(m.text)}`);
   return lines.join("\n");
@@ -53,17 +56,35 @@ export function conversationContext(messages: readonly BaseMessage[] | undefined
 
 const clip = (text: string) => (text.length > CONTEXT_CHARS ? `${text.slice(0, CONTEXT_CHARS - 1)}…` : text);
 
-/** The one short AI message that lists a plan's tasks: id, worker and title, one line each. */
-export function planMessage(tasks: readonly Pick<TaskSpec, "id" | "worker" | "title">[]): AIMessage {
-  const lines = tasks.map((task) => `- ${task.id} (${task.worker}): ${task.title}`);
+type PlanLine = Pick<TaskSpec, "id" | "worker" | "title"> & { status?: TaskStatus };
+
+/** The id of the run's plan message: each round's progress replaces the message the chat shows. */
+const planMessageId = (runId: string | undefined) => (runId ? `plan-${runId}` : undefined);
+
+/** The one short AI message that lists a plan's tasks: id, worker, title and (once it moved) status, one line each. */
+export function planMessage(tasks: readonly PlanLine[], runId?: string): AIMessage {
+  const lines = tasks.map(
+    (task) =>
+      `- ${task.id} (${task.worker}): ${task.title}${task.status && task.status !== "pending" ? ` — ${task.status}` : ""}`,
+  );
   return new AIMessage({
     content: [`Plan (${tasks.length} task${tasks.length === 1 ? "" : "s"}):`, ...lines].join("\n"),
     name: PLAN_MESSAGE_NAME,
+    id: planMessageId(runId),
   });
 }
 
 /** The state update that announces a plan in `messages`, unless `announcePlan` is off. */
 export const announcePlan = (
   settings: { announcePlan: boolean },
-  tasks: readonly Pick<TaskSpec, "id" | "worker" | "title">[],
-): { messages?: AIMessage[] } => (settings.announcePlan ? { messages: [planMessage(tasks)] } : {});
+  tasks: readonly PlanLine[],
+  runId?: string,
+): { messages?: AIMessage[] } => (settings.announcePlan ? { messages: [planMessage(tasks, runId)] } : {});
+
+/** The run's plan message again with every task's status, if the plan was announced: progress, round by round. */
+export function planProgress(state: Pick<State, "messages" | "runId">, tasks: readonly TaskRecord[]) {
+  const id = planMessageId(state.runId);
+  if (!id || !state.messages?.some((message) => message.id === id)) return {};
+  const ordered = [...tasks].sort((a, b) => a.order - b.order);
+  return { messages: [planMessage(ordered, state.runId)] };
+}

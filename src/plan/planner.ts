@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { AIMessage, HumanMessage, SystemMessage, type BaseMessage } from "@langchain/core/messages";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
-import { boundedCall } from "../models.js";
+import { boundedCall, internalCall } from "../models.js";
 import type { Settings } from "../settings.js";
 import { classifyError } from "../workers/classify.js";
 import { breakCycles } from "./cycles.js";
@@ -95,7 +95,7 @@ async function requestValidPlan(
     let reply: { raw: BaseMessage; parsed: z.infer<typeof schema> | null; parsingError?: unknown };
     try {
       reply = (await boundedCall(call.timeoutMs, call.signal, "the planner call", (signal) =>
-        structured.invoke(messages, { signal, runName: "planner" }),
+        structured.invoke(messages, { signal, ...internalCall("planner") }),
       )) as typeof reply;
     } catch (error) {
       const failure = classifyError(error);
@@ -200,7 +200,7 @@ export async function askReplan(
   try {
     const structured = model.withStructuredOutput(replanSchema(registry), { name: "replan", includeRaw: true });
     const reply = (await boundedCall(settings.plannerTimeoutMs, signal, "the replan call", (bounded) =>
-      structured.invoke(messages, { signal: bounded, runName: "replanner" }),
+      structured.invoke(messages, { signal: bounded, ...internalCall("replanner") }),
     )) as { raw: BaseMessage; parsed: z.infer<ReturnType<typeof replanSchema>> | null };
     const usage = addUsage(ZERO_USAGE, usageOf(reply.raw));
     if (!reply.parsed)

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { a2aOnServer } from "../a2a/mount.js";
 import { SettingsSchema } from "../settings.js";
 import { handleUi, type ViewSource } from "../web/routes.js";
+import { resolveAsDismiss } from "./resolve.js";
 import { ownViewSource } from "./ui.js";
 
 /** The run settings as a JSON schema Studio can render: the input side (defaults shown, nothing required), draft-07. */
@@ -22,6 +23,7 @@ app.get("/assistants/:assistantId/schemas", async (c, next) => {
   const schema = body.context_schema ?? contextJsonSchema();
   c.res = Response.json({ ...body, config_schema: body.config_schema ?? schema, context_schema: schema });
 });
+app.use("*", resolveAsDismiss);
 app.all("/ui/*", async (c, next) => (await ui(c.req.raw)) ?? next());
 app.all("/ui", async (c) => (await ui(c.req.raw))!);
 // The orchestrator as an A2A agent (docs/a2a.md): card at /a2a/.well-known/agent-card.json, JSON-RPC at /a2a.

@@ -2,6 +2,7 @@ import { HumanMessage, SystemMessage, type BaseMessage } from "@langchain/core/m
 import { z } from "zod";
 import { fence, taskNonce, withDataRule } from "../fence.js";
 import { usageOf } from "../budget/usage.js";
+import { internalCall } from "../models.js";
 import type { ResultCheck } from "../worker-contract.js";
 
 const VerdictSchema = z.object({
@@ -30,7 +31,7 @@ export function llmCheck(criteria = "The result does what the task asks, complet
           `Task "${input.task.id}": ${input.task.title}\n${input.task.description}\n\nCriteria: ${criteria}\n\nResult:\n${fence(result.output, nonce)}`,
         ),
       ],
-      { signal: context.signal, runName: "result_review" },
+      { signal: context.signal, ...internalCall("result_review") },
     )) as { raw: BaseMessage; parsed: z.infer<typeof VerdictSchema> | null };
     context.recordUsage(usageOf(raw));
     if (!parsed) return undefined;

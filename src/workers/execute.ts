@@ -1,7 +1,7 @@
 import { HumanMessage, SystemMessage } from "@langchain/core/messages";
 import { OrchestratorError, RunBudgetReachedError } from "../errors.js";
 import { taskNonce, withDataRule } from "../fence.js";
-import { boundedCall, textOf } from "../models.js";
+import { boundedCall, internalCall, textOf } from "../models.js";
 import { clarifyRequest, CLARIFIER_SYSTEM_PROMPT } from "../prompts.js";
 import type { AttemptParams, AttemptRecord, FollowUp, TaskError, TaskResult, WorkerInput } from "../schemas.js";
 import { sumUsage } from "../budget/usage.js";
@@ -180,7 +180,7 @@ async function clarify(input: WorkerInput, reason: string, attempt: Attempt, opt
     ];
     const cancel = options.meter ? options.meter.withDeadline(options.signal) : options.signal;
     const reply = await boundedCall(options.settings.plannerTimeoutMs, cancel, "the clarifier call", (signal) =>
-      model.invoke(messages, { signal, runName: "clarifier" }),
+      model.invoke(messages, { signal, ...internalCall("clarifier") }),
     );
     attempt.meter(reply);
     const text = textOf(reply).trim();

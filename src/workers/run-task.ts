@@ -1,9 +1,10 @@
 import { RunnableLambda } from "@langchain/core/runnables";
-import { type BaseStore, task as durableTask, isGraphBubbleUp } from "@langchain/langgraph";
+import { type BaseStore, getConfig, task as durableTask, isGraphBubbleUp } from "@langchain/langgraph";
 import type { OrchestratorDeps } from "../deps.js";
 import type { TaskResult, WorkerInput } from "../schemas.js";
 import type { Settings } from "../settings.js";
 import { ZERO_USAGE } from "../budget/usage.js";
+import { offChatStream } from "./chat-stream.js";
 import { classifyError } from "./classify.js";
 import { executeTask } from "./execute.js";
 import { workerMemory } from "./memory.js";
@@ -40,6 +41,8 @@ export function runTask(input: WorkerInput, context: TaskContext): Promise<TaskR
   const trace = (payload: WorkerInput) =>
     RunnableLambda.from(run).invoke(payload, {
       ...labels,
+      // The task's own run (a durable task's, else the node's): its worker's insides stay out of the chat.
+      ...offChatStream(getConfig() ?? {}),
       metadata: {
         taskId: task.id,
         worker: task.worker,

@@ -6,7 +6,7 @@ import { AIMessage, type BaseMessage, HumanMessage } from "@langchain/core/messa
 import { Command, MemorySaver } from "@langchain/langgraph";
 import { describe, expect, it } from "vitest";
 import { compileOrchestrator } from "../../graphs/orchestrator.js";
-import { WorkerRegistry } from "../../src/workers/registry.js";
+import { agentWorker, WorkerRegistry } from "../../src/workers/registry.js";
 import { echoWorker, planReply, task, WorkLog } from "../helpers/fixtures.js";
 import { scriptedProvider } from "../helpers/scripted-model.js";
 
@@ -37,31 +37,33 @@ describe("chat input and output", () => {
     expect(log.inputs.map((input) => input.task.description)).toEqual(["Write a haiku"]);
   });
 
-  it("appends the answer as the last AI message after one message listing the plan's tasks", async () => {
+  it("appends the answer as the last AI message after one message listing the plan's tasks, with their statuses", async () => {
     const { graph } = chatGraph();
     const plan = { tasks: [task("a", [], { title: "First part" }), task("b", ["a"], { title: "Second part" })] };
     const out = await graph.invoke({ messages: [new HumanMessage("two parts")], plan }, config("t"));
     expect(kinds(out.messages)).toEqual([
       ["human", "two parts"],
-      ["ai", "Plan (2 tasks):\n- a (echo): First part\n- b (echo): Second part"],
+      ["ai", "Plan (2 tasks):\n- a (echo): First part — done\n- b (echo): Second part — done"],
       ["ai", out.answer],
     ]);
     expect(out.answer).toContain("## Second part\n\nb:a");
     expect(out.messages.at(-1)).toBeInstanceOf(AIMessage);
   });
 
-  it("announces a reviewed plan once the reviewer approves it, not while it waits", async () => {
+  it("asks for the review in an AI message, and announces the plan once the reviewer approves it", async () => {
     const { graph } = chatGraph();
     const plan = { tasks: [task("a", [], { title: "Only part" })] };
     const paused = await graph.invoke(
       { messages: [new HumanMessage("review me")], plan },
       config("t", { reviewPlan: true }),
     );
-    expect(kinds(paused.messages)).toEqual([["human", "review me"]]);
+    const review = ["ai", 'Waiting for your review of the plan for "review me": 1 task (a).'];
+    expect(kinds(paused.messages)).toEqual([["human", "review me"], review]);
     const out = await graph.invoke(new Command({ resume: { action: "approve" } }), config("t", { reviewPlan: true }));
     expect(kinds(out.messages)).toEqual([
       ["human", "review me"],
-      ["ai", "Plan (1 task):\n- a (echo): Only part"],
+      review,
+      ["ai", "Plan (1 task):\n- a (echo): Only part — done"],
       ["ai", out.answer],
     ]);
   });
@@ -119,5 +121,30 @@ describe("chat input and output", () => {
       "The input has no goal and no human message",
     );
     expect(log.started).toEqual([]);
+  });
+
+  it("streams only the plan and the answer on the messages stream: no planner JSON, no worker step", async () => {
+    const models = scriptedProvider({
+      planner: () => planReply([task("a", [], { worker: "helper" })]),
+      worker: () => "worker findings",
+      synthesizer: () => "the answer",
+    });
+    const helper = agentWorker({ name: "helper", description: "Helps.", systemPrompt: "Help." });
+    const graph = compileOrchestrator(
+      { registry: new WorkerRegistry([helper]), models },
+      { checkpointer: new MemorySaver() },
+    );
+    const streamed: string[] = [];
+    const stream = await graph.stream(
+      { messages: [new HumanMessage("help me")] },
+      { ...config("t"), streamMode: ["messages"], subgraphs: true },
+    );
+    for await (const chunk of stream) {
+      const [namespace, , [message]] = chunk as unknown as [string[], "messages", [BaseMessage]];
+      streamed.push(`${namespace.join("|")}> ${message.text}`);
+    }
+    expect(models.callsOf("planner").length).toBeGreaterThan(0);
+    expect(models.callsOf("worker")).toHaveLength(1);
+    expect(streamed).toEqual(["> Plan (1 task):\n- a (helper): Task a", "> the answer"]);
   });
 });

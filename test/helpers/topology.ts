@@ -6,6 +6,7 @@ export const TOPOLOGY = {
     "orchestrator->review?",
     "orchestrator->synthesizer?",
     "orchestrator->worker?",
+    "review->__end__?",
     "review->orchestrator?",
     "review->review?",
     "synthesizer->__end__",

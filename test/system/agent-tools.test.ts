@@ -114,14 +114,14 @@ describe("an agent worker's tool loop through the real OpenAI client", () => {
   });
 
   it("assembles streamed tool calls the same way when the model streams, as it does under the LangGraph server", async () => {
-    // `messages` stream mode makes ChatOpenAI stream (server-sent events), as runs on the LangGraph server do.
-    const config = { configurable: { thread_id: "streamed" }, streamMode: ["messages" as const, "values" as const] };
-    const stream = await orchestrator.graph.stream(
-      { goal: "price streamed", plan: { tasks: [task("streamed", [], { worker: "shopper" })] } },
-      config,
-    );
-    let final: { results?: Record<string, { status: string; output: string }> } = {};
-    for await (const [mode, chunk] of stream) if (mode === "values") final = chunk as typeof final;
+    // Streaming events makes ChatOpenAI stream (server-sent events), as runs on the LangGraph server do. (The
+    // `messages` stream mode no longer does for workers: their calls stay off it, out of the chat.)
+    const config = { configurable: { thread_id: "streamed" }, version: "v2" as const };
+    const input = { goal: "price streamed", plan: { tasks: [task("streamed", [], { worker: "shopper" })] } };
+    for await (const _event of orchestrator.graph.streamEvents(input, config));
+    const final = (await orchestrator.graph.getState(config)).values as {
+      results?: Record<string, { status: string; output: string }>;
+    };
     expect(byTask.streamed?.map((request) => request.stream)).toEqual([true, true]);
     expect(lookups.filter((call) => call.item === "pears")).toEqual([{ item: "pears", quantity: 2 }]);
     expect(toolMessages(byTask.streamed![1]!).map((m) => [m.tool_call_id, messageText(m)])).toEqual([

@@ -240,7 +240,7 @@ describe("the orchestrator on the LangGraph dev server", () => {
       return ((run.lastValues?.messages ?? []) as Message[]).map((message) => [message.type, message.content]);
     };
     const answer = "FINAL ANSWER built from facts, figures, report";
-    const planText = `Plan (3 tasks):\n${PLAN.map((task) => `- ${task.id} (${task.worker}): ${task.title}`).join("\n")}`;
+    const planText = `Plan (3 tasks):\n${PLAN.map((task) => `- ${task.id} (${task.worker}): ${task.title} — done`).join("\n")}`;
     const before = model.chatRequests().length;
 
     expect(await chat("Brief me on the harbour")).toEqual([
