@@ -4,7 +4,9 @@ import { prepareModels, type OrchestratorDeps } from "../src/deps.js";
 import { promptNonce } from "../src/fence.js";
 import { askReplan } from "../src/plan/planner.js";
 import { stopDispatching } from "../src/orchestration/budgets.js";
-import { scheduleNext } from "../src/orchestration/dispatch.js";
+import { handBackFor, scheduleNext } from "../src/orchestration/dispatch.js";
+import { streamsPlan } from "../src/orchestration/plan-feed.js";
+import { keepStartedTasks } from "../src/orchestration/streamed-plan.js";
 import { acceptFollowUps } from "../src/orchestration/follow-ups.js";
 import { announcePlan, conversationContext, runGoal } from "../src/orchestration/chat.js";
 import { adoptPlan, choosePlan, withoutBlocks } from "../src/orchestration/initial-plan.js";
@@ -29,9 +31,11 @@ export function makeOrchestratorNode(deps: OrchestratorDeps) {
       const run = { runId: newRunId(state), startedAt: new Date().toISOString(), used: ZERO_USAGE };
       return startPlan(openRound({ ...state, ...runGoal(state) }, config, deps, run), run);
     }
-    return runRound(
-      openRound(state, config, deps, { runId: state.runId, startedAt: state.startedAt, used: budgetUsage(state) }),
-    );
+    // A streamed plan's planner call is counted in state only once the plan is adopted.
+    const planning = state.planStream?.outcome.usage ?? ZERO_USAGE;
+    const used = addUsage(budgetUsage(state), planning);
+    const round = openRound(state, config, deps, { runId: state.runId, startedAt: state.startedAt, used });
+    return state.planStream ? adoptStreamedPlan(round, state.planStream) : runRound(round);
   };
 }
 
@@ -60,11 +64,19 @@ async function startPlan(round: Round, { runId, startedAt }: { runId: string; st
     startedAt,
     stopReason: null,
     fenceSeed: randomUUID(),
+    planStream: null,
   };
   const conversation = {
     text: conversationContext(state.messages),
     nonce: promptNonce(reset.fenceSeed, "conversation"),
   };
+  if (streamsPlan(settings, state, round.deps)) {
+    // The plan streams into one pool that starts each task as soon as it can; the next round adopts the plan.
+    const budget = round.meter && { runId, startedAt: round.meter.startedAt, used: round.meter.used() };
+    const unit = { tasks: [], pool: settings.maxParallel, plan: true, handBack: handBackFor(settings) };
+    const dispatch = [{ ...unit, ...(budget ? { budget } : {}) }];
+    return { ...reset, planSource: "planner", notes: new Overwrite(notes), orchestrationUsage: ZERO_USAGE, dispatch };
+  }
   const chosen = await choosePlan(round, conversation);
   const orchestrationUsage = chosen.usage;
   if (chosen.kind === "human")
@@ -93,6 +105,39 @@ async function startPlan(round: Round, { runId, startedAt }: { runId: string; st
     orchestrationUsage: addUsage(orchestrationUsage, next.usage),
     ...(Object.keys(next.results).length ? { results: new Overwrite(next.results) } : {}),
     ...(next.stopReason ? { stopReason: next.stopReason } : {}),
+  };
+}
+
+/**
+ * After a streamed plan's pool: adopts the plan (repaired or replaced as a plan made without streaming would be),
+ * keeps the results of the tasks it started that the plan kept as they were, and goes on as after any wave.
+ */
+async function adoptStreamedPlan(
+  round: Round,
+  { outcome, launched }: NonNullable<State["planStream"]>,
+): Promise<Update> {
+  const { state, settings, notes } = round;
+  const chosen = await choosePlan(round, undefined, outcome);
+  const cleared: Update = { planStream: null, notes };
+  if (chosen.kind === "human") {
+    const usage = addUsage(state.orchestrationUsage, chosen.usage);
+    const early = keepStartedTasks({}, launched, state.results, notes);
+    const orchestrationUsage = addUsage(usage, early.discardedUsage);
+    return { ...cleared, results: new Overwrite({}), dispatch: [], orchestrationUsage, pendingReview: chosen.request };
+  }
+  const { tasks, table, dropped } = adoptPlan(chosen.specs, chosen.source, round.emit, notes);
+  const early = keepStartedTasks(table, launched, state.results, notes);
+  const orchestrationUsage = addUsage(addUsage(state.orchestrationUsage, chosen.usage), early.discardedUsage);
+  const adopted = { ...state, tasks: table, results: early.results, orchestrationUsage };
+  const next = await runRound({ ...round, state: adopted });
+  return {
+    ...next,
+    ...cleared,
+    ...announcePlan(settings, tasks),
+    planSource: chosen.source,
+    droppedEdges: dropped,
+    tasks: new Overwrite({ ...table, ...(next.tasks as State["tasks"]) }),
+    results: new Overwrite({ ...early.results, ...(next.results as State["results"] | undefined) }),
   };
 }
 

@@ -1,4 +1,5 @@
 import { Send } from "@langchain/langgraph";
+import { conversationContext } from "../src/orchestration/chat.js";
 import { workerInputFor } from "../src/orchestration/dispatch.js";
 import { ranksOf } from "../src/orchestration/task-board.js";
 import type { WorkerAssignment } from "../src/schemas.js";
@@ -10,7 +11,7 @@ export function routeFromOrchestrator(state: State): Send[] | typeof NODES.revie
   if (state.pendingReview) return NODES.review;
   if (state.dispatch.length === 0) return NODES.synthesizer;
   const ranks = ranksOf(state.tasks);
-  return state.dispatch.map(({ tasks, pool, handBack, budget }) => {
+  return state.dispatch.map(({ tasks, pool, handBack, budget, plan }) => {
     const steps = tasks.map((id) => {
       const { goal: _goal, ...step } = workerInputFor(state.goal, state.tasks[id]!, state.tasks, state.results);
       return { ...step, rank: ranks.get(id)! };
@@ -24,6 +25,7 @@ export function routeFromOrchestrator(state: State): Send[] | typeof NODES.revie
       ...(handBack ? { handBack } : {}),
       ...(budget ? { budget } : {}),
       ...(state.runId ? { runId: state.runId } : {}),
+      ...(plan ? { planning: { conversation: conversationContext(state.messages) } } : {}),
     } satisfies WorkerAssignment);
   });
 }

@@ -155,6 +155,26 @@ export const DroppedEdgeSchema = z.object({
   dependsOn: z.string().describe("The dependency that closed a cycle."),
   cycle: z.array(z.string()).describe("The cycle path, first id repeated at the end."),
 });
+
+/** A first plan's outcome: the plan (with any dropped cycle edges), or the draft and why it is invalid. */
+export const PlanOutcomeSchema = z.discriminatedUnion("ok", [
+  z.object({
+    ok: z.literal(true),
+    tasks: z.array(TaskInputSchema),
+    dropped: z.array(DroppedEdgeSchema),
+    rationale: z.string().optional(),
+    usage: UsageSchema,
+    repairs: z.number().int(),
+  }),
+  z.object({
+    ok: z.literal(false),
+    draft: z.array(TaskInputSchema),
+    errors: z.array(z.string()),
+    usage: UsageSchema,
+    repairs: z.number().int(),
+  }),
+]);
+export type PlanOutcome = z.infer<typeof PlanOutcomeSchema>;
 export type DroppedEdge = z.infer<typeof DroppedEdgeSchema>;
 
 /** What a worker sees of a task it depends on. */
@@ -238,6 +258,10 @@ export const WorkerAssignmentSchema = z.object({
     "Under a run budget: what the run had spent, for the meter every model call asks first.",
   ),
   runId: z.string().optional().describe("The run the tasks belong to: its shared memory's namespace."),
+  planning: z
+    .object({ conversation: z.string().describe("The chat so far, for the planner (empty when none).") })
+    .optional()
+    .describe("Streamed planning: the pool plans the goal itself and starts each task as the plan streams."),
 });
 export type WorkerAssignment = z.infer<typeof WorkerAssignmentSchema>;
 
@@ -254,4 +278,6 @@ export interface DispatchUnit {
   pool?: number;
   handBack?: HandBack;
   budget?: BudgetSnapshot;
+  /** Streamed planning: the pool plans the goal and runs its tasks as they stream. */
+  plan?: boolean;
 }

@@ -6,6 +6,8 @@ import {
   DeadLetterSchema,
   DroppedEdgeSchema,
   PlanInputSchema,
+  PlanOutcomeSchema,
+  TaskInputSchema,
   TaskRecordSchema,
   TaskResultSchema,
   TaskSpecSchemaForReview,
@@ -134,12 +136,21 @@ const fields = {
         pool: z.number().int().optional(),
         handBack: HandBackSchema.optional(),
         budget: BudgetSnapshotSchema.optional(),
+        plan: z.boolean().optional(),
       }),
     )
     .default(() => [])
     .describe(
       "What is sent to workers this round: per worker a chain of task ids run in order, or a pool run with `pool` slots.",
     ),
+  planStream: z
+    .object({
+      outcome: PlanOutcomeSchema.describe("The planner's outcome: the plan, or why it is invalid."),
+      launched: z.array(TaskInputSchema).describe("The tasks the pool started, as it started them."),
+    })
+    .nullable()
+    .default(null)
+    .describe("A streamed plan and the tasks started while it streamed, until the orchestrator adopts the plan."),
   droppedEdges: z.array(DroppedEdgeSchema).default(() => []),
   deadLetters: z.array(DeadLetterSchema).default(() => []),
   replans: z.number().int().default(0),

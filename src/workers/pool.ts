@@ -1,15 +1,33 @@
 import { task as durableTask, type LangGraphRunnableConfig } from "@langchain/langgraph";
-import { dependentsOf } from "../dag.js";
 import type { Emit } from "../events.js";
-import type { HandBack, TaskResult, WorkerAssignment } from "../schemas.js";
+import type { HandBack, TaskResult, TaskSpec, WorkerAssignment } from "../schemas.js";
 import { stepInput } from "./assignment.js";
 import type { RunMeter } from "./meter.js";
 import type { RunStep } from "./run-task.js";
 
-/** What the pool's durable record of landings holds: the tasks that finished, in order, and why it stops launching, if it does. */
+/**
+ * What the pool's durable record of landings holds: the tasks that finished, in order, the steps a streaming plan
+ * handed out since the last record, whether the plan has ended, and why the pool stops launching, if it does.
+ */
 interface Landing {
   taskIds: string[];
+  streamed?: PoolStep[];
+  planDone?: boolean;
   stop?: string;
+}
+
+/** One step of a pool: a task, the results it is given and its rank. */
+export type PoolStep = WorkerAssignment["steps"][number];
+
+/**
+ * A plan still being written, as a source of steps: `start` calls the planner and hands `push` each task that can
+ * start on its own as it streams; it resolves with the steps to add once the plan has ended (the rest of a plan that
+ * is valid as streamed), or `undefined` when no further step may start (the plan needs repair or failed).
+ * `launched` collects the tasks the pool started, as it started them.
+ */
+export interface PlanFeed {
+  start(push: (step: PoolStep) => void): Promise<PoolStep[] | undefined>;
+  readonly launched: TaskSpec[];
 }
 
 /** The `configurable` key of a graceful stop's signal: a pool that sees it aborted launches nothing more. */
@@ -26,9 +44,10 @@ export function stopCheck(config: LangGraphRunnableConfig, meter?: RunMeter): ()
  * whose dependencies are done, at once. The pool stops launching and hands back to the orchestrator at the first
  * result that needs a decision (a follow-up, a failure under `handBack.onFailure`, the first level done under
  * `handBack.afterFirstLevel`, a complex task ready to expand) or when `stopReason` gives a reason (a run budget used
- * up, a graceful stop); tasks in flight finish and are kept. Which tasks landed, and that check after them, is
- * itself a durable record (`tasks_landed`), so a resumed run replays the same launches in the same order and every
- * finished task comes back from its checkpoint.
+ * up, a graceful stop); tasks in flight finish and are kept. With a `feed`, the steps arrive as the plan streams: a
+ * task waits for dependencies not streamed yet, and the pool runs until the plan has ended. Which tasks landed and
+ * which were streamed, and that check after them, is itself a durable record (`tasks_landed`), so a resumed run
+ * replays the same launches in the same order and every finished task comes back from its checkpoint.
  */
 export async function runPool(
   assignment: WorkerAssignment,
@@ -36,40 +55,63 @@ export async function runPool(
   runStep: RunStep,
   emit: Emit,
   stopReason: () => string | undefined = () => undefined,
+  feed?: PlanFeed,
 ): Promise<Record<string, TaskResult>> {
-  const { steps } = assignment;
   const handBack: HandBack = assignment.handBack ?? {};
-  const position = new Map(steps.map((step, i) => [step.task.id, i]));
-  const waitingOn = steps.map((step) => step.task.dependsOn.filter((id) => position.has(id)).length);
-  const firstLevel = new Set(steps.flatMap((step, i) => (waitingOn[i] === 0 ? [step.task.id] : [])));
-  const dependents = dependentsOf(steps.map((step) => step.task));
+  const steps: PoolStep[] = [];
+  const inPool = { ...assignment, steps };
+  const position = new Map<string, number>();
+  const waitingOn: number[] = [];
+  const waiters = new Map<string, number[]>();
+  const firstLevel = new Set<string>();
   const results: Record<string, TaskResult> = {};
   const running = new Map<string, Promise<TaskResult>>();
-  const landings = landingTracker(stopReason);
-  // Ready steps by position: the steps come highest rank first, so the lowest position is the best.
-  const ready = steps.flatMap((_, i) => (waitingOn[i] === 0 ? [i] : []));
+  const landings = landingTracker(stopReason, feed);
+  // Ready steps by position: steps come highest rank first (or in stream order), so the lowest position is the best.
+  const ready: number[] = [];
   let launched = 0;
   let handingBack = false;
+  let planDone = feed === undefined;
+  // Positions first, so that a dependency added with its dependent counts as in the pool whatever the order.
+  const add = (added: readonly PoolStep[]) => {
+    const fresh = added.filter((step) => !position.has(step.task.id));
+    for (const step of fresh) position.set(step.task.id, steps.push(step) - 1);
+    for (const step of fresh) {
+      const i = position.get(step.task.id)!;
+      // Outside a streamed plan, a dependency that is not in the pool is done already.
+      const open = step.task.dependsOn.filter((id) =>
+        position.has(id) ? results[id]?.status !== "done" : feed !== undefined,
+      );
+      for (const id of open) waiters.set(id, [...(waiters.get(id) ?? []), i]);
+      waitingOn[i] = open.length;
+      if (feed ? step.task.dependsOn.length === 0 : open.length === 0) firstLevel.add(step.task.id);
+      if (open.length === 0) ready.splice(sortedIndex(ready, i), 0, i);
+    }
+  };
   const launch = () => {
     while (running.size < slots && ready.length > 0) {
       const { rank, ...step } = steps[ready.shift()!]!;
       emit({ type: "task.queued", taskId: step.task.id, worker: step.task.worker, rank });
       launched++;
-      running.set(step.task.id, landings.track(step.task.id, runStep(stepInput(assignment, step, results))));
+      feed?.launched.push(step.task);
+      running.set(step.task.id, landings.track(step.task.id, runStep(stepInput(inPool, step, results))));
     }
   };
   const needsDecision = (id: string, result: TaskResult): boolean =>
     result.followUps.length > 0 ||
     (result.status !== "done" && (handBack.onFailure === true || result.error?.kind === "budget")) ||
-    (handBack.afterFirstLevel === true && firstLevel.has(id) && [...firstLevel].every((first) => first in results)) ||
     (handBack.expandAfter ?? []).some(
       (gate) => gate.includes(id) && gate.every((dep) => results[dep]?.status === "done"),
     );
+  const firstLevelDone = () =>
+    handBack.afterFirstLevel === true && planDone && [...firstLevel].every((first) => first in results);
+  add(assignment.steps);
   launch();
-  // Landings are recorded only while they decide what starts next: once every step is launched, or the pool hands
-  // back, the rest are simply awaited.
-  while (running.size > 0 && !handingBack && launched < steps.length) {
+  // Landings are recorded only while they decide what starts next: once every step is launched and the plan has
+  // ended, or the pool hands back, the rest are simply awaited.
+  while (!handingBack && (!planDone || (running.size > 0 && launched < steps.length))) {
     const landing = await landings.next([...running.keys()]);
+    add(landing.streamed ?? []);
     for (const id of landing.taskIds) {
       const result = (results[id] = await running.get(id)!);
       running.delete(id);
@@ -77,45 +119,76 @@ export async function runPool(
       // Dependents of a failed task, or of one that proposed follow-ups, are left for the orchestrator.
       else if (result.status === "done") unlock(id);
     }
-    if (landing.stop) handingBack = true;
+    if (landing.planDone) {
+      planDone = true;
+      const rest = await landings.planEnd();
+      if (rest) add(rest);
+      else handingBack = true;
+    }
+    if (landing.stop || firstLevelDone()) handingBack = true;
     if (!handingBack) launch();
   }
   for (const [id, pending] of running) results[id] = await pending;
+  await landings.planEnd();
   return results;
 
   function unlock(id: string): void {
-    for (const dependent of dependents.get(id) ?? []) {
-      const i = position.get(dependent.id)!;
+    for (const i of waiters.get(id) ?? []) {
       if (--waitingOn[i]! === 0) ready.splice(sortedIndex(ready, i), 0, i);
     }
   }
 }
 
 /**
- * Tracks which running tasks have landed, in order, and records each batch of landings as a durable task: on replay
- * the batch comes back from its checkpoint, whatever the timing of the replayed tasks. A batch takes every task that
- * lands within one turn of the event loop after the first: each record is a durable task, and LangGraph's cost per
- * durable task grows with the step's writes, so one record per landing would make a large pool quadratic.
+ * Tracks which running tasks have landed, in order, and which steps a streaming plan handed out, and records each
+ * batch as a durable task: on replay the batch comes back from its checkpoint, whatever the timing of the replayed
+ * tasks and of a re-made planner call. A batch takes everything that happens within one turn of the event loop after
+ * the first: each record is a durable task, and LangGraph's cost per durable task grows with the step's writes, so
+ * one record per landing would make a large pool quadratic.
  */
-function landingTracker(stopReason: () => string | undefined) {
+function landingTracker(stopReason: () => string | undefined, feed?: PlanFeed) {
   // Landed and not yet handed out by a record (insertion order is landing order); `taken` also holds ids a replayed
-  // record handed out before they landed again.
+  // record handed out before they landed again. Streamed steps are kept the same way.
   const untaken = new Set<string>();
   const taken = new Set<string>();
+  const streamed = new Map<string, PoolStep>();
+  const handed = new Set<string>();
   let failure: { error: unknown } | undefined;
+  let planEnded = false;
+  let planReported = false;
   let wake: (() => void) | undefined;
   const notify = () => {
     wake?.();
     wake = undefined;
   };
+  // The planner is the pool's first durable call, before any launch: replays call it at the same place.
+  const planEnd = feed?.start((step) => {
+    if (!handed.has(step.task.id)) streamed.set(step.task.id, step);
+    notify();
+  });
+  planEnd?.then(
+    () => {
+      planEnded = true;
+      notify();
+    },
+    (error: unknown) => {
+      failure = { error };
+      notify();
+    },
+  );
   const record = durableTask("tasks_landed", async (_running: string[]): Promise<Landing> => {
-    while (untaken.size === 0) {
+    while (untaken.size === 0 && streamed.size === 0 && !(planEnded && !planReported)) {
       if (failure) throw failure.error;
       await new Promise<void>((resolve) => (wake = resolve));
     }
     await new Promise<void>((resolve) => setImmediate(resolve));
     const stop = stopReason();
-    return { taskIds: [...untaken], ...(stop ? { stop } : {}) };
+    return {
+      taskIds: [...untaken],
+      ...(streamed.size ? { streamed: [...streamed.values()] } : {}),
+      ...(planEnded && !planReported ? { planDone: true } : {}),
+      ...(stop ? { stop } : {}),
+    };
   });
   return {
     track(id: string, pending: Promise<TaskResult>): Promise<TaskResult> {
@@ -137,8 +210,15 @@ function landingTracker(stopReason: () => string | undefined) {
         taken.add(id);
         untaken.delete(id);
       }
+      for (const step of landing.streamed ?? []) {
+        handed.add(step.task.id);
+        streamed.delete(step.task.id);
+      }
+      if (landing.planDone) planReported = true;
       return landing;
     },
+    /** The steps the plan's end adds (none outside a streamed plan). */
+    planEnd: async (): Promise<PoolStep[] | undefined> => (planEnd ? await planEnd : []),
   };
 }
 
