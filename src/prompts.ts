@@ -43,7 +43,7 @@ export function effortRule(settings: Pick<Settings, "effort" | "maxTasks">): str
     "Plan to the size of the goal. A simple fact or a single lookup is ONE task. A comparison gets one task per item " +
     "compared (usually 2-4) and no separate comparing task unless comparing takes its own work. An open research " +
     "question gets one task per distinct angle (5-10, more only when the goal is broad). Never add a task that only " +
-    "summarises or writes the final answer: a synthesizer does that from the results.";
+    "summarises or combines the others' results: that is done after the plan, from the results.";
   const bound = {
     auto: "",
     low: " Effort is low: keep the plan as small as it can be.",

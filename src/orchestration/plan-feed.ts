@@ -7,6 +7,7 @@ import { criticalPathRanks } from "../plan/ranks.js";
 import type { PlanOutcome, TaskSpec, WorkerAssignment } from "../schemas.js";
 import type { Settings } from "../settings.js";
 import type { State } from "../state.js";
+import { awaitsExpansion } from "./expansion.js";
 import { meteredModel, type RunMeter } from "../workers/meter.js";
 import type { PlanFeed, PoolStep } from "../workers/pool.js";
 
@@ -41,7 +42,7 @@ export function planFeed(
 ): PlanFeed & { outcome(): Promise<PlanOutcome> } {
   const launched: TaskSpec[] = [];
   let planned: Promise<PlanOutcome> | undefined;
-  const runnable = (task: TaskSpec) => !(settings.strategy === "top-down" && task.complex && settings.maxDepth > 0);
+  const runnable = (task: TaskSpec) => !awaitsExpansion({ ...task, depth: 0 }, settings, deps.models.configured);
   const planner = durableTask("planner", async (goal: string): Promise<PlanOutcome> => {
     const model = deps.models.create({
       role: "planner",
@@ -71,20 +72,18 @@ export function planFeed(
     const spec = streamedTaskSpec(raw, seen, rules);
     if (!spec) return;
     seen.add(spec.id);
-    if (runnable(spec)) onStep(stepOf(spec, 0));
+    onStep(stepOf(spec, 0));
   };
   return {
     launched,
+    runnable,
     async start(push) {
       onStep = push;
       planned = planner(assignment.goal);
       const outcome = await planned;
       if (!outcome.ok || outcome.repairs > 0 || outcome.dropped.length > 0) return undefined;
       const ranks = criticalPathRanks(outcome.tasks);
-      return outcome.tasks
-        .filter(runnable)
-        .map((task) => stepOf(task, ranks.get(task.id)!))
-        .sort((a, b) => b.rank - a.rank);
+      return outcome.tasks.map((task) => stepOf(task, ranks.get(task.id)!)).sort((a, b) => b.rank - a.rank);
     },
     outcome: () => planned ?? Promise.reject(new Error("the planner was never started")),
   };

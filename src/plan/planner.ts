@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { AIMessage, HumanMessage, SystemMessage, type BaseMessage } from "@langchain/core/messages";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import { ensureConfig, mergeConfigs } from "@langchain/core/runnables";
 import { boundedCall } from "../models.js";
 import { planTaskLimit, type Settings } from "../settings.js";
 import { classifyError } from "../workers/classify.js";
@@ -95,10 +96,11 @@ async function requestValidPlan(
   for (let round = 0; round <= repairs; round++) {
     let reply: { raw: BaseMessage; parsed: z.infer<typeof schema> | null; parsingError?: unknown };
     try {
-      // A streamed plan is read by its own handler, never streamed into the chat's messages.
-      const streamed = round === 0 && call.onTask ? { callbacks: [new PlanStreamHandler(call.onTask)] } : {};
+      // A streamed plan is read by its own handler (beside the run's), never streamed into the chat's messages.
+      const handler = round === 0 && call.onTask ? [new PlanStreamHandler(call.onTask)] : [];
+      const config = mergeConfigs(ensureConfig(), { callbacks: handler, tags: ["langsmith:nostream"] });
       reply = (await boundedCall(call.timeoutMs, call.signal, "the planner call", (signal) =>
-        structured.invoke(messages, { signal, runName: "planner", tags: ["langsmith:nostream"], ...streamed }),
+        structured.invoke(messages, { ...config, signal, runName: "planner" }),
       )) as typeof reply;
     } catch (error) {
       const failure = classifyError(error);

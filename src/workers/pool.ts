@@ -27,6 +27,8 @@ export type PoolStep = WorkerAssignment["steps"][number];
  */
 export interface PlanFeed {
   start(push: (step: PoolStep) => void): Promise<PoolStep[] | undefined>;
+  /** False for a task that waits for its expansion (top-down): the pool hands back once its dependencies are done. */
+  runnable(task: TaskSpec): boolean;
   readonly launched: TaskSpec[];
 }
 
@@ -73,8 +75,14 @@ export async function runPool(
   let handingBack = false;
   let planDone = feed === undefined;
   // Positions first, so that a dependency added with its dependent counts as in the pool whatever the order.
+  const gates = [...(handBack.expandAfter ?? [])];
   const add = (added: readonly PoolStep[]) => {
-    const fresh = added.filter((step) => !position.has(step.task.id));
+    for (const { task } of added.filter((step) => feed && !feed.runnable(step.task))) {
+      if (task.dependsOn.length === 0 || gates.some((gate) => gate.join() === task.dependsOn.join())) continue;
+      gates.push(task.dependsOn);
+      if (task.dependsOn.every((id) => results[id]?.status === "done")) handingBack = true;
+    }
+    const fresh = added.filter((step) => !position.has(step.task.id) && (!feed || feed.runnable(step.task)));
     for (const step of fresh) position.set(step.task.id, steps.push(step) - 1);
     for (const step of fresh) {
       const i = position.get(step.task.id)!;
@@ -100,9 +108,7 @@ export async function runPool(
   const needsDecision = (id: string, result: TaskResult): boolean =>
     result.followUps.length > 0 ||
     (result.status !== "done" && (handBack.onFailure === true || result.error?.kind === "budget")) ||
-    (handBack.expandAfter ?? []).some(
-      (gate) => gate.includes(id) && gate.every((dep) => results[dep]?.status === "done"),
-    );
+    gates.some((gate) => gate.includes(id) && gate.every((dep) => results[dep]?.status === "done"));
   const firstLevelDone = () =>
     handBack.afterFirstLevel === true && planDone && [...firstLevel].every((first) => first in results);
   add(assignment.steps);
