@@ -28,8 +28,9 @@ const stepOf = (task: TaskSpec, rank: number): PoolStep => ({
 });
 
 /**
- * The planner as a pool's source of steps: the planner call is a durable task (`planner`), each task that can start
- * on its own is pushed as it streams, and a plan that is valid as it streamed adds the rest of its tasks (highest
+ * The planner as a pool's source of steps: the planner call is a durable task (`streamed_plan`: a task named like the
+ * `planner` call inside it would have LangGraph stream that call's reply as the node's messages), each task that can
+ * start on its own is pushed as it streams, and a plan that is valid as it streamed adds the rest of its tasks (highest
  * rank first) at its end. A plan that needed a repair, or failed, adds nothing: the orchestrator adopts it first.
  * Top-down tasks marked complex wait for their expansion.
  */
@@ -43,7 +44,7 @@ export function planFeed(
   const launched: TaskSpec[] = [];
   let planned: Promise<PlanOutcome> | undefined;
   const runnable = (task: TaskSpec) => !awaitsExpansion({ ...task, depth: 0 }, settings, deps.models.configured);
-  const planner = durableTask("planner", async (goal: string): Promise<PlanOutcome> => {
+  const planner = durableTask("streamed_plan", async (goal: string): Promise<PlanOutcome> => {
     const model = deps.models.create({
       role: "planner",
       model: settings.plannerModel,
