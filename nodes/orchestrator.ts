@@ -136,6 +136,8 @@ async function adoptStreamedPlan(
     ...announcePlan(settings, tasks),
     planSource: chosen.source,
     droppedEdges: dropped,
+    // A round that stops at a run budget leaves the usage as it was: the planner's call is counted here then.
+    orchestrationUsage: next.orchestrationUsage ?? orchestrationUsage,
     tasks: new Overwrite({ ...table, ...(next.tasks as State["tasks"]) }),
     results: new Overwrite({ ...early.results, ...(next.results as State["results"] | undefined) }),
   };
