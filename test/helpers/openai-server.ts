@@ -50,7 +50,8 @@ export type Fault =
 
 /**
  * What the handler answers: text, tool calls, a structured object, or a fault; `delayMs` waits before answering, and
- * `streamMs` spreads a streamed answer over that time, in pieces of about 20 characters (as a model writing it would).
+ * `streamMs` spreads a streamed answer over that time, in pieces of 20 characters (as a model writing it would), and
+ * delays an unstreamed one by that time.
  */
 export type Reply = ({ content: string } | { toolCalls: ToolCallReply[] } | { structured: unknown } | Fault) & {
   delayMs?: number;
@@ -237,7 +238,8 @@ async function respond(
   const answer = toAnswer(body, reply);
   const usage = usageOf(body, answer);
   if (body.stream) await sendStream(res, body, answer, usage, index, reply.streamMs ?? 0, closing);
-  else sendJson(res, 200, completion(body, answer, usage, index));
+  // Unstreamed, the answer comes whole once it is written: after `streamMs`.
+  else if (await sleep(reply.streamMs ?? 0, closing)) sendJson(res, 200, completion(body, answer, usage, index));
 }
 
 function respondFault(res: ServerResponse, body: ChatRequest, fault: Fault): void {
