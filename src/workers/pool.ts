@@ -74,7 +74,7 @@ export async function runPool(
   let launched = 0;
   let handingBack = false;
   let planDone = feed === undefined;
-  // Positions first, so that a dependency added with its dependent counts as in the pool whatever the order.
+  // Groups of tasks whose completion makes a complex task ready to expand: the pool hands back then.
   const gates = [...(handBack.expandAfter ?? [])];
   const add = (added: readonly PoolStep[]) => {
     for (const { task } of added.filter((step) => feed && !feed.runnable(step.task))) {
@@ -83,6 +83,7 @@ export async function runPool(
       if (task.dependsOn.every((id) => results[id]?.status === "done")) handingBack = true;
     }
     const fresh = added.filter((step) => !position.has(step.task.id) && (!feed || feed.runnable(step.task)));
+    // Positions first, so that a dependency added with its dependent counts as in the pool whatever the order.
     for (const step of fresh) position.set(step.task.id, steps.push(step) - 1);
     for (const step of fresh) {
       const i = position.get(step.task.id)!;
