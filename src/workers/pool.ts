@@ -60,46 +60,29 @@ export async function runPool(
   feed?: PlanFeed,
 ): Promise<Record<string, TaskResult>> {
   const handBack: HandBack = assignment.handBack ?? {};
-  const steps: PoolStep[] = [];
-  const inPool = { ...assignment, steps };
-  const position = new Map<string, number>();
-  const waitingOn: number[] = [];
-  const waiters = new Map<string, number[]>();
-  const firstLevel = new Set<string>();
+  const queue = new PoolSteps(feed !== undefined);
+  const inPool = { ...assignment, steps: queue.all };
   const results: Record<string, TaskResult> = {};
   const running = new Map<string, Promise<TaskResult>>();
   const landings = landingTracker(stopReason, feed);
-  // Ready steps by position: steps come highest rank first (or in stream order), so the lowest position is the best.
-  const ready: number[] = [];
   let launched = 0;
   let handingBack = false;
   let planDone = feed === undefined;
+  const done = (id: string) => results[id]?.status === "done";
   // Groups of tasks whose completion makes a complex task ready to expand: the pool hands back then.
   const gates = [...(handBack.expandAfter ?? [])];
   const add = (added: readonly PoolStep[]) => {
-    for (const { task } of added.filter((step) => feed && !feed.runnable(step.task))) {
-      if (task.dependsOn.length === 0 || gates.some((gate) => gate.join() === task.dependsOn.join())) continue;
-      gates.push(task.dependsOn);
-      if (task.dependsOn.every((id) => results[id]?.status === "done")) handingBack = true;
-    }
-    const fresh = added.filter((step) => !position.has(step.task.id) && (!feed || feed.runnable(step.task)));
-    // Positions first, so that a dependency added with its dependent counts as in the pool whatever the order.
-    for (const step of fresh) position.set(step.task.id, steps.push(step) - 1);
-    for (const step of fresh) {
-      const i = position.get(step.task.id)!;
-      // Outside a streamed plan, a dependency that is not in the pool is done already.
-      const open = step.task.dependsOn.filter((id) =>
-        position.has(id) ? results[id]?.status !== "done" : feed !== undefined,
-      );
-      for (const id of open) waiters.set(id, [...(waiters.get(id) ?? []), i]);
-      waitingOn[i] = open.length;
-      if (feed ? step.task.dependsOn.length === 0 : open.length === 0) firstLevel.add(step.task.id);
-      if (open.length === 0) ready.splice(sortedIndex(ready, i), 0, i);
-    }
+    const waiting = feed ? added.filter((step) => !feed.runnable(step.task)) : [];
+    for (const { task } of waiting)
+      if (addGate(gates, task.dependsOn) && task.dependsOn.every(done)) handingBack = true;
+    queue.add(
+      added.filter((step) => !waiting.includes(step)),
+      done,
+    );
   };
   const launch = () => {
-    while (running.size < slots && ready.length > 0) {
-      const { rank, ...step } = steps[ready.shift()!]!;
+    while (running.size < slots && queue.anyReady) {
+      const { rank, ...step } = queue.take()!;
       emit({ type: "task.queued", taskId: step.task.id, worker: step.task.worker, rank });
       launched++;
       feed?.launched.push(step.task);
@@ -109,14 +92,14 @@ export async function runPool(
   const needsDecision = (id: string, result: TaskResult): boolean =>
     result.followUps.length > 0 ||
     (result.status !== "done" && (handBack.onFailure === true || result.error?.kind === "budget")) ||
-    gates.some((gate) => gate.includes(id) && gate.every((dep) => results[dep]?.status === "done"));
+    gates.some((gate) => gate.includes(id) && gate.every(done));
   const firstLevelDone = () =>
-    handBack.afterFirstLevel === true && planDone && [...firstLevel].every((first) => first in results);
+    handBack.afterFirstLevel === true && planDone && [...queue.firstLevel].every((first) => first in results);
   add(assignment.steps);
   launch();
   // Landings are recorded only while they decide what starts next: once every step is launched and the plan has
   // ended, or the pool hands back, the rest are simply awaited.
-  while (!handingBack && (!planDone || (running.size > 0 && launched < steps.length))) {
+  while (!handingBack && (!planDone || (running.size > 0 && launched < queue.all.length))) {
     const landing = await landings.next([...running.keys()]);
     add(landing.streamed ?? []);
     for (const id of landing.taskIds) {
@@ -124,7 +107,7 @@ export async function runPool(
       running.delete(id);
       if (needsDecision(id, result)) handingBack = true;
       // Dependents of a failed task, or of one that proposed follow-ups, are left for the orchestrator.
-      else if (result.status === "done") unlock(id);
+      else if (result.status === "done") queue.unlock(id);
     }
     if (landing.planDone) {
       planDone = true;
@@ -138,11 +121,63 @@ export async function runPool(
   for (const [id, pending] of running) results[id] = await pending;
   await landings.planEnd();
   return results;
+}
 
-  function unlock(id: string): void {
-    for (const i of waiters.get(id) ?? []) {
-      if (--waitingOn[i]! === 0) ready.splice(sortedIndex(ready, i), 0, i);
+/** Adds a complex task's dependencies as a gate, unless it has none or the gate is there already; true if added. */
+function addGate(gates: string[][], dependsOn: readonly string[]): boolean {
+  if (dependsOn.length === 0 || gates.some((gate) => gate.join() === dependsOn.join())) return false;
+  gates.push([...dependsOn]);
+  return true;
+}
+
+/**
+ * The steps of a pool and which of them are ready, by position: steps come highest rank first (or in stream order),
+ * so the lowest ready position is the best. In a streamed plan a dependency not in the pool yet is still to come;
+ * outside one it is done already.
+ */
+class PoolSteps {
+  readonly all: PoolStep[] = [];
+  /** Steps with no dependency in the pool (streamed: none at all). */
+  readonly firstLevel = new Set<string>();
+  private readonly position = new Map<string, number>();
+  private readonly waitingOn: number[] = [];
+  private readonly waiters = new Map<string, number[]>();
+  private readonly ready: number[] = [];
+
+  constructor(private readonly streamed: boolean) {}
+
+  /** Adds the steps not in the pool yet; `done` says which dependencies are done. */
+  add(added: readonly PoolStep[], done: (id: string) => boolean): void {
+    const fresh = added.filter((step) => !this.position.has(step.task.id));
+    // Positions first, so that a dependency added with its dependent counts as in the pool whatever the order.
+    for (const step of fresh) this.position.set(step.task.id, this.all.push(step) - 1);
+    for (const step of fresh) {
+      const i = this.position.get(step.task.id)!;
+      const open = step.task.dependsOn.filter((id) => (this.position.has(id) ? !done(id) : this.streamed));
+      for (const id of open) this.waiters.set(id, [...(this.waiters.get(id) ?? []), i]);
+      this.waitingOn[i] = open.length;
+      if (this.streamed ? step.task.dependsOn.length === 0 : open.length === 0) this.firstLevel.add(step.task.id);
+      if (open.length === 0) this.markReady(i);
     }
+  }
+
+  /** A step is done: its dependents that wait for nothing else become ready. */
+  unlock(id: string): void {
+    for (const i of this.waiters.get(id) ?? []) if (--this.waitingOn[i]! === 0) this.markReady(i);
+  }
+
+  get anyReady(): boolean {
+    return this.ready.length > 0;
+  }
+
+  /** The best ready step, taken out of the ready ones. */
+  take(): PoolStep | undefined {
+    const i = this.ready.shift();
+    return i === undefined ? undefined : this.all[i];
+  }
+
+  private markReady(i: number): void {
+    this.ready.splice(sortedIndex(this.ready, i), 0, i);
   }
 }
 
