@@ -3,7 +3,9 @@ import { Overwrite, type LangGraphRunnableConfig } from "@langchain/langgraph";
 import { prepareModels, type OrchestratorDeps } from "../src/deps.js";
 import { promptNonce } from "../src/fence.js";
 import { askReplan } from "../src/plan/planner.js";
-import { scheduleNext } from "../src/orchestration/dispatch.js";
+import { handBackFor, scheduleNext } from "../src/orchestration/dispatch.js";
+import { streamsPlan } from "../src/orchestration/plan-feed.js";
+import { keepStartedTasks } from "../src/orchestration/streamed-plan.js";
 import { acceptFollowUps } from "../src/orchestration/follow-ups.js";
 import { announcePlan, conversationContext, planProgress, runGoal } from "../src/orchestration/chat.js";
 import { adoptPlan, choosePlan } from "../src/orchestration/initial-plan.js";
@@ -26,13 +28,12 @@ export function makeOrchestratorNode(deps: OrchestratorDeps) {
       await prepareModels(deps, round.settings);
       return startPlan(round, run);
     }
-    const round = openRound(state, config, deps, {
-      runId: state.runId,
-      startedAt: state.startedAt,
-      used: budgetUsage(state),
-    });
+    // A streamed plan's planner call is counted in state only once the plan is adopted.
+    const planning = state.planStream?.outcome.usage ?? ZERO_USAGE;
+    const used = addUsage(budgetUsage(state), planning);
+    const round = openRound(state, config, deps, { runId: state.runId, startedAt: state.startedAt, used });
     await prepareModels(deps, round.settings);
-    return runRound(round);
+    return state.planStream ? adoptStreamedPlan(round, state.planStream) : runRound(round);
   };
 }
 
@@ -53,11 +54,19 @@ async function startPlan(round: Round, { runId, startedAt }: { runId: string; st
     startedAt,
     stopReason: null,
     fenceSeed: randomUUID(),
+    planStream: null,
   };
   const conversation = {
     text: conversationContext(state.messages),
     nonce: promptNonce(reset.fenceSeed, "conversation"),
   };
+  if (streamsPlan(settings, state, round.deps)) {
+    // The plan streams into one pool that starts each task as soon as it can; the next round adopts the plan.
+    const budget = round.meter && { runId, startedAt: round.meter.startedAt, used: round.meter.used() };
+    const unit = { tasks: [], pool: settings.maxParallel, plan: true, handBack: handBackFor(settings) };
+    const dispatch = [{ ...unit, ...(budget ? { budget } : {}) }];
+    return { ...reset, planSource: "planner", notes: new Overwrite(notes), orchestrationUsage: ZERO_USAGE, dispatch };
+  }
   const chosen = await choosePlan(round, conversation);
   const orchestrationUsage = chosen.usage;
   if (chosen.kind === "human") {
@@ -93,6 +102,48 @@ async function startPlan(round: Round, { runId, startedAt }: { runId: string; st
 
 /** The message a review follows in the chat. */
 const askReview = (request: ReviewRequest): Update => ({ messages: [reviewMessage(request)] });
+
+/**
+ * After a streamed plan's pool: adopts the plan (repaired or replaced as a plan made without streaming would be),
+ * keeps the results of the tasks it started that the plan kept as they were, and goes on as after any wave.
+ */
+async function adoptStreamedPlan(
+  round: Round,
+  { outcome, launched }: NonNullable<State["planStream"]>,
+): Promise<Update> {
+  const { state, settings, notes } = round;
+  const chosen = await choosePlan(round, undefined, outcome);
+  const cleared: Update = { planStream: null, notes };
+  if (chosen.kind === "human") {
+    const usage = addUsage(state.orchestrationUsage, chosen.usage);
+    const early = keepStartedTasks({}, launched, state.results, notes);
+    const orchestrationUsage = addUsage(usage, early.discardedUsage);
+    return {
+      ...cleared,
+      results: new Overwrite({}),
+      dispatch: [],
+      orchestrationUsage,
+      pendingReview: chosen.request,
+      ...askReview(chosen.request),
+    };
+  }
+  const { tasks, table, dropped } = adoptPlan(chosen.specs, chosen.source, round.emit, notes);
+  const early = keepStartedTasks(table, launched, state.results, notes);
+  const orchestrationUsage = addUsage(addUsage(state.orchestrationUsage, chosen.usage), early.discardedUsage);
+  const adopted = { ...state, tasks: table, results: early.results, orchestrationUsage };
+  const next = await runRound({ ...round, state: adopted });
+  return {
+    ...next,
+    ...cleared,
+    ...announcePlan(settings, tasks, state.runId),
+    planSource: chosen.source,
+    droppedEdges: dropped,
+    // A round that stops at a run budget leaves the usage as it was: the planner's call is counted here then.
+    orchestrationUsage: next.orchestrationUsage ?? orchestrationUsage,
+    tasks: new Overwrite({ ...table, ...(next.tasks as State["tasks"]) }),
+    results: new Overwrite({ ...early.results, ...(next.results as State["results"] | undefined) }),
+  };
+}
 
 /** After a wave: results in, follow-ups, budgets, an optional replan, then the next wave. */
 async function runRound(round: Round): Promise<Update> {

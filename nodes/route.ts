@@ -1,4 +1,5 @@
 import { Send } from "@langchain/langgraph";
+import { conversationContext } from "../src/orchestration/chat.js";
 import { workerStepFor } from "../src/orchestration/dispatch.js";
 import { ranksOf } from "../src/orchestration/task-board.js";
 import type { WorkerAssignment } from "../src/schemas.js";
@@ -15,7 +16,7 @@ export function routeFromOrchestrator(state: State): Send[] | typeof NODES.revie
     ...(state.fenceSeed ? { fenceSeed: state.fenceSeed } : {}),
     ...(state.runId ? { runId: state.runId } : {}),
   };
-  return state.dispatch.map(({ tasks, pool, handBack, budget }) => {
+  return state.dispatch.map(({ tasks, pool, handBack, budget, plan }) => {
     const steps = tasks.map((id) => workerStepFor(state.tasks[id]!, state.tasks, state.results, ranks.get(id)!));
     return new Send(NODES.worker, {
       ...run,
@@ -23,6 +24,7 @@ export function routeFromOrchestrator(state: State): Send[] | typeof NODES.revie
       ...(pool ? { pool } : {}),
       ...(handBack ? { handBack } : {}),
       ...(budget ? { budget } : {}),
+      ...(plan ? { planning: { conversation: conversationContext(state.messages) } } : {}),
     } satisfies WorkerAssignment);
   });
 }

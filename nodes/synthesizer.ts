@@ -7,11 +7,14 @@ import { boundedCall, textOf } from "../src/models.js";
 import { classifyError } from "../src/workers/classify.js";
 import { promptNonce, withDataRule } from "../src/fence.js";
 import { SYNTHESIZER_SYSTEM_PROMPT, synthesizerRequest } from "../src/prompts.js";
-import { templateAnswer } from "../src/orchestration/template-answer.js";
+import { directAnswer, templateAnswer } from "../src/orchestration/template-answer.js";
 import { addUsage, usageOf } from "../src/budget/usage.js";
 import type { State, Update } from "../src/state.js";
 
-/** Writes the final answer from every result, naming the gaps; a template report when no model is configured. */
+/**
+ * Writes the final answer from every result, naming the gaps; a template report when no model is configured; a
+ * planned single task's own output when it is done with nothing to report.
+ */
 export function makeSynthesizerNode(deps: OrchestratorDeps) {
   return async function synthesizer(state: State, config: LangGraphRunnableConfig): Promise<Update> {
     const settings = resolveSettings(config, deps.settings);
@@ -21,6 +24,11 @@ export function makeSynthesizerNode(deps: OrchestratorDeps) {
     const tasks = Object.values(state.tasks).sort((a, b) => a.order - b.order);
     emit({ type: "synthesis.started", tasks: tasks.length });
     const notes: string[] = [];
+    const direct = state.planSource === "planner" ? directAnswer(tasks, state.results, state.notes) : undefined;
+    if (direct) {
+      emit({ type: "synthesis.finished", durationMs: performance.now() - started, mode: "direct" });
+      return { answer: direct, messages: [new AIMessage(direct)] };
+    }
     if (deps.models.configured) {
       try {
         const timeoutMs = settings.synthesizerTimeoutMs;

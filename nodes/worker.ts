@@ -5,6 +5,7 @@ import { emitter } from "../src/events.js";
 import type { WorkerAssignment, WorkerInput } from "../src/schemas.js";
 import { resolveSettings } from "../src/settings.js";
 import type { Update } from "../src/state.js";
+import { planFeed } from "../src/orchestration/plan-feed.js";
 import { runChain } from "../src/workers/assignment.js";
 import { WaveMeters } from "../src/budget/meter.js";
 import { runPool, stopCheck } from "../src/workers/pool.js";
@@ -14,7 +15,7 @@ import { runTask, taskMemory, type TaskContext } from "../src/workers/run-task.j
  * The worker node: runs its chain of tasks (usually one) through their registered workers, in order — or, with
  * continuous scheduling, a pool of tasks. Each task of a longer chain or a pool is a LangGraph `task` named
  * `<worker>:<task id>`, so its result is checkpointed the moment it finishes and is not run again on resume. Never
- * throws: failure is a result too.
+ * throws: failure is a result too. With streamed planning, the pool plans the goal first (see `planFeed`).
  */
 export function makeWorkerNode(deps: OrchestratorDeps) {
   const waveMeters = new WaveMeters();
@@ -46,6 +47,19 @@ export function makeWorkerNode(deps: OrchestratorDeps) {
     };
     const runStep = (input: WorkerInput) => runTask(input, context);
     const stopReason = stopCheck(config, meter);
+    if (assignment.planning) {
+      // Streamed planning: the pool plans the goal and starts each task as the plan streams.
+      const feed = planFeed(deps, settings, { ...assignment, planning: assignment.planning }, config, meter);
+      const results = await runPool(
+        assignment,
+        assignment.pool ?? settings.maxParallel,
+        runStep,
+        emit,
+        stopReason,
+        feed,
+      );
+      return { results, planStream: { outcome: await feed.outcome(), launched: feed.launched } };
+    }
     const results = assignment.pool
       ? await runPool(assignment, assignment.pool, runStep, emit, stopReason)
       : await runChain(assignment, runStep, emit, stopReason);

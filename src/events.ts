@@ -59,7 +59,7 @@ export const OrchestratorEventSchema = z.discriminatedUnion("type", [
     type: z.literal("synthesis.finished"),
     ...base,
     durationMs: z.number(),
-    mode: z.enum(["llm", "template"]),
+    mode: z.enum(["llm", "template", "direct"]),
   }),
 ]);
 export type OrchestratorEvent = z.infer<typeof OrchestratorEventSchema>;

@@ -1,12 +1,12 @@
 import { dataRule, fence, taskNonce } from "./fence.js";
 import type { WorkerCatalog } from "./worker-contract.js";
 import type { TaskRecord, TaskResult, WorkerInput } from "./schemas.js";
-import type { Settings } from "./settings.js";
+import { planTaskLimit, type Settings } from "./settings.js";
 
 /** The planner's system prompt; the worker list comes from the registry. */
 export function plannerSystemPrompt(
   registry: WorkerCatalog,
-  settings: Pick<Settings, "strategy" | "maxTasks">,
+  settings: Pick<Settings, "strategy" | "maxTasks" | "effort">,
 ): string {
   const listed = registry.list();
   const workers = listed
@@ -28,7 +28,8 @@ export function plannerSystemPrompt(
   return [
     "You are the orchestrator of a team of specialised workers. You plan; the workers do the work.",
     strategy,
-    `Use at most ${settings.maxTasks} tasks. Ids are short snake_case words, unique in the plan.`,
+    effortRule(settings),
+    `Use at most ${planTaskLimit(settings)} tasks. Ids are short snake_case words, unique in the plan.`,
     "Give each task a self-contained description, the expected output, and an estimatedCost (1 = small, 5 = large).",
     "Assign each task to exactly one of these workers:",
     workers,
@@ -36,7 +37,22 @@ export function plannerSystemPrompt(
   ].join("\n\n");
 }
 
-/** The user message of a planning call. */
+/** How many tasks a goal deserves, by its kind, under the `effort` setting. */
+export function effortRule(settings: Pick<Settings, "effort" | "maxTasks">): string {
+  const sizes =
+    "Plan to the size of the goal. A simple fact or a single lookup is ONE task. A comparison gets one task per item " +
+    "compared (usually 2-4) and no separate comparing task unless comparing takes its own work. An open research " +
+    "question gets one task per distinct angle (5-10, more only when the goal is broad). Never add a task that only " +
+    "summarises or combines the others' results: that is done after the plan, from the results.";
+  const bound = {
+    auto: "",
+    low: " Effort is low: keep the plan as small as it can be.",
+    medium: " Effort is medium: a moderate breakdown.",
+    high: " Effort is high: cover every angle the goal has.",
+  }[settings.effort];
+  return sizes + bound;
+}
+
 /** The plan request: the goal, and the conversation so far (fenced as data, since answers carry worker output), if any. */
 export const planRequest = (goal: string, conversation = "", nonce = ""): string =>
   conversation

@@ -184,6 +184,26 @@ export const DroppedEdgeSchema = z.object({
   dependsOn: z.string().describe("The dependency that closed a cycle."),
   cycle: z.array(z.string()).describe("The cycle path, first id repeated at the end."),
 });
+
+/** A first plan's outcome: the plan (with any dropped cycle edges), or the draft and why it is invalid. */
+export const PlanOutcomeSchema = z.discriminatedUnion("ok", [
+  z.object({
+    ok: z.literal(true),
+    tasks: z.array(TaskSpecSchema),
+    dropped: z.array(DroppedEdgeSchema),
+    rationale: z.string().optional(),
+    usage: UsageSchema,
+    repairs: z.number().int(),
+  }),
+  z.object({
+    ok: z.literal(false),
+    draft: z.array(TaskSpecSchema),
+    errors: z.array(z.string()),
+    usage: UsageSchema,
+    repairs: z.number().int(),
+  }),
+]);
+export type PlanOutcome = z.infer<typeof PlanOutcomeSchema>;
 export type DroppedEdge = z.infer<typeof DroppedEdgeSchema>;
 
 /** What a worker sees of a task it depends on. */
@@ -258,6 +278,10 @@ export const WorkerAssignmentSchema = WorkerRunSchema.extend({
   budget: BudgetSnapshotSchema.optional().describe(
     "Under a run budget: what the run had spent, for the meter every model call asks first.",
   ),
+  planning: z
+    .object({ conversation: z.string().describe("The chat so far, for the planner (empty when none).") })
+    .optional()
+    .describe("Streamed planning: the pool plans the goal itself and starts each task as the plan streams."),
 });
 export type WorkerAssignment = z.infer<typeof WorkerAssignmentSchema>;
 
@@ -270,5 +294,9 @@ export const DispatchUnitSchema = z.object({
   pool: z.number().int().optional().describe("Continuous scheduling: the pool's slots."),
   handBack: HandBackSchema.optional().describe("Continuous scheduling: when the pool hands back."),
   budget: BudgetSnapshotSchema.optional().describe("Under a run budget: where the budgets stood at dispatch."),
+  plan: z
+    .boolean()
+    .optional()
+    .describe("Streamed planning: the pool plans the goal and runs its tasks as they stream."),
 });
 export type DispatchUnit = z.infer<typeof DispatchUnitSchema>;

@@ -39,6 +39,20 @@ export const SettingsSchema = z.object({
     .describe(
       "Waves: run a task's only newly-ready dependent right after it in the same worker, instead of in the next wave.",
     ),
+  streamPlan: z
+    .boolean()
+    .default(true)
+    .describe(
+      "Continuous scheduling: start each task while the plan is still streaming, once it is complete and its dependencies " +
+        "are done; the whole plan is still validated at the end. Off: no task starts before the whole plan is valid.",
+    ),
+  effort: z
+    .enum(["auto", "low", "medium", "high"])
+    .default("auto")
+    .describe(
+      "How far the planner decomposes a goal: auto (one task for a fact, one per item of a comparison, 5-10+ for open " +
+        "research, at most maxTasks); low (at most 3 tasks); medium (at most 8); high (as many as the goal deserves, at most maxTasks).",
+    ),
   maxTasks: z
     .number()
     .int()
@@ -164,6 +178,12 @@ export function resolveSettings(config?: RunnableConfig & { context?: unknown },
       ),
     );
   return parseSettings({ ...base, ...pick(config?.configurable), ...pick(config?.context) });
+}
+
+/** The most tasks a first plan may have under these settings: the `effort` bound, never above `maxTasks`. */
+export function planTaskLimit(settings: Pick<Settings, "effort" | "maxTasks">): number {
+  const bound = { auto: settings.maxTasks, low: 3, medium: 8, high: settings.maxTasks }[settings.effort];
+  return Math.min(bound, settings.maxTasks);
 }
 
 /** A recursion limit that bounds the run by its own limits: every orchestrator round costs two supersteps. */

@@ -5,9 +5,11 @@ import {
   DispatchUnitSchema,
   DroppedEdgeSchema,
   PlanInputSchema,
+  PlanOutcomeSchema,
   TaskRecordSchema,
   TaskResultSchema,
   TaskSpecSchema,
+  WorkerTaskSchema,
   type TaskRecord,
   type TaskResult,
 } from "./schemas.js";
@@ -138,6 +140,14 @@ const fields = {
     .describe(
       "What is sent to workers this round: per worker a chain of task ids run in order, or a pool run with `pool` slots.",
     ),
+  planStream: z
+    .object({
+      outcome: PlanOutcomeSchema.describe("The planner's outcome: the plan, or why it is invalid."),
+      launched: z.array(WorkerTaskSchema).describe("The tasks the pool started, as it started them."),
+    })
+    .nullable()
+    .default(null)
+    .describe("A streamed plan and the tasks started while it streamed, until the orchestrator adopts the plan."),
   droppedEdges: z
     .array(DroppedEdgeSchema)
     .default(() => [])

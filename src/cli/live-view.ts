@@ -41,6 +41,8 @@ type TaskEvent = Exclude<Extract<OrchestratorEvent, { taskId: string }>, { type:
 /** What the live view knows of a run, built from lifecycle events alone (a pure state machine). */
 export class RunProgress {
   private readonly tasks = new Map<string, TaskLine>();
+  /** Tasks queued since the last plan: with streamed planning they start before their plan is announced. */
+  private readonly queuedBeforePlan = new Map<string, TaskLine>();
   /** Time of the first event. */
   startedAt?: number;
   synthesis?: { startedAt: number; durationMs?: number; mode?: string };
@@ -65,17 +67,25 @@ export class RunProgress {
     const at = Date.parse(event.ts);
     this.startedAt ??= at;
     switch (event.type) {
-      case "plan.created":
+      case "plan.created": {
+        const early = new Map(this.queuedBeforePlan);
+        this.queuedBeforePlan.clear();
         this.tasks.clear();
         this.synthesis = undefined;
-        for (const task of event.tasks) this.ensure(task.id, task.worker);
+        for (const task of event.tasks) {
+          const line = early.get(task.id);
+          if (line) this.tasks.set(task.id, line);
+          else this.ensure(task.id, task.worker);
+        }
         return;
+      }
       case "plan.replanned":
         for (const id of event.added) this.ensure(id, "").note = "added by replan";
         for (const id of event.cancelled)
           Object.assign(this.ensure(id, ""), { phase: "skipped", note: `cancelled by replan: ${event.reason}` });
         return;
       case "synthesis.started":
+        this.queuedBeforePlan.clear();
         this.synthesis = { startedAt: at };
         return;
       case "synthesis.finished":
@@ -96,6 +106,7 @@ export class RunProgress {
   private applyToTask(task: TaskLine, event: TaskEvent, at: number): void {
     switch (event.type) {
       case "task.queued":
+        this.queuedBeforePlan.set(event.taskId, task);
         Object.assign(task, {
           phase: "queued",
           attempt: 0,

@@ -7,7 +7,7 @@ import { readyTasks, toRecords, type TaskBoard } from "./task-board.js";
 
 /** True for a task the top-down strategy breaks into subtasks before it runs (only a planner model can). */
 export const awaitsExpansion = (
-  task: TaskRecord,
+  task: Pick<TaskRecord, "complex" | "depth" | "children">,
   settings: Pick<Settings, "strategy" | "maxDepth">,
   modelConfigured: boolean,
 ): boolean =>

@@ -3,7 +3,7 @@ import { planGoal } from "../plan/planner.js";
 import { breakCycles } from "../plan/cycles.js";
 import { catalogRules, fatalPlanIssues } from "../plan/validate.js";
 import type { Emit } from "../events.js";
-import type { DroppedEdge, TaskSpec } from "../schemas.js";
+import type { DroppedEdge, PlanOutcome, TaskSpec } from "../schemas.js";
 import type { PlanSource, ReviewRequest } from "../state.js";
 import { ZERO_USAGE, type Usage } from "../budget/usage.js";
 import type { Round } from "./round.js";
@@ -33,9 +33,14 @@ export function singleTaskPlan(goal: string, worker: string): TaskSpec[] {
 /**
  * The first plan of a goal, in order of preference: the caller's plan (it must validate), the planner's,
  * the caller's fallback plan, a human breakdown (with `humanFallback`), or the goal as a single task.
- * Notes on what happened go to the round; the planner sees the chat `conversation` so far, if any.
+ * Notes on what happened go to the round; the planner sees the chat `conversation` so far, if any. A plan that
+ * already streamed into a pool comes as its `streamed` outcome instead of a planner call.
  */
-export async function choosePlan(round: Round, conversation?: { text: string; nonce: string }): Promise<InitialPlan> {
+export async function choosePlan(
+  round: Round,
+  conversation?: { text: string; nonce: string },
+  streamed?: PlanOutcome,
+): Promise<InitialPlan> {
   const { state, settings, deps, notes } = round;
   const fatal = (specs: readonly TaskSpec[]) =>
     fatalPlanIssues(specs, { ...catalogRules(deps.registry), maxTasks: settings.maxTasks });
@@ -45,15 +50,17 @@ export async function choosePlan(round: Round, conversation?: { text: string; no
     if (issues.length) throw new PlanValidationError(issues, "input plan");
     return { kind: "plan", specs, source: "input", usage: ZERO_USAGE };
   }
-  const outcome = deps.models.configured
-    ? await planGoal(round.planner(), state.goal, deps.registry, settings, round.signal, conversation)
-    : {
-        ok: false as const,
-        draft: [],
-        errors: ["no model is configured for the planner"],
-        usage: ZERO_USAGE,
-        repairs: 0,
-      };
+  const outcome =
+    streamed ??
+    (deps.models.configured
+      ? await planGoal(round.planner(), state.goal, deps.registry, settings, round.signal, conversation)
+      : {
+          ok: false as const,
+          draft: [],
+          errors: ["no model is configured for the planner"],
+          usage: ZERO_USAGE,
+          repairs: 0,
+        });
   const { usage } = outcome;
   if (outcome.ok) {
     if (outcome.repairs > 0) notes.push(`The plan was repaired ${outcome.repairs} time(s) before it validated.`);

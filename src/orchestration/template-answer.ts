@@ -31,3 +31,18 @@ export function templateAnswer(
     .filter(Boolean)
     .join("\n\n");
 }
+
+/**
+ * The answer of a plan of one task (a simple goal, planned as one task) that is done with nothing to report: the
+ * task's own output, with no synthesizer call to restate it.
+ */
+export function directAnswer(
+  tasks: readonly TaskRecord[],
+  results: Record<string, TaskResult>,
+  notes: readonly string[],
+): string | undefined {
+  const [only] = tasks;
+  if (tasks.length !== 1 || only?.status !== "done" || notes.length > 0) return undefined;
+  const output = results[only.id]?.output.trim();
+  return output || undefined;
+}

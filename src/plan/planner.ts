@@ -1,15 +1,17 @@
 import { z } from "zod";
 import { AIMessage, HumanMessage, SystemMessage, type BaseMessage } from "@langchain/core/messages";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import { ensureConfig, mergeConfigs } from "@langchain/core/runnables";
 import { boundedCall, internalCall } from "../models.js";
-import type { Settings } from "../settings.js";
+import { planTaskLimit, type Settings } from "../settings.js";
 import { classifyError } from "../workers/classify.js";
 import { breakCycles } from "./cycles.js";
+import { PlanStreamHandler } from "./plan-stream.js";
 import { catalogRules, REPAIRABLE_ISSUES, validatePlan, type PlanIssue, type ValidationOptions } from "./validate.js";
 import { promptNonce, withDataRule } from "../fence.js";
 import { expandRequest, planRequest, plannerSystemPrompt, repairRequest, replanRequest } from "../prompts.js";
 import type { WorkerCatalog } from "../worker-contract.js";
-import { TaskSpecSchema, type DroppedEdge, type TaskRecord, type TaskResult, type TaskSpec } from "../schemas.js";
+import { TaskSpecSchema, type PlanOutcome, type TaskRecord, type TaskResult, type TaskSpec } from "../schemas.js";
 import { addUsage, usageOf, ZERO_USAGE, type Usage } from "../budget/usage.js";
 
 /** The LLM-facing task schema; `worker` is an enum of the registry's names. */
@@ -50,13 +52,13 @@ export function replanSchema(registry: WorkerCatalog) {
   });
 }
 
-export type PlanOutcome =
-  | { ok: true; tasks: TaskSpec[]; dropped: DroppedEdge[]; rationale?: string; usage: Usage; repairs: number }
-  | { ok: false; draft: TaskSpec[]; errors: string[]; usage: Usage; repairs: number };
+export type { PlanOutcome };
 
 interface CallOptions {
   signal?: AbortSignal;
   timeoutMs: number;
+  /** Handed each task of the first reply as it streams. */
+  onTask?: (task: unknown) => void;
 }
 
 /** Normalises planner tasks into task specs, reporting ids that break the id rule as issues. */
@@ -94,8 +96,11 @@ async function requestValidPlan(
   for (let round = 0; round <= repairs; round++) {
     let reply: { raw: BaseMessage; parsed: z.infer<typeof schema> | null; parsingError?: unknown };
     try {
+      // A streamed plan is read by its own handler (beside the run's), never streamed into the chat's messages.
+      const handler = round === 0 && call.onTask ? [new PlanStreamHandler(call.onTask)] : [];
+      const config = mergeConfigs(ensureConfig(), { callbacks: handler, ...internalCall("planner") });
       reply = (await boundedCall(call.timeoutMs, call.signal, "the planner call", (signal) =>
-        structured.invoke(messages, { signal, ...internalCall("planner") }),
+        structured.invoke(messages, { ...config, signal }),
       )) as typeof reply;
     } catch (error) {
       const failure = classifyError(error);
@@ -134,7 +139,10 @@ async function requestValidPlan(
   return { ok: false, draft, errors: issues.map((issue) => issue.message), usage, repairs };
 }
 
-/** Plans a goal with the planner model, repairing invalid plans; `conversation` is the chat so far (fenced with `nonce`). */
+/**
+ * Plans a goal with the planner model, repairing invalid plans; `conversation` is the chat so far (fenced with
+ * `nonce`). `onTask` is handed each task of the first reply as it streams.
+ */
 export function planGoal(
   model: BaseChatModel,
   goal: string,
@@ -142,17 +150,24 @@ export function planGoal(
   settings: Settings,
   signal?: AbortSignal,
   conversation: { text: string; nonce: string } = { text: "", nonce: "" },
+  onTask?: (task: unknown) => void,
 ): Promise<PlanOutcome> {
   const messages = [
     new SystemMessage(plannerSystemPrompt(registry, settings)),
     new HumanMessage(planRequest(goal, conversation.text, conversation.nonce)),
   ];
-  const validation = { ...catalogRules(registry), maxTasks: settings.maxTasks };
-  return requestValidPlan(model, messages, planSchema(registry), validation, settings.planRepairs, {
+  return requestValidPlan(model, messages, planSchema(registry), planRules(registry, settings), settings.planRepairs, {
     signal,
     timeoutMs: settings.plannerTimeoutMs,
+    onTask,
   });
 }
+
+/** What a first plan is validated against: the registry's workers and capabilities, and the `effort` bound. */
+export const planRules = (registry: WorkerCatalog, settings: Settings): ValidationOptions => ({
+  ...catalogRules(registry),
+  maxTasks: planTaskLimit(settings),
+});
 
 /** Breaks a complex task into subtasks; ids are local to the parent. */
 export function expandTask(

@@ -9,6 +9,7 @@ export const SCENARIOS = [
   "throughput",
   "retry",
   "peers",
+  "end-to-end",
 ] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
@@ -31,7 +32,7 @@ export interface BenchConfig {
   scheduling?: "waves" | "continuous";
 }
 
-const USAGE = `Usage: npm run -s bench -- [--json] [--out bench.json] [--compare before.json] [--quick] [--only makespan,trip,overhead,checkpoint,tokens,throughput,retry,peers]
+const USAGE = `Usage: npm run -s bench -- [--json] [--out bench.json] [--compare before.json] [--quick] [--only makespan,trip,overhead,checkpoint,tokens,throughput,retry,peers,end-to-end]
                        [--seed 1] [--unit 50] [--sigma 1] [--cap 4] [--dags 20] [--scheduling waves|continuous]`;
 
 /** Parses the bench's flags; throws with the usage on a bad one. */

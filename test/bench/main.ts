@@ -4,6 +4,7 @@ import { compareTable, readResult } from "./compare.js";
 import { parseArgs, type BenchConfig, type ScenarioName } from "./config.js";
 import { formatTable, goalsTable, type ScenarioOutput } from "./report.js";
 import { checkpointScenario } from "./scenarios/checkpoint.js";
+import { endToEndScenario } from "./scenarios/end-to-end.js";
 import { makespanScenario } from "./scenarios/makespan.js";
 import { overheadScenario } from "./scenarios/overhead.js";
 import { peersScenario } from "./scenarios/peers.js";
@@ -25,6 +26,7 @@ const RUNNERS: Record<ScenarioName, Scenario> = {
   throughput: throughputScenario,
   retry: retryScenario,
   peers: peersScenario,
+  "end-to-end": endToEndScenario,
 };
 
 const seconds = (since: number) => Number(((performance.now() - since) / 1000).toFixed(1));

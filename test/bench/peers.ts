@@ -92,7 +92,7 @@ export class PeerModel {
 }
 
 /** The plan as the planner model returns it: every task on the `sim` agent worker. */
-function planSpecs(tasks: readonly BenchTask[]) {
+export function planSpecs(tasks: readonly BenchTask[]) {
   return tasks.map((task) => ({
     id: task.id,
     title: `Task ${task.id}`,

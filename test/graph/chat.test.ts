@@ -79,7 +79,11 @@ describe("chat input and output", () => {
 
   it("starts a new goal for a follow-up human message, and the planner sees the conversation", async () => {
     const models = scriptedProvider({
-      planner: (call) => planReply([task(call.prompt.includes("second question") ? "second" : "first")]),
+      // Two tasks: the answer of a one-task plan is its task's output, with no synthesizer call.
+      planner: (call) => {
+        const id = call.prompt.includes("second question") ? "second" : "first";
+        return planReply([task(id), task(`${id}_more`)]);
+      },
       synthesizer: (call) =>
         call.prompt.includes("## Task second") || call.prompt.includes("second") ? "answer two" : "answer one",
     });
@@ -95,7 +99,7 @@ describe("chat input and output", () => {
     );
     expect(second.goal).toBe("second question");
     expect(second.answer).toBe("answer two");
-    expect(log.started).toEqual(["first", "second"]);
+    expect(log.started).toEqual(["first", "first_more", "second", "second_more"]);
     expect(kinds(second.messages)).toEqual([
       ["human", "first question"],
       ["ai", "answer one"],

@@ -27,8 +27,11 @@ interface KillPoint {
   whenAll?: string[];
   /** …or the model call the loopback server holds: the child is killed as soon as that call is held. */
   hold?: Phase;
-  /** Latencies of the killed run that differ from the normal ones: what must still be running at the kill. */
-  held?: { latencies?: Record<string, number>; synthesizerMs?: number };
+  /**
+   * Latencies of the killed run that differ from the normal ones: what must still be running at the kill (with
+   * `planStreamMs`, the loopback planner writes the plan over that time).
+   */
+  held?: { latencies?: Record<string, number>; synthesizerMs?: number; planStreamMs?: number };
   /** Settings of the killed run and of its resume over the configuration's; they do not change the result. */
   settings?: SettingsInput;
   /** The resume's answer to a pending review. */
@@ -110,6 +113,15 @@ const PLANNER_MODEL: Configuration = {
       settings: { maxParallel: 1 },
       finishedBefore: ["a"],
       noWorkerInFlight: true,
+      eager: true,
+    },
+    // The plan streams for seconds: a, streamed first, has started, finished and been recorded as landed while the
+    // planner is still writing. The resume asks the planner again and replays the records: a is not run again.
+    {
+      name: "while the plan streams, after a task started early landed",
+      whenAll: ["CHECKPOINTED a", "LANDED a"],
+      held: { planStreamMs: 4_000 },
+      finishedBefore: ["a"],
       eager: true,
     },
     {
@@ -196,6 +208,8 @@ export function crashMatrix(
     let model: OpenAIServer | undefined;
     /** The call the loopback model holds, while a kill point wants one held. */
     let holding: { phase: Phase; call: HeldCall } | undefined;
+    /** How long the loopback planner takes to write the plan, while a kill point wants it slow. */
+    let planStreamMs = 0;
     const options = (
       label: string,
       resume: boolean,
@@ -220,7 +234,11 @@ export function crashMatrix(
         model = await startOpenAIServer({
           handler: (body, index, request) => {
             const view = describeRequest(body, index);
-            const reply = plannerReply(view);
+            const phase = phaseOf(view);
+            const reply = {
+              ...plannerReply(view),
+              ...(phase === "planning" && planStreamMs ? { streamMs: planStreamMs } : {}),
+            };
             const held = holding?.phase === phaseOf(view) ? holding : undefined;
             return held ? held.call.serve(request, reply) : reply;
           },
@@ -253,6 +271,7 @@ export function crashMatrix(
         const normal = options(label, false, execLog, point.settings);
         const call = new HeldCall();
         holding = point.hold ? { phase: point.hold, call } : undefined;
+        planStreamMs = point.held?.planStreamMs ?? 0;
         const killed = await runChild(
           {
             ...normal,
@@ -261,7 +280,10 @@ export function crashMatrix(
             waitAtReview: true,
           },
           point.hold ? call.arrived.promise : point.whenAll ? seenAll(point.whenAll) : point.when,
-        ).finally(() => (holding = undefined));
+        ).finally(() => {
+          holding = undefined;
+          planStreamMs = 0;
+        });
         expect(killed.killed).toBe(true);
         expect(killed.summary).toBeUndefined();
         const before = executions(execLog);

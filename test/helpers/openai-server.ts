@@ -48,9 +48,14 @@ export type Fault =
   | { fault: "hang" }
   | { fault: "malformed" };
 
-/** What the handler answers: text, tool calls, a structured object, or a fault; `delayMs` waits before answering. */
+/**
+ * What the handler answers: text, tool calls, a structured object, or a fault; `delayMs` waits before answering, and
+ * `streamMs` spreads a streamed answer over that time, in pieces of 20 characters (as a model writing it would), and
+ * delays an unstreamed one by that time.
+ */
 export type Reply = ({ content: string } | { toolCalls: ToolCallReply[] } | { structured: unknown } | Fault) & {
   delayMs?: number;
+  streamMs?: number;
 };
 
 /** What a handler knows of the connection: `signal` aborts when the client closes the request before the reply is sent. */
@@ -89,6 +94,8 @@ export interface ReceivedRequest {
   headers: IncomingHttpHeaders;
   /** `Date.now()` when the body was read. */
   time: number;
+  /** `Date.now()` when the whole answer had been written (a stream's last event), if it was. */
+  answeredAt?: number;
 }
 
 /** A running loopback server. */
@@ -136,7 +143,14 @@ export async function startOpenAIServer(options: { handler: Handler }): Promise<
     const raw = await readBody(req);
     const body = parseJson(raw) as ChatRequest | undefined;
     const path = (req.url ?? "/").split("?")[0] ?? "/";
-    requests.push({ method: req.method ?? "GET", path, body, headers: req.headers, time: Date.now() });
+    const received: ReceivedRequest = {
+      method: req.method ?? "GET",
+      path,
+      body,
+      headers: req.headers,
+      time: Date.now(),
+    };
+    requests.push(received);
     if (req.method !== "POST" || path !== CHAT_PATH) return sendError(res, 404, `no route for ${req.method} ${path}`);
     if (!body || !Array.isArray(body.messages)) return sendError(res, 400, "the body must be a JSON chat request");
     const index = chatCount++;
@@ -147,7 +161,8 @@ export async function startOpenAIServer(options: { handler: Handler }): Promise<
       return sendError(res, 500, `handler failed: ${errorMessage(error)}`);
     }
     if (!(await sleep(reply.delayMs ?? 0, closing.signal)) || res.destroyed) return;
-    respond(res, body, reply, index);
+    await respond(res, body, reply, index, closing.signal);
+    if (res.writableEnded) received.answeredAt = Date.now();
   }
 
   await listen(server);
@@ -209,15 +224,22 @@ function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-function respond(res: ServerResponse, body: ChatRequest, reply: Reply, index: number): void {
+async function respond(
+  res: ServerResponse,
+  body: ChatRequest,
+  reply: Reply,
+  index: number,
+  closing: AbortSignal,
+): Promise<void> {
   if ("fault" in reply) {
     respondFault(res, body, reply);
     return;
   }
   const answer = toAnswer(body, reply);
   const usage = usageOf(body, answer);
-  if (body.stream) sendStream(res, body, answer, usage, index);
-  else sendJson(res, 200, completion(body, answer, usage, index));
+  if (body.stream) await sendStream(res, body, answer, usage, index, reply.streamMs ?? 0, closing);
+  // Unstreamed, the answer comes whole once it is written: after `streamMs`.
+  else if (await sleep(reply.streamMs ?? 0, closing)) sendJson(res, 200, completion(body, answer, usage, index));
 }
 
 function respondFault(res: ServerResponse, body: ChatRequest, fault: Fault): void {
@@ -303,13 +325,17 @@ function completion(body: ChatRequest, answer: Answer, usage: Usage, index: numb
   };
 }
 
-/** The deltas of a streamed answer: role, content in pieces, then each tool call's header and arguments. */
-function deltas(answer: Answer): Record<string, unknown>[] {
+/**
+ * The deltas of a streamed answer: role, content in pieces, then each tool call's header and arguments; `size` is
+ * the length of a piece (by default a quarter of the text).
+ */
+function deltas(answer: Answer, size?: number): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [{ role: "assistant", content: answer.toolCalls.length ? null : "" }];
-  for (const piece of pieces(answer.content ?? "")) out.push({ content: piece });
+  for (const piece of pieces(answer.content ?? "", size)) out.push({ content: piece });
   answer.toolCalls.forEach((call, index) => {
     out.push({ tool_calls: [{ index, id: call.id, type: "function", function: { name: call.name, arguments: "" } }] });
-    for (const piece of pieces(call.arguments)) out.push({ tool_calls: [{ index, function: { arguments: piece } }] });
+    for (const piece of pieces(call.arguments, size))
+      out.push({ tool_calls: [{ index, function: { arguments: piece } }] });
   });
   return out;
 }
@@ -321,14 +347,29 @@ function pieces(text: string, size = Math.max(1, Math.ceil(text.length / 4))): s
   return out;
 }
 
-function sendStream(res: ServerResponse, body: ChatRequest, answer: Answer, usage: Usage, index: number): void {
+async function sendStream(
+  res: ServerResponse,
+  body: ChatRequest,
+  answer: Answer,
+  usage: Usage,
+  index: number,
+  streamMs: number,
+  closing: AbortSignal,
+): Promise<void> {
   const head = envelope(body, index, "chat.completion.chunk");
   const chunk = (delta: Record<string, unknown>, finish_reason: string | null = null) => ({
     ...head,
     choices: [{ index: 0, delta, logprobs: null, finish_reason }],
   });
   res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
-  for (const delta of deltas(answer)) writeEvent(res, chunk(delta));
+  const all = deltas(answer, streamMs > 0 ? 20 : undefined);
+  // Each piece is written at its share of `streamMs` from the start, so the stream's end does not drift with the load.
+  const start = Date.now();
+  for (const [i, delta] of all.entries()) {
+    if (streamMs > 0 && !(await sleep(start + (streamMs * i) / all.length - Date.now(), closing))) return;
+    if (res.destroyed) return;
+    writeEvent(res, chunk(delta));
+  }
   writeEvent(res, chunk({}, finishReason(answer)));
   if (body.stream_options?.include_usage) writeEvent(res, { ...head, choices: [], usage });
   res.end("data: [DONE]\n\n");

@@ -348,7 +348,12 @@ describe("the CLI without a terminal", () => {
 
   it("plans with a model that counts as configured only once prepared (another provider's), instead of running the example's bundled plan", async () => {
     const scripted = scriptedProvider({
-      planner: () => planReply([task("attractions", [], { worker: "attractions_agent" })]),
+      // Two tasks: the answer of a one-task plan is its task's output, with no synthesizer call.
+      planner: () =>
+        planReply([
+          task("attractions", [], { worker: "attractions_agent" }),
+          task("museums", [], { worker: "attractions_agent" }),
+        ]),
       synthesizer: () => "Planned.",
     });
     let prepared = false;
@@ -365,7 +370,10 @@ describe("the CLI without a terminal", () => {
     expect(JSON.parse(out.stdout)).toMatchObject({
       planSource: "planner",
       answer: "Planned.",
-      tasks: [{ id: "attractions", status: "done" }],
+      tasks: [
+        { id: "attractions", status: "done" },
+        { id: "museums", status: "done" },
+      ],
     });
   });
 });

@@ -190,6 +190,27 @@ describe("the live view's frame", () => {
     ]);
   });
 
+  it("keeps what it knows of tasks that ran while the plan streamed once the plan is announced", () => {
+    const progress = progressOf([
+      { type: "task.queued", ts: ts(0), taskId: "early", worker: "writer", rank: 0 },
+      { type: "task.started", ts: ts(1), taskId: "early", worker: "writer", attempt: 1 },
+      { type: "task.queued", ts: ts(2), taskId: "dropped", worker: "writer", rank: 0 },
+      {
+        type: "plan.created",
+        ts: ts(3),
+        source: "planner",
+        tasks: [
+          { id: "early", title: "E", worker: "writer", dependsOn: [] },
+          { id: "later", title: "L", worker: "writer", dependsOn: ["early"] },
+        ],
+      },
+    ]);
+    expect(progress.lines.map((line) => [line.id, line.phase])).toEqual([
+      ["early", "running"],
+      ["later", "waiting"],
+    ]);
+  });
+
   it("adds the subtasks of an expanded task and the tasks a replan adds, and resets a re-queued task", () => {
     const progress = progressOf([
       {

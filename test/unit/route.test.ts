@@ -254,10 +254,10 @@ describe("the worker node's declared input", () => {
 
   type NodeSpecs = Record<string, { input?: Record<string, { lc_graph_name?: string }> }>;
 
-  it("is WorkerAssignmentSchema: addNode keeps the schema's channels (goal, fenceSeed, steps, pool, handBack, budget, runId) as the worker node's input", () => {
+  it("is WorkerAssignmentSchema: addNode keeps the schema's channels (goal, fenceSeed, steps, pool, handBack, budget, runId, planning) as the worker node's input", () => {
     const builder = buildOrchestratorGraph(deps) as unknown as { nodes: NodeSpecs; _schemaDefinition: object };
     const input = builder.nodes.worker!.input!;
-    expect(assignmentKeys).toEqual(["budget", "fenceSeed", "goal", "handBack", "pool", "runId", "steps"]);
+    expect(assignmentKeys).toEqual(["budget", "fenceSeed", "goal", "handBack", "planning", "pool", "runId", "steps"]);
     expect(Object.keys(input).sort()).toEqual(assignmentKeys);
     expect(Object.values(input).map((channel) => channel.lc_graph_name)).toEqual(
       Array(assignmentKeys.length).fill("LastValue"),
@@ -287,6 +287,7 @@ describe("the worker node's declared input", () => {
       handBack: "handBack",
       budget: "budget",
       runId: "runId",
+      planning: "planning",
     });
     expect(worker.mapper!({ goal: "g", fenceSeed: "s", steps: [], pool: 2, tasks: {}, results: {} })).toEqual({
       goal: "g",
