@@ -129,7 +129,7 @@ describe("chat input and output", () => {
 
   it("streams only the plan and the answer on the messages stream: no planner JSON, no worker step", async () => {
     const models = scriptedProvider({
-      planner: () => planReply([task("a", [], { worker: "helper" })]),
+      planner: () => planReply([task("a", [], { worker: "helper" }), task("b", [], { worker: "helper" })]),
       worker: () => "worker findings",
       synthesizer: () => "the answer",
     });
@@ -148,7 +148,7 @@ describe("chat input and output", () => {
       streamed.push(`${namespace.join("|")}> ${message.text}`);
     }
     expect(models.callsOf("planner").length).toBeGreaterThan(0);
-    expect(models.callsOf("worker")).toHaveLength(1);
-    expect(streamed).toEqual(["> Plan (1 task):\n- a (helper): Task a", "> the answer"]);
+    expect(models.callsOf("worker")).toHaveLength(2);
+    expect(streamed).toEqual(["> Plan (2 tasks):\n- a (helper): Task a\n- b (helper): Task b", "> the answer"]);
   });
 });
