@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, relative, resolve, isAbsolute } from "node:path";
 import picocolors from "picocolors";
 import {
+  CheckpointerConnectionError,
   connectionError,
   DEFAULT_CHECKPOINTER,
   openCheckpointer,
@@ -137,7 +138,7 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
     handle = await openCheckpointer(checkpointer);
   } catch (error) {
     io.stderr(`${(error as Error).message}\n`);
-    return EXIT.usage;
+    return error instanceof CheckpointerConnectionError ? failed(io, options, threadId, error) : EXIT.usage;
   }
   // The thread is held for the whole command, and taken before anything is written for it (run log, live
   // view): a second command on a busy thread leaves the run that holds it untouched.
@@ -150,8 +151,9 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
       io.stderr(`${error.message}\n`);
       return EXIT.busy;
     }
-    io.stderr(`${(connectionError(error) as Error).message}\n`);
-    return EXIT.failed;
+    const lost = connectionError(error) as Error;
+    io.stderr(`${lost.message}\n`);
+    return failed(io, options, threadId, lost);
   }
   const command = options.redrive ? "redrive" : resume ? "resume" : "run";
   const log = openRunLog(io, runLogPath(handle, threadId, io.cwd), {
@@ -252,11 +254,12 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
       io.stderr(`${what}. ${error.message}\nResume with: npm start -- --resume --thread ${threadId}\n`);
       return EXIT.stopped;
     }
-    const known = error instanceof OrchestratorError;
-    io.stderr(`Run failed: ${known ? error.message : ((error as Error).stack ?? String(error))}\n`);
+    const failure = connectionError(error);
+    const known = failure instanceof OrchestratorError;
+    io.stderr(`Run failed: ${known ? failure.message : ((error as Error).stack ?? String(error))}\n`);
     io.stderr(`The thread is checkpointed; resume with: npm start -- --resume --thread ${threadId}\n`);
     if (log) io.stderr(`Run log: ${shown(log.path, io)}\n`);
-    return EXIT.failed;
+    return failed(io, options, threadId, failure);
   } finally {
     stopListening();
     await web?.close();
@@ -321,6 +324,15 @@ function openRunLog(io: CliIO, path: string, context: Parameters<typeof RunLog.o
 }
 
 /** The end of a run: result lines in the log, the report file, then the answer (and the final view) per mode. */
+/** A run that ended without a summary: exit code 1, and with `--json` still one result object on stdout. */
+function failed(io: CliIO, options: CliOptions, threadId: string, error: unknown): number {
+  if (options.json) {
+    const message = (error as Error)?.message ?? String(error);
+    io.stdout(`${JSON.stringify({ threadId, status: "failed", error: message }, null, 2)}\n`);
+  }
+  return EXIT.failed;
+}
+
 function finish(io: CliIO, options: CliOptions, summary: RunSummary, goal: string, log: RunLog | undefined): number {
   log?.finish(summary, goal);
   let reportFile: string | undefined;
