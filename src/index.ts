@@ -2,6 +2,8 @@
 export { createOrchestrator } from "./app/orchestrator.js";
 export type { Orchestrator, OrchestratorOptions, RunRequest } from "./app/orchestrator.js";
 export type { RunSummary, TaskSummary } from "./app/run.js";
+export { parseAge, pruneThreads } from "./app/prune.js";
+export type { KeptBecause, PruneOptions, PruneResult } from "./app/prune.js";
 export { buildOrchestratorGraph, compileOrchestrator, graph } from "../graphs/orchestrator.js";
 export * from "./errors.js";
 export { OrchestratorEventSchema, isOrchestratorEvent } from "./events.js";
