@@ -323,7 +323,6 @@ function openRunLog(io: CliIO, path: string, context: Parameters<typeof RunLog.o
   }
 }
 
-/** The end of a run: result lines in the log, the report file, then the answer (and the final view) per mode. */
 /** A run that ended without a summary: exit code 1, and with `--json` still one result object on stdout. */
 function failed(io: CliIO, options: CliOptions, threadId: string, error: unknown): number {
   if (options.json) {
@@ -333,6 +332,7 @@ function failed(io: CliIO, options: CliOptions, threadId: string, error: unknown
   return EXIT.failed;
 }
 
+/** The end of a run: result lines in the log, the report file, then the answer (and the final view) per mode. */
 function finish(io: CliIO, options: CliOptions, summary: RunSummary, goal: string, log: RunLog | undefined): number {
   log?.finish(summary, goal);
   let reportFile: string | undefined;

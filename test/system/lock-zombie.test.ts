@@ -1,16 +1,12 @@
 import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../helpers/cli-process.js";
+import { ENTRIES, runCli, TSX } from "../helpers/cli-process.js";
 import { describeRequest, startOpenAIServer, type OpenAIServer } from "../helpers/openai-server.js";
 import { tempDirs } from "../helpers/temp-dirs.js";
 import { deferred, within } from "../helpers/wait.js";
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const TSX = pathToFileURL(resolve(ROOT, "node_modules/tsx/dist/loader.mjs")).href;
-const MAIN = resolve(ROOT, "src/cli/main.ts");
 const tempDir = tempDirs("orchestrator-zombie-");
 
 /** The state letter of a process (`R`, `S`, `Z`…), from /proc; undefined once it is gone. */
@@ -28,7 +24,7 @@ const processState = (pid: number) => {
  * zombie; resolves with the CLI's pid once `started` shows on its stderr.
  */
 async function cliUnderNonReapingParent(args: string[], env: Record<string, string>, cwd: string) {
-  const quoted = [process.execPath, "--import", TSX, MAIN, ...args].map((arg) => `'${arg}'`).join(" ");
+  const quoted = [process.execPath, "--import", TSX, ENTRIES.main, ...args].map((arg) => `'${arg}'`).join(" ");
   const parent = spawn("sh", ["-c", `${quoted} & echo $!; exec sleep 600`], {
     cwd,
     env: { ...process.env, LANGSMITH_TRACING: "false", ...env },

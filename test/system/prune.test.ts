@@ -9,7 +9,6 @@ import { scriptedProvider } from "../helpers/scripted-model.js";
 import { tempDirs } from "../helpers/temp-dirs.js";
 
 const tempDir = tempDirs("orchestrator-prune-");
-const PRUNE = ENTRIES.main.replace(/main\.ts$/, "prune.ts");
 const schema = `prune_${process.pid}_${Date.now()}`;
 
 const tiers = [
@@ -59,7 +58,7 @@ describe.each(tiers)("npm run prune on $name", ({ spec }) => {
         kept: { done: "recent", held: "running", review: "unfinished" },
       });
       const run = await runCli(["--older-than", "0s", "--checkpointer", checkpointer, "--json"], {
-        entry: PRUNE,
+        entry: ENTRIES.prune,
         cwd: dir,
       });
       expect([run.code, run.stderr]).toEqual([0, ""]);
@@ -78,12 +77,15 @@ describe.each(tiers)("npm run prune on $name", ({ spec }) => {
 
   it("refuses a missing or malformed age with exit 2 naming it", async () => {
     const dir = tempDir();
-    const bad = await runCli(["--older-than", "30 days", "--checkpointer", spec(dir)], { entry: PRUNE, cwd: dir });
+    const bad = await runCli(["--older-than", "30 days", "--checkpointer", spec(dir)], {
+      entry: ENTRIES.prune,
+      cwd: dir,
+    });
     expect([bad.code, bad.stderr.split("\n")[0]]).toEqual([
       2,
       'Invalid --older-than "30 days": use a number and a unit, e.g. 30d, 12h, 90m.',
     ]);
-    const missing = await runCli(["--checkpointer", spec(dir)], { entry: PRUNE, cwd: dir });
+    const missing = await runCli(["--checkpointer", spec(dir)], { entry: ENTRIES.prune, cwd: dir });
     expect([missing.code, missing.stderr.split("\n")[0]]).toEqual([2, "Missing --older-than (e.g. --older-than 30d)."]);
   }, 60_000);
 });
