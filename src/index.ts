@@ -8,6 +8,8 @@ export type { Orchestrator, OrchestratorOptions, RunRequest } from "./app/orches
 export type { RunStatus, RunSummary, TaskSummary } from "./app/run.js";
 export { buildOrchestratorGraph, compileOrchestrator } from "../graphs/orchestrator.js";
 export type { OrchestratorDeps, TaskRunContext, TaskRunner } from "./deps.js";
+export { parseAge, pruneThreads } from "./app/prune.js";
+export type { KeptBecause, PruneOptions, PruneResult } from "./app/prune.js";
 export * from "./errors.js";
 export { OrchestratorEventSchema, isOrchestratorEvent } from "./events.js";
 export type { OrchestratorEvent, OrchestratorEventType } from "./events.js";

@@ -49,7 +49,8 @@ export async function executorMain(argv: readonly string[], io: CliIO = serviceI
       throw new ConfigError(
         'An executor needs a checkpointer every executor shares: pass --checkpointer postgres://… (got "none").',
       );
-    handle = await openCheckpointer(flags.checkpointer);
+    // Each run in flight holds a connection (its thread's lock) for the run: one more serves their checkpoints.
+    handle = await openCheckpointer(flags.checkpointer, { poolSize: (flags.concurrency ?? 1) + 1 });
   } catch (error) {
     io.stderr(usageErrorText(error));
     return EXIT.usage;

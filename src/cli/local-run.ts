@@ -4,6 +4,7 @@ import { prepareModels } from "../deps.js";
 import { DEFAULT_CHECKPOINTER } from "../persistence/checkpointer.js";
 import { processLock } from "../persistence/thread-lock.js";
 import {
+  CheckpointerConnectionError,
   type CheckpointerHandle,
   ConfigError,
   createOrchestrator,
@@ -122,15 +123,19 @@ async function holdThread(io: CliIO, command: CliCommand, threadId: string): Pro
     handle = await openCheckpointer(spec);
   } catch (error) {
     io.stderr(`${(error as Error).message}\n`);
-    return EXIT.usage;
+    return error instanceof CheckpointerConnectionError ? failedJson(io, command, threadId, error) : EXIT.usage;
   }
   try {
     return { threadId, handle, release: await handle.lock.acquire(threadId) };
   } catch (error) {
     await handle.close();
-    const busy = error instanceof ThreadBusyError;
-    io.stderr(`${(busy ? error : (connectionError(error) as Error)).message}\n`);
-    return busy ? EXIT.busy : EXIT.failed;
+    if (error instanceof ThreadBusyError) {
+      io.stderr(`${error.message}\n`);
+      return EXIT.busy;
+    }
+    const lost = connectionError(error) as Error;
+    io.stderr(`${lost.message}\n`);
+    return failedJson(io, command, threadId, lost);
   }
 }
 
@@ -270,10 +275,20 @@ function failed(run: LocalRun, error: unknown): number {
     plain.stderr(`${what}. ${error.message}\nResume with: ${resume}\n`);
     return EXIT.stopped;
   }
-  const known = error instanceof OrchestratorError;
-  plain.stderr(`Run failed: ${known ? error.message : ((error as Error).stack ?? String(error))}\n`);
+  const failure = connectionError(error);
+  const known = failure instanceof OrchestratorError;
+  plain.stderr(`Run failed: ${known ? failure.message : ((error as Error).stack ?? String(error))}\n`);
   plain.stderr(`The thread is checkpointed; resume with: ${resume}\n`);
   if (log) plain.stderr(`Run log: ${shown(log.path, run.io)}\n`);
+  return failedJson(run.io, run.command, threadId, failure);
+}
+
+/** A run that ended without a summary: exit code 1, and with `--json` still one result object on stdout. */
+function failedJson(io: CliIO, command: CliCommand, threadId: string, error: unknown): number {
+  if (command.options.json) {
+    const message = (error as Error)?.message ?? String(error);
+    io.stdout(`${JSON.stringify({ threadId, status: "failed", error: message }, null, 2)}\n`);
+  }
   return EXIT.failed;
 }
 

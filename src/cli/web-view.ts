@@ -5,6 +5,7 @@ import { ConfigError, RunInProgressError } from "../errors.js";
 import type { OrchestratorEvent } from "../events.js";
 import { chosenDeadLetters } from "../orchestration/redrive.js";
 import { pause, ViewFeed } from "../web/feed.js";
+import { foreignHostResponse, isLoopbackHost } from "../web/host.js";
 import { threadPath } from "../web/page.js";
 import { handleUi, type ViewSource } from "../web/routes.js";
 import type { ViewState } from "../web/run-view.js";
@@ -108,10 +109,11 @@ export async function startWebView(options: WebViewOptions): Promise<WebView> {
       redriving = options.redrive(taskIds).finally(settle);
     },
   };
-  const server = createServer(
-    (request, response) => void serve(request, response, source, threadPath(options.threadId)),
+  let port = 0;
+  const server = createServer((request, response) =>
+    serve(request, response, source, threadPath(options.threadId), port).catch(() => response.destroy()),
   );
-  const port = await listen(server, options.port ?? 0, options.host ?? "127.0.0.1");
+  port = await listen(server, options.port ?? 0, options.host ?? "127.0.0.1");
   const url = `http://${options.host ?? "127.0.0.1"}:${port}${threadPath(options.threadId)}`;
   feed.runStarted();
   return {
@@ -155,32 +157,22 @@ function listen(server: ReturnType<typeof createServer>, port: number, host: str
   });
 }
 
-/** Answers one request through the shared routes: node's request as a fetch `Request`, the `Response` streamed back. */
+/**
+ * Answers one request through the shared routes: node's request as a fetch `Request`, the `Response` streamed back.
+ * A `Host` other than a loopback name with this `port` is refused; a request that cannot be read is a 400.
+ */
 async function serve(
   request: IncomingMessage,
   response: ServerResponse,
   source: ViewSource,
   home: string,
+  port: number,
 ): Promise<void> {
   const closed = new AbortController();
   response.on("close", () => closed.abort());
-  const url = new URL(request.url ?? "/", `http://${request.headers.host ?? "localhost"}`);
-  if (url.pathname === "/") {
-    response.writeHead(302, { location: home }).end();
-    return;
-  }
-  const body = request.method === "POST" ? (Readable.toWeb(request) as ReadableStream<Uint8Array>) : undefined;
-  const answer = await handleUi(
-    new Request(url, {
-      method: request.method,
-      headers: request.headers as Record<string, string>,
-      body,
-      signal: closed.signal,
-      duplex: "half",
-    } as RequestInit),
-    source,
-  ).catch((error: unknown) => Response.json({ error: (error as Error).message }, { status: 500 }));
-  const reply = answer ?? new Response("Not found.", { status: 404 });
+  const reply = isLoopbackHost(request.headers.host, port)
+    ? await answer(request, source, home, closed.signal)
+    : foreignHostResponse(request.headers.host, port);
   response.writeHead(reply.status, Object.fromEntries(reply.headers));
   if (reply.body) {
     try {
@@ -190,4 +182,28 @@ async function serve(
     }
   }
   response.end();
+}
+
+/** The shared routes' answer to a request that names this server. */
+async function answer(request: IncomingMessage, source: ViewSource, home: string, signal: AbortSignal) {
+  let fetchRequest: Request;
+  try {
+    // The URL's origin is fixed: the request names only a path (its Host was checked, never parsed).
+    const url = new URL(request.url ?? "/", "http://127.0.0.1");
+    if (url.pathname === "/") return new Response(null, { status: 302, headers: { location: home } });
+    const body = request.method === "POST" ? (Readable.toWeb(request) as ReadableStream<Uint8Array>) : undefined;
+    fetchRequest = new Request(url, {
+      method: request.method,
+      headers: request.headers as Record<string, string>,
+      body,
+      signal,
+      duplex: "half",
+    } as RequestInit);
+  } catch (error) {
+    return Response.json({ error: `Bad request: ${(error as Error).message}` }, { status: 400 });
+  }
+  const answered = await handleUi(fetchRequest, source).catch((error: unknown) =>
+    Response.json({ error: (error as Error).message }, { status: 500 }),
+  );
+  return answered ?? new Response("Not found.", { status: 404 });
 }

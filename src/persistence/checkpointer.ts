@@ -19,13 +19,25 @@ export interface CheckpointerHandle {
   path?: string;
   /** Keeps two runs off one thread: per process (memory), per machine (SQLite), per database (Postgres). */
   lock: ThreadLock;
+  /** Every thread with a checkpoint. */
+  threadIds(): Promise<string[]>;
   close(): Promise<void>;
 }
+
+/**
+ * Connections a process opens to Postgres by default: one holds the thread's lock for the run, one serves the
+ * checkpoints and the store. Low, so that many processes fit in one server's `max_connections` (100 by default:
+ * forty CLI runs at once take 80).
+ */
+export const DEFAULT_POOL_SIZE = 2;
 
 export interface CheckpointerOptions {
   /** Postgres schema for the checkpoint tables (default `public`); also `?schema=` in the URL. */
   schema?: string;
-  /** Postgres connection pool size (default 10); also `?pool_size=` in the URL. */
+  /**
+   * Connections of the process's one Postgres pool, shared by the checkpointer, the store and the thread locks
+   * (default {@link DEFAULT_POOL_SIZE}; at least the runs held at once + 1); `?pool_size=` in the URL wins.
+   */
   poolSize?: number;
 }
 
@@ -34,14 +46,17 @@ export interface CheckpointerOptions {
  * `postgres://…[?schema=NAME&pool_size=N]`.
  */
 export async function openCheckpointer(spec: string, options: CheckpointerOptions = {}): Promise<CheckpointerHandle> {
-  if (spec === "memory")
+  if (spec === "memory") {
+    const saver = new MemorySaver();
     return {
-      saver: new MemorySaver(),
+      saver,
       store: new InMemoryStore(),
       kind: "memory",
       lock: processLock(),
+      threadIds: async () => Object.keys(saver.storage),
       close: async () => {},
     };
+  }
   if (spec.startsWith("sqlite:")) return openSqlite(spec);
   if (/^postgres(ql)?:\/\//.test(spec)) return openPostgres(spec, options);
   throw new CheckpointerSpecError(spec);
@@ -60,6 +75,13 @@ async function openSqlite(spec: string): Promise<CheckpointerHandle> {
     kind: "sqlite",
     ...(inMemory ? {} : { path }),
     lock: inMemory ? processLock() : fileLock(join(dirname(path), "locks")),
+    threadIds: async () => {
+      // The table appears with the first checkpoint.
+      const table = saver.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'checkpoints'").get();
+      if (!table) return [];
+      const rows = saver.db.prepare("SELECT DISTINCT thread_id FROM checkpoints").all() as { thread_id: string }[];
+      return rows.map((row) => row.thread_id);
+    },
     close: async () => {
       if (saver.db.open) saver.db.close();
     },
@@ -76,7 +98,7 @@ export function parsePostgresSpec(
   const rawPool = url.searchParams.get("pool_size");
   url.searchParams.delete("schema");
   url.searchParams.delete("pool_size");
-  const poolSize = rawPool === null ? (options.poolSize ?? 10) : Number(rawPool);
+  const poolSize = rawPool === null ? (options.poolSize ?? DEFAULT_POOL_SIZE) : Number(rawPool);
   if (!Number.isInteger(poolSize) || poolSize < 2) {
     throw new ConfigError(
       `Invalid pool_size ${JSON.stringify(rawPool ?? options.poolSize)}: use an integer of at least 2 (one connection holds the thread lock).`,
@@ -95,30 +117,52 @@ async function openPostgres(spec: string, options: CheckpointerOptions): Promise
     import("@langchain/langgraph-checkpoint-postgres/store"),
     import("pg"),
   ]);
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 10_000 });
+  // Connections are kept for the process's life (no idle timeout): a busy machine reconnecting on every step is
+  // what made runs wait past the timeout, which bounds both a new connection and the wait for a pooled one.
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    connectionTimeoutMillis: 30_000,
+    idleTimeoutMillis: 0,
+  });
   // An idle client losing its connection must not crash the process; the next query reports it.
   pool.on("error", () => {});
   const saver = new PostgresSaver(pool, undefined, schema ? { schema } : {});
-  const store = new PostgresStore({
-    connectionOptions: { connectionString: url, max: 2, connectionTimeoutMillis: 10_000 },
-    ...(schema ? { schema } : {}),
-  });
+  const store = onPool(new PostgresStore({ connectionOptions: { max: 1 }, ...(schema ? { schema } : {}) }), pool);
   try {
     await setUpOnce(pool, schema, async () => {
       await saver.setup();
       await store.setup();
     });
   } catch (error) {
-    await Promise.all([pool.end().catch(() => {}), store.stop()]);
-    throw connectionError(error, url);
+    await pool.end().catch(() => {});
+    throw connectionError(error, url, poolSize);
   }
   return {
     saver,
     store,
     kind: "postgres",
     lock: postgresLock(pool, schema),
-    close: async () => void (await Promise.all([pool.end(), store.stop()])),
+    threadIds: async () => {
+      const { rows } = await pool.query<{ thread_id: string }>(
+        `SELECT DISTINCT thread_id FROM "${schema ?? "public"}".checkpoints`,
+      );
+      return rows.map((row) => row.thread_id);
+    },
+    // The pool is the store's too: ending it closes both (PostgresStore.stop would end it a second time).
+    close: () => pool.end(),
   };
+}
+
+/**
+ * The store on the process's pool: `PostgresStore` (1.0.5) always builds a pool of its own, from which nothing has
+ * connected yet; it is swapped for `pool` before the store's first query.
+ */
+function onPool<T extends object>(store: T, pool: import("pg").Pool): T {
+  const core = (store as unknown as { core: { pool: import("pg").Pool } }).core;
+  void core.pool.end();
+  core.pool = pool;
+  return store;
 }
 
 /**
@@ -155,19 +199,37 @@ const CONNECTION_CODES = new Set([
   "08006",
 ]);
 
-/** Turns a lost or refused database connection into a clear error; other errors pass through. */
-export function connectionError(error: unknown, url?: string): unknown {
+/**
+ * Turns a lost or refused database connection into a clear error (a server out of connections names this process's
+ * `pool_size`, when given); other errors pass through.
+ */
+export function connectionError(error: unknown, url?: string, poolSize?: number): unknown {
+  if (error instanceof CheckpointerConnectionError) return error;
   const code = (error as { code?: string })?.code;
   const message = (error as Error)?.message ?? String(error);
+  if (code === TOO_MANY_CONNECTIONS) return tooManyConnections(error, url, poolSize);
   if (
     !(code && CONNECTION_CODES.has(code)) &&
-    !/Connection terminated|connect ECONNREFUSED|timeout expired/i.test(message)
+    !/Connection terminated|connect ECONNREFUSED|timeout expired|timeout exceeded when trying to connect/i.test(message)
   )
     return error;
   const where = url ? ` at ${redact(url)}` : "";
   return new CheckpointerConnectionError(
     `Lost the connection to the checkpoint database${where} (${code ?? message}). Finished work is checkpointed; ` +
       "resume the thread once the database is back.",
+    { cause: error },
+  );
+}
+
+/** Postgres's SQLSTATE for "sorry, too many clients already" (`max_connections` reached). */
+const TOO_MANY_CONNECTIONS = "53300";
+
+function tooManyConnections(error: unknown, url?: string, poolSize?: number): CheckpointerConnectionError {
+  const where = url ? ` at ${redact(url)}` : "";
+  const own = poolSize ? ` (this process opens up to ${poolSize}: pool_size)` : "";
+  return new CheckpointerConnectionError(
+    `The checkpoint database${where} has no free connection: too many clients already (${TOO_MANY_CONNECTIONS}). ` +
+      `Run fewer processes at once, lower ?pool_size=${own}, or raise the server's max_connections.`,
     { cause: error },
   );
 }

@@ -27,14 +27,29 @@ export function processLock(): ThreadLock {
 /** Lock files this process holds, whichever orchestrator took them. */
 const heldFiles = processLock();
 
-const alive = (pid: number) => {
+/**
+ * Whether the process runs. A process killed but not yet reaped by its parent (a zombie, state `Z` in
+ * `/proc/<pid>/stat`) answers signal 0, yet holds nothing any more: it counts as dead.
+ */
+const alive = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
+    return (error as NodeJS.ErrnoException).code === "EPERM" && !zombie(pid);
   }
+  return !zombie(pid);
 };
+
+/** Whether /proc says the process is a zombie (false where there is no /proc). */
+function zombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // The command name (in parentheses) may hold spaces and parentheses: the state follows the last ")".
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) === "Z";
+  } catch {
+    return false;
+  }
+}
 
 /** How often one claim retries while the lock file keeps changing hands under it. */
 const MAX_TRIES = 200;

@@ -82,6 +82,8 @@ export async function createExecutor(options: ExecutorOptions): Promise<Executor
   const tasks = taskQueue ? await createTaskQueue(taskQueue) : undefined;
   const orchestrator = await createOrchestrator({
     ...orchestratorOptions,
+    // A Postgres spec: each run in flight holds a connection (its thread's lock); one more serves the checkpoints.
+    checkpointerOptions: { poolSize: concurrency + 1, ...orchestratorOptions.checkpointerOptions },
     taskRunner: tasks?.runner ?? orchestratorOptions.taskRunner,
   });
   const drain = new AbortController();

@@ -1,7 +1,9 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { a2aOnServer } from "../a2a/mount.js";
+import { readEnvironment } from "../env.js";
 import { SettingsSchema } from "../settings.js";
+import { foreignHostResponse, isLoopbackHost } from "../web/host.js";
 import { handleUi, type ViewSource } from "../web/routes.js";
 import { resolveAsDismiss } from "./resolve.js";
 import { ownViewSource } from "./ui.js";
@@ -30,13 +32,18 @@ app.all("/ui", async (c) => (await ui(c.req.raw))!);
 app.all("/a2a/*", (c) => a2aOnServer(c.req.raw));
 app.all("/a2a", (c) => a2aOnServer(c.req.raw));
 
-/** The web view's answer from this server's own API; a 503 saying why when that API cannot be reached. */
+/**
+ * The web view's answer from this server's own API, asked as the caller; 403 to a request naming another host than
+ * this server on a loopback name (DNS rebinding); a 503 saying why when that API cannot be reached.
+ */
 async function ui(request: Request): Promise<Response | undefined> {
   let source: ViewSource;
   try {
-    source = ownViewSource();
+    source = ownViewSource(request);
   } catch (error) {
     return Response.json({ error: (error as Error).message }, { status: 503 });
   }
-  return handleUi(request, source);
+  const port = Number(readEnvironment().port);
+  const host = request.headers.get("host");
+  return isLoopbackHost(host, port) ? handleUi(request, source) : foreignHostResponse(host, port);
 }

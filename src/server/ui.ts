@@ -5,7 +5,7 @@ import { isOrchestratorEvent } from "../events.js";
 import { redriveUpdate } from "../orchestration/redrive.js";
 import type { State } from "../state.js";
 import { pause, ViewFeed } from "../web/feed.js";
-import type { ViewSource } from "../web/routes.js";
+import { refusal, type ViewSource } from "../web/routes.js";
 import { viewStateOf, type ViewState } from "../web/run-view.js";
 
 /** How often a followed thread with no active run is asked for a new one (a run started from Studio, say). */
@@ -15,19 +15,23 @@ const REDRIVE_AS_NODE = "worker";
 const STREAM_MODES: ("custom" | "values")[] = ["custom", "values"];
 const ACTIVE = ["running", "pending"] as const;
 
-interface Followed {
+/** A followed thread: its feed, how many pages show it, and the switch of its watcher. */
+export interface Followed {
   feed: ViewFeed;
   followers: number;
   stop: AbortController;
 }
 
+/** Feeds of followed threads by thread id (the promise: concurrent first looks share it). */
+export type FollowedThreads = Map<string, Promise<Followed | undefined>>;
+
 /**
  * The web view's data on a LangGraph server, through the SDK: the threads the server keeps, and for each followed
- * thread its checkpoint and the stream of its active run (joined from the start: custom events and values).
+ * thread its checkpoint and the stream of its active run (joined from the start: custom events and values). One feed
+ * and one watcher per followed thread, however many pages show it: `followed` may be shared by the sources of many
+ * callers, since each caller's access to a thread is asked of the API (with its own `client`) before it is shown.
  */
-export function serverViewSource(client: Client): ViewSource {
-  // One feed and one watcher per followed thread, however many pages show it (the promise: concurrent first looks share it).
-  const followed = new Map<string, Promise<Followed | undefined>>();
+export function serverViewSource(client: Client, followed: FollowedThreads = new Map()): ViewSource {
   return {
     threads: async () => {
       const threads = await client.threads.search<ViewState>({ limit: 50, sortBy: "updated_at", sortOrder: "desc" });
@@ -38,18 +42,19 @@ export function serverViewSource(client: Client): ViewSource {
         updatedAt: thread.updated_at,
       }));
     },
-    has: (threadId) =>
-      client.threads.get(threadId).then(
-        () => true,
-        () => false,
-      ),
+    has: (threadId) => unlessMissing(client.threads.get(threadId)).then(Boolean),
     follow: async (threadId, signal) => {
-      let opening = followed.get(threadId);
-      if (!opening) {
-        opening = startFollowing(client, threadId);
-        followed.set(threadId, opening);
-      }
-      const entry = await opening;
+      // A feed opened by another caller is shared only once the API says this caller may see the thread.
+      if (followed.has(threadId) && !(await unlessMissing(client.threads.get(threadId)))) return undefined;
+      const shared = followed.get(threadId);
+      const opening = shared ?? startFollowing(client, threadId);
+      if (!shared) followed.set(threadId, opening);
+      // An opening refused to the caller who started it is forgotten; a caller sharing it opens its own feed.
+      const entry = await opening.catch((error: unknown) => {
+        if (followed.get(threadId) === opening) followed.delete(threadId);
+        if (!shared) throw error;
+        return startFollowing(client, threadId);
+      });
       if (!entry) {
         if (followed.get(threadId) === opening) followed.delete(threadId);
         return undefined;
@@ -79,9 +84,16 @@ export function serverViewSource(client: Client): ViewSource {
   };
 }
 
+/** The API's answer, or undefined when it could not give one (an unknown thread); a refusal is thrown on. */
+const unlessMissing = <T>(call: Promise<T>): Promise<T | undefined> =>
+  call.catch((error: unknown) => {
+    if (refusal(error)) throw error;
+    return undefined;
+  });
+
 /** Loads a thread's checkpoint into a new feed and starts watching it; undefined for an unknown thread. */
 async function startFollowing(client: Client, threadId: string): Promise<Followed | undefined> {
-  const snapshot = await client.threads.getState<ViewState>(threadId).catch(() => undefined);
+  const snapshot = await unlessMissing(client.threads.getState<ViewState>(threadId));
   if (!snapshot) return undefined;
   const feed = new ViewFeed(threadId, snapshot.values?.goal ?? "");
   feed.load(viewStateOf(snapshot), true);
@@ -134,20 +146,45 @@ async function activeRun(client: Client, threadId: string, signal: AbortSignal):
   return undefined;
 }
 
-let own: ViewSource | undefined;
+/** Request headers that describe the hop to this server, not the caller: never sent on to the API. */
+const HOP_HEADERS = new Set([
+  "accept",
+  "accept-encoding",
+  "connection",
+  "content-length",
+  "content-type",
+  "expect",
+  "host",
+  "keep-alive",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+]);
+
+/** The caller's headers, its credentials among them, to send on to the API so that it authenticates the caller. */
+export function forwardedHeaders(request: Request): Record<string, string> {
+  return Object.fromEntries([...request.headers].filter(([name]) => !HOP_HEADERS.has(name.toLowerCase())));
+}
+
+let apiUrl: string | undefined;
+const followedHere: FollowedThreads = new Map();
 
 /**
- * The view source of this LangGraph server: its own API on loopback, at the port the server exports to its app as
- * `PORT` (never the origin a request names: its Host header is the client's to choose).
+ * The view source of this LangGraph server for one request: its own API on loopback, at the port the server exports
+ * to its app as `PORT` (never the origin a request names: its Host header is the client's to choose), called with
+ * the caller's own headers and no key of the server's, so the server's `auth` handler sees the caller: the same
+ * identity and the same per-user filters as on `/threads`.
  */
-export function ownViewSource(): ViewSource {
-  if (!own) {
+export function ownViewSource(request: Request): ViewSource {
+  if (!apiUrl) {
     const { port } = readEnvironment();
     if (!port)
       throw new ConfigError(
         "The web view cannot reach this server's API: PORT is not set (the LangGraph server sets it to the port it listens on).",
       );
-    own = serverViewSource(new Client({ apiUrl: `http://localhost:${port}` }));
+    apiUrl = `http://localhost:${port}`;
   }
-  return own;
+  const client = new Client({ apiUrl, apiKey: null, defaultHeaders: forwardedHeaders(request) });
+  return serverViewSource(client, followedHere);
 }

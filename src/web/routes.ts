@@ -22,11 +22,28 @@ const HEARTBEAT_MS = 15_000;
 const html = (body: string, status = 200) =>
   new Response(body, { status, headers: { "content-type": "text/html; charset=utf-8" } });
 
+/** The status of an error that is the caller's credentials refused (401) or lacking a right (403), if it is one. */
+export function refusal(error: unknown): 401 | 403 | undefined {
+  const status = (error as { status?: unknown } | undefined)?.status;
+  return status === 401 || status === 403 ? status : undefined;
+}
+
 /**
  * Answers the web view's routes under `/ui` (the thread list, a thread's page, its event stream and re-drive,
- * the assets); undefined for any other path, so the caller can pass it on.
+ * the assets); undefined for any other path, so the caller can pass it on. A source that refuses the caller
+ * (401, 403) is answered with its status.
  */
 export async function handleUi(request: Request, source: ViewSource): Promise<Response | undefined> {
+  try {
+    return await route(request, source);
+  } catch (error) {
+    const status = refusal(error);
+    if (!status) throw error;
+    return Response.json({ error: (error as Error).message }, { status });
+  }
+}
+
+async function route(request: Request, source: ViewSource): Promise<Response | undefined> {
   const path = new URL(request.url).pathname;
   if (path === UI_BASE || path === `${UI_BASE}/`) return html(threadListPage(await source.threads()));
   if (path.startsWith(`${UI_BASE}/assets/`)) return assetResponse(path.slice(`${UI_BASE}/assets/`.length));
@@ -57,10 +74,11 @@ async function redrive(request: Request, source: ViewSource, threadId: string): 
     );
   }
   try {
+    if (!(await source.has(threadId))) return Response.json({ error: `No thread "${threadId}".` }, { status: 404 });
     await source.redrive(threadId, taskIds);
     return Response.json({ ok: true }, { status: 202 });
   } catch (error) {
-    const status = error instanceof OrchestratorError ? 409 : 500;
+    const status = refusal(error) ?? (error instanceof OrchestratorError ? 409 : 500);
     return Response.json({ error: (error as Error).message }, { status });
   }
 }

@@ -3,7 +3,8 @@ import { resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const TSX = pathToFileURL(resolve(ROOT, "node_modules/tsx/dist/loader.mjs")).href;
+/** tsx's loader, for `node --import` (how the CLI's own tests start it). */
+export const TSX = pathToFileURL(resolve(ROOT, "node_modules/tsx/dist/loader.mjs")).href;
 const MAIN = resolve(ROOT, "src/cli/main.ts");
 /** The other commands' entry points, for {@link CliProcessOptions.entry}. */
 export const ENTRIES = {
@@ -11,6 +12,7 @@ export const ENTRIES = {
   executor: resolve(ROOT, "src/cli/executor.ts"),
   queue: resolve(ROOT, "src/cli/queue-status.ts"),
   taskWorker: resolve(ROOT, "src/cli/task-worker.ts"),
+  prune: resolve(ROOT, "src/cli/prune.ts"),
 } as const;
 /** How long one CLI run may take by default. */
 export const CLI_DEADLINE_MS = 60_000;

@@ -18,7 +18,7 @@ export interface DevServerOptions {
   cwd?: string;
   /** Environment of the server, over the inherited one. */
   env?: Record<string, string>;
-  /** How long to wait for the server to answer `GET /ok` (default 45 s). */
+  /** How long to wait for the server to answer `GET /info` (open under custom auth; default 45 s). */
   bootTimeoutMs?: number;
   /** More arguments for `langgraphjs dev`, e.g. `["--config", "test/fixtures/x/langgraph.json"]`. */
   args?: string[];
@@ -120,14 +120,14 @@ async function waitUntilReady(
     if (/EADDRINUSE|Failed to launch server/.test(output()))
       throw new Error(`the dev server failed to start:\n${tail()}`);
     try {
-      const response = await fetch(`${url}/ok`, { signal: AbortSignal.timeout(1_000) });
+      const response = await fetch(`${url}/info`, { signal: AbortSignal.timeout(1_000) });
       if (response.ok) return;
     } catch {
       // not listening yet
     }
     await new Promise((done) => setTimeout(done, 200));
   }
-  throw new Error(`the dev server did not answer ${url}/ok within ${timeoutMs} ms:\n${tail()}`);
+  throw new Error(`the dev server did not answer ${url}/info within ${timeoutMs} ms:\n${tail()}`);
 }
 
 function killGroup(pid: number, signal: NodeJS.Signals): void {

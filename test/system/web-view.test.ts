@@ -22,6 +22,7 @@ import {
   type RequestView,
 } from "../helpers/openai-server.js";
 import { httpError, scriptedProvider } from "../helpers/scripted-model.js";
+import { rawGet } from "../helpers/raw-http.js";
 import { deferred, waitFor, within, type Deferred } from "../helpers/wait.js";
 
 describe("the web view in Chromium, served the way the CLI serves it", () => {
@@ -429,6 +430,30 @@ describe("the web view on the LangGraph dev server (http.app)", () => {
     await screenshot(page, "web-view-dev-server");
     await page.close();
     expect(browser.errors).toEqual([]);
+  });
+
+  it("grants CORS for a re-drive to Studio and loopback pages only, and serves /ui only to loopback Host names", async () => {
+    const preflight = async (origin: string) =>
+      (
+        await fetch(`${server.url}/ui/threads/t/redrive`, {
+          method: "OPTIONS",
+          headers: {
+            origin,
+            "access-control-request-method": "POST",
+            "access-control-request-headers": "content-type",
+          },
+        })
+      ).headers.get("access-control-allow-origin");
+    const origins = ["http://evil.example", "https://smith.langchain.com", "http://localhost:3000", "null"];
+    expect(await Promise.all(origins.map(preflight))).toEqual([
+      null,
+      "https://smith.langchain.com",
+      "http://localhost:3000",
+      null,
+    ]);
+    expect((await rawGet(server.port, "/ui", `attacker.example:${server.port}`)).status).toBe(403);
+    expect((await rawGet(server.port, "/ui", "[")).status).toBe(400);
+    expect((await rawGet(server.port, "/ui", `localhost:${server.port}`)).status).toBe(200);
   });
 });
 

@@ -323,7 +323,7 @@ describe("a page that leaves while its feed is opening", () => {
 });
 
 describe("the web view on a LangGraph server (http.app)", () => {
-  it("reads threads from the server's own API at PORT on loopback, whatever Host a request names", async () => {
+  it("reads threads from the server's own API at PORT on loopback, and refuses a request naming a foreign Host", async () => {
     const seen: string[] = [];
     const api = createServer((request, response) => {
       seen.push(`${request.method} ${request.headers.host} ${request.url}`);
@@ -338,13 +338,14 @@ describe("the web view on a LangGraph server (http.app)", () => {
     const { port } = api.address() as AddressInfo;
     vi.stubEnv("PORT", String(port));
     try {
-      const forged = { host: "attacker.invalid:9" };
-      const response = await app.fetch(new Request("http://attacker.invalid:9/ui", { headers: forged }));
+      const forged = { host: `attacker.invalid:${port}` };
+      const refused = await app.fetch(new Request(`http://attacker.invalid:${port}/ui`, { headers: forged }));
+      expect(refused.status).toBe(403);
+      const own = { host: `127.0.0.1:${port}` };
+      const response = await app.fetch(new Request(`http://127.0.0.1:${port}/ui`, { headers: own }));
       expect(response.status).toBe(200);
       expect(await response.text()).toContain("own goal");
-      const again = await app.fetch(new Request("http://other.invalid/ui", { headers: { host: "other.invalid" } }));
-      expect(again.status).toBe(200);
-      expect(seen).toEqual([`POST localhost:${port} /threads/search`, `POST localhost:${port} /threads/search`]);
+      expect(seen).toEqual([`POST localhost:${port} /threads/search`]);
     } finally {
       vi.unstubAllEnvs();
       api.close();
