@@ -127,20 +127,22 @@ async function adoptStreamedPlan(
       ...askReview(chosen.request),
     };
   }
-  const { tasks, table, dropped } = adoptPlan(chosen.specs, chosen.source, round.emit, notes);
+  const { table, dropped } = adoptPlan(chosen.specs, chosen.source, round.emit, notes);
   const early = keepStartedTasks(table, launched, state.results, notes);
   const orchestrationUsage = addUsage(addUsage(state.orchestrationUsage, chosen.usage), early.discardedUsage);
   const adopted = { ...state, tasks: table, results: early.results, orchestrationUsage };
   const next = await runRound({ ...round, state: adopted });
+  const board = { ...table, ...(next.tasks as State["tasks"]) };
   return {
     ...next,
     ...cleared,
-    ...announcePlan(settings, tasks, state.runId),
+    // Announced with the statuses the early tasks reached: the plan shows as it stands, not as it started.
+    ...announcePlan(settings, Object.values(board).sort((a, b) => a.order - b.order), state.runId),
     planSource: chosen.source,
     droppedEdges: dropped,
     // A round that stops at a run budget leaves the usage as it was: the planner's call is counted here then.
     orchestrationUsage: next.orchestrationUsage ?? orchestrationUsage,
-    tasks: new Overwrite({ ...table, ...(next.tasks as State["tasks"]) }),
+    tasks: new Overwrite(board),
     results: new Overwrite({ ...early.results, ...(next.results as State["results"] | undefined) }),
   };
 }

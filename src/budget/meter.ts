@@ -32,6 +32,11 @@ export class RunMeter {
     return budgetExceeded(this.budgets, this.used(), this.startedAt, now);
   }
 
+  /** Why the run stops at its deadline (a timer may fire a moment early: the budget is read at the deadline at least). */
+  deadlineReason(): string {
+    return this.reached(Math.max(Date.now(), this.deadlineAt ?? 0)) ?? "the deadline passed";
+  }
+
   /** The deadline in epoch ms, if the run has one. */
   get deadlineAt(): number | undefined {
     return this.budgets.deadlineMs > 0 && this.startedAt
@@ -77,10 +82,7 @@ export class RunMeter {
     const at = this.deadlineAt;
     if (at === undefined) return signal;
     const controller = new AbortController();
-    const expire = () =>
-      controller.abort(
-        new RunBudgetReachedError(this.reached() ?? `the deadline of ${this.budgets.deadlineMs} ms passed`),
-      );
+    const expire = () => controller.abort(new RunBudgetReachedError(this.deadlineReason()));
     // Unref'd: a run that ends before its deadline leaves nothing keeping the process alive.
     setTimeout(expire, Math.max(0, at - Date.now())).unref();
     return signal ? AbortSignal.any([signal, controller.signal]) : controller.signal;

@@ -222,6 +222,8 @@ export const TURNS_OFF: Record<string, string> = {
     "Turns off chain dispatch: in waves, a task's only newly-ready dependent waits for the next wave instead of " +
     "running right after it in the same worker.",
   announcePlan: "Turns off the plan announcement: no AI message listing the plan's tasks is added to `messages`.",
+  streamPlan:
+    "Turns off streamed planning: no task starts before the planner has written the whole plan and it is validated.",
 };
 
 /** The --help text, generated from the settings schema. */

@@ -11,12 +11,21 @@ import { awaitsExpansion } from "./expansion.js";
 import { meteredModel, type RunMeter } from "../budget/meter.js";
 import type { PlanFeed, PoolStep } from "../workers/pool.js";
 
-/** Whether the run's first plan streams into a pool: eager dispatch, `streamPlan`, a planner, no review first. */
-export const streamsPlan = (settings: Settings, state: Pick<State, "plan">, deps: OrchestratorDeps): boolean =>
+/**
+ * Whether the run's first plan streams into a pool: eager dispatch, `streamPlan`, a planner, no review first, and not
+ * a chat turn whose plan is announced (a chat shows the plan before the work and its progress after each round; a
+ * streamed plan could only be shown once its pool has landed).
+ */
+export const streamsPlan = (
+  settings: Settings,
+  state: Pick<State, "plan" | "chatTurn">,
+  deps: OrchestratorDeps,
+): boolean =>
   settings.streamPlan &&
   settings.scheduling === "continuous" &&
   !settings.reviewPlan &&
   !state.plan &&
+  !(settings.announcePlan && state.chatTurn) &&
   deps.models.configured;
 
 /** A pool step of a planned task: its first dispatch, no results yet. */

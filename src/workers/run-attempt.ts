@@ -22,7 +22,7 @@ function stopOf(number: number, timeoutMs: number, options: ExecuteOptions): { i
   if (toDeadline <= timeoutMs)
     return {
       inMs: Math.max(0, toDeadline),
-      reason: () => new RunBudgetReachedError(options.meter!.reached() ?? "the deadline passed"),
+      reason: () => new RunBudgetReachedError(options.meter!.deadlineReason()),
     };
   return {
     inMs: timeoutMs,
