@@ -143,7 +143,9 @@ describe("the web view in Chromium, served the way the CLI serves it", () => {
 });
 
 describe("the web view of a run a worker interrupts, in Chromium", () => {
-  it("shows what the worker asks while the run waits, and the task done once it is answered", async () => {
+  it("shows what the worker asks while the run waits, and the task done once it is answered", {
+    timeout: 60_000,
+  }, async () => {
     const asker = new StateGraph(MessagesAnnotation)
       .addNode("ask", () => ({ messages: [new AIMessage(`It is ${String(interrupt({ question: "Which city?" }))}.`)] }))
       .addEdge(START, "ask")
