@@ -137,7 +137,11 @@ async function adoptStreamedPlan(
     ...next,
     ...cleared,
     // Announced with the statuses the early tasks reached: the plan shows as it stands, not as it started.
-    ...announcePlan(settings, Object.values(board).sort((a, b) => a.order - b.order), state.runId),
+    ...announcePlan(
+      settings,
+      Object.values(board).sort((a, b) => a.order - b.order),
+      state.runId,
+    ),
     planSource: chosen.source,
     droppedEdges: dropped,
     // A round that stops at a run budget leaves the usage as it was: the planner's call is counted here then.
