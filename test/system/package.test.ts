@@ -159,5 +159,5 @@ describe("the installed package", () => {
     const { stdout } = await run("npx", ["orchestrator", "--help"], { cwd: consumer, timeout: MINUTES });
     expect(stdout).toMatch(/^Usage: orchestrator "<goal>" \[options\]/);
     expect(existsSync(join(consumer, "node_modules/tsx"))).toBe(false);
-  });
+  }, MINUTES);
 });
