@@ -155,9 +155,13 @@ describe("the installed package", () => {
     7 * MINUTES,
   );
 
-  it("runs `npx orchestrator --help` as compiled JavaScript, with no tsx installed", async () => {
-    const { stdout } = await run("npx", ["orchestrator", "--help"], { cwd: consumer, timeout: MINUTES });
-    expect(stdout).toMatch(/^Usage: orchestrator "<goal>" \[options\]/);
-    expect(existsSync(join(consumer, "node_modules/tsx"))).toBe(false);
-  }, MINUTES);
+  it(
+    "runs `npx orchestrator --help` as compiled JavaScript, with no tsx installed",
+    async () => {
+      const { stdout } = await run("npx", ["orchestrator", "--help"], { cwd: consumer, timeout: MINUTES });
+      expect(stdout).toMatch(/^Usage: orchestrator "<goal>" \[options\]/);
+      expect(existsSync(join(consumer, "node_modules/tsx"))).toBe(false);
+    },
+    MINUTES,
+  );
 });
