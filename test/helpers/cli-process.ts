@@ -57,7 +57,11 @@ export function spawnCli(args: readonly string[], options: CliProcessOptions = {
   const exited = new Promise<CliRun>((resolveRun, reject) => {
     const deadline = setTimeout(() => {
       child.kill("SIGKILL");
-      reject(new Error(`the CLI was still running after ${deadlineMs} ms; stderr so far:\n${stderr}`));
+      reject(
+        new Error(
+          `the CLI was still running after ${deadlineMs} ms; stderr so far:\n${stderr}\nstdout so far:\n${stdout}`,
+        ),
+      );
     }, deadlineMs);
     let stderr = "";
     let stdout = "";
