@@ -20,6 +20,8 @@ export class PlanStreamHandler extends BaseCallbackHandler {
   lc_prefer_streaming = true;
   private text = "";
   private handedOut = 0;
+  /** A "{" came since the last task was handed out: the next task may have begun (parsing every token is quadratic). */
+  private opened = false;
 
   constructor(private readonly onTask: (task: unknown) => void) {
     super();
@@ -36,11 +38,15 @@ export class PlanStreamHandler extends BaseCallbackHandler {
   ): void {
     const chunk = (fields?.chunk as { message?: AIMessageChunk } | undefined)?.message;
     const args = chunk?.tool_call_chunks?.filter((call) => (call.index ?? 0) === 0).map((call) => call.args ?? "");
-    this.text += args?.length ? args.join("") : token;
+    const piece = args?.length ? args.join("") : token;
+    this.text += piece;
+    this.opened ||= piece.includes("{");
+    if (!this.opened) return;
     const tasks = partialPlanTasks(this.text);
-    if (!tasks) return;
+    if (!tasks || tasks.length - 1 <= this.handedOut) return;
     // A task is complete once the next one has started: partial parsing closes whatever is still open.
     for (; this.handedOut < tasks.length - 1; this.handedOut++) this.onTask(tasks[this.handedOut]);
+    this.opened = false;
   }
 }
 
