@@ -5,7 +5,7 @@ import { EXIT } from "./exit-codes.js";
 import { type CliIO, isEntryPoint, processIO } from "./io.js";
 import { runLocal } from "./local-run.js";
 import { isQueued, runQueued } from "./queued.js";
-import { exitOnLateSignal } from "./shutdown.js";
+import { exitOnLateSignal, signalsOncePerPress } from "./shutdown.js";
 import { plainTextIO } from "./terminal-text.js";
 
 export type { CliIO } from "./io.js";
@@ -20,7 +20,7 @@ const defaultIO: CliIO = {
   get rows() {
     return process.stderr.rows;
   },
-  signals: process,
+  signals: signalsOncePerPress(),
   exit: (code) => process.exit(code),
 };
 

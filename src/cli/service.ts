@@ -6,6 +6,7 @@ import { loadWorkersFile, serverRegistry } from "../workers/workers-file.js";
 import { parseFlags } from "./args.js";
 import type { CliIO } from "./io.js";
 import { EXIT } from "./exit-codes.js";
+import { signalsOncePerPress } from "./shutdown.js";
 
 /** What every queue service (executor, task worker) is told on its command line. */
 export interface ServiceFlags {
@@ -130,6 +131,6 @@ export async function serveUntilSignal(
 /** The process's own IO, signals and exit, for the service commands. */
 export const serviceIO = (base: Omit<CliIO, "signals" | "exit">): CliIO => ({
   ...base,
-  signals: process,
+  signals: signalsOncePerPress(),
   exit: (code) => process.exit(code),
 });

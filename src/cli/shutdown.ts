@@ -1,5 +1,56 @@
+import { EventEmitter } from "node:events";
 import { EXIT } from "./exit-codes.js";
 import type { CliIO } from "./io.js";
+
+/** Where a command's SIGINT and SIGTERM come from. */
+export type SignalSource = NonNullable<CliIO["signals"]>;
+
+/** How long after a signal the same signal is that one again, relayed: npm sends it within milliseconds. */
+export const RELAY_WINDOW_MS = 1_000;
+
+/**
+ * The process's SIGINT and SIGTERM, once per press. A terminal sends Ctrl-C to its whole foreground process group,
+ * and a wrapper in that group (`npm start`, `npm run`, npx) relays it to its child as well: one press reaches the CLI
+ * twice, which would cancel a run that was asked to drain, or kill a service that was asked to close. A signal within
+ * `windowMs` of the same signal taken last is dropped; a different signal always counts. Listens to `source` only
+ * while it has listeners of its own, so that without them a signal acts as it would without this.
+ */
+export function signalsOncePerPress(
+  source: SignalSource = process,
+  windowMs = RELAY_WINDOW_MS,
+  now: () => number = Date.now,
+): SignalSource {
+  const listeners = new EventEmitter();
+  const taken = new Map<string, number>();
+  const forwarders = new Map<string, () => void>();
+  const forward = (signal: string) => () => {
+    const at = now();
+    const last = taken.get(signal);
+    if (last !== undefined && at - last < windowMs) return;
+    taken.set(signal, at);
+    listeners.emit(signal);
+  };
+  const signals = {
+    on(signal: string, listener: () => void) {
+      if (!forwarders.has(signal)) {
+        forwarders.set(signal, forward(signal));
+        source.on(signal as NodeJS.Signals, forwarders.get(signal)!);
+      }
+      listeners.on(signal, listener);
+      return signals;
+    },
+    off(signal: string, listener: () => void) {
+      listeners.off(signal, listener);
+      const forwarder = forwarders.get(signal);
+      if (forwarder && listeners.listenerCount(signal) === 0) {
+        source.off(signal as NodeJS.Signals, forwarder);
+        forwarders.delete(signal);
+      }
+      return signals;
+    },
+  };
+  return signals as unknown as SignalSource;
+}
 
 /** What the CLI does on SIGINT/SIGTERM while a run is in flight. */
 export interface ShutdownSteps {
@@ -19,8 +70,8 @@ export interface Shutdown {
 /**
  * Graceful shutdown: the first SIGINT/SIGTERM drains the run (the current step finishes and is checkpointed);
  * the second cancels it (model calls in flight are aborted, the run ends and the process exits by itself, its
- * output and run log complete); a third exits at once, with 130, or with the run's code once it ended. A signal
- * relayed by a wrapper (npm, tsx) after the first one counts as another.
+ * output and run log complete); a third exits at once, with 130, or with the run's code once it ended. A Ctrl-C that
+ * a wrapper (npm) relays counts once when the signals come through {@link signalsOncePerPress}, as the CLI's do.
  */
 export function onShutdown(io: CliIO, steps: ShutdownSteps): Shutdown {
   let received = 0;

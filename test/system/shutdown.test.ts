@@ -1,13 +1,17 @@
+import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { main } from "../../src/cli/main.js";
 import { signalledCli } from "../helpers/cli-io.js";
 import { CLI_DEADLINE_MS, runCli } from "../helpers/cli-process.js";
 import { describeRequest, startOpenAIServer, type OpenAIServer } from "../helpers/openai-server.js";
 import { scriptedProvider } from "../helpers/scripted-model.js";
 import { deferred, within, type Deferred } from "../helpers/wait.js";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 describe("graceful shutdown of the CLI", () => {
   let server: OpenAIServer;
@@ -147,6 +151,47 @@ describe("graceful shutdown of the CLI", () => {
       });
     },
     2 * CLI_DEADLINE_MS + 10_000,
+  );
+
+  it(
+    "drains, and does not cancel, when one Ctrl-C under `npm start` reaches the CLI twice (from the terminal and relayed by npm)",
+    async () => {
+      const research = deferred();
+      holdResearch(research.promise);
+      const child = spawn("npm", ["start", "--silent", "--", ...args("relayed")], {
+        cwd: ROOT,
+        detached: true,
+        env: { ...process.env, ...env(), LANGSMITH_TRACING: "false" },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let stderr = "";
+      const started = deferred();
+      const stopping = deferred();
+      child.stderr.on("data", (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (stderr.includes("started   research")) started.resolve();
+        if (stderr.includes("Stopping after the current step")) stopping.resolve();
+      });
+      const closed = new Promise<number | null>((done) => child.on("close", done));
+      try {
+        await within(started.promise, CLI_DEADLINE_MS, "the research task to start");
+        // As a terminal sends Ctrl-C: to the whole foreground process group, npm and the CLI both; npm relays it.
+        process.kill(-child.pid!, "SIGINT");
+        await within(stopping.promise, CLI_DEADLINE_MS, "the CLI to take the signal");
+        // npm's relay can come as late as this, after the CLI took the terminal's signal (the two merge when the CLI
+        // has not run in between): sent here, the CLI always gets the press twice.
+        const cli = Number(readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, "utf8").trim().split(" ")[0]);
+        process.kill(cli, "SIGINT");
+      } finally {
+        research.resolve();
+        hold = undefined;
+      }
+      const code = await within(closed, CLI_DEADLINE_MS, "npm start to exit");
+      expect(stderr).not.toContain("Cancelling");
+      expect(code).toBe(130);
+      expect(stderr.indexOf("done      research")).toBeGreaterThan(stderr.indexOf("Stopping after the current step"));
+    },
+    3 * CLI_DEADLINE_MS,
   );
 
   it("exits at once on a third signal, when cancelling has not ended the run yet", async () => {
