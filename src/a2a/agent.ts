@@ -4,7 +4,7 @@ import { DefaultRequestHandler, InMemoryTaskStore } from "@a2a-js/sdk/server";
 import type { WorkerCatalog } from "../index.js";
 import { agentCard, orchestratorCard } from "./card.js";
 import { type A2aRuns, OrchestratorExecutor } from "./executor.js";
-import { a2aRoutes, listen } from "./http.js";
+import { a2aRoutes, type CallerOf, listen } from "./http.js";
 
 /** What the agent serves: the runs, and the registry its card lists as skills. */
 export interface A2aAgentOptions {
@@ -12,6 +12,8 @@ export interface A2aAgentOptions {
   registry: WorkerCatalog;
   /** The agent's name on its card. */
   name?: string;
+  /** Who each request comes from: the SDK keeps tasks per caller (default: one unauthenticated caller). */
+  callerOf?: CallerOf;
 }
 
 /** The agent's routes (card and JSON-RPC) for `url`, the address its card gives (where the routes are mounted). */
@@ -20,7 +22,7 @@ export function a2aAgentRoutes(options: A2aAgentOptions, url: string) {
   const executor = new OrchestratorExecutor(options.runs);
   const handler = new DefaultRequestHandler(card, new InMemoryTaskStore(), executor);
   return {
-    routes: a2aRoutes(handler),
+    routes: a2aRoutes(handler, options.callerOf),
     setUrl: (served: string) => {
       for (const face of card.supportedInterfaces) face.url = served;
     },

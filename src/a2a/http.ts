@@ -17,6 +17,7 @@ import {
   defaultServerCallContextBuilder,
   JsonRpcTransportHandler,
   UnauthenticatedUser,
+  type User,
   validateVersion,
 } from "@a2a-js/sdk/server";
 import { Hono } from "hono";
@@ -48,11 +49,15 @@ function sseStream(events: AsyncGenerator<unknown>, id: unknown, mapError: (erro
   return new Response(body, { headers: SSE_HEADERS });
 }
 
+/** Who a request comes from, as the SDK keeps tasks: each caller sees and cancels only its own. */
+export type CallerOf = (headers: Headers) => User;
+
 /**
  * The A2A routes of an agent: `GET /.well-known/agent-card.json` and the JSON-RPC endpoint `POST /` (A2A 1.0; a
  * request without an `A2A-Version` header, or with 0.3, is answered in A2A 0.3 as the SDK's compatibility layer does).
+ * `callerOf` names the caller (default: everyone is the same unauthenticated one).
  */
-export function a2aRoutes(handler: A2ARequestHandler): Hono {
+export function a2aRoutes(handler: A2ARequestHandler, callerOf: CallerOf = () => new UnauthenticatedUser()): Hono {
   const current = new JsonRpcTransportHandler(handler);
   const legacy = new LegacyJsonRpcTransportHandler(handler);
   const app = new Hono();
@@ -68,7 +73,7 @@ export function a2aRoutes(handler: A2ARequestHandler): Hono {
     try {
       const context = defaultServerCallContextBuilder({
         extensions: Extensions.parseServiceParameter(c.req.header(HTTP_EXTENSION_HEADER)),
-        user: new UnauthenticatedUser(),
+        user: callerOf(c.req.raw.headers),
         headers: Object.fromEntries(c.req.raw.headers),
         requestedVersion: version,
       });

@@ -4,7 +4,7 @@ import { Hono } from "hono";
 import { readEnvironment } from "../env.js";
 import { serverRegistry } from "../workers/workers-file.js";
 import { a2aAgentRoutes } from "./agent.js";
-import { serverRuns } from "./server-runs.js";
+import { credentialsCaller, serverRuns } from "./server-runs.js";
 
 /** Where the agent is mounted on the server. */
 export const A2A_MOUNT = "/a2a";
@@ -14,7 +14,7 @@ let mounted: Hono | undefined;
 /**
  * Answers an A2A request to the server (its path under `/a2a`). The agent runs the server's `orchestrator` graph
  * through the server's own API on loopback (at the `PORT` the server exports), passing the caller's credentials on,
- * so the server's auth decides what it may run. The card names the origin each request was made to (only that
+ * so the server's auth decides what it may run; a task is seen only by the credentials that started it. The card names the origin each request was made to (only that
  * caller sees it). A 503 says why when the server's API cannot be reached.
  */
 export async function a2aOnServer(request: Request): Promise<Response> {
@@ -24,7 +24,10 @@ export async function a2aOnServer(request: Request): Promise<Response> {
   const own = `http://localhost:${port}`;
   mounted ??= new Hono().route(
     A2A_MOUNT,
-    a2aAgentRoutes({ runs: serverRuns(own), registry: serverRegistry() }, `${own}${A2A_MOUNT}`).routes,
+    a2aAgentRoutes(
+      { runs: serverRuns(own), registry: serverRegistry(), callerOf: credentialsCaller },
+      `${own}${A2A_MOUNT}`,
+    ).routes,
   );
   const url = new URL(request.url);
   if (request.method !== "GET" || url.pathname !== `${A2A_MOUNT}/${AGENT_CARD_PATH}`) return mounted.fetch(request);

@@ -1,4 +1,6 @@
 /** A2A tasks as runs on a LangGraph server, through its own API: each task's thread is one of the server's threads. */
+import { createHash } from "node:crypto";
+import type { User } from "@a2a-js/sdk/server";
 import { Client } from "@langchain/langgraph-sdk";
 import { pendingReview, summarize, workerInterrupt } from "../app/run.js";
 import { isOrchestratorEvent } from "../events.js";
@@ -8,6 +10,18 @@ import type { A2aRunRequest, A2aRuns } from "./executor.js";
 
 /** The caller's credentials, passed on to the server's API so that its auth decides what the caller may run. */
 const CREDENTIAL_HEADERS = ["authorization", "x-api-key", "cookie"];
+
+/**
+ * The caller of an A2A request to the server, as the credentials it sends (a digest of them). The SDK keeps each
+ * caller's tasks apart: a task can be read, cancelled or continued only with the credentials that started it, while
+ * the server's auth decides what those may run. A caller that sends none is the one caller without credentials.
+ */
+export function credentialsCaller(headers: Headers): User {
+  const sent = CREDENTIAL_HEADERS.map((name) => `${name}\0${headers.get(name) ?? ""}`).join("\n");
+  const userName = `credentials:${createHash("sha256").update(sent).digest("hex")}`;
+  // Not known to be valid: only the server's auth, on each run, says whether they are.
+  return { isAuthenticated: false, userName };
+}
 
 /**
  * Runs A2A tasks on the LangGraph server at `apiUrl` (the dev server's own API on loopback) as runs of `assistantId`,

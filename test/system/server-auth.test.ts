@@ -1,9 +1,17 @@
+import { TaskState, type Task } from "@a2a-js/sdk";
+import {
+  ClientFactory,
+  ClientFactoryOptions,
+  DefaultAgentCardResolver,
+  JsonRpcTransportFactory,
+} from "@a2a-js/sdk/client";
 import { Client } from "@langchain/langgraph-sdk";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { launchBrowser, taskStatus, type Browser } from "../helpers/browser.js";
 import { startDevServer, type DevServer } from "../helpers/dev-server.js";
 import { task } from "../helpers/fixtures.js";
 import { describeRequest, startOpenAIServer, type OpenAIServer } from "../helpers/openai-server.js";
+import { a2aMessage, dataPart, partsText, textPart } from "../../src/workers/a2a-parts.js";
 
 /** A user's key as test/fixtures/auth/auth.ts knows it. */
 const KEYS = { alice: "key-alice", bob: "key-bob" } as const;
@@ -120,5 +128,63 @@ describe("the web view on a dev server with custom auth (auth.path in langgraph.
     expect(refused?.status()).toBe(401);
     expect(await stranger.content()).not.toContain("the goal of bob");
     await stranger.close();
+  });
+
+  describe("the A2A agent at /a2a", () => {
+    /** The `@a2a-js/sdk` client, sending the user's key on every request (or none). */
+    const a2aClient = (user?: keyof typeof KEYS) => {
+      const fetchImpl: typeof fetch = (input, init) => {
+        const headers = new Headers(init?.headers);
+        if (user) headers.set("x-api-key", KEYS[user]);
+        return fetch(input, { ...init, headers });
+      };
+      const options = ClientFactoryOptions.createFrom(ClientFactoryOptions.default, {
+        transports: [new JsonRpcTransportFactory({ fetchImpl })],
+        cardResolver: new DefaultAgentCardResolver({ fetchImpl }),
+      });
+      return new ClientFactory(options).createFromUrl(`${server.url}/a2a/`);
+    };
+    const send = async (user: keyof typeof KEYS | undefined, goal: string) =>
+      (await a2aClient(user)).sendMessage({
+        tenant: "",
+        message: a2aMessage("user", [
+          textPart(goal),
+          dataPart({ plan: { tasks: [task("notes", [], { worker: "researcher" })] } }),
+        ]),
+        configuration: undefined,
+        metadata: undefined,
+      });
+
+    it("runs a caller's task as that caller: the thread is theirs, and another user's key cannot read it", async () => {
+      const task = (await send("alice", "the goal of alice, over A2A")) as Task;
+      expect(task.status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
+      expect(partsText(task.artifacts[0]?.parts)).toContain("the answer");
+      const alice = new Client({ apiUrl: server.url, apiKey: KEYS.alice });
+      const thread = await alice.threads.get<{ goal: string }>(task.id);
+      expect([thread.metadata?.owner, thread.values?.goal]).toEqual(["alice", "the goal of alice, over A2A"]);
+      const bob = new Client({ apiUrl: server.url, apiKey: KEYS.bob });
+      await expect(bob.threads.get(task.id)).rejects.toThrow(/404/);
+      // Over A2A, Bob's key finds no such task, to read or to cancel; Alice's finds it.
+      const asBob = await a2aClient("bob");
+      await expect(asBob.getTask({ tenant: "", id: task.id, historyLength: undefined })).rejects.toThrow(/not found/i);
+      await expect(asBob.cancelTask({ tenant: "", id: task.id, metadata: undefined })).rejects.toThrow(/not found/i);
+      const asAlice = await a2aClient("alice");
+      const read = await asAlice.getTask({ tenant: "", id: task.id, historyLength: undefined });
+      expect(read.status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
+    });
+
+    it("runs nothing for a caller without a key", async () => {
+      const before = (await new Client({ apiUrl: server.url, apiKey: KEYS.alice }).threads.search({ limit: 100 }))
+        .length;
+      const outcome = await send(undefined, "the goal of a stranger").then(
+        (result) => ({ state: (result as Task).status?.state }),
+        (error: Error) => ({ error: error.message }),
+      );
+      expect(outcome).not.toEqual({ state: TaskState.TASK_STATE_COMPLETED });
+      expect(JSON.stringify(outcome)).toMatch(/401|auth|key/i);
+      const after = await new Client({ apiUrl: server.url, apiKey: KEYS.alice }).threads.search({ limit: 100 });
+      expect(after.length).toBe(before);
+      expect(model.requests.some((request) => JSON.stringify(request.body).includes("a stranger"))).toBe(false);
+    });
   });
 });
