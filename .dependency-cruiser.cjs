@@ -9,9 +9,9 @@
  * kernel: it imports only workers/, plan/ and root files, and only cli/ imports it. server/ may import
  * cli/ (the dev-server launcher's entry-point check), never the reverse. cli/ may import queue/ (the
  * --queue, executor, task-worker and status commands), never the reverse. src/web/ is the web view both
- * serve (view model, layout, page, routes): it imports only root files, and only cli/ and server/ import it.
+ * serve (view model, layout, page, routes): it imports only root files, and only cli/, server/ and a2a/ import it.
  * src/a2a/ serves the orchestrator as an A2A agent (an entry point beside cli/ and server/): it imports cli/ (exit
- * codes, flags), index and the kernel; server/ may import it (the dev server's /a2a mount). The A2A worker kind lives
+ * codes, flags), web/ (the loopback Host check), index and the kernel; server/ may import it (the dev server's /a2a mount). The A2A worker kind lives
  * in workers/.
  * src/app/ is the only src/ folder that imports graphs/. No cycles. Type-only imports count (tsPreCompilationDeps).
  * test/** is exempt from layering, but its imports of project files must resolve.
@@ -146,8 +146,8 @@ module.exports = {
     onlyImports(
       "a2a-imports-only-below",
       A2A,
-      [A2A, CLI, INDEX, ...KERNEL],
-      "src/a2a/ imports cli/, index and the kernel; never server/, queue/, web/ or examples/.",
+      [A2A, CLI, WEB, INDEX, ...KERNEL],
+      "src/a2a/ imports cli/, web/ (the loopback Host check), index and the kernel; never server/, queue/ or examples/.",
     ),
     onlyImports(
       "queue-imports-only-below",

@@ -4,7 +4,11 @@ import { DefaultRequestHandler, InMemoryTaskStore } from "@a2a-js/sdk/server";
 import type { WorkerCatalog } from "../index.js";
 import { agentCard, orchestratorCard } from "./card.js";
 import { type A2aRuns, OrchestratorExecutor } from "./executor.js";
+import { foreignHostResponse, isLoopbackHost } from "../web/host.js";
 import { a2aRoutes, type CallerOf, listen } from "./http.js";
+
+/** Addresses only this machine can reach: an agent listening on one answers only to loopback names. */
+const LOOPBACK_ADDRESSES = new Set(["127.0.0.1", "localhost", "::1"]);
 
 /** What the agent serves: the runs, and the registry its card lists as skills. */
 export interface A2aAgentOptions {
@@ -37,13 +41,26 @@ export interface ServedAgent {
   close(): Promise<void>;
 }
 
-/** Serves the agent on `port` (0: any free one) of `host`; its card names `publicUrl`, else the address it listens on. */
+/**
+ * Serves the agent on `port` (0: any free one) of `host`; its card names `publicUrl`, else the address it listens on.
+ * On a loopback address it answers only requests naming a loopback host with its port (or `publicUrl`'s host), so
+ * that a web page cannot reach it by DNS rebinding.
+ */
 export async function serveA2aAgent(
   options: A2aAgentOptions & { port?: number; host?: string; publicUrl?: string },
 ): Promise<ServedAgent> {
   const host = options.host ?? "127.0.0.1";
   const agent = a2aAgentRoutes(options, options.publicUrl ?? "");
-  const server = await listen(agent.routes.fetch, options.port ?? 0, host);
+  const publicHost = options.publicUrl ? new URL(options.publicUrl).host : undefined;
+  let port = 0;
+  const guarded = (request: Request) => {
+    const named = request.headers.get("host");
+    return isLoopbackHost(named, port) || named === publicHost
+      ? agent.routes.fetch(request)
+      : foreignHostResponse(named, port, "the A2A agent");
+  };
+  const server = await listen(LOOPBACK_ADDRESSES.has(host) ? guarded : agent.routes.fetch, options.port ?? 0, host);
+  port = server.port;
   const url = (options.publicUrl ?? `http://${host}:${server.port}`).replace(/\/$/, "");
   agent.setUrl(url);
   const close = async () => (agent.stop(), await server.close());

@@ -68,6 +68,12 @@ export function a2aRoutes(handler: A2ARequestHandler, callerOf: CallerOf = () =>
     const mapError = useLegacy
       ? LegacyJsonRpcTransportHandler.mapToLegacyJSONRPCError
       : JsonRpcTransportHandler.mapToJSONRPCError;
+    // A page of any site may POST text/plain here without asking (no CORS preflight): only JSON is a request.
+    const type = c.req.header("content-type")?.split(";")[0]?.trim().toLowerCase() ?? "";
+    if (type !== "application/json" && !/^application\/[\w.+-]+\+json$/.test(type)) {
+      const message = `Send JSON-RPC requests as Content-Type: application/json (got ${JSON.stringify(type)}).`;
+      return rpcError(null, { code: -32600, message }, 415);
+    }
     const body = (await c.req.json().catch(() => undefined)) as { id?: unknown } | undefined;
     if (body === undefined) return rpcError(null, { code: -32700, message: "Invalid JSON payload." });
     try {

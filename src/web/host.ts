@@ -8,12 +8,12 @@ export function isLoopbackHost(host: string | null | undefined, port: number): b
   return match[2] === undefined ? port === 80 : Number(match[2]) === port;
 }
 
-/** The answer to a request naming another host than the view's: 403, naming the host and what is allowed. */
-export function foreignHostResponse(host: string | null | undefined, port: number): Response {
+/** The answer to a request naming another host than the service's: 403, naming the host and what is allowed. */
+export function foreignHostResponse(host: string | null | undefined, port: number, service = "the web view"): Response {
   return Response.json(
     {
       error:
-        `Host ${JSON.stringify(host ?? "")} is not served here: the web view answers only to localhost:${port}, ` +
+        `Host ${JSON.stringify(host ?? "")} is not served here: ${service} answers only to localhost:${port}, ` +
         `127.0.0.1:${port} and [::1]:${port}.`,
     },
     { status: 403 },

@@ -1,3 +1,4 @@
+import { request as httpRequest } from "node:http";
 import { TaskState, type Message, type StreamResponse, type Task } from "@a2a-js/sdk";
 import { type Client, ClientFactory } from "@a2a-js/sdk/client";
 import { afterEach, describe, expect, it } from "vitest";
@@ -196,4 +197,53 @@ describe("the orchestrator as an A2A agent, called by the @a2a-js/sdk client", (
     expect(remoteState.goal).toContain("Check a.");
     expect(delegated.output).toContain(remoteState.answer);
   });
+
+  it("refuses what another site's page could send it: a text/plain POST runs nothing (415), a foreign Host gets 403", async () => {
+    const log = new WorkLog();
+    const { agent } = await served([echoWorker(log)]);
+    const message = { kind: "message", messageId: "m1", role: "user", parts: [{ kind: "text", text: "spend" }] };
+    const body = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "message/send", params: { message } });
+    // A form or fetch of any page may POST text/plain across origins without a CORS preflight.
+    const plain = await fetch(agent.url, { method: "POST", headers: { "content-type": "text/plain" }, body });
+    expect([plain.status, await plain.json()]).toEqual([
+      415,
+      {
+        jsonrpc: "2.0",
+        id: null,
+        error: {
+          code: -32600,
+          message: 'Send JSON-RPC requests as Content-Type: application/json (got "text/plain").',
+        },
+      },
+    ]);
+    expect(log.started).toEqual([]);
+    // A page that rebinds its own name to 127.0.0.1 sends its own name as the Host.
+    const port = new URL(agent.url).port;
+    const foreign = await rawPost(agent.url, body, {
+      host: `evil.example:${port}`,
+      "content-type": "application/json",
+    });
+    expect([foreign.status, JSON.parse(foreign.text).error]).toEqual([
+      403,
+      `Host "evil.example:${port}" is not served here: the A2A agent answers only to localhost:${port}, 127.0.0.1:${port} and [::1]:${port}.`,
+    ]);
+    expect(log.started).toEqual([]);
+  });
 });
+
+/** A POST with the headers as given, `Host` included (fetch sets its own). */
+function rawPost(
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(url, { method: "POST", headers }, (response) => {
+      let text = "";
+      response.on("data", (chunk: Buffer) => (text += chunk.toString()));
+      response.on("end", () => resolve({ status: response.statusCode ?? 0, text }));
+    });
+    request.on("error", reject);
+    request.end(body);
+  });
+}
