@@ -2,6 +2,7 @@ import pg from "pg";
 
 /** The Postgres of the tests that need one (`.ci/run` sets it to a fresh database when a server answers). */
 export const POSTGRES_URL = process.env.POSTGRES_URL;
+if (!POSTGRES_URL) console.warn("The Postgres tier is skipped: POSTGRES_URL is not set (.ci/run sets it).");
 
 /** The checkpointer spec of `schema` in the test database (`extra`: more URL parameters, e.g. `pool_size=3`). */
 export const schemaSpec = (schema: string, extra = ""): string =>

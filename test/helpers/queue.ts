@@ -4,6 +4,7 @@ import { messageText, type Handler } from "./openai-server.js";
 
 /** The Redis of the queue tests (`.ci/run` sets it when a server answers on 127.0.0.1:6379). */
 export const REDIS_URL = process.env.REDIS_URL;
+if (!REDIS_URL) console.warn("The Redis queue tier is skipped: REDIS_URL is not set (.ci/run sets it).");
 
 /** Queue URLs with a fresh key prefix each, and the removal of every key under them. */
 export function queuePrefixes(name: string): {

@@ -16,7 +16,6 @@ const tiers = [
   { name: "SQLite", spec: (dir: string) => `sqlite:${join(dir, "cp.db")}` },
   ...(POSTGRES_URL ? [{ name: "Postgres", spec: () => schemaSpec(schema) }] : []),
 ];
-if (!POSTGRES_URL) console.warn("Prune on Postgres skipped: POSTGRES_URL is not set");
 
 afterAll(async () => {
   if (POSTGRES_URL) await dropSchemas(schema);

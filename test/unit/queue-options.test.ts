@@ -141,8 +141,6 @@ describe("a queue that cannot be reached", () => {
   });
 });
 
-if (!REDIS_URL) console.warn("The missing-Redis-database check is skipped: REDIS_URL is not set");
-
 describe("a Redis database the URL names", () => {
   it("is refused before connecting when it is not a whole number", () => {
     expect(() => resolveQueueOptions({ url: "redis://127.0.0.1:6379/abc" })).toThrow(QueueDatabaseError);
