@@ -14,8 +14,9 @@ let mounted: Hono | undefined;
 /**
  * Answers an A2A request to the server (its path under `/a2a`). The agent runs the server's `orchestrator` graph
  * through the server's own API on loopback (at the `PORT` the server exports), passing the caller's credentials on,
- * so the server's auth decides what it may run; a task is seen only by the credentials that started it. The card names the origin each request was made to (only that
- * caller sees it). A 503 says why when the server's API cannot be reached.
+ * so the server's auth decides what it may run; a task is seen only by the credentials that started it. The card
+ * names the origin each request was made to (only that caller sees it). A 503 says why when the server's API cannot
+ * be reached.
  */
 export async function a2aOnServer(request: Request): Promise<Response> {
   const { port } = readEnvironment();
