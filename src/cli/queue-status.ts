@@ -72,7 +72,7 @@ export async function queueMain(argv: readonly string[], io: TextIO = processIO(
 async function recover(io: TextIO, url: string, checkpointer: string, json: boolean): Promise<number> {
   const handle = await openCheckpointer(checkpointer);
   try {
-    const recovered = await recoverRuns({ url }, handle.saver);
+    const recovered = await recoverRuns({ url }, handle);
     const text = recovered.length
       ? `Re-enqueued ${recovered.length} run(s) whose job was lost:\n${recovered.map((id) => `  ${id}\n`).join("")}`
       : "Every unfinished run has its job: nothing to re-enqueue.\n";

@@ -5,7 +5,7 @@ export { createExecutor } from "./executor.js";
 export type { Executor, ExecutorOptions, RunReport } from "./executor.js";
 export { followRun, submitRun } from "./runs.js";
 export type { FollowOptions, RunEntry, SubmitRequest } from "./runs.js";
-export { recoverRuns } from "./recover.js";
+export { recoverRuns, type RecoverSource } from "./recover.js";
 export { queueStatus } from "./status.js";
 export type { ExecutorStatus, QueueStatus } from "./status.js";
 export { createTaskQueue, createTaskWorker } from "./tasks.js";

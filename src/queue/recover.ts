@@ -9,10 +9,23 @@ interface UnfinishedRun {
   runId: string;
 }
 
-/** The latest root checkpoint of every thread in `saver`. */
-async function latestCheckpoints(saver: BaseCheckpointSaver): Promise<Map<string, CheckpointTuple>> {
+/**
+ * Where `recoverRuns` looks for runs: a checkpointer, or an open checkpointer (`openCheckpointer`'s handle), which
+ * lists its threads and reads only each one's latest checkpoint instead of every checkpoint there is.
+ */
+export type RecoverSource = BaseCheckpointSaver | { saver: BaseCheckpointSaver; threadIds(): Promise<string[]> };
+
+/** The latest root checkpoint of every thread in `source`. */
+async function latestCheckpoints(source: RecoverSource): Promise<Map<string, CheckpointTuple>> {
   const latest = new Map<string, CheckpointTuple>();
-  for await (const tuple of saver.list({})) {
+  if ("threadIds" in source) {
+    for (const threadId of await source.threadIds()) {
+      const tuple = await source.saver.getTuple({ configurable: { thread_id: threadId, checkpoint_ns: "" } });
+      if (tuple) latest.set(threadId, tuple);
+    }
+    return latest;
+  }
+  for await (const tuple of source.list({})) {
     const { thread_id: threadId, checkpoint_ns: namespace } = tuple.config.configurable ?? {};
     if (typeof threadId !== "string" || (namespace ?? "") !== "") continue;
     const seen = latest.get(threadId);
@@ -21,10 +34,10 @@ async function latestCheckpoints(saver: BaseCheckpointSaver): Promise<Map<string
   return latest;
 }
 
-/** The unfinished runs of `saver`'s threads. */
-async function unfinishedRuns(saver: BaseCheckpointSaver): Promise<UnfinishedRun[]> {
+/** The unfinished runs of `source`'s threads. */
+async function unfinishedRuns(source: RecoverSource): Promise<UnfinishedRun[]> {
   const runs: UnfinishedRun[] = [];
-  for (const [threadId, tuple] of await latestCheckpoints(saver)) {
+  for (const [threadId, tuple] of await latestCheckpoints(source)) {
     const values = tuple.checkpoint.channel_values as { goal?: unknown; runId?: unknown; answer?: unknown };
     const waitsForHuman = tuple.pendingWrites?.some(([, channel]) => channel === "__interrupt__") ?? false;
     if (typeof values.goal !== "string" || typeof values.runId !== "string" || values.answer || waitsForHuman) continue;
@@ -37,11 +50,11 @@ async function unfinishedRuns(saver: BaseCheckpointSaver): Promise<UnfinishedRun
  * Re-enqueues every unfinished run of the shared checkpointer that has no job on the queue (its Redis lost it: a
  * restart without persistence, an eviction): same thread, same run id, so an executor continues it from its last
  * checkpoint. The run's own settings were in the lost job: it continues under the executor's. Returns the threads
- * re-enqueued.
+ * re-enqueued. Give it the handle of `openCheckpointer` rather than its saver: a saver alone can only be read whole.
  */
-export async function recoverRuns(queue: QueueOptions, saver: BaseCheckpointSaver): Promise<string[]> {
+export async function recoverRuns(queue: QueueOptions, source: RecoverSource): Promise<string[]> {
   const options = resolveQueueOptions(queue);
-  const unfinished = await unfinishedRuns(saver);
+  const unfinished = await unfinishedRuns(source);
   const connection = await connect(options.url);
   const runs = runQueue(options, connection);
   try {
