@@ -1,11 +1,14 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { queueMain } from "../../src/cli/queue-status.js";
+import { createOrchestrator, openCheckpointer } from "../../src/index.js";
 import { createExecutor, type Executor } from "../../src/queue/executor.js";
+import { recoverRuns } from "../../src/queue/recover.js";
 import { followRun, submitRun } from "../../src/queue/runs.js";
 import { queueStatus } from "../../src/queue/status.js";
 import { functionWorker } from "../../src/workers/registry.js";
 import { task } from "../helpers/fixtures.js";
 import { dropSchemas, POSTGRES_URL, schemaSpec } from "../helpers/postgres.js";
+import { queuePrefixes, REDIS_URL } from "../helpers/queue.js";
 import { startOwnRedis } from "../helpers/redis-server.js";
 import { scriptedProvider } from "../helpers/scripted-model.js";
 import { deferred } from "../helpers/wait.js";
@@ -83,5 +86,44 @@ describe.runIf(POSTGRES_URL)("a run whose job a restarted Redis lost", () => {
     } finally {
       await redis.stop();
     }
+  });
+});
+
+describe.runIf(REDIS_URL)("recoverRuns' sources", () => {
+  const prefixes = queuePrefixes("recover-sources");
+  afterAll(() => prefixes.cleanUp());
+
+  it("finds the same unfinished runs from a checkpointer's handle (latest checkpoint of each thread) and from its bare saver (every checkpoint)", async () => {
+    const handle = await openCheckpointer("memory");
+    const started = deferred();
+    const release = deferred();
+    const orchestrator = await createOrchestrator({
+      checkpointer: handle.saver,
+      workers: [
+        functionWorker({
+          name: "echo",
+          description: 'Echoes; task a of the thread "stopped" waits to be let go.',
+          run: async (input) => {
+            if (input.goal === "stopped" && input.task.id === "a") started.resolve(), await release.promise;
+            return input.task.id;
+          },
+        }),
+      ],
+      models: scriptedProvider({}, { configured: false }),
+    });
+    const plan = { tasks: [task("a"), task("b", ["a"])] };
+    await orchestrator.run("finished", { threadId: "finished", plan });
+    await orchestrator.run("reviewed", { threadId: "reviewed", plan, settings: { reviewPlan: true } });
+    // A run stopped after its first step: its run id is checkpointed, its answer is not.
+    const drain = new AbortController();
+    const stopping = orchestrator.run("stopped", { threadId: "stopped", plan, drain: drain.signal });
+    await started.promise;
+    drain.abort();
+    release.resolve();
+    await stopping.catch(() => undefined);
+    expect((await orchestrator.state("stopped")).answer).toBe("");
+    expect(await recoverRuns({ url: prefixes.url() }, handle)).toEqual(["stopped"]);
+    expect(await recoverRuns({ url: prefixes.url() }, handle.saver)).toEqual(["stopped"]);
+    await orchestrator.close();
   });
 });
