@@ -18,6 +18,7 @@ import {
   RunCancelledError,
   RunStoppedError,
   ThreadBusyError,
+  withAgentCards,
 } from "../index.js";
 import { connectionError, redact } from "../persistence/checkpointer.js";
 import type { Release } from "../persistence/thread-lock.js";
@@ -65,9 +66,17 @@ interface LocalRun extends HeldThread {
 }
 
 /** A run in this process: a new goal, a resume, a review answer or a re-drive, on a thread held for the whole command. */
-export async function runLocal(io: CliIO, command: CliCommand): Promise<number> {
+export async function runLocal(io: CliIO, given: CliCommand): Promise<number> {
   const plain = plainTextIO(io);
-  const { options, models, registry, settings, resume } = command;
+  // A2A workers are described by their agent cards, as the planner should see them.
+  const registry = await withAgentCards(given.registry, (worker, error) =>
+    plain.stderr(
+      `Warning: the agent card of A2A worker "${worker.name}" could not be read (${(error as Error).message}); ` +
+        "the planner sees the workers file's description only.\n",
+    ),
+  );
+  const command = { ...given, registry };
+  const { options, models, settings, resume } = command;
   try {
     await prepareModels({ registry, models }, settings);
   } catch (error) {

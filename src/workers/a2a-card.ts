@@ -33,14 +33,29 @@ export async function discoverA2aWorker(
   return describedByCard(a2aWorker({ ...definition, description: definition.description ?? "" }), card);
 }
 
-/** The registry with each A2A worker described by its agent card (fetched now: an unreachable agent is an error). */
-export async function withAgentCards(registry: WorkerRegistry): Promise<WorkerRegistry> {
+/**
+ * The registry with each A2A worker described by its agent card, fetched now. A card that cannot be read is an error,
+ * or, with `unread`, is reported to it and the worker kept as declared (its calls then fail as any unreachable agent's).
+ */
+export async function withAgentCards(
+  registry: WorkerRegistry,
+  unread?: (worker: A2aWorker, error: unknown) => void,
+): Promise<WorkerRegistry> {
+  const describe = async (worker: A2aWorker): Promise<A2aWorker> => {
+    try {
+      return describedByCard(worker, await fetchAgentCard(worker.url, worker.headers));
+    } catch (error) {
+      if (!unread) throw error;
+      unread(worker, error);
+      return worker;
+    }
+  };
+  if (!registry.list().some((worker) => worker.kind === "a2a")) return registry;
   const workers = await Promise.all(
     registry
       .list()
-      .map(
-        async (worker): Promise<WorkerDefinition> =>
-          worker.kind === "a2a" ? describedByCard(worker, await fetchAgentCard(worker.url, worker.headers)) : worker,
+      .map((worker): Promise<WorkerDefinition> | WorkerDefinition =>
+        worker.kind === "a2a" ? describe(worker) : worker,
       ),
   );
   return new WorkerRegistry(workers, registry.defaultWorker);

@@ -68,11 +68,16 @@ function clientOf(worker: A2aWorker): Promise<Client> {
   return client;
 }
 
+/** How long a card may take to come: an agent that never answers must not hold up a command's start. */
+const CARD_TIMEOUT_MS = 10_000;
+
 /** Reads a remote agent's card. */
 export async function fetchAgentCard(url: string, headers?: Record<string, string>): Promise<AgentCard> {
+  const fetchImpl = fetchWith(headers);
   try {
     return await new DefaultAgentCardResolver({
-      fetchImpl: fetchWith(headers),
+      fetchImpl: (input, init) =>
+        fetchImpl(input, { ...init, signal: init?.signal ?? AbortSignal.timeout(CARD_TIMEOUT_MS) }),
       legacyCompat: { enabled: true },
     }).resolve(cardBase(url));
   } catch (error) {

@@ -4,6 +4,7 @@ import { TaskState, type Task } from "@a2a-js/sdk";
 import { ClientFactory } from "@a2a-js/sdk/client";
 import { describe, expect, it } from "vitest";
 import { a2aMain } from "../../src/a2a/main.js";
+import { main } from "../../src/cli/main.js";
 import { a2aMessage, dataPart, partsText, textPart } from "../../src/workers/a2a-parts.js";
 import { startA2aAgent } from "../helpers/a2a-agent.js";
 import { captureCli, signalledCli } from "../helpers/cli-io.js";
@@ -62,6 +63,46 @@ describe("npm run a2a", () => {
     cli.signals.emit("SIGTERM");
     expect(await exit).toBe(0);
     expect(cli.stderr()).toContain("Stopped.");
+    await remote.close();
+  });
+});
+
+describe("npm start with a workers file that names an A2A agent", () => {
+  it("shows the planner the agent's card (its skills), and warns, naming the worker, when a card cannot be read", async () => {
+    const remote = await startA2aAgent(() => ({ complete: "checked remotely" }), {
+      skills: [{ id: "check", name: "Check", description: "Checks facts.", tags: ["fact_check"] }],
+    });
+    const gone = await startA2aAgent(() => ({ complete: "never asked" }));
+    await gone.close();
+    const dir = tempDir();
+    const file = join(dir, "team.json");
+    const workers = [
+      { name: "checker", description: "A remote checker.", a2a: { url: remote.url } },
+      { name: "gone", description: "An agent that went away.", a2a: { url: gone.url } },
+    ];
+    writeFileSync(file, JSON.stringify({ workers }));
+    const planners: string[] = [];
+    const planning = scriptedProvider({
+      planner: (call) => {
+        planners.push(call.system + call.prompt);
+        return { structured: { tasks: [{ id: "a", title: "Check it", worker: "checker" }] } };
+      },
+      synthesizer: () => "the answer",
+    });
+    const { io, out } = captureCli(dir, planning);
+    const code = await main(["check the claim", "--workers", file, "--checkpointer", "memory", "--json"], io);
+    expect([code, out.stderr.split("\n").filter((line) => line.startsWith("Warning:"))]).toEqual([
+      0,
+      [
+        expect.stringMatching(
+          new RegExp(
+            `^Warning: the agent card of A2A worker "gone" could not be read \\(A2A agent at ${gone.url}: .+\\); `,
+          ),
+        ),
+      ],
+    ]);
+    expect(planners.join("\n")).toContain("A remote checker.\nSkills: Check: Checks facts.");
+    expect(remote.received).toHaveLength(1);
     await remote.close();
   });
 });
