@@ -55,6 +55,7 @@ async function startPlan(round: Round, { runId, startedAt }: { runId: string; st
     stopReason: null,
     fenceSeed: randomUUID(),
     planStream: null,
+    runSettings: settings,
   };
   const conversation = {
     text: conversationContext(state.messages),

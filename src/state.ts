@@ -108,6 +108,12 @@ const fields = {
     .nullable()
     .optional()
     .describe("Why dispatching stopped early (a run budget), if it did; null once a new run or a re-drive clears it."),
+  runSettings: z
+    .record(z.string(), z.unknown())
+    .optional()
+    .describe(
+      "The settings the run started under, resolved: a run that `queue recover` re-enqueues continues under them.",
+    ),
   fenceSeed: z
     .string()
     .optional()

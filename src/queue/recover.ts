@@ -1,4 +1,5 @@
 import type { BaseCheckpointSaver, CheckpointTuple } from "@langchain/langgraph";
+import type { SettingsInput } from "../index.js";
 import { connect, DELIVER_ONCE, resolveQueueOptions, type QueueOptions } from "./connection.js";
 import { runQueue, type RunJobData } from "./runs.js";
 
@@ -7,6 +8,8 @@ interface UnfinishedRun {
   threadId: string;
   goal: string;
   runId: string;
+  /** The settings it started under, as its state keeps them. */
+  settings?: SettingsInput;
 }
 
 /**
@@ -38,10 +41,20 @@ async function latestCheckpoints(source: RecoverSource): Promise<Map<string, Che
 async function unfinishedRuns(source: RecoverSource): Promise<UnfinishedRun[]> {
   const runs: UnfinishedRun[] = [];
   for (const [threadId, tuple] of await latestCheckpoints(source)) {
-    const values = tuple.checkpoint.channel_values as { goal?: unknown; runId?: unknown; answer?: unknown };
+    const values = tuple.checkpoint.channel_values as {
+      goal?: unknown;
+      runId?: unknown;
+      answer?: unknown;
+      runSettings?: SettingsInput;
+    };
     const waitsForHuman = tuple.pendingWrites?.some(([, channel]) => channel === "__interrupt__") ?? false;
     if (typeof values.goal !== "string" || typeof values.runId !== "string" || values.answer || waitsForHuman) continue;
-    runs.push({ threadId, goal: values.goal, runId: values.runId });
+    runs.push({
+      threadId,
+      goal: values.goal,
+      runId: values.runId,
+      ...(values.runSettings ? { settings: values.runSettings } : {}),
+    });
   }
   return runs;
 }
@@ -49,8 +62,8 @@ async function unfinishedRuns(source: RecoverSource): Promise<UnfinishedRun[]> {
 /**
  * Re-enqueues every unfinished run of the shared checkpointer that has no job on the queue (its Redis lost it: a
  * restart without persistence, an eviction): same thread, same run id, so an executor continues it from its last
- * checkpoint. The run's own settings were in the lost job: it continues under the executor's. Returns the threads
- * re-enqueued. Give it the handle of `openCheckpointer` rather than its saver: a saver alone can only be read whole.
+ * checkpoint, under the settings it started with (its state keeps them). Returns the threads re-enqueued. Give it
+ * the handle of `openCheckpointer` rather than its saver: a saver alone can only be read whole.
  */
 export async function recoverRuns(queue: QueueOptions, source: RecoverSource): Promise<string[]> {
   const options = resolveQueueOptions(queue);
@@ -59,9 +72,9 @@ export async function recoverRuns(queue: QueueOptions, source: RecoverSource): P
   const runs = runQueue(options, connection);
   try {
     const recovered: string[] = [];
-    for (const { threadId, goal, runId } of unfinished) {
+    for (const { threadId, goal, runId, settings } of unfinished) {
       if (await runs.getJob(threadId)) continue;
-      const data: RunJobData = { goal, runId };
+      const data: RunJobData = { goal, runId, ...(settings ? { settings } : {}) };
       await runs.add("run", data, { jobId: threadId, ...DELIVER_ONCE });
       recovered.push(threadId);
     }

@@ -1,9 +1,10 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { queueMain } from "../../src/cli/queue-status.js";
 import { createOrchestrator, openCheckpointer } from "../../src/index.js";
+import { connect, resolveQueueOptions } from "../../src/queue/connection.js";
 import { createExecutor, type Executor } from "../../src/queue/executor.js";
 import { recoverRuns } from "../../src/queue/recover.js";
-import { followRun, submitRun } from "../../src/queue/runs.js";
+import { followRun, runQueue, submitRun } from "../../src/queue/runs.js";
 import { queueStatus } from "../../src/queue/status.js";
 import { functionWorker } from "../../src/workers/registry.js";
 import { task } from "../helpers/fixtures.js";
@@ -58,7 +59,10 @@ describe.runIf(POSTGRES_URL)("a run whose job a restarted Redis lost", () => {
       });
     try {
       const first = await executor("first");
-      const { threadId } = await submitRun(queue, "recover me", { plan: { tasks: [task("a"), task("b", ["a"])] } });
+      // The run's own settings travel in its job, which Redis loses: its state keeps them for recover.
+      const settings = { workerTimeoutMs: 123_456, maxRetries: 1 };
+      const plan = { tasks: [task("a"), task("b", ["a"])] };
+      const { threadId } = await submitRun(queue, "recover me", { plan, settings });
       await aStarted.promise;
       // The executor stops after task a, checkpointed, and hands the job back to the queue...
       const closed = first.close();
@@ -71,6 +75,11 @@ describe.runIf(POSTGRES_URL)("a run whose job a restarted Redis lost", () => {
 
       expect(await recover(redis.url)).toEqual({ code: 0, stdout: `${JSON.stringify({ recovered: [threadId] })}\n` });
       expect((await queueStatus(queue)).waiting).toBe(1);
+      const connection = await connect(redis.url);
+      const jobs = runQueue(resolveQueueOptions(queue), connection);
+      expect((await jobs.getJob(threadId))?.data.settings).toMatchObject(settings);
+      await jobs.close();
+      connection.disconnect();
       // Once its job is back, there is nothing more to recover.
       expect((await recover(redis.url)).stdout).toBe(`${JSON.stringify({ recovered: [] })}\n`);
 
