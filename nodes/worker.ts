@@ -5,6 +5,7 @@ import { emitter } from "../src/events.js";
 import type { WorkerAssignment, WorkerInput } from "../src/schemas.js";
 import { resolveSettings } from "../src/settings.js";
 import type { Update } from "../src/state.js";
+import { announcePlan } from "../src/orchestration/chat.js";
 import { planFeed } from "../src/orchestration/plan-feed.js";
 import { runChain } from "../src/workers/assignment.js";
 import { WaveMeters } from "../src/budget/meter.js";
@@ -58,7 +59,11 @@ export function makeWorkerNode(deps: OrchestratorDeps) {
         stopReason,
         feed,
       );
-      return { results, planStream: { outcome: await feed.outcome(), launched: feed.launched } };
+      const outcome = await feed.outcome();
+      // The plan the chat was shown as it streamed, stored now (the step's values would otherwise take it away); a plan
+      // that failed is not, and goes as the orchestrator decides.
+      const announced = outcome.ok && assignment.runId ? announcePlan(settings, outcome.tasks, assignment.runId) : {};
+      return { results, planStream: { outcome, launched: feed.launched }, ...announced };
     }
     const results = assignment.pool
       ? await runPool(assignment, assignment.pool, runStep, emit, stopReason)

@@ -1,4 +1,4 @@
-import { AIMessage, type BaseMessage } from "@langchain/core/messages";
+import { AIMessage, AIMessageChunk, type BaseMessage } from "@langchain/core/messages";
 import { MissingGoalError } from "../errors.js";
 import type { TaskRecord, TaskSpec, TaskStatus } from "../schemas.js";
 import type { State } from "../state.js";
@@ -61,12 +61,26 @@ type PlanLine = Pick<TaskSpec, "id" | "worker" | "title"> & { status?: TaskStatu
 /** The id of the run's plan message: each round's progress replaces the message the chat shows. */
 const planMessageId = (runId: string | undefined) => (runId ? `plan-${runId}` : undefined);
 
+/** A task's line in the plan message: id, worker, title and (once it moved) status. */
+const planLine = (task: PlanLine) =>
+  `- ${task.id} (${task.worker}): ${task.title}${task.status && task.status !== "pending" ? ` — ${task.status}` : ""}`;
+
+/**
+ * A piece of the run's plan message while the plan streams: the header with the first task, a line with each next.
+ * Chat clients append the pieces of one message id, so the plan grows in the chat as the planner writes it; the plan
+ * message the run then stores (same id) takes its place.
+ */
+export function planPiece(task: PlanLine, first: boolean, runId: string): AIMessageChunk {
+  return new AIMessageChunk({
+    content: `${first ? "Plan:" : ""}\n${planLine(task)}`,
+    name: PLAN_MESSAGE_NAME,
+    id: planMessageId(runId),
+  });
+}
+
 /** The one short AI message that lists a plan's tasks: id, worker, title and (once it moved) status, one line each. */
 export function planMessage(tasks: readonly PlanLine[], runId?: string): AIMessage {
-  const lines = tasks.map(
-    (task) =>
-      `- ${task.id} (${task.worker}): ${task.title}${task.status && task.status !== "pending" ? ` — ${task.status}` : ""}`,
-  );
+  const lines = tasks.map(planLine);
   return new AIMessage({
     content: [`Plan (${tasks.length} task${tasks.length === 1 ? "" : "s"}):`, ...lines].join("\n"),
     name: PLAN_MESSAGE_NAME,

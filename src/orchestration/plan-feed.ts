@@ -1,4 +1,4 @@
-import { task as durableTask, type LangGraphRunnableConfig } from "@langchain/langgraph";
+import { task as durableTask, pushMessage, type LangGraphRunnableConfig } from "@langchain/langgraph";
 import type { OrchestratorDeps } from "../deps.js";
 import { promptNonce } from "../fence.js";
 import { streamedTaskSpec } from "../plan/plan-stream.js";
@@ -7,15 +7,12 @@ import { criticalPathRanks } from "../plan/ranks.js";
 import type { PlanOutcome, TaskSpec, WorkerAssignment } from "../schemas.js";
 import type { Settings } from "../settings.js";
 import type { State } from "../state.js";
+import { planPiece } from "./chat.js";
 import { awaitsExpansion } from "./expansion.js";
 import { meteredModel, type RunMeter } from "../budget/meter.js";
 import type { PlanFeed, PoolStep } from "../workers/pool.js";
 
-/**
- * Whether the run's first plan streams into a pool: eager dispatch, `streamPlan`, a planner, no review first, and not
- * a chat turn whose plan is announced (a chat shows the plan before the work and its progress after each round; a
- * streamed plan could only be shown once its pool has landed).
- */
+/** Whether the run's first plan streams into a pool: eager dispatch, `streamPlan`, a planner and no review first. */
 export const streamsPlan = (
   settings: Settings,
   state: Pick<State, "plan" | "chatTurn">,
@@ -25,7 +22,6 @@ export const streamsPlan = (
   settings.scheduling === "continuous" &&
   !settings.reviewPlan &&
   !state.plan &&
-  !(settings.announcePlan && state.chatTurn) &&
   deps.models.configured;
 
 /** A pool step of a planned task: its first dispatch, no results yet. */
@@ -41,7 +37,8 @@ const stepOf = (task: TaskSpec, rank: number): PoolStep => ({
  * `planner` call inside it would have LangGraph stream that call's reply as the node's messages), each task that can
  * start on its own is pushed as it streams, and a plan that is valid as it streamed adds the rest of its tasks (highest
  * rank first) at its end. A plan that needed a repair, or failed, adds nothing: the orchestrator adopts it first.
- * Top-down tasks marked complex wait for their expansion.
+ * Top-down tasks marked complex wait for their expansion. With `announcePlan`, each task's line goes to the chat as
+ * the plan streams (the `messages` stream only; the orchestrator stores the plan message once it adopts the plan).
  */
 export function planFeed(
   deps: OrchestratorDeps,
@@ -78,10 +75,17 @@ export function planFeed(
     );
   }) as unknown as (goal: string) => Promise<PlanOutcome>;
   let onStep: (step: PoolStep) => void = () => {};
+  const shown = new Set<string>();
+  const show = (task: TaskSpec) => {
+    if (!settings.announcePlan || !assignment.runId || shown.has(task.id)) return;
+    pushMessage(planPiece(task, shown.size === 0, assignment.runId), { ...config, stateKey: null });
+    shown.add(task.id);
+  };
   const push = (raw: unknown, seen: Set<string>, rules: ReturnType<typeof planRules>) => {
     const spec = streamedTaskSpec(raw, seen, rules);
     if (!spec) return;
     seen.add(spec.id);
+    show(spec);
     onStep(stepOf(spec, 0));
   };
   return {
@@ -92,6 +96,7 @@ export function planFeed(
       planned = planner(assignment.goal);
       const outcome = await planned;
       if (!outcome.ok || outcome.repairs > 0 || outcome.dropped.length > 0) return undefined;
+      for (const task of outcome.tasks) show(task);
       const ranks = criticalPathRanks(outcome.tasks);
       return outcome.tasks.map((task) => stepOf(task, ranks.get(task.id)!)).sort((a, b) => b.rank - a.rank);
     },

@@ -149,6 +149,7 @@ describe("chat input and output", () => {
     }
     expect(models.callsOf("planner").length).toBeGreaterThan(0);
     expect(models.callsOf("worker")).toHaveLength(2);
-    expect(streamed).toEqual(["> Plan (2 tasks):\n- a (helper): Task a\n- b (helper): Task b", "> the answer"]);
+    // The plan goes to the chat a line at a time as it streams (this planner answers whole: at its end), under one id.
+    expect(streamed).toEqual(["> Plan:\n- a (helper): Task a", "> \n- b (helper): Task b", "> the answer"]);
   });
 });

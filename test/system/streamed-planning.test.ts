@@ -142,8 +142,8 @@ describe("streamed planning", () => {
       streamed.push(`${message.text ?? ""}${(message.tool_call_chunks ?? []).map((c) => c.args ?? "").join("")}`);
     await orchestrator.close();
     const text = streamed.join("");
-    // The chat's stream carries the plan message (announced once adopted), never the planner's JSON.
-    expect(text).toContain("Plan (3 tasks):");
+    // The chat's stream carries the plan message a line per task as the plan streams, never the planner's JSON.
+    expect(text).toContain("Plan:\n- a (echo): Task a\n- b (echo): Task b\n- c (echo): Task c");
     expect(text).not.toContain("rationale");
     expect(text).not.toContain('"dependsOn"');
     expect(countsByTask(model.requests)).toEqual({ a: 1, b: 1, c: 1 });
