@@ -13,7 +13,8 @@ export const RELAY_WINDOW_MS = 1_000;
  * and a wrapper in that group (`npm start`, `npm run`, npx) relays it to its child as well: one press reaches the CLI
  * twice, which would cancel a run that was asked to drain, or kill a service that was asked to close. A signal within
  * `windowMs` of the same signal taken last is dropped; a different signal always counts. Listens to `source` only
- * while it has listeners of its own, so that without them a signal acts as it would without this.
+ * while it has listeners of its own, so that without them a signal acts as it would without this — but for the rest
+ * of a window still open: a relay that comes as the command winds down is that press again, not a kill.
  */
 export function signalsOncePerPress(
   source: SignalSource = process,
@@ -23,6 +24,12 @@ export function signalsOncePerPress(
   const listeners = new EventEmitter();
   const taken = new Map<string, number>();
   const forwarders = new Map<string, () => void>();
+  const detaching = new Map<string, NodeJS.Timeout>();
+  const detach = (signal: string) => {
+    detaching.delete(signal);
+    source.off(signal as NodeJS.Signals, forwarders.get(signal)!);
+    forwarders.delete(signal);
+  };
   const forward = (signal: string) => () => {
     const at = now();
     const last = taken.get(signal);
@@ -32,6 +39,8 @@ export function signalsOncePerPress(
   };
   const signals = {
     on(signal: string, listener: () => void) {
+      clearTimeout(detaching.get(signal));
+      detaching.delete(signal);
       if (!forwarders.has(signal)) {
         forwarders.set(signal, forward(signal));
         source.on(signal as NodeJS.Signals, forwarders.get(signal)!);
@@ -41,11 +50,10 @@ export function signalsOncePerPress(
     },
     off(signal: string, listener: () => void) {
       listeners.off(signal, listener);
-      const forwarder = forwarders.get(signal);
-      if (forwarder && listeners.listenerCount(signal) === 0) {
-        source.off(signal as NodeJS.Signals, forwarder);
-        forwarders.delete(signal);
-      }
+      if (!forwarders.has(signal) || listeners.listenerCount(signal) > 0 || detaching.has(signal)) return signals;
+      const open = windowMs - (now() - (taken.get(signal) ?? Number.NEGATIVE_INFINITY));
+      if (open > 0) detaching.set(signal, setTimeout(() => detach(signal), open).unref());
+      else detach(signal);
       return signals;
     },
   };
