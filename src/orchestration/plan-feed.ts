@@ -13,11 +13,7 @@ import { meteredModel, type RunMeter } from "../budget/meter.js";
 import type { PlanFeed, PoolStep } from "../workers/pool.js";
 
 /** Whether the run's first plan streams into a pool: eager dispatch, `streamPlan`, a planner and no review first. */
-export const streamsPlan = (
-  settings: Settings,
-  state: Pick<State, "plan" | "chatTurn">,
-  deps: OrchestratorDeps,
-): boolean =>
+export const streamsPlan = (settings: Settings, state: Pick<State, "plan">, deps: OrchestratorDeps): boolean =>
   settings.streamPlan &&
   settings.scheduling === "continuous" &&
   !settings.reviewPlan &&
@@ -38,7 +34,7 @@ const stepOf = (task: TaskSpec, rank: number): PoolStep => ({
  * start on its own is pushed as it streams, and a plan that is valid as it streamed adds the rest of its tasks (highest
  * rank first) at its end. A plan that needed a repair, or failed, adds nothing: the orchestrator adopts it first.
  * Top-down tasks marked complex wait for their expansion. With `announcePlan`, each task's line goes to the chat as
- * the plan streams (the `messages` stream only; the orchestrator stores the plan message once it adopts the plan).
+ * the plan streams (on the `messages` stream only: the worker node stores the plan message when the pool ends).
  */
 export function planFeed(
   deps: OrchestratorDeps,
