@@ -4,11 +4,8 @@ import { DefaultRequestHandler, InMemoryTaskStore } from "@a2a-js/sdk/server";
 import type { WorkerCatalog } from "../index.js";
 import { agentCard, orchestratorCard } from "./card.js";
 import { type A2aRuns, OrchestratorExecutor } from "./executor.js";
-import { foreignHostResponse, isLoopbackHost } from "../web/host.js";
+import { foreignHostResponse, isLoopbackAddress, isLoopbackHost } from "../web/host.js";
 import { a2aRoutes, type CallerOf, listen } from "./http.js";
-
-/** Addresses only this machine can reach: an agent listening on one answers only to loopback names. */
-const LOOPBACK_ADDRESSES = new Set(["127.0.0.1", "localhost", "::1"]);
 
 /** What the agent serves: the runs, and the registry its card lists as skills. */
 export interface A2aAgentOptions {
@@ -59,7 +56,7 @@ export async function serveA2aAgent(
       ? agent.routes.fetch(request)
       : foreignHostResponse(named, port, "the A2A agent");
   };
-  const server = await listen(LOOPBACK_ADDRESSES.has(host) ? guarded : agent.routes.fetch, options.port ?? 0, host);
+  const server = await listen(isLoopbackAddress(host) ? guarded : agent.routes.fetch, options.port ?? 0, host);
   port = server.port;
   const url = (options.publicUrl ?? `http://${host}:${server.port}`).replace(/\/$/, "");
   agent.setUrl(url);

@@ -8,6 +8,10 @@ export function isLoopbackHost(host: string | null | undefined, port: number): b
   return match[2] === undefined ? port === 80 : Number(match[2]) === port;
 }
 
+/** Whether a listening address (`127.0.0.1`, `localhost`, `::1`) is one only this machine can reach. */
+export const isLoopbackAddress = (address: string): boolean =>
+  LOOPBACK_NAMES.has(address.includes(":") ? `[${address}]` : address);
+
 /** The answer to a request naming another host than the service's: 403, naming the host and what is allowed. */
 export function foreignHostResponse(host: string | null | undefined, port: number, service = "the web view"): Response {
   return Response.json(
