@@ -38,7 +38,7 @@ const fetchWith =
   };
 
 /** A client factory speaking JSON-RPC and REST (A2A 1.0, and 0.3 for older agents), with the worker's headers. */
-function clientFactory(headers?: Record<string, string>): ClientFactory {
+export function clientFactory(headers?: Record<string, string>): ClientFactory {
   const fetchImpl = fetchWith(headers);
   const legacyCompat = { enabled: true };
   return new ClientFactory(

@@ -1,16 +1,11 @@
 import { TaskState, type Task } from "@a2a-js/sdk";
-import {
-  ClientFactory,
-  ClientFactoryOptions,
-  DefaultAgentCardResolver,
-  JsonRpcTransportFactory,
-} from "@a2a-js/sdk/client";
 import { Client } from "@langchain/langgraph-sdk";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { launchBrowser, taskStatus, type Browser } from "../helpers/browser.js";
 import { startDevServer, type DevServer } from "../helpers/dev-server.js";
 import { task } from "../helpers/fixtures.js";
 import { describeRequest, startOpenAIServer, type OpenAIServer } from "../helpers/openai-server.js";
+import { clientFactory } from "../../src/workers/a2a.js";
 import { a2aMessage, dataPart, partsText, textPart } from "../../src/workers/a2a-parts.js";
 
 /** A user's key as test/fixtures/auth/auth.ts knows it. */
@@ -131,19 +126,9 @@ describe("the web view on a dev server with custom auth (auth.path in langgraph.
   });
 
   describe("the A2A agent at /a2a", () => {
-    /** The `@a2a-js/sdk` client, sending the user's key on every request (or none). */
-    const a2aClient = (user?: keyof typeof KEYS) => {
-      const fetchImpl: typeof fetch = (input, init) => {
-        const headers = new Headers(init?.headers);
-        if (user) headers.set("x-api-key", KEYS[user]);
-        return fetch(input, { ...init, headers });
-      };
-      const options = ClientFactoryOptions.createFrom(ClientFactoryOptions.default, {
-        transports: [new JsonRpcTransportFactory({ fetchImpl })],
-        cardResolver: new DefaultAgentCardResolver({ fetchImpl }),
-      });
-      return new ClientFactory(options).createFromUrl(`${server.url}/a2a/`);
-    };
+    /** The `@a2a-js/sdk` client as our A2A workers build it, sending the user's key on every request (or none). */
+    const a2aClient = (user?: keyof typeof KEYS) =>
+      clientFactory(user ? { "x-api-key": KEYS[user] } : undefined).createFromUrl(`${server.url}/a2a/`);
     const send = async (user: keyof typeof KEYS | undefined, goal: string) =>
       (await a2aClient(user)).sendMessage({
         tenant: "",
